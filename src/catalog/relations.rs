@@ -1,0 +1,202 @@
+//! Relations: the seven well-known pairs of catalog-model, stored as Backstage serves them
+//! (`{type, targetRef}` on the source entity, sorted by type then target).
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A relation type. The fourteen well-known ones have names; anything else a remote portal
+/// sends is kept as written.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RelationType {
+    OwnedBy,
+    OwnerOf,
+    ProvidesApi,
+    ApiProvidedBy,
+    ConsumesApi,
+    ApiConsumedBy,
+    DependsOn,
+    DependencyOf,
+    ParentOf,
+    ChildOf,
+    MemberOf,
+    HasMember,
+    PartOf,
+    HasPart,
+    Other(String),
+}
+
+use RelationType::*;
+
+impl RelationType {
+    pub const WELL_KNOWN: [RelationType; 14] = [
+        OwnedBy,
+        OwnerOf,
+        ProvidesApi,
+        ApiProvidedBy,
+        ConsumesApi,
+        ApiConsumedBy,
+        DependsOn,
+        DependencyOf,
+        ParentOf,
+        ChildOf,
+        MemberOf,
+        HasMember,
+        PartOf,
+        HasPart,
+    ];
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            OwnedBy => "ownedBy",
+            OwnerOf => "ownerOf",
+            ProvidesApi => "providesApi",
+            ApiProvidedBy => "apiProvidedBy",
+            ConsumesApi => "consumesApi",
+            ApiConsumedBy => "apiConsumedBy",
+            DependsOn => "dependsOn",
+            DependencyOf => "dependencyOf",
+            ParentOf => "parentOf",
+            ChildOf => "childOf",
+            MemberOf => "memberOf",
+            HasMember => "hasMember",
+            PartOf => "partOf",
+            HasPart => "hasPart",
+            Other(s) => s,
+        }
+    }
+
+    pub fn parse(s: &str) -> RelationType {
+        Self::WELL_KNOWN
+            .iter()
+            .find(|t| t.as_str() == s)
+            .cloned()
+            .unwrap_or_else(|| Other(s.to_owned()))
+    }
+
+    /// The other direction of a well-known pair.
+    pub fn reverse(&self) -> Option<RelationType> {
+        Some(match self {
+            OwnedBy => OwnerOf,
+            OwnerOf => OwnedBy,
+            ProvidesApi => ApiProvidedBy,
+            ApiProvidedBy => ProvidesApi,
+            ConsumesApi => ApiConsumedBy,
+            ApiConsumedBy => ConsumesApi,
+            DependsOn => DependencyOf,
+            DependencyOf => DependsOn,
+            ParentOf => ChildOf,
+            ChildOf => ParentOf,
+            MemberOf => HasMember,
+            HasMember => MemberOf,
+            PartOf => HasPart,
+            HasPart => PartOf,
+            Other(_) => return None,
+        })
+    }
+
+    /// Words for people ("owned by", "has part").
+    pub fn label(&self) -> &str {
+        match self {
+            OwnedBy => "owned by",
+            OwnerOf => "owner of",
+            ProvidesApi => "provides API",
+            ApiProvidedBy => "API provided by",
+            ConsumesApi => "consumes API",
+            ApiConsumedBy => "API consumed by",
+            DependsOn => "depends on",
+            DependencyOf => "dependency of",
+            ParentOf => "parent of",
+            ChildOf => "child of",
+            MemberOf => "member of",
+            HasMember => "has member",
+            PartOf => "part of",
+            HasPart => "has part",
+            Other(s) => s,
+        }
+    }
+}
+
+impl fmt::Display for RelationType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for RelationType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for RelationType {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Ok(RelationType::parse(&s))
+    }
+}
+
+/// One relation as served by `GET /api/catalog/entities`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Relation {
+    #[serde(rename = "type")]
+    pub kind: RelationType,
+    /// Canonical (lower-case) `kind:namespace/name` of the target.
+    #[serde(rename = "targetRef")]
+    pub target: String,
+}
+
+/// A relation with both ends, before it is attached to its source entity.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Edge {
+    pub source: String,
+    pub kind: RelationType,
+    pub target: String,
+}
+
+impl Edge {
+    /// The edge and its reverse, as the catalog processor emits both for each spec reference.
+    pub fn pair(source: &str, kind: RelationType, target: &str) -> [Edge; 2] {
+        let reverse = kind.reverse().unwrap_or_else(|| kind.clone());
+        [
+            Edge {
+                source: source.to_owned(),
+                kind,
+                target: target.to_owned(),
+            },
+            Edge {
+                source: target.to_owned(),
+                kind: reverse,
+                target: source.to_owned(),
+            },
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_pair_reverses_to_itself() {
+        for t in RelationType::WELL_KNOWN {
+            assert_eq!(t.reverse().unwrap().reverse().unwrap(), t);
+            assert_eq!(RelationType::parse(t.as_str()), t);
+        }
+        assert_eq!(
+            RelationType::parse("custom"),
+            RelationType::Other("custom".into())
+        );
+    }
+
+    #[test]
+    fn serializes_like_backstage() {
+        let r = Relation {
+            kind: RelationType::OwnedBy,
+            target: "group:default/team-a".into(),
+        };
+        assert_eq!(
+            serde_json::to_string(&r).unwrap(),
+            r#"{"type":"ownedBy","targetRef":"group:default/team-a"}"#
+        );
+    }
+}

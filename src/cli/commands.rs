@@ -1,0 +1,427 @@
+//! The subcommands.
+
+use super::{Chosen, Command, Context, Failure, Style};
+use crate::catalog::{Catalog, Diagnostic, Entity, RelationType, Severity};
+use crate::search::{Query, SearchIndex};
+use crate::sources::{self, Progress};
+use crate::text::{sanitize_block, sanitize_line};
+use serde_json::{Value, json};
+use std::io::{IsTerminal, Write};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+pub fn run(ctx: &Context) -> Result<u8, Failure> {
+    match &ctx.cli.command {
+        Some(Command::Validate { paths, json }) => validate(ctx, paths, *json),
+        Some(Command::Export {
+            include_rejected, ..
+        }) => export(ctx, *include_rejected),
+        Some(Command::Show { reference, json }) => show(ctx, reference, *json),
+        Some(Command::Search { query, limit, json }) => {
+            search(ctx, &query.join(" "), *limit, *json)
+        }
+        Some(Command::Info { json }) => info(ctx, *json),
+        None => overview(ctx),
+    }
+}
+
+/// Loads the chosen catalogue, showing progress on stderr when it takes a while.
+fn load(mut chosen: Chosen) -> Catalog {
+    let started = Instant::now();
+    let shown = Arc::new(Mutex::new(None::<Instant>));
+    if std::io::stderr().is_terminal() {
+        let shown = shown.clone();
+        chosen.options.progress = Some(Arc::new(move |p: Progress| {
+            let now = Instant::now();
+            if now.duration_since(started) < Duration::from_millis(500) {
+                return;
+            }
+            let mut last = shown.lock().unwrap_or_else(|e| e.into_inner());
+            if last.is_some_and(|l| now.duration_since(l) < Duration::from_millis(100)) {
+                return;
+            }
+            *last = Some(now);
+            eprint!(
+                "\rreading: {} files, {} entities…",
+                p.files_read, p.entities
+            );
+        }));
+    }
+    let catalog = sources::load(&chosen.sources, &chosen.options);
+    if shown.lock().map(|s| s.is_some()).unwrap_or(false) {
+        eprint!("\r\x1b[2K");
+    }
+    catalog
+}
+
+fn print_json(value: &Value) -> Result<(), Failure> {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, value)
+        .and_then(|()| writeln!(out).map_err(serde_json::Error::io))
+        .or_else(|e| {
+            // A closed pipe (`| head`) is not an error worth reporting.
+            if e.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe) {
+                Ok(())
+            } else {
+                Err(Failure::failed(format!("writing output: {e}")))
+            }
+        })
+}
+
+fn sorted_diagnostics(catalog: &Catalog) -> Vec<&Diagnostic> {
+    let mut d: Vec<&Diagnostic> = catalog.diagnostics().iter().collect();
+    d.sort_by(|a, b| {
+        (&a.file, a.line, a.column, a.severity).cmp(&(&b.file, b.line, b.column, b.severity))
+    });
+    d
+}
+
+fn validate(ctx: &Context, paths: &[std::path::PathBuf], json: bool) -> Result<u8, Failure> {
+    let catalog = load(ctx.choose(paths)?);
+    let diagnostics = sorted_diagnostics(&catalog);
+    let errors = catalog.error_count();
+    if json {
+        print_json(&json!({
+            "entities": catalog.len(),
+            "diagnostics": diagnostics,
+        }))?;
+    } else {
+        let style = Style::for_stdout();
+        let mut out = std::io::stdout().lock();
+        for d in &diagnostics {
+            let severity = match d.severity {
+                Severity::Error => style.error("error"),
+                Severity::Warning => style.warning("warning"),
+            };
+            let mut line = format!(
+                "{}:{}:{}: {severity}: {}",
+                sanitize_line(&d.file),
+                d.line,
+                d.column,
+                sanitize_line(&d.message)
+            );
+            if let Some(r) = &d.entity_ref {
+                line.push_str(&style.dim(&format!(" [{}]", sanitize_line(r))));
+            }
+            if writeln!(out, "{line}").is_err() {
+                break;
+            }
+        }
+        let _ = writeln!(
+            out,
+            "{} entities: {} {}, {} {}",
+            catalog.len(),
+            errors,
+            if errors == 1 { "error" } else { "errors" },
+            catalog.warning_count(),
+            if catalog.warning_count() == 1 {
+                "warning"
+            } else {
+                "warnings"
+            },
+        );
+    }
+    Ok(u8::from(errors > 0))
+}
+
+fn export(ctx: &Context, include_rejected: bool) -> Result<u8, Failure> {
+    let catalog = load(ctx.choose(&[])?);
+    let mut entities: Vec<&Entity> = catalog
+        .entities()
+        .iter()
+        .enumerate()
+        .filter(|(i, e)| {
+            (include_rejected || e.is_accepted()) && catalog.position(&e.key) == Some(*i)
+        })
+        .map(|(_, e)| e)
+        .collect();
+    entities.sort_by(|a, b| a.key.cmp(&b.key));
+    print_json(&Value::Array(
+        entities.iter().map(|e| e.to_backstage_json()).collect(),
+    ))?;
+    Ok(0)
+}
+
+fn not_found(catalog: &Catalog, text: &str, candidates: &[&Entity]) -> Failure {
+    if !candidates.is_empty() {
+        let list: Vec<String> = candidates.iter().map(|e| e.key.clone()).collect();
+        return Failure::failed(format!(
+            "\"{text}\" is ambiguous; it could be any of: {}",
+            list.join(", ")
+        ));
+    }
+    let index = SearchIndex::build(catalog);
+    let hits = index.search(&Query::parse(text));
+    let near: Vec<String> = hits
+        .iter()
+        .take(3)
+        .map(|h| catalog.entities()[h.entity].key.clone())
+        .collect();
+    if near.is_empty() {
+        Failure::failed(format!("no entity matches \"{text}\""))
+    } else {
+        Failure::failed(format!(
+            "no entity matches \"{text}\"; did you mean {}?",
+            near.join(", ")
+        ))
+    }
+}
+
+fn show(ctx: &Context, text: &str, json: bool) -> Result<u8, Failure> {
+    let catalog = load(ctx.choose(&[])?);
+    let entity = catalog
+        .resolve(text)
+        .map_err(|c| not_found(&catalog, text, &c))?;
+    if json {
+        print_json(&entity.to_backstage_json())?;
+        return Ok(0);
+    }
+    let style = Style::for_stdout();
+    let mut out = String::new();
+    render_entity(&catalog, entity, &style, &mut out);
+    print!("{out}");
+    Ok(0)
+}
+
+fn row(out: &mut String, style: &Style, label: &str, value: &str) {
+    out.push_str(&format!("  {:<13}{}\n", style.dim(label), value));
+}
+
+/// Human description of one entity; every string from the descriptor is sanitised.
+fn render_entity(catalog: &Catalog, e: &Entity, style: &Style, out: &mut String) {
+    let l = |s: &str| sanitize_line(s).into_owned();
+    out.push_str(&format!(
+        "{} {}  {}\n",
+        style.accent(&l(e.kind())),
+        style.bold(&l(e.display_name())),
+        style.dim(&l(&e.entity_ref.to_string()))
+    ));
+    if !e.is_accepted() {
+        out.push_str(&format!(
+            "  {}\n",
+            style.error("Backstage would reject this entity (see problems below)")
+        ));
+    }
+    if let Some(d) = e.description() {
+        for line in sanitize_block(d).lines() {
+            out.push_str(&format!("  {line}\n"));
+        }
+    }
+    out.push('\n');
+    if let Some(t) = e.spec_type() {
+        row(out, style, "type", &l(t));
+    }
+    if let Some(lc) = e.lifecycle() {
+        row(out, style, "lifecycle", &l(lc));
+    }
+    for owner in e.related(&RelationType::OwnedBy) {
+        let name = catalog.get(owner).map(|o| l(o.display_name()));
+        let shown = match name {
+            Some(n) => format!("{owner} ({n})"),
+            None => format!("{owner} {}", style.warning("(not in the catalogue)")),
+        };
+        row(out, style, "owner", &shown);
+    }
+    let tags: Vec<String> = e.tags().map(l).collect();
+    if !tags.is_empty() {
+        row(out, style, "tags", &tags.join(", "));
+    }
+    for (url, title) in e.links() {
+        let shown = match title {
+            Some(t) => format!("{} {}", l(t), style.dim(&l(url))),
+            None => l(url),
+        };
+        row(out, style, "link", &shown);
+    }
+    for (k, v) in e.annotations() {
+        if k.starts_with("backstage.io/managed-by") {
+            continue;
+        }
+        row(out, style, "annotation", &format!("{} = {}", l(k), l(v)));
+    }
+    if let Some(spec) = e.spec() {
+        let shown = ["type", "lifecycle", "owner", "definition"];
+        for (k, v) in spec.iter().filter(|(k, _)| !shown.contains(&k.as_str())) {
+            let value = match v {
+                Value::String(s) => l(s),
+                other => l(&other.to_string()),
+            };
+            row(
+                out,
+                style,
+                &format!("spec.{}", l(k)),
+                &truncate(&value, 100),
+            );
+        }
+        if let Some(def) = spec.get("definition").and_then(Value::as_str) {
+            let lines = def.lines().count();
+            row(
+                out,
+                style,
+                "definition",
+                &format!("{lines} lines (greenroom show --json for all of it)"),
+            );
+        }
+    }
+    if !e.relations.is_empty() {
+        out.push_str(&format!("\n  {}\n", style.bold("relations")));
+        for r in &e.relations {
+            let missing = if catalog.get(&r.target).is_none() {
+                style.warning(" (not in the catalogue)")
+            } else {
+                String::new()
+            };
+            out.push_str(&format!(
+                "    {:<16}{}{missing}\n",
+                r.kind.label(),
+                r.target
+            ));
+        }
+    }
+    out.push_str(&format!(
+        "\n  {:<13}{}:{}\n",
+        style.dim("defined in"),
+        l(&e.origin.file),
+        e.origin.pos.line
+    ));
+    let problems: Vec<&Diagnostic> = catalog.diagnostics_for(&e.key).collect();
+    if !problems.is_empty() {
+        out.push_str(&format!("\n  {}\n", style.bold("problems")));
+        for d in problems {
+            let sev = match d.severity {
+                Severity::Error => style.error("error"),
+                Severity::Warning => style.warning("warning"),
+            };
+            out.push_str(&format!(
+                "    {}:{}: {sev}: {}\n",
+                l(&d.file),
+                d.line,
+                l(&d.message)
+            ));
+        }
+    }
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_owned()
+    } else {
+        let mut t: String = s.chars().take(max - 1).collect();
+        t.push('…');
+        t
+    }
+}
+
+fn search(ctx: &Context, text: &str, limit: usize, json: bool) -> Result<u8, Failure> {
+    let catalog = load(ctx.choose(&[])?);
+    let index = SearchIndex::build(&catalog);
+    let hits = index.search(&Query::parse(text));
+    let shown = &hits[..hits.len().min(limit)];
+    if json {
+        let items: Vec<Value> = shown
+            .iter()
+            .map(|h| {
+                let e = &catalog.entities()[h.entity];
+                json!({
+                    "entityRef": e.key,
+                    "kind": e.kind(),
+                    "namespace": e.namespace(),
+                    "name": e.name(),
+                    "title": e.title(),
+                    "description": e.description(),
+                    "owner": e.related(&RelationType::OwnedBy).next(),
+                    "type": e.spec_type(),
+                    "lifecycle": e.lifecycle(),
+                    "score": h.score,
+                })
+            })
+            .collect();
+        print_json(&json!({"query": text, "total": hits.len(), "items": items}))?;
+        return Ok(0);
+    }
+    let style = Style::for_stdout();
+    let mut out = std::io::stdout().lock();
+    for h in shown {
+        let e = &catalog.entities()[h.entity];
+        let owner = e
+            .related(&RelationType::OwnedBy)
+            .next()
+            .map(|o| o.rsplit('/').next().unwrap_or(o).to_owned())
+            .unwrap_or_default();
+        let line = format!(
+            "{:<10} {:<32} {:<20} {:<12} {}",
+            style.accent(&sanitize_line(e.kind())),
+            sanitize_line(&e.entity_ref.short(Some(e.kind()))),
+            sanitize_line(&owner),
+            sanitize_line(e.lifecycle().unwrap_or("")),
+            truncate(
+                &sanitize_line(e.title().or(e.description()).unwrap_or("")),
+                60
+            ),
+        );
+        if writeln!(out, "{line}").is_err() {
+            return Ok(0);
+        }
+    }
+    if hits.is_empty() {
+        let _ = writeln!(out, "no matches for \"{}\"", sanitize_line(text));
+    } else if hits.len() > shown.len() {
+        let _ = writeln!(
+            out,
+            "{}",
+            style.dim(&format!(
+                "{} of {} matches (--limit for more)",
+                shown.len(),
+                hits.len()
+            ))
+        );
+    }
+    Ok(0)
+}
+
+fn info(ctx: &Context, json: bool) -> Result<u8, Failure> {
+    let chosen = ctx.choose(&[])?;
+    let p = &ctx.paths;
+    let config_state = if ctx.config.file.is_some() {
+        "present"
+    } else {
+        "not present; using defaults"
+    };
+    if json {
+        print_json(&json!({
+            "version": env!("CARGO_PKG_VERSION"),
+            "config": {"path": p.config_file, "exists": ctx.config.file.is_some()},
+            "cache": p.cache_dir,
+            "state": p.state_dir,
+            "log": p.log_file,
+            "catalog": chosen.description,
+        }))?;
+        return Ok(0);
+    }
+    let style = Style::for_stdout();
+    println!("greenroom {}", env!("CARGO_PKG_VERSION"));
+    println!(
+        "  {:<9}{} ({config_state})",
+        style.dim("config"),
+        p.config_file.display()
+    );
+    println!("  {:<9}{}", style.dim("cache"), p.cache_dir.display());
+    println!("  {:<9}{}", style.dim("state"), p.state_dir.display());
+    println!("  {:<9}{}", style.dim("log"), p.log_file.display());
+    println!("  {:<9}{}", style.dim("catalog"), chosen.description);
+    Ok(0)
+}
+
+/// Without a subcommand (until the portal exists): what would open, in brief.
+fn overview(ctx: &Context) -> Result<u8, Failure> {
+    let chosen = ctx.choose(&[])?;
+    let description = chosen.description.clone();
+    let catalog = load(chosen);
+    println!(
+        "{} entities from {description}: {} errors, {} warnings. See greenroom --help.",
+        catalog.len(),
+        catalog.error_count(),
+        catalog.warning_count()
+    );
+    Ok(0)
+}

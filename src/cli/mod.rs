@@ -1,0 +1,201 @@
+//! The command line: parsing, choosing the catalogue, and the subcommands, each a thin face over
+//! the core with human output or `--json`.
+
+mod commands;
+mod style;
+
+use crate::config::{Config, ConfigError, Paths};
+use crate::sources::{self, LoadOptions, Source, files::FileSource};
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+pub use style::Style;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "greenroom",
+    version,
+    about = "A developer portal for the terminal: find a service, see who owns it, check its health",
+    long_about = "A developer portal for the terminal. greenroom reads Backstage catalog-info.yaml \
+        descriptors exactly as Backstage does and lets you search, inspect and validate them.\n\n\
+        Without a subcommand it opens the terminal portal. The catalogue is, in order: the paths \
+        given with -c, the sources in the config file, or the bundled demo organisation."
+)]
+pub struct Cli {
+    /// Catalogue to open: a descriptor file, or a directory walked for catalog-info.yaml
+    /// (repeatable). Overrides the config file's sources.
+    #[arg(short = 'c', long = "catalog", value_name = "PATH", global = true)]
+    pub catalog: Vec<PathBuf>,
+
+    /// Open the bundled demo organisation, whatever the config says.
+    #[arg(long, global = true, conflicts_with = "catalog")]
+    pub demo: bool,
+
+    /// Config file to use instead of the default one.
+    #[arg(long, value_name = "FILE", global = true, env = crate::config::CONFIG_ENV)]
+    pub config: Option<PathBuf>,
+
+    /// Do not fetch $text/$json/$yaml URLs over the network.
+    #[arg(long, global = true)]
+    pub offline: bool,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check descriptors with Backstage's rules, like a CI step. Exit status: 0 when there
+    /// are no errors (warnings allowed), 1 when there are errors, 2 on usage errors.
+    Validate {
+        /// Files or directories to check (default: the chosen catalogue).
+        paths: Vec<PathBuf>,
+        /// Print {"entities": N, "diagnostics": [...]} instead of file:line:col lines.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the catalogue as JSON in the shape of Backstage's GET /api/catalog/entities.
+    Export {
+        /// JSON is the only format; accepted for symmetry with the other commands.
+        #[arg(long)]
+        json: bool,
+        /// Also include entities a Backstage backend would reject.
+        #[arg(long)]
+        include_rejected: bool,
+    },
+    /// Show one entity: metadata, spec, relations and problems.
+    Show {
+        /// An entity ref: kind:namespace/name, kind:name, or a name unique across kinds.
+        #[arg(value_name = "REF")]
+        reference: String,
+        /// Print the entity as Backstage serves it.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Fuzzy-search the catalogue (same query language as the portal: kind:, owner:, tag:,
+    /// type:, lifecycle:, system:, domain:, ns:, -negation, "phrases").
+    Search {
+        /// The query words.
+        #[arg(value_name = "QUERY", required = true, num_args = 1..)]
+        query: Vec<String>,
+        /// At most this many results.
+        #[arg(long, short = 'n', default_value_t = 20)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show where greenroom keeps its config, cache, state and log files, and the catalogue
+    /// it would open.
+    Info {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// A failure to report and the exit status it means.
+#[derive(Debug)]
+pub struct Failure {
+    pub message: String,
+    pub code: u8,
+}
+
+impl Failure {
+    pub fn usage(message: impl Into<String>) -> Self {
+        Failure {
+            message: message.into(),
+            code: 2,
+        }
+    }
+
+    pub fn failed(message: impl Into<String>) -> Self {
+        Failure {
+            message: message.into(),
+            code: 1,
+        }
+    }
+}
+
+impl From<ConfigError> for Failure {
+    fn from(e: ConfigError) -> Self {
+        Failure::usage(e.to_string())
+    }
+}
+
+/// What the command line and config chose to open.
+pub struct Chosen {
+    pub sources: Vec<Box<dyn Source>>,
+    pub options: LoadOptions,
+    pub description: String,
+}
+
+/// Everything a command needs from the environment.
+pub struct Context {
+    pub cli: Cli,
+    pub paths: Paths,
+    pub config: Config,
+}
+
+impl Context {
+    pub fn new(cli: Cli) -> Result<Context, Failure> {
+        let paths = Paths::discover(cli.config.clone())?;
+        let config = Config::load(&paths.config_file)?;
+        Ok(Context { cli, paths, config })
+    }
+
+    /// The catalogue: `paths` if given, else `-c`, else the config's sources, else the demo.
+    pub fn choose(&self, paths: &[PathBuf]) -> Result<Chosen, Failure> {
+        let mut options = self.config.load_options();
+        if self.cli.offline {
+            options.online = false;
+        }
+        let explicit = if paths.is_empty() {
+            &self.cli.catalog
+        } else {
+            paths
+        };
+        let (sources, description): (Vec<Box<dyn Source>>, String) = if self.cli.demo {
+            (
+                vec![Box::new(sources::demo::source())],
+                "the bundled demo".into(),
+            )
+        } else if !explicit.is_empty() {
+            let s = FileSource::disk(explicit).map_err(|e| Failure::usage(e.to_string()))?;
+            let d = s.describe();
+            (vec![Box::new(s)], d)
+        } else {
+            let configured = self.config.sources()?;
+            if configured.is_empty() {
+                (
+                    vec![Box::new(sources::demo::source())],
+                    "the bundled demo (no catalogue sources configured)".into(),
+                )
+            } else {
+                let d = configured
+                    .iter()
+                    .map(|s| s.describe())
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                (configured, d)
+            }
+        };
+        Ok(Chosen {
+            sources,
+            options,
+            description,
+        })
+    }
+}
+
+/// Parses the command line and runs it.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = Context::new(cli).and_then(|ctx| commands::run(&ctx));
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(f) => {
+            eprintln!("greenroom: {}", f.message);
+            ExitCode::from(f.code)
+        }
+    }
+}

@@ -1,0 +1,328 @@
+//! The one config file, and where greenroom keeps its files.
+//!
+//! ```toml
+//! [catalog]
+//! pattern = "catalog-info.{yaml,yml}"   # names picked up when walking a directory
+//! extra_kinds = ["AiResource"]           # kinds your Backstage has processors for
+//! online = true                          # fetch $text/$json/$yaml URLs
+//!
+//! [[catalog.source]]
+//! type = "files"
+//! path = "~/src/platform"
+//! ```
+
+use crate::catalog::validate::CheckOptions;
+use crate::sources::{self, LoadOptions, Source, files::FileSource};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+pub const CONFIG_ENV: &str = "GREENROOM_CONFIG";
+
+/// Where greenroom's files live.
+#[derive(Clone, Debug)]
+pub struct Paths {
+    pub config_file: PathBuf,
+    pub cache_dir: PathBuf,
+    pub state_dir: PathBuf,
+    pub log_file: PathBuf,
+}
+
+impl Paths {
+    /// The platform's directories (XDG on Linux); `config_override` (from `--config` or
+    /// `GREENROOM_CONFIG`) replaces the config file's location.
+    pub fn discover(config_override: Option<PathBuf>) -> Result<Paths, ConfigError> {
+        let dirs = directories::ProjectDirs::from("dev", "greenroom", "greenroom");
+        let config_file = match (config_override, &dirs) {
+            (Some(p), _) => p,
+            (None, Some(d)) => d.config_dir().join("config.toml"),
+            (None, None) => return Err(ConfigError::NoHome),
+        };
+        let (cache_dir, state_dir) = match &dirs {
+            Some(d) => (
+                d.cache_dir().to_path_buf(),
+                d.state_dir()
+                    .unwrap_or_else(|| d.data_local_dir())
+                    .to_path_buf(),
+            ),
+            None => {
+                let base = std::env::temp_dir().join("greenroom");
+                (base.join("cache"), base.join("state"))
+            }
+        };
+        Ok(Paths {
+            config_file,
+            log_file: state_dir.join("greenroom.log"),
+            cache_dir,
+            state_dir,
+        })
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot tell where your home directory is; set {CONFIG_ENV} to a config file path")]
+    NoHome,
+    #[error("{file}: {message}")]
+    Io { file: String, message: String },
+    /// `file:line:col: message`, as editors jump to.
+    #[error("{file}:{line}:{column}: {message}")]
+    Invalid {
+        file: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub catalog: CatalogConfig,
+    /// The config file this came from (None for defaults).
+    #[serde(skip)]
+    pub file: Option<PathBuf>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogConfig {
+    #[serde(default = "default_pattern")]
+    pub pattern: String,
+    #[serde(default)]
+    pub extra_kinds: Vec<String>,
+    #[serde(default = "default_true")]
+    pub online: bool,
+    #[serde(default = "default_max_file_bytes")]
+    pub max_file_bytes: u64,
+    #[serde(default, rename = "source")]
+    pub sources: Vec<SourceConfig>,
+}
+
+impl Default for CatalogConfig {
+    fn default() -> Self {
+        CatalogConfig {
+            pattern: default_pattern(),
+            extra_kinds: Vec::new(),
+            online: true,
+            max_file_bytes: default_max_file_bytes(),
+            sources: Vec::new(),
+        }
+    }
+}
+
+fn default_pattern() -> String {
+    sources::DEFAULT_PATTERN.into()
+}
+
+fn default_true() -> bool {
+    true
+}
+
+fn default_max_file_bytes() -> u64 {
+    sources::DEFAULT_MAX_FILE_BYTES
+}
+
+/// One catalogue source.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum SourceConfig {
+    /// Descriptor files: each path a file or a directory to walk.
+    Files {
+        #[serde(default)]
+        path: Option<PathBuf>,
+        #[serde(default)]
+        paths: Vec<PathBuf>,
+    },
+    /// The bundled demo organisation.
+    Demo,
+}
+
+impl Config {
+    /// Reads the config file; a missing file means defaults.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
+            Err(e) => {
+                return Err(ConfigError::Io {
+                    file: path.display().to_string(),
+                    message: e.to_string(),
+                });
+            }
+        };
+        let mut config = Config::parse(&text, path)?;
+        config.file = Some(path.to_path_buf());
+        Ok(config)
+    }
+
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let located = |span: Option<std::ops::Range<usize>>, message: String| {
+            let (line, column) = span.map_or((1, 1), |s| line_col(text, s.start));
+            ConfigError::Invalid {
+                file: path.display().to_string(),
+                line,
+                column,
+                message,
+            }
+        };
+        let config: Config =
+            toml::from_str(text).map_err(|e| located(e.span(), e.message().to_owned()))?;
+        for (i, s) in config.catalog.sources.iter().enumerate() {
+            if let SourceConfig::Files { path: None, paths } = s
+                && paths.is_empty()
+            {
+                let span = find_nth_table(text, "[[catalog.source]]", i);
+                return Err(located(
+                    span,
+                    "a files source needs `path` or `paths`".into(),
+                ));
+            }
+        }
+        if let Err(e) = crate::sources::vfs::glob_matcher(&config.catalog.pattern) {
+            let span = text.find("pattern").map(|s| s..s);
+            return Err(located(
+                span,
+                format!("catalog.pattern is not a valid glob: {e}"),
+            ));
+        }
+        Ok(config)
+    }
+
+    /// The catalogue sources the config names, paths resolved (`~` and relative to the file).
+    pub fn sources(&self) -> Result<Vec<Box<dyn Source>>, ConfigError> {
+        let base = self
+            .file
+            .as_deref()
+            .and_then(Path::parent)
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let mut out: Vec<Box<dyn Source>> = Vec::new();
+        for s in &self.catalog.sources {
+            match s {
+                SourceConfig::Demo => out.push(Box::new(sources::demo::source())),
+                SourceConfig::Files { path, paths } => {
+                    let all: Vec<PathBuf> = path
+                        .iter()
+                        .chain(paths)
+                        .map(|p| resolve_path(p, &base))
+                        .collect();
+                    let source = FileSource::disk(&all).map_err(|e| ConfigError::Io {
+                        file: self
+                            .file
+                            .as_ref()
+                            .map_or_else(String::new, |f| f.display().to_string()),
+                        message: format!("catalog source {e}"),
+                    })?;
+                    out.push(Box::new(source));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    pub fn load_options(&self) -> LoadOptions {
+        LoadOptions {
+            pattern: self.catalog.pattern.clone(),
+            check: CheckOptions {
+                extra_kinds: self.catalog.extra_kinds.clone(),
+            },
+            online: self.catalog.online,
+            max_file_bytes: self.catalog.max_file_bytes,
+            ..LoadOptions::default()
+        }
+    }
+}
+
+/// `~/x` → home; relative paths are relative to the config file's folder.
+pub fn resolve_path(p: &Path, base: &Path) -> PathBuf {
+    if let Ok(rest) = p.strip_prefix("~")
+        && let Some(home) = directories::BaseDirs::new()
+    {
+        return home.home_dir().join(rest);
+    }
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        base.join(p)
+    }
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+fn find_nth_table(text: &str, header: &str, n: usize) -> Option<std::ops::Range<usize>> {
+    text.match_indices(header).nth(n).map(|(i, _)| i..i)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::parse(text, Path::new("config.toml"))
+    }
+
+    #[test]
+    fn empty_config_is_defaults() {
+        let c = parse("").unwrap();
+        assert_eq!(c.catalog.pattern, "catalog-info.{yaml,yml}");
+        assert!(c.catalog.sources.is_empty());
+        assert!(c.catalog.online);
+    }
+
+    #[test]
+    fn sources_parse() {
+        let c = parse(
+            "[catalog]\nextra_kinds = [\"AiResource\"]\n\n[[catalog.source]]\ntype = \"files\"\npath = \"~/src\"\n\n[[catalog.source]]\ntype = \"demo\"\n",
+        )
+        .unwrap();
+        assert_eq!(c.catalog.sources.len(), 2);
+        assert!(matches!(c.catalog.sources[1], SourceConfig::Demo));
+    }
+
+    #[test]
+    fn errors_are_located() {
+        let e = parse("[catalog]\npatern = \"x\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("config.toml:2:1: unknown field `patern`"),
+            "{e}"
+        );
+        let e = parse("[catalog]\nonline = \"yes\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("config.toml:2:10:"), "{e}");
+        let e = parse("[[catalog.source]]\ntype = \"files\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("config.toml:1:1: a files source needs"),
+            "{e}"
+        );
+        let e = parse("[[catalog.source]]\ntype = \"ftp\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("unknown variant `ftp`"), "{e}");
+        let e = parse("[catalog\n").unwrap_err().to_string();
+        assert!(e.starts_with("config.toml:1:"), "{e}");
+    }
+
+    #[test]
+    fn paths_resolve_relative_to_the_config() {
+        assert_eq!(
+            resolve_path(Path::new("cat"), Path::new("/etc/gr")),
+            PathBuf::from("/etc/gr/cat")
+        );
+        assert_eq!(
+            resolve_path(Path::new("/x"), Path::new("/etc")),
+            PathBuf::from("/x")
+        );
+    }
+}

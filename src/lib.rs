@@ -1,0 +1,12 @@
+//! greenroom: a developer portal for the terminal.
+//!
+//! The core (catalogue, sources, search) knows nothing of the terminal; the command line and
+//! the portal are faces over it.
+
+pub mod catalog;
+pub mod cli;
+pub mod config;
+pub mod search;
+pub mod sources;
+pub mod text;
+pub mod yaml;

@@ -1,0 +1,901 @@
+//! Descriptor files: walked from directories, followed through Location entities, read in
+//! parallel a wave at a time (every file one Location level down reads in the same wave).
+//!
+//! The reading follows Backstage's `file` locations: multi-document YAML, Location `target` and
+//! `targets` relative to the containing file, globs, `presence: optional`. Where Backstage would
+//! drop entities greenroom keeps (it stores nothing under a Location once any file it reads
+//! fails), greenroom keeps them and says so in a warning.
+
+use super::http::HttpFetcher;
+use super::placeholders::{PlaceholderContext, substitute};
+use super::vfs::{DiskFs, PathKind, Vfs, WalkItem, glob_matcher, normalize};
+use super::{LoadOptions, Progress, Source, SourceOutput};
+use crate::catalog::entity::{ANNOTATION_LOCATION, ANNOTATION_ORIGIN_LOCATION};
+use crate::catalog::kinds::SORTED_SPEC_LISTS;
+use crate::catalog::validate::{check_entity, check_envelope, identity_pos};
+use crate::catalog::{Diagnostic, Entity, EntityRef, Origin, Problem, RefSite, Severity, Verdict};
+use crate::yaml::{Node, NodeValue, Pos, parse_documents};
+use rayon::prelude::*;
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Descriptor files on some file tree.
+pub struct FileSource {
+    vfs: Arc<dyn Vfs>,
+    roots: Vec<PathBuf>,
+    label: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0}: no such file or directory")]
+pub struct MissingPath(pub String);
+
+impl FileSource {
+    /// Files and directories on disk, as given on the command line or in the config.
+    pub fn disk(paths: &[PathBuf]) -> Result<Self, MissingPath> {
+        let fs = DiskFs::new();
+        let roots: Vec<PathBuf> = paths.iter().map(|p| fs.absolute(p)).collect();
+        for (given, abs) in paths.iter().zip(&roots) {
+            if fs.kind(abs) == PathKind::Missing {
+                return Err(MissingPath(given.display().to_string()));
+            }
+        }
+        let label = paths
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ");
+        Ok(FileSource {
+            vfs: Arc::new(fs),
+            roots,
+            label: format!("files in {label}"),
+        })
+    }
+
+    pub fn new(vfs: Arc<dyn Vfs>, roots: Vec<PathBuf>, label: impl Into<String>) -> Self {
+        FileSource {
+            vfs,
+            roots,
+            label: label.into(),
+        }
+    }
+}
+
+impl Source for FileSource {
+    fn describe(&self) -> String {
+        self.label.clone()
+    }
+
+    fn load(&self, opts: &LoadOptions) -> SourceOutput {
+        let http = if opts.online {
+            HttpFetcher::new().ok()
+        } else {
+            None
+        };
+        let mut loader = Loader {
+            ctx: ReadCtx {
+                vfs: &*self.vfs,
+                opts,
+                http: http.as_ref(),
+            },
+            entities: Vec::new(),
+            entity_reader: Vec::new(),
+            diagnostics: Vec::new(),
+            locations: Vec::new(),
+            seen: HashMap::new(),
+            files_read: 0,
+        };
+        loader.run(&self.roots);
+        SourceOutput {
+            entities: loader.entities,
+            diagnostics: loader.diagnostics,
+            relations_given: false,
+        }
+    }
+}
+
+type LocId = usize;
+
+/// A location that reads files: an implicit root (a file given or found by walking), or a
+/// Location entity.
+struct LocRecord {
+    /// The Location entity, when there is one.
+    entity: Option<usize>,
+    file: String,
+    pos: Pos,
+    /// The first thing that made Backstage fail this location.
+    failure: Option<String>,
+}
+
+struct Task {
+    path: PathBuf,
+    reader: LocId,
+    /// Placeholders may read only below this directory (identity form).
+    root_dir: Arc<Path>,
+    /// Identities of the files on the way here, for cycle detection.
+    chain: Arc<Vec<PathBuf>>,
+    origin: Arc<str>,
+    from_walk: bool,
+}
+
+/// Where a file was first read from.
+struct Seen {
+    reader: LocId,
+    from_walk: bool,
+}
+
+struct ReadCtx<'a> {
+    vfs: &'a dyn Vfs,
+    opts: &'a LoadOptions,
+    http: Option<&'a HttpFetcher>,
+}
+
+/// The targets of a Location entity as written.
+struct LocationSpecRead {
+    location_type: Option<String>,
+    targets: Vec<(String, Pos)>,
+    optional: bool,
+}
+
+enum DocRead {
+    /// Failed before becoming an entity (syntax, root type, envelope): fails the reader.
+    Broken {
+        identity: Option<(EntityRef, Value, Pos)>,
+        problems: Vec<Problem>,
+    },
+    Entity {
+        identity: EntityRef,
+        data: Value,
+        pos: Pos,
+        problems: Vec<Problem>,
+        sites: Vec<RefSite>,
+        location: Option<LocationSpecRead>,
+    },
+}
+
+struct FileRead {
+    display: String,
+    /// Problems about the file as a whole (size, encoding, reading).
+    problems: Vec<Problem>,
+    docs: Vec<DocRead>,
+}
+
+struct Loader<'a> {
+    ctx: ReadCtx<'a>,
+    entities: Vec<Entity>,
+    /// For each entity, the location that read its file.
+    entity_reader: Vec<LocId>,
+    diagnostics: Vec<Diagnostic>,
+    locations: Vec<LocRecord>,
+    seen: HashMap<PathBuf, Seen>,
+    files_read: usize,
+}
+
+impl Loader<'_> {
+    fn run(&mut self, roots: &[PathBuf]) {
+        let mut wave = self.root_tasks(roots);
+        while !wave.is_empty() {
+            let ctx = &self.ctx;
+            let reads: Vec<FileRead> = wave.par_iter().map(|t| read_file(ctx, t)).collect();
+            let mut next = Vec::new();
+            for (task, read) in wave.iter().zip(reads) {
+                self.absorb(task, read, &mut next);
+            }
+            wave = next;
+        }
+        self.warn_dropped();
+    }
+
+    fn location_ref(&self, path: &Path) -> Arc<str> {
+        format!("{}:{}", self.ctx.vfs.location_type(), path.display()).into()
+    }
+
+    fn new_location(&mut self, entity: Option<usize>, file: String, pos: Pos) -> LocId {
+        self.locations.push(LocRecord {
+            entity,
+            file,
+            pos,
+            failure: None,
+        });
+        self.locations.len() - 1
+    }
+
+    fn fail(&mut self, loc: LocId, reason: String) {
+        self.locations[loc].failure.get_or_insert(reason);
+    }
+
+    fn root_tasks(&mut self, roots: &[PathBuf]) -> Vec<Task> {
+        let vfs = self.ctx.vfs;
+        let pattern = self.ctx.opts.pattern.clone();
+        let matcher = match glob_matcher(&pattern) {
+            Ok(m) => m,
+            Err(e) => {
+                self.diagnostics.push(Diagnostic::new(
+                    Severity::Error,
+                    "(config)",
+                    Pos::START,
+                    None,
+                    format!("file pattern \"{pattern}\" is not a valid glob: {e}"),
+                ));
+                return Vec::new();
+            }
+        };
+        let match_path = pattern.contains('/');
+        let mut tasks = Vec::new();
+        for root in roots {
+            let (files, root_dir) = match vfs.kind(root) {
+                PathKind::Dir => {
+                    let items = vfs.walk(root, &|rel: &Path| {
+                        if match_path {
+                            matcher.is_match(rel)
+                        } else {
+                            rel.file_name().is_some_and(|n| matcher.is_match(n))
+                        }
+                    });
+                    let mut files = Vec::new();
+                    for item in items {
+                        match item {
+                            WalkItem::File(f) => files.push(f),
+                            WalkItem::Loop { link, target } => self.diagnostics.push(Diagnostic::new(
+                                Severity::Warning,
+                                vfs.display(&link),
+                                Pos::START,
+                                None,
+                                format!(
+                                    "symlink loop: this leads back to {}, so it is not followed",
+                                    vfs.display(&target)
+                                ),
+                            )),
+                            WalkItem::Unreadable { path, reason } => {
+                                self.diagnostics.push(Diagnostic::new(
+                                    Severity::Warning,
+                                    vfs.display(&path),
+                                    Pos::START,
+                                    None,
+                                    format!("not read: {reason}"),
+                                ))
+                            }
+                        }
+                    }
+                    (files, root.clone())
+                }
+                PathKind::File(_) => (
+                    vec![root.clone()],
+                    root.parent()
+                        .map_or_else(|| PathBuf::from("/"), Path::to_path_buf),
+                ),
+                PathKind::Missing => {
+                    self.diagnostics.push(Diagnostic::new(
+                        Severity::Error,
+                        vfs.display(root),
+                        Pos::START,
+                        None,
+                        "no such file or directory",
+                    ));
+                    continue;
+                }
+            };
+            let from_walk = vfs.kind(root) == PathKind::Dir;
+            let root_dir: Arc<Path> = vfs.identity(&root_dir).into();
+            for f in files {
+                let identity = vfs.identity(&f);
+                if self.seen.contains_key(&identity) {
+                    continue;
+                }
+                let reader = self.new_location(None, vfs.display(&f), Pos::START);
+                self.seen
+                    .insert(identity.clone(), Seen { reader, from_walk });
+                tasks.push(Task {
+                    origin: self.location_ref(&f),
+                    path: f,
+                    reader,
+                    root_dir: root_dir.clone(),
+                    chain: Arc::new(vec![identity]),
+                    from_walk,
+                });
+            }
+        }
+        tasks
+    }
+
+    fn absorb(&mut self, task: &Task, read: FileRead, next: &mut Vec<Task>) {
+        self.files_read += 1;
+        let file = read.display;
+        for p in read.problems {
+            if p.severity == Severity::Error {
+                self.fail(task.reader, format!("{file}:{}: {}", p.pos, p.message));
+            }
+            self.diagnostics.push(p.locate(&file, None));
+        }
+        let file_arc: Arc<str> = file.as_str().into();
+        let location = self.location_ref(&task.path);
+        for doc in read.docs {
+            match doc {
+                DocRead::Broken { identity, problems } => {
+                    if let Some(first) = problems.first() {
+                        self.fail(
+                            task.reader,
+                            format!("{file}:{}: {}", first.pos, first.message),
+                        );
+                    }
+                    let key = identity.as_ref().map(|(id, _, _)| id.canonical());
+                    for p in problems {
+                        self.diagnostics.push(p.locate(&file, key.clone()));
+                    }
+                    if let Some((id, data, pos)) = identity {
+                        self.push_entity(
+                            id,
+                            data,
+                            pos,
+                            &file_arc,
+                            &location,
+                            task,
+                            Verdict::Rejected,
+                            Vec::new(),
+                        );
+                    }
+                }
+                DocRead::Entity {
+                    identity,
+                    data,
+                    pos,
+                    problems,
+                    sites,
+                    location: location_spec,
+                } => {
+                    let key = identity.canonical();
+                    let rejected = problems.iter().any(|p| p.severity == Severity::Error);
+                    for p in problems {
+                        self.diagnostics.push(p.locate(&file, Some(key.clone())));
+                    }
+                    let verdict = if rejected {
+                        Verdict::Rejected
+                    } else {
+                        Verdict::Accepted
+                    };
+                    let sites = if rejected { Vec::new() } else { sites };
+                    let index = self.push_entity(
+                        identity, data, pos, &file_arc, &location, task, verdict, sites,
+                    );
+                    if let Some(spec) = location_spec
+                        && self.entities[index].kind() == "Location"
+                    {
+                        let loc = self.new_location(Some(index), file.clone(), pos);
+                        if rejected && !spec.targets.is_empty() {
+                            self.diagnostics.push(Diagnostic::new(
+                                Severity::Warning,
+                                &file,
+                                pos,
+                                Some(key.clone()),
+                                "Backstage rejects this Location, so it would not read its targets; greenroom reads them anyway",
+                            ));
+                        }
+                        self.follow(task, loc, index, &spec, next);
+                    }
+                }
+            }
+        }
+        if let Some(progress) = &self.ctx.opts.progress {
+            progress(Progress {
+                files_read: self.files_read,
+                entities: self.entities.len(),
+            });
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn push_entity(
+        &mut self,
+        identity: EntityRef,
+        mut data: Value,
+        pos: Pos,
+        file: &Arc<str>,
+        location: &Arc<str>,
+        task: &Task,
+        verdict: Verdict,
+        ref_sites: Vec<RefSite>,
+    ) -> usize {
+        normalize_entity(&mut data, location, &task.origin);
+        let data = match data {
+            Value::Object(m) => m,
+            _ => Map::new(),
+        };
+        self.entities.push(Entity {
+            data,
+            key: identity.canonical(),
+            entity_ref: identity,
+            origin: Origin {
+                file: file.clone(),
+                pos,
+                location: location.clone(),
+                origin_location: task.origin.clone(),
+            },
+            verdict,
+            ref_sites,
+            relations: Vec::new(),
+        });
+        self.entity_reader.push(task.reader);
+        self.entities.len() - 1
+    }
+
+    /// A Location entity's own failure: Backstage would not store it.
+    fn location_error(&mut self, loc: LocId, entity: usize, file: &str, pos: Pos, message: String) {
+        let key = self.entities[entity].key.clone();
+        self.fail(loc, format!("{file}:{pos}: {message}"));
+        self.entities[entity].verdict = Verdict::Rejected;
+        self.entities[entity].ref_sites.clear();
+        self.diagnostics.push(Diagnostic::new(
+            Severity::Error,
+            file,
+            pos,
+            Some(key),
+            message,
+        ));
+    }
+
+    /// Resolves a Location's targets and queues the files they name.
+    fn follow(
+        &mut self,
+        task: &Task,
+        loc: LocId,
+        entity: usize,
+        spec: &LocationSpecRead,
+        next: &mut Vec<Task>,
+    ) {
+        let vfs = self.ctx.vfs;
+        let file = vfs.display(&task.path);
+        let key = self.entities[entity].key.clone();
+        let own_type = vfs.location_type();
+        let location_type = spec.location_type.as_deref().unwrap_or(own_type);
+        let dir = task.path.parent().unwrap_or(Path::new("/")).to_path_buf();
+        for (target, pos) in &spec.targets {
+            if location_type != own_type && !(location_type == "file" && own_type == "embedded") {
+                if location_type == "url" {
+                    self.diagnostics.push(Diagnostic::new(
+                        Severity::Warning,
+                        &file,
+                        *pos,
+                        Some(key.clone()),
+                        format!("url:{target} is not read: greenroom reads url locations through a Backstage server source, not from files"),
+                    ));
+                } else {
+                    self.location_error(loc, entity, &file, *pos, format!(
+                        "no processor can read a location of type \"{location_type}\" (target {target})"
+                    ));
+                }
+                continue;
+            }
+            if target.ends_with('/') || target.ends_with(std::path::MAIN_SEPARATOR) {
+                self.location_error(loc, entity, &file, *pos, format!(
+                    "target {target} ends with a path separator; name files (a glob like {target}**/catalog-info.yaml works)"
+                ));
+                continue;
+            }
+            let path = normalize(&dir.join(target));
+            let files = if target.contains(['*', '?', '[', '{']) {
+                match expand_glob(vfs, &path) {
+                    Ok(files) => files,
+                    Err(e) => {
+                        self.location_error(
+                            loc,
+                            entity,
+                            &file,
+                            *pos,
+                            format!("target {target} is not a valid glob: {e}"),
+                        );
+                        continue;
+                    }
+                }
+            } else {
+                match vfs.kind(&path) {
+                    PathKind::File(_) => vec![path.clone()],
+                    PathKind::Dir => {
+                        self.location_error(loc, entity, &file, *pos, format!(
+                            "target {target} is a directory; Locations read files (try {target}/**/catalog-info.yaml)"
+                        ));
+                        continue;
+                    }
+                    PathKind::Missing => Vec::new(),
+                }
+            };
+            if files.is_empty() {
+                if !spec.optional {
+                    self.location_error(loc, entity, &file, *pos, format!(
+                        "target {target} does not exist (looked for {}); mark the Location `presence: optional` if that is expected",
+                        vfs.display(&path)
+                    ));
+                }
+                continue;
+            }
+            for f in files {
+                let identity = vfs.identity(&f);
+                if task.chain.contains(&identity) {
+                    let mut names: Vec<String> =
+                        task.chain.iter().map(|p| vfs.display(p)).collect();
+                    names.push(vfs.display(&f));
+                    self.diagnostics.push(Diagnostic::new(
+                        Severity::Error,
+                        &file,
+                        *pos,
+                        Some(key.clone()),
+                        format!(
+                            "Location cycle: {}; the file is already being read, so this target is skipped",
+                            names.join(" → ")
+                        ),
+                    ));
+                    continue;
+                }
+                if let Some(seen) = self.seen.get(&identity) {
+                    if !seen.from_walk {
+                        let first = match self.locations[seen.reader].entity {
+                            Some(e) => format!("Location {}", self.entities[e].entity_ref),
+                            None => format!("the root {}", self.locations[seen.reader].file),
+                        };
+                        self.diagnostics.push(Diagnostic::new(
+                            Severity::Warning,
+                            &file,
+                            *pos,
+                            Some(key.clone()),
+                            format!(
+                                "{} is already read through {first}; Backstage reports a conflict for the entities it reads a second time",
+                                vfs.display(&f)
+                            ),
+                        ));
+                    }
+                    continue;
+                }
+                self.seen.insert(
+                    identity.clone(),
+                    Seen {
+                        reader: loc,
+                        from_walk: false,
+                    },
+                );
+                let mut chain = (*task.chain).clone();
+                chain.push(identity);
+                next.push(Task {
+                    path: f,
+                    reader: loc,
+                    root_dir: task.root_dir.clone(),
+                    chain: Arc::new(chain),
+                    origin: task.origin.clone(),
+                    from_walk: false,
+                });
+            }
+        }
+    }
+
+    /// Warns, at each failed location, about the entities Backstage would not store.
+    fn warn_dropped(&mut self) {
+        let mut children: HashMap<LocId, Vec<usize>> = HashMap::new();
+        for (entity, reader) in self.entity_reader.iter().enumerate() {
+            children.entry(*reader).or_default().push(entity);
+        }
+        let own_location: HashMap<usize, LocId> = self
+            .locations
+            .iter()
+            .enumerate()
+            .filter_map(|(id, l)| l.entity.map(|e| (e, id)))
+            .collect();
+        let count_under = |loc: LocId| -> usize {
+            let mut count = 0;
+            let mut todo = vec![loc];
+            while let Some(l) = todo.pop() {
+                for &e in children.get(&l).into_iter().flatten() {
+                    if self.entities[e].is_accepted() {
+                        count += 1;
+                    }
+                    if let Some(&sub) = own_location.get(&e) {
+                        todo.push(sub);
+                    }
+                }
+            }
+            count
+        };
+        let mut warnings = Vec::new();
+        for (id, l) in self.locations.iter().enumerate() {
+            let Some(failure) = &l.failure else { continue };
+            let count = count_under(id);
+            if count == 0 {
+                continue;
+            }
+            let (subject, key) = match l.entity {
+                Some(e) => (
+                    format!("this Location or the {count} entities it reads"),
+                    Some(self.entities[e].key.clone()),
+                ),
+                None => (
+                    format!("the {count} entities this file holds or leads to"),
+                    None,
+                ),
+            };
+            warnings.push(Diagnostic::new(
+                Severity::Warning,
+                &l.file,
+                l.pos,
+                key,
+                format!(
+                    "Backstage would store none of {subject}: a real backend stores nothing under a Location when reading any of its files fails ({failure}); greenroom keeps them"
+                ),
+            ));
+        }
+        self.diagnostics.extend(warnings);
+    }
+}
+
+fn has_glob_char(s: &str) -> bool {
+    s.contains(['*', '?', '[', '{'])
+}
+
+/// Files matching an absolute glob, found by walking from its longest literal prefix.
+fn expand_glob(vfs: &dyn Vfs, pattern: &Path) -> Result<Vec<PathBuf>, globset::Error> {
+    let mut base = PathBuf::new();
+    let mut rest = PathBuf::new();
+    for c in pattern.components() {
+        let s = c.as_os_str().to_string_lossy();
+        if rest.as_os_str().is_empty() && !has_glob_char(&s) {
+            base.push(c.as_os_str());
+        } else {
+            rest.push(c.as_os_str());
+        }
+    }
+    let matcher = glob_matcher(&rest.to_string_lossy())?;
+    if vfs.kind(&base) != PathKind::Dir {
+        return Ok(Vec::new());
+    }
+    Ok(vfs
+        .walk(&base, &|rel: &Path| matcher.is_match(rel))
+        .into_iter()
+        .filter_map(|i| match i {
+            WalkItem::File(f) => Some(f),
+            _ => None,
+        })
+        .collect())
+}
+
+/// Text of a descriptor: UTF-8 (BOM dropped) or UTF-16 with a BOM. Anything else is read as
+/// Node does, with U+FFFD for bad bytes, and a warning at the first one.
+fn decode(bytes: &[u8]) -> (String, Option<Problem>) {
+    if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        return decode(rest);
+    }
+    let utf16 = |rest: &[u8], le: bool| {
+        let units: Vec<u16> = rest
+            .chunks(2)
+            .map(|c| {
+                let pair = [c[0], *c.get(1).unwrap_or(&0)];
+                if le {
+                    u16::from_le_bytes(pair)
+                } else {
+                    u16::from_be_bytes(pair)
+                }
+            })
+            .collect();
+        String::from_utf16_lossy(&units)
+    };
+    if let Some(rest) = bytes.strip_prefix(b"\xFF\xFE") {
+        return (utf16(rest, true), None);
+    }
+    if let Some(rest) = bytes.strip_prefix(b"\xFE\xFF") {
+        return (utf16(rest, false), None);
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(s) => (s.to_owned(), None),
+        Err(e) => {
+            let valid = &bytes[..e.valid_up_to()];
+            let valid = std::str::from_utf8(valid).unwrap_or_default();
+            let line = valid.matches('\n').count() as u32 + 1;
+            let column = valid.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u32 + 1;
+            let byte = bytes[e.valid_up_to()];
+            (
+                String::from_utf8_lossy(bytes).into_owned(),
+                Some(Problem::warning(
+                    Pos::new(line, column),
+                    format!(
+                        "not valid UTF-8 (byte 0x{byte:02X}); read with U+FFFD in place of bad bytes, as Backstage does. Save the file as UTF-8"
+                    ),
+                )),
+            )
+        }
+    }
+}
+
+fn read_file(ctx: &ReadCtx<'_>, task: &Task) -> FileRead {
+    let vfs = ctx.vfs;
+    let mut read = FileRead {
+        display: vfs.display(&task.path),
+        problems: Vec::new(),
+        docs: Vec::new(),
+    };
+    match vfs.kind(&task.path) {
+        PathKind::File(len) if len > ctx.opts.max_file_bytes => {
+            read.problems.push(Problem::error(
+                Pos::START,
+                format!(
+                    "file is {:.1} MB, over the {:.1} MB limit for a descriptor; not read (raise catalog.max_file_bytes in the config if it is meant to be this big)",
+                    len as f64 / 1_048_576.0,
+                    ctx.opts.max_file_bytes as f64 / 1_048_576.0
+                ),
+            ));
+            return read;
+        }
+        PathKind::File(_) => {}
+        PathKind::Dir | PathKind::Missing => {
+            read.problems
+                .push(Problem::error(Pos::START, "not a readable file"));
+            return read;
+        }
+    }
+    let bytes = match vfs.read(&task.path) {
+        Ok(b) => b,
+        Err(e) => {
+            read.problems
+                .push(Problem::error(Pos::START, format!("cannot read: {e}")));
+            return read;
+        }
+    };
+    let (text, encoding_problem) = decode(&bytes);
+    // A templated descriptor found by walking is a template's skeleton, not an entity.
+    if task.from_walk && text.contains("${{") {
+        return read;
+    }
+    read.problems.extend(encoding_problem);
+    for raw in parse_documents(&text, &ctx.opts.yaml) {
+        let root = match raw.result {
+            Ok(Some(root)) => root,
+            Ok(None) => continue,
+            Err(e) => {
+                read.docs.push(DocRead::Broken {
+                    identity: None,
+                    problems: vec![Problem::error(
+                        e.pos,
+                        format!("YAML syntax error: {}", e.message),
+                    )],
+                });
+                continue;
+            }
+        };
+        read.docs.push(read_document(ctx, task, root));
+    }
+    read
+}
+
+fn read_document(ctx: &ReadCtx<'_>, task: &Task, mut root: Node) -> DocRead {
+    let pos = identity_pos(&root);
+    let identity = match check_envelope(&root) {
+        Ok(id) => id,
+        Err(failure) => {
+            return DocRead::Broken {
+                identity: failure.identity.map(|id| (id, root.to_json(), pos)),
+                problems: failure.problems,
+            };
+        }
+    };
+    let placeholder_ctx = PlaceholderContext {
+        vfs: ctx.vfs,
+        file: &task.path,
+        root: &task.root_dir,
+        http: ctx.http,
+        max_bytes: ctx.opts.max_file_bytes,
+        limits: &ctx.opts.yaml,
+    };
+    let failed = substitute(&mut root, &placeholder_ctx);
+    let (checked, sites) = check_entity(&root, &identity, &ctx.opts.check);
+    let failed_at: Vec<Pos> = failed.iter().map(|f| f.node).collect();
+    let mut problems: Vec<Problem> = failed.into_iter().map(|f| f.problem).collect();
+    problems.extend(checked.into_iter().filter(|p| !failed_at.contains(&p.pos)));
+    let location = (identity.kind == "Location").then(|| location_spec(&root));
+    DocRead::Entity {
+        identity,
+        data: root.to_json(),
+        pos,
+        problems,
+        sites,
+        location,
+    }
+}
+
+fn location_spec(root: &Node) -> LocationSpecRead {
+    let spec = root.get("spec");
+    let string_at = |key: &str| {
+        spec.and_then(|s| s.get(key))
+            .and_then(Node::as_str)
+            .map(str::to_owned)
+    };
+    let mut targets = Vec::new();
+    if let Some(t) = spec.and_then(|s| s.get("target"))
+        && let Some(s) = t.as_str()
+    {
+        targets.push((s.to_owned(), t.pos));
+    }
+    if let Some(NodeValue::Seq(items)) = spec.and_then(|s| s.get("targets")).map(|n| &n.value) {
+        targets.extend(
+            items
+                .iter()
+                .filter_map(|n| n.as_str().map(|s| (s.to_owned(), n.pos))),
+        );
+    }
+    LocationSpecRead {
+        location_type: string_at("type"),
+        targets,
+        optional: string_at("presence").as_deref() == Some("optional"),
+    }
+}
+
+/// Brings an entity into the form Backstage stores: default namespace filled in, the processor's
+/// string lists sorted (JavaScript's default sort, by UTF-16 code units), location annotations.
+fn normalize_entity(data: &mut Value, location: &str, origin: &str) {
+    let Some(obj) = data.as_object_mut() else {
+        return;
+    };
+    if let Some(Value::Object(meta)) = obj.get_mut("metadata") {
+        if !meta.contains_key("namespace") {
+            meta.insert("namespace".into(), Value::String("default".into()));
+        }
+        let annotations = meta
+            .entry("annotations")
+            .or_insert_with(|| Value::Object(Map::new()));
+        if let Value::Object(a) = annotations {
+            a.insert(ANNOTATION_LOCATION.into(), Value::String(location.into()));
+            a.insert(
+                ANNOTATION_ORIGIN_LOCATION.into(),
+                Value::String(origin.into()),
+            );
+        }
+    }
+    if let Some(Value::Object(spec)) = obj.get_mut("spec") {
+        for key in SORTED_SPEC_LISTS {
+            if let Some(Value::Array(items)) = spec.get_mut(*key)
+                && items.iter().all(Value::is_string)
+            {
+                items.sort_by(|a, b| {
+                    let (a, b) = (
+                        a.as_str().unwrap_or_default(),
+                        b.as_str().unwrap_or_default(),
+                    );
+                    a.encode_utf16().cmp(b.encode_utf16())
+                });
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decode_handles_boms_and_reports_bad_bytes() {
+        assert_eq!(decode(b"\xEF\xBB\xBFa: 1").0, "a: 1");
+        let le: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain("a: ü".encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        assert_eq!(decode(&le).0, "a: ü");
+        let (text, problem) = decode(b"a: 1\nb: x\xFFy\n");
+        assert_eq!(text, "a: 1\nb: x\u{FFFD}y\n");
+        assert_eq!(problem.unwrap().pos, Pos::new(2, 5));
+    }
+
+    #[test]
+    fn normalize_sorts_processor_lists_and_fills_namespace() {
+        let mut v = serde_json::json!({
+            "metadata": {"name": "x"},
+            "spec": {"providesApis": ["b", "a", "C"], "other": ["z", "y"], "members": ["b", 1]}
+        });
+        normalize_entity(&mut v, "file:/x.yaml", "file:/root.yaml");
+        assert_eq!(v["metadata"]["namespace"], "default");
+        assert_eq!(
+            v["spec"]["providesApis"],
+            serde_json::json!(["C", "a", "b"])
+        );
+        assert_eq!(v["spec"]["other"], serde_json::json!(["z", "y"]));
+        assert_eq!(v["spec"]["members"], serde_json::json!(["b", 1]));
+        assert_eq!(
+            v["metadata"]["annotations"][ANNOTATION_LOCATION],
+            "file:/x.yaml"
+        );
+    }
+}

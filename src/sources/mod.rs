@@ -1,0 +1,98 @@
+//! Where entities come from. Every source turns its input into [`Entity`] values and located
+//! [`Diagnostic`]s; [`load`] merges the sources into one [`Catalog`]. Descriptor files on disk
+//! and the embedded demo are here; a Backstage server, Port and the local cache plug in beside
+//! them through the same [`Source`] trait.
+
+pub mod demo;
+pub mod files;
+pub mod http;
+pub mod placeholders;
+pub mod vfs;
+
+use crate::catalog::validate::CheckOptions;
+use crate::catalog::{Catalog, Diagnostic, Entity, Relations};
+use crate::yaml::Limits;
+use std::sync::Arc;
+
+pub const DEFAULT_PATTERN: &str = "catalog-info.{yaml,yml}";
+pub const DEFAULT_MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
+
+/// Called as work progresses, from any thread.
+pub type ProgressFn = Arc<dyn Fn(Progress) + Send + Sync>;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Progress {
+    pub files_read: usize,
+    pub entities: usize,
+}
+
+#[derive(Clone)]
+pub struct LoadOptions {
+    /// File names picked up when walking a directory (a glob on the name).
+    pub pattern: String,
+    pub check: CheckOptions,
+    /// Fetch `$text`/`$json`/`$yaml` URLs over the network.
+    pub online: bool,
+    pub max_file_bytes: u64,
+    pub yaml: Limits,
+    pub progress: Option<ProgressFn>,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        LoadOptions {
+            pattern: DEFAULT_PATTERN.into(),
+            check: CheckOptions::default(),
+            online: true,
+            max_file_bytes: DEFAULT_MAX_FILE_BYTES,
+            yaml: Limits::default(),
+            progress: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for LoadOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoadOptions")
+            .field("pattern", &self.pattern)
+            .field("online", &self.online)
+            .field("max_file_bytes", &self.max_file_bytes)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What one source produced.
+#[derive(Debug, Default)]
+pub struct SourceOutput {
+    pub entities: Vec<Entity>,
+    pub diagnostics: Vec<Diagnostic>,
+    /// Whether the entities arrive with their relations (a remote catalogue computed them).
+    pub relations_given: bool,
+}
+
+/// A provider of entities.
+pub trait Source: Send + Sync {
+    /// A short description for people ("files in ./catalog", "the bundled demo").
+    fn describe(&self) -> String;
+    fn load(&self, opts: &LoadOptions) -> SourceOutput;
+}
+
+/// Loads every source and assembles one catalogue. Sources load one after another, each
+/// using all cores; their entities are merged in the order the sources are given.
+pub fn load(sources: &[Box<dyn Source>], opts: &LoadOptions) -> Catalog {
+    let mut entities = Vec::new();
+    let mut diagnostics = Vec::new();
+    let mut relations_given = !sources.is_empty();
+    for s in sources {
+        let out = s.load(opts);
+        relations_given &= out.relations_given;
+        entities.extend(out.entities);
+        diagnostics.extend(out.diagnostics);
+    }
+    let relations = if relations_given {
+        Relations::Given
+    } else {
+        Relations::Compute
+    };
+    Catalog::assemble(entities, diagnostics, relations)
+}
