@@ -79,6 +79,8 @@ pub enum ConfigError {
 pub struct Config {
     #[serde(default)]
     pub catalog: CatalogConfig,
+    #[serde(default)]
+    pub ui: UiConfig,
     /// The config file this came from (None for defaults).
     #[serde(skip)]
     pub file: Option<PathBuf>,
@@ -109,6 +111,54 @@ impl Default for CatalogConfig {
             sources: Vec::new(),
         }
     }
+}
+
+/// How the portal looks and behaves.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UiConfig {
+    /// dark, light, high-contrast, mono, or the name of a file in `<config dir>/themes/`.
+    #[serde(default = "default_theme")]
+    pub theme: String,
+    /// default, vim or emacs; `keymap.toml` in the config dir overrides keys on top.
+    #[serde(default = "default_keymap")]
+    pub keymap: String,
+    /// auto, truecolor, 256, 16 or none.
+    #[serde(default = "default_color")]
+    pub color: String,
+    #[serde(default)]
+    pub mouse: bool,
+    /// OSC 8 links (turn off where a terminal or multiplexer shows them badly).
+    #[serde(default = "default_true")]
+    pub hyperlinks: bool,
+    /// The preview pane beside the list on wide terminals.
+    #[serde(default = "default_true")]
+    pub preview: bool,
+}
+
+impl Default for UiConfig {
+    fn default() -> Self {
+        UiConfig {
+            theme: default_theme(),
+            keymap: default_keymap(),
+            color: default_color(),
+            mouse: false,
+            hyperlinks: true,
+            preview: true,
+        }
+    }
+}
+
+fn default_theme() -> String {
+    "dark".into()
+}
+
+fn default_keymap() -> String {
+    "default".into()
+}
+
+fn default_color() -> String {
+    "auto".into()
 }
 
 fn default_pattern() -> String {

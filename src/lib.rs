@@ -6,7 +6,9 @@
 pub mod catalog;
 pub mod cli;
 pub mod config;
+pub mod logging;
 pub mod search;
 pub mod sources;
 pub mod text;
+pub mod tui;
 pub mod yaml;

@@ -18,10 +18,12 @@ pub fn run(ctx: &Context) -> Result<u8, Failure> {
         }) => export(ctx, *include_rejected),
         Some(Command::Show { reference, json }) => show(ctx, reference, *json),
         Some(Command::Search { query, limit, json }) => {
-            search(ctx, &query.join(" "), *limit, *json)
+            let (words, limit, json) = split_search_flags(query, *limit, *json)?;
+            search(ctx, &words.join(" "), limit, json)
         }
         Some(Command::Info { json }) => info(ctx, *json),
-        None => overview(ctx),
+        Some(Command::Keys { actions, json }) => keys(ctx, *actions, *json),
+        None => crate::tui::run(ctx, ctx.choose(&[])?, &ui_overrides(ctx)),
     }
 }
 
@@ -302,6 +304,24 @@ fn render_entity(catalog: &Catalog, e: &Entity, style: &Style, out: &mut String)
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(s: &str) -> Vec<String> {
+        s.split(' ').map(String::from).collect()
+    }
+
+    #[test]
+    fn search_flags_after_the_query_are_options() {
+        let (w, limit, json) = split_search_flags(&words("pay -tag:x --limit 3 --json"), 20, false).unwrap();
+        assert_eq!((w, limit, json), (words("pay -tag:x"), 3, true));
+        let (w, limit, _) = split_search_flags(&words("a --limit=5 -- --json"), 20, false).unwrap();
+        assert_eq!((w, limit), (words("a --json"), 5));
+        assert!(split_search_flags(&words("a --limit x"), 20, false).is_err());
+    }
+}
+
 fn truncate(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
         s.to_owned()
@@ -379,6 +399,30 @@ fn search(ctx: &Context, text: &str, limit: usize, json: bool) -> Result<u8, Fai
     Ok(0)
 }
 
+/// The query takes words starting with `-` (negations), so clap stops parsing options at the
+/// first word; options written after the query are picked out here.
+fn split_search_flags(words: &[String], limit: usize, json: bool) -> Result<(Vec<String>, usize, bool), Failure> {
+    let (mut limit, mut json) = (limit, json);
+    let mut rest = Vec::new();
+    let mut iter = words.iter();
+    let bad_limit = |v: &str| Failure::usage(format!("--limit needs a number, got \"{v}\""));
+    while let Some(w) = iter.next() {
+        match w.as_str() {
+            "--json" => json = true,
+            "--limit" | "-n" => {
+                let v = iter.next().ok_or_else(|| bad_limit(""))?;
+                limit = v.parse().map_err(|_| bad_limit(v))?;
+            }
+            "--" => rest.extend(iter.by_ref().cloned()),
+            other => match other.strip_prefix("--limit=") {
+                Some(v) => limit = v.parse().map_err(|_| bad_limit(v))?,
+                None => rest.push(w.clone()),
+            },
+        }
+    }
+    Ok((rest, limit, json))
+}
+
 fn info(ctx: &Context, json: bool) -> Result<u8, Failure> {
     let chosen = ctx.choose(&[])?;
     let p = &ctx.paths;
@@ -412,16 +456,65 @@ fn info(ctx: &Context, json: bool) -> Result<u8, Failure> {
     Ok(0)
 }
 
-/// Without a subcommand (until the portal exists): what would open, in brief.
-fn overview(ctx: &Context) -> Result<u8, Failure> {
-    let chosen = ctx.choose(&[])?;
-    let description = chosen.description.clone();
-    let catalog = load(chosen);
-    println!(
-        "{} entities from {description}: {} errors, {} warnings. See greenroom --help.",
-        catalog.len(),
-        catalog.error_count(),
-        catalog.warning_count()
-    );
-    Ok(0)
+fn ui_overrides(ctx: &Context) -> crate::tui::UiOverrides {
+    crate::tui::UiOverrides {
+        color: ctx.cli.color.clone(),
+        theme: ctx.cli.theme.clone(),
+        keymap: ctx.cli.keymap.clone(),
+        mouse: ctx.cli.mouse,
+        no_hyperlinks: ctx.cli.no_hyperlinks,
+    }
+}
+
+/// The effective keymap, context by context; problems in keymap.toml go to stderr and make
+/// the exit status 1.
+fn keys(ctx: &Context, actions: bool, json: bool) -> Result<u8, Failure> {
+    use crate::tui::action::Action;
+    use crate::tui::keymap::Context as KeyContext;
+    let (keymap, _theme, issues) = crate::tui::look_and_feel(ctx, &ui_overrides(ctx))?;
+    if actions {
+        if json {
+            let list: Vec<Value> = Action::ALL
+                .iter()
+                .map(|a| json!({"action": a.name(), "description": a.description()}))
+                .collect();
+            print_json(&Value::Array(list))?;
+        } else {
+            for a in Action::ALL {
+                println!("{:<30} {}", a.name(), a.description());
+            }
+        }
+        return Ok(0);
+    }
+    if json {
+        let contexts: serde_json::Map<String, Value> = KeyContext::ALL
+            .iter()
+            .map(|c| {
+                let bindings: serde_json::Map<String, Value> = keymap
+                    .bindings(*c)
+                    .into_iter()
+                    .map(|(k, a)| (k, Value::String(a.name().into())))
+                    .collect();
+                (c.name().to_owned(), Value::Object(bindings))
+            })
+            .collect();
+        print_json(&json!({"base": keymap.base, "contexts": contexts, "issues": issues}))?;
+    } else {
+        let style = Style::for_stdout();
+        println!("keymap: {} (plus keymap.toml in the config dir when present)", keymap.base);
+        for c in KeyContext::ALL {
+            let bindings = keymap.bindings(c);
+            if bindings.is_empty() {
+                continue;
+            }
+            println!("\n{} {}", style.bold(&format!("[{}]", c.name())), style.dim(&format!("— {}", c.description())));
+            for (k, a) in bindings {
+                println!("  {:<14} {:<30} {}", style.accent(&k), a.name(), style.dim(a.description()));
+            }
+        }
+    }
+    for issue in &issues {
+        eprintln!("{issue}");
+    }
+    Ok(u8::from(!issues.is_empty()))
 }

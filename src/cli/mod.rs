@@ -40,6 +40,26 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub offline: bool,
 
+    /// Colour depth: auto, truecolor, 256, 16 or none (NO_COLOR is honoured by auto).
+    #[arg(long, value_name = "DEPTH")]
+    pub color: Option<String>,
+
+    /// Theme: dark, light, high-contrast, mono, or a file name in <config dir>/themes/.
+    #[arg(long, value_name = "NAME")]
+    pub theme: Option<String>,
+
+    /// Keymap: default, vim or emacs (keymap.toml in the config dir overrides keys).
+    #[arg(long, value_name = "NAME")]
+    pub keymap: Option<String>,
+
+    /// Capture the mouse (off by default so the terminal's own selection works).
+    #[arg(long)]
+    pub mouse: bool,
+
+    /// Do not emit OSC 8 hyperlinks.
+    #[arg(long)]
+    pub no_hyperlinks: bool,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -76,18 +96,28 @@ pub enum Command {
     /// Fuzzy-search the catalogue (same query language as the portal: kind:, owner:, tag:,
     /// type:, lifecycle:, system:, domain:, ns:, -negation, "phrases").
     Search {
-        /// The query words.
-        #[arg(value_name = "QUERY", required = true, num_args = 1..)]
+        /// The query words (a word may start with `-` to negate it).
+        #[arg(value_name = "QUERY", required = true, num_args = 1.., allow_hyphen_values = true)]
         query: Vec<String>,
         /// At most this many results.
         #[arg(long, short = 'n', default_value_t = 20)]
         limit: usize,
+        /// Print {"query", "total", "items": [...]} with each match's ref and score.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the keymap in force (built-in map plus keymap.toml), and any problems in it.
+    Keys {
+        /// List every action instead.
+        #[arg(long)]
+        actions: bool,
         #[arg(long)]
         json: bool,
     },
     /// Show where greenroom keeps its config, cache, state and log files, and the catalogue
     /// it would open.
     Info {
+        /// Print the paths as JSON.
         #[arg(long)]
         json: bool,
     },

@@ -26,6 +26,11 @@ struct Doc {
     owner: String,
     owner_ref: String,
     kind: String,
+    /// The kind as written, and its place in the list order for empty queries.
+    kind_display: String,
+    kind_rank: u8,
+    /// The owner's name for the owner facet.
+    owner_name: String,
     spec_type: String,
     lifecycle: String,
     system: String,
@@ -33,6 +38,19 @@ struct Doc {
     namespace: String,
     mask: u64,
 }
+
+/// How many of the hits fall in each kind, owner and lifecycle, largest first.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Facets {
+    pub kinds: Vec<(String, usize)>,
+    pub owners: Vec<(String, usize)>,
+    pub lifecycles: Vec<(String, usize)>,
+}
+
+/// Order of kinds when nothing ranks the list: what people look for most, first.
+const KIND_ORDER: &[&str] = &[
+    "component", "api", "resource", "system", "domain", "group", "user", "template", "location",
+];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Hit {
@@ -115,26 +133,24 @@ impl SearchIndex {
         } else {
             domain.unwrap_or_default()
         };
+        // A person's or team's display name serves as their title.
+        let title = match e.title() {
+            Some(t) => t.to_lowercase(),
+            None if e.display_name() != e.name() => e.display_name().to_lowercase(),
+            None => String::new(),
+        };
+        let kind = e.kind().to_lowercase();
         let mut doc = Doc {
             name: e.name().to_lowercase(),
-            title: lower(e.title())
-                .chars()
-                .chain(
-                    // A person's or team's display name is their title.
-                    if e.title().is_none() && e.display_name() != e.name() {
-                        Some(e.display_name().to_lowercase())
-                    } else {
-                        None
-                    }
-                    .unwrap_or_default()
-                    .chars(),
-                )
-                .collect(),
+            title,
             description: lower(e.description()),
             tags: e.tags().map(str::to_lowercase).collect(),
             owner: lower(e.owner()),
+            owner_name: ref_name(&owner_ref).to_owned(),
             owner_ref,
-            kind: e.kind().to_lowercase(),
+            kind_rank: KIND_ORDER.iter().position(|k| *k == kind).unwrap_or(KIND_ORDER.len()) as u8,
+            kind_display: e.kind().to_owned(),
+            kind,
             spec_type: lower(e.spec_type()),
             lifecycle: lower(e.lifecycle()),
             system,
@@ -182,12 +198,42 @@ impl SearchIndex {
                 .collect(),
         };
         hits.par_sort_unstable_by(|a, b| {
+            let (da, db) = (&self.docs[a.entity], &self.docs[b.entity]);
             b.score
                 .cmp(&a.score)
-                .then_with(|| self.docs[a.entity].name.cmp(&self.docs[b.entity].name))
+                .then(da.kind_rank.cmp(&db.kind_rank))
+                .then_with(|| da.name.cmp(&db.name))
                 .then(a.entity.cmp(&b.entity))
         });
         hits
+    }
+
+    /// Counts of the hits per kind, owner and lifecycle.
+    pub fn facets(&self, hits: &[Hit]) -> Facets {
+        use std::collections::HashMap;
+        let mut kinds: HashMap<&str, usize> = HashMap::new();
+        let mut owners: HashMap<&str, usize> = HashMap::new();
+        let mut lifecycles: HashMap<&str, usize> = HashMap::new();
+        for h in hits {
+            let d = &self.docs[h.entity];
+            *kinds.entry(&d.kind_display).or_default() += 1;
+            if !d.owner_name.is_empty() {
+                *owners.entry(&d.owner_name).or_default() += 1;
+            }
+            if !d.lifecycle.is_empty() {
+                *lifecycles.entry(&d.lifecycle).or_default() += 1;
+            }
+        }
+        let sorted = |m: HashMap<&str, usize>| {
+            let mut v: Vec<(String, usize)> = m.into_iter().map(|(k, n)| (k.to_owned(), n)).collect();
+            v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            v
+        };
+        Facets {
+            kinds: sorted(kinds),
+            owners: sorted(owners),
+            lifecycles: sorted(lifecycles),
+        }
     }
 }
 

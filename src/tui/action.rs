@@ -1,0 +1,90 @@
+//! Every user intent has a name. Keymaps bind keys to these names; the help overlay, the key-hint
+//! bar and the command palette are generated from the same table, so they cannot disagree.
+
+macro_rules! actions {
+    ($($variant:ident => $name:literal, $description:literal;)*) => {
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Action {
+            $($variant,)*
+        }
+
+        impl Action {
+            pub const ALL: &'static [Action] = &[$(Action::$variant,)*];
+
+            /// The name used in keymap files (`search.focus`).
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Action::$variant => $name,)*
+                }
+            }
+
+            /// What it does, in a few words for the help overlay and the palette.
+            pub fn description(self) -> &'static str {
+                match self {
+                    $(Action::$variant => $description,)*
+                }
+            }
+
+            pub fn from_name(name: &str) -> Option<Action> {
+                match name {
+                    $($name => Some(Action::$variant),)*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+actions! {
+    Quit => "app.quit", "Quit greenroom";
+    Help => "app.help", "Show the keys in force";
+    Palette => "app.palette", "Command palette: every action and entity";
+    Suspend => "app.suspend", "Suspend to the shell (fg to return)";
+    ToggleMouse => "app.toggle_mouse", "Turn mouse capture on or off";
+    Reload => "app.reload", "Read the catalogue again";
+    Back => "nav.back", "Go back";
+    Forward => "nav.forward", "Go forward again";
+    Home => "nav.catalog", "The catalogue list";
+    Problems => "nav.problems", "Problems found in the catalogue";
+    Up => "cursor.up", "Move up";
+    Down => "cursor.down", "Move down";
+    PageUp => "cursor.page_up", "Page up";
+    PageDown => "cursor.page_down", "Page down";
+    Top => "cursor.top", "Go to the top";
+    Bottom => "cursor.bottom", "Go to the bottom";
+    SearchFocus => "search.focus", "Type a search query";
+    SearchClear => "search.clear", "Clear the search query";
+    SearchDone => "search.done", "Leave the query line, keep the filter";
+    Open => "entity.open", "Open the selected entity";
+    Owner => "entity.owner", "Jump to the owner";
+    WhoOwns => "entity.who_owns", "Who owns this: the owner, its people, the chain up";
+    NextTab => "tab.next", "Next tab";
+    PrevTab => "tab.prev", "Previous tab";
+    Overview => "tab.overview", "Overview tab";
+    Relations => "tab.relations", "Relations tree tab";
+    Ownership => "tab.ownership", "Ownership tab";
+    Definition => "tab.definition", "API definition tab";
+    Toggle => "tree.toggle", "Expand or collapse";
+    Expand => "tree.expand", "Expand";
+    Collapse => "tree.collapse", "Collapse";
+    ToggleTransitive => "ownership.toggle_transitive", "Include what sub-groups own";
+    CopyRef => "copy.ref", "Copy the entity ref to the clipboard";
+    CopyLink => "copy.link", "Copy the selected link to the clipboard";
+    OpenLink => "link.open", "Open the selected link (copies it over SSH)";
+    TogglePreview => "view.toggle_preview", "Show or hide the preview pane";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_are_unique() {
+        let mut names = std::collections::HashSet::new();
+        for a in Action::ALL {
+            assert_eq!(Action::from_name(a.name()), Some(*a));
+            assert!(names.insert(a.name()), "{} twice", a.name());
+            assert!(!a.description().is_empty());
+        }
+    }
+}

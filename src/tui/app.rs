@@ -1,0 +1,894 @@
+//! The portal's state and what each action does to it. Keys become actions through the keymap;
+//! actions change state and may ask for effects (a search, a clipboard write); the runner
+//! performs effects. Nothing here touches the terminal, so it is all testable directly.
+
+use super::action::Action;
+use super::keymap::{Context, Keymap, Lookup};
+use super::keys::Chord;
+use super::rows::{self, Row, Tab};
+use super::theme::Theme;
+use crate::catalog::Catalog;
+use crate::search::{Facets, Hit, Query, SearchIndex};
+use crate::sources::Progress;
+use crossterm::event::{Event, KeyEvent, KeyEventKind, MouseEventKind};
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tui_textarea::TextArea;
+
+/// Something the runner does on the app's behalf.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Effect {
+    Search {
+        generation: u64,
+        query: Query,
+        /// Results of a query this one narrows, to search within.
+        within: Option<Arc<Vec<Hit>>>,
+    },
+    Clipboard(String),
+    OpenUrl(String),
+    Suspend,
+    SetMouse(bool),
+    Reload,
+}
+
+/// Messages into the app from the runner and background work.
+pub enum AppEvent {
+    Terminal(Event),
+    Loaded(Box<Catalog>, Arc<SearchIndex>),
+    Progress(Progress),
+    Searched {
+        generation: u64,
+        query: Query,
+        hits: Arc<Vec<Hit>>,
+        facets: Facets,
+    },
+    /// Input closed, the tty hung up, or a terminating signal arrived.
+    Quit(&'static str),
+}
+
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub hyperlinks: bool,
+    pub mouse: bool,
+    /// Show the preview pane beside the list when there is room.
+    pub preview: bool,
+    /// Running over SSH: opening a link copies it instead.
+    pub remote: bool,
+    /// Inside tmux: OSC 52 goes through tmux's passthrough.
+    pub tmux: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            hyperlinks: true,
+            mouse: false,
+            preview: true,
+            remote: false,
+            tmux: false,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EntityScreen {
+    pub key: String,
+    pub tab: Tab,
+    pub cursor: usize,
+    pub scroll: usize,
+    pub expanded: HashSet<String>,
+    pub transitive: bool,
+}
+
+impl EntityScreen {
+    fn new(key: String, tab: Tab) -> Self {
+        EntityScreen {
+            key,
+            tab,
+            cursor: 0,
+            scroll: 0,
+            expanded: HashSet::new(),
+            transitive: false,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Screen {
+    Catalog,
+    Entity(Box<EntityScreen>),
+    Problems { cursor: usize, scroll: usize },
+}
+
+pub struct SearchState {
+    pub input: TextArea<'static>,
+    pub focused: bool,
+    pub query: Query,
+    pub generation: u64,
+    /// The latest results and the query they answer.
+    pub hits: Arc<Vec<Hit>>,
+    pub hits_query: Query,
+    pub hits_generation: u64,
+    pub facets: Facets,
+    pub cursor: usize,
+    pub offset: usize,
+}
+
+impl SearchState {
+    fn new() -> Self {
+        let mut input = TextArea::default();
+        input.set_placeholder_text("type to search: words, kind: owner: tag: type: lifecycle: -negate \"phrase\"");
+        input.set_cursor_line_style(ratatui::style::Style::default());
+        SearchState {
+            input,
+            focused: false,
+            query: Query::default(),
+            generation: 0,
+            hits: Arc::new(Vec::new()),
+            hits_query: Query::default(),
+            hits_generation: 0,
+            facets: Facets::default(),
+            cursor: 0,
+            offset: 0,
+        }
+    }
+
+    pub fn text(&self) -> String {
+        self.input.lines().first().cloned().unwrap_or_default()
+    }
+
+    /// Whether results for the current query are still being computed.
+    pub fn searching(&self) -> bool {
+        self.hits_generation != self.generation
+    }
+}
+
+/// One palette entry: an action, or an entity to open.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PaletteItem {
+    Action(Action),
+    Entity(String),
+}
+
+pub struct PaletteState {
+    pub input: TextArea<'static>,
+    pub items: Vec<PaletteItem>,
+    pub cursor: usize,
+}
+
+pub enum Overlay {
+    Help { scroll: usize },
+    Palette(PaletteState),
+}
+
+#[derive(Clone, Debug)]
+pub struct Notice {
+    pub text: String,
+    pub error: bool,
+    pub until: Instant,
+}
+
+/// Screen areas from the last frame, for mouse hits and page sizes.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Geometry {
+    pub list: ratatui::layout::Rect,
+    pub body_rows: u16,
+    /// Scroll offsets the frame settled on (keeping the cursor in view).
+    pub list_offset: Option<usize>,
+    pub doc_scroll: Option<usize>,
+}
+
+pub struct App {
+    pub catalog: Arc<Catalog>,
+    pub index: Arc<SearchIndex>,
+    pub source: String,
+    pub loading: Option<Progress>,
+    pub demo: bool,
+    pub keymap: Keymap,
+    pub theme: Theme,
+    pub settings: Settings,
+    pub search: SearchState,
+    history: Vec<Screen>,
+    at: usize,
+    pub overlay: Option<Overlay>,
+    pub pending: Vec<Chord>,
+    pub notice: Option<Notice>,
+    pub quit: bool,
+    pub dirty: bool,
+    pub geometry: Geometry,
+    effects: Vec<Effect>,
+}
+
+impl App {
+    pub fn new(keymap: Keymap, theme: Theme, settings: Settings, source: String) -> App {
+        let catalog = Arc::new(Catalog::default());
+        let index = Arc::new(SearchIndex::build(&catalog));
+        App {
+            catalog,
+            index,
+            source,
+            loading: Some(Progress {
+                files_read: 0,
+                entities: 0,
+            }),
+            demo: false,
+            keymap,
+            theme,
+            settings,
+            search: SearchState::new(),
+            history: vec![Screen::Catalog],
+            at: 0,
+            overlay: None,
+            pending: Vec::new(),
+            notice: None,
+            quit: false,
+            dirty: true,
+            geometry: Geometry::default(),
+            effects: Vec::new(),
+        }
+    }
+
+    /// Installs a loaded catalogue and starts the search for the current query.
+    pub fn set_catalog(&mut self, catalog: Catalog, index: Arc<SearchIndex>) {
+        self.catalog = Arc::new(catalog);
+        self.index = index;
+        self.loading = None;
+        self.search.generation += 1;
+        self.effects.push(Effect::Search {
+            generation: self.search.generation,
+            query: self.search.query.clone(),
+            within: None,
+        });
+        // Entities that disappeared on reload leave their screens.
+        let catalog = self.catalog.clone();
+        self.history.retain(|s| match s {
+            Screen::Entity(e) => catalog.get(&e.key).is_some(),
+            _ => true,
+        });
+        if self.history.is_empty() {
+            self.history.push(Screen::Catalog);
+        }
+        self.at = self.at.min(self.history.len() - 1);
+        self.dirty = true;
+    }
+
+    /// Remembers what the last frame laid out.
+    pub fn apply_geometry(&mut self, g: Geometry) {
+        self.geometry = g;
+        if let Some(o) = g.list_offset {
+            self.search.offset = o;
+        }
+        if let Some(scroll) = g.doc_scroll {
+            match self.screen_mut() {
+                Screen::Entity(s) => s.scroll = scroll,
+                Screen::Problems { scroll: s, .. } => *s = scroll,
+                Screen::Catalog => {}
+            }
+        }
+    }
+
+    pub fn take_effects(&mut self) -> Vec<Effect> {
+        std::mem::take(&mut self.effects)
+    }
+
+    pub fn screen(&self) -> &Screen {
+        &self.history[self.at]
+    }
+
+    fn screen_mut(&mut self) -> &mut Screen {
+        &mut self.history[self.at]
+    }
+
+    pub fn can_go_back(&self) -> bool {
+        self.at > 0
+    }
+
+    /// Opens a screen after the current one, dropping any forward history (as browsers do).
+    pub fn push(&mut self, screen: Screen) {
+        self.history.truncate(self.at + 1);
+        self.history.push(screen);
+        self.at += 1;
+        // Bound history so a long session does not grow without limit.
+        if self.history.len() > 200 {
+            self.history.remove(0);
+            self.at -= 1;
+        }
+        self.dirty = true;
+    }
+
+    pub fn open_entity(&mut self, key: &str, tab: Tab) {
+        let Some(e) = self.catalog.get(key) else {
+            self.notify(format!("{key} is not in the catalogue"), true);
+            return;
+        };
+        let key = e.key.clone();
+        if let Screen::Entity(current) = self.screen()
+            && current.key == key
+        {
+            let mut s = current.clone();
+            s.tab = tab;
+            s.cursor = 0;
+            s.scroll = 0;
+            *self.screen_mut() = Screen::Entity(s);
+            self.dirty = true;
+            self.settle_cursor();
+            return;
+        }
+        self.push(Screen::Entity(Box::new(EntityScreen::new(key, tab))));
+        self.settle_cursor();
+    }
+
+    pub fn notify(&mut self, text: impl Into<String>, error: bool) {
+        self.notice = Some(Notice {
+            text: text.into(),
+            error,
+            until: Instant::now() + Duration::from_secs(4),
+        });
+        self.dirty = true;
+    }
+
+    /// When the app next needs waking without input (a notice to expire).
+    pub fn deadline(&self) -> Option<Instant> {
+        self.notice.as_ref().map(|n| n.until)
+    }
+
+    pub fn on_deadline(&mut self, now: Instant) {
+        if self.notice.as_ref().is_some_and(|n| n.until <= now) {
+            self.notice = None;
+            self.dirty = true;
+        }
+    }
+
+    /// The contexts in force, most specific first.
+    pub fn contexts(&self) -> Vec<Context> {
+        match &self.overlay {
+            Some(Overlay::Help { .. }) => return vec![Context::Help, Context::Global],
+            Some(Overlay::Palette(_)) => return vec![Context::Palette],
+            None => {}
+        }
+        match self.screen() {
+            Screen::Catalog if self.search.focused => vec![Context::Search],
+            Screen::Catalog => vec![Context::Catalog, Context::Global],
+            Screen::Entity(e) if matches!(e.tab, Tab::Relations | Tab::Ownership) => {
+                vec![Context::Tree, Context::Entity, Context::Global]
+            }
+            Screen::Entity(_) => vec![Context::Entity, Context::Global],
+            Screen::Problems { .. } => vec![Context::Problems, Context::Global],
+        }
+    }
+
+    pub fn handle(&mut self, event: AppEvent) {
+        match event {
+            AppEvent::Terminal(e) => self.on_terminal(e),
+            AppEvent::Loaded(catalog, index) => self.set_catalog(*catalog, index),
+            AppEvent::Progress(p) => {
+                if self.loading.is_some() {
+                    self.loading = Some(p);
+                    self.dirty = true;
+                }
+            }
+            AppEvent::Searched {
+                generation,
+                query,
+                hits,
+                facets,
+            } => {
+                if generation >= self.search.hits_generation && generation <= self.search.generation {
+                    let keep = self.selected_hit_key();
+                    self.search.hits = hits;
+                    self.search.hits_query = query;
+                    self.search.hits_generation = generation;
+                    self.search.facets = facets;
+                    self.search.cursor = keep
+                        .and_then(|k| self.search.hits.iter().position(|h| self.catalog.entities()[h.entity].key == k))
+                        .unwrap_or(0);
+                    self.dirty = true;
+                }
+            }
+            AppEvent::Quit(_) => self.quit = true,
+        }
+    }
+
+    fn on_terminal(&mut self, event: Event) {
+        match event {
+            Event::Key(k) if k.kind != KeyEventKind::Release => self.on_key(k),
+            Event::Paste(text) => self.on_paste(&text),
+            Event::Resize(..) => self.dirty = true,
+            Event::Mouse(m) if self.settings.mouse => match m.kind {
+                MouseEventKind::ScrollDown => self.act(Action::Down),
+                MouseEventKind::ScrollUp => self.act(Action::Up),
+                MouseEventKind::Down(_) => self.click(m.column, m.row),
+                _ => {}
+            },
+            Event::FocusGained | Event::FocusLost | Event::Key(_) | Event::Mouse(_) => {}
+        }
+    }
+
+    fn click(&mut self, column: u16, row: u16) {
+        let list = self.geometry.list;
+        if matches!(self.screen(), Screen::Catalog)
+            && self.overlay.is_none()
+            && list.contains((column, row).into())
+            && row > list.y
+        {
+            let index = self.search.offset + usize::from(row - list.y - 1);
+            if index < self.search.hits.len() {
+                self.search.cursor = index;
+                self.dirty = true;
+            }
+        }
+    }
+
+    /// Bracketed paste: into the query or palette input, on one line.
+    fn on_paste(&mut self, text: &str) {
+        let clean = crate::text::sanitize_line(text).into_owned();
+        if let Some(Overlay::Palette(p)) = &mut self.overlay {
+            p.input.insert_str(clean);
+            self.refilter_palette();
+            return;
+        }
+        if !matches!(self.screen(), Screen::Catalog) {
+            self.history.truncate(self.at + 1);
+            self.push(Screen::Catalog);
+        }
+        self.search.focused = true;
+        self.search.input.insert_str(clean);
+        self.query_changed();
+    }
+
+    pub fn on_key(&mut self, key: KeyEvent) {
+        let Some(chord) = Chord::from_event(&key) else { return };
+        self.dirty = true;
+        let contexts = self.contexts();
+        let typing = self.search.focused && self.overlay.is_none() || matches!(self.overlay, Some(Overlay::Palette(_)));
+        match self.keymap.lookup(&contexts, &self.pending, chord) {
+            Lookup::Action(a) => {
+                self.pending.clear();
+                self.act(a);
+            }
+            Lookup::Pending => self.pending.push(chord),
+            Lookup::None => {
+                let had_pending = !self.pending.is_empty();
+                self.pending.clear();
+                if typing && !had_pending {
+                    self.type_key(key);
+                }
+            }
+        }
+    }
+
+    /// A key not bound in a typing context edits the text.
+    fn type_key(&mut self, key: KeyEvent) {
+        use tui_textarea::{Input, Key};
+        let input = Input::from(key);
+        if matches!(input.key, Key::Enter | Key::Tab) || (input.ctrl && input.key == Key::Char('m')) {
+            return;
+        }
+        if let Some(Overlay::Palette(p)) = &mut self.overlay {
+            if p.input.input(input) {
+                self.refilter_palette();
+            }
+            return;
+        }
+        if self.search.input.input(input) {
+            self.query_changed();
+        }
+    }
+
+    /// Re-parses the query line and asks for a search when the query changed.
+    fn query_changed(&mut self) {
+        let query = Query::parse(&self.search.text());
+        if query == self.search.query {
+            return;
+        }
+        let within = (query.narrows(&self.search.hits_query) && !self.search.searching())
+            .then(|| self.search.hits.clone());
+        self.search.query = query.clone();
+        self.search.generation += 1;
+        self.search.offset = 0;
+        self.effects.push(Effect::Search {
+            generation: self.search.generation,
+            query,
+            within,
+        });
+    }
+
+    fn selected_hit_key(&self) -> Option<String> {
+        self.search
+            .hits
+            .get(self.search.cursor)
+            .map(|h| self.catalog.entities()[h.entity].key.clone())
+    }
+
+    /// The rows of the current entity tab (or problems pane).
+    pub fn rows(&self) -> Vec<Row> {
+        match self.screen() {
+            Screen::Entity(s) => match self.catalog.get(&s.key) {
+                Some(e) => match s.tab {
+                    Tab::Overview => rows::overview(&self.catalog, e),
+                    Tab::Relations => rows::relations_tree(&self.catalog, e, &s.expanded),
+                    Tab::Ownership => rows::ownership(&self.catalog, e, s.transitive),
+                    Tab::Definition => rows::definition(e),
+                },
+                None => Vec::new(),
+            },
+            Screen::Problems { .. } => rows::problems(&self.catalog),
+            Screen::Catalog => Vec::new(),
+        }
+    }
+
+    /// The entity the cursor is on (list row, relation, problem), if any.
+    pub fn selected_entity(&self) -> Option<String> {
+        match self.screen() {
+            Screen::Catalog => self.selected_hit_key(),
+            Screen::Entity(s) => {
+                let rows = self.rows();
+                rows.get(s.cursor)
+                    .and_then(|r| r.target.clone())
+                    .or_else(|| Some(s.key.clone()))
+            }
+            Screen::Problems { cursor, .. } => self.rows().get(*cursor).and_then(|r| r.target.clone()),
+        }
+    }
+
+    /// The entity the screen is about (the open one, or the selected list row).
+    pub fn current_entity(&self) -> Option<String> {
+        match self.screen() {
+            Screen::Entity(s) => Some(s.key.clone()),
+            _ => self.selected_entity(),
+        }
+    }
+
+    fn page(&self) -> usize {
+        usize::from(self.geometry.body_rows.max(2) - 1)
+    }
+
+    fn move_cursor(&mut self, action: Action) {
+        let page = self.page();
+        let step = |cursor: usize, len: usize| -> usize {
+            if len == 0 {
+                return 0;
+            }
+            match action {
+                Action::Up => cursor.saturating_sub(1),
+                Action::Down => (cursor + 1).min(len - 1),
+                Action::PageUp => cursor.saturating_sub(page),
+                Action::PageDown => (cursor + page).min(len - 1),
+                Action::Top => 0,
+                Action::Bottom => len - 1,
+                _ => cursor,
+            }
+        };
+        if let Some(Overlay::Help { scroll }) = &mut self.overlay {
+            *scroll = step(*scroll, 500);
+            return;
+        }
+        if let Some(Overlay::Palette(p)) = &mut self.overlay {
+            p.cursor = step(p.cursor, p.items.len());
+            return;
+        }
+        match self.screen() {
+            Screen::Catalog => {
+                self.search.cursor = step(self.search.cursor, self.search.hits.len());
+            }
+            Screen::Problems { cursor, .. } => {
+                let len = self.rows().len();
+                let c = step(*cursor, len);
+                if let Screen::Problems { cursor, .. } = self.screen_mut() {
+                    *cursor = c;
+                }
+            }
+            Screen::Entity(s) => {
+                let rows = self.rows();
+                let selectable: Vec<usize> = (0..rows.len()).filter(|i| rows[*i].selectable()).collect();
+                let mut cursor = s.cursor;
+                let mut scroll = s.scroll;
+                if selectable.is_empty() {
+                    // Nothing to select (a definition): move the view.
+                    scroll = step(scroll, rows.len());
+                } else {
+                    let at = selectable.iter().position(|i| *i == cursor).unwrap_or(0);
+                    cursor = selectable[step(at, selectable.len())];
+                    // At the ends, show the rows before the first and after the last stop too.
+                    if action == Action::Bottom {
+                        scroll = rows.len().saturating_sub(page + 1);
+                    } else if cursor == selectable[0] {
+                        scroll = 0;
+                    }
+                }
+                if let Screen::Entity(s) = self.screen_mut() {
+                    s.cursor = cursor;
+                    s.scroll = scroll;
+                }
+            }
+        }
+    }
+
+    fn copy(&mut self, text: String, what: &str) {
+        let shown = crate::text::sanitize_line(&text).into_owned();
+        self.effects.push(Effect::Clipboard(text));
+        let how = if self.settings.tmux { " (OSC 52 via tmux)" } else { " (OSC 52)" };
+        self.notify(format!("copied {what}: {shown}{how}"), false);
+    }
+
+    fn selected_link(&self) -> Option<String> {
+        match self.screen() {
+            Screen::Entity(s) => self.rows().get(s.cursor).and_then(|r| r.link.clone()),
+            _ => None,
+        }
+    }
+
+    fn toggle_node(&mut self, want: Option<bool>) {
+        let rows = self.rows();
+        if let Screen::Entity(s) = self.screen_mut()
+            && let Some((id, open)) = rows.get(s.cursor).and_then(|r| r.node.clone())
+        {
+            let target = want.unwrap_or(!open);
+            if target != open {
+                // Root groups start open, so their ids record being closed; deeper nodes record
+                // being open.
+                if !s.expanded.remove(&id) {
+                    s.expanded.insert(id);
+                }
+            }
+        }
+    }
+
+    fn switch_tab(&mut self, tab: Option<Tab>, delta: isize) {
+        let catalog = self.catalog.clone();
+        if let Screen::Entity(s) = self.screen_mut()
+            && let Some(e) = catalog.get(&s.key)
+        {
+            let tabs = Tab::for_entity(e);
+            let next = match tab {
+                Some(t) if tabs.contains(&t) => t,
+                Some(_) => return,
+                None => {
+                    let i = tabs.iter().position(|t| *t == s.tab).unwrap_or(0) as isize;
+                    tabs[(i + delta).rem_euclid(tabs.len() as isize) as usize]
+                }
+            };
+            s.tab = next;
+            s.cursor = 0;
+            s.scroll = 0;
+        } else if let Some(t) = tab
+            && let Some(key) = self.current_entity()
+        {
+            self.open_entity(&key, t);
+        }
+    }
+
+    /// Keeps an entity screen's cursor on a row it can stop on (rows change with tabs, trees
+    /// opening and closing, and reloads).
+    fn settle_cursor(&mut self) {
+        if !matches!(self.screen(), Screen::Entity(_)) {
+            return;
+        }
+        let rows = self.rows();
+        if let Screen::Entity(s) = self.screen_mut() {
+            let ok = |i: usize| rows.get(i).is_some_and(Row::selectable);
+            if !ok(s.cursor) {
+                let after = (s.cursor..rows.len()).find(|i| ok(*i));
+                let before = (0..s.cursor.min(rows.len())).rev().find(|i| ok(*i));
+                s.cursor = after.or(before).unwrap_or(0);
+            }
+        }
+    }
+
+    /// Performs one named action.
+    pub fn act(&mut self, action: Action) {
+        self.dirty = true;
+        self.act_inner(action);
+        self.settle_cursor();
+    }
+
+    fn act_inner(&mut self, action: Action) {
+        match action {
+            Action::Quit => self.quit = true,
+            Action::Help => {
+                self.overlay = match self.overlay {
+                    Some(Overlay::Help { .. }) => None,
+                    _ => Some(Overlay::Help { scroll: 0 }),
+                }
+            }
+            Action::Palette => self.open_palette(),
+            Action::Suspend => self.effects.push(Effect::Suspend),
+            Action::ToggleMouse => {
+                self.settings.mouse = !self.settings.mouse;
+                self.effects.push(Effect::SetMouse(self.settings.mouse));
+                let state = if self.settings.mouse { "on (shift-drag selects text)" } else { "off" };
+                self.notify(format!("mouse capture {state}"), false);
+            }
+            Action::Reload => {
+                self.effects.push(Effect::Reload);
+                self.loading = Some(Progress {
+                    files_read: 0,
+                    entities: 0,
+                });
+            }
+            Action::Back => {
+                if self.overlay.take().is_some() {
+                    return;
+                }
+                if self.at > 0 {
+                    self.at -= 1;
+                }
+            }
+            Action::Forward => {
+                if self.at + 1 < self.history.len() {
+                    self.at += 1;
+                }
+            }
+            Action::Home => {
+                if !matches!(self.screen(), Screen::Catalog) {
+                    self.push(Screen::Catalog);
+                }
+            }
+            Action::Problems => self.push(Screen::Problems { cursor: 0, scroll: 0 }),
+            Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom => {
+                self.move_cursor(action)
+            }
+            Action::SearchFocus => {
+                self.overlay = None;
+                if !matches!(self.screen(), Screen::Catalog) {
+                    self.push(Screen::Catalog);
+                }
+                self.search.focused = true;
+            }
+            Action::SearchClear => {
+                if self.search.text().is_empty() {
+                    self.search.focused = false;
+                    return;
+                }
+                self.search.input = SearchState::new().input;
+                self.search.cursor = 0;
+                self.query_changed();
+            }
+            Action::SearchDone => self.search.focused = false,
+            Action::Open => self.open_selected(),
+            Action::Owner => {
+                let owner = self
+                    .current_entity()
+                    .and_then(|k| self.catalog.get(&k).and_then(rows::owner_of));
+                match owner {
+                    Some(o) => self.open_entity(&o, Tab::Overview),
+                    None => self.notify("no owner recorded for this entity", true),
+                }
+            }
+            Action::WhoOwns => {
+                if let Some(k) = self.current_entity() {
+                    self.open_entity(&k, Tab::Ownership);
+                }
+            }
+            Action::NextTab => self.switch_tab(None, 1),
+            Action::PrevTab => self.switch_tab(None, -1),
+            Action::Overview => self.switch_tab(Some(Tab::Overview), 0),
+            Action::Relations => self.switch_tab(Some(Tab::Relations), 0),
+            Action::Ownership => self.switch_tab(Some(Tab::Ownership), 0),
+            Action::Definition => self.switch_tab(Some(Tab::Definition), 0),
+            Action::Toggle => self.toggle_node(None),
+            Action::Expand => self.toggle_node(Some(true)),
+            Action::Collapse => self.toggle_node(Some(false)),
+            Action::ToggleTransitive => {
+                if let Screen::Entity(s) = self.screen_mut() {
+                    s.transitive = !s.transitive;
+                }
+            }
+            Action::CopyRef => match self.selected_entity() {
+                Some(k) => self.copy(k, "ref"),
+                None => self.notify("nothing selected to copy", true),
+            },
+            Action::CopyLink => match self.selected_link() {
+                Some(l) => self.copy(l, "link"),
+                None => self.notify("select a link first (Links or annotations)", true),
+            },
+            Action::OpenLink => match self.selected_link() {
+                Some(l) if self.settings.remote => self.copy(l, "link (remote session, so not opened here)"),
+                Some(l) => {
+                    self.notify(format!("opening {}", crate::text::sanitize_line(&l)), false);
+                    self.effects.push(Effect::OpenUrl(l));
+                }
+                None => self.notify("select a link first (Links or annotations)", true),
+            },
+            Action::TogglePreview => self.settings.preview = !self.settings.preview,
+        }
+    }
+
+    fn open_selected(&mut self) {
+        if let Some(Overlay::Palette(p)) = &self.overlay {
+            let item = p.items.get(p.cursor).cloned();
+            self.overlay = None;
+            match item {
+                Some(PaletteItem::Action(a)) => self.act(a),
+                Some(PaletteItem::Entity(k)) => self.open_entity(&k, Tab::Overview),
+                None => {}
+            }
+            return;
+        }
+        match self.screen() {
+            Screen::Catalog => {
+                self.search.focused = false;
+                if let Some(k) = self.selected_hit_key() {
+                    self.open_entity(&k, Tab::Overview);
+                }
+            }
+            Screen::Entity(s) => {
+                let rows = self.rows();
+                let row = rows.get(s.cursor).cloned();
+                match row {
+                    Some(Row { target: Some(t), .. }) => self.open_entity(&t, Tab::Overview),
+                    Some(Row { node: Some(_), .. }) => self.toggle_node(None),
+                    Some(Row { link: Some(_), .. }) => self.act(Action::OpenLink),
+                    _ => {}
+                }
+            }
+            Screen::Problems { cursor, .. } => match self.rows().get(*cursor).and_then(|r| r.target.clone()) {
+                Some(t) => self.open_entity(&t, Tab::Overview),
+                None => self.notify("this problem is about a file, not an entity", true),
+            },
+        }
+    }
+
+    fn open_palette(&mut self) {
+        let mut input = TextArea::default();
+        input.set_placeholder_text("type an action or an entity name");
+        input.set_cursor_line_style(ratatui::style::Style::default());
+        self.overlay = Some(Overlay::Palette(PaletteState {
+            input,
+            items: Vec::new(),
+            cursor: 0,
+        }));
+        self.refilter_palette();
+    }
+
+    /// Every action and entity, fuzzy-filtered by the palette's input; actions first.
+    fn refilter_palette(&mut self) {
+        use fuzzy_matcher::FuzzyMatcher;
+        let Some(Overlay::Palette(p)) = &mut self.overlay else { return };
+        let text = p.input.lines().first().cloned().unwrap_or_default();
+        let matcher = fuzzy_matcher::skim::SkimMatcherV2::default().ignore_case();
+        let mut scored: Vec<(i64, PaletteItem)> = Action::ALL
+            .iter()
+            .filter_map(|a| {
+                let hay = format!("{} {}", a.name(), a.description());
+                let s = if text.is_empty() { Some(0) } else { matcher.fuzzy_match(&hay, &text) };
+                s.map(|s| (s + 1000, PaletteItem::Action(*a)))
+            })
+            .collect();
+        if !text.is_empty() {
+            let hits = self.index.search(&Query::parse(&text));
+            scored.extend(
+                hits.iter()
+                    .take(50)
+                    .map(|h| (0, PaletteItem::Entity(self.catalog.entities()[h.entity].key.clone()))),
+            );
+        }
+        scored.sort_by(|a, b| b.0.cmp(&a.0));
+        p.items = scored.into_iter().map(|(_, i)| i).collect();
+        p.cursor = 0;
+    }
+
+    /// Runs pending searches synchronously (tests and the first frame before workers start).
+    pub fn run_searches_inline(&mut self) {
+        for effect in self.take_effects() {
+            match effect {
+                Effect::Search {
+                    generation,
+                    query,
+                    within,
+                } => {
+                    let hits = Arc::new(self.index.search_within(&query, within.as_deref().map(|v| &v[..])));
+                    let facets = self.index.facets(&hits);
+                    self.handle(AppEvent::Searched {
+                        generation,
+                        query,
+                        hits,
+                        facets,
+                    });
+                }
+                other => self.effects.push(other),
+            }
+        }
+    }
+}

@@ -1,0 +1,125 @@
+//! The entity screen (title, tabs and the tab's rows) and the problems pane: both are lists of
+//! rows with a cursor.
+
+use super::super::app::{App, EntityScreen, Geometry};
+use super::super::rows::{Row, Tab};
+use super::{hyperlink, spans_of};
+use crate::text::sanitize_line;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use unicode_width::UnicodeWidthStr;
+
+pub fn draw_entity(frame: &mut Frame, app: &App, s: &EntityScreen, area: Rect, geometry: &mut Geometry) {
+    let Some(e) = app.catalog.get(&s.key) else { return };
+    let [title, tabs, body] =
+        Layout::vertical([Constraint::Length(1), Constraint::Length(1), Constraint::Min(1)]).areas(area);
+    let mut spans = vec![
+        Span::styled(format!(" {} ", sanitize_line(e.kind())), app.theme.style("accent")),
+        Span::styled(sanitize_line(&e.entity_ref.short(Some(e.kind()))).into_owned(), app.theme.style("title")),
+    ];
+    if e.display_name() != e.name() {
+        spans.push(Span::styled(format!("  {}", sanitize_line(e.display_name())), app.theme.style("text")));
+    }
+    for v in [e.spec_type(), e.lifecycle()].into_iter().flatten() {
+        spans.push(Span::styled(format!("  · {}", sanitize_line(v)), app.theme.style("muted")));
+    }
+    if !e.is_accepted() {
+        spans.push(Span::styled("  ✖ rejected by Backstage", app.theme.style("error")));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), title);
+
+    let mut tab_spans = vec![Span::raw(" ")];
+    for (i, t) in Tab::for_entity(e).into_iter().enumerate() {
+        let label = format!("{} {}", i + 1, t.title());
+        if t == s.tab {
+            tab_spans.push(Span::styled(
+                format!("[{label}]"),
+                app.theme.style("accent").add_modifier(Modifier::BOLD | Modifier::UNDERLINED),
+            ));
+        } else {
+            tab_spans.push(Span::styled(format!(" {label} "), app.theme.style("muted")));
+        }
+        tab_spans.push(Span::raw(" "));
+    }
+    if s.tab == Tab::Ownership && (e.is_kind("Group")) {
+        let scope = if s.transitive { "including sub-groups" } else { "direct" };
+        tab_spans.push(Span::styled(format!("  ownership: {scope}"), app.theme.style("muted")));
+    }
+    frame.render_widget(Paragraph::new(Line::from(tab_spans)), tabs);
+
+    let rows = app.rows();
+    geometry.body_rows = body.height;
+    let has_cursor = rows.iter().any(Row::selectable);
+    let scroll = draw_rows(frame, app, &rows, has_cursor.then_some(s.cursor), s.scroll, body);
+    geometry.doc_scroll = Some(scroll);
+}
+
+pub fn draw_problems(frame: &mut Frame, app: &App, cursor: usize, scroll: usize, area: Rect, geometry: &mut Geometry) {
+    let [title, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
+    let c = &app.catalog;
+    frame.render_widget(
+        Paragraph::new(Line::from(vec![
+            Span::styled(" Problems ", app.theme.style("title")),
+            Span::styled(format!(" ✖ {} errors ", c.error_count()), app.theme.style("error")),
+            Span::styled(format!(" ⚠ {} warnings", c.warning_count()), app.theme.style("warn")),
+            Span::styled("   enter opens the entity", app.theme.style("muted")),
+        ])),
+        title,
+    );
+    let rows = app.rows();
+    geometry.body_rows = body.height;
+    let scroll = draw_rows(frame, app, &rows, Some(cursor), scroll, body);
+    geometry.doc_scroll = Some(scroll);
+}
+
+/// Draws rows with the cursor kept in view; returns the scroll offset used.
+fn draw_rows(frame: &mut Frame, app: &App, rows: &[Row], cursor: Option<usize>, scroll: usize, area: Rect) -> usize {
+    let height = usize::from(area.height);
+    let scroll = match cursor {
+        Some(c) if c < scroll => c,
+        Some(c) if height > 0 && c >= scroll + height => c + 1 - height,
+        _ => scroll.min(rows.len().saturating_sub(height.max(1))),
+    };
+    let mut lines = Vec::new();
+    let mut links = Vec::new();
+    for (i, row) in rows.iter().enumerate().skip(scroll).take(height) {
+        let selected = cursor == Some(i) && row.selectable();
+        let base = if selected { app.theme.style("selection") } else { app.theme.style("text") };
+        let marker = if selected { "▶" } else { " " };
+        let tree = match &row.node {
+            Some((_, true)) => "▾ ",
+            Some((_, false)) => "▸ ",
+            None => "",
+        };
+        let indent = format!("{marker} {}{tree}", "  ".repeat(usize::from(row.depth)));
+        let mut x = area.x + indent.width() as u16;
+        let mut spans = vec![Span::styled(indent, base)];
+        for piece in spans_of(app, &row.pieces) {
+            let w = piece.content.width() as u16;
+            if let Some(url) = &row.link
+                && row.pieces.iter().any(|p| p.role == "link" && p.text == piece.content)
+            {
+                links.push((x, area.y + (i - scroll) as u16, w, url.clone()));
+            }
+            x += w;
+            spans.push(if selected { Span::styled(piece.content, piece.style.patch(base)) } else { piece });
+        }
+        let mut line = Line::from(spans);
+        if selected {
+            line = line.style(base);
+        }
+        lines.push(line);
+    }
+    frame.render_widget(Paragraph::new(lines), area);
+    if app.settings.hyperlinks {
+        let buf = frame.buffer_mut();
+        for (x, y, w, url) in links {
+            let w = w.min(area.right().saturating_sub(x));
+            hyperlink(buf, x, y, w, &url);
+        }
+    }
+    scroll
+}

@@ -1,0 +1,216 @@
+//! Drawing: reads the app's state and paints it. Layout adapts to the terminal: a preview pane
+//! beside the list from 120 columns, everything usable at 80×24, a notice below 60×12, and no
+//! panic at any size.
+
+mod catalog;
+mod document;
+mod overlays;
+
+use super::action::Action;
+use super::app::{App, Geometry, Screen};
+use super::keys::keys_to_string;
+use crate::text::sanitize_line;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+use unicode_width::UnicodeWidthStr;
+
+pub const MIN_WIDTH: u16 = 60;
+pub const MIN_HEIGHT: u16 = 12;
+
+/// Paints one frame and returns the geometry the app needs for mouse hits and scrolling.
+pub fn draw(frame: &mut Frame, app: &App) -> Geometry {
+    let area = frame.area();
+    let mut geometry = Geometry::default();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        too_small(frame, app, area);
+        return geometry;
+    }
+    let [header, body, hints] = Layout::vertical([Constraint::Length(1), Constraint::Min(1), Constraint::Length(1)]).areas(area);
+    draw_header(frame, app, header);
+    geometry.body_rows = body.height;
+    match app.screen() {
+        Screen::Catalog => catalog::draw(frame, app, body, &mut geometry),
+        Screen::Entity(s) => document::draw_entity(frame, app, s, body, &mut geometry),
+        Screen::Problems { cursor, scroll } => document::draw_problems(frame, app, *cursor, *scroll, body, &mut geometry),
+    }
+    draw_hints(frame, app, hints);
+    overlays::draw(frame, app, area);
+    geometry
+}
+
+/// Text clipped to a display width, with an ellipsis when it had to be cut.
+pub fn fit(text: &str, width: usize) -> String {
+    if text.width() <= width {
+        return text.to_owned();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in text.chars() {
+        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if used + w + 1 > width {
+            break;
+        }
+        used += w;
+        out.push(c);
+    }
+    if width > 0 {
+        out.push('…');
+    }
+    out
+}
+
+/// Text padded or clipped to exactly `width` columns.
+pub fn pad(text: &str, width: usize) -> String {
+    let t = fit(text, width);
+    let w = t.width();
+    format!("{t}{}", " ".repeat(width.saturating_sub(w)))
+}
+
+fn too_small(frame: &mut Frame, app: &App, area: Rect) {
+    let text = format!(
+        "greenroom needs at least {MIN_WIDTH}×{MIN_HEIGHT}; this terminal is {}×{}. Enlarge it, or press q to quit.",
+        area.width, area.height
+    );
+    let p = Paragraph::new(text)
+        .style(app.theme.style("warn"))
+        .wrap(Wrap { trim: true });
+    frame.render_widget(p, area);
+}
+
+fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
+    let bar = app.theme.style("bar");
+    let mut left = vec![Span::styled(" greenroom ", app.theme.style("title").patch(bar))];
+    if app.demo {
+        left.push(Span::styled(" DEMO DATA ", app.theme.style("warn").patch(bar).add_modifier(ratatui::style::Modifier::REVERSED)));
+    }
+    let source = sanitize_line(&app.source).into_owned();
+    left.push(Span::styled(format!(" {source} "), bar));
+    let right: Vec<Span> = if let Some(notice) = &app.notice {
+        let role = if notice.error { "error" } else { "ok" };
+        let mark = if notice.error { "✖ " } else { "✔ " };
+        vec![Span::styled(format!(" {mark}{} ", sanitize_line(&notice.text)), app.theme.style(role).patch(bar))]
+    } else if let Some(p) = app.loading {
+        vec![Span::styled(
+            format!(" reading… {} files, {} entities ", p.files_read, p.entities),
+            app.theme.style("info").patch(bar),
+        )]
+    } else {
+        let c = &app.catalog;
+        let mut spans = vec![Span::styled(format!(" {} entities ", c.len()), bar)];
+        let errors = c.error_count();
+        let warnings = c.warning_count();
+        spans.push(Span::styled(
+            format!(" ✖ {errors} "),
+            if errors > 0 { app.theme.style("error").patch(bar) } else { bar },
+        ));
+        spans.push(Span::styled(
+            format!(" ⚠ {warnings} "),
+            if warnings > 0 { app.theme.style("warn").patch(bar) } else { bar },
+        ));
+        spans
+    };
+    let right_width: usize = right.iter().map(|s| s.content.width()).sum();
+    let left_width: usize = left.iter().map(|s| s.content.width()).sum();
+    let width = usize::from(area.width);
+    let mut spans = left;
+    if left_width + right_width < width {
+        spans.push(Span::styled(" ".repeat(width - left_width - right_width), bar));
+        spans.extend(right);
+    } else {
+        spans.push(Span::styled(" ".repeat(width.saturating_sub(left_width)), bar));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// The actions worth a hint in each situation, with a short label.
+fn hint_actions(app: &App) -> Vec<(Action, &'static str)> {
+    use Action::*;
+    if app.overlay.is_some() {
+        return match app.overlay {
+            Some(super::app::Overlay::Palette(_)) => vec![(Open, "run"), (Back, "close")],
+            _ => vec![(Down, "scroll"), (Back, "close")],
+        };
+    }
+    match app.screen() {
+        Screen::Catalog if app.search.focused => vec![(Open, "open"), (Down, "move"), (SearchDone, "list"), (SearchClear, "clear"), (Palette, "palette")],
+        Screen::Catalog => vec![
+            (SearchFocus, "search"),
+            (Open, "open"),
+            (Owner, "owner"),
+            (WhoOwns, "who owns"),
+            (Problems, "problems"),
+            (Palette, "palette"),
+            (Help, "help"),
+            (Quit, "quit"),
+        ],
+        Screen::Entity(_) => vec![
+            (Open, "open"),
+            (Back, "back"),
+            (NextTab, "next tab"),
+            (Owner, "owner"),
+            (Toggle, "expand"),
+            (CopyRef, "copy ref"),
+            (OpenLink, "open link"),
+            (Help, "help"),
+        ],
+        Screen::Problems { .. } => vec![(Open, "open entity"), (Back, "back"), (Help, "help"), (Quit, "quit")],
+    }
+}
+
+fn draw_hints(frame: &mut Frame, app: &App, area: Rect) {
+    let contexts = app.contexts();
+    let mut spans = Vec::new();
+    let mut used = 0usize;
+    let width = usize::from(area.width);
+    if !app.pending.is_empty() {
+        let text = format!(" {} … ", keys_to_string(&app.pending));
+        used += text.width();
+        spans.push(Span::styled(text, app.theme.style("accent")));
+    }
+    for (action, label) in hint_actions(app) {
+        let Some(key) = app.keymap.keys_for(&contexts, action).into_iter().next() else { continue };
+        let piece = format!(" {key} {label} ");
+        if used + piece.width() > width {
+            break;
+        }
+        used += piece.width();
+        spans.push(Span::styled(format!(" {key}"), app.theme.style("key")));
+        spans.push(Span::styled(format!(" {label} "), app.theme.style("muted")));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// Styled spans from rows' pieces.
+pub fn spans_of(app: &App, pieces: &[super::rows::Piece]) -> Vec<Span<'static>> {
+    pieces
+        .iter()
+        .map(|p| Span::styled(p.text.clone(), app.theme.style(p.role)))
+        .collect()
+}
+
+/// Makes the cells of `area`'s row `y`, columns `x..x+width`, an OSC 8 hyperlink to `url`.
+/// ratatui has no hyperlink support, so cells carry the sequence in two-column chunks (as
+/// ratatui's own hyperlink example does), keeping width accounting intact.
+pub fn hyperlink(buf: &mut ratatui::buffer::Buffer, x: u16, y: u16, width: u16, url: &str) {
+    // Only a parsed URL (no control characters) ever goes into the sequence.
+    let Ok(url) = url::Url::parse(url) else { return };
+    let url = url.as_str();
+    let end = (x + width).min(buf.area.right());
+    let mut cx = x;
+    while cx < end {
+        let first = buf[(cx, y)].symbol().to_owned();
+        let second = if cx + 1 < end { buf[(cx + 1, y)].symbol().to_owned() } else { String::new() };
+        buf[(cx, y)].set_symbol(&format!("\x1b]8;;{url}\x1b\\{first}{second}\x1b]8;;\x1b\\"));
+        if cx + 1 < end {
+            buf[(cx + 1, y)].set_skip(true);
+        }
+        cx += 2;
+    }
+}
+
+pub fn base_style(app: &App) -> Style {
+    app.theme.style("text")
+}

@@ -1,0 +1,142 @@
+//! The help overlay and the command palette, drawn over the screen and clamped to it.
+
+use super::super::action::Action;
+use super::super::app::{App, Overlay, PaletteItem};
+use super::super::keymap::Context;
+use super::{fit, pad};
+use crate::text::sanitize_line;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+
+pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
+    match &app.overlay {
+        Some(Overlay::Help { scroll }) => help(frame, app, area, *scroll),
+        Some(Overlay::Palette(p)) => palette(frame, app, area, p),
+        None => {}
+    }
+}
+
+/// A centred rectangle of at most `width`×`height`, always inside `area`.
+fn centred(area: Rect, width: u16, height: u16) -> Rect {
+    let w = width.min(area.width.saturating_sub(2)).max(1);
+    let h = height.min(area.height.saturating_sub(2)).max(1);
+    Rect {
+        x: area.x + (area.width.saturating_sub(w)) / 2,
+        y: area.y + (area.height.saturating_sub(h)) / 2,
+        width: w.min(area.width),
+        height: h.min(area.height),
+    }
+}
+
+/// The lines of the help overlay: the keys in force for this screen first, then every context.
+pub fn help_lines(app: &App) -> Vec<(String, &'static str)> {
+    let mut lines = Vec::new();
+    let in_force = app.contexts();
+    let mut order: Vec<Context> = in_force.iter().copied().filter(|c| *c != Context::Help).collect();
+    let rest: Vec<Context> = Context::ALL
+        .iter()
+        .copied()
+        .filter(|c| !order.contains(c) && *c != Context::Help)
+        .collect();
+    order.extend(rest);
+    lines.push((
+        format!("Keymap: {} (change with [ui] keymap = \"vim\" | \"emacs\", or keymap.toml)", app.keymap.base),
+        "muted",
+    ));
+    for context in order {
+        let bindings = app.keymap.bindings(context);
+        if bindings.is_empty() {
+            continue;
+        }
+        lines.push((String::new(), "text"));
+        let here = if in_force.contains(&context) { "  (here)" } else { "" };
+        lines.push((format!("{} — {}{here}", context.name(), context.description()), "title"));
+        for (keys, action) in bindings {
+            lines.push((format!("  {:<12} {:<26} {}", keys, action.name(), action.description()), "text"));
+        }
+    }
+    lines.push((String::new(), "text"));
+    lines.push(("Search: words match fuzzily; kind: type: owner: tag: lifecycle: system: domain: ns:".into(), "muted"));
+    lines.push(("filter (prefix match); -filter or -word excludes; \"quoted phrase\" matches as is.".into(), "muted"));
+    lines
+}
+
+fn help(frame: &mut Frame, app: &App, area: Rect, scroll: usize) {
+    let rect = centred(area, 96, area.height.saturating_sub(2));
+    frame.render_widget(Clear, rect);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(app.theme.style("border_focus"))
+        .title(Span::styled(" Keys in force (? or Esc closes) ", app.theme.style("title")));
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    let lines = help_lines(app);
+    let scroll = scroll.min(lines.len().saturating_sub(usize::from(inner.height)));
+    let shown: Vec<Line> = lines
+        .iter()
+        .skip(scroll)
+        .take(usize::from(inner.height))
+        .map(|(t, role)| Line::from(Span::styled(fit(t, usize::from(inner.width)), app.theme.style(role))))
+        .collect();
+    frame.render_widget(Paragraph::new(shown), inner);
+}
+
+fn palette(frame: &mut Frame, app: &App, area: Rect, p: &super::super::app::PaletteState) {
+    let height = (p.items.len() as u16 + 3).clamp(4, 20);
+    let rect = centred(area, 90, height);
+    frame.render_widget(Clear, rect);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(app.theme.style("border_focus"))
+        .title(Span::styled(" Command palette ", app.theme.style("title")));
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    if inner.height == 0 {
+        return;
+    }
+    let [input, list] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
+    let mut textarea = p.input.clone();
+    textarea.set_style(app.theme.style("text"));
+    textarea.set_placeholder_style(app.theme.style("muted"));
+    textarea.set_cursor_style(app.theme.style("selection"));
+    frame.render_widget(&textarea, input);
+    let visible = usize::from(list.height);
+    let offset = p.cursor.saturating_sub(visible.saturating_sub(1));
+    let width = usize::from(list.width);
+    let contexts = [Context::Catalog, Context::Entity, Context::Tree, Context::Global];
+    let mut lines = Vec::new();
+    for (i, item) in p.items.iter().enumerate().skip(offset).take(visible) {
+        let selected = i == p.cursor;
+        let base = if selected { app.theme.style("selection") } else { app.theme.style("text") };
+        let marker = if selected { "▶ " } else { "  " };
+        let (label, detail) = match item {
+            PaletteItem::Action(a) => {
+                let keys = app.keymap.keys_for(&contexts, *a).join(", ");
+                (format!("{} {}", action_icon(*a), a.description()), format!("{}  {keys}", a.name()))
+            }
+            PaletteItem::Entity(k) => match app.catalog.get(k) {
+                Some(e) => (
+                    format!("→ {} {}", sanitize_line(e.kind()), sanitize_line(&e.entity_ref.short(Some(e.kind())))),
+                    sanitize_line(e.title().unwrap_or("")).into_owned(),
+                ),
+                None => (k.clone(), String::new()),
+            },
+        };
+        let left = width * 55 / 100;
+        lines.push(Line::from(vec![
+            Span::styled(marker, base),
+            Span::styled(pad(&label, left.saturating_sub(2)), base),
+            Span::styled(pad(&detail, width.saturating_sub(left)), if selected { base } else { app.theme.style("muted") }),
+        ]));
+    }
+    if p.items.is_empty() {
+        lines.push(Line::from(Span::styled("  nothing matches", app.theme.style("muted"))));
+    }
+    frame.render_widget(Paragraph::new(lines), list);
+}
+
+fn action_icon(_a: Action) -> &'static str {
+    "⚙"
+}

@@ -1,0 +1,208 @@
+//! The portal's screens, rendered into ratatui's TestBackend at 80×24 and 120×40 and compared
+//! with reviewed snapshots; plus the edge cases: tiny terminals, hostile text.
+
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use greenroom::sources::{self, LoadOptions, Source, files::FileSource};
+use greenroom::tui::app::{App, AppEvent, Settings};
+use greenroom::tui::keymap::Keymap;
+use greenroom::tui::theme::{ColorDepth, Theme};
+use greenroom::tui::views;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+fn examples() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/backstage-examples/root.yaml")
+}
+
+fn app_for(path: &Path) -> App {
+    let source: Box<dyn Source> = Box::new(FileSource::disk(&[path.to_path_buf()]).unwrap());
+    let opts = LoadOptions {
+        online: false,
+        ..LoadOptions::default()
+    };
+    let catalog = sources::load(&[source], &opts);
+    let index = Arc::new(greenroom::search::SearchIndex::build(&catalog));
+    let settings = Settings {
+        hyperlinks: false,
+        ..Settings::default()
+    };
+    let mut app = App::new(
+        Keymap::builtin("default").unwrap(),
+        Theme::builtin("dark", ColorDepth::TrueColor).unwrap(),
+        settings,
+        "Backstage examples".into(),
+    );
+    app.handle(AppEvent::Loaded(Box::new(catalog), index));
+    app.run_searches_inline();
+    app
+}
+
+fn key(app: &mut App, code: KeyCode) {
+    app.handle(AppEvent::Terminal(Event::Key(KeyEvent::new(code, KeyModifiers::NONE))));
+    app.run_searches_inline();
+}
+
+fn type_text(app: &mut App, text: &str) {
+    for c in text.chars() {
+        key(app, KeyCode::Char(c));
+    }
+}
+
+fn render(app: &mut App, width: u16, height: u16) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    // Two passes: the first settles scroll offsets the way the runner does.
+    for _ in 0..2 {
+        let mut geometry = Default::default();
+        terminal.draw(|f| geometry = views::draw(f, app)).unwrap();
+        app.apply_geometry(geometry);
+    }
+    terminal
+}
+
+fn screen_text(terminal: &Terminal<TestBackend>) -> String {
+    let buf = terminal.backend().buffer();
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            out.push_str(buf[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn both_sizes(name: &str, app: &mut App) {
+    for (w, h) in [(80, 24), (120, 40)] {
+        let t = render(app, w, h);
+        insta::assert_snapshot!(format!("{name}_{w}x{h}"), t.backend());
+    }
+}
+
+#[test]
+fn catalog_list() {
+    let mut app = app_for(&examples());
+    both_sizes("catalog_list", &mut app);
+}
+
+#[test]
+fn catalog_search_narrows_and_highlights() {
+    let mut app = app_for(&examples());
+    key(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "wayb kind:component");
+    both_sizes("catalog_search", &mut app);
+    let text = screen_text(&render(&mut app, 80, 24));
+    assert!(text.contains("4/69"), "{text}");
+    // The matched characters of the first name are styled as matches.
+    let t = render(&mut app, 80, 24);
+    let buf = t.backend().buffer();
+    let row = (0..24).find(|y| screen_text(&t).lines().nth(*y as usize).unwrap().contains("▶ Component wayback-archive")).unwrap();
+    let matched = buf[(12, row)].style();
+    let unmatched = buf[(20, row)].style();
+    assert_ne!(matched, unmatched, "w of wayback is highlighted, later letters are not");
+}
+
+#[test]
+fn entity_tabs() {
+    let mut app = app_for(&examples());
+    app.open_entity("component:default/wayback-archive", greenroom::tui::rows::Tab::Overview);
+    both_sizes("entity_overview", &mut app);
+    key(&mut app, KeyCode::Char('2'));
+    both_sizes("entity_relations", &mut app);
+    key(&mut app, KeyCode::Char('3'));
+    both_sizes("entity_ownership", &mut app);
+}
+
+#[test]
+fn group_ownership_and_api_definition() {
+    let mut app = app_for(&examples());
+    app.open_entity("group:default/boxoffice", greenroom::tui::rows::Tab::Ownership);
+    both_sizes("group_ownership", &mut app);
+    key(&mut app, KeyCode::Char('t'));
+    let text = screen_text(&render(&mut app, 80, 24));
+    assert!(text.contains("including sub-groups"), "{text}");
+    assert!(text.contains("wayback-archive-ingestion"), "team-d's component shows up: {text}");
+    app.open_entity("api:default/petstore", greenroom::tui::rows::Tab::Definition);
+    both_sizes("api_definition", &mut app);
+}
+
+#[test]
+fn problems_help_and_palette() {
+    let mut app = app_for(&examples());
+    key(&mut app, KeyCode::Char('!'));
+    both_sizes("problems", &mut app);
+    key(&mut app, KeyCode::Char('?'));
+    both_sizes("help", &mut app);
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Char(':'));
+    type_text(&mut app, "owner");
+    both_sizes("palette", &mut app);
+}
+
+#[test]
+fn too_small_and_every_size_without_panic() {
+    let mut app = app_for(&examples());
+    let t = render(&mut app, 50, 10);
+    insta::assert_snapshot!("too_small_50x10", t.backend());
+    app.open_entity("group:default/team-a", greenroom::tui::rows::Tab::Ownership);
+    for (w, h) in [(1, 1), (2, 1), (1, 40), (59, 11), (60, 12), (61, 13), (80, 24), (300, 100)] {
+        render(&mut app, w, h);
+    }
+    key(&mut app, KeyCode::Char('?'));
+    for w in [1, 20, 60, 61, 100] {
+        render(&mut app, w, 12);
+    }
+}
+
+#[test]
+fn escape_sequences_in_descriptors_reach_the_screen_harmless() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("catalog-info.yaml"),
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: evil\n  title: \"Evil\\e]0;owned\\a\"\n  description: \"clip \\e]52;c;cm0gLXJm\\a then \\e[2J\\e[31mred\\u202e\"\n  links:\n    - url: \"https://example.com/\\e[31m\"\n      title: \"t\\e]8;;http://x\\e\\\\y\"\nspec:\n  type: service\n  lifecycle: production\n  owner: user:x\n",
+    )
+    .unwrap();
+    let mut app = app_for(dir.path());
+    for screen in 0..2 {
+        if screen == 1 {
+            app.open_entity("component:default/evil", greenroom::tui::rows::Tab::Overview);
+        }
+        for (w, h) in [(80, 24), (130, 40)] {
+            let t = render(&mut app, w, h);
+            let buf = t.backend().buffer();
+            for cell in buf.content() {
+                for c in cell.symbol().chars() {
+                    assert!(!c.is_control() && c != '\u{202e}', "control {c:?} reached the screen");
+                }
+            }
+        }
+    }
+    let text = screen_text(&render(&mut app, 80, 24));
+    assert!(text.contains("clip  then red"), "{text}");
+}
+
+#[test]
+fn keyboard_walk_find_owner_member_and_back() {
+    let mut app = app_for(&examples());
+    key(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "shuffle");
+    key(&mut app, KeyCode::Enter);
+    let text = screen_text(&render(&mut app, 80, 24));
+    assert!(text.contains("Component shuffle-api"), "{text}");
+    key(&mut app, KeyCode::Char('o'));
+    let text = screen_text(&render(&mut app, 80, 24));
+    assert!(text.contains("User guest"), "owner is user:guest: {text}");
+    key(&mut app, KeyCode::Char('3'));
+    key(&mut app, KeyCode::Enter);
+    let text = screen_text(&render(&mut app, 80, 24));
+    assert!(text.contains("Group team-a"), "a group of the user: {text}");
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Esc);
+    let text = screen_text(&render(&mut app, 80, 24));
+    assert!(text.contains("/ shuffle"), "back at the list with the query kept: {text}");
+    key(&mut app, KeyCode::Char('f'));
+    let text = screen_text(&render(&mut app, 80, 24));
+    assert!(text.contains("Component shuffle-api"), "forward again: {text}");
+}
