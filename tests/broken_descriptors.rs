@@ -78,7 +78,9 @@ fn find<'a>(catalog: &'a Catalog, file: &str, needle: &str) -> &'a Diagnostic {
         .diagnostics()
         .iter()
         .filter(|d| Path::new(&d.file).ends_with(file) && d.message.contains(needle))
-        .filter(|d| d.message.starts_with("Backstage would") == needle.starts_with("Backstage would"))
+        .filter(|d| {
+            d.message.starts_with("Backstage would") == needle.starts_with("Backstage would")
+        })
         .collect();
     assert_eq!(
         matching.len(),
@@ -116,11 +118,25 @@ fn bad_yaml_fails_its_document_only() {
     let d = find(&catalog, "svc/catalog-info.yaml", "YAML syntax error");
     assert_eq!(d.severity, Severity::Error);
     assert!((14..=15).contains(&d.line), "{d}");
-    assert!(catalog.get("component:default/before").unwrap().is_accepted());
-    assert!(catalog.get("component:default/after").unwrap().is_accepted());
+    assert!(
+        catalog
+            .get("component:default/before")
+            .unwrap()
+            .is_accepted()
+    );
+    assert!(
+        catalog
+            .get("component:default/after")
+            .unwrap()
+            .is_accepted()
+    );
     assert_good_loaded(&catalog);
     // Backstage would store nothing from this file: said once, at the file.
-    let w = find(&catalog, "svc/catalog-info.yaml", "Backstage would store none");
+    let w = find(
+        &catalog,
+        "svc/catalog-info.yaml",
+        "Backstage would store none",
+    );
     assert_at(w, Severity::Warning, 1, 1);
     assert!(w.message.contains("the 2 entities"), "{w}");
 }
@@ -130,9 +146,36 @@ fn wrong_types_point_at_the_value() {
     let text = "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: typed\n  tags: wrong\nspec:\n  type: service\n  lifecycle: 3\n  owner: [a, b]\n";
     let tree = Tree::new(&[("t/catalog-info.yaml", text.as_bytes())]);
     let catalog = tree.load_all();
-    assert_at(find(&catalog, "t/catalog-info.yaml", "metadata.tags must be a list"), Severity::Error, 5, 9);
-    assert_at(find(&catalog, "t/catalog-info.yaml", "spec.lifecycle must be a string"), Severity::Error, 8, 14);
-    assert_at(find(&catalog, "t/catalog-info.yaml", "spec.owner must be a string"), Severity::Error, 9, 10);
+    assert_at(
+        find(
+            &catalog,
+            "t/catalog-info.yaml",
+            "metadata.tags must be a list",
+        ),
+        Severity::Error,
+        5,
+        9,
+    );
+    assert_at(
+        find(
+            &catalog,
+            "t/catalog-info.yaml",
+            "spec.lifecycle must be a string",
+        ),
+        Severity::Error,
+        8,
+        14,
+    );
+    assert_at(
+        find(
+            &catalog,
+            "t/catalog-info.yaml",
+            "spec.owner must be a string",
+        ),
+        Severity::Error,
+        9,
+        10,
+    );
     let e = catalog.get("component:default/typed").unwrap();
     assert!(!e.is_accepted(), "kept, flagged as rejected");
     assert_good_loaded(&catalog);
@@ -143,7 +186,11 @@ fn unknown_root_key() {
     let text = format!("{}status:\n  items: []\n", component("rooted"));
     let tree = Tree::new(&[("r/catalog-info.yaml", text.as_bytes())]);
     let catalog = tree.load_all();
-    let d = find(&catalog, "r/catalog-info.yaml", "unknown root field \"status\"");
+    let d = find(
+        &catalog,
+        "r/catalog-info.yaml",
+        "unknown root field \"status\"",
+    );
     assert_at(d, Severity::Error, 9, 1);
     assert_eq!(d.entity_ref.as_deref(), Some("component:default/rooted"));
     assert_good_loaded(&catalog);
@@ -154,21 +201,40 @@ fn missing_required_field() {
     let text = "apiVersion: backstage.io/v1alpha1\nkind: API\nmetadata:\n  name: no-def\nspec:\n  type: openapi\n  lifecycle: production\n  owner: user:x\n";
     let tree = Tree::new(&[("m/catalog-info.yaml", text.as_bytes())]);
     let catalog = tree.load_all();
-    let d = find(&catalog, "m/catalog-info.yaml", "spec.definition is missing");
+    let d = find(
+        &catalog,
+        "m/catalog-info.yaml",
+        "spec.definition is missing",
+    );
     assert_at(d, Severity::Error, 6, 3);
-    assert!(d.message.contains("an API needs type, lifecycle, owner, definition"), "{d}");
+    assert!(
+        d.message
+            .contains("an API needs type, lifecycle, owner, definition"),
+        "{d}"
+    );
     assert_good_loaded(&catalog);
 }
 
 #[test]
 fn missing_envelope_field_fails_the_document_and_names_it() {
-    let text = format!("kind: Component\nmetadata:\n  name: no-version\nspec: {{}}\n---\n{}", component("sibling"));
+    let text = format!(
+        "kind: Component\nmetadata:\n  name: no-version\nspec: {{}}\n---\n{}",
+        component("sibling")
+    );
     let tree = Tree::new(&[("e/catalog-info.yaml", text.as_bytes())]);
     let catalog = tree.load_all();
     let d = find(&catalog, "e/catalog-info.yaml", "apiVersion is missing");
     assert_at(d, Severity::Error, 1, 1);
-    assert_eq!(d.entity_ref.as_deref(), Some("component:default/no-version"));
-    assert!(catalog.get("component:default/sibling").unwrap().is_accepted());
+    assert_eq!(
+        d.entity_ref.as_deref(),
+        Some("component:default/no-version")
+    );
+    assert!(
+        catalog
+            .get("component:default/sibling")
+            .unwrap()
+            .is_accepted()
+    );
     assert_good_loaded(&catalog);
 }
 
@@ -177,10 +243,42 @@ fn bad_names() {
     let text = "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: My Service\n  namespace: Prod\n  tags: [Java, ok-tag]\n  labels:\n    team: Platform Team\nspec:\n  type: service\n  lifecycle: production\n  owner: user:x\n";
     let tree = Tree::new(&[("n/catalog-info.yaml", text.as_bytes())]);
     let catalog = tree.load_all();
-    assert_at(find(&catalog, "n/catalog-info.yaml", "metadata.name \"My Service\" is not valid"), Severity::Error, 4, 9);
-    assert_at(find(&catalog, "n/catalog-info.yaml", "metadata.namespace \"Prod\" is not valid"), Severity::Error, 5, 14);
-    assert_at(find(&catalog, "n/catalog-info.yaml", "tag \"Java\" is not valid"), Severity::Error, 6, 10);
-    assert_at(find(&catalog, "n/catalog-info.yaml", "label value \"Platform Team\""), Severity::Error, 8, 11);
+    assert_at(
+        find(
+            &catalog,
+            "n/catalog-info.yaml",
+            "metadata.name \"My Service\" is not valid",
+        ),
+        Severity::Error,
+        4,
+        9,
+    );
+    assert_at(
+        find(
+            &catalog,
+            "n/catalog-info.yaml",
+            "metadata.namespace \"Prod\" is not valid",
+        ),
+        Severity::Error,
+        5,
+        14,
+    );
+    assert_at(
+        find(&catalog, "n/catalog-info.yaml", "tag \"Java\" is not valid"),
+        Severity::Error,
+        6,
+        10,
+    );
+    assert_at(
+        find(
+            &catalog,
+            "n/catalog-info.yaml",
+            "label value \"Platform Team\"",
+        ),
+        Severity::Error,
+        8,
+        11,
+    );
     assert_good_loaded(&catalog);
 }
 
@@ -189,10 +287,18 @@ fn missing_text_file() {
     let text = "apiVersion: backstage.io/v1alpha1\nkind: API\nmetadata:\n  name: orders\nspec:\n  type: openapi\n  lifecycle: production\n  owner: user:x\n  definition:\n    $text: ./openapi.yaml\n";
     let tree = Tree::new(&[("a/catalog-info.yaml", text.as_bytes())]);
     let catalog = tree.load_all();
-    let d = find(&catalog, "a/catalog-info.yaml", "placeholder $text could not read ./openapi.yaml");
+    let d = find(
+        &catalog,
+        "a/catalog-info.yaml",
+        "placeholder $text could not read ./openapi.yaml",
+    );
     assert_at(d, Severity::Error, 10, 12);
     assert!(d.message.contains("no such file"), "{d}");
-    assert_eq!(catalog.diagnostics_for("api:default/orders").count(), 1, "no follow-on type error");
+    assert_eq!(
+        catalog.diagnostics_for("api:default/orders").count(),
+        1,
+        "no follow-on type error"
+    );
     assert_good_loaded(&catalog);
 }
 
@@ -205,9 +311,17 @@ fn location_cycle() {
     let d = find(&catalog, "b.yaml", "Location cycle");
     assert_at(d, Severity::Error, 8, 7);
     let cycle = d.message.split(';').next().unwrap();
-    let files: Vec<&str> = cycle.trim_start_matches("Location cycle: ").split(" → ").collect();
+    let files: Vec<&str> = cycle
+        .trim_start_matches("Location cycle: ")
+        .split(" → ")
+        .collect();
     assert_eq!(files.len(), 3, "{d}");
-    assert!(files[0].ends_with("a.yaml") && files[1].ends_with("b.yaml") && files[2].ends_with("a.yaml"), "{d}");
+    assert!(
+        files[0].ends_with("a.yaml")
+            && files[1].ends_with("b.yaml")
+            && files[2].ends_with("a.yaml"),
+        "{d}"
+    );
     assert!(catalog.get("location:default/a").is_some());
     assert!(catalog.get("location:default/b").is_some());
     assert_good_loaded(&catalog);
@@ -215,7 +329,10 @@ fn location_cycle() {
 
 #[test]
 fn duplicate_refs_across_files() {
-    let tree = Tree::new(&[("dup/catalog-info.yaml", component("Good-Service").as_bytes())]);
+    let tree = Tree::new(&[(
+        "dup/catalog-info.yaml",
+        component("Good-Service").as_bytes(),
+    )]);
     let catalog = tree.load_all();
     let d = find(&catalog, "dup/catalog-info.yaml", "duplicate entity");
     assert_at(d, Severity::Error, 4, 9);
@@ -235,7 +352,12 @@ fn non_utf8_is_read_like_backstage_with_a_located_warning() {
     let catalog = tree.load_all();
     let d = find(&catalog, "u/catalog-info.yaml", "not valid UTF-8");
     assert_at(d, Severity::Warning, 8, 8);
-    assert!(catalog.get("component:default/latin1").unwrap().is_accepted());
+    assert!(
+        catalog
+            .get("component:default/latin1")
+            .unwrap()
+            .is_accepted()
+    );
     assert_good_loaded(&catalog);
 }
 
@@ -283,7 +405,12 @@ fn ten_megabyte_file() {
         ..offline()
     };
     let catalog = tree.load(&[], raised);
-    assert_eq!(catalog.error_count(), 0, "{:?}", catalog.diagnostics().first());
+    assert_eq!(
+        catalog.error_count(),
+        0,
+        "{:?}",
+        catalog.diagnostics().first()
+    );
     assert_eq!(catalog.len(), n + 1);
 }
 
@@ -311,9 +438,24 @@ fn missing_location_target_and_what_backstage_would_drop() {
     let catalog = tree.load(&["loc.yaml", "opt.yaml"], offline());
     let d = find(&catalog, "loc.yaml", "target ./gone.yaml does not exist");
     assert_at(d, Severity::Error, 8, 7);
-    assert!(!catalog.get("location:default/team-catalog").unwrap().is_accepted());
-    assert!(catalog.get("component:default/svc-a").unwrap().is_accepted(), "greenroom keeps it");
-    let w = find(&catalog, "loc.yaml", "Backstage would store none of this Location or the 1 entities");
+    assert!(
+        !catalog
+            .get("location:default/team-catalog")
+            .unwrap()
+            .is_accepted()
+    );
+    assert!(
+        catalog
+            .get("component:default/svc-a")
+            .unwrap()
+            .is_accepted(),
+        "greenroom keeps it"
+    );
+    let w = find(
+        &catalog,
+        "loc.yaml",
+        "Backstage would store none of this Location or the 1 entities",
+    );
     assert_at(w, Severity::Warning, 4, 9);
     // presence: optional → no problem at all.
     assert_eq!(catalog.diagnostics_for("location:default/maybe").count(), 0);

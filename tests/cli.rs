@@ -39,8 +39,7 @@ fn stderr(o: &Output) -> String {
 }
 
 fn json(o: &Output) -> Value {
-    serde_json::from_slice(&o.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(o)))
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(o)))
 }
 
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
@@ -90,14 +89,29 @@ fn validate_human_output_and_exit_codes() {
     // file:line:col: severity: message
     let parts: Vec<&str> = first.splitn(5, ':').collect();
     assert!(parts[0].ends_with(".yaml"), "{first}");
-    assert!(parts[1].parse::<u32>().is_ok() && parts[2].parse::<u32>().is_ok(), "{first}");
-    assert!(text.trim_end().ends_with("warnings"), "summary last: {text}");
+    assert!(
+        parts[1].parse::<u32>().is_ok() && parts[2].parse::<u32>().is_ok(),
+        "{first}"
+    );
+    assert!(
+        text.trim_end().ends_with("warnings"),
+        "summary last: {text}"
+    );
 
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "catalog-info.yaml", SERVICE);
     let (out, _d) = run(&["validate", dir.path().to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(0), "warnings alone exit 0: {}", stdout(&out));
-    assert!(stdout(&out).contains("warning: spec.dependsOn \"resource:ledger\" refers to resource:default/ledger"));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "warnings alone exit 0: {}",
+        stdout(&out)
+    );
+    assert!(
+        stdout(&out).contains(
+            "warning: spec.dependsOn \"resource:ledger\" refers to resource:default/ledger"
+        )
+    );
 
     let (out, _d) = run(&["validate", "/no/such/place"]);
     assert_eq!(out.status.code(), Some(2));
@@ -117,7 +131,10 @@ fn validate_json_shape() {
     assert!(!diags.is_empty());
     for d in diags {
         let keys: Vec<&str> = d.as_object().unwrap().keys().map(String::as_str).collect();
-        assert_eq!(keys, ["severity", "file", "line", "column", "entityRef", "message"]);
+        assert_eq!(
+            keys,
+            ["severity", "file", "line", "column", "entityRef", "message"]
+        );
         assert!(matches!(d["severity"].as_str(), Some("error" | "warning")));
     }
 }
@@ -129,25 +146,36 @@ fn export_is_backstages_entities_shape() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let v = json(&out);
     let items = v.as_array().unwrap();
-    assert_eq!(items.len(), 62, "61 accepted by Backstage + petstore-webhook");
+    assert_eq!(
+        items.len(),
+        62,
+        "61 accepted by Backstage + petstore-webhook"
+    );
     for e in items {
         for key in ["apiVersion", "kind", "metadata", "spec", "relations"] {
             assert!(e.get(key).is_some(), "{key} missing in {e}");
         }
-        assert!(e["metadata"]["annotations"]["backstage.io/managed-by-location"]
-            .as_str()
-            .unwrap()
-            .starts_with("file:/"));
+        assert!(
+            e["metadata"]["annotations"]["backstage.io/managed-by-location"]
+                .as_str()
+                .unwrap()
+                .starts_with("file:/")
+        );
     }
     let team_a = items
         .iter()
         .find(|e| e["kind"] == "Group" && e["metadata"]["name"] == "team-a")
         .unwrap();
-    assert!(team_a["relations"]
-        .as_array()
-        .unwrap()
-        .contains(&serde_json::json!({"type": "hasMember", "targetRef": "user:development/guest"})));
-    let (out, _d) = run(&["export", "--offline", "--include-rejected", "-c", root.to_str().unwrap()]);
+    assert!(team_a["relations"].as_array().unwrap().contains(
+        &serde_json::json!({"type": "hasMember", "targetRef": "user:development/guest"})
+    ));
+    let (out, _d) = run(&[
+        "export",
+        "--offline",
+        "--include-rejected",
+        "-c",
+        root.to_str().unwrap(),
+    ]);
     assert_eq!(json(&out).as_array().unwrap().len(), 69);
 }
 
@@ -177,17 +205,36 @@ fn show_and_search() {
 
     let (out, _d) = run(&["show", "-c", c, "paymnts"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("did you mean component:default/payments"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("did you mean component:default/payments"),
+        "{}",
+        stderr(&out)
+    );
 
     let (out, _d) = run(&["search", "-c", c, "--json", "payments"]);
     let v = json(&out);
     assert_eq!(v["total"], 2);
-    assert_eq!(v["items"][0]["entityRef"], "component:default/payments", "exact name first");
+    assert_eq!(
+        v["items"][0]["entityRef"], "component:default/payments",
+        "exact name first"
+    );
     assert_eq!(v["items"][1]["entityRef"], "component:default/payments-ui");
 
-    let (out, _d) = run(&["search", "-c", c, "--limit", "1", "pay", "kind:component", "-lifecycle:production"]);
+    let (out, _d) = run(&[
+        "search",
+        "-c",
+        c,
+        "--limit",
+        "1",
+        "pay",
+        "kind:component",
+        "-lifecycle:production",
+    ]);
     let text = stdout(&out);
-    assert!(text.contains("payments-ui") && !text.contains("payments "), "{text}");
+    assert!(
+        text.contains("payments-ui") && !text.contains("payments "),
+        "{text}"
+    );
 }
 
 #[test]
@@ -205,10 +252,15 @@ fn text_from_descriptors_reaches_the_terminal_harmless() {
     ] {
         let (out, _d) = run(&args);
         let text = stdout(&out);
-        assert!(!text.contains('\u{1b}') && !text.contains('\u{7}') && !text.contains('\u{202E}'), "{args:?}: {text:?}");
+        assert!(
+            !text.contains('\u{1b}') && !text.contains('\u{7}') && !text.contains('\u{202E}'),
+            "{args:?}: {text:?}"
+        );
     }
     let (out, _d) = run(&["show", "-c", file.to_str().unwrap(), "payments"]);
-    assert!(stdout(&out).contains("Takes pwnedthe money") || stdout(&out).contains("Takes the money"));
+    assert!(
+        stdout(&out).contains("Takes pwnedthe money") || stdout(&out).contains("Takes the money")
+    );
 }
 
 #[test]
@@ -220,25 +272,51 @@ fn config_sources_info_and_located_config_errors() {
         "config.toml",
         "[catalog]\npattern = \"catalog-info.yaml\"\n\n[[catalog.source]]\ntype = \"files\"\npath = \"cat\"\n",
     );
-    let out = greenroom(dir.path()).args(["search", "--json", "payments"]).output().unwrap();
+    let out = greenroom(dir.path())
+        .args(["search", "--json", "payments"])
+        .output()
+        .unwrap();
     assert_eq!(json(&out)["total"], 2, "the config's source is used");
 
-    let out = greenroom(dir.path()).args(["info", "--json"]).output().unwrap();
+    let out = greenroom(dir.path())
+        .args(["info", "--json"])
+        .output()
+        .unwrap();
     let v = json(&out);
     assert_eq!(v["config"]["exists"], true);
-    assert!(v["config"]["path"].as_str().unwrap().ends_with("config.toml"));
+    assert!(
+        v["config"]["path"]
+            .as_str()
+            .unwrap()
+            .ends_with("config.toml")
+    );
     assert!(v["log"].as_str().unwrap().contains("greenroom"));
     assert!(v["catalog"].as_str().unwrap().contains("cat"), "{v}");
 
-    write(dir.path(), "config.toml", "[catalog]\npattern = \"x\"\nbogus = 1\n");
+    write(
+        dir.path(),
+        "config.toml",
+        "[catalog]\npattern = \"x\"\nbogus = 1\n",
+    );
     let out = greenroom(dir.path()).args(["info"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
-    assert!(err.contains("config.toml:3:1: unknown field `bogus`"), "{err}");
+    assert!(
+        err.contains("config.toml:3:1: unknown field `bogus`"),
+        "{err}"
+    );
 
     // Without any config: the bundled demo.
     let empty = tempfile::tempdir().unwrap();
-    let out = greenroom(empty.path()).args(["info", "--json"]).output().unwrap();
+    let out = greenroom(empty.path())
+        .args(["info", "--json"])
+        .output()
+        .unwrap();
     assert_eq!(json(&out)["config"]["exists"], false);
-    assert!(json(&out)["catalog"].as_str().unwrap().contains("bundled demo"));
+    assert!(
+        json(&out)["catalog"]
+            .as_str()
+            .unwrap()
+            .contains("bundled demo")
+    );
 }

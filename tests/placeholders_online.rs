@@ -23,9 +23,13 @@ fn serve(body: &'static str) -> String {
                 }
             }
             let response = if request_line.starts_with("GET /spec.yaml ") {
-                format!("HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}", body.len())
+                format!(
+                    "HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                )
             } else {
-                "HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n".to_string()
+                "HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+                    .to_string()
             };
             let _ = stream.write_all(response.as_bytes());
         }
@@ -40,7 +44,10 @@ fn load(base: &str, online: bool) -> (Catalog, tempfile::TempDir) {
     );
     std::fs::write(dir.path().join("catalog-info.yaml"), text).unwrap();
     let source: Box<dyn Source> = Box::new(FileSource::disk(&[dir.path().to_path_buf()]).unwrap());
-    let opts = LoadOptions { online, ..LoadOptions::default() };
+    let opts = LoadOptions {
+        online,
+        ..LoadOptions::default()
+    };
     (sources::load(&[source], &opts), dir)
 }
 
@@ -50,11 +57,20 @@ fn online_text_is_fetched_and_failures_are_located() {
     let (catalog, _dir) = load(&base, true);
     let remote = catalog.get("api:default/remote").unwrap();
     assert!(remote.is_accepted(), "{:?}", catalog.diagnostics());
-    assert!(remote.spec_str("definition").unwrap().starts_with("openapi: 3.0.0"));
+    assert!(
+        remote
+            .spec_str("definition")
+            .unwrap()
+            .starts_with("openapi: 3.0.0")
+    );
     let missing: Vec<_> = catalog.diagnostics_for("api:default/missing").collect();
     assert_eq!(missing.len(), 1, "{missing:?}");
     assert_eq!((missing[0].line, missing[0].column), (21, 12));
-    assert!(missing[0].message.contains("answered HTTP 404"), "{}", missing[0].message);
+    assert!(
+        missing[0].message.contains("answered HTTP 404"),
+        "{}",
+        missing[0].message
+    );
 }
 
 #[test]

@@ -40,7 +40,10 @@ fn app_for(path: &Path) -> App {
 }
 
 fn key(app: &mut App, code: KeyCode) {
-    app.handle(AppEvent::Terminal(Event::Key(KeyEvent::new(code, KeyModifiers::NONE))));
+    app.handle(AppEvent::Terminal(Event::Key(KeyEvent::new(
+        code,
+        KeyModifiers::NONE,
+    ))));
     app.run_searches_inline();
 }
 
@@ -97,16 +100,30 @@ fn catalog_search_narrows_and_highlights() {
     // The matched characters of the first name are styled as matches.
     let t = render(&mut app, 80, 24);
     let buf = t.backend().buffer();
-    let row = (0..24).find(|y| screen_text(&t).lines().nth(*y as usize).unwrap().contains("▶ Component wayback-archive")).unwrap();
+    let row = (0..24)
+        .find(|y| {
+            screen_text(&t)
+                .lines()
+                .nth(*y as usize)
+                .unwrap()
+                .contains("▶ Component wayback-archive")
+        })
+        .unwrap();
     let matched = buf[(12, row)].style();
     let unmatched = buf[(20, row)].style();
-    assert_ne!(matched, unmatched, "w of wayback is highlighted, later letters are not");
+    assert_ne!(
+        matched, unmatched,
+        "w of wayback is highlighted, later letters are not"
+    );
 }
 
 #[test]
 fn entity_tabs() {
     let mut app = app_for(&examples());
-    app.open_entity("component:default/wayback-archive", greenroom::tui::rows::Tab::Overview);
+    app.open_entity(
+        "component:default/wayback-archive",
+        greenroom::tui::rows::Tab::Overview,
+    );
     both_sizes("entity_overview", &mut app);
     key(&mut app, KeyCode::Char('2'));
     both_sizes("entity_relations", &mut app);
@@ -117,13 +134,22 @@ fn entity_tabs() {
 #[test]
 fn group_ownership_and_api_definition() {
     let mut app = app_for(&examples());
-    app.open_entity("group:default/boxoffice", greenroom::tui::rows::Tab::Ownership);
+    app.open_entity(
+        "group:default/boxoffice",
+        greenroom::tui::rows::Tab::Ownership,
+    );
     both_sizes("group_ownership", &mut app);
     key(&mut app, KeyCode::Char('t'));
     let text = screen_text(&render(&mut app, 80, 24));
     assert!(text.contains("including sub-groups"), "{text}");
-    assert!(text.contains("wayback-archive-ingestion"), "team-d's component shows up: {text}");
-    app.open_entity("api:default/petstore", greenroom::tui::rows::Tab::Definition);
+    assert!(
+        text.contains("wayback-archive-ingestion"),
+        "team-d's component shows up: {text}"
+    );
+    app.open_entity(
+        "api:default/petstore",
+        greenroom::tui::rows::Tab::Definition,
+    );
     both_sizes("api_definition", &mut app);
 }
 
@@ -146,7 +172,16 @@ fn too_small_and_every_size_without_panic() {
     let t = render(&mut app, 50, 10);
     insta::assert_snapshot!("too_small_50x10", t.backend());
     app.open_entity("group:default/team-a", greenroom::tui::rows::Tab::Ownership);
-    for (w, h) in [(1, 1), (2, 1), (1, 40), (59, 11), (60, 12), (61, 13), (80, 24), (300, 100)] {
+    for (w, h) in [
+        (1, 1),
+        (2, 1),
+        (1, 40),
+        (59, 11),
+        (60, 12),
+        (61, 13),
+        (80, 24),
+        (300, 100),
+    ] {
         render(&mut app, w, h);
     }
     key(&mut app, KeyCode::Char('?'));
@@ -166,14 +201,20 @@ fn escape_sequences_in_descriptors_reach_the_screen_harmless() {
     let mut app = app_for(dir.path());
     for screen in 0..2 {
         if screen == 1 {
-            app.open_entity("component:default/evil", greenroom::tui::rows::Tab::Overview);
+            app.open_entity(
+                "component:default/evil",
+                greenroom::tui::rows::Tab::Overview,
+            );
         }
         for (w, h) in [(80, 24), (130, 40)] {
             let t = render(&mut app, w, h);
             let buf = t.backend().buffer();
             for cell in buf.content() {
                 for c in cell.symbol().chars() {
-                    assert!(!c.is_control() && c != '\u{202e}', "control {c:?} reached the screen");
+                    assert!(
+                        !c.is_control() && c != '\u{202e}',
+                        "control {c:?} reached the screen"
+                    );
                 }
             }
         }
@@ -201,8 +242,14 @@ fn keyboard_walk_find_owner_member_and_back() {
     key(&mut app, KeyCode::Esc);
     key(&mut app, KeyCode::Esc);
     let text = screen_text(&render(&mut app, 80, 24));
-    assert!(text.contains("/ shuffle"), "back at the list with the query kept: {text}");
+    assert!(
+        text.contains("/ shuffle"),
+        "back at the list with the query kept: {text}"
+    );
     key(&mut app, KeyCode::Char('f'));
     let text = screen_text(&render(&mut app, 80, 24));
-    assert!(text.contains("Component shuffle-api"), "forward again: {text}");
+    assert!(
+        text.contains("Component shuffle-api"),
+        "forward again: {text}"
+    );
 }

@@ -314,7 +314,8 @@ mod tests {
 
     #[test]
     fn search_flags_after_the_query_are_options() {
-        let (w, limit, json) = split_search_flags(&words("pay -tag:x --limit 3 --json"), 20, false).unwrap();
+        let (w, limit, json) =
+            split_search_flags(&words("pay -tag:x --limit 3 --json"), 20, false).unwrap();
         assert_eq!((w, limit, json), (words("pay -tag:x"), 3, true));
         let (w, limit, _) = split_search_flags(&words("a --limit=5 -- --json"), 20, false).unwrap();
         assert_eq!((w, limit), (words("a --json"), 5));
@@ -401,7 +402,11 @@ fn search(ctx: &Context, text: &str, limit: usize, json: bool) -> Result<u8, Fai
 
 /// The query takes words starting with `-` (negations), so clap stops parsing options at the
 /// first word; options written after the query are picked out here.
-fn split_search_flags(words: &[String], limit: usize, json: bool) -> Result<(Vec<String>, usize, bool), Failure> {
+fn split_search_flags(
+    words: &[String],
+    limit: usize,
+    json: bool,
+) -> Result<(Vec<String>, usize, bool), Failure> {
     let (mut limit, mut json) = (limit, json);
     let mut rest = Vec::new();
     let mut iter = words.iter();
@@ -501,15 +506,27 @@ fn keys(ctx: &Context, actions: bool, json: bool) -> Result<u8, Failure> {
         print_json(&json!({"base": keymap.base, "contexts": contexts, "issues": issues}))?;
     } else {
         let style = Style::for_stdout();
-        println!("keymap: {} (plus keymap.toml in the config dir when present)", keymap.base);
+        println!(
+            "keymap: {} (plus keymap.toml in the config dir when present)",
+            keymap.base
+        );
         for c in KeyContext::ALL {
             let bindings = keymap.bindings(c);
             if bindings.is_empty() {
                 continue;
             }
-            println!("\n{} {}", style.bold(&format!("[{}]", c.name())), style.dim(&format!("— {}", c.description())));
+            println!(
+                "\n{} {}",
+                style.bold(&format!("[{}]", c.name())),
+                style.dim(&format!("— {}", c.description()))
+            );
             for (k, a) in bindings {
-                println!("  {:<14} {:<30} {}", style.accent(&k), a.name(), style.dim(a.description()));
+                println!(
+                    "  {:<14} {:<30} {}",
+                    style.accent(&k),
+                    a.name(),
+                    style.dim(a.description())
+                );
             }
         }
     }

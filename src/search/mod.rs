@@ -49,7 +49,15 @@ pub struct Facets {
 
 /// Order of kinds when nothing ranks the list: what people look for most, first.
 const KIND_ORDER: &[&str] = &[
-    "component", "api", "resource", "system", "domain", "group", "user", "template", "location",
+    "component",
+    "api",
+    "resource",
+    "system",
+    "domain",
+    "group",
+    "user",
+    "template",
+    "location",
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -148,7 +156,10 @@ impl SearchIndex {
             owner: lower(e.owner()),
             owner_name: ref_name(&owner_ref).to_owned(),
             owner_ref,
-            kind_rank: KIND_ORDER.iter().position(|k| *k == kind).unwrap_or(KIND_ORDER.len()) as u8,
+            kind_rank: KIND_ORDER
+                .iter()
+                .position(|k| *k == kind)
+                .unwrap_or(KIND_ORDER.len()) as u8,
             kind_display: e.kind().to_owned(),
             kind,
             spec_type: lower(e.spec_type()),
@@ -225,7 +236,8 @@ impl SearchIndex {
             }
         }
         let sorted = |m: HashMap<&str, usize>| {
-            let mut v: Vec<(String, usize)> = m.into_iter().map(|(k, n)| (k.to_owned(), n)).collect();
+            let mut v: Vec<(String, usize)> =
+                m.into_iter().map(|(k, n)| (k.to_owned(), n)).collect();
             v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
             v
         };

@@ -118,7 +118,9 @@ pub struct SearchState {
 impl SearchState {
     fn new() -> Self {
         let mut input = TextArea::default();
-        input.set_placeholder_text("type to search: words, kind: owner: tag: type: lifecycle: -negate \"phrase\"");
+        input.set_placeholder_text(
+            "type to search: words, kind: owner: tag: type: lifecycle: -negate \"phrase\"",
+        );
         input.set_cursor_line_style(ratatui::style::Style::default());
         SearchState {
             input,
@@ -374,14 +376,20 @@ impl App {
                 hits,
                 facets,
             } => {
-                if generation >= self.search.hits_generation && generation <= self.search.generation {
+                if generation >= self.search.hits_generation && generation <= self.search.generation
+                {
                     let keep = self.selected_hit_key();
                     self.search.hits = hits;
                     self.search.hits_query = query;
                     self.search.hits_generation = generation;
                     self.search.facets = facets;
                     self.search.cursor = keep
-                        .and_then(|k| self.search.hits.iter().position(|h| self.catalog.entities()[h.entity].key == k))
+                        .and_then(|k| {
+                            self.search
+                                .hits
+                                .iter()
+                                .position(|h| self.catalog.entities()[h.entity].key == k)
+                        })
                         .unwrap_or(0);
                     self.dirty = true;
                 }
@@ -438,10 +446,13 @@ impl App {
     }
 
     pub fn on_key(&mut self, key: KeyEvent) {
-        let Some(chord) = Chord::from_event(&key) else { return };
+        let Some(chord) = Chord::from_event(&key) else {
+            return;
+        };
         self.dirty = true;
         let contexts = self.contexts();
-        let typing = self.search.focused && self.overlay.is_none() || matches!(self.overlay, Some(Overlay::Palette(_)));
+        let typing = self.search.focused && self.overlay.is_none()
+            || matches!(self.overlay, Some(Overlay::Palette(_)));
         match self.keymap.lookup(&contexts, &self.pending, chord) {
             Lookup::Action(a) => {
                 self.pending.clear();
@@ -462,7 +473,8 @@ impl App {
     fn type_key(&mut self, key: KeyEvent) {
         use tui_textarea::{Input, Key};
         let input = Input::from(key);
-        if matches!(input.key, Key::Enter | Key::Tab) || (input.ctrl && input.key == Key::Char('m')) {
+        if matches!(input.key, Key::Enter | Key::Tab) || (input.ctrl && input.key == Key::Char('m'))
+        {
             return;
         }
         if let Some(Overlay::Palette(p)) = &mut self.overlay {
@@ -528,7 +540,9 @@ impl App {
                     .and_then(|r| r.target.clone())
                     .or_else(|| Some(s.key.clone()))
             }
-            Screen::Problems { cursor, .. } => self.rows().get(*cursor).and_then(|r| r.target.clone()),
+            Screen::Problems { cursor, .. } => {
+                self.rows().get(*cursor).and_then(|r| r.target.clone())
+            }
         }
     }
 
@@ -581,7 +595,8 @@ impl App {
             }
             Screen::Entity(s) => {
                 let rows = self.rows();
-                let selectable: Vec<usize> = (0..rows.len()).filter(|i| rows[*i].selectable()).collect();
+                let selectable: Vec<usize> =
+                    (0..rows.len()).filter(|i| rows[*i].selectable()).collect();
                 let mut cursor = s.cursor;
                 let mut scroll = s.scroll;
                 if selectable.is_empty() {
@@ -608,7 +623,11 @@ impl App {
     fn copy(&mut self, text: String, what: &str) {
         let shown = crate::text::sanitize_line(&text).into_owned();
         self.effects.push(Effect::Clipboard(text));
-        let how = if self.settings.tmux { " (OSC 52 via tmux)" } else { " (OSC 52)" };
+        let how = if self.settings.tmux {
+            " (OSC 52 via tmux)"
+        } else {
+            " (OSC 52)"
+        };
         self.notify(format!("copied {what}: {shown}{how}"), false);
     }
 
@@ -697,7 +716,11 @@ impl App {
             Action::ToggleMouse => {
                 self.settings.mouse = !self.settings.mouse;
                 self.effects.push(Effect::SetMouse(self.settings.mouse));
-                let state = if self.settings.mouse { "on (shift-drag selects text)" } else { "off" };
+                let state = if self.settings.mouse {
+                    "on (shift-drag selects text)"
+                } else {
+                    "off"
+                };
                 self.notify(format!("mouse capture {state}"), false);
             }
             Action::Reload => {
@@ -725,10 +748,16 @@ impl App {
                     self.push(Screen::Catalog);
                 }
             }
-            Action::Problems => self.push(Screen::Problems { cursor: 0, scroll: 0 }),
-            Action::Up | Action::Down | Action::PageUp | Action::PageDown | Action::Top | Action::Bottom => {
-                self.move_cursor(action)
-            }
+            Action::Problems => self.push(Screen::Problems {
+                cursor: 0,
+                scroll: 0,
+            }),
+            Action::Up
+            | Action::Down
+            | Action::PageUp
+            | Action::PageDown
+            | Action::Top
+            | Action::Bottom => self.move_cursor(action),
             Action::SearchFocus => {
                 self.overlay = None;
                 if !matches!(self.screen(), Screen::Catalog) {
@@ -784,7 +813,9 @@ impl App {
                 None => self.notify("select a link first (Links or annotations)", true),
             },
             Action::OpenLink => match self.selected_link() {
-                Some(l) if self.settings.remote => self.copy(l, "link (remote session, so not opened here)"),
+                Some(l) if self.settings.remote => {
+                    self.copy(l, "link (remote session, so not opened here)")
+                }
                 Some(l) => {
                     self.notify(format!("opening {}", crate::text::sanitize_line(&l)), false);
                     self.effects.push(Effect::OpenUrl(l));
@@ -817,16 +848,20 @@ impl App {
                 let rows = self.rows();
                 let row = rows.get(s.cursor).cloned();
                 match row {
-                    Some(Row { target: Some(t), .. }) => self.open_entity(&t, Tab::Overview),
+                    Some(Row {
+                        target: Some(t), ..
+                    }) => self.open_entity(&t, Tab::Overview),
                     Some(Row { node: Some(_), .. }) => self.toggle_node(None),
                     Some(Row { link: Some(_), .. }) => self.act(Action::OpenLink),
                     _ => {}
                 }
             }
-            Screen::Problems { cursor, .. } => match self.rows().get(*cursor).and_then(|r| r.target.clone()) {
-                Some(t) => self.open_entity(&t, Tab::Overview),
-                None => self.notify("this problem is about a file, not an entity", true),
-            },
+            Screen::Problems { cursor, .. } => {
+                match self.rows().get(*cursor).and_then(|r| r.target.clone()) {
+                    Some(t) => self.open_entity(&t, Tab::Overview),
+                    None => self.notify("this problem is about a file, not an entity", true),
+                }
+            }
         }
     }
 
@@ -845,24 +880,31 @@ impl App {
     /// Every action and entity, fuzzy-filtered by the palette's input; actions first.
     fn refilter_palette(&mut self) {
         use fuzzy_matcher::FuzzyMatcher;
-        let Some(Overlay::Palette(p)) = &mut self.overlay else { return };
+        let Some(Overlay::Palette(p)) = &mut self.overlay else {
+            return;
+        };
         let text = p.input.lines().first().cloned().unwrap_or_default();
         let matcher = fuzzy_matcher::skim::SkimMatcherV2::default().ignore_case();
         let mut scored: Vec<(i64, PaletteItem)> = Action::ALL
             .iter()
             .filter_map(|a| {
                 let hay = format!("{} {}", a.name(), a.description());
-                let s = if text.is_empty() { Some(0) } else { matcher.fuzzy_match(&hay, &text) };
+                let s = if text.is_empty() {
+                    Some(0)
+                } else {
+                    matcher.fuzzy_match(&hay, &text)
+                };
                 s.map(|s| (s + 1000, PaletteItem::Action(*a)))
             })
             .collect();
         if !text.is_empty() {
             let hits = self.index.search(&Query::parse(&text));
-            scored.extend(
-                hits.iter()
-                    .take(50)
-                    .map(|h| (0, PaletteItem::Entity(self.catalog.entities()[h.entity].key.clone()))),
-            );
+            scored.extend(hits.iter().take(50).map(|h| {
+                (
+                    0,
+                    PaletteItem::Entity(self.catalog.entities()[h.entity].key.clone()),
+                )
+            }));
         }
         scored.sort_by(|a, b| b.0.cmp(&a.0));
         p.items = scored.into_iter().map(|(_, i)| i).collect();
@@ -878,7 +920,10 @@ impl App {
                     query,
                     within,
                 } => {
-                    let hits = Arc::new(self.index.search_within(&query, within.as_deref().map(|v| &v[..])));
+                    let hits = Arc::new(
+                        self.index
+                            .search_within(&query, within.as_deref().map(|v| &v[..])),
+                    );
                     let facets = self.index.facets(&hits);
                     self.handle(AppEvent::Searched {
                         generation,

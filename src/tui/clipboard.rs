@@ -29,7 +29,10 @@ mod tests {
     #[test]
     fn plain_and_tmux_forms() {
         assert_eq!(osc52("hi", false).unwrap(), "\x1b]52;c;aGk=\x07");
-        assert_eq!(osc52("hi", true).unwrap(), "\x1bPtmux;\x1b\x1b]52;c;aGk=\x07\x1b\\");
+        assert_eq!(
+            osc52("hi", true).unwrap(),
+            "\x1bPtmux;\x1b\x1b]52;c;aGk=\x07\x1b\\"
+        );
         assert!(osc52(&"x".repeat(MAX_BYTES + 1), false).is_none());
     }
 }

@@ -85,7 +85,11 @@ pub struct KeymapIssue {
 impl fmt::Display for KeymapIssue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let level = if self.error { "error" } else { "warning" };
-        write!(f, "{}:{}:{}: {level}: {}", self.file, self.line, self.column, self.message)
+        write!(
+            f,
+            "{}:{}:{}: {level}: {}",
+            self.file, self.line, self.column, self.message
+        )
     }
 }
 
@@ -113,7 +117,13 @@ pub enum Lookup {
     None,
 }
 
-fn located(file: &str, text: &str, span: std::ops::Range<usize>, message: String, error: bool) -> KeymapIssue {
+fn located(
+    file: &str,
+    text: &str,
+    span: std::ops::Range<usize>,
+    message: String,
+    error: bool,
+) -> KeymapIssue {
     let (line, column) = crate::config::line_col(text, span.start);
     KeymapIssue {
         file: file.to_owned(),
@@ -147,7 +157,9 @@ impl Keymap {
         {
             let span = item.span().unwrap_or(0..0);
             match item.as_str() {
-                Some(name) if BUILTIN.iter().any(|(n, _)| *n == name) => base_name = name.to_owned(),
+                Some(name) if BUILTIN.iter().any(|(n, _)| *n == name) => {
+                    base_name = name.to_owned()
+                }
                 other => issues.push(located(
                     &path.display().to_string(),
                     text,
@@ -164,7 +176,12 @@ impl Keymap {
             .iter()
             .find(|(n, _)| *n == base_name)
             .map_or(BUILTIN[0].1, |(_, t)| t);
-        map.apply(&format!("keymaps/{base_name}.toml"), builtin_text, &mut issues, 0);
+        map.apply(
+            &format!("keymaps/{base_name}.toml"),
+            builtin_text,
+            &mut issues,
+            0,
+        );
         map.base = base_name;
         if let (Some(path), Some(text)) = (user_file, &user_text) {
             map.apply(&path.display().to_string(), text, &mut issues, 0);
@@ -188,20 +205,29 @@ impl Keymap {
             && file_name.starts_with("keymaps/")
             && let Some((name, parent_text)) = BUILTIN.iter().find(|(n, _)| *n == parent)
         {
-            self.apply(&format!("keymaps/{name}.toml"), parent_text, issues, depth + 1);
+            self.apply(
+                &format!("keymaps/{name}.toml"),
+                parent_text,
+                issues,
+                depth + 1,
+            );
         }
         for (context_name, item) in doc.iter() {
             if context_name == "inherits" {
                 continue;
             }
             let span = item.span().unwrap_or(0..0);
-            let (Some(context), Some(table)) = (Context::parse(context_name), item.as_table_like()) else {
+            let (Some(context), Some(table)) = (Context::parse(context_name), item.as_table_like())
+            else {
                 let names: Vec<&str> = Context::ALL.iter().map(|c| c.name()).collect();
                 issues.push(located(
                     file_name,
                     text,
                     span,
-                    format!("[{context_name}] is not a context (contexts: {})", names.join(", ")),
+                    format!(
+                        "[{context_name}] is not a context (contexts: {})",
+                        names.join(", ")
+                    ),
                     true,
                 ));
                 continue;
@@ -216,7 +242,13 @@ impl Keymap {
                     }
                 };
                 let Some(name) = value.as_str() else {
-                    issues.push(located(file_name, text, span, format!("{key_text}: the action must be a string"), true));
+                    issues.push(located(
+                        file_name,
+                        text,
+                        span,
+                        format!("{key_text}: the action must be a string"),
+                        true,
+                    ));
                     continue;
                 };
                 let bindings = self.contexts.entry(context).or_default();
@@ -297,11 +329,16 @@ impl Keymap {
         let mut seq: Keys = pending.to_vec();
         seq.push(key);
         for c in contexts {
-            let Some(bindings) = self.contexts.get(c) else { continue };
+            let Some(bindings) = self.contexts.get(c) else {
+                continue;
+            };
             if let Some(b) = bindings.get(&seq) {
                 return Lookup::Action(b.action);
             }
-            if bindings.keys().any(|k| k.len() > seq.len() && k.starts_with(&seq)) {
+            if bindings
+                .keys()
+                .any(|k| k.len() > seq.len() && k.starts_with(&seq))
+            {
                 return Lookup::Pending;
             }
         }
@@ -317,7 +354,9 @@ impl Keymap {
                 .into_iter()
                 .flatten()
                 .filter(|(k, b)| {
-                    b.action == action && self.lookup(contexts, &k[..k.len() - 1], k[k.len() - 1]) == Lookup::Action(action)
+                    b.action == action
+                        && self.lookup(contexts, &k[..k.len() - 1], k[k.len() - 1])
+                            == Lookup::Action(action)
                 })
                 .map(|(k, _)| keys_to_string(k))
                 .collect();
@@ -353,7 +392,10 @@ mod tests {
             let (map, issues) = Keymap::load(name, None);
             assert!(issues.is_empty(), "{name}: {issues:#?}");
             assert_eq!(map.base, *name);
-            assert_eq!(map.lookup(&[Context::Global], &[], chord("?")), Lookup::Action(Action::Help));
+            assert_eq!(
+                map.lookup(&[Context::Global], &[], chord("?")),
+                Lookup::Action(Action::Help)
+            );
         }
     }
 
@@ -362,9 +404,18 @@ mod tests {
         let map = Keymap::builtin("vim").unwrap();
         let ctx = [Context::Catalog, Context::Global];
         assert_eq!(map.lookup(&ctx, &[], chord("g")), Lookup::Pending);
-        assert_eq!(map.lookup(&ctx, &[chord("g")], chord("g")), Lookup::Action(Action::Top));
-        assert_eq!(map.lookup(&ctx, &[], chord("j")), Lookup::Action(Action::Down));
-        assert_eq!(map.lookup(&ctx, &[], chord("G")), Lookup::Action(Action::Bottom));
+        assert_eq!(
+            map.lookup(&ctx, &[chord("g")], chord("g")),
+            Lookup::Action(Action::Top)
+        );
+        assert_eq!(
+            map.lookup(&ctx, &[], chord("j")),
+            Lookup::Action(Action::Down)
+        );
+        assert_eq!(
+            map.lookup(&ctx, &[], chord("G")),
+            Lookup::Action(Action::Bottom)
+        );
     }
 
     #[test]
@@ -379,19 +430,54 @@ mod tests {
         let (map, issues) = Keymap::load("default", Some(&path));
         assert_eq!(map.base, "vim");
         let ctx = [Context::Catalog, Context::Global];
-        assert_eq!(map.lookup(&ctx, &[], chord("x")), Lookup::Action(Action::Quit));
+        assert_eq!(
+            map.lookup(&ctx, &[], chord("x")),
+            Lookup::Action(Action::Quit)
+        );
         assert_eq!(map.lookup(&ctx, &[], chord("q")), Lookup::None);
-        assert_eq!(map.lookup(&ctx, &[], chord("j")), Lookup::Action(Action::Down), "inherited from vim");
-        assert_eq!(map.lookup(&ctx, &[], chord("d")), Lookup::Action(Action::Down));
+        assert_eq!(
+            map.lookup(&ctx, &[], chord("j")),
+            Lookup::Action(Action::Down),
+            "inherited from vim"
+        );
+        assert_eq!(
+            map.lookup(&ctx, &[], chord("d")),
+            Lookup::Action(Action::Down)
+        );
         let lines: Vec<(usize, bool, &str)> = issues
             .iter()
             .map(|i| (i.line, i.error, i.message.as_str()))
             .collect();
-        assert!(lines.iter().any(|(l, e, m)| *l == 6 && *e && m.contains("\"app.explode\" is not an action")), "{lines:#?}");
-        assert!(lines.iter().any(|(l, e, m)| *l == 7 && !*e && m.contains("backspace")), "{lines:#?}");
-        assert!(lines.iter().any(|(l, e, m)| *l == 8 && *e && m.contains("not a key")), "{lines:#?}");
-        assert!(lines.iter().any(|(l, e, m)| *l == 10 && *e && m.contains("[nowhere] is not a context")), "{lines:#?}");
-        assert!(lines.iter().any(|(l, e, m)| *l == 15 && *e && m.contains("can never be typed")), "{lines:#?}");
+        assert!(
+            lines
+                .iter()
+                .any(|(l, e, m)| *l == 6 && *e && m.contains("\"app.explode\" is not an action")),
+            "{lines:#?}"
+        );
+        assert!(
+            lines
+                .iter()
+                .any(|(l, e, m)| *l == 7 && !*e && m.contains("backspace")),
+            "{lines:#?}"
+        );
+        assert!(
+            lines
+                .iter()
+                .any(|(l, e, m)| *l == 8 && *e && m.contains("not a key")),
+            "{lines:#?}"
+        );
+        assert!(
+            lines
+                .iter()
+                .any(|(l, e, m)| *l == 10 && *e && m.contains("[nowhere] is not a context")),
+            "{lines:#?}"
+        );
+        assert!(
+            lines
+                .iter()
+                .any(|(l, e, m)| *l == 15 && *e && m.contains("can never be typed")),
+            "{lines:#?}"
+        );
         assert!(issues.iter().all(|i| i.file.ends_with("keymap.toml")));
     }
 
@@ -399,13 +485,20 @@ mod tests {
     fn broken_toml_is_located() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("keymap.toml");
-        std::fs::write(&path, "[global]\n\"x\" = \"app.quit\"\n\"x\" = \"app.help\"\n").unwrap();
+        std::fs::write(
+            &path,
+            "[global]\n\"x\" = \"app.quit\"\n\"x\" = \"app.help\"\n",
+        )
+        .unwrap();
         let (map, issues) = Keymap::load("default", Some(&path));
         assert_eq!(issues.len(), 1, "{issues:?}");
         assert_eq!(issues[0].line, 3);
         assert!(issues[0].message.contains("duplicate"), "{}", issues[0]);
         // The built-in map still works.
-        assert_eq!(map.lookup(&[Context::Global], &[], chord("?")), Lookup::Action(Action::Help));
+        assert_eq!(
+            map.lookup(&[Context::Global], &[], chord("?")),
+            Lookup::Action(Action::Help)
+        );
     }
 
     #[test]

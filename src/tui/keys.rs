@@ -86,7 +86,8 @@ impl Chord {
             _ => return None,
         };
         let m = e.modifiers;
-        let shift = m.contains(KeyModifiers::SHIFT) && !matches!(code, Code::Char(_) | Code::BackTab);
+        let shift =
+            m.contains(KeyModifiers::SHIFT) && !matches!(code, Code::Char(_) | Code::BackTab);
         Some(Chord {
             code,
             ctrl: m.contains(KeyModifiers::CONTROL),
@@ -127,7 +128,9 @@ impl Chord {
                 {
                     Code::F(n)
                 } else {
-                    return Err(format!("\"{text}\" is not a key (try a, G, ctrl-k, alt-x, enter, f2, pagedown)"));
+                    return Err(format!(
+                        "\"{text}\" is not a key (try a, G, ctrl-k, alt-x, enter, f2, pagedown)"
+                    ));
                 }
             }
         };
@@ -208,7 +211,10 @@ pub fn parse_keys(text: &str) -> Result<Keys, String> {
 }
 
 pub fn keys_to_string(keys: &[Chord]) -> String {
-    keys.iter().map(ToString::to_string).collect::<Vec<_>>().join(" ")
+    keys.iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[cfg(test)]
@@ -217,11 +223,26 @@ mod tests {
 
     #[test]
     fn parse_and_display_round_trip() {
-        for s in ["a", "G", "?", "ctrl-k", "alt-x", "ctrl-alt-d", "enter", "f5", "pagedown", "space", "backtab"] {
+        for s in [
+            "a",
+            "G",
+            "?",
+            "ctrl-k",
+            "alt-x",
+            "ctrl-alt-d",
+            "enter",
+            "f5",
+            "pagedown",
+            "space",
+            "backtab",
+        ] {
             assert_eq!(Chord::parse(s).unwrap().to_string(), s, "{s}");
         }
         assert_eq!(Chord::parse("shift-g").unwrap(), Chord::parse("G").unwrap());
-        assert_eq!(Chord::parse("shift-tab").unwrap(), Chord::parse("backtab").unwrap());
+        assert_eq!(
+            Chord::parse("shift-tab").unwrap(),
+            Chord::parse("backtab").unwrap()
+        );
         assert_eq!(Chord::parse("Ctrl-K").unwrap().to_string(), "ctrl-K");
         assert!(Chord::parse("hyper-x").is_err());
         assert!(Chord::parse("f13").is_err());
@@ -233,14 +254,20 @@ mod tests {
         let e = KeyEvent::new(KeyCode::Char('G'), KeyModifiers::SHIFT);
         assert_eq!(Chord::from_event(&e), Some(Chord::parse("G").unwrap()));
         let e = KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT);
-        assert_eq!(Chord::from_event(&e), Some(Chord::parse("backtab").unwrap()));
+        assert_eq!(
+            Chord::from_event(&e),
+            Some(Chord::parse("backtab").unwrap())
+        );
         let e = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
         assert_eq!(Chord::from_event(&e), Some(Chord::parse("ctrl-c").unwrap()));
     }
 
     #[test]
     fn legacy_twins() {
-        assert_eq!(Chord::parse("ctrl-h").unwrap().legacy_twin(), Some("backspace"));
+        assert_eq!(
+            Chord::parse("ctrl-h").unwrap().legacy_twin(),
+            Some("backspace")
+        );
         assert_eq!(Chord::parse("ctrl-k").unwrap().legacy_twin(), None);
     }
 }

@@ -46,24 +46,40 @@ fn env(key: &str) -> Option<String> {
 pub fn color_depth(choice: Option<&str>) -> Result<ColorDepth, Failure> {
     match choice {
         None | Some("auto") => Ok(ColorDepth::detect(&env)),
-        Some(c) => ColorDepth::parse(c)
-            .ok_or_else(|| Failure::usage(format!("--color {c}: expected auto, truecolor, 256, 16 or none"))),
+        Some(c) => ColorDepth::parse(c).ok_or_else(|| {
+            Failure::usage(format!(
+                "--color {c}: expected auto, truecolor, 256, 16 or none"
+            ))
+        }),
     }
 }
 
 /// The keymap and theme in force, with any problems in the user's files.
-pub fn look_and_feel(ctx: &Context, ui: &UiOverrides) -> Result<(Keymap, Theme, Vec<String>), Failure> {
+pub fn look_and_feel(
+    ctx: &Context,
+    ui: &UiOverrides,
+) -> Result<(Keymap, Theme, Vec<String>), Failure> {
     let config = &ctx.config.ui;
     let depth = color_depth(ui.color.as_deref().or(Some(config.color.as_str())))?;
-    let config_dir = ctx.paths.config_file.parent().map(std::path::Path::to_path_buf);
+    let config_dir = ctx
+        .paths
+        .config_file
+        .parent()
+        .map(std::path::Path::to_path_buf);
     let base = ui.keymap.as_deref().unwrap_or(&config.keymap);
     if !keymap::BUILTIN.iter().any(|(n, _)| *n == base) {
-        return Err(Failure::usage(format!("keymap \"{base}\": expected default, vim or emacs")));
+        return Err(Failure::usage(format!(
+            "keymap \"{base}\": expected default, vim or emacs"
+        )));
     }
     let user_keymap = config_dir.as_ref().map(|d| d.join("keymap.toml"));
     let (keymap, keymap_issues) = Keymap::load(base, user_keymap.as_deref().filter(|p| p.exists()));
     let theme_name = ui.theme.as_deref().unwrap_or(&config.theme);
-    let theme_name = if depth == ColorDepth::None && theme_name == "dark" { "mono" } else { theme_name };
+    let theme_name = if depth == ColorDepth::None && theme_name == "dark" {
+        "mono"
+    } else {
+        theme_name
+    };
     let themes_dir = config_dir.as_ref().map(|d| d.join("themes"));
     let (theme, theme_issues) = Theme::load(theme_name, themes_dir.as_deref(), depth);
     let issues = keymap_issues
@@ -97,7 +113,11 @@ pub fn run(ctx: &Context, chosen: Chosen, ui: &UiOverrides) -> Result<u8, Failur
         tracing::warn!("{issue}");
     }
     if let Some(first) = issues.first() {
-        let more = if issues.len() > 1 { format!(" (+{} more in the log)", issues.len() - 1) } else { String::new() };
+        let more = if issues.len() > 1 {
+            format!(" (+{} more in the log)", issues.len() - 1)
+        } else {
+            String::new()
+        };
         app.notify(format!("{first}{more}"), true);
     }
     tracing::info!(source = %chosen.description, "starting the portal");
@@ -113,7 +133,11 @@ pub fn run(ctx: &Context, chosen: Chosen, ui: &UiOverrides) -> Result<u8, Failur
     result
 }
 
-fn spawn_loader(sources: Arc<Vec<Box<dyn Source>>>, mut options: LoadOptions, tx: UnboundedSender<AppEvent>) {
+fn spawn_loader(
+    sources: Arc<Vec<Box<dyn Source>>>,
+    mut options: LoadOptions,
+    tx: UnboundedSender<AppEvent>,
+) {
     let progress_tx = tx.clone();
     let last = std::sync::Mutex::new(Instant::now());
     options.progress = Some(Arc::new(move |p: Progress| {
@@ -220,7 +244,11 @@ fn spawn_hangup_watch(tx: UnboundedSender<AppEvent>) {
 fn spawn_hangup_watch(_tx: UnboundedSender<AppEvent>) {}
 
 fn open_url(url: &str) {
-    let opener = if cfg!(target_os = "macos") { "open" } else { "xdg-open" };
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else {
+        "xdg-open"
+    };
     // The URL is one argument to the opener; no shell is involved.
     match std::process::Command::new(opener)
         .arg(url)
@@ -234,9 +262,14 @@ fn open_url(url: &str) {
     }
 }
 
-async fn event_loop(mut app: App, sources: Arc<Vec<Box<dyn Source>>>, options: LoadOptions) -> Result<u8, Failure> {
+async fn event_loop(
+    mut app: App,
+    sources: Arc<Vec<Box<dyn Source>>>,
+    options: LoadOptions,
+) -> Result<u8, Failure> {
     let (tx, mut rx) = unbounded_channel::<AppEvent>();
-    let mut guard = TerminalGuard::new(app.settings.mouse).map_err(|e| Failure::failed(format!("cannot use the terminal: {e}")))?;
+    let mut guard = TerminalGuard::new(app.settings.mouse)
+        .map_err(|e| Failure::failed(format!("cannot use the terminal: {e}")))?;
     spawn_signals(tx.clone());
     spawn_hangup_watch(tx.clone());
     spawn_input(tx.clone());
@@ -272,7 +305,11 @@ async fn event_loop(mut app: App, sources: Arc<Vec<Box<dyn Source>>>, options: L
         }
         for effect in app.take_effects() {
             match effect {
-                Effect::Search { generation, query, within } => worker.request(Request {
+                Effect::Search {
+                    generation,
+                    query,
+                    within,
+                } => worker.request(Request {
                     index: app.index.clone(),
                     generation,
                     query,
@@ -288,7 +325,9 @@ async fn event_loop(mut app: App, sources: Arc<Vec<Box<dyn Source>>>, options: L
                 },
                 Effect::OpenUrl(url) => open_url(&url),
                 Effect::Suspend => {
-                    guard.suspend().map_err(|e| Failure::failed(format!("resuming: {e}")))?;
+                    guard
+                        .suspend()
+                        .map_err(|e| Failure::failed(format!("resuming: {e}")))?;
                     app.dirty = true;
                 }
                 Effect::SetMouse(on) => {

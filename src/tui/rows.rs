@@ -91,9 +91,15 @@ impl Tab {
 fn entity_label(catalog: &Catalog, key: &str) -> Vec<Piece> {
     match catalog.get(key) {
         Some(e) => {
-            let mut p = vec![piece(format!("{:<10} ", sanitize_line(e.kind())), "muted"), piece(sanitize_line(&e.entity_ref.short(Some(e.kind()))), "accent")];
+            let mut p = vec![
+                piece(format!("{:<10} ", sanitize_line(e.kind())), "muted"),
+                piece(sanitize_line(&e.entity_ref.short(Some(e.kind()))), "accent"),
+            ];
             if e.display_name() != e.name() {
-                p.push(piece(format!("  {}", sanitize_line(e.display_name())), "text"));
+                p.push(piece(
+                    format!("  {}", sanitize_line(e.display_name())),
+                    "text",
+                ));
             }
             if !e.is_accepted() {
                 p.push(piece("  ✖ rejected", "error"));
@@ -130,13 +136,18 @@ fn safe_link(url: &str) -> Option<String> {
 /// The owner's ref, from the ownedBy relation (or read from the spec for rejected entities,
 /// which have no relations).
 pub fn owner_of(e: &Entity) -> Option<String> {
-    e.related(&RelationType::OwnedBy).next().map(str::to_owned).or_else(|| {
-        let ctx = crate::catalog::RefContext {
-            default_kind: Some("Group"),
-            default_namespace: Some(e.namespace()),
-        };
-        crate::catalog::parse_ref(e.owner()?, ctx).ok().map(|r| r.canonical())
-    })
+    e.related(&RelationType::OwnedBy)
+        .next()
+        .map(str::to_owned)
+        .or_else(|| {
+            let ctx = crate::catalog::RefContext {
+                default_kind: Some("Group"),
+                default_namespace: Some(e.namespace()),
+            };
+            crate::catalog::parse_ref(e.owner()?, ctx)
+                .ok()
+                .map(|r| r.canonical())
+        })
 }
 
 /// Spec values as `key = text` lines: nested maps one level down as `key.sub`, string lists
@@ -147,7 +158,11 @@ fn spec_lines(key: &str, value: &serde_json::Value, out: &mut Vec<(String, Strin
         Value::String(s) => out.push((key.to_owned(), s.clone())),
         Value::Array(items) if items.iter().all(Value::is_string) => out.push((
             key.to_owned(),
-            items.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", "),
+            items
+                .iter()
+                .filter_map(Value::as_str)
+                .collect::<Vec<_>>()
+                .join(", "),
         )),
         Value::Object(map) if depth == 0 && !map.is_empty() => {
             for (k, v) in map {
@@ -178,7 +193,13 @@ pub fn owner_chain(catalog: &Catalog, e: &Entity) -> Vec<String> {
 pub fn subgroups(catalog: &Catalog, group: &str) -> Vec<(String, u16)> {
     let mut out = Vec::new();
     let mut seen = HashSet::from([group.to_owned()]);
-    fn walk(catalog: &Catalog, key: &str, depth: u16, seen: &mut HashSet<String>, out: &mut Vec<(String, u16)>) {
+    fn walk(
+        catalog: &Catalog,
+        key: &str,
+        depth: u16,
+        seen: &mut HashSet<String>,
+        out: &mut Vec<(String, u16)>,
+    ) {
         let Some(g) = catalog.get(key) else { return };
         for child in g.related(&RelationType::ParentOf) {
             if seen.insert(child.to_owned()) {
@@ -200,7 +221,10 @@ pub fn owned(catalog: &Catalog, owner: &str, transitive: bool) -> Vec<(String, S
     let mut out = Vec::new();
     for o in &owners {
         if let Some(e) = catalog.get(o) {
-            out.extend(e.related(&RelationType::OwnerOf).map(|t| (t.to_owned(), o.clone())));
+            out.extend(
+                e.related(&RelationType::OwnerOf)
+                    .map(|t| (t.to_owned(), o.clone())),
+            );
         }
     }
     out.sort();
@@ -212,7 +236,10 @@ pub fn owned(catalog: &Catalog, owner: &str, transitive: bool) -> Vec<(String, S
 pub fn overview(catalog: &Catalog, e: &Entity) -> Vec<Row> {
     let mut rows = Vec::new();
     if !e.is_accepted() {
-        rows.push(Row::text(vec![piece("✖ Backstage would reject this entity; see Problems below", "error")]));
+        rows.push(Row::text(vec![piece(
+            "✖ Backstage would reject this entity; see Problems below",
+            "error",
+        )]));
         rows.push(Row::blank());
     }
     if let Some(d) = e.description() {
@@ -227,11 +254,17 @@ pub fn overview(catalog: &Catalog, e: &Entity) -> Vec<Row> {
             ..field_row("owner", entity_label(catalog, &owner))
         });
     } else if let Some(o) = e.owner() {
-        rows.push(field_row("owner", vec![piece(sanitize_line(o).into_owned(), "text")]));
+        rows.push(field_row(
+            "owner",
+            vec![piece(sanitize_line(o).into_owned(), "text")],
+        ));
     }
     for (label, value) in [("type", e.spec_type()), ("lifecycle", e.lifecycle())] {
         if let Some(v) = value {
-            rows.push(field_row(label, vec![piece(sanitize_line(v).into_owned(), "text")]));
+            rows.push(field_row(
+                label,
+                vec![piece(sanitize_line(v).into_owned(), "text")],
+            ));
         }
     }
     for part_of in e.related(&RelationType::PartOf) {
@@ -246,7 +279,10 @@ pub fn overview(catalog: &Catalog, e: &Entity) -> Vec<Row> {
     }
     rows.push(field_row(
         "ref",
-        vec![piece(sanitize_line(&e.entity_ref.to_string()).into_owned(), "text")],
+        vec![piece(
+            sanitize_line(&e.entity_ref.to_string()).into_owned(),
+            "text",
+        )],
     ));
     let links: Vec<(&str, Option<&str>)> = e.links().collect();
     if !links.is_empty() {
@@ -281,7 +317,10 @@ pub fn overview(catalog: &Catalog, e: &Entity) -> Vec<Row> {
     }
     if let Some(spec) = e.spec() {
         let skip = ["type", "lifecycle", "owner", "definition"];
-        let rest: Vec<_> = spec.iter().filter(|(k, _)| !skip.contains(&k.as_str())).collect();
+        let rest: Vec<_> = spec
+            .iter()
+            .filter(|(k, _)| !skip.contains(&k.as_str()))
+            .collect();
         if !rest.is_empty() {
             rows.push(Row::blank());
             rows.push(Row::heading("Spec"));
@@ -310,7 +349,14 @@ pub fn overview(catalog: &Catalog, e: &Entity) -> Vec<Row> {
                 ..Row::text(vec![
                     piece(format!("  {}", sanitize_line(k)), "muted"),
                     piece(" = ", "muted"),
-                    piece(sanitize_line(v).into_owned(), if safe_link(v).is_some() { "link" } else { "text" }),
+                    piece(
+                        sanitize_line(v).into_owned(),
+                        if safe_link(v).is_some() {
+                            "link"
+                        } else {
+                            "text"
+                        },
+                    ),
                 ])
             });
         }
@@ -334,7 +380,10 @@ pub fn overview(catalog: &Catalog, e: &Entity) -> Vec<Row> {
     rows.push(Row::blank());
     rows.push(Row::text(vec![
         piece("defined in  ", "muted"),
-        piece(format!("{}:{}", sanitize_line(&e.origin.file), e.origin.pos.line), "muted"),
+        piece(
+            format!("{}:{}", sanitize_line(&e.origin.file), e.origin.pos.line),
+            "muted",
+        ),
     ]));
     rows
 }
@@ -358,7 +407,10 @@ pub fn relations_tree(catalog: &Catalog, root: &Entity, expanded: &HashSet<Strin
     let mut path = vec![root.key.clone()];
     tree_groups(catalog, root, "", 0, expanded, &mut path, &mut rows, true);
     if rows.is_empty() {
-        rows.push(Row::text(vec![piece("No dependencies, APIs or parts recorded for this entity.", "muted")]));
+        rows.push(Row::text(vec![piece(
+            "No dependencies, APIs or parts recorded for this entity.",
+            "muted",
+        )]));
     }
     rows
 }
@@ -396,7 +448,11 @@ fn tree_groups(
             let cycle = path.iter().any(|p| p == t);
             let child = catalog.get(t);
             let has_children = !cycle
-                && child.is_some_and(|c| TREE_GROUPS.iter().any(|(k, _)| c.related(k).next().is_some()));
+                && child.is_some_and(|c| {
+                    TREE_GROUPS
+                        .iter()
+                        .any(|(k, _)| c.related(k).next().is_some())
+                });
             let open = has_children && expanded.contains(&node_id);
             let mut row = entity_row(catalog, t, depth + 1);
             if cycle {
@@ -486,7 +542,13 @@ pub fn ownership(catalog: &Catalog, e: &Entity, transitive: bool) -> Vec<Row> {
     rows
 }
 
-fn owned_section(catalog: &Catalog, owner: &str, transitive: bool, is_group: bool, rows: &mut Vec<Row>) {
+fn owned_section(
+    catalog: &Catalog,
+    owner: &str,
+    transitive: bool,
+    is_group: bool,
+    rows: &mut Vec<Row>,
+) {
     let items = owned(catalog, owner, transitive);
     rows.push(Row::blank());
     let scope = match (is_group, transitive) {
@@ -497,15 +559,23 @@ fn owned_section(catalog: &Catalog, owner: &str, transitive: bool, is_group: boo
     rows.push(Row::heading(&format!("Owns ({}{scope})", items.len())));
     let mut by_kind: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
     for (t, via) in items {
-        let kind = catalog.get(&t).map_or_else(|| "?".to_owned(), |e| e.kind().to_owned());
+        let kind = catalog
+            .get(&t)
+            .map_or_else(|| "?".to_owned(), |e| e.kind().to_owned());
         by_kind.entry(kind).or_default().push((t, via));
     }
     for (kind, list) in by_kind {
-        rows.push(Row::text(vec![piece(format!("  {kind} ({})", list.len()), "muted")]));
+        rows.push(Row::text(vec![piece(
+            format!("  {kind} ({})", list.len()),
+            "muted",
+        )]));
         for (t, via) in list {
             let mut row = entity_row(catalog, &t, 2);
             if via != owner {
-                row.pieces.push(piece(format!("  via {}", via.rsplit('/').next().unwrap_or(&via)), "muted"));
+                row.pieces.push(piece(
+                    format!("  via {}", via.rsplit('/').next().unwrap_or(&via)),
+                    "muted",
+                ));
             }
             rows.push(row);
         }
@@ -518,9 +588,17 @@ pub fn definition(e: &Entity) -> Vec<Row> {
         Some(def) => sanitize_block(def)
             .lines()
             .enumerate()
-            .map(|(i, l)| Row::text(vec![piece(format!("{:>4} ", i + 1), "muted"), piece(l.to_owned(), "text")]))
+            .map(|(i, l)| {
+                Row::text(vec![
+                    piece(format!("{:>4} ", i + 1), "muted"),
+                    piece(l.to_owned(), "text"),
+                ])
+            })
             .collect(),
-        None => vec![Row::text(vec![piece("This API has no definition.", "muted")])],
+        None => vec![Row::text(vec![piece(
+            "This API has no definition.",
+            "muted",
+        )])],
     }
 }
 
@@ -529,7 +607,10 @@ pub fn problems(catalog: &Catalog) -> Vec<Row> {
     let mut diags: Vec<_> = catalog.diagnostics().iter().collect();
     diags.sort_by(|a, b| (a.severity, &a.file, a.line).cmp(&(b.severity, &b.file, b.line)));
     if diags.is_empty() {
-        return vec![Row::text(vec![piece("✔ No problems: every descriptor reads cleanly.", "ok")])];
+        return vec![Row::text(vec![piece(
+            "✔ No problems: every descriptor reads cleanly.",
+            "ok",
+        )])];
     }
     diags
         .into_iter()
@@ -542,7 +623,10 @@ pub fn problems(catalog: &Catalog) -> Vec<Row> {
                 target: d.entity_ref.clone().filter(|r| catalog.get(r).is_some()),
                 ..Row::text(vec![
                     piece(mark, role),
-                    piece(format!("{}:{}:{} ", sanitize_line(&d.file), d.line, d.column), "muted"),
+                    piece(
+                        format!("{}:{}:{} ", sanitize_line(&d.file), d.line, d.column),
+                        "muted",
+                    ),
                     piece(sanitize_line(&d.message).into_owned(), "text"),
                 ])
             }
@@ -597,11 +681,27 @@ spec: {type: openapi, lifecycle: production, owner: team, definition: \"openapi:
     fn owner_chain_and_transitive_ownership() {
         let (c, _d) = catalog(ORG);
         let svc = c.get("component:default/svc").unwrap();
-        assert_eq!(owner_chain(&c, svc), ["group:default/team", "group:default/org"]);
-        let direct: Vec<String> = owned(&c, "group:default/org", false).into_iter().map(|(k, _)| k).collect();
+        assert_eq!(
+            owner_chain(&c, svc),
+            ["group:default/team", "group:default/org"]
+        );
+        let direct: Vec<String> = owned(&c, "group:default/org", false)
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect();
         assert_eq!(direct, ["component:default/lib"]);
-        let all: Vec<String> = owned(&c, "group:default/org", true).into_iter().map(|(k, _)| k).collect();
-        assert_eq!(all, ["api:default/api", "component:default/lib", "component:default/svc"]);
+        let all: Vec<String> = owned(&c, "group:default/org", true)
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect();
+        assert_eq!(
+            all,
+            [
+                "api:default/api",
+                "component:default/lib",
+                "component:default/svc"
+            ]
+        );
     }
 
     #[test]
@@ -611,9 +711,15 @@ spec: {type: openapi, lifecycle: production, owner: team, definition: \"openapi:
         let text: Vec<String> = rows.iter().map(Row::plain_text).collect();
         assert_eq!(text[0], "line one");
         assert_eq!(text[1], "line two", "escape sequence stripped");
-        let owner = rows.iter().find(|r| r.plain_text().starts_with("owner")).unwrap();
+        let owner = rows
+            .iter()
+            .find(|r| r.plain_text().starts_with("owner"))
+            .unwrap();
         assert_eq!(owner.target.as_deref(), Some("group:default/team"));
-        assert!(rows.iter().any(|r| r.target.as_deref() == Some("component:default/lib")));
+        assert!(
+            rows.iter()
+                .any(|r| r.target.as_deref() == Some("component:default/lib"))
+        );
     }
 
     #[test]
@@ -623,12 +729,22 @@ spec: {type: openapi, lifecycle: production, owner: team, definition: \"openapi:
         let rows = relations_tree(&c, svc, &HashSet::new());
         let labels: Vec<String> = rows.iter().map(Row::plain_text).collect();
         assert!(labels[0].starts_with("depends on (1)"), "{labels:?}");
-        let lib = rows.iter().find(|r| r.target.as_deref() == Some("component:default/lib")).unwrap();
+        let lib = rows
+            .iter()
+            .find(|r| r.target.as_deref() == Some("component:default/lib"))
+            .unwrap();
         let (lib_id, open) = lib.node.clone().unwrap();
         assert!(!open);
-        let rows = relations_tree(&c, svc, &HashSet::from([lib_id.clone(), format!("{lib_id}/dependsOn")]));
+        let rows = relations_tree(
+            &c,
+            svc,
+            &HashSet::from([lib_id.clone(), format!("{lib_id}/dependsOn")]),
+        );
         let text: Vec<String> = rows.iter().map(Row::plain_text).collect();
-        assert!(text.iter().any(|t| t.contains("↻ already above")), "{text:#?}");
+        assert!(
+            text.iter().any(|t| t.contains("↻ already above")),
+            "{text:#?}"
+        );
     }
 
     #[test]
@@ -637,9 +753,15 @@ spec: {type: openapi, lifecycle: production, owner: team, definition: \"openapi:
         let team = ownership(&c, c.get("group:default/team").unwrap(), false);
         let text: Vec<String> = team.iter().map(Row::plain_text).collect();
         assert!(text.contains(&"Members (1)".to_string()), "{text:#?}");
-        assert!(team.iter().any(|r| r.target.as_deref() == Some("user:default/ada")));
+        assert!(
+            team.iter()
+                .any(|r| r.target.as_deref() == Some("user:default/ada"))
+        );
         let ada = ownership(&c, c.get("user:default/ada").unwrap(), false);
-        assert!(ada.iter().any(|r| r.plain_text().starts_with("Owned through team (2)")));
+        assert!(
+            ada.iter()
+                .any(|r| r.plain_text().starts_with("Owned through team (2)"))
+        );
         let svc = ownership(&c, c.get("component:default/svc").unwrap(), false);
         assert!(svc.iter().any(|r| r.plain_text() == "People to ask (1)"));
     }

@@ -10,14 +10,30 @@ use std::path::Path;
 pub const BUILTIN: &[(&str, &str)] = &[
     ("dark", include_str!("../../themes/default.toml")),
     ("light", include_str!("../../themes/light.toml")),
-    ("high-contrast", include_str!("../../themes/high-contrast.toml")),
+    (
+        "high-contrast",
+        include_str!("../../themes/high-contrast.toml"),
+    ),
     ("mono", include_str!("../../themes/mono.toml")),
 ];
 
 /// The roles a theme gives a style to.
 pub const ROLES: &[&str] = &[
-    "text", "muted", "title", "accent", "border", "border_focus", "selection", "match", "link",
-    "ok", "warn", "error", "info", "bar", "key",
+    "text",
+    "muted",
+    "title",
+    "accent",
+    "border",
+    "border_focus",
+    "selection",
+    "match",
+    "link",
+    "ok",
+    "warn",
+    "error",
+    "info",
+    "bar",
+    "key",
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -66,7 +82,10 @@ impl ColorDepth {
             || term == "xterm-kitty"
             || term == "alacritty"
             || term.starts_with("wezterm")
-            || matches!(program.as_str(), "iTerm.app" | "WezTerm" | "vscode" | "ghostty")
+            || matches!(
+                program.as_str(),
+                "iTerm.app" | "WezTerm" | "vscode" | "ghostty"
+            )
         {
             ColorDepth::TrueColor
         } else if term.contains("256") {
@@ -122,7 +141,11 @@ pub struct ThemeIssue {
 
 impl std::fmt::Display for ThemeIssue {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.message)
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.file, self.line, self.column, self.message
+        )
     }
 }
 
@@ -181,7 +204,11 @@ fn rgb_to_256(r: u8, g: u8, b: u8) -> u8 {
     let steps = [0u8, 95, 135, 175, 215, 255];
     let cube_rgb = (steps[lr as usize], steps[lg as usize], steps[lb as usize]);
     let avg = (u16::from(r) + u16::from(g) + u16::from(b)) / 3;
-    let gray_index = if avg > 238 { 23 } else { avg.saturating_sub(3) / 10 } as u8;
+    let gray_index = if avg > 238 {
+        23
+    } else {
+        avg.saturating_sub(3) / 10
+    } as u8;
     let gray = 8 + 10 * gray_index;
     let dist = |(a, b2, c): (u8, u8, u8)| {
         let d = |x: u8, y: u8| (i32::from(x) - i32::from(y)).pow(2);
@@ -226,7 +253,11 @@ fn indexed_to_rgb(i: u8) -> (u8, u8, u8) {
         16..=231 => {
             let i = i - 16;
             let steps = [0u8, 95, 135, 175, 215, 255];
-            (steps[(i / 36) as usize], steps[(i / 6 % 6) as usize], steps[(i % 6) as usize])
+            (
+                steps[(i / 36) as usize],
+                steps[(i / 6 % 6) as usize],
+                steps[(i % 6) as usize],
+            )
         }
         232..=255 => {
             let v = 8 + 10 * (i - 232);
@@ -266,7 +297,11 @@ impl Theme {
     }
 
     /// `name` is a built-in theme or a file in `themes_dir` (`<name>.toml`).
-    pub fn load(name: &str, themes_dir: Option<&Path>, depth: ColorDepth) -> (Theme, Vec<ThemeIssue>) {
+    pub fn load(
+        name: &str,
+        themes_dir: Option<&Path>,
+        depth: ColorDepth,
+    ) -> (Theme, Vec<ThemeIssue>) {
         let mut issues = Vec::new();
         let mut theme = Theme {
             name: name.to_owned(),
@@ -322,13 +357,19 @@ impl Theme {
         {
             match BUILTIN.iter().find(|(n, _)| n == parent) {
                 Some((n, t)) => self.apply(&format!("themes/{n}.toml"), t, issues, depth + 1),
-                None => issues.push(located(0..0, format!("inherits = \"{parent}\": no such built-in theme"))),
+                None => issues.push(located(
+                    0..0,
+                    format!("inherits = \"{parent}\": no such built-in theme"),
+                )),
             }
         }
         for (role, spec) in file.roles {
             let span = spec.span();
             if !ROLES.contains(&role.as_str()) {
-                issues.push(located(span, format!("\"{role}\" is not a role (roles: {})", ROLES.join(", "))));
+                issues.push(located(
+                    span,
+                    format!("\"{role}\" is not a role (roles: {})", ROLES.join(", ")),
+                ));
                 continue;
             }
             let style = match spec.into_inner() {
@@ -376,7 +417,9 @@ impl Theme {
     /// selection is shown in reverse video so it never depends on colour.
     pub fn style(&self, role: &str) -> Style {
         let s = self.styles.get(role).copied().unwrap_or_default();
-        let mut out = Style::default().add_modifier(s.add_modifier).remove_modifier(s.sub_modifier);
+        let mut out = Style::default()
+            .add_modifier(s.add_modifier)
+            .remove_modifier(s.sub_modifier);
         if let Some(fg) = s.fg.and_then(|c| downsample(c, self.depth)) {
             out = out.fg(fg);
         }
@@ -412,21 +455,53 @@ mod tests {
     #[test]
     fn detection() {
         let env = |pairs: &'static [(&'static str, &'static str)]| {
-            move |k: &str| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
+            move |k: &str| {
+                pairs
+                    .iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| v.to_string())
+            }
         };
-        assert_eq!(ColorDepth::detect(&env(&[("NO_COLOR", "1"), ("COLORTERM", "truecolor")])), ColorDepth::None);
-        assert_eq!(ColorDepth::detect(&env(&[("NO_COLOR", ""), ("COLORTERM", "truecolor")])), ColorDepth::TrueColor);
-        assert_eq!(ColorDepth::detect(&env(&[("TERM", "xterm-256color")])), ColorDepth::Ansi256);
-        assert_eq!(ColorDepth::detect(&env(&[("TERM", "screen")])), ColorDepth::Ansi16);
-        assert_eq!(ColorDepth::detect(&env(&[("TERM", "dumb")])), ColorDepth::None);
+        assert_eq!(
+            ColorDepth::detect(&env(&[("NO_COLOR", "1"), ("COLORTERM", "truecolor")])),
+            ColorDepth::None
+        );
+        assert_eq!(
+            ColorDepth::detect(&env(&[("NO_COLOR", ""), ("COLORTERM", "truecolor")])),
+            ColorDepth::TrueColor
+        );
+        assert_eq!(
+            ColorDepth::detect(&env(&[("TERM", "xterm-256color")])),
+            ColorDepth::Ansi256
+        );
+        assert_eq!(
+            ColorDepth::detect(&env(&[("TERM", "screen")])),
+            ColorDepth::Ansi16
+        );
+        assert_eq!(
+            ColorDepth::detect(&env(&[("TERM", "dumb")])),
+            ColorDepth::None
+        );
     }
 
     #[test]
     fn downsampling() {
-        assert_eq!(downsample(Color::Rgb(255, 0, 0), ColorDepth::Ansi256), Some(Color::Indexed(196)));
-        assert_eq!(downsample(Color::Rgb(128, 128, 128), ColorDepth::Ansi256), Some(Color::Indexed(244)));
-        assert_eq!(downsample(Color::Rgb(250, 10, 10), ColorDepth::Ansi16), Some(Color::LightRed));
-        assert_eq!(downsample(Color::Indexed(21), ColorDepth::Ansi16), Some(Color::Blue));
+        assert_eq!(
+            downsample(Color::Rgb(255, 0, 0), ColorDepth::Ansi256),
+            Some(Color::Indexed(196))
+        );
+        assert_eq!(
+            downsample(Color::Rgb(128, 128, 128), ColorDepth::Ansi256),
+            Some(Color::Indexed(244))
+        );
+        assert_eq!(
+            downsample(Color::Rgb(250, 10, 10), ColorDepth::Ansi16),
+            Some(Color::LightRed)
+        );
+        assert_eq!(
+            downsample(Color::Indexed(21), ColorDepth::Ansi16),
+            Some(Color::Blue)
+        );
         assert_eq!(downsample(Color::Cyan, ColorDepth::None), None);
     }
 
@@ -448,9 +523,22 @@ mod tests {
         .unwrap();
         let (theme, issues) = Theme::load("mine", Some(dir.path()), ColorDepth::TrueColor);
         assert_eq!(theme.style("accent").fg, Some(Color::Rgb(255, 136, 0)));
-        let lines: Vec<(usize, &str)> = issues.iter().map(|i| (i.line, i.message.as_str())).collect();
-        assert!(lines.iter().any(|(l, m)| *l == 4 && m.contains("\"blood\" is not a colour")), "{lines:?}");
-        assert!(lines.iter().any(|(l, m)| *l == 5 && m.contains("\"sparkle\" is not a role")), "{lines:?}");
+        let lines: Vec<(usize, &str)> = issues
+            .iter()
+            .map(|i| (i.line, i.message.as_str()))
+            .collect();
+        assert!(
+            lines
+                .iter()
+                .any(|(l, m)| *l == 4 && m.contains("\"blood\" is not a colour")),
+            "{lines:?}"
+        );
+        assert!(
+            lines
+                .iter()
+                .any(|(l, m)| *l == 5 && m.contains("\"sparkle\" is not a role")),
+            "{lines:?}"
+        );
         let (_, issues) = Theme::load("absent", Some(dir.path()), ColorDepth::TrueColor);
         assert!(issues[0].message.contains("not found"));
     }

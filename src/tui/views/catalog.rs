@@ -14,12 +14,17 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 use unicode_width::UnicodeWidthStr;
 
 pub fn draw(frame: &mut Frame, app: &App, area: Rect, geometry: &mut Geometry) {
-    let [query, facets, rest] =
-        Layout::vertical([Constraint::Length(1), Constraint::Length(1), Constraint::Min(1)]).areas(area);
+    let [query, facets, rest] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Min(1),
+    ])
+    .areas(area);
     draw_query(frame, app, query);
     draw_facets(frame, app, facets);
     let (list, preview) = if app.settings.preview && rest.width >= 120 {
-        let [l, p] = Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)]).areas(rest);
+        let [l, p] = Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)])
+            .areas(rest);
         (l, Some(p))
     } else {
         (rest, None)
@@ -51,7 +56,10 @@ fn draw_query(frame: &mut Frame, app: &App, area: Rect) {
         Constraint::Length(count_width),
     ])
     .areas(area);
-    frame.render_widget(Span::styled(if s.focused { "/ " } else { "/ " }, prompt_style), prompt);
+    frame.render_widget(
+        Span::styled(if s.focused { "/ " } else { "/ " }, prompt_style),
+        prompt,
+    );
     if s.focused || !s.text().is_empty() {
         let mut textarea = s.input.clone();
         textarea.set_style(app.theme.style("text"));
@@ -65,35 +73,48 @@ fn draw_query(frame: &mut Frame, app: &App, area: Rect) {
     } else {
         frame.render_widget(
             Span::styled(
-                fit("press / to search (kind: owner: tag: lifecycle: -negate \"phrase\")", usize::from(input.width)),
+                fit(
+                    "press / to search (kind: owner: tag: lifecycle: -negate \"phrase\")",
+                    usize::from(input.width),
+                ),
                 app.theme.style("muted"),
             ),
             input,
         );
     }
-    frame.render_widget(Span::styled(format!(" {count}"), app.theme.style("muted")), counter);
+    frame.render_widget(
+        Span::styled(format!(" {count}"), app.theme.style("muted")),
+        counter,
+    );
 }
 
 fn draw_facets(frame: &mut Frame, app: &App, area: Rect) {
     let f = &app.search.facets;
     let mut spans = Vec::new();
-    let part = |label: &str, items: &[(String, usize)], max: usize, spans: &mut Vec<Span<'static>>| {
-        if items.is_empty() {
-            return;
-        }
-        spans.push(Span::styled(format!("{label} "), app.theme.style("muted")));
-        for (i, (name, n)) in items.iter().take(max).enumerate() {
-            if i > 0 {
-                spans.push(Span::styled(" · ", app.theme.style("muted")));
+    let part =
+        |label: &str, items: &[(String, usize)], max: usize, spans: &mut Vec<Span<'static>>| {
+            if items.is_empty() {
+                return;
             }
-            spans.push(Span::styled(sanitize_line(name).into_owned(), app.theme.style("accent")));
-            spans.push(Span::styled(format!(" {n}"), app.theme.style("text")));
-        }
-        if items.len() > max {
-            spans.push(Span::styled(format!(" +{}", items.len() - max), app.theme.style("muted")));
-        }
-        spans.push(Span::styled("  ", app.theme.style("muted")));
-    };
+            spans.push(Span::styled(format!("{label} "), app.theme.style("muted")));
+            for (i, (name, n)) in items.iter().take(max).enumerate() {
+                if i > 0 {
+                    spans.push(Span::styled(" · ", app.theme.style("muted")));
+                }
+                spans.push(Span::styled(
+                    sanitize_line(name).into_owned(),
+                    app.theme.style("accent"),
+                ));
+                spans.push(Span::styled(format!(" {n}"), app.theme.style("text")));
+            }
+            if items.len() > max {
+                spans.push(Span::styled(
+                    format!(" +{}", items.len() - max),
+                    app.theme.style("muted"),
+                ));
+            }
+            spans.push(Span::styled("  ", app.theme.style("muted")));
+        };
     part("kind", &f.kinds, 6, &mut spans);
     part("lifecycle", &f.lifecycles, 3, &mut spans);
     part("owner", &f.owners, 4, &mut spans);
@@ -128,7 +149,11 @@ fn draw_list(frame: &mut Frame, app: &App, area: Rect, geometry: &mut Geometry) 
     geometry.list = area;
     let cols = columns(usize::from(area.width));
     let header_style = app.theme.style("muted").add_modifier(Modifier::BOLD);
-    let mut header = vec![Span::raw("  "), Span::styled(pad("KIND", cols.kind), header_style), Span::styled(pad("NAME", cols.name), header_style)];
+    let mut header = vec![
+        Span::raw("  "),
+        Span::styled(pad("KIND", cols.kind), header_style),
+        Span::styled(pad("NAME", cols.name), header_style),
+    ];
     if cols.owner > 0 {
         header.push(Span::styled(pad("OWNER", cols.owner), header_style));
     }
@@ -155,12 +180,19 @@ fn draw_list(frame: &mut Frame, app: &App, area: Rect, geometry: &mut Geometry) 
         } else {
             "Nothing matches. Esc clears the query; kind: owner: tag: filters narrow it."
         };
-        lines.push(Line::from(Span::styled(format!("  {msg}"), app.theme.style("muted"))));
+        lines.push(Line::from(Span::styled(
+            format!("  {msg}"),
+            app.theme.style("muted"),
+        )));
     }
     for (row, hit) in s.hits.iter().enumerate().skip(offset).take(visible) {
         let e = &app.catalog.entities()[hit.entity];
         let selected = row == s.cursor;
-        let base = if selected { app.theme.style("selection") } else { app.theme.style("text") };
+        let base = if selected {
+            app.theme.style("selection")
+        } else {
+            app.theme.style("text")
+        };
         let marker = if selected { "▶ " } else { "  " };
         let mut spans = vec![Span::styled(marker, base)];
         let kind_text = if e.is_accepted() {
@@ -168,8 +200,15 @@ fn draw_list(frame: &mut Frame, app: &App, area: Rect, geometry: &mut Geometry) 
         } else {
             format!("✖{}", sanitize_line(e.kind()))
         };
-        let kind_style = if e.is_accepted() { app.theme.style("muted") } else { app.theme.style("error") };
-        spans.push(Span::styled(pad(&kind_text, cols.kind), if selected { base } else { kind_style }));
+        let kind_style = if e.is_accepted() {
+            app.theme.style("muted")
+        } else {
+            app.theme.style("error")
+        };
+        spans.push(Span::styled(
+            pad(&kind_text, cols.kind),
+            if selected { base } else { kind_style },
+        ));
         // The name, with the characters the query matched picked out.
         let name = sanitize_line(&e.entity_ref.short(Some(e.kind()))).into_owned();
         let name_fit = format!("{} ", pad(&name, cols.name.saturating_sub(1)));
@@ -190,11 +229,21 @@ fn draw_list(frame: &mut Frame, app: &App, area: Rect, geometry: &mut Geometry) 
             spans.push(Span::styled(format!("{owner} "), base));
         }
         if cols.lifecycle > 0 {
-            let lifecycle = pad(&sanitize_line(e.lifecycle().unwrap_or("")), cols.lifecycle - 1);
+            let lifecycle = pad(
+                &sanitize_line(e.lifecycle().unwrap_or("")),
+                cols.lifecycle - 1,
+            );
             spans.push(Span::styled(format!("{lifecycle} "), base));
         }
         let title = e.title().or(e.description()).unwrap_or("");
-        spans.push(Span::styled(pad(&sanitize_line(title), cols.title), if selected { base } else { app.theme.style("muted") }));
+        spans.push(Span::styled(
+            pad(&sanitize_line(title), cols.title),
+            if selected {
+                base
+            } else {
+                app.theme.style("muted")
+            },
+        ));
         lines.push(Line::from(spans));
     }
     frame.render_widget(Paragraph::new(lines), area);
@@ -206,17 +255,33 @@ fn draw_preview(frame: &mut Frame, app: &App, area: Rect) {
         .border_style(app.theme.style("border"));
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let Some(key) = app.selected_entity() else { return };
-    let Some(e) = app.catalog.get(&key) else { return };
+    let Some(key) = app.selected_entity() else {
+        return;
+    };
+    let Some(e) = app.catalog.get(&key) else {
+        return;
+    };
     let mut lines = vec![
         Line::from(vec![
-            Span::styled(format!(" {} ", sanitize_line(e.kind())), app.theme.style("muted")),
-            Span::styled(sanitize_line(e.display_name()).into_owned(), app.theme.style("title")),
+            Span::styled(
+                format!(" {} ", sanitize_line(e.kind())),
+                app.theme.style("muted"),
+            ),
+            Span::styled(
+                sanitize_line(e.display_name()).into_owned(),
+                app.theme.style("title"),
+            ),
         ]),
         Line::default(),
     ];
-    for row in rows::overview(&app.catalog, e).iter().take(usize::from(inner.height)) {
-        let mut spans = vec![Span::raw(format!(" {}", "  ".repeat(usize::from(row.depth))))];
+    for row in rows::overview(&app.catalog, e)
+        .iter()
+        .take(usize::from(inner.height))
+    {
+        let mut spans = vec![Span::raw(format!(
+            " {}",
+            "  ".repeat(usize::from(row.depth))
+        ))];
         spans.extend(spans_of(app, &row.pieces));
         lines.push(Line::from(spans));
     }
@@ -231,7 +296,10 @@ mod tests {
     fn columns_fit_every_width() {
         for w in 0..300 {
             let c = columns(w);
-            assert!(2 + c.kind + c.name + c.owner + c.lifecycle + c.title <= w.max(2 + c.kind + c.name), "{w}");
+            assert!(
+                2 + c.kind + c.name + c.owner + c.lifecycle + c.title <= w.max(2 + c.kind + c.name),
+                "{w}"
+            );
         }
         let c = columns(80);
         assert!(c.owner > 0 && c.lifecycle > 0 && c.title > 0);

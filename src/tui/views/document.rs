@@ -12,22 +12,49 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use unicode_width::UnicodeWidthStr;
 
-pub fn draw_entity(frame: &mut Frame, app: &App, s: &EntityScreen, area: Rect, geometry: &mut Geometry) {
-    let Some(e) = app.catalog.get(&s.key) else { return };
-    let [title, tabs, body] =
-        Layout::vertical([Constraint::Length(1), Constraint::Length(1), Constraint::Min(1)]).areas(area);
+pub fn draw_entity(
+    frame: &mut Frame,
+    app: &App,
+    s: &EntityScreen,
+    area: Rect,
+    geometry: &mut Geometry,
+) {
+    let Some(e) = app.catalog.get(&s.key) else {
+        return;
+    };
+    let [title, tabs, body] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Min(1),
+    ])
+    .areas(area);
     let mut spans = vec![
-        Span::styled(format!(" {} ", sanitize_line(e.kind())), app.theme.style("accent")),
-        Span::styled(sanitize_line(&e.entity_ref.short(Some(e.kind()))).into_owned(), app.theme.style("title")),
+        Span::styled(
+            format!(" {} ", sanitize_line(e.kind())),
+            app.theme.style("accent"),
+        ),
+        Span::styled(
+            sanitize_line(&e.entity_ref.short(Some(e.kind()))).into_owned(),
+            app.theme.style("title"),
+        ),
     ];
     if e.display_name() != e.name() {
-        spans.push(Span::styled(format!("  {}", sanitize_line(e.display_name())), app.theme.style("text")));
+        spans.push(Span::styled(
+            format!("  {}", sanitize_line(e.display_name())),
+            app.theme.style("text"),
+        ));
     }
     for v in [e.spec_type(), e.lifecycle()].into_iter().flatten() {
-        spans.push(Span::styled(format!("  · {}", sanitize_line(v)), app.theme.style("muted")));
+        spans.push(Span::styled(
+            format!("  · {}", sanitize_line(v)),
+            app.theme.style("muted"),
+        ));
     }
     if !e.is_accepted() {
-        spans.push(Span::styled("  ✖ rejected by Backstage", app.theme.style("error")));
+        spans.push(Span::styled(
+            "  ✖ rejected by Backstage",
+            app.theme.style("error"),
+        ));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), title);
 
@@ -37,7 +64,9 @@ pub fn draw_entity(frame: &mut Frame, app: &App, s: &EntityScreen, area: Rect, g
         if t == s.tab {
             tab_spans.push(Span::styled(
                 format!("[{label}]"),
-                app.theme.style("accent").add_modifier(Modifier::BOLD | Modifier::UNDERLINED),
+                app.theme
+                    .style("accent")
+                    .add_modifier(Modifier::BOLD | Modifier::UNDERLINED),
             ));
         } else {
             tab_spans.push(Span::styled(format!(" {label} "), app.theme.style("muted")));
@@ -45,26 +74,53 @@ pub fn draw_entity(frame: &mut Frame, app: &App, s: &EntityScreen, area: Rect, g
         tab_spans.push(Span::raw(" "));
     }
     if s.tab == Tab::Ownership && (e.is_kind("Group")) {
-        let scope = if s.transitive { "including sub-groups" } else { "direct" };
-        tab_spans.push(Span::styled(format!("  ownership: {scope}"), app.theme.style("muted")));
+        let scope = if s.transitive {
+            "including sub-groups"
+        } else {
+            "direct"
+        };
+        tab_spans.push(Span::styled(
+            format!("  ownership: {scope}"),
+            app.theme.style("muted"),
+        ));
     }
     frame.render_widget(Paragraph::new(Line::from(tab_spans)), tabs);
 
     let rows = app.rows();
     geometry.body_rows = body.height;
     let has_cursor = rows.iter().any(Row::selectable);
-    let scroll = draw_rows(frame, app, &rows, has_cursor.then_some(s.cursor), s.scroll, body);
+    let scroll = draw_rows(
+        frame,
+        app,
+        &rows,
+        has_cursor.then_some(s.cursor),
+        s.scroll,
+        body,
+    );
     geometry.doc_scroll = Some(scroll);
 }
 
-pub fn draw_problems(frame: &mut Frame, app: &App, cursor: usize, scroll: usize, area: Rect, geometry: &mut Geometry) {
+pub fn draw_problems(
+    frame: &mut Frame,
+    app: &App,
+    cursor: usize,
+    scroll: usize,
+    area: Rect,
+    geometry: &mut Geometry,
+) {
     let [title, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
     let c = &app.catalog;
     frame.render_widget(
         Paragraph::new(Line::from(vec![
             Span::styled(" Problems ", app.theme.style("title")),
-            Span::styled(format!(" ✖ {} errors ", c.error_count()), app.theme.style("error")),
-            Span::styled(format!(" ⚠ {} warnings", c.warning_count()), app.theme.style("warn")),
+            Span::styled(
+                format!(" ✖ {} errors ", c.error_count()),
+                app.theme.style("error"),
+            ),
+            Span::styled(
+                format!(" ⚠ {} warnings", c.warning_count()),
+                app.theme.style("warn"),
+            ),
             Span::styled("   enter opens the entity", app.theme.style("muted")),
         ])),
         title,
@@ -76,7 +132,14 @@ pub fn draw_problems(frame: &mut Frame, app: &App, cursor: usize, scroll: usize,
 }
 
 /// Draws rows with the cursor kept in view; returns the scroll offset used.
-fn draw_rows(frame: &mut Frame, app: &App, rows: &[Row], cursor: Option<usize>, scroll: usize, area: Rect) -> usize {
+fn draw_rows(
+    frame: &mut Frame,
+    app: &App,
+    rows: &[Row],
+    cursor: Option<usize>,
+    scroll: usize,
+    area: Rect,
+) -> usize {
     let height = usize::from(area.height);
     let scroll = match cursor {
         Some(c) if c < scroll => c,
@@ -87,7 +150,11 @@ fn draw_rows(frame: &mut Frame, app: &App, rows: &[Row], cursor: Option<usize>, 
     let mut links = Vec::new();
     for (i, row) in rows.iter().enumerate().skip(scroll).take(height) {
         let selected = cursor == Some(i) && row.selectable();
-        let base = if selected { app.theme.style("selection") } else { app.theme.style("text") };
+        let base = if selected {
+            app.theme.style("selection")
+        } else {
+            app.theme.style("text")
+        };
         let marker = if selected { "▶" } else { " " };
         let tree = match &row.node {
             Some((_, true)) => "▾ ",
@@ -100,12 +167,19 @@ fn draw_rows(frame: &mut Frame, app: &App, rows: &[Row], cursor: Option<usize>, 
         for piece in spans_of(app, &row.pieces) {
             let w = piece.content.width() as u16;
             if let Some(url) = &row.link
-                && row.pieces.iter().any(|p| p.role == "link" && p.text == piece.content)
+                && row
+                    .pieces
+                    .iter()
+                    .any(|p| p.role == "link" && p.text == piece.content)
             {
                 links.push((x, area.y + (i - scroll) as u16, w, url.clone()));
             }
             x += w;
-            spans.push(if selected { Span::styled(piece.content, piece.style.patch(base)) } else { piece });
+            spans.push(if selected {
+                Span::styled(piece.content, piece.style.patch(base))
+            } else {
+                piece
+            });
         }
         let mut line = Line::from(spans);
         if selected {

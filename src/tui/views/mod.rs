@@ -28,13 +28,20 @@ pub fn draw(frame: &mut Frame, app: &App) -> Geometry {
         too_small(frame, app, area);
         return geometry;
     }
-    let [header, body, hints] = Layout::vertical([Constraint::Length(1), Constraint::Min(1), Constraint::Length(1)]).areas(area);
+    let [header, body, hints] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
     draw_header(frame, app, header);
     geometry.body_rows = body.height;
     match app.screen() {
         Screen::Catalog => catalog::draw(frame, app, body, &mut geometry),
         Screen::Entity(s) => document::draw_entity(frame, app, s, body, &mut geometry),
-        Screen::Problems { cursor, scroll } => document::draw_problems(frame, app, *cursor, *scroll, body, &mut geometry),
+        Screen::Problems { cursor, scroll } => {
+            document::draw_problems(frame, app, *cursor, *scroll, body, &mut geometry)
+        }
     }
     draw_hints(frame, app, hints);
     overlays::draw(frame, app, area);
@@ -82,16 +89,26 @@ fn too_small(frame: &mut Frame, app: &App, area: Rect) {
 
 fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
     let bar = app.theme.style("bar");
-    let mut left = vec![Span::styled(" greenroom ", app.theme.style("title").patch(bar))];
+    let mut left = vec![Span::styled(
+        " greenroom ",
+        app.theme.style("title").patch(bar),
+    )];
     if app.demo {
-        left.push(Span::styled(" DEMO DATA ", app.theme.style("warn").patch(bar).add_modifier(ratatui::style::Modifier::REVERSED)));
+        left.push(Span::styled(
+            " DEMO DATA ",
+            app.theme
+                .style("warn")
+                .patch(bar)
+                .add_modifier(ratatui::style::Modifier::REVERSED),
+        ));
     }
-    let source = sanitize_line(&app.source).into_owned();
-    left.push(Span::styled(format!(" {source} "), bar));
     let right: Vec<Span> = if let Some(notice) = &app.notice {
         let role = if notice.error { "error" } else { "ok" };
         let mark = if notice.error { "✖ " } else { "✔ " };
-        vec![Span::styled(format!(" {mark}{} ", sanitize_line(&notice.text)), app.theme.style(role).patch(bar))]
+        vec![Span::styled(
+            format!(" {mark}{} ", sanitize_line(&notice.text)),
+            app.theme.style(role).patch(bar),
+        )]
     } else if let Some(p) = app.loading {
         vec![Span::styled(
             format!(" reading… {} files, {} entities ", p.files_read, p.entities),
@@ -104,23 +121,45 @@ fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
         let warnings = c.warning_count();
         spans.push(Span::styled(
             format!(" ✖ {errors} "),
-            if errors > 0 { app.theme.style("error").patch(bar) } else { bar },
+            if errors > 0 {
+                app.theme.style("error").patch(bar)
+            } else {
+                bar
+            },
         ));
         spans.push(Span::styled(
             format!(" ⚠ {warnings} "),
-            if warnings > 0 { app.theme.style("warn").patch(bar) } else { bar },
+            if warnings > 0 {
+                app.theme.style("warn").patch(bar)
+            } else {
+                bar
+            },
         ));
         spans
     };
     let right_width: usize = right.iter().map(|s| s.content.width()).sum();
-    let left_width: usize = left.iter().map(|s| s.content.width()).sum();
     let width = usize::from(area.width);
+    // The source gives way (with an ellipsis) so the counts and notices always show.
+    let fixed: usize = left.iter().map(|s| s.content.width()).sum();
+    // Two spaces around the source, one column to spare.
+    let room = width.saturating_sub(fixed + right_width + 3);
+    let source = sanitize_line(&app.source).into_owned();
+    if room >= 8 {
+        left.push(Span::styled(format!(" {} ", fit(&source, room)), bar));
+    }
+    let left_width: usize = left.iter().map(|s| s.content.width()).sum();
     let mut spans = left;
-    if left_width + right_width < width {
-        spans.push(Span::styled(" ".repeat(width - left_width - right_width), bar));
+    if left_width + right_width <= width {
+        spans.push(Span::styled(
+            " ".repeat(width - left_width - right_width),
+            bar,
+        ));
         spans.extend(right);
     } else {
-        spans.push(Span::styled(" ".repeat(width.saturating_sub(left_width)), bar));
+        spans.push(Span::styled(
+            " ".repeat(width.saturating_sub(left_width)),
+            bar,
+        ));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
@@ -135,7 +174,13 @@ fn hint_actions(app: &App) -> Vec<(Action, &'static str)> {
         };
     }
     match app.screen() {
-        Screen::Catalog if app.search.focused => vec![(Open, "open"), (Down, "move"), (SearchDone, "list"), (SearchClear, "clear"), (Palette, "palette")],
+        Screen::Catalog if app.search.focused => vec![
+            (Open, "open"),
+            (Down, "move"),
+            (SearchDone, "list"),
+            (SearchClear, "clear"),
+            (Palette, "palette"),
+        ],
         Screen::Catalog => vec![
             (SearchFocus, "search"),
             (Open, "open"),
@@ -156,7 +201,12 @@ fn hint_actions(app: &App) -> Vec<(Action, &'static str)> {
             (OpenLink, "open link"),
             (Help, "help"),
         ],
-        Screen::Problems { .. } => vec![(Open, "open entity"), (Back, "back"), (Help, "help"), (Quit, "quit")],
+        Screen::Problems { .. } => vec![
+            (Open, "open entity"),
+            (Back, "back"),
+            (Help, "help"),
+            (Quit, "quit"),
+        ],
     }
 }
 
@@ -171,7 +221,9 @@ fn draw_hints(frame: &mut Frame, app: &App, area: Rect) {
         spans.push(Span::styled(text, app.theme.style("accent")));
     }
     for (action, label) in hint_actions(app) {
-        let Some(key) = app.keymap.keys_for(&contexts, action).into_iter().next() else { continue };
+        let Some(key) = app.keymap.keys_for(&contexts, action).into_iter().next() else {
+            continue;
+        };
         let piece = format!(" {key} {label} ");
         if used + piece.width() > width {
             break;
@@ -196,13 +248,19 @@ pub fn spans_of(app: &App, pieces: &[super::rows::Piece]) -> Vec<Span<'static>> 
 /// ratatui's own hyperlink example does), keeping width accounting intact.
 pub fn hyperlink(buf: &mut ratatui::buffer::Buffer, x: u16, y: u16, width: u16, url: &str) {
     // Only a parsed URL (no control characters) ever goes into the sequence.
-    let Ok(url) = url::Url::parse(url) else { return };
+    let Ok(url) = url::Url::parse(url) else {
+        return;
+    };
     let url = url.as_str();
     let end = (x + width).min(buf.area.right());
     let mut cx = x;
     while cx < end {
         let first = buf[(cx, y)].symbol().to_owned();
-        let second = if cx + 1 < end { buf[(cx + 1, y)].symbol().to_owned() } else { String::new() };
+        let second = if cx + 1 < end {
+            buf[(cx + 1, y)].symbol().to_owned()
+        } else {
+            String::new()
+        };
         buf[(cx, y)].set_symbol(&format!("\x1b]8;;{url}\x1b\\{first}{second}\x1b]8;;\x1b\\"));
         if cx + 1 < end {
             buf[(cx + 1, y)].set_skip(true);

@@ -34,7 +34,11 @@ fn centred(area: Rect, width: u16, height: u16) -> Rect {
 pub fn help_lines(app: &App) -> Vec<(String, &'static str)> {
     let mut lines = Vec::new();
     let in_force = app.contexts();
-    let mut order: Vec<Context> = in_force.iter().copied().filter(|c| *c != Context::Help).collect();
+    let mut order: Vec<Context> = in_force
+        .iter()
+        .copied()
+        .filter(|c| *c != Context::Help)
+        .collect();
     let rest: Vec<Context> = Context::ALL
         .iter()
         .copied()
@@ -42,7 +46,10 @@ pub fn help_lines(app: &App) -> Vec<(String, &'static str)> {
         .collect();
     order.extend(rest);
     lines.push((
-        format!("Keymap: {} (change with [ui] keymap = \"vim\" | \"emacs\", or keymap.toml)", app.keymap.base),
+        format!(
+            "Keymap: {} (change with [ui] keymap = \"vim\" | \"emacs\", or keymap.toml)",
+            app.keymap.base
+        ),
         "muted",
     ));
     for context in order {
@@ -51,15 +58,37 @@ pub fn help_lines(app: &App) -> Vec<(String, &'static str)> {
             continue;
         }
         lines.push((String::new(), "text"));
-        let here = if in_force.contains(&context) { "  (here)" } else { "" };
-        lines.push((format!("{} — {}{here}", context.name(), context.description()), "title"));
+        let here = if in_force.contains(&context) {
+            "  (here)"
+        } else {
+            ""
+        };
+        lines.push((
+            format!("{} — {}{here}", context.name(), context.description()),
+            "title",
+        ));
         for (keys, action) in bindings {
-            lines.push((format!("  {:<12} {:<26} {}", keys, action.name(), action.description()), "text"));
+            lines.push((
+                format!(
+                    "  {:<12} {:<26} {}",
+                    keys,
+                    action.name(),
+                    action.description()
+                ),
+                "text",
+            ));
         }
     }
     lines.push((String::new(), "text"));
-    lines.push(("Search: words match fuzzily; kind: type: owner: tag: lifecycle: system: domain: ns:".into(), "muted"));
-    lines.push(("filter (prefix match); -filter or -word excludes; \"quoted phrase\" matches as is.".into(), "muted"));
+    lines.push((
+        "Search: words match fuzzily; kind: type: owner: tag: lifecycle: system: domain: ns:"
+            .into(),
+        "muted",
+    ));
+    lines.push((
+        "filter (prefix match); -filter or -word excludes; \"quoted phrase\" matches as is.".into(),
+        "muted",
+    ));
     lines
 }
 
@@ -69,7 +98,10 @@ fn help(frame: &mut Frame, app: &App, area: Rect, scroll: usize) {
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(app.theme.style("border_focus"))
-        .title(Span::styled(" Keys in force (? or Esc closes) ", app.theme.style("title")));
+        .title(Span::styled(
+            " Keys in force (? or Esc closes) ",
+            app.theme.style("title"),
+        ));
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
     let lines = help_lines(app);
@@ -78,7 +110,12 @@ fn help(frame: &mut Frame, app: &App, area: Rect, scroll: usize) {
         .iter()
         .skip(scroll)
         .take(usize::from(inner.height))
-        .map(|(t, role)| Line::from(Span::styled(fit(t, usize::from(inner.width)), app.theme.style(role))))
+        .map(|(t, role)| {
+            Line::from(Span::styled(
+                fit(t, usize::from(inner.width)),
+                app.theme.style(role),
+            ))
+        })
         .collect();
     frame.render_widget(Paragraph::new(shown), inner);
 }
@@ -105,20 +142,36 @@ fn palette(frame: &mut Frame, app: &App, area: Rect, p: &super::super::app::Pale
     let visible = usize::from(list.height);
     let offset = p.cursor.saturating_sub(visible.saturating_sub(1));
     let width = usize::from(list.width);
-    let contexts = [Context::Catalog, Context::Entity, Context::Tree, Context::Global];
+    let contexts = [
+        Context::Catalog,
+        Context::Entity,
+        Context::Tree,
+        Context::Global,
+    ];
     let mut lines = Vec::new();
     for (i, item) in p.items.iter().enumerate().skip(offset).take(visible) {
         let selected = i == p.cursor;
-        let base = if selected { app.theme.style("selection") } else { app.theme.style("text") };
+        let base = if selected {
+            app.theme.style("selection")
+        } else {
+            app.theme.style("text")
+        };
         let marker = if selected { "▶ " } else { "  " };
         let (label, detail) = match item {
             PaletteItem::Action(a) => {
                 let keys = app.keymap.keys_for(&contexts, *a).join(", ");
-                (format!("{} {}", action_icon(*a), a.description()), format!("{}  {keys}", a.name()))
+                (
+                    format!("{} {}", action_icon(*a), a.description()),
+                    format!("{}  {keys}", a.name()),
+                )
             }
             PaletteItem::Entity(k) => match app.catalog.get(k) {
                 Some(e) => (
-                    format!("→ {} {}", sanitize_line(e.kind()), sanitize_line(&e.entity_ref.short(Some(e.kind())))),
+                    format!(
+                        "→ {} {}",
+                        sanitize_line(e.kind()),
+                        sanitize_line(&e.entity_ref.short(Some(e.kind())))
+                    ),
                     sanitize_line(e.title().unwrap_or("")).into_owned(),
                 ),
                 None => (k.clone(), String::new()),
@@ -128,11 +181,21 @@ fn palette(frame: &mut Frame, app: &App, area: Rect, p: &super::super::app::Pale
         lines.push(Line::from(vec![
             Span::styled(marker, base),
             Span::styled(pad(&label, left.saturating_sub(2)), base),
-            Span::styled(pad(&detail, width.saturating_sub(left)), if selected { base } else { app.theme.style("muted") }),
+            Span::styled(
+                pad(&detail, width.saturating_sub(left)),
+                if selected {
+                    base
+                } else {
+                    app.theme.style("muted")
+                },
+            ),
         ]));
     }
     if p.items.is_empty() {
-        lines.push(Line::from(Span::styled("  nothing matches", app.theme.style("muted"))));
+        lines.push(Line::from(Span::styled(
+            "  nothing matches",
+            app.theme.style("muted"),
+        )));
     }
     frame.render_widget(Paragraph::new(lines), list);
 }

@@ -1,0 +1,205 @@
+//! The real binary in a pseudo-terminal: search, open an entity, quit, and check the terminal
+//! was given back; and the ways out that are not a keypress (SIGTERM, SIGHUP, the terminal
+//! going away).
+#![cfg(unix)]
+
+use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const WAIT: Duration = Duration::from_secs(30);
+
+struct Session {
+    reader_done: Arc<std::sync::atomic::AtomicBool>,
+    master: Box<dyn MasterPty + Send>,
+    writer: Box<dyn Write + Send>,
+    child: Box<dyn Child + Send + Sync>,
+    screen: Arc<Mutex<vt100::Parser>>,
+    _config: tempfile::TempDir,
+}
+
+impl Session {
+    fn start(args: &[&str]) -> Session {
+        Self::start_reading_until(args, None)
+    }
+
+    /// Starts greenroom; the terminal is drained in the background until `stop_after` shows
+    /// (then the reader lets go of the terminal), or for the whole session.
+    fn start_reading_until(args: &[&str], stop_after: Option<&'static str>) -> Session {
+        let pty = native_pty_system()
+            .openpty(PtySize {
+                rows: 24,
+                cols: 80,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
+        let config = tempfile::tempdir().unwrap();
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_greenroom"));
+        cmd.args(args);
+        cmd.env("TERM", "xterm-256color");
+        cmd.env("GREENROOM_CONFIG", config.path().join("config.toml"));
+        cmd.env("XDG_STATE_HOME", config.path().join("state"));
+        cmd.env_remove("SSH_CONNECTION");
+        cmd.env_remove("TMUX");
+        cmd.cwd(env!("CARGO_MANIFEST_DIR"));
+        let child = pty.slave.spawn_command(cmd).unwrap();
+        drop(pty.slave);
+        let screen = Arc::new(Mutex::new(vt100::Parser::new(24, 80, 0)));
+        // Drain the terminal continuously so the app never blocks writing.
+        let mut reader = pty.master.try_clone_reader().unwrap();
+        let parser = screen.clone();
+        let reader_done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let done = reader_done.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                let mut p = parser.lock().unwrap();
+                p.process(&buf[..n]);
+                if stop_after.is_some_and(|s| p.screen().contents().contains(s)) {
+                    break;
+                }
+            }
+            done.store(true, std::sync::atomic::Ordering::SeqCst);
+        });
+        let writer = pty.master.take_writer().unwrap();
+        Session {
+            reader_done,
+            master: pty.master,
+            writer,
+            child,
+            screen,
+            _config: config,
+        }
+    }
+
+    fn text(&self) -> String {
+        self.screen.lock().unwrap().screen().contents()
+    }
+
+    fn wait_for(&self, needle: &str) {
+        let start = Instant::now();
+        while start.elapsed() < WAIT {
+            if self.text().contains(needle) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("{needle:?} never appeared; the screen:\n{}", self.text());
+    }
+
+    fn send(&mut self, bytes: &str) {
+        self.writer.write_all(bytes.as_bytes()).unwrap();
+        self.writer.flush().unwrap();
+    }
+
+    fn wait_exit(&mut self) -> portable_pty::ExitStatus {
+        let start = Instant::now();
+        while start.elapsed() < WAIT {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        panic!("greenroom did not exit; the screen:\n{}", self.text());
+    }
+
+    /// The terminal is as the shell left it: main screen, cursor shown, no paste or mouse
+    /// modes, and the line discipline back in canonical mode with echo.
+    fn assert_restored(&self) {
+        // Let the last bytes arrive.
+        std::thread::sleep(Duration::from_millis(200));
+        let parser = self.screen.lock().unwrap();
+        let s = parser.screen();
+        assert!(!s.alternate_screen(), "still on the alternate screen");
+        assert!(!s.hide_cursor(), "cursor still hidden");
+        assert!(!s.bracketed_paste(), "bracketed paste still on");
+        assert_eq!(s.mouse_protocol_mode(), vt100::MouseProtocolMode::None);
+        let fd = self.master.as_raw_fd().unwrap();
+        // SAFETY: a zeroed termios filled in by tcgetattr on a valid descriptor.
+        let mut t: libc::termios = unsafe { std::mem::zeroed() };
+        assert_eq!(unsafe { libc::tcgetattr(fd, &mut t) }, 0);
+        assert!(
+            t.c_lflag & libc::ICANON != 0,
+            "raw mode left on (no ICANON)"
+        );
+        assert!(t.c_lflag & libc::ECHO != 0, "raw mode left on (no ECHO)");
+    }
+}
+
+fn examples() -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/backstage-examples/root.yaml")
+        .display()
+        .to_string()
+}
+
+#[test]
+fn search_open_quit_restores_the_terminal() {
+    let mut s = Session::start(&["-c", &examples(), "--offline"]);
+    s.wait_for("69 entities");
+    s.send("/");
+    s.send("shuffle");
+    s.wait_for("1/69");
+    s.send("\r");
+    s.wait_for("Component shuffle-api");
+    s.wait_for("[1 Overview]");
+    // Jump to the owner, then back.
+    s.send("o");
+    s.wait_for("User guest");
+    s.send("\x1b");
+    s.wait_for("Component shuffle-api");
+    s.send("q");
+    let status = s.wait_exit();
+    assert!(status.success(), "{status:?}");
+    s.assert_restored();
+}
+
+#[test]
+fn sigterm_and_sighup_restore_the_terminal() {
+    for signal in [libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT] {
+        let mut s = Session::start(&["-c", &examples(), "--offline"]);
+        s.wait_for("69 entities");
+        let pid = s.child.process_id().unwrap() as libc::pid_t;
+        // SAFETY: signalling our own child.
+        assert_eq!(unsafe { libc::kill(pid, signal) }, 0);
+        s.wait_exit();
+        s.assert_restored();
+    }
+}
+
+#[test]
+fn exits_instead_of_spinning_when_the_terminal_goes_away() {
+    let s = Session::start_reading_until(&["-c", &examples(), "--offline"], Some("69 entities"));
+    s.wait_for("69 entities");
+    while !s.reader_done.load(std::sync::atomic::Ordering::SeqCst) {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let pid = s.child.process_id().unwrap();
+    // Closing every handle on the terminal is what a dropped SSH link looks like from inside.
+    let Session {
+        master,
+        writer,
+        mut child,
+        ..
+    } = s;
+    drop(writer);
+    drop(master);
+    let start = Instant::now();
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        assert!(
+            start.elapsed() < WAIT,
+            "greenroom (pid {pid}) is still running after its terminal closed"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
