@@ -1,0 +1,97 @@
+//! A generated catalogue of realistic-looking entities, written as descriptor files so the
+//! benchmarks go through the same loading path as real repositories.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+const AREAS: &[&str] = &[
+    "payments", "checkout", "orders", "inventory", "search", "ticket", "seat", "venue", "fraud",
+    "identity", "notification", "pricing", "catalog", "analytics", "gateway", "scanner", "wallet",
+    "refund", "loyalty", "partner", "billing", "ledger", "promo", "review", "media",
+];
+const SUFFIXES: &[&str] = &["service", "api", "worker", "ui", "db", "queue", "sdk", "cache", "web", "job"];
+const REGIONS: &[&str] = &["eu", "us", "apac"];
+const TAGS: &[&str] = &["java", "go", "rust", "typescript", "kafka", "postgres", "grpc", "legacy", "pci", "gdpr"];
+const WORDS: &[&str] = &[
+    "handles", "the", "ticket", "checkout", "flow", "for", "fans", "and", "partners", "with", "low",
+    "latency", "stores", "orders", "events", "payments", "across", "regions", "serves", "search",
+];
+
+/// A small deterministic generator, so every run measures the same catalogue.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed)
+    }
+
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    pub fn pick<'a>(&mut self, items: &'a [&'a str]) -> &'a str {
+        items[(self.next() % items.len() as u64) as usize]
+    }
+}
+
+/// Writes `n` entities into `dir` as multi-document files of 1,000 entities each.
+pub fn write_catalog(dir: &Path, n: usize) {
+    let mut rng = Rng::new(0x9E37_79B9_7F4A_7C15);
+    let teams: u64 = 200;
+    let mut file = String::new();
+    let mut file_no = 0;
+    for i in 0..n {
+        let area = rng.pick(AREAS);
+        let suffix = rng.pick(SUFFIXES);
+        let region = rng.pick(REGIONS);
+        let name = format!("{area}-{suffix}-{region}-{i:05}");
+        let team = format!("team-{}", rng.next() % teams);
+        let description: Vec<&str> = (0..8).map(|_| rng.pick(WORDS)).collect();
+        let tags = format!("[{}, {}]", rng.pick(TAGS), rng.pick(TAGS));
+        let lifecycle = ["production", "experimental", "deprecated"][(rng.next() % 3) as usize];
+        let roll = rng.next() % 100;
+        let body = if (i as u64) < teams {
+            format!(
+                "kind: Group\nmetadata:\n  name: team-{i}\n  title: Team {i}\nspec:\n  type: team\n  children: []\n"
+            )
+        } else if roll < 55 {
+            format!(
+                "kind: Component\nmetadata:\n  name: {name}\n  title: {area} {suffix} ({region})\n  description: {}\n  tags: {tags}\nspec:\n  type: service\n  lifecycle: {lifecycle}\n  owner: {team}\n",
+                description.join(" ")
+            )
+        } else if roll < 70 {
+            format!(
+                "kind: API\nmetadata:\n  name: {name}\n  description: {}\n  tags: {tags}\nspec:\n  type: openapi\n  lifecycle: {lifecycle}\n  owner: {team}\n  definition: \"openapi: 3.0.0\"\n",
+                description.join(" ")
+            )
+        } else if roll < 85 {
+            format!("kind: Resource\nmetadata:\n  name: {name}\n  tags: {tags}\nspec:\n  type: database\n  owner: {team}\n")
+        } else {
+            format!(
+                "kind: User\nmetadata:\n  name: user-{i}\nspec:\n  profile:\n    displayName: {} {}\n  memberOf: [{team}]\n",
+                rng.pick(AREAS),
+                rng.pick(WORDS)
+            )
+        };
+        let _ = write!(file, "apiVersion: backstage.io/v1alpha1\n{body}---\n");
+        if (i + 1) % 1000 == 0 || i + 1 == n {
+            let sub = dir.join(format!("repo-{file_no:03}"));
+            std::fs::create_dir_all(&sub).unwrap();
+            std::fs::write(sub.join("catalog-info.yaml"), &file).unwrap();
+            file.clear();
+            file_no += 1;
+        }
+    }
+}
+
+/// Percentile of sorted samples.
+pub fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() - 1) as f64 * p).round() as usize;
+    sorted[i]
+}
