@@ -78,7 +78,10 @@ impl TemplateFiles for DiskFiles {
             ));
         }
         let mut out = Vec::new();
-        for entry in walkdir::WalkDir::new(dir).follow_links(false).sort_by_file_name() {
+        for entry in walkdir::WalkDir::new(dir)
+            .follow_links(false)
+            .sort_by_file_name()
+        {
             let entry = entry.map_err(io::Error::other)?;
             let ft = entry.file_type();
             if ft.is_dir() {
@@ -114,7 +117,8 @@ impl TemplateFiles for DiskFiles {
     #[cfg(unix)]
     fn is_executable(&self, path: &Path) -> bool {
         use std::os::unix::fs::PermissionsExt;
-        std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        std::fs::symlink_metadata(path)
+            .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
     }
 }
 
@@ -136,7 +140,10 @@ impl TemplateFiles for EmbeddedFiles {
             self.0.get_dir(rel_root)
         };
         let start = start.ok_or_else(|| {
-            io::Error::new(io::ErrorKind::NotFound, format!("no such directory: {}", dir.display()))
+            io::Error::new(
+                io::ErrorKind::NotFound,
+                format!("no such directory: {}", dir.display()),
+            )
         })?;
         let mut out = Vec::new();
         let mut todo = vec![start];
@@ -158,7 +165,12 @@ impl TemplateFiles for EmbeddedFiles {
         self.0
             .get_file(Self::rel(path))
             .map(|f| f.contents().to_vec())
-            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, format!("no such file: {}", path.display())))
+            .ok_or_else(|| {
+                io::Error::new(
+                    io::ErrorKind::NotFound,
+                    format!("no such file: {}", path.display()),
+                )
+            })
     }
 
     fn is_dir(&self, path: &Path) -> bool {
@@ -182,8 +194,14 @@ impl MemoryFiles {
         Self::default()
     }
 
-    pub fn insert(&mut self, path: impl Into<PathBuf>, content: impl Into<Vec<u8>>, executable: bool) {
-        self.files.insert(normalize(&path.into()), (content.into(), executable));
+    pub fn insert(
+        &mut self,
+        path: impl Into<PathBuf>,
+        content: impl Into<Vec<u8>>,
+        executable: bool,
+    ) {
+        self.files
+            .insert(normalize(&path.into()), (content.into(), executable));
     }
 }
 
@@ -201,7 +219,10 @@ impl TemplateFiles for MemoryFiles {
             })
             .collect();
         if out.is_empty() && !self.is_dir(dir) {
-            return Err(io::Error::new(io::ErrorKind::NotFound, format!("no such directory: {}", dir.display())));
+            return Err(io::Error::new(
+                io::ErrorKind::NotFound,
+                format!("no such directory: {}", dir.display()),
+            ));
         }
         Ok(out)
     }
@@ -210,7 +231,12 @@ impl TemplateFiles for MemoryFiles {
         self.files
             .get(&normalize(path))
             .map(|(c, _)| c.clone())
-            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, format!("no such file: {}", path.display())))
+            .ok_or_else(|| {
+                io::Error::new(
+                    io::ErrorKind::NotFound,
+                    format!("no such file: {}", path.display()),
+                )
+            })
     }
 
     fn is_dir(&self, path: &Path) -> bool {

@@ -68,7 +68,11 @@ fn parse_set(map: &serde_json::Map<String, Json>) -> FilterSet {
 pub fn parse_filter(value: &Json) -> Vec<FilterSet> {
     match value {
         Json::Object(m) => vec![parse_set(m)],
-        Json::Array(sets) => sets.iter().filter_map(Json::as_object).map(parse_set).collect(),
+        Json::Array(sets) => sets
+            .iter()
+            .filter_map(Json::as_object)
+            .map(parse_set)
+            .collect(),
         _ => Vec::new(),
     }
 }
@@ -163,7 +167,10 @@ pub struct EntityPicker {
 
 impl EntityPicker {
     pub fn from_options(kind: PickerKind, options: &Json) -> EntityPicker {
-        let mut filter = options.get("catalogFilter").map(parse_filter).unwrap_or_default();
+        let mut filter = options
+            .get("catalogFilter")
+            .map(parse_filter)
+            .unwrap_or_default();
         let allowed_kinds: Option<Vec<String>> = options
             .get("allowedKinds")
             .and_then(Json::as_array)
@@ -225,7 +232,11 @@ impl EntityPicker {
             }),
             _ => None,
         };
-        let mut sets = if self.filter.is_empty() { vec![Vec::new()] } else { self.filter.clone() };
+        let mut sets = if self.filter.is_empty() {
+            vec![Vec::new()]
+        } else {
+            self.filter.clone()
+        };
         if let Some(c) = extra {
             for s in &mut sets {
                 s.push(c.clone());
@@ -278,7 +289,12 @@ impl EntityPicker {
             default_namespace: self.default_namespace.as_deref(),
         };
         let r = parse_ref(text.trim(), ctx).map_err(|e| e.to_string())?;
-        Ok(format!("{}:{}/{}", r.kind.to_lowercase(), r.namespace, r.name))
+        Ok(format!(
+            "{}:{}/{}",
+            r.kind.to_lowercase(),
+            r.namespace,
+            r.name
+        ))
     }
 }
 
@@ -315,7 +331,11 @@ impl TagsPicker {
         let mut out: Vec<(String, usize, i64)> = counts
             .into_iter()
             .filter_map(|(t, n)| {
-                let score = if typed.is_empty() { 0 } else { matcher.fuzzy_match(&t, typed)? };
+                let score = if typed.is_empty() {
+                    0
+                } else {
+                    matcher.fuzzy_match(&t, typed)?
+                };
                 Some((t, n, score))
             })
             .collect();
@@ -325,10 +345,13 @@ impl TagsPicker {
 
     /// Backstage's tag rule: lower-case `[a-z0-9:+#]` words joined by single dashes, ≤ 63.
     pub fn check_tag(tag: &str) -> Result<(), String> {
-        let ok_char = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, ':' | '+' | '#');
+        let ok_char =
+            |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, ':' | '+' | '#');
         let ok = !tag.is_empty()
             && tag.len() <= 63
-            && tag.split('-').all(|w| !w.is_empty() && w.chars().all(ok_char));
+            && tag
+                .split('-')
+                .all(|w| !w.is_empty() && w.chars().all(ok_char));
         if ok {
             Ok(())
         } else {
@@ -347,11 +370,15 @@ pub fn check_entity_name(name: &str) -> Result<(), &'static str> {
         && name.len() <= 63
         && bytes.first().is_some_and(alnum)
         && bytes.last().is_some_and(alnum)
-        && bytes.iter().all(|b| alnum(b) || matches!(b, b'-' | b'_' | b'.'));
+        && bytes
+            .iter()
+            .all(|b| alnum(b) || matches!(b, b'-' | b'_' | b'.'));
     if ok {
         Ok(())
     } else {
-        Err("must start and end with an alphanumeric character, and contain only alphanumeric characters, hyphens, underscores, and periods. Maximum length is 63 characters")
+        Err(
+            "must start and end with an alphanumeric character, and contain only alphanumeric characters, hyphens, underscores, and periods. Maximum length is 63 characters",
+        )
     }
 }
 
@@ -396,8 +423,14 @@ impl RepoUrlPicker {
             allowed_organizations: strings(options, "allowedOrganizations"),
             allowed_projects: strings(options, "allowedProjects"),
             allowed_repos: strings(options, "allowedRepos"),
-            owner_label: options.get("ownerLabel").and_then(Json::as_str).map(str::to_owned),
-            repo_label: options.get("repoLabel").and_then(Json::as_str).map(str::to_owned),
+            owner_label: options
+                .get("ownerLabel")
+                .and_then(Json::as_str)
+                .map(str::to_owned),
+            repo_label: options
+                .get("repoLabel")
+                .and_then(Json::as_str)
+                .map(str::to_owned),
             secrets_key: options
                 .get("requestUserCredentials")
                 .and_then(|r| r.get("secretsKey"))
@@ -428,15 +461,40 @@ impl RepoUrlPicker {
         let opt = |o: &Option<String>| o.clone().unwrap_or_default();
         match kind {
             K::BitbucketCloud => {
-                parts.push(RepoPart { name: "workspace", label: "Workspace".into(), value: opt(&current.workspace), allowed: Vec::new() });
-                parts.push(RepoPart { name: "project", label: "Project".into(), value: opt(&current.project), allowed: self.allowed_projects.clone() });
+                parts.push(RepoPart {
+                    name: "workspace",
+                    label: "Workspace".into(),
+                    value: opt(&current.workspace),
+                    allowed: Vec::new(),
+                });
+                parts.push(RepoPart {
+                    name: "project",
+                    label: "Project".into(),
+                    value: opt(&current.project),
+                    allowed: self.allowed_projects.clone(),
+                });
             }
             K::BitbucketServer => {
-                parts.push(RepoPart { name: "project", label: "Project".into(), value: opt(&current.project), allowed: self.allowed_projects.clone() });
+                parts.push(RepoPart {
+                    name: "project",
+                    label: "Project".into(),
+                    value: opt(&current.project),
+                    allowed: self.allowed_projects.clone(),
+                });
             }
             K::Azure => {
-                parts.push(RepoPart { name: "organization", label: "Organization".into(), value: opt(&current.organization), allowed: self.allowed_organizations.clone() });
-                parts.push(RepoPart { name: "project", label: "Project".into(), value: opt(&current.project), allowed: self.allowed_projects.clone() });
+                parts.push(RepoPart {
+                    name: "organization",
+                    label: "Organization".into(),
+                    value: opt(&current.organization),
+                    allowed: self.allowed_organizations.clone(),
+                });
+                parts.push(RepoPart {
+                    name: "project",
+                    label: "Project".into(),
+                    value: opt(&current.project),
+                    allowed: self.allowed_projects.clone(),
+                });
             }
             _ => parts.push(RepoPart {
                 name: "owner",
@@ -447,7 +505,10 @@ impl RepoUrlPicker {
         }
         parts.push(RepoPart {
             name: "repo",
-            label: self.repo_label.clone().unwrap_or_else(|| "Repository".into()),
+            label: self
+                .repo_label
+                .clone()
+                .unwrap_or_else(|| "Repository".into()),
             value: current.repo.clone(),
             allowed: self.allowed_repos.clone(),
         });
@@ -481,7 +542,14 @@ impl RepoUrlPicker {
             return Err("needs a host".into());
         }
         if let Err(super::repo_url::RepoUrlError::Missing { part, .. }) = RepoUrl::parse(value) {
-            return Err(format!("needs a {}", if part == "repo" { "repository name" } else { part }));
+            return Err(format!(
+                "needs a {}",
+                if part == "repo" {
+                    "repository name"
+                } else {
+                    part
+                }
+            ));
         }
         let check = |what: &str, v: &Option<String>, allowed: &[String]| -> Result<(), String> {
             match v {
@@ -494,9 +562,17 @@ impl RepoUrlPicker {
         };
         check("the host", &Some(parts.host.clone()), &self.allowed_hosts)?;
         check("the owner", &parts.owner, &self.allowed_owners)?;
-        check("the organization", &parts.organization, &self.allowed_organizations)?;
+        check(
+            "the organization",
+            &parts.organization,
+            &self.allowed_organizations,
+        )?;
         check("the project", &parts.project, &self.allowed_projects)?;
-        check("the repository", &Some(parts.repo.clone()), &self.allowed_repos)?;
+        check(
+            "the repository",
+            &Some(parts.repo.clone()),
+            &self.allowed_repos,
+        )?;
         Ok(())
     }
 }
@@ -508,20 +584,32 @@ mod tests {
 
     #[test]
     fn filters_parse_with_backstage_semantics() {
-        let f = parse_filter(&json!([{"kind": ["Component", "API"], "spec.type": "service"}, {"metadata.annotations.x": {"exists": true}}]));
+        let f = parse_filter(
+            &json!([{"kind": ["Component", "API"], "spec.type": "service"}, {"metadata.annotations.x": {"exists": true}}]),
+        );
         assert_eq!(f.len(), 2);
-        assert_eq!(f[0][0].any_of.as_deref(), Some(&["Component".to_owned(), "API".to_owned()][..]));
+        assert_eq!(
+            f[0][0].any_of.as_deref(),
+            Some(&["Component".to_owned(), "API".to_owned()][..])
+        );
         assert_eq!(f[1][0].any_of, None);
     }
 
     #[test]
     fn arbitrary_values_use_defaults() {
-        let p = EntityPicker::from_options(PickerKind::Entity, &json!({"defaultKind": "Component", "defaultNamespace": "prod"}));
+        let p = EntityPicker::from_options(
+            PickerKind::Entity,
+            &json!({"defaultKind": "Component", "defaultNamespace": "prod"}),
+        );
         assert_eq!(p.value_for_text("shop").unwrap(), "component:prod/shop");
         assert_eq!(p.value_for_text("api:x/y").unwrap(), "api:x/y");
         let owner = EntityPicker::from_options(PickerKind::Owner, &json!({}));
-        assert_eq!(owner.value_for_text("team-a").unwrap(), "group:default/team-a");
-        let strict = EntityPicker::from_options(PickerKind::Entity, &json!({"allowArbitraryValues": false}));
+        assert_eq!(
+            owner.value_for_text("team-a").unwrap(),
+            "group:default/team-a"
+        );
+        let strict =
+            EntityPicker::from_options(PickerKind::Entity, &json!({"allowArbitraryValues": false}));
         assert!(strict.value_for_text("x").is_err());
     }
 
@@ -537,14 +625,32 @@ mod tests {
 
     #[test]
     fn repo_url_parts_and_allowed_lists() {
-        let p = RepoUrlPicker::from_options(&json!({"allowedHosts": ["github.com"], "allowedOwners": ["acme"]}));
+        let p = RepoUrlPicker::from_options(
+            &json!({"allowedHosts": ["github.com"], "allowedOwners": ["acme"]}),
+        );
         let parts = p.parts(None);
-        assert_eq!(parts.iter().map(|p| (p.name, p.value.as_str())).collect::<Vec<_>>(), [("host", "github.com"), ("owner", "acme"), ("repo", "")]);
-        let v = RepoUrlPicker::compose(&[("host", "github.com"), ("owner", "acme"), ("repo", "shop")]);
+        assert_eq!(
+            parts
+                .iter()
+                .map(|p| (p.name, p.value.as_str()))
+                .collect::<Vec<_>>(),
+            [("host", "github.com"), ("owner", "acme"), ("repo", "")]
+        );
+        let v =
+            RepoUrlPicker::compose(&[("host", "github.com"), ("owner", "acme"), ("repo", "shop")]);
         assert_eq!(v, "github.com?owner=acme&repo=shop");
         assert!(p.check(&v).is_ok());
-        assert_eq!(p.check("github.com?owner=evil&repo=x").unwrap_err(), "the owner must be one of: acme (not evil)");
-        assert_eq!(p.check("gitlab.com?owner=acme&repo=x").unwrap_err(), "the host must be one of: github.com (not gitlab.com)");
-        assert_eq!(p.check("github.com?owner=acme").unwrap_err(), "needs a repository name");
+        assert_eq!(
+            p.check("github.com?owner=evil&repo=x").unwrap_err(),
+            "the owner must be one of: acme (not evil)"
+        );
+        assert_eq!(
+            p.check("gitlab.com?owner=acme&repo=x").unwrap_err(),
+            "the host must be one of: github.com (not gitlab.com)"
+        );
+        assert_eq!(
+            p.check("github.com?owner=acme").unwrap_err(),
+            "needs a repository name"
+        );
     }
 }

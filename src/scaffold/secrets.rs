@@ -10,7 +10,9 @@ pub struct Secrets(BTreeMap<String, String>);
 
 impl fmt::Debug for Secrets {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_map().entries(self.0.keys().map(|k| (k, "***"))).finish()
+        f.debug_map()
+            .entries(self.0.keys().map(|k| (k, "***")))
+            .finish()
     }
 }
 
@@ -37,7 +39,12 @@ impl Secrets {
 
     /// The secrets as the `secrets` template variable.
     pub fn to_json(&self) -> serde_json::Value {
-        serde_json::Value::Object(self.0.iter().map(|(k, v)| (k.clone(), v.clone().into())).collect())
+        serde_json::Value::Object(
+            self.0
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone().into()))
+                .collect(),
+        )
     }
 
     /// The same names with every value `***` (what a dry run renders with).

@@ -68,8 +68,15 @@ impl Template {
     }
 
     /// Reads a template from its JSON (as parsed from YAML).
-    pub fn from_json(data: &Map<String, Json>, base: Option<TemplateBase>) -> Result<Template, TemplateError> {
-        let meta = data.get("metadata").and_then(Json::as_object).cloned().unwrap_or_default();
+    pub fn from_json(
+        data: &Map<String, Json>,
+        base: Option<TemplateBase>,
+    ) -> Result<Template, TemplateError> {
+        let meta = data
+            .get("metadata")
+            .and_then(Json::as_object)
+            .cloned()
+            .unwrap_or_default();
         let name = str_at(&meta, "name").unwrap_or("template").to_owned();
         let namespace = str_at(&meta, "namespace").unwrap_or("default");
         let entity_ref = format!("template:{namespace}/{name}");
@@ -83,7 +90,11 @@ impl Template {
                 found: version.to_owned(),
             });
         }
-        let spec = data.get("spec").and_then(Json::as_object).cloned().unwrap_or_default();
+        let spec = data
+            .get("spec")
+            .and_then(Json::as_object)
+            .cloned()
+            .unwrap_or_default();
         let pages = match spec.get("parameters") {
             None | Some(Json::Null) => Vec::new(),
             Some(Json::Array(a)) => a.clone(),
@@ -105,14 +116,21 @@ impl Template {
             tags: meta
                 .get("tags")
                 .and_then(Json::as_array)
-                .map(|t| t.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+                .map(|t| {
+                    t.iter()
+                        .filter_map(|v| v.as_str().map(str::to_owned))
+                        .collect()
+                })
                 .unwrap_or_default(),
             name,
             entity_ref,
             entity: data.clone(),
             pages,
             steps,
-            output: spec.get("output").cloned().unwrap_or_else(|| Json::Object(Map::new())),
+            output: spec
+                .get("output")
+                .cloned()
+                .unwrap_or_else(|| Json::Object(Map::new())),
             presentation: spec.get("presentation").cloned(),
             secrets_schema: spec.get("secrets").and_then(|s| s.get("schema")).cloned(),
             base,
@@ -125,11 +143,13 @@ impl Template {
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
         for doc in serde_yaml::Deserializer::from_str(&text) {
-            let value: Json = serde::Deserialize::deserialize(doc).map_err(|e| format!("{}: {e}", path.display()))?;
+            let value: Json = serde::Deserialize::deserialize(doc)
+                .map_err(|e| format!("{}: {e}", path.display()))?;
             if let Json::Object(map) = value
                 && str_at(&map, "kind").is_some_and(|k| k.eq_ignore_ascii_case("Template"))
             {
-                return Self::from_json(&map, Some(TemplateBase::disk(dir))).map_err(|e| e.to_string());
+                return Self::from_json(&map, Some(TemplateBase::disk(dir)))
+                    .map_err(|e| e.to_string());
             }
         }
         Err(format!("{}: no Template in this file", path.display()))
@@ -159,7 +179,10 @@ fn parse_step(index: usize, step: &Json) -> Option<Step> {
         name,
         condition: map.get("if").cloned(),
         each: map.get("each").cloned(),
-        input: map.get("input").cloned().unwrap_or_else(|| Json::Object(Map::new())),
+        input: map
+            .get("input")
+            .cloned()
+            .unwrap_or_else(|| Json::Object(Map::new())),
         action,
         raw: Json::Object(raw),
     })
@@ -184,7 +207,12 @@ pub fn templates(catalog: &Catalog) -> Vec<&Entity> {
     let mut out: Vec<&Entity> = catalog
         .entities()
         .iter()
-        .filter(|e| e.is_kind("Template") && catalog.position(&e.key).is_some_and(|i| std::ptr::eq(&catalog.entities()[i], *e)))
+        .filter(|e| {
+            e.is_kind("Template")
+                && catalog
+                    .position(&e.key)
+                    .is_some_and(|i| std::ptr::eq(&catalog.entities()[i], *e))
+        })
         .collect();
     out.sort_by_key(|e| e.display_name().to_lowercase());
     out

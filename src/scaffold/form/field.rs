@@ -17,7 +17,12 @@ impl FieldPath {
     /// Parses `/a/b/0` or `a.b.0`.
     pub fn parse(text: &str) -> FieldPath {
         let sep = if text.starts_with('/') { '/' } else { '.' };
-        FieldPath(text.split(sep).filter(|s| !s.is_empty()).map(str::to_owned).collect())
+        FieldPath(
+            text.split(sep)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        )
     }
 
     pub fn child(&self, key: impl Into<String>) -> FieldPath {
@@ -63,7 +68,9 @@ pub enum Widget {
         input_type: Option<String>,
     },
     /// Several lines (`ui:widget: textarea`).
-    TextArea { rows: Option<u64> },
+    TextArea {
+        rows: Option<u64>,
+    },
     /// Masked text (`ui:widget: password`); the value stays in `values` as in Backstage, but
     /// is never shown and is redacted from logs.
     Password,
@@ -79,16 +86,23 @@ pub enum Widget {
     Boolean,
     /// One of fixed choices (`enum` + `enumNames`, or `oneOf` of `const`s). `radio` when the
     /// template asked for radio buttons.
-    Select { choices: Vec<Choice>, radio: bool },
+    Select {
+        choices: Vec<Choice>,
+        radio: bool,
+    },
     /// Any of fixed choices: an array of enums.
-    Checkboxes { choices: Vec<Choice> },
+    Checkboxes {
+        choices: Vec<Choice>,
+    },
     /// A list of free strings, one per line.
     StringList,
     /// A list of objects; each item's fields follow as their own rows, after an
     /// [`Widget::Item`] row.
     ObjectList,
     /// The header of one item of an [`Widget::ObjectList`].
-    Item { index: usize },
+    Item {
+        index: usize,
+    },
     /// A nested object; its fields follow as their own rows.
     Group,
     /// EntityPicker, MultiEntityPicker, OwnerPicker, OwnedEntityPicker, MyGroupsPicker.
@@ -103,7 +117,9 @@ pub enum Widget {
     Hidden,
     /// A custom field extension greenroom does not know (`RepoOwnerPicker`, your own): edited
     /// as text of the schema's type.
-    Custom { name: String },
+    Custom {
+        name: String,
+    },
 }
 
 impl Widget {
@@ -114,7 +130,10 @@ impl Widget {
 
     /// Whether the field holds a value of its own (groups and list headers do not).
     pub fn holds_value(&self) -> bool {
-        !matches!(self, Widget::Group | Widget::ObjectList | Widget::Item { .. })
+        !matches!(
+            self,
+            Widget::Group | Widget::ObjectList | Widget::Item { .. }
+        )
     }
 }
 

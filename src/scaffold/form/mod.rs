@@ -87,8 +87,15 @@ pub struct Form {
 impl std::fmt::Debug for Form {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Values may hold secrets: show only which keys are set.
-        let keys: Vec<&String> = self.values.as_object().map(|m| m.keys().collect()).unwrap_or_default();
-        f.debug_struct("Form").field("pages", &self.pages.len()).field("keys", &keys).finish()
+        let keys: Vec<&String> = self
+            .values
+            .as_object()
+            .map(|m| m.keys().collect())
+            .unwrap_or_default();
+        f.debug_struct("Form")
+            .field("pages", &self.pages.len())
+            .field("keys", &keys)
+            .finish()
     }
 }
 
@@ -137,7 +144,11 @@ fn set_path(root: &mut Json, path: &[String], value: Option<Json>) {
     let next_is_index = rest[0].parse::<usize>().is_ok();
     let child = match root {
         Json::Object(m) => m.entry(first.clone()).or_insert_with(|| {
-            if next_is_index { Json::Array(Vec::new()) } else { Json::Object(Map::new()) }
+            if next_is_index {
+                Json::Array(Vec::new())
+            } else {
+                Json::Object(Map::new())
+            }
         }),
         Json::Array(a) => match first.parse::<usize>() {
             Ok(i) if i < a.len() => &mut a[i],
@@ -146,7 +157,11 @@ fn set_path(root: &mut Json, path: &[String], value: Option<Json>) {
         _ => return,
     };
     if !(child.is_object() || child.is_array()) {
-        *child = if next_is_index { Json::Array(Vec::new()) } else { Json::Object(Map::new()) };
+        *child = if next_is_index {
+            Json::Array(Vec::new())
+        } else {
+            Json::Object(Map::new())
+        };
     }
     set_path(child, rest, value);
 }
@@ -178,7 +193,9 @@ fn choices_of(schema: &Json, ui: &Json) -> Option<Vec<Choice>> {
                 .enumerate()
                 .map(|(i, v)| Choice {
                     value: v.clone(),
-                    label: names.and_then(|n| n[i].as_str()).map_or_else(|| show_scalar(v), str::to_owned),
+                    label: names
+                        .and_then(|n| n[i].as_str())
+                        .map_or_else(|| show_scalar(v), str::to_owned),
                 })
                 .collect(),
         );
@@ -206,7 +223,11 @@ fn choices_of(schema: &Json, ui: &Json) -> Option<Vec<Choice>> {
 fn type_of(schema: &Json) -> &str {
     match schema.get("type") {
         Some(Json::String(t)) => t,
-        Some(Json::Array(a)) => a.iter().filter_map(Json::as_str).find(|t| *t != "null").unwrap_or("string"),
+        Some(Json::Array(a)) => a
+            .iter()
+            .filter_map(Json::as_str)
+            .find(|t| *t != "null")
+            .unwrap_or("string"),
         _ if schema.get("properties").is_some() => "object",
         _ if schema.get("items").is_some() => "array",
         _ => "string",
@@ -215,7 +236,10 @@ fn type_of(schema: &Json) -> &str {
 
 /// The input a property needs, from its `ui:field`, `ui:widget`, type, format and choices.
 pub fn widget_for(schema: &Json, ui: &Json) -> Widget {
-    let options = ui.get("ui:options").cloned().unwrap_or(Json::Object(Map::new()));
+    let options = ui
+        .get("ui:options")
+        .cloned()
+        .unwrap_or(Json::Object(Map::new()));
     if let Some(name) = str_of(ui, "ui:field") {
         if let Some(kind) = PickerKind::from_field(name) {
             return Widget::Entity(EntityPicker::from_options(kind, &options));
@@ -225,7 +249,9 @@ pub fn widget_for(schema: &Json, ui: &Json) -> Widget {
             "EntityNamePicker" => Widget::EntityName,
             "EntityTagsPicker" => Widget::EntityTags(TagsPicker::from_options(&options)),
             "RepoUrlPicker" => Widget::RepoUrl(RepoUrlPicker::from_options(&options)),
-            other => Widget::Custom { name: other.to_owned() },
+            other => Widget::Custom {
+                name: other.to_owned(),
+            },
         };
     }
     let widget = str_of(ui, "ui:widget");
@@ -252,8 +278,14 @@ pub fn widget_for(schema: &Json, ui: &Json) -> Widget {
             Some(c) => Widget::Select { choices: c, radio },
             None if radio || widget == Some("select") => Widget::Select {
                 choices: vec![
-                    Choice { value: Json::Bool(true), label: "Yes".into() },
-                    Choice { value: Json::Bool(false), label: "No".into() },
+                    Choice {
+                        value: Json::Bool(true),
+                        label: "Yes".into(),
+                    },
+                    Choice {
+                        value: Json::Bool(false),
+                        label: "No".into(),
+                    },
                 ],
                 radio,
             },
@@ -275,17 +307,18 @@ pub fn widget_for(schema: &Json, ui: &Json) -> Widget {
             },
             None => {
                 let format = str_of(schema, "format").map(str::to_owned).or_else(|| {
-                    widget.and_then(|w| match w {
-                        "email" => Some("email"),
-                        "uri" => Some("uri"),
-                        "date" => Some("date"),
-                        "datetime" => Some("date-time"),
-                        "time" => Some("time"),
-                        "color" => Some("color"),
-                        "file" => Some("data-url"),
-                        _ => None,
-                    })
-                    .map(str::to_owned)
+                    widget
+                        .and_then(|w| match w {
+                            "email" => Some("email"),
+                            "uri" => Some("uri"),
+                            "date" => Some("date"),
+                            "datetime" => Some("date-time"),
+                            "time" => Some("time"),
+                            "color" => Some("color"),
+                            "file" => Some("data-url"),
+                            _ => None,
+                        })
+                        .map(str::to_owned)
                 });
                 Widget::Text {
                     format,
@@ -328,7 +361,9 @@ fn ordered_keys(props: &Map<String, Json>, ui: &Json) -> Vec<String> {
 
 /// Every property name a schema can ever have at its top level (through conditionals).
 fn all_property_names(schema: &Json, out: &mut BTreeSet<String>) {
-    let Some(map) = schema.as_object() else { return };
+    let Some(map) = schema.as_object() else {
+        return;
+    };
     if let Some(Json::Object(props)) = map.get("properties") {
         out.extend(props.keys().cloned());
     }
@@ -388,7 +423,11 @@ impl Form {
         }
         for (k, v) in secrets.iter() {
             form.touched.insert(FieldPath::key(k));
-            set_path(&mut form.values, &[k.to_owned()], Some(Json::String(v.to_owned())));
+            set_path(
+                &mut form.values,
+                &[k.to_owned()],
+                Some(Json::String(v.to_owned())),
+            );
         }
         form.apply_defaults();
         form
@@ -411,7 +450,9 @@ impl Form {
 
     /// Whether a page applies: its `when` renders truthy against the current values.
     pub fn page_shown(&self, page: usize) -> bool {
-        let Some(def) = self.pages.get(page) else { return false };
+        let Some(def) = self.pages.get(page) else {
+            return false;
+        };
         match &def.when {
             None => true,
             Some(Json::Bool(b)) => *b,
@@ -428,7 +469,9 @@ impl Form {
 
     /// Every field of a page that applies now, in display order, hidden ones included.
     pub fn fields(&self, page: usize) -> Vec<Field> {
-        let Some(def) = self.pages.get(page) else { return Vec::new() };
+        let Some(def) = self.pages.get(page) else {
+            return Vec::new();
+        };
         let resolved = schema::resolve(&def.schema, &self.values);
         let mut out = Vec::new();
         self.object_fields(&resolved, &def.ui, &FieldPath::default(), page, 0, &mut out);
@@ -437,7 +480,10 @@ impl Form {
 
     /// The fields to draw: [`Self::fields`] without hidden ones.
     pub fn visible_fields(&self, page: usize) -> Vec<Field> {
-        self.fields(page).into_iter().filter(Field::is_shown).collect()
+        self.fields(page)
+            .into_iter()
+            .filter(Field::is_shown)
+            .collect()
     }
 
     /// The field at a path, on whichever page applies.
@@ -448,7 +494,15 @@ impl Form {
             .find(|f| &f.path == path)
     }
 
-    fn object_fields(&self, resolved: &Json, ui: &Json, path: &FieldPath, page: usize, depth: usize, out: &mut Vec<Field>) {
+    fn object_fields(
+        &self,
+        resolved: &Json,
+        ui: &Json,
+        path: &FieldPath,
+        page: usize,
+        depth: usize,
+        out: &mut Vec<Field>,
+    ) {
         let Some(props) = resolved.get("properties").and_then(Json::as_object) else {
             return;
         };
@@ -465,8 +519,13 @@ impl Form {
             let widget = widget_for(prop, prop_ui);
             let value = get_path(&self.values, &fpath);
             let field = Field {
-                label: str_of(prop_ui, "ui:title").or_else(|| str_of(prop, "title")).unwrap_or(&key).to_owned(),
-                description: str_of(prop_ui, "ui:description").or_else(|| str_of(prop, "description")).map(str::to_owned),
+                label: str_of(prop_ui, "ui:title")
+                    .or_else(|| str_of(prop, "title"))
+                    .unwrap_or(&key)
+                    .to_owned(),
+                description: str_of(prop_ui, "ui:description")
+                    .or_else(|| str_of(prop, "description"))
+                    .map(str::to_owned),
                 help: str_of(prop_ui, "ui:help").map(str::to_owned),
                 placeholder: str_of(prop_ui, "ui:placeholder").map(str::to_owned),
                 required: required.contains(&key.as_str()),
@@ -537,8 +596,11 @@ impl Form {
                 if self.touched.contains(&f.path) || get_path(&self.values, &f.path).is_some() {
                     continue;
                 }
-                let Some(default) = f.default.clone() else { continue };
-                if f.widget.holds_value() || matches!(f.widget, Widget::Group | Widget::ObjectList) {
+                let Some(default) = f.default.clone() else {
+                    continue;
+                };
+                if f.widget.holds_value() || matches!(f.widget, Widget::Group | Widget::ObjectList)
+                {
                     set_path(&mut self.values, &f.path.0, Some(default));
                     changed = true;
                 }
@@ -555,7 +617,9 @@ impl Form {
 
     /// Sets a field's value (`Json::Null` clears it).
     pub fn set(&mut self, path: &FieldPath, value: Json) -> Result<(), FormError> {
-        let field = self.field(path).ok_or_else(|| FormError::NoField(path.pointer()))?;
+        let field = self
+            .field(path)
+            .ok_or_else(|| FormError::NoField(path.pointer()))?;
         if field.readonly {
             return Err(FormError::ReadOnly(field.label));
         }
@@ -574,26 +638,40 @@ impl Form {
     /// from yes/no/true/false, choices by label or value, lists one item per line (or comma).
     /// Empty text clears the field.
     pub fn set_text(&mut self, path: &FieldPath, text: &str) -> Result<(), FormError> {
-        let field = self.field(path).ok_or_else(|| FormError::NoField(path.pointer()))?;
+        let field = self
+            .field(path)
+            .ok_or_else(|| FormError::NoField(path.pointer()))?;
         let value = parse_text(&field, text)?;
         self.set(path, value)
     }
 
     /// Appends an empty item to an object list; returns its index.
     pub fn add_item(&mut self, path: &FieldPath) -> Result<usize, FormError> {
-        let field = self.field(path).ok_or_else(|| FormError::NoField(path.pointer()))?;
+        let field = self
+            .field(path)
+            .ok_or_else(|| FormError::NoField(path.pointer()))?;
         if field.widget != Widget::ObjectList && field.widget != Widget::StringList {
             return Err(FormError::Invalid(format!("{} is not a list", field.label)));
         }
-        let mut items = get_path(&self.values, path).and_then(Json::as_array).cloned().unwrap_or_default();
-        items.push(if field.widget == Widget::ObjectList { Json::Object(Map::new()) } else { Json::String(String::new()) });
+        let mut items = get_path(&self.values, path)
+            .and_then(Json::as_array)
+            .cloned()
+            .unwrap_or_default();
+        items.push(if field.widget == Widget::ObjectList {
+            Json::Object(Map::new())
+        } else {
+            Json::String(String::new())
+        });
         let index = items.len() - 1;
         self.set(path, Json::Array(items))?;
         Ok(index)
     }
 
     pub fn remove_item(&mut self, path: &FieldPath, index: usize) -> Result<(), FormError> {
-        let mut items = get_path(&self.values, path).and_then(Json::as_array).cloned().unwrap_or_default();
+        let mut items = get_path(&self.values, path)
+            .and_then(Json::as_array)
+            .cloned()
+            .unwrap_or_default();
         if index < items.len() {
             items.remove(index);
         }
@@ -652,7 +730,11 @@ impl Form {
         self.shown_fields()
             .into_iter()
             .filter(|f| f.widget.is_masked())
-            .filter_map(|f| get_path(&self.values, &f.path).and_then(Json::as_str).map(str::to_owned))
+            .filter_map(|f| {
+                get_path(&self.values, &f.path)
+                    .and_then(Json::as_str)
+                    .map(str::to_owned)
+            })
             .filter(|s| !s.is_empty())
             .collect()
     }
@@ -660,7 +742,9 @@ impl Form {
     /// Validates one page as the scaffolder does (the page's schema against all values), plus
     /// the checks of field extensions (entity names, tags, repository URLs).
     pub fn validate_page(&self, page: usize) -> Vec<FieldError> {
-        let Some(def) = self.pages.get(page) else { return Vec::new() };
+        let Some(def) = self.pages.get(page) else {
+            return Vec::new();
+        };
         if !self.page_shown(page) {
             return Vec::new();
         }
@@ -674,11 +758,17 @@ impl Form {
             })
             .collect();
         for f in self.fields(page) {
-            let Some(v) = get_path(&values, &f.path) else { continue };
+            let Some(v) = get_path(&values, &f.path) else {
+                continue;
+            };
             if let Some(message) = extension_problem(&f, v)
                 && !errors.iter().any(|e| e.path == f.path)
             {
-                errors.push(FieldError { path: f.path.clone(), page, message });
+                errors.push(FieldError {
+                    path: f.path.clone(),
+                    page,
+                    message,
+                });
             }
         }
         errors
@@ -686,7 +776,9 @@ impl Form {
 
     /// Every page that applies, validated.
     pub fn validate(&self) -> Vec<FieldError> {
-        (0..self.pages.len()).flat_map(|p| self.validate_page(p)).collect()
+        (0..self.pages.len())
+            .flat_map(|p| self.validate_page(p))
+            .collect()
     }
 
     /// The review listing: every value that applies, labelled, with secrets masked.
@@ -706,7 +798,9 @@ impl Form {
                     parents.push(own_label);
                     continue;
                 }
-                let Some(value) = get_path(&self.values, &f.path) else { continue };
+                let Some(value) = get_path(&self.values, &f.path) else {
+                    continue;
+                };
                 if review.and_then(|r| r.get("show")) == Some(&Json::Bool(false)) {
                     continue;
                 }
@@ -725,7 +819,13 @@ impl Form {
                     .chain(std::iter::once(own_label))
                     .collect::<Vec<_>>()
                     .join(" / ");
-                rows.push(ReviewRow { page, path: f.path.clone(), label, value: shown, masked });
+                rows.push(ReviewRow {
+                    page,
+                    path: f.path.clone(),
+                    label,
+                    value: shown,
+                    masked,
+                });
             }
         }
         rows
@@ -735,13 +835,18 @@ impl Form {
 /// A value as people read it: choices by their label, lists joined.
 fn display_value(f: &Field, value: &Json) -> String {
     let label_of = |choices: &[Choice], v: &Json| {
-        choices.iter().find(|c| &c.value == v).map_or_else(|| show_scalar(v), |c| c.label.clone())
+        choices
+            .iter()
+            .find(|c| &c.value == v)
+            .map_or_else(|| show_scalar(v), |c| c.label.clone())
     };
     match (&f.widget, value) {
         (Widget::Select { choices, .. }, v) => label_of(choices, v),
-        (Widget::Checkboxes { choices }, Json::Array(items)) => {
-            items.iter().map(|v| label_of(choices, v)).collect::<Vec<_>>().join(", ")
-        }
+        (Widget::Checkboxes { choices }, Json::Array(items)) => items
+            .iter()
+            .map(|v| label_of(choices, v))
+            .collect::<Vec<_>>()
+            .join(", "),
         (Widget::Boolean, Json::Bool(b)) => if *b { "Yes" } else { "No" }.into(),
         (_, Json::Object(_)) => value.to_string(),
         (_, v) => show_scalar(v),
@@ -751,15 +856,17 @@ fn display_value(f: &Field, value: &Json) -> String {
 /// What a field extension's own validation says about a value.
 fn extension_problem(f: &Field, value: &Json) -> Option<String> {
     match (&f.widget, value) {
-        (Widget::EntityName, Json::String(s)) => {
-            check_entity_name(s).err().map(|m| format!("{} {m}.", f.label))
-        }
+        (Widget::EntityName, Json::String(s)) => check_entity_name(s)
+            .err()
+            .map(|m| format!("{} {m}.", f.label)),
         (Widget::EntityTags(_), Json::Array(tags)) => tags
             .iter()
             .filter_map(Json::as_str)
             .find_map(|t| TagsPicker::check_tag(t).err())
             .map(|m| format!("{}: {m}.", f.label)),
-        (Widget::RepoUrl(p), Json::String(s)) => p.check(s).err().map(|m| format!("{} {m}.", f.label)),
+        (Widget::RepoUrl(p), Json::String(s)) => {
+            p.check(s).err().map(|m| format!("{} {m}.", f.label))
+        }
         _ => None,
     }
 }
@@ -782,7 +889,11 @@ fn choice_for(choices: &[Choice], text: &str) -> Option<Json> {
 
 fn list_items(text: &str) -> Vec<String> {
     let sep = if text.contains('\n') { '\n' } else { ',' };
-    text.split(sep).map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
+    text.split(sep)
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 /// Converts typed text into a value for a field (empty text: `Null`, which clears).
@@ -794,19 +905,28 @@ pub fn parse_text(f: &Field, text: &str) -> Result<Json, FormError> {
     let number = |integer: bool| -> Result<Json, FormError> {
         let t = text.trim();
         if integer {
-            t.parse::<i64>().map(Json::from).map_err(|_| FormError::Invalid(format!("{label} must be a whole number, like 3.")))
+            t.parse::<i64>()
+                .map(Json::from)
+                .map_err(|_| FormError::Invalid(format!("{label} must be a whole number, like 3.")))
         } else {
             t.parse::<f64>()
                 .ok()
                 .filter(|f| f.is_finite())
-                .map(|f| if f.fract() == 0.0 && f.abs() < 9e15 { Json::from(f as i64) } else { Json::from(f) })
+                .map(|f| {
+                    if f.fract() == 0.0 && f.abs() < 9e15 {
+                        Json::from(f as i64)
+                    } else {
+                        Json::from(f)
+                    }
+                })
                 .ok_or_else(|| FormError::Invalid(format!("{label} must be a number, like 2.5.")))
         }
     };
     Ok(match &f.widget {
         Widget::Number { integer, .. } => number(*integer)?,
         Widget::Boolean => Json::Bool(
-            parse_bool(text).ok_or_else(|| FormError::Invalid(format!("{label} must be yes or no.")))?,
+            parse_bool(text)
+                .ok_or_else(|| FormError::Invalid(format!("{label} must be yes or no.")))?,
         ),
         Widget::Select { choices, .. } => choice_for(choices, text).ok_or_else(|| {
             let names: Vec<&str> = choices.iter().map(|c| c.label.as_str()).collect();
@@ -818,17 +938,27 @@ pub fn parse_text(f: &Field, text: &str) -> Result<Json, FormError> {
                 .map(|t| {
                     choice_for(choices, t).ok_or_else(|| {
                         let names: Vec<&str> = choices.iter().map(|c| c.label.as_str()).collect();
-                        FormError::Invalid(format!("{label}: \"{t}\" is not one of: {}.", names.join(", ")))
+                        FormError::Invalid(format!(
+                            "{label}: \"{t}\" is not one of: {}.",
+                            names.join(", ")
+                        ))
                     })
                 })
                 .collect::<Result<_, _>>()?,
         ),
-        Widget::StringList | Widget::EntityTags(_) => Json::Array(list_items(text).into_iter().map(Json::String).collect()),
-        Widget::Entity(p) if p.is_multi() => Json::Array(list_items(text).into_iter().map(Json::String).collect()),
+        Widget::StringList | Widget::EntityTags(_) => {
+            Json::Array(list_items(text).into_iter().map(Json::String).collect())
+        }
+        Widget::Entity(p) if p.is_multi() => {
+            Json::Array(list_items(text).into_iter().map(Json::String).collect())
+        }
         Widget::Custom { .. } | Widget::Hidden => match type_of(&f.schema) {
             "integer" => number(true)?,
             "number" => number(false)?,
-            "boolean" => Json::Bool(parse_bool(text).ok_or_else(|| FormError::Invalid(format!("{label} must be yes or no.")))?),
+            "boolean" => Json::Bool(
+                parse_bool(text)
+                    .ok_or_else(|| FormError::Invalid(format!("{label} must be yes or no.")))?,
+            ),
             "array" => Json::Array(list_items(text).into_iter().map(Json::String).collect()),
             _ => Json::String(text.to_owned()),
         },

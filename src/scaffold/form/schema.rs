@@ -125,7 +125,9 @@ fn merge_schema(into: &mut Map<String, Json>, from: &Map<String, Json>) {
                 }
             }
             "required" => {
-                let target = into.entry("required").or_insert_with(|| Json::Array(Vec::new()));
+                let target = into
+                    .entry("required")
+                    .or_insert_with(|| Json::Array(Vec::new()));
                 if let (Json::Array(t), Json::Array(f)) = (target, v) {
                     for r in f {
                         if !t.contains(r) {
@@ -141,7 +143,15 @@ fn merge_schema(into: &mut Map<String, Json>, from: &Map<String, Json>) {
     }
 }
 
-const CONDITIONAL_KEYS: [&str; 7] = ["allOf", "anyOf", "oneOf", "dependencies", "if", "then", "else"];
+const CONDITIONAL_KEYS: [&str; 7] = [
+    "allOf",
+    "anyOf",
+    "oneOf",
+    "dependencies",
+    "if",
+    "then",
+    "else",
+];
 
 /// The object schema that applies to `value` now: conditional parts that hold are merged in,
 /// the rest dropped. The result has no conditional keywords at the top level.
@@ -164,14 +174,20 @@ pub fn resolve(schema: &Json, value: &Json) -> Json {
     }
     for key in ["oneOf", "anyOf"] {
         if let Some(Json::Array(options)) = map.get(key)
-            && options.iter().any(|o| o.get("properties").is_some() || o.get("required").is_some())
+            && options
+                .iter()
+                .any(|o| o.get("properties").is_some() || o.get("required").is_some())
             && let Some(chosen) = choose_option(options, value)
         {
             merge(chosen);
         }
     }
     if let Some(cond) = map.get("if") {
-        let branch = if is_valid(cond, value) { map.get("then") } else { map.get("else") };
+        let branch = if is_valid(cond, value) {
+            map.get("then")
+        } else {
+            map.get("else")
+        };
         if let Some(b) = branch {
             merge(b);
         }
@@ -221,11 +237,13 @@ fn choose_option<'a>(options: &'a [Json], value: &Json) -> Option<&'a Json> {
         .find(|o| is_valid(o, value))
         .or_else(|| {
             options.iter().find(|o| {
-                o.get("properties").and_then(Json::as_object).is_some_and(|props| {
-                    props.iter().any(|(k, p)| {
-                        p.get("const").is_some() && value.get(k).is_some_and(|v| is_valid(p, v))
+                o.get("properties")
+                    .and_then(Json::as_object)
+                    .is_some_and(|props| {
+                        props.iter().any(|(k, p)| {
+                            p.get("const").is_some() && value.get(k).is_some_and(|v| is_valid(p, v))
+                        })
                     })
-                })
             })
         })
         .or_else(|| options.first())
@@ -272,12 +290,23 @@ mod tests {
             ]}}
         });
         let keys = |v: Json| -> Vec<String> {
-            resolve(&s, &v)["properties"].as_object().unwrap().keys().cloned().collect()
+            resolve(&s, &v)["properties"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .cloned()
+                .collect()
         };
         assert_eq!(keys(json!({})), ["kind", "db"]);
         assert_eq!(keys(json!({"kind": "web"})), ["kind", "db", "port"]);
-        assert_eq!(keys(json!({"kind": "cli", "db": true})), ["kind", "db", "engine"]);
+        assert_eq!(
+            keys(json!({"kind": "cli", "db": true})),
+            ["kind", "db", "engine"]
+        );
         assert_eq!(keys(json!({"kind": "cli", "db": false})), ["kind", "db"]);
-        assert_eq!(resolve(&s, &json!({"kind": "web"}))["required"], json!(["port"]));
+        assert_eq!(
+            resolve(&s, &json!({"kind": "web"}))["required"],
+            json!(["port"])
+        );
     }
 }

@@ -89,7 +89,11 @@ pub fn describe(pattern: &str) -> Option<String> {
         }
         return None;
     }
-    Some(format!("{}, starting with {}", list(&second), singular(&first)))
+    Some(format!(
+        "{}, starting with {}",
+        list(&second),
+        singular(&first)
+    ))
 }
 
 fn singular(words: &[&str]) -> String {
@@ -130,7 +134,9 @@ mod tests {
         );
         assert_eq!(
             describe("^[a-z0-9][a-z0-9-]*[a-z0-9]$").as_deref(),
-            Some("lower-case letters, digits and dashes; starting with a lower-case letter or a digit and ending with a lower-case letter or a digit")
+            Some(
+                "lower-case letters, digits and dashes; starting with a lower-case letter or a digit and ending with a lower-case letter or a digit"
+            )
         );
         assert_eq!(describe("^(foo|bar)$"), None);
         assert_eq!(describe("[a-z]+"), None);

@@ -29,7 +29,10 @@ impl ValidationError {
 /// Validates `value` against `schema` (a JSON Schema without `ui:*` keys; they are ignored
 /// anyway). A property that is absent is checked only by `required`.
 pub fn validate(schema: &Json, value: &Json) -> Vec<ValidationError> {
-    let mut v = Validator { errors: Vec::new(), titles: Default::default() };
+    let mut v = Validator {
+        errors: Vec::new(),
+        titles: Default::default(),
+    };
     v.check(schema, value, &mut Vec::new(), None);
     v.errors
 }
@@ -156,7 +159,20 @@ fn is_date(s: &str) -> bool {
         return false;
     };
     let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    let days = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    let days = [
+        31,
+        if leap { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
     (1..=12).contains(&m) && d >= 1 && d <= days[(m - 1) as usize]
 }
 
@@ -224,7 +240,11 @@ impl Validator {
             };
             if !types.is_empty() && !types.iter().any(|t| has_type(value, t)) {
                 let words: Vec<&str> = types.iter().map(|t| type_words(t)).collect();
-                self.push(path, "type", format!("{label} must be {}.", words.join(" or ")));
+                self.push(
+                    path,
+                    "type",
+                    format!("{label} must be {}.", words.join(" or ")),
+                );
                 return;
             }
         }
@@ -235,7 +255,11 @@ impl Validator {
                 Some(Json::Array(n)) if n.len() == options.len() => n.iter().map(show).collect(),
                 _ => options.iter().map(show).collect(),
             };
-            self.push(path, "enum", format!("{label} must be one of: {}.", names.join(", ")));
+            self.push(
+                path,
+                "enum",
+                format!("{label} must be one of: {}.", names.join(", ")),
+            );
         }
         if let Some(c) = s.get("const")
             && c != value
@@ -267,7 +291,11 @@ impl Validator {
         if let Some(max) = s.get("maxLength").and_then(Json::as_u64)
             && len > max
         {
-            self.push(path, "maxLength", format!("{label} must be at most {max} characters long."));
+            self.push(
+                path,
+                "maxLength",
+                format!("{label} must be at most {max} characters long."),
+            );
         }
         if let Some(p) = s.get("pattern").and_then(Json::as_str)
             && let Ok(re) = regex::Regex::new(p)
@@ -291,36 +319,66 @@ impl Validator {
         if let Some(min) = get("minimum") {
             let exclusive = s.get("exclusiveMinimum") == Some(&Json::Bool(true));
             if n < min || (exclusive && n == min) {
-                let words = if exclusive { "greater than" } else { "at least" };
-                self.push(path, "minimum", format!("{label} must be {words} {}.", num(min)));
+                let words = if exclusive {
+                    "greater than"
+                } else {
+                    "at least"
+                };
+                self.push(
+                    path,
+                    "minimum",
+                    format!("{label} must be {words} {}.", num(min)),
+                );
             }
         }
         if let Some(max) = get("maximum") {
             let exclusive = s.get("exclusiveMaximum") == Some(&Json::Bool(true));
             if n > max || (exclusive && n == max) {
                 let words = if exclusive { "less than" } else { "at most" };
-                self.push(path, "maximum", format!("{label} must be {words} {}.", num(max)));
+                self.push(
+                    path,
+                    "maximum",
+                    format!("{label} must be {words} {}.", num(max)),
+                );
             }
         }
         if let Some(min) = get("exclusiveMinimum")
             && n <= min
         {
-            self.push(path, "exclusiveMinimum", format!("{label} must be greater than {}.", num(min)));
+            self.push(
+                path,
+                "exclusiveMinimum",
+                format!("{label} must be greater than {}.", num(min)),
+            );
         }
         if let Some(max) = get("exclusiveMaximum")
             && n >= max
         {
-            self.push(path, "exclusiveMaximum", format!("{label} must be less than {}.", num(max)));
+            self.push(
+                path,
+                "exclusiveMaximum",
+                format!("{label} must be less than {}.", num(max)),
+            );
         }
         if let Some(m) = get("multipleOf")
             && m > 0.0
             && ((n / m) - (n / m).round()).abs() > 1e-9
         {
-            self.push(path, "multipleOf", format!("{label} must be a multiple of {}.", num(m)));
+            self.push(
+                path,
+                "multipleOf",
+                format!("{label} must be a multiple of {}.", num(m)),
+            );
         }
     }
 
-    fn check_array(&mut self, s: &Map<String, Json>, items: &[Json], path: &mut Vec<String>, label: &str) {
+    fn check_array(
+        &mut self,
+        s: &Map<String, Json>,
+        items: &[Json],
+        path: &mut Vec<String>,
+        label: &str,
+    ) {
         let n = items.len() as u64;
         if let Some(min) = s.get("minItems").and_then(Json::as_u64)
             && n < min
@@ -335,12 +393,20 @@ impl Validator {
         if let Some(max) = s.get("maxItems").and_then(Json::as_u64)
             && n > max
         {
-            self.push(path, "maxItems", format!("{label} can have at most {max} items."));
+            self.push(
+                path,
+                "maxItems",
+                format!("{label} can have at most {max} items."),
+            );
         }
         if s.get("uniqueItems") == Some(&Json::Bool(true)) {
             for (i, a) in items.iter().enumerate() {
                 if items[..i].contains(a) {
-                    self.push(path, "uniqueItems", format!("{label} lists {} more than once.", show(a)));
+                    self.push(
+                        path,
+                        "uniqueItems",
+                        format!("{label} lists {} more than once.", show(a)),
+                    );
                     break;
                 }
             }
@@ -366,7 +432,13 @@ impl Validator {
         }
     }
 
-    fn check_object(&mut self, s: &Map<String, Json>, map: &Map<String, Json>, value: &Json, path: &mut Vec<String>) {
+    fn check_object(
+        &mut self,
+        s: &Map<String, Json>,
+        map: &Map<String, Json>,
+        value: &Json,
+        path: &mut Vec<String>,
+    ) {
         let props = s.get("properties").and_then(Json::as_object);
         for (key, prop) in props.into_iter().flatten() {
             if let Some(t) = prop.get("title").and_then(Json::as_str) {
@@ -379,7 +451,11 @@ impl Validator {
             for key in required.iter().filter_map(Json::as_str) {
                 if map.get(key).is_none_or(|v| v.is_null()) {
                     path.push(key.to_owned());
-                    let label = self.titles.get(path.as_slice()).cloned().unwrap_or_else(|| key.to_owned());
+                    let label = self
+                        .titles
+                        .get(path.as_slice())
+                        .cloned()
+                        .unwrap_or_else(|| key.to_owned());
                     self.push(path, "required", format!("{label} is required."));
                     path.pop();
                 }
@@ -398,7 +474,11 @@ impl Validator {
             for key in map.keys() {
                 if !props.is_some_and(|p| p.contains_key(key)) {
                     path.push(key.clone());
-                    self.push(path, "additionalProperties", format!("{key} is not a known field here."));
+                    self.push(
+                        path,
+                        "additionalProperties",
+                        format!("{key} is not a known field here."),
+                    );
                     path.pop();
                 }
             }
@@ -413,8 +493,16 @@ impl Validator {
                         for other in needed.iter().filter_map(Json::as_str) {
                             if !map.contains_key(other) {
                                 path.push(other.to_owned());
-                                let label = self.titles.get(path.as_slice()).cloned().unwrap_or_else(|| other.to_owned());
-                                self.push(path, "dependencies", format!("{label} is required when {key} is set."));
+                                let label = self
+                                    .titles
+                                    .get(path.as_slice())
+                                    .cloned()
+                                    .unwrap_or_else(|| other.to_owned());
+                                self.push(
+                                    path,
+                                    "dependencies",
+                                    format!("{label} is required when {key} is set."),
+                                );
                                 path.pop();
                             }
                         }
@@ -425,7 +513,13 @@ impl Validator {
         }
     }
 
-    fn check_combinators(&mut self, s: &Map<String, Json>, value: &Json, path: &mut Vec<String>, label: &str) {
+    fn check_combinators(
+        &mut self,
+        s: &Map<String, Json>,
+        value: &Json,
+        path: &mut Vec<String>,
+        label: &str,
+    ) {
         if let Some(Json::Array(all)) = s.get("allOf") {
             for sub in all {
                 self.check(sub, value, path, Some(label));
@@ -438,7 +532,10 @@ impl Validator {
             let results: Vec<Vec<ValidationError>> = options
                 .iter()
                 .map(|o| {
-                    let mut v = Validator { errors: Vec::new(), titles: self.titles.clone() };
+                    let mut v = Validator {
+                        errors: Vec::new(),
+                        titles: self.titles.clone(),
+                    };
                     v.check(o, value, &mut path.clone(), Some(label));
                     v.errors
                 })
@@ -449,30 +546,47 @@ impl Validator {
                 if options.len() == 1 {
                     self.errors.extend(results.into_iter().flatten());
                 } else if let Some(choices) = const_titles(options) {
-                    self.push(path, keyword, format!("{label} must be one of: {}.", choices.join(", ")));
+                    self.push(
+                        path,
+                        keyword,
+                        format!("{label} must be one of: {}.", choices.join(", ")),
+                    );
                 } else {
                     // The option whose discriminating constants match, with the fewest
                     // problems, explains best.
                     let best = results
                         .into_iter()
                         .min_by_key(|r| {
-                            let mismatched = r.iter().any(|e| matches!(e.keyword, "const" | "enum"));
+                            let mismatched =
+                                r.iter().any(|e| matches!(e.keyword, "const" | "enum"));
                             (mismatched, r.len())
                         })
                         .unwrap_or_default();
                     self.errors.extend(best);
                 }
             } else if exactly_one && passing > 1 && const_titles(options).is_none() {
-                self.push(path, keyword, format!("{label} matches more than one of the allowed forms."));
+                self.push(
+                    path,
+                    keyword,
+                    format!("{label} matches more than one of the allowed forms."),
+                );
             }
         }
         if let Some(not) = s.get("not")
             && is_valid(not, value)
         {
-            self.push(path, "not", format!("{label} has a value that is not allowed."));
+            self.push(
+                path,
+                "not",
+                format!("{label} has a value that is not allowed."),
+            );
         }
         if let Some(cond) = s.get("if") {
-            let branch = if is_valid(cond, value) { s.get("then") } else { s.get("else") };
+            let branch = if is_valid(cond, value) {
+                s.get("then")
+            } else {
+                s.get("else")
+            };
             if let Some(b) = branch {
                 self.check(b, value, path, Some(label));
             }
@@ -486,7 +600,11 @@ fn const_titles(options: &[Json]) -> Option<Vec<String>> {
         .iter()
         .map(|o| {
             let c = o.get("const")?;
-            Some(o.get("title").and_then(Json::as_str).map_or_else(|| show(c), str::to_owned))
+            Some(
+                o.get("title")
+                    .and_then(Json::as_str)
+                    .map_or_else(|| show(c), str::to_owned),
+            )
         })
         .collect()
 }
@@ -497,14 +615,20 @@ mod tests {
     use serde_json::json;
 
     fn messages(schema: Json, value: Json) -> Vec<String> {
-        validate(&schema, &value).into_iter().map(|e| e.message).collect()
+        validate(&schema, &value)
+            .into_iter()
+            .map(|e| e.message)
+            .collect()
     }
 
     #[test]
     fn required_and_types() {
         let s = json!({"required": ["name"], "properties": {"name": {"title": "Name", "type": "string"}, "n": {"type": "integer"}}});
         assert_eq!(messages(s.clone(), json!({})), ["Name is required."]);
-        assert_eq!(messages(s, json!({"name": "x", "n": 1.5})), ["n must be a whole number."]);
+        assert_eq!(
+            messages(s, json!({"name": "x", "n": 1.5})),
+            ["n must be a whole number."]
+        );
     }
 
     #[test]
@@ -516,8 +640,14 @@ mod tests {
         );
         assert!(messages(s, json!({"name": "ok-1"})).is_empty());
         let s = json!({"properties": {"x": {"type": "string", "pattern": "^(a|b)c$"}}});
-        assert_eq!(messages(s, json!({"x": "zz"})), ["x must match the pattern ^(a|b)c$."]);
-        assert_eq!(unsupported_patterns(&json!({"pattern": "^(?!x)"})), ["^(?!x)"]);
+        assert_eq!(
+            messages(s, json!({"x": "zz"})),
+            ["x must match the pattern ^(a|b)c$."]
+        );
+        assert_eq!(
+            unsupported_patterns(&json!({"pattern": "^(?!x)"})),
+            ["^(?!x)"]
+        );
     }
 
     #[test]
@@ -533,7 +663,10 @@ mod tests {
             "h": {"title": "Hour", "type": "string", "format": "time"},
         }});
         assert_eq!(
-            messages(s.clone(), json!({"a": "ab", "n": 11, "x": 0, "e": "nope", "u": "example.com", "d": "2024-02-30", "t": "2024-01-01", "h": "25:00:00"})),
+            messages(
+                s.clone(),
+                json!({"a": "ab", "n": 11, "x": 0, "e": "nope", "u": "example.com", "d": "2024-02-30", "t": "2024-01-01", "h": "25:00:00"})
+            ),
             [
                 "A must be at least 3 characters long.",
                 "N must be at most 10.",
@@ -561,7 +694,10 @@ mod tests {
             "then": {"required": ["port"]}
         });
         assert_eq!(
-            messages(s.clone(), json!({"env": "qa", "f": ["a", "a", "c"], "kind": "web"})),
+            messages(
+                s.clone(),
+                json!({"env": "qa", "f": ["a", "a", "c"], "kind": "web"})
+            ),
             [
                 "Environment must be one of: Development, Production.",
                 "Features lists a more than once.",
@@ -581,7 +717,10 @@ mod tests {
                 {"properties": {"db": {"const": true}, "engine": {"title": "Engine", "type": "string"}}, "required": ["engine"]}
             ]}}
         });
-        assert_eq!(messages(s.clone(), json!({"db": true})), ["Engine is required."]);
+        assert_eq!(
+            messages(s.clone(), json!({"db": true})),
+            ["Engine is required."]
+        );
         assert!(messages(s, json!({"db": false})).is_empty());
     }
 }
