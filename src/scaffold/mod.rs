@@ -2,6 +2,8 @@
 //! from the catalogue, their forms as data, validation, `${{ }}` rendering, and local (or, later,
 //! remote) execution with dry runs. Knows nothing of the terminal.
 
+pub mod dry_run;
+pub mod exec;
 pub mod files;
 pub mod form;
 pub mod pickers;
@@ -10,8 +12,36 @@ pub mod repo_url;
 pub mod secrets;
 pub mod template;
 pub mod validate;
+pub mod yaml_out;
 
+pub use exec::{Executor, LocalExecutor, Progress, RunResult, TaskEvent, TaskSpec, User};
 pub use files::{TemplateBase, TemplateFiles};
 pub use form::{Field, FieldError, FieldPath, Form, PageInfo, ReviewRow, Widget};
 pub use secrets::Secrets;
 pub use template::{Step, Template, templates};
+
+/// The command line's path to a task: values (and secrets) given whole, validated page by page
+/// exactly as the form validates them, defaults filled in. Errors carry the form's messages.
+pub fn task_from_values(
+    template: &Template,
+    values: &serde_json::Value,
+    secrets: &Secrets,
+    user: User,
+) -> Result<TaskSpec, Vec<FieldError>> {
+    let form = Form::with_values(template, values, secrets);
+    let errors = form.validate();
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let mut all_secrets = form.secrets();
+    for (k, v) in secrets.iter() {
+        all_secrets.insert(k, v);
+    }
+    Ok(TaskSpec {
+        template: template.clone(),
+        values: form.values(),
+        sensitive: form.sensitive_values(),
+        secrets: all_secrets,
+        user,
+    })
+}
