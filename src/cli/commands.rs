@@ -21,6 +21,7 @@ pub fn run(ctx: &Context) -> Result<u8, Failure> {
             search(ctx, &query.join(" "), *limit, *json)
         }
         Some(Command::Info { json }) => info(ctx, *json),
+        Some(Command::Scaffold(args)) => crate::scaffold::cli::run(ctx, args),
         None => overview(ctx),
     }
 }

@@ -50,11 +50,13 @@ impl LocalExecutor {
     }
 
     pub fn write_to(target: impl Into<PathBuf>, overwrite: bool) -> LocalExecutor {
+        let target = target.into();
+        // Absolute, so the file:// URLs publishing reports mean the same from anywhere.
+        let target = std::path::absolute(&target)
+            .map(|t| crate::sources::vfs::normalize(&t))
+            .unwrap_or(target);
         LocalExecutor {
-            mode: Mode::Write {
-                target: target.into(),
-                overwrite,
-            },
+            mode: Mode::Write { target, overwrite },
             ..Self::dry_run()
         }
     }

@@ -16,7 +16,7 @@ impl FieldPath {
 
     /// Parses `/a/b/0` or `a.b.0`.
     pub fn parse(text: &str) -> FieldPath {
-        let sep = if text.starts_with('/') { '/' } else { '.' };
+        let sep = if text.contains('/') { '/' } else { '.' };
         FieldPath(
             text.split(sep)
                 .filter(|s| !s.is_empty())
