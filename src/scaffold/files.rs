@@ -78,6 +78,7 @@ impl TemplateFiles for DiskFiles {
             ));
         }
         let mut out = Vec::new();
+        let real_dir = std::fs::canonicalize(dir)?;
         for entry in walkdir::WalkDir::new(dir)
             .follow_links(false)
             .sort_by_file_name()
@@ -86,6 +87,20 @@ impl TemplateFiles for DiskFiles {
             let ft = entry.file_type();
             if ft.is_dir() {
                 continue;
+            }
+            if ft.is_symlink() {
+                // A link is read through (its content copied), but only within the folder.
+                let inside = std::fs::canonicalize(entry.path())
+                    .is_ok_and(|real| real.starts_with(&real_dir) && real.is_file());
+                if !inside {
+                    return Err(io::Error::new(
+                        io::ErrorKind::PermissionDenied,
+                        format!(
+                            "refused: the symbolic link {} leads outside the template folder (or to a folder)",
+                            entry.path().display()
+                        ),
+                    ));
+                }
             }
             let rel = entry.path().strip_prefix(dir).unwrap_or(entry.path());
             let path = rel

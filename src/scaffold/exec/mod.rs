@@ -214,6 +214,50 @@ pub struct Registration {
     pub entity_ref: Option<String>,
 }
 
+impl Registration {
+    /// The catalogue with this registration's entities added, read from the new descriptor
+    /// file exactly as any catalogue file is (so they carry their origin and relations).
+    pub fn add_to(&self, catalog: &crate::catalog::Catalog) -> crate::catalog::Catalog {
+        add_registered(catalog, std::slice::from_ref(self))
+    }
+}
+
+/// The catalogue with every registered descriptor's entities added (an entity already in the
+/// catalogue under the same ref is replaced by the new one).
+pub fn add_registered(
+    catalog: &crate::catalog::Catalog,
+    registrations: &[Registration],
+) -> crate::catalog::Catalog {
+    use crate::sources::{LoadOptions, Source, files::FileSource};
+    let paths: Vec<PathBuf> = registrations
+        .iter()
+        .map(|r| r.catalog_info.clone())
+        .collect();
+    let Ok(source) = FileSource::disk(&paths) else {
+        return catalog.clone();
+    };
+    let sources: Vec<Box<dyn Source>> = vec![Box::new(source)];
+    let added = crate::sources::load(
+        &sources,
+        &LoadOptions {
+            online: false,
+            ..LoadOptions::default()
+        },
+    );
+    let new_keys: std::collections::HashSet<&str> =
+        added.entities().iter().map(|e| e.key.as_str()).collect();
+    let mut entities: Vec<crate::catalog::Entity> = catalog
+        .entities()
+        .iter()
+        .filter(|e| !new_keys.contains(e.key.as_str()))
+        .cloned()
+        .collect();
+    entities.extend(added.entities().iter().cloned());
+    let mut diagnostics = catalog.diagnostics().to_vec();
+    diagnostics.extend(added.diagnostics().iter().cloned());
+    crate::catalog::Catalog::assemble(entities, diagnostics, crate::catalog::Relations::Compute)
+}
+
 /// Called with each registration after the result is in place.
 pub type RegisterHook = Arc<dyn Fn(&Registration) + Send + Sync>;
 

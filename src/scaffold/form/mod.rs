@@ -757,11 +757,12 @@ impl Form {
                 message: e.message,
             })
             .collect();
-        for f in self.fields(page) {
+        let fields = self.fields(page);
+        for f in &fields {
             let Some(v) = get_path(&values, &f.path) else {
                 continue;
             };
-            if let Some(message) = extension_problem(&f, v)
+            if let Some(message) = extension_problem(f, v)
                 && !errors.iter().any(|e| e.path == f.path)
             {
                 errors.push(FieldError {
@@ -771,6 +772,14 @@ impl Form {
                 });
             }
         }
+        // In the order the fields are shown (a stable sort keeps one field's errors in order).
+        let position = |p: &FieldPath| {
+            fields
+                .iter()
+                .position(|f| &f.path == p)
+                .unwrap_or(usize::MAX)
+        };
+        errors.sort_by_key(|e| position(&e.path));
         errors
     }
 
