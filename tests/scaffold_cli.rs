@@ -167,3 +167,52 @@ fn writes_into_dot_name_and_refuses_to_overwrite_without_force() {
     assert_eq!(greenroom(tmp.path(), &forced).status.code(), Some(0));
     assert!(!made.join("local-change.txt").exists());
 }
+
+#[test]
+fn templates_are_found_by_ref_in_the_chosen_catalogue() {
+    let tmp = tempfile::tempdir().unwrap();
+    let template = fixtures().join("templates/create-app-example-nodejs-template/template.yaml");
+    std::fs::write(
+        tmp.path().join("v.yaml"),
+        "name: svc\nrepoUrl: github.com?owner=o&repo=svc\n",
+    )
+    .unwrap();
+    for reference in [
+        "template:default/example-nodejs-template",
+        "example-nodejs-template",
+    ] {
+        let out = greenroom(
+            tmp.path(),
+            &[
+                "-c",
+                template.to_str().unwrap(),
+                "scaffold",
+                reference,
+                "--values",
+                "v.yaml",
+                "--dry-run",
+            ],
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{reference}: {}",
+            text(&out.stderr)
+        );
+        let stdout = text(&out.stdout);
+        assert!(
+            stdout.contains("=== index.js") && stdout.contains("Hello from svc!"),
+            "{stdout}"
+        );
+    }
+    let out = greenroom(
+        tmp.path(),
+        &[
+            "-c",
+            template.to_str().unwrap(),
+            "scaffold",
+            "component:default/nothing",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -451,3 +451,24 @@ fn waits_are_bounded_and_cancellable() {
     assert_eq!(result.status, TaskStatus::Cancelled);
     assert!(!tmp.path().join("b").exists());
 }
+
+#[test]
+fn templates_from_the_catalogue_resolve_skeletons_against_their_file() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/templates/create-app-example-nodejs-template/template.yaml");
+    let source: Box<dyn greenroom::sources::Source> =
+        Box::new(greenroom::sources::files::FileSource::disk(&[root]).unwrap());
+    let catalog = greenroom::sources::load(&[source], &Default::default());
+    let templates = greenroom::scaffold::templates(&catalog);
+    assert_eq!(templates.len(), 1);
+    let t = Template::from_entity(templates[0]).unwrap();
+    assert_eq!(t.entity_ref, "template:default/example-nodejs-template");
+    let spec = task(
+        t,
+        json!({"name": "svc", "repoUrl": "github.com?owner=o&repo=svc"}),
+    );
+    let result = dry_run::dry_run(&spec, &mut |_| {});
+    assert!(result.succeeded(), "{:?}", result.error);
+    let paths: Vec<&str> = result.files.iter().map(|f| f.path.as_str()).collect();
+    assert_eq!(paths, ["catalog-info.yaml", "index.js", "package.json"]);
+}

@@ -557,3 +557,39 @@ fn pickers_offer_catalogue_entities_by_their_options() {
                 .is_some()
     }));
 }
+
+#[test]
+fn picker_values_and_secrets_schema_are_checked() {
+    let catalog = examples();
+    let strict = greenroom::scaffold::pickers::EntityPicker::from_options(
+        PickerKind::Entity,
+        &json!({"catalogFilter": {"kind": "Group"}, "allowArbitraryValues": false}),
+    );
+    assert!(strict.accepts(&catalog, None, &json!("group:default/team-b")));
+    assert!(!strict.accepts(&catalog, None, &json!("group:default/nobody")));
+    assert!(!strict.accepts(&catalog, None, &json!("user:default/amelia.park")));
+    let t = Template::from_json(
+        json!({
+            "apiVersion": "scaffolder.backstage.io/v1beta3", "kind": "Template", "metadata": {"name": "s"},
+            "spec": {"parameters": [], "steps": [], "secrets": {"schema": {"required": ["apiKey"]}}}
+        })
+        .as_object()
+        .unwrap(),
+        None,
+    )
+    .unwrap();
+    let errors = greenroom::scaffold::task_from_values(
+        &t,
+        &json!({}),
+        &Default::default(),
+        Default::default(),
+    )
+    .unwrap_err();
+    assert_eq!(errors[0].path.to_string(), "/secrets/apiKey");
+    assert_eq!(errors[0].message, "Secret apiKey is required.");
+    let mut secrets = greenroom::scaffold::Secrets::default();
+    secrets.insert("apiKey", "k");
+    assert!(
+        greenroom::scaffold::task_from_values(&t, &json!({}), &secrets, Default::default()).is_ok()
+    );
+}

@@ -266,3 +266,57 @@ impl TemplateFiles for MemoryFiles {
         self.files.get(&normalize(path)).is_some_and(|(_, x)| *x)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use include_dir::include_dir;
+
+    static TREE: Dir<'static> =
+        include_dir!("$CARGO_MANIFEST_DIR/tests/fixtures/scaffold/dry-run/create-app-nodejs");
+
+    #[test]
+    fn embedded_and_memory_trees_list_like_the_disk() {
+        let embedded = EmbeddedFiles(&TREE);
+        let listed: Vec<String> = embedded
+            .list(Path::new("/template/content"))
+            .unwrap()
+            .into_iter()
+            .map(|f| f.path)
+            .collect();
+        assert_eq!(listed, ["catalog-info.yaml", "index.js", "package.json"]);
+        assert!(
+            embedded.is_dir(Path::new("/template")) && embedded.is_file(Path::new("/values.json"))
+        );
+        let disk_root = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/scaffold/dry-run/create-app-nodejs");
+        let on_disk: Vec<String> = DiskFiles
+            .list(&disk_root.join("template/content"))
+            .unwrap()
+            .into_iter()
+            .map(|f| f.path)
+            .collect();
+        assert_eq!(listed, on_disk);
+        let mut mem = MemoryFiles::new();
+        mem.insert("/t/skeleton/a.txt", "a", false);
+        mem.insert("/t/skeleton/b/c.sh", "c", true);
+        let listed = mem.list(Path::new("/t/skeleton")).unwrap();
+        assert_eq!(
+            listed[1],
+            SourceFile {
+                path: "b/c.sh".into(),
+                executable: true
+            }
+        );
+        assert!(mem.list(Path::new("/t/none")).is_err());
+        let base = TemplateBase {
+            files: Arc::new(EmbeddedFiles(&TREE)),
+            dir: "/template".into(),
+        };
+        assert_eq!(
+            base.resolve("./content").unwrap(),
+            PathBuf::from("/template/content")
+        );
+        assert!(base.resolve("https://github.com/x/y").is_err());
+    }
+}

@@ -30,7 +30,27 @@ pub fn task_from_values(
     user: User,
 ) -> Result<TaskSpec, Vec<FieldError>> {
     let form = Form::with_values(template, values, secrets);
-    let errors = form.validate();
+    let mut errors = form.validate();
+    // `spec.secrets.schema` checks the secrets given besides the form's Secret fields.
+    if let Some(schema) = &template.secrets_schema {
+        let mut all = form.secrets();
+        for (k, v) in secrets.iter() {
+            all.insert(k, v);
+        }
+        errors.extend(
+            validate::validate(schema, &all.to_json())
+                .into_iter()
+                .map(|e| {
+                    let mut path = vec!["secrets".to_owned()];
+                    path.extend(e.path);
+                    FieldError {
+                        path: FieldPath(path),
+                        page: 0,
+                        message: format!("Secret {}", e.message),
+                    }
+                }),
+        );
+    }
     if !errors.is_empty() {
         return Err(errors);
     }

@@ -278,6 +278,26 @@ impl EntityPicker {
         out
     }
 
+    /// Whether a value is acceptable: one of the candidates, or (when arbitrary values are
+    /// allowed) any well-formed ref. A multi-picker's value is checked item by item.
+    pub fn accepts(&self, catalog: &Catalog, user: Option<&str>, value: &Json) -> bool {
+        let one = |v: &str| {
+            if self.allow_arbitrary_values {
+                self.value_for_text(v).is_ok()
+            } else {
+                let key = v.to_lowercase();
+                self.candidates(catalog, user, "")
+                    .iter()
+                    .any(|c| c.value.to_lowercase() == key)
+            }
+        };
+        match value {
+            Json::String(s) => one(s),
+            Json::Array(items) => items.iter().all(|i| i.as_str().is_some_and(one)),
+            _ => false,
+        }
+    }
+
     /// The value for text typed instead of choosing (when arbitrary values are allowed): the
     /// ref parsed with the picker's defaults, then written out in full.
     pub fn value_for_text(&self, text: &str) -> Result<String, String> {
