@@ -472,3 +472,44 @@ fn templates_from_the_catalogue_resolve_skeletons_against_their_file() {
     let paths: Vec<&str> = result.files.iter().map(|f| f.path.as_str()).collect();
     assert_eq!(paths, ["catalog-info.yaml", "index.js", "package.json"]);
 }
+
+/// The events of a run on a real Backstage server (recorded SSE streams) fold into the same
+/// progress as local runs: the seam a remote executor plugs into.
+#[test]
+fn backstage_event_streams_map_to_the_same_events() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/scaffold/events");
+    let read = |name: &str| -> Vec<TaskEvent> {
+        std::fs::read_to_string(dir.join(name))
+            .unwrap()
+            .lines()
+            .filter_map(|l| l.strip_prefix("data: "))
+            .filter_map(|d| TaskEvent::from_backstage(&serde_json::from_str(d).unwrap()))
+            .collect()
+    };
+    let failing = read("29b-failing-task-eventstream.txt");
+    let mut progress = Progress::new(&result_template(&failing));
+    failing.iter().for_each(|e| progress.apply(e));
+    assert_eq!(progress.finished, Some(TaskStatus::Failed));
+    let statuses: Vec<(&str, StepStatus)> = progress
+        .steps
+        .iter()
+        .map(|s| (s.id.as_str(), s.status))
+        .collect();
+    assert_eq!(statuses[0], ("hello", StepStatus::Completed));
+    assert_eq!(statuses[1], ("boom", StepStatus::Failed));
+    assert!(
+        progress.steps[0]
+            .log
+            .iter()
+            .any(|l| l == "about to fail (greenroom)")
+    );
+    let live = read("25-task-eventstream-live.txt");
+    match live.last() {
+        Some(TaskEvent::Completion {
+            status: TaskStatus::Completed,
+            output,
+            ..
+        }) => assert!(output.get("links").is_some()),
+        other => panic!("{other:?}"),
+    }
+}

@@ -155,6 +155,23 @@ impl Template {
         Err(format!("{}: no Template in this file", path.display()))
     }
 
+    /// A button label from `spec.presentation.buttonLabels` (`backButtonText`,
+    /// `createButtonText`, `reviewButtonText`), else Backstage's default.
+    pub fn button_label(&self, key: &str) -> String {
+        let default = match key {
+            "backButtonText" => "Back",
+            "createButtonText" => "Create",
+            "reviewButtonText" => "Review",
+            _ => "",
+        };
+        self.presentation
+            .as_ref()
+            .and_then(|p| p.pointer(&format!("/buttonLabels/{key}")))
+            .and_then(Json::as_str)
+            .unwrap_or(default)
+            .to_owned()
+    }
+
     /// The page's `title`, or the scaffolder's default.
     pub fn page_title(&self, page: usize) -> String {
         self.pages

@@ -102,6 +102,56 @@ impl TaskEvent {
     }
 }
 
+impl TaskEvent {
+    /// Reads one event of a Backstage task's event stream (`GET /v2/tasks/{id}/eventstream`
+    /// or `/events`: `{type, body: {message, stepId?, status?, output?, error?}}`), which is
+    /// how a run on a Backstage server reports through the same events. `None` for events
+    /// that carry nothing to show.
+    pub fn from_backstage(event: &Json) -> Option<TaskEvent> {
+        let body = event.get("body")?;
+        let message = body
+            .get("message")
+            .and_then(Json::as_str)
+            .unwrap_or_default();
+        let status = |s: &str| match s {
+            "open" => Some(StepStatus::Open),
+            "processing" => Some(StepStatus::Processing),
+            "completed" => Some(StepStatus::Completed),
+            "failed" => Some(StepStatus::Failed),
+            "skipped" => Some(StepStatus::Skipped),
+            "cancelled" => Some(StepStatus::Cancelled),
+            _ => None,
+        };
+        match event.get("type").and_then(Json::as_str)? {
+            "log" | "cancelled" => Some(TaskEvent::Log {
+                step_id: body.get("stepId").and_then(Json::as_str).map(str::to_owned),
+                // winston's colour codes are not part of the message.
+                message: message
+                    .replace("\u{1b}[32minfo\u{1b}[39m: ", "")
+                    .replace("\u{1b}[31merror\u{1b}[39m: ", ""),
+                status: body.get("status").and_then(Json::as_str).and_then(status),
+            }),
+            "completion" => {
+                let failed = message.ends_with("failed");
+                Some(TaskEvent::Completion {
+                    status: if failed {
+                        TaskStatus::Failed
+                    } else {
+                        TaskStatus::Completed
+                    },
+                    output: body.get("output").cloned().unwrap_or_else(|| json!({})),
+                    error: body
+                        .get("error")
+                        .and_then(|e| e.get("message"))
+                        .and_then(Json::as_str)
+                        .map(str::to_owned),
+                })
+            }
+            _ => None,
+        }
+    }
+}
+
 /// Step states and logs folded from events, for a progress view.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Progress {
