@@ -486,6 +486,18 @@ fn conditional_fields_appear_and_disappear() {
     assert!(form.page_shown(1));
     assert_eq!(form.validate_page(0)[0].message, "Domain is required.");
 
+    assert_eq!(
+        form.next_page(0).unwrap_err()[0].message,
+        "Domain is required."
+    );
+    form.set_text(&path("domain"), "shop.example.com").unwrap();
+    assert_eq!(
+        form.next_page(0),
+        Ok(Some(1)),
+        "the website page now applies"
+    );
+    assert_eq!(form.next_page(1), Ok(None));
+    assert_eq!(form.previous_page(1), Some(0));
     form.set(&path("visibility"), json!("public")).unwrap();
     assert!(keys(&form).contains(&"/reason".to_owned()));
 

@@ -339,3 +339,29 @@ pub trait Executor: Send + Sync {
     /// Runs the task, calling `events` for each event as it happens.
     fn run(&self, task: &TaskSpec, events: &mut dyn FnMut(&TaskEvent)) -> RunResult;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A UI runs the executor on a worker thread and sends events back over a channel.
+    #[test]
+    fn runs_can_move_to_a_worker_thread() {
+        fn send_sync<T: Send + Sync>() {}
+        send_sync::<LocalExecutor>();
+        send_sync::<TaskSpec>();
+        send_sync::<RunResult>();
+        send_sync::<crate::scaffold::Form>();
+        let (tx, rx) = std::sync::mpsc::channel::<TaskEvent>();
+        let event = TaskEvent::Log {
+            step_id: Some("a".into()),
+            message: "m".into(),
+            status: Some(StepStatus::Processing),
+        };
+        tx.send(event.clone()).unwrap();
+        assert_eq!(
+            rx.recv().unwrap().to_backstage(),
+            json!({"body": {"stepId": "a", "status": "processing", "message": "m"}})
+        );
+    }
+}

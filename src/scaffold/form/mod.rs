@@ -467,6 +467,21 @@ impl Form {
         }
     }
 
+    /// The page after `from` that applies, if `from` validates (a page with errors cannot be
+    /// left forward); `Err` carries its errors. `Ok(None)`: the next stop is the review.
+    pub fn next_page(&self, from: usize) -> Result<Option<usize>, Vec<FieldError>> {
+        let errors = self.validate_page(from);
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok((from + 1..self.pages.len()).find(|p| self.page_shown(*p)))
+    }
+
+    /// The page before `from` that applies.
+    pub fn previous_page(&self, from: usize) -> Option<usize> {
+        (0..from).rev().find(|p| self.page_shown(*p))
+    }
+
     /// Every field of a page that applies now, in display order, hidden ones included.
     pub fn fields(&self, page: usize) -> Vec<Field> {
         let Some(def) = self.pages.get(page) else {
