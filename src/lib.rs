@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod cli;
 pub mod config;
 pub mod logging;
+pub mod scaffold;
 pub mod search;
 pub mod sources;
 pub mod text;

@@ -23,6 +23,7 @@ pub fn run(ctx: &Context) -> Result<u8, Failure> {
         }
         Some(Command::Info { json }) => info(ctx, *json),
         Some(Command::Keys { actions, json }) => keys(ctx, *actions, *json),
+        Some(Command::Scaffold(args)) => crate::scaffold::cli::run(ctx, args),
         None => crate::tui::run(ctx, ctx.choose(&[])?, &ui_overrides(ctx)),
     }
 }

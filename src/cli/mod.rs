@@ -114,6 +114,9 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Run a Software Template without the form: values from a file, validated as the form
+    /// does. Exit status: 0 done, 1 invalid values or a failed step, 2 usage errors.
+    Scaffold(crate::scaffold::cli::ScaffoldArgs),
     /// Show where greenroom keeps its config, cache, state and log files, and the catalogue
     /// it would open.
     Info {

@@ -1,0 +1,143 @@
+//! `${{ }}` rendering, table by table, with the behaviour the research notes verified against
+//! nunjitsu 0.7.0 and the scaffolder's workflow runner.
+
+use greenroom::scaffold::render::{Context, RenderOptions, Renderer, is_truthy};
+use serde_json::{Value as Json, json};
+
+fn ctx() -> Context {
+    Context::new(&json!({
+        "parameters": {
+            "name": "shop", "a": [1, 2], "n": 0, "flag": false, "obj": {"k": "v"},
+            "repoUrl": "gitlab.com?owner=group&repo=shop", "owner": "team-a", "text": "Hello World",
+            "nested": {"deep": {"x": 1}}, "count": 2.0, "price": 2.5
+        },
+        "steps": {"fetch": {"output": {"files": ["a", "b"]}}},
+        "user": {"ref": "user:default/ada"},
+        "each": {"key": "0", "value": {"region": "eu"}},
+        "secrets": {"token": "t0k"}
+    }))
+}
+
+#[test]
+fn values_keep_their_type_only_when_alone() {
+    let r = Renderer::new(RenderOptions::default());
+    let table: &[(&str, Option<Json>)] = &[
+        ("${{ parameters.a }}", Some(json!([1, 2]))),
+        ("${{parameters.a}}", Some(json!([1, 2]))),
+        ("${{ parameters.n }}", Some(json!(0))),
+        ("${{ parameters.flag }}", Some(json!(false))),
+        ("${{ parameters.obj }}", Some(json!({"k": "v"}))),
+        ("${{ parameters.count }}", Some(json!(2))),
+        ("${{ parameters.price * 2 }}", Some(json!(5))),
+        ("${{ parameters.nope }}", None),
+        ("${{ parameters.nested.deep.x }}", Some(json!(1))),
+        ("${{ parameters.nested.missing.x }}", None),
+        ("${{ parameters.a | length }}", Some(json!(2))),
+        (
+            "${{ parameters.name === 'shop' and parameters.n === 0 }}",
+            Some(json!(true)),
+        ),
+        (
+            "${{ parameters.name if parameters.flag else 'other' }}",
+            Some(json!("other")),
+        ),
+        (
+            "${{ parameters.name ~ '-' ~ parameters.owner }}",
+            Some(json!("shop-team-a")),
+        ),
+        ("${{ steps.fetch.output.files }}", Some(json!(["a", "b"]))),
+        ("${{ each.value.region }}", Some(json!("eu"))),
+        ("${{ secrets.token }}", Some(json!("t0k"))),
+        ("x ${{ parameters.a }}", Some(json!("x 1,2"))),
+        ("${{ parameters.flag }} ", Some(json!("false "))),
+        ("${{ parameters.count }}%", Some(json!("2%"))),
+        ("${{ parameters.price }}", Some(json!(2.5))),
+        (
+            "{{ parameters.name }}",
+            Some(json!("{{ parameters.name }}")),
+        ),
+        (
+            "{% if parameters.flag %}yes{% else %}no{% endif %}",
+            Some(json!("no")),
+        ),
+        (
+            "{% for x in parameters.a %}${{ x }}{% if not loop.last %}-{% endif %}{% endfor %}",
+            Some(json!("1-2")),
+        ),
+        (
+            "{# note #}${{ parameters.name | upper }}",
+            Some(json!("SHOP")),
+        ),
+        (
+            "${{ parameters.text | lower | replace('world', 'there') }}",
+            Some(json!("hello there")),
+        ),
+        (
+            "${{ parameters.text | truncate(8) }}",
+            Some(json!("Hello...")),
+        ),
+        ("${{ parameters.text | wordcount }}", Some(json!(2))),
+        (
+            "${{ parameters.nope | default('fallback') }}",
+            Some(json!("fallback")),
+        ),
+        ("${{ parameters.a | join('|') }}", Some(json!("1|2"))),
+        (
+            "${{ parameters.repoUrl | parseRepoUrl | pick('owner') }}",
+            Some(json!("group")),
+        ),
+        (
+            "${{ parameters.repoUrl | projectSlug }}",
+            Some(json!("group/shop")),
+        ),
+        (
+            "${{ parameters.owner | parseEntityRef({ defaultKind: 'group', defaultNamespace: 'default' }) }}",
+            Some(json!({"kind": "group", "namespace": "default", "name": "team-a"})),
+        ),
+        (
+            "${{ user.ref | parseEntityRef | pick('name') }}",
+            Some(json!("ada")),
+        ),
+        ("${{ parameters.obj | dump }}", Some(json!("{\"k\":\"v\"}"))),
+    ];
+    for (source, expected) in table {
+        assert_eq!(
+            &r.render_value(source, &ctx()).unwrap(),
+            expected,
+            "{source}"
+        );
+    }
+}
+
+#[test]
+fn step_conditions_use_the_scaffolders_truthiness() {
+    let r = Renderer::new(RenderOptions::default());
+    let table = [
+        ("${{ parameters.a }}", true),
+        ("${{ parameters.n }}", false),
+        ("${{ parameters.flag }}", false),
+        ("${{ parameters.nope }}", false),
+        ("${{ parameters.obj }}", true),
+        ("${{ parameters.name === 'other' }}", false),
+        // Text around an expression makes a string: "false" is not empty, so it is true.
+        (
+            "{% if parameters.flag %}true{% else %}false{% endif %}",
+            true,
+        ),
+        (" ${{ parameters.flag }}", true),
+    ];
+    for (source, expected) in table {
+        let v = r.render_tree(&json!(source), &ctx());
+        assert_eq!(is_truthy(v.as_ref()), expected, "{source}");
+    }
+}
+
+#[test]
+fn failures_keep_the_original_string_in_step_input() {
+    let r = Renderer::new(RenderOptions::default());
+    let input = json!({"bad": "${{ parameters.name | parseRepoUrl }}", "syntax": "${{ parameters. }}", "ok": "${{ parameters.name }}"});
+    assert_eq!(
+        r.render_tree(&input, &ctx()).unwrap(),
+        json!({"bad": "${{ parameters.name | parseRepoUrl }}", "syntax": "${{ parameters. }}", "ok": "shop"})
+    );
+}
