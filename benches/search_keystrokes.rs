@@ -2,7 +2,7 @@
 //! entities, through the search engine and narrowing the portal uses; prints p50/p99 latency per
 //! keystroke. `cargo bench --bench search_keystrokes [-- ENTITIES]`
 
-#[path = "common.rs"]
+#[path = "common/mod.rs"]
 mod common;
 
 use greenroom::search::{Hit, Query, SearchIndex};
@@ -34,7 +34,13 @@ fn main() {
     common::write_catalog(dir.path(), n);
     let started = Instant::now();
     let source: Box<dyn Source> = Box::new(FileSource::disk(&[dir.path().to_path_buf()]).unwrap());
-    let catalog = sources::load(&[source], &LoadOptions { online: false, ..LoadOptions::default() });
+    let catalog = sources::load(
+        &[source],
+        &LoadOptions {
+            online: false,
+            ..LoadOptions::default()
+        },
+    );
     let load = started.elapsed();
     let started = Instant::now();
     let index = SearchIndex::build(&catalog);
@@ -59,11 +65,23 @@ fn main() {
                     .map(|(_, hits)| hits.clone());
                 let t = Instant::now();
                 let hits = index.search_within(&query, within.as_deref().map(|v| &v[..]));
+                let t_facets = Instant::now();
                 let facets = index.facets(&hits);
+                if std::env::var_os("SLOW").is_some() && t.elapsed().as_secs_f64() > 0.010 {
+                    eprintln!("   facets {:.2} ms", t_facets.elapsed().as_secs_f64() * 1e3);
+                }
                 let ms = t.elapsed().as_secs_f64() * 1e3;
                 std::hint::black_box(&facets);
                 if round > 0 {
                     samples.push(ms);
+                    if std::env::var_os("SLOW").is_some() && ms > 10.0 {
+                        eprintln!(
+                            "{ms:6.2} ms  {:>6} hits  narrowed={}  {:?}",
+                            hits.len(),
+                            within.is_some(),
+                            &q[..end]
+                        );
+                    }
                 }
                 previous = Some((query, Arc::new(hits)));
             }

@@ -305,25 +305,6 @@ fn render_entity(catalog: &Catalog, e: &Entity, style: &Style, out: &mut String)
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn words(s: &str) -> Vec<String> {
-        s.split(' ').map(String::from).collect()
-    }
-
-    #[test]
-    fn search_flags_after_the_query_are_options() {
-        let (w, limit, json) =
-            split_search_flags(&words("pay -tag:x --limit 3 --json"), 20, false).unwrap();
-        assert_eq!((w, limit, json), (words("pay -tag:x"), 3, true));
-        let (w, limit, _) = split_search_flags(&words("a --limit=5 -- --json"), 20, false).unwrap();
-        assert_eq!((w, limit), (words("a --json"), 5));
-        assert!(split_search_flags(&words("a --limit x"), 20, false).is_err());
-    }
-}
-
 fn truncate(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
         s.to_owned()
@@ -535,4 +516,23 @@ fn keys(ctx: &Context, actions: bool, json: bool) -> Result<u8, Failure> {
         eprintln!("{issue}");
     }
     Ok(u8::from(!issues.is_empty()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(s: &str) -> Vec<String> {
+        s.split(' ').map(String::from).collect()
+    }
+
+    #[test]
+    fn search_flags_after_the_query_are_options() {
+        let (w, limit, json) =
+            split_search_flags(&words("pay -tag:x --limit 3 --json"), 20, false).unwrap();
+        assert_eq!((w, limit, json), (words("pay -tag:x"), 3, true));
+        let (w, limit, _) = split_search_flags(&words("a --limit=5 -- --json"), 20, false).unwrap();
+        assert_eq!((w, limit), (words("a --json"), 5));
+        assert!(split_search_flags(&words("a --limit x"), 20, false).is_err());
+    }
 }

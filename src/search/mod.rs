@@ -1,43 +1,21 @@
-//! Fuzzy search over the catalogue, the one engine behind `greenroom search` and the terminal
-//! portal's query line.
+//! Fuzzy search over the catalogue, the one engine behind `greenroom search` and the portal's
+//! query line.
 //!
-//! Each entity gets a small document of lower-cased fields and a bitmask of the characters in
-//! them; a query word whose characters are not all in the mask is rejected without running the
-//! matcher. Exact and prefix name matches rank first.
+//! Each entity becomes a small document of lower-cased fields with a bitmask of the characters
+//! in each; a query word whose characters are not all in a field's mask skips that field without
+//! scoring. Words match name, title, tags, owner and kind fuzzily, and descriptions by word
+//! prefix. Matching runs on all cores; results are ordered by score with exact and prefix name
+//! matches first, then by a precomputed catalogue order, so sorting compares integers only.
+//! Facet counts use small integer ids per kind, owner and lifecycle.
 
 pub mod query;
+pub mod score;
 
 pub use query::{Field, Query, Term};
 
 use crate::catalog::{Catalog, Entity, RelationType};
-use fuzzy_matcher::FuzzyMatcher;
-use fuzzy_matcher::skim::SkimMatcherV2;
 use rayon::prelude::*;
-
-/// One searchable entity.
-#[derive(Clone, Debug)]
-struct Doc {
-    name: String,
-    title: String,
-    description: String,
-    tags: Vec<String>,
-    /// The owner as written and its canonical ref (`owner:team-a` and `owner:group:default/team-a`
-    /// both match).
-    owner: String,
-    owner_ref: String,
-    kind: String,
-    /// The kind as written, and its place in the list order for empty queries.
-    kind_display: String,
-    kind_rank: u8,
-    /// The owner's name for the owner facet.
-    owner_name: String,
-    spec_type: String,
-    lifecycle: String,
-    system: String,
-    domain: String,
-    namespace: String,
-    mask: u64,
-}
+use std::collections::HashMap;
 
 /// How many of the hits fall in each kind, owner and lifecycle, largest first.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -45,6 +23,13 @@ pub struct Facets {
     pub kinds: Vec<(String, usize)>,
     pub owners: Vec<(String, usize)>,
     pub lifecycles: Vec<(String, usize)>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Hit {
+    /// Position of the entity in [`Catalog::entities`].
+    pub entity: usize,
+    pub score: i64,
 }
 
 /// Order of kinds when nothing ranks the list: what people look for most, first.
@@ -60,15 +45,61 @@ const KIND_ORDER: &[&str] = &[
     "location",
 ];
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Hit {
-    /// Position of the entity in [`Catalog::entities`].
-    pub entity: usize,
-    pub score: i64,
+/// Weights of the fields a word is matched against.
+const W_NAME: i32 = 4;
+const W_TITLE: i32 = 3;
+const W_TAG: i32 = 2;
+const W_OWNER: i32 = 2;
+const W_KIND: i32 = 2;
+const W_DESCRIPTION: i32 = 1;
+const EXACT_NAME: i64 = 100_000;
+const PREFIX_NAME: i64 = 50_000;
+const IN_NAME: i64 = 10_000;
+
+/// A lower-cased text in the index's arena, and the characters it holds.
+#[derive(Clone, Copy, Debug, Default)]
+struct Span {
+    start: u32,
+    len: u32,
+    mask: u64,
+    ascii: bool,
+}
+
+/// One searchable entity. Its texts live in one arena shared by all documents, so a scan over
+/// the catalogue reads memory in order instead of chasing a pointer per field.
+#[derive(Clone, Debug)]
+struct Doc {
+    name: Span,
+    title: Span,
+    description: Span,
+    /// Tags: a range of `SearchIndex::tag_spans`.
+    tags: (u32, u16),
+    /// The owner as written; `owner_ref` its canonical ref (both match `owner:`).
+    owner: Span,
+    owner_ref: Span,
+    spec_type: Span,
+    system: Span,
+    domain: Span,
+    namespace: Span,
+    kind: u16,
+    lifecycle: u16,
+    owner_id: u16,
+    mask: u64,
+    /// Place in the catalogue order (kind, then name): the tie-breaker.
+    order: u32,
 }
 
 pub struct SearchIndex {
     docs: Vec<Doc>,
+    arena: String,
+    tag_spans: Vec<Span>,
+    /// Document index by catalogue order.
+    by_order: Vec<u32>,
+    /// Interned kind, lifecycle and owner names, by id; kinds also lower-cased in the arena.
+    kinds: Vec<String>,
+    kind_spans: Vec<Span>,
+    lifecycles: Vec<String>,
+    owners: Vec<String>,
 }
 
 /// Bit per character class: a-z, 0-9, and one bit for everything else.
@@ -84,98 +115,227 @@ fn mask_of(s: &str) -> u64 {
     s.chars().fold(0, |m, c| m | char_bit(c))
 }
 
-fn lower(s: Option<&str>) -> String {
-    s.unwrap_or_default().to_lowercase()
-}
-
 /// The name part of a reference ("group:default/team-a" → "team-a").
 fn ref_name(r: &str) -> &str {
     r.rsplit(['/', ':']).next().unwrap_or(r)
 }
 
+#[derive(Default)]
+struct Interner {
+    ids: HashMap<String, u16>,
+    names: Vec<String>,
+}
+
+impl Interner {
+    fn id(&mut self, s: &str) -> u16 {
+        if let Some(id) = self.ids.get(s) {
+            return *id;
+        }
+        let id = self.names.len().min(u16::MAX as usize) as u16;
+        self.names.push(s.to_owned());
+        self.ids.insert(s.to_owned(), id);
+        id
+    }
+}
+
+/// A document's lower-cased texts, before they move into the arena.
+struct Draft {
+    name: String,
+    title: String,
+    description: String,
+    tags: Vec<String>,
+    owner: String,
+    owner_ref: String,
+    spec_type: String,
+    system: String,
+    domain: String,
+    namespace: String,
+    kind: String,
+    lifecycle: String,
+    owner_name: String,
+}
+
+struct Arena {
+    text: String,
+}
+
+impl Arena {
+    fn push(&mut self, s: &str) -> Span {
+        let start = self.text.len() as u32;
+        self.text.push_str(s);
+        Span {
+            start,
+            len: s.len() as u32,
+            mask: mask_of(s),
+            ascii: s.is_ascii(),
+        }
+    }
+}
+
 impl SearchIndex {
     pub fn build(catalog: &Catalog) -> SearchIndex {
-        let docs = catalog
+        let drafts: Vec<Draft> = catalog
             .entities()
             .par_iter()
-            .map(|e| Self::doc(catalog, e))
+            .map(|e| Self::draft(catalog, e))
             .collect();
-        SearchIndex { docs }
+        let mut arena = Arena {
+            text: String::new(),
+        };
+        let mut tag_spans = Vec::new();
+        let mut kinds = Interner::default();
+        let mut lifecycles = Interner::default();
+        let mut owners = Interner::default();
+        // Empty strings get id 0 in lifecycles and owners (not counted in facets).
+        lifecycles.id("");
+        owners.id("");
+        let mut docs: Vec<Doc> = drafts
+            .into_iter()
+            .map(|d| {
+                let tags_start = tag_spans.len() as u32;
+                for t in &d.tags {
+                    tag_spans.push(arena.push(t));
+                }
+                let kind_mask = mask_of(&d.kind.to_lowercase());
+                let name = arena.push(&d.name);
+                let title = arena.push(&d.title);
+                let description = arena.push(&d.description);
+                let owner = arena.push(&d.owner);
+                let mask = name.mask
+                    | title.mask
+                    | description.mask
+                    | owner.mask
+                    | tag_spans[tags_start as usize..]
+                        .iter()
+                        .fold(0, |m, t| m | t.mask)
+                    | kind_mask;
+                Doc {
+                    name,
+                    title,
+                    description,
+                    tags: (tags_start, d.tags.len().min(u16::MAX as usize) as u16),
+                    owner,
+                    owner_ref: arena.push(&d.owner_ref),
+                    spec_type: arena.push(&d.spec_type),
+                    system: arena.push(&d.system),
+                    domain: arena.push(&d.domain),
+                    namespace: arena.push(&d.namespace),
+                    kind: kinds.id(&d.kind),
+                    lifecycle: lifecycles.id(&d.lifecycle),
+                    owner_id: owners.id(&d.owner_name),
+                    mask,
+                    order: 0,
+                }
+            })
+            .collect();
+        let kind_spans: Vec<Span> = kinds
+            .names
+            .iter()
+            .map(|k| arena.push(&k.to_lowercase()))
+            .collect();
+        let arena = arena.text;
+        let rank = |kind: &str| {
+            let lower = kind.to_lowercase();
+            KIND_ORDER
+                .iter()
+                .position(|k| *k == lower)
+                .unwrap_or(KIND_ORDER.len())
+        };
+        let kind_rank: Vec<usize> = kinds.names.iter().map(|k| rank(k)).collect();
+        let text = |s: &Span| &arena[s.start as usize..(s.start + s.len) as usize];
+        let mut order: Vec<usize> = (0..docs.len()).collect();
+        order.par_sort_by(|a, b| {
+            let (da, db) = (&docs[*a], &docs[*b]);
+            kind_rank[da.kind as usize]
+                .cmp(&kind_rank[db.kind as usize])
+                .then_with(|| text(&da.name).cmp(text(&db.name)))
+                .then(a.cmp(b))
+        });
+        for (place, i) in order.iter().enumerate() {
+            docs[*i].order = place as u32;
+        }
+        SearchIndex {
+            docs,
+            arena,
+            tag_spans,
+            by_order: order.into_iter().map(|i| i as u32).collect(),
+            kinds: kinds.names,
+            kind_spans,
+            lifecycles: lifecycles.names,
+            owners: owners.names,
+        }
     }
 
-    fn doc(catalog: &Catalog, e: &Entity) -> Doc {
+    fn draft(catalog: &Catalog, e: &Entity) -> Draft {
         let owner_ref = e
             .related(&RelationType::OwnedBy)
             .next()
             .map(str::to_owned)
             .unwrap_or_default();
-        let system_ref = e
-            .related(&RelationType::PartOf)
-            .find(|r| r.starts_with("system:"))
-            .map(str::to_owned);
-        let domain = if e.is_kind("System") {
-            e.related(&RelationType::PartOf)
-                .find(|r| r.starts_with("domain:"))
-                .map(|r| ref_name(r).to_owned())
+        let part_of = |x: &Entity, kind: &str| {
+            x.related(&RelationType::PartOf)
+                .find(|r| r.starts_with(kind))
+                .map(str::to_owned)
+        };
+        let (system, domain) = if e.is_kind("Domain") {
+            (String::new(), e.name().to_lowercase())
+        } else if e.is_kind("System") {
+            (
+                e.name().to_lowercase(),
+                part_of(e, "domain:")
+                    .map(|d| ref_name(&d).to_owned())
+                    .unwrap_or_default(),
+            )
         } else {
-            system_ref
+            let system = part_of(e, "system:");
+            let domain = system
                 .as_deref()
                 .and_then(|s| catalog.get(s))
-                .and_then(|sys| {
-                    sys.related(&RelationType::PartOf)
-                        .find(|r| r.starts_with("domain:"))
-                        .map(|r| ref_name(r).to_owned())
-                })
-        };
-        let system = if e.is_kind("System") {
-            e.name().to_lowercase()
-        } else {
-            system_ref
-                .as_deref()
-                .map(ref_name)
-                .unwrap_or_default()
-                .to_owned()
-        };
-        let domain = if e.is_kind("Domain") {
-            e.name().to_lowercase()
-        } else {
-            domain.unwrap_or_default()
+                .and_then(|s| part_of(s, "domain:"));
+            (
+                system
+                    .as_deref()
+                    .map(ref_name)
+                    .unwrap_or_default()
+                    .to_owned(),
+                domain
+                    .as_deref()
+                    .map(ref_name)
+                    .unwrap_or_default()
+                    .to_owned(),
+            )
         };
         // A person's or team's display name serves as their title.
         let title = match e.title() {
-            Some(t) => t.to_lowercase(),
-            None if e.display_name() != e.name() => e.display_name().to_lowercase(),
+            Some(t) => t.to_owned(),
+            None if e.display_name() != e.name() => e.display_name().to_owned(),
             None => String::new(),
         };
-        let kind = e.kind().to_lowercase();
-        let mut doc = Doc {
+        let lower = |s: Option<&str>| s.unwrap_or_default().to_lowercase();
+        Draft {
             name: e.name().to_lowercase(),
-            title,
+            title: title.to_lowercase(),
             description: lower(e.description()),
             tags: e.tags().map(str::to_lowercase).collect(),
             owner: lower(e.owner()),
             owner_name: ref_name(&owner_ref).to_owned(),
             owner_ref,
-            kind_rank: KIND_ORDER
-                .iter()
-                .position(|k| *k == kind)
-                .unwrap_or(KIND_ORDER.len()) as u8,
-            kind_display: e.kind().to_owned(),
-            kind,
             spec_type: lower(e.spec_type()),
-            lifecycle: lower(e.lifecycle()),
             system,
             domain,
             namespace: e.namespace().to_lowercase(),
-            mask: 0,
-        };
-        doc.mask = mask_of(&doc.name)
-            | mask_of(&doc.title)
-            | mask_of(&doc.description)
-            | doc.tags.iter().fold(0, |m, t| m | mask_of(t))
-            | mask_of(&doc.owner)
-            | mask_of(&doc.kind);
-        doc
+            kind: e.kind().to_owned(),
+            lifecycle: lower(e.lifecycle()),
+        }
+    }
+
+    fn text(&self, s: &Span) -> &str {
+        &self.arena[s.start as usize..(s.start + s.len) as usize]
+    }
+
+    fn tags(&self, doc: &Doc) -> &[Span] {
+        let start = doc.tags.0 as usize;
+        &self.tag_spans[start..start + doc.tags.1 as usize]
     }
 
     pub fn len(&self) -> usize {
@@ -195,72 +355,98 @@ impl SearchIndex {
     /// Like [`search`](Self::search), but only among `candidates` (the hits of a query this one
     /// narrows).
     pub fn search_within(&self, query: &Query, candidates: Option<&[Hit]>) -> Vec<Hit> {
-        let plan = Plan::new(query);
-        let matcher = SkimMatcherV2::default().ignore_case();
-        let score = |i: usize| {
-            plan.score(&self.docs[i], &matcher)
-                .map(|score| Hit { entity: i, score })
+        let plan = Plan::new(query, self);
+        // Score descending, then catalogue order, packed into one integer per hit so the sort
+        // compares integers without touching the documents.
+        let key = |i: usize| {
+            let doc = &self.docs[i];
+            plan.score(doc).map(|score| {
+                let inverted = (i64::from(i32::MAX) - score.clamp(0, i64::from(i32::MAX))) as u64;
+                inverted << 32 | u64::from(doc.order)
+            })
         };
-        let mut hits: Vec<Hit> = match candidates {
-            Some(c) => c.par_iter().filter_map(|h| score(h.entity)).collect(),
-            None => (0..self.docs.len())
-                .into_par_iter()
-                .filter_map(score)
-                .collect(),
-        };
-        hits.par_sort_unstable_by(|a, b| {
-            let (da, db) = (&self.docs[a.entity], &self.docs[b.entity]);
-            b.score
-                .cmp(&a.score)
-                .then(da.kind_rank.cmp(&db.kind_rank))
-                .then_with(|| da.name.cmp(&db.name))
-                .then(a.entity.cmp(&b.entity))
+        // Candidates become a bitset so the scan still walks the documents in memory order
+        // (visiting them in ranked order would miss the cache on nearly every one).
+        let allowed: Option<Vec<u64>> = candidates.map(|c| {
+            let mut bits = vec![0u64; self.docs.len().div_ceil(64)];
+            for h in c {
+                bits[h.entity / 64] |= 1 << (h.entity % 64);
+            }
+            bits
         });
-        hits
+        let mut keys: Vec<u64> = (0..self.docs.len())
+            .into_par_iter()
+            .with_min_len(1024)
+            .filter(|i| {
+                allowed
+                    .as_ref()
+                    .is_none_or(|bits| bits[i / 64] & (1 << (i % 64)) != 0)
+            })
+            .filter_map(key)
+            .collect();
+        keys.par_sort_unstable();
+        keys.into_par_iter()
+            .with_min_len(4096)
+            .map(|k| Hit {
+                entity: self.by_order[(k & 0xFFFF_FFFF) as usize] as usize,
+                score: i64::from(i32::MAX) - (k >> 32) as i64,
+            })
+            .collect()
     }
 
     /// Counts of the hits per kind, owner and lifecycle.
     pub fn facets(&self, hits: &[Hit]) -> Facets {
-        use std::collections::HashMap;
-        let mut kinds: HashMap<&str, usize> = HashMap::new();
-        let mut owners: HashMap<&str, usize> = HashMap::new();
-        let mut lifecycles: HashMap<&str, usize> = HashMap::new();
+        let mut kinds = vec![0usize; self.kinds.len()];
+        let mut lifecycles = vec![0usize; self.lifecycles.len()];
+        let mut owners = vec![0usize; self.owners.len()];
         for h in hits {
             let d = &self.docs[h.entity];
-            *kinds.entry(&d.kind_display).or_default() += 1;
-            if !d.owner_name.is_empty() {
-                *owners.entry(&d.owner_name).or_default() += 1;
-            }
-            if !d.lifecycle.is_empty() {
-                *lifecycles.entry(&d.lifecycle).or_default() += 1;
-            }
+            kinds[d.kind as usize] += 1;
+            lifecycles[d.lifecycle as usize] += 1;
+            owners[d.owner_id as usize] += 1;
         }
-        let sorted = |m: HashMap<&str, usize>| {
-            let mut v: Vec<(String, usize)> =
-                m.into_iter().map(|(k, n)| (k.to_owned(), n)).collect();
+        let named = |counts: Vec<usize>, names: &[String], skip_first: bool| {
+            let mut v: Vec<(String, usize)> = counts
+                .into_iter()
+                .enumerate()
+                .skip(usize::from(skip_first))
+                .filter(|(_, n)| *n > 0)
+                .map(|(i, n)| (names[i].clone(), n))
+                .collect();
             v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
             v
         };
         Facets {
-            kinds: sorted(kinds),
-            owners: sorted(owners),
-            lifecycles: sorted(lifecycles),
+            kinds: named(kinds, &self.kinds, false),
+            owners: named(owners, &self.owners, true),
+            lifecycles: named(lifecycles, &self.lifecycles, true),
         }
     }
 }
 
+/// A query word with what the scorer wants to know about it.
+struct Word<'q> {
+    text: &'q str,
+    mask: u64,
+    ascii: bool,
+    /// The most an unweighted field can score for this word.
+    ceiling: i32,
+}
+
 /// A query prepared for matching.
 struct Plan<'q> {
+    index: &'q SearchIndex,
     /// Per field: values that allow, values that forbid.
     filters: Vec<(Field, Vec<&'q str>, Vec<&'q str>)>,
-    words: Vec<(&'q str, u64)>,
-    phrases: Vec<&'q str>,
-    excludes: Vec<&'q str>,
+    words: Vec<Word<'q>>,
+    phrases: Vec<(&'q str, u64)>,
+    excludes: Vec<(&'q str, u64)>,
 }
 
 impl<'q> Plan<'q> {
-    fn new(query: &'q Query) -> Self {
+    fn new(query: &'q Query, index: &'q SearchIndex) -> Self {
         let mut plan = Plan {
+            index,
             filters: Vec::new(),
             words: Vec::new(),
             phrases: Vec::new(),
@@ -268,9 +454,14 @@ impl<'q> Plan<'q> {
         };
         for t in &query.terms {
             match t {
-                Term::Fuzzy(w) => plan.words.push((w, mask_of(w))),
-                Term::Phrase(p) => plan.phrases.push(p),
-                Term::Exclude(x) => plan.excludes.push(x),
+                Term::Fuzzy(w) => plan.words.push(Word {
+                    text: w,
+                    mask: mask_of(w),
+                    ascii: w.is_ascii(),
+                    ceiling: score::ceiling(w.chars().count()),
+                }),
+                Term::Phrase(p) => plan.phrases.push((p, mask_of(p))),
+                Term::Exclude(x) => plan.excludes.push((x, mask_of(x))),
                 Term::Filter {
                     field,
                     value,
@@ -295,112 +486,148 @@ impl<'q> Plan<'q> {
         plan
     }
 
-    fn field_matches(doc: &Doc, field: Field, value: &str) -> bool {
-        let starts = |s: &str| s.starts_with(value);
+    fn text(&self, s: &Span) -> &'q str {
+        let index: &'q SearchIndex = self.index;
+        index.text(s)
+    }
+
+    fn kind_span(&self, doc: &Doc) -> &'q Span {
+        let index: &'q SearchIndex = self.index;
+        &index.kind_spans[doc.kind as usize]
+    }
+
+    fn field_matches(&self, doc: &Doc, field: Field, value: &str) -> bool {
+        let starts = |s: &Span| self.text(s).starts_with(value);
         match field {
-            Field::Kind => starts(&doc.kind),
+            Field::Kind => starts(self.kind_span(doc)),
             Field::Type => starts(&doc.spec_type),
-            Field::Lifecycle => starts(&doc.lifecycle),
+            Field::Lifecycle => self.index.lifecycles[doc.lifecycle as usize].starts_with(value),
             Field::Namespace => starts(&doc.namespace),
             Field::System => starts(&doc.system),
             Field::Domain => starts(&doc.domain),
-            Field::Tag => doc.tags.iter().any(|t| starts(t)),
+            Field::Tag => self.index.tags(doc).iter().any(starts),
             Field::Owner => {
-                starts(&doc.owner) || starts(&doc.owner_ref) || starts(ref_name(&doc.owner_ref))
+                let owner_ref = self.text(&doc.owner_ref);
+                starts(&doc.owner)
+                    || owner_ref.starts_with(value)
+                    || ref_name(owner_ref).starts_with(value)
             }
         }
     }
 
-    fn texts(doc: &Doc) -> impl Iterator<Item = &str> {
-        [
-            doc.name.as_str(),
-            &doc.title,
-            &doc.description,
-            &doc.owner,
-            &doc.kind,
-        ]
-        .into_iter()
-        .chain(doc.tags.iter().map(String::as_str))
+    /// Whether any searchable text of the document contains `needle` as is.
+    fn contains(&self, doc: &Doc, needle: &str, mask: u64) -> bool {
+        let has = |s: &Span| s.mask & mask == mask && self.text(s).contains(needle);
+        has(&doc.name)
+            || has(&doc.title)
+            || has(&doc.description)
+            || has(&doc.owner)
+            || has(self.kind_span(doc))
+            || self.index.tags(doc).iter().any(has)
     }
 
-    fn score(&self, doc: &Doc, matcher: &SkimMatcherV2) -> Option<i64> {
+    fn score(&self, doc: &Doc) -> Option<i64> {
         for (field, allow, deny) in &self.filters {
-            if !allow.is_empty() && !allow.iter().any(|v| Self::field_matches(doc, *field, v)) {
+            if !allow.is_empty() && !allow.iter().any(|v| self.field_matches(doc, *field, v)) {
                 return None;
             }
-            if deny.iter().any(|v| Self::field_matches(doc, *field, v)) {
+            if deny.iter().any(|v| self.field_matches(doc, *field, v)) {
                 return None;
             }
         }
+        // A text can only contain a word whose characters are all in its mask.
         if self
             .excludes
             .iter()
-            .any(|x| Self::texts(doc).any(|t| t.contains(x)))
+            .any(|(x, m)| doc.mask & m == *m && self.contains(doc, x, *m))
         {
             return None;
         }
         let mut total = 0i64;
-        for p in &self.phrases {
-            if doc.name.contains(p) {
+        for (p, m) in &self.phrases {
+            if doc.mask & m != *m {
+                return None;
+            }
+            if self.text(&doc.name).contains(p) {
                 total += 2000;
-            } else if Self::texts(doc).any(|t| t.contains(p)) {
+            } else if self.contains(doc, p, *m) {
                 total += 500;
             } else {
                 return None;
             }
         }
-        for (word, mask) in &self.words {
-            if doc.mask & mask != *mask {
+        for word in &self.words {
+            if doc.mask & word.mask != word.mask {
                 return None;
             }
-            total += Self::word_score(doc, word, matcher)?;
+            total += self.word_score(doc, word)?;
         }
         Some(total)
     }
 
-    /// Best weighted fuzzy score of one word over the fields, with name boosts.
-    fn word_score(doc: &Doc, word: &str, matcher: &SkimMatcherV2) -> Option<i64> {
-        let boost = if doc.name == word {
-            100_000
-        } else if doc.name.starts_with(word) {
-            50_000
-        } else if doc.name.contains(word) {
-            10_000
+    fn field_score(&self, s: &Span, word: &Word, weight: i32) -> Option<i32> {
+        if s.mask & word.mask != word.mask {
+            return None;
+        }
+        score::score_known(self.text(s), s.ascii, word.text, word.ascii).map(|v| v * weight)
+    }
+
+    fn description_score(&self, s: &Span, word: &Word) -> Option<i32> {
+        if s.mask & word.mask != word.mask {
+            return None;
+        }
+        score::word_prefix(self.text(s), word.text).map(|v| v * W_DESCRIPTION)
+    }
+
+    /// Best weighted score of one word over the fields, with name boosts.
+    fn word_score(&self, doc: &Doc, word: &Word) -> Option<i64> {
+        let name = self.text(&doc.name);
+        let boost = if name == word.text {
+            EXACT_NAME
+        } else if name.starts_with(word.text) {
+            PREFIX_NAME
+        } else if name.contains(word.text) {
+            IN_NAME
         } else {
             0
         };
-        let weighted = |text: &str, weight: i64| {
-            if text.is_empty() || mask_of(word) & !mask_of(text) != 0 {
-                return None;
+        // Fields in falling weight; once the best so far beats what a lighter field could
+        // possibly score, the rest are skipped.
+        let mut best = self.field_score(&doc.name, word, W_NAME);
+        let tags = self.index.tags(doc);
+        let rest: [(i32, &[Span]); 4] = [
+            (W_TITLE, std::slice::from_ref(&doc.title)),
+            (W_TAG, tags),
+            (W_OWNER, std::slice::from_ref(&doc.owner)),
+            (W_KIND, std::slice::from_ref(self.kind_span(doc))),
+        ];
+        for (weight, spans) in rest {
+            if best.is_some_and(|b| b >= word.ceiling * weight) {
+                return Some(i64::from(best?) + boost);
             }
-            matcher.fuzzy_match(text, word).map(|s| s * weight)
-        };
-        let best = [
-            weighted(&doc.name, 4),
-            weighted(&doc.title, 3),
-            doc.tags.iter().filter_map(|t| weighted(t, 2)).max(),
-            weighted(&doc.owner, 2),
-            weighted(&doc.kind, 2),
-            weighted(&doc.description, 1),
-        ]
-        .into_iter()
-        .flatten()
-        .max()?;
-        Some(best + boost)
+            let s = spans
+                .iter()
+                .filter_map(|s| self.field_score(s, word, weight))
+                .max();
+            best = best.max(s);
+        }
+        if best.is_none_or(|b| b < word.ceiling * W_DESCRIPTION) {
+            best = best.max(self.description_score(&doc.description, word));
+        }
+        Some(i64::from(best?) + boost)
     }
 }
 
 /// Character positions in `text` that the query's words match, for highlighting.
 pub fn highlight(text: &str, query: &Query) -> Vec<usize> {
-    let matcher = SkimMatcherV2::default().ignore_case();
+    let lower = text.to_lowercase();
     let mut positions: Vec<usize> = Vec::new();
     for w in query.fuzzy_words() {
-        let lower = text.to_lowercase();
         if let Some(start) = lower.find(w) {
             let first = lower[..start].chars().count();
             positions.extend(first..first + w.chars().count());
-        } else if let Some((_, idx)) = matcher.fuzzy_indices(text, w) {
-            positions.extend(idx);
+        } else if let Some(p) = score::positions(&lower, w) {
+            positions.extend(p);
         }
     }
     positions.sort_unstable();

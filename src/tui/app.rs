@@ -161,7 +161,7 @@ pub struct PaletteState {
 
 pub enum Overlay {
     Help { scroll: usize },
-    Palette(PaletteState),
+    Palette(Box<PaletteState>),
 }
 
 #[derive(Clone, Debug)]
@@ -869,11 +869,11 @@ impl App {
         let mut input = TextArea::default();
         input.set_placeholder_text("type an action or an entity name");
         input.set_cursor_line_style(ratatui::style::Style::default());
-        self.overlay = Some(Overlay::Palette(PaletteState {
+        self.overlay = Some(Overlay::Palette(Box::new(PaletteState {
             input,
             items: Vec::new(),
             cursor: 0,
-        }));
+        })));
         self.refilter_palette();
     }
 
@@ -906,7 +906,7 @@ impl App {
                 )
             }));
         }
-        scored.sort_by(|a, b| b.0.cmp(&a.0));
+        scored.sort_by_key(|s| std::cmp::Reverse(s.0));
         p.items = scored.into_iter().map(|(_, i)| i).collect();
         p.cursor = 0;
     }

@@ -57,7 +57,7 @@ fn draw_query(frame: &mut Frame, app: &App, area: Rect) {
     ])
     .areas(area);
     frame.render_widget(
-        Span::styled(if s.focused { "/ " } else { "/ " }, prompt_style),
+        Span::styled("/ ", prompt_style),
         prompt,
     );
     if s.focused || !s.text().is_empty() {

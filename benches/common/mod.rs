@@ -5,16 +5,52 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 const AREAS: &[&str] = &[
-    "payments", "checkout", "orders", "inventory", "search", "ticket", "seat", "venue", "fraud",
-    "identity", "notification", "pricing", "catalog", "analytics", "gateway", "scanner", "wallet",
-    "refund", "loyalty", "partner", "billing", "ledger", "promo", "review", "media",
+    "payments",
+    "checkout",
+    "orders",
+    "inventory",
+    "search",
+    "ticket",
+    "seat",
+    "venue",
+    "fraud",
+    "identity",
+    "notification",
+    "pricing",
+    "catalog",
+    "analytics",
+    "gateway",
+    "scanner",
+    "wallet",
+    "refund",
+    "loyalty",
+    "partner",
+    "billing",
+    "ledger",
+    "promo",
+    "review",
+    "media",
 ];
-const SUFFIXES: &[&str] = &["service", "api", "worker", "ui", "db", "queue", "sdk", "cache", "web", "job"];
+const SUFFIXES: &[&str] = &[
+    "service", "api", "worker", "ui", "db", "queue", "sdk", "cache", "web", "job",
+];
 const REGIONS: &[&str] = &["eu", "us", "apac"];
-const TAGS: &[&str] = &["java", "go", "rust", "typescript", "kafka", "postgres", "grpc", "legacy", "pci", "gdpr"];
+const TAGS: &[&str] = &[
+    "java",
+    "go",
+    "rust",
+    "typescript",
+    "kafka",
+    "postgres",
+    "grpc",
+    "legacy",
+    "pci",
+    "gdpr",
+];
 const WORDS: &[&str] = &[
-    "handles", "the", "ticket", "checkout", "flow", "for", "fans", "and", "partners", "with", "low",
-    "latency", "stores", "orders", "events", "payments", "across", "regions", "serves", "search",
+    "handles", "the", "ticket", "checkout", "flow", "for", "fans", "and", "partners", "with",
+    "low", "latency", "stores", "orders", "events", "payments", "across", "regions", "serves",
+    "search",
 ];
 
 /// A small deterministic generator, so every run measures the same catalogue.
@@ -25,7 +61,7 @@ impl Rng {
         Rng(seed)
     }
 
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;
@@ -33,7 +69,7 @@ impl Rng {
     }
 
     pub fn pick<'a>(&mut self, items: &'a [&'a str]) -> &'a str {
-        items[(self.next() % items.len() as u64) as usize]
+        items[(self.next_u64() % items.len() as u64) as usize]
     }
 }
 
@@ -48,11 +84,11 @@ pub fn write_catalog(dir: &Path, n: usize) {
         let suffix = rng.pick(SUFFIXES);
         let region = rng.pick(REGIONS);
         let name = format!("{area}-{suffix}-{region}-{i:05}");
-        let team = format!("team-{}", rng.next() % teams);
+        let team = format!("team-{}", rng.next_u64() % teams);
         let description: Vec<&str> = (0..8).map(|_| rng.pick(WORDS)).collect();
         let tags = format!("[{}, {}]", rng.pick(TAGS), rng.pick(TAGS));
-        let lifecycle = ["production", "experimental", "deprecated"][(rng.next() % 3) as usize];
-        let roll = rng.next() % 100;
+        let lifecycle = ["production", "experimental", "deprecated"][(rng.next_u64() % 3) as usize];
+        let roll = rng.next_u64() % 100;
         let body = if (i as u64) < teams {
             format!(
                 "kind: Group\nmetadata:\n  name: team-{i}\n  title: Team {i}\nspec:\n  type: team\n  children: []\n"
@@ -68,7 +104,9 @@ pub fn write_catalog(dir: &Path, n: usize) {
                 description.join(" ")
             )
         } else if roll < 85 {
-            format!("kind: Resource\nmetadata:\n  name: {name}\n  tags: {tags}\nspec:\n  type: database\n  owner: {team}\n")
+            format!(
+                "kind: Resource\nmetadata:\n  name: {name}\n  tags: {tags}\nspec:\n  type: database\n  owner: {team}\n"
+            )
         } else {
             format!(
                 "kind: User\nmetadata:\n  name: user-{i}\nspec:\n  profile:\n    displayName: {} {}\n  memberOf: [{team}]\n",
