@@ -79,6 +79,9 @@ pub enum ConfigError {
 pub struct Config {
     #[serde(default)]
     pub catalog: CatalogConfig,
+    /// Live status sources (`[status]`, see `status::config`).
+    #[serde(default)]
+    pub status: crate::status::config::StatusConfig,
     /// The config file this came from (None for defaults).
     #[serde(skip)]
     pub file: Option<PathBuf>,

@@ -8,5 +8,6 @@ pub mod cli;
 pub mod config;
 pub mod search;
 pub mod sources;
+pub mod status;
 pub mod text;
 pub mod yaml;
