@@ -21,8 +21,10 @@
 //! ```
 
 pub mod config;
+pub mod fake;
 pub mod fetch;
 pub mod http;
+pub mod oncall;
 pub mod scheduler;
 pub mod store;
 pub mod target;
@@ -30,6 +32,7 @@ pub mod time;
 pub mod value;
 
 pub use config::StatusConfig;
+pub use oncall::{OnCallOverview, oncall_targets};
 pub use scheduler::StatusService;
 pub use store::{Entry, ErrorKind, State, StatusChanged, StatusError, StatusStore};
 pub use target::{Source, Target, TargetId, Widget, targets_for};

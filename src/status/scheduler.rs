@@ -128,9 +128,15 @@ impl StatusService {
         self.set_interest(owner, Vec::new());
     }
 
-    /// Targets being polled now.
+    /// Targets being polled now (a target stopped by an auth error is not).
     pub fn watched(&self) -> Vec<TargetId> {
-        let mut ids: Vec<TargetId> = self.lock().running.keys().cloned().collect();
+        let mut ids: Vec<TargetId> = self
+            .lock()
+            .running
+            .iter()
+            .filter(|(_, r)| !r.task.is_finished())
+            .map(|(id, _)| id.clone())
+            .collect();
         ids.sort();
         ids
     }

@@ -32,6 +32,7 @@ pub enum StatusValue {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct NamedRef {
     pub id: String,
     pub name: String,
@@ -40,15 +41,23 @@ pub struct NamedRef {
 
 /// Who is on call now for a service: the lowest escalation level, one entry per user.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct OnCall {
     pub service: Option<NamedRef>,
     pub escalation_policy: Option<NamedRef>,
     pub entries: Vec<OnCallEntry>,
-    /// Every level, for the escalation column (level → names).
-    pub levels: Vec<(u32, Vec<String>)>,
+    /// Every level, for the escalation column.
+    pub levels: Vec<EscalationLevel>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct EscalationLevel {
+    pub level: u32,
+    pub names: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct OnCallEntry {
     pub user_id: String,
     pub name: String,
@@ -62,6 +71,7 @@ pub struct OnCallEntry {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Incident {
     pub id: String,
     pub number: Option<u64>,
@@ -77,6 +87,7 @@ pub struct Incident {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct PdServiceStatus {
     pub id: String,
     pub name: String,
@@ -121,6 +132,7 @@ impl BuildState {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Build {
     pub id: u64,
     pub name: Option<String>,
@@ -147,6 +159,7 @@ pub enum Rollout {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Deployment {
     pub name: String,
     pub namespace: String,
@@ -159,6 +172,7 @@ pub struct Deployment {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ArgoApp {
     pub name: String,
     /// Synced | OutOfSync | Unknown
@@ -173,6 +187,7 @@ pub struct ArgoApp {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Metric {
     pub query: String,
     pub dimension: Option<String>,
@@ -183,6 +198,7 @@ pub struct Metric {
 
 /// One line of a metric: the instant value and the recent range for a sparkline.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Series {
     pub label: String,
     pub value: Option<f64>,
@@ -191,6 +207,7 @@ pub struct Series {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Alert {
     pub name: String,
     /// firing | pending
@@ -203,6 +220,7 @@ pub struct Alert {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Health {
     pub url: String,
     pub status_code: u16,
@@ -215,6 +233,7 @@ pub struct Health {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct CommandResult {
     /// `None` when the program was ended by a signal.
     pub exit_code: Option<i32>,

@@ -6,7 +6,9 @@ use super::{FetchContext, FetchFuture, Fetched, Fetcher, enc, wrong_query};
 use crate::status::http::{Api, AuthStyle, FetchError, GetOptions};
 use crate::status::target::{PdService, Query, Source, Target, Widget};
 use crate::status::time::{parse_rfc3339, unix_now};
-use crate::status::value::{Incident, NamedRef, OnCall, OnCallEntry, PdServiceStatus, StatusValue};
+use crate::status::value::{
+    EscalationLevel, Incident, NamedRef, OnCall, OnCallEntry, PdServiceStatus, StatusValue,
+};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -223,7 +225,10 @@ pub fn lowest_level(mut all: Vec<OnCallEntry>, svc: &Value, policy: NamedRef) ->
         }),
         escalation_policy: Some(policy),
         entries,
-        levels: levels.into_iter().collect(),
+        levels: levels
+            .into_iter()
+            .map(|(level, names)| EscalationLevel { level, names })
+            .collect(),
     }
 }
 
@@ -313,6 +318,6 @@ mod tests {
             oc.entries.iter().any(|e| e.email.is_some()),
             "include[]=users read"
         );
-        assert_eq!(oc.levels.last().unwrap().0, 9);
+        assert_eq!(oc.levels.last().unwrap().level, 9);
     }
 }
