@@ -155,6 +155,14 @@ impl Http {
             .clone()
     }
 
+    /// Forgets shared responses (not ETags), so the next fetch of every target asks upstream.
+    pub fn clear_shared(&self) {
+        self.shared
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+    }
+
     fn shared_get(&self, url: &str, max_age: Duration) -> Option<Response> {
         let shared = self.shared.lock().unwrap_or_else(|e| e.into_inner());
         let (at, r) = shared.get(url)?;

@@ -155,6 +155,12 @@ impl StatusService {
         }
     }
 
+    /// Drops responses kept for sharing between targets, so the next fetches ask upstream
+    /// (a manual "refresh everything").
+    pub fn clear_cache(&self) {
+        self.inner.cx.http.clear_shared();
+    }
+
     /// Fetches each target once, through the same gates, and records the results (the CLI's
     /// `status` and `oncall`). Returns when all are done.
     pub async fn fetch_once(&self, targets: &[Target]) {
