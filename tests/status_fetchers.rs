@@ -228,7 +228,8 @@ async fn pagerduty_reads_lowest_level_all_dates_and_integration_keys() {
     );
     assert!(o.entries[0].until.is_some());
     assert_eq!(o.levels.len(), 3);
-    assert_eq!(o.service.as_ref().unwrap().name, "Service PPAY001");
+    assert_eq!(o.service.as_ref().unwrap().name, "Payments API", "the fake learnt the catalogue's names");
+    assert_eq!(o.escalation_policy.as_ref().unwrap().name, "Payments escalation");
     let log = h.fake.requests();
     let incidents = log
         .iter()

@@ -5,7 +5,7 @@
 
 use greenroom::catalog::Catalog;
 use greenroom::sources::{self, LoadOptions, Source, files::FileSource};
-use greenroom::status::fake::FakeUpstream;
+use greenroom::status::fake::{FakeNames, FakeUpstream};
 use greenroom::status::{StatusChanged, StatusConfig, StatusService, StatusStore, Target, Widget};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -58,7 +58,10 @@ pub async fn harness(interval: Duration) -> Harness {
 }
 
 pub async fn harness_with(interval: Duration, tweak: impl FnOnce(&mut StatusConfig)) -> Harness {
-    let fake = FakeUpstream::start().await.unwrap();
+    let catalog = catalog();
+    let fake = FakeUpstream::start_with(FakeNames::from_catalog(&catalog))
+        .await
+        .unwrap();
     let mut c = config(&fake, interval);
     tweak(&mut c);
     let service = StatusService::start(c);
@@ -68,7 +71,7 @@ pub async fn harness_with(interval: Duration, tweak: impl FnOnce(&mut StatusConf
         fake,
         service,
         changes,
-        catalog: catalog(),
+        catalog,
     }
 }
 
