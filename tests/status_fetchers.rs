@@ -228,8 +228,15 @@ async fn pagerduty_reads_lowest_level_all_dates_and_integration_keys() {
     );
     assert!(o.entries[0].until.is_some());
     assert_eq!(o.levels.len(), 3);
-    assert_eq!(o.service.as_ref().unwrap().name, "Payments API", "the fake learnt the catalogue's names");
-    assert_eq!(o.escalation_policy.as_ref().unwrap().name, "Payments escalation");
+    assert_eq!(
+        o.service.as_ref().unwrap().name,
+        "Payments API",
+        "the fake learnt the catalogue's names"
+    );
+    assert_eq!(
+        o.escalation_policy.as_ref().unwrap().name,
+        "Payments escalation"
+    );
     let log = h.fake.requests();
     let incidents = log
         .iter()
@@ -501,4 +508,82 @@ async fn health_checks_read_spring_bodies_even_on_503() {
     let (st, e) = state(&h, &t);
     assert_eq!(st, State::ErrorWithValue);
     assert!(e.error.unwrap().message.contains("timed out"));
+}
+
+#[tokio::test]
+async fn commands_get_entity_fields_as_separate_argv_elements_never_a_shell() {
+    use greenroom::status::config::CommandSource;
+    let command = |name: &str, program: &str, args: &[&str], json: bool| CommandSource {
+        name: name.into(),
+        program: program.into(),
+        args: args.iter().map(|a| (*a).to_owned()).collect(),
+        kinds: vec![],
+        annotation: Some("argocd/app-name".into()),
+        json,
+        interval: None,
+        timeout: Some(Duration::from_millis(300)),
+    };
+    let marker = std::env::temp_dir().join(format!("greenroom-shell-{}", std::process::id()));
+    let injected = format!(
+        "$(touch {}); `touch {}`",
+        marker.display(),
+        marker.display()
+    );
+    let h = status_support::harness_with(LONG, |c| {
+        c.commands = vec![
+            command(
+                "echo",
+                "/bin/echo",
+                &["{name}", &injected, "{annotation:github.com/project-slug}"],
+                false,
+            ),
+            command(
+                "json",
+                "printf",
+                &[r#"{"service": "%s", "ok": true}"#, "{ref}"],
+                true,
+            ),
+            command("fails", "/bin/false", &[], false),
+            command("slow", "/bin/sleep", &["5"], false),
+        ];
+    })
+    .await;
+    let targets: Vec<_> = h
+        .targets("payments")
+        .into_iter()
+        .filter(|t| t.source == Source::Command)
+        .collect();
+    assert_eq!(targets.len(), 4);
+    assert!(
+        h.targets("checkout")
+            .iter()
+            .all(|t| t.source != Source::Command),
+        "only entities with the annotation"
+    );
+    let started = Instant::now();
+    h.service.fetch_once(&targets).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "the slow one was cut off"
+    );
+    let get = |name: &str| {
+        let t = targets.iter().find(|t| t.label == name).unwrap();
+        h.service.store().get(&t.id).unwrap()
+    };
+    let Some(StatusValue::Command(echo)) = get("echo").value.as_deref().cloned() else {
+        panic!()
+    };
+    assert_eq!(echo.summary, format!("payments {injected} encore/payments"));
+    assert!(echo.success && echo.exit_code == Some(0));
+    assert!(!marker.exists(), "nothing was run through a shell");
+    let Some(StatusValue::Command(json)) = get("json").value.as_deref().cloned() else {
+        panic!()
+    };
+    assert_eq!(json.json.unwrap()["service"], "component:default/payments");
+    let Some(StatusValue::Command(fails)) = get("fails").value.as_deref().cloned() else {
+        panic!()
+    };
+    assert_eq!((fails.success, fails.exit_code), (false, Some(1)));
+    let slow = get("slow");
+    assert!(slow.error.unwrap().message.contains("timed out"));
 }

@@ -43,9 +43,19 @@ async fn nothing_runs_without_interest_and_interest_changes_start_and_stop_fetch
     tokio::time::sleep(Duration::from_millis(100)).await;
     let after = h.fake.requests().len();
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(h.fake.requests().len(), after, "targets no longer of interest stopped");
+    assert_eq!(
+        h.fake.requests().len(),
+        after,
+        "targets no longer of interest stopped"
+    );
     // Values stay in the store for when the entity is opened again.
-    assert!(h.service.store().snapshot(&payments).iter().all(|e| e.value.is_some()));
+    assert!(
+        h.service
+            .store()
+            .snapshot(&payments)
+            .iter()
+            .all(|e| e.value.is_some())
+    );
 }
 
 #[tokio::test]
@@ -59,8 +69,10 @@ async fn services_sharing_an_escalation_policy_fetch_it_once() {
         .collect();
     assert_eq!(targets.len(), 2, "payments and ledger");
     h.service.set_interest("oncall-view", targets.clone());
-    h.until("both on-calls loaded", |s| s.snapshot(&targets).iter().all(|e| e.value.is_some()))
-        .await;
+    h.until("both on-calls loaded", |s| {
+        s.snapshot(&targets).iter().all(|e| e.value.is_some())
+    })
+    .await;
     // Both services of one team share a policy (the fake gives a team one policy).
     assert_eq!(h.fake.count("/pagerduty/oncalls"), 1);
     assert_eq!(h.fake.count("/pagerduty/services/"), 2);
@@ -69,15 +81,24 @@ async fn services_sharing_an_escalation_policy_fetch_it_once() {
 #[tokio::test]
 async fn github_and_pagerduty_get_one_request_at_a_time() {
     let mut h = harness(LONG).await;
-    h.fake.inject("/github/", Fault::Delay(Duration::from_millis(60)), None);
-    h.fake.inject("/pagerduty/", Fault::Delay(Duration::from_millis(60)), None);
-    h.fake.inject("/kubernetes/", Fault::Delay(Duration::from_millis(60)), None);
+    h.fake
+        .inject("/github/", Fault::Delay(Duration::from_millis(60)), None);
+    h.fake
+        .inject("/pagerduty/", Fault::Delay(Duration::from_millis(60)), None);
+    h.fake.inject(
+        "/kubernetes/",
+        Fault::Delay(Duration::from_millis(60)),
+        None,
+    );
     let mut all = Vec::new();
     for e in ["payments", "ledger", "checkout"] {
         all.extend(h.targets(e));
     }
     h.service.set_interest("everything", all.clone());
-    h.until("all loaded", |s| s.snapshot(&all).iter().all(|e| e.value.is_some())).await;
+    h.until("all loaded", |s| {
+        s.snapshot(&all).iter().all(|e| e.value.is_some())
+    })
+    .await;
     assert!(h.fake.count("/github/") >= 4);
     assert!(h.fake.count("/pagerduty/") >= 5);
     assert_eq!(h.fake.max_in_flight("github"), 1);
@@ -93,19 +114,28 @@ async fn failures_back_off_then_fall_back_to_the_interval_and_recover_on_refresh
     // 1 attempt + max_retries (3) quick retries, then the normal (hour-long) interval.
     h.until("retries exhausted", |s| {
         s.get(&t.id).is_some_and(|e| {
-            e.failures == 4 && e.next_at.is_some_and(|n| n > Instant::now() + Duration::from_secs(1800))
+            e.failures == 4
+                && e.next_at
+                    .is_some_and(|n| n > Instant::now() + Duration::from_secs(1800))
         })
     })
     .await;
-    assert_eq!(h.fake.count("/kubernetes/"), 4, "requests follow the backoff schedule");
+    assert_eq!(
+        h.fake.count("/kubernetes/"),
+        4,
+        "requests follow the backoff schedule"
+    );
     let e = h.service.store().get(&t.id).unwrap();
     assert_eq!(e.state(Instant::now()), State::ErrorNoData);
     assert_eq!(e.error.unwrap().kind, ErrorKind::Transient);
 
     h.fake.clear_faults();
     h.service.refresh(&t.id);
-    h.until("recovered", |s| s.get(&t.id).is_some_and(|e| e.value.is_some() && e.error.is_none()))
-        .await;
+    h.until("recovered", |s| {
+        s.get(&t.id)
+            .is_some_and(|e| e.value.is_some() && e.error.is_none())
+    })
+    .await;
     assert_eq!(h.fake.count("/kubernetes/"), 5);
 }
 
@@ -113,9 +143,13 @@ async fn failures_back_off_then_fall_back_to_the_interval_and_recover_on_refresh
 async fn retry_after_holds_the_next_scheduled_request() {
     let mut h = harness(LONG).await;
     let t = h.target("payments", Widget::Incidents, Source::PagerDuty);
-    h.fake.inject("/pagerduty/", Fault::too_many_requests("1"), Some(1));
+    h.fake
+        .inject("/pagerduty/", Fault::too_many_requests("1"), Some(1));
     h.service.set_interest("v", [t.clone()]);
-    h.until("loaded after the 429", |s| s.get(&t.id).is_some_and(|e| e.value.is_some())).await;
+    h.until("loaded after the 429", |s| {
+        s.get(&t.id).is_some_and(|e| e.value.is_some())
+    })
+    .await;
     let log = h.fake.requests();
     assert_eq!(log.len(), 2);
     assert_eq!(log[0].status, Some(429));
@@ -129,16 +163,24 @@ async fn credentials_refused_stop_the_source_until_refreshed() {
     let t = h.target("payments", Widget::Builds, Source::GitHub);
     h.fake.inject("/github/", Fault::unauthorized(), Some(1));
     h.service.set_interest("v", [t.clone()]);
-    h.until("stopped", |s| s.get(&t.id).is_some_and(|e| e.is_stopped())).await;
+    h.until("stopped", |s| s.get(&t.id).is_some_and(|e| e.is_stopped()))
+        .await;
     let err = h.service.store().get(&t.id).unwrap().error.unwrap();
     assert!(err.message.contains("GITHUB_TOKEN"), "{}", err.message);
     tokio::time::sleep(Duration::from_millis(400)).await;
-    assert_eq!(h.fake.count("/github/"), 1, "no polling after a 401 (interval is 50 ms)");
+    assert_eq!(
+        h.fake.count("/github/"),
+        1,
+        "no polling after a 401 (interval is 50 ms)"
+    );
     assert!(h.service.watched().is_empty());
 
     h.service.refresh(&t.id);
-    h.until("restarted", |s| s.get(&t.id).is_some_and(|e| e.value.is_some() && e.error.is_none()))
-        .await;
+    h.until("restarted", |s| {
+        s.get(&t.id)
+            .is_some_and(|e| e.value.is_some() && e.error.is_none())
+    })
+    .await;
 }
 
 #[tokio::test]
@@ -148,21 +190,36 @@ async fn while_every_source_hangs_last_values_stay_and_they_recover() {
     all.extend(h.targets("checkout"));
     h.service.set_interest("v", all.clone());
     h.until("all fresh", |s| {
-        s.snapshot(&all).iter().all(|e| e.state(Instant::now()) == State::Fresh)
+        s.snapshot(&all)
+            .iter()
+            .all(|e| e.state(Instant::now()) == State::Fresh)
     })
     .await;
-    let before: Vec<_> = h.service.store().snapshot(&all).into_iter().map(|e| e.value).collect();
+    let before: Vec<_> = h
+        .service
+        .store()
+        .snapshot(&all)
+        .into_iter()
+        .map(|e| e.value)
+        .collect();
 
     h.fake.inject("/", Fault::Hang, None);
     h.until("every source timed out", |s| {
         s.snapshot(&all).iter().all(|e| {
-            e.error.as_ref().is_some_and(|err| err.message.contains("timed out"))
+            e.error
+                .as_ref()
+                .is_some_and(|err| err.message.contains("timed out"))
         })
     })
     .await;
     let during = h.service.store().snapshot(&all);
     for (e, old) in during.iter().zip(&before) {
-        assert_eq!(e.state(Instant::now()), State::ErrorWithValue, "{}", e.target.id);
+        assert_eq!(
+            e.state(Instant::now()),
+            State::ErrorWithValue,
+            "{}",
+            e.target.id
+        );
         assert!(e.value.is_some() && old.is_some());
     }
     // The store answers readers at once while every fetch is stuck.
@@ -174,7 +231,9 @@ async fn while_every_source_hangs_last_values_stay_and_they_recover() {
 
     h.fake.clear_faults();
     h.until("every source recovered", |s| {
-        s.snapshot(&all).iter().all(|e| e.error.is_none() && e.value.is_some())
+        s.snapshot(&all)
+            .iter()
+            .all(|e| e.error.is_none() && e.value.is_some())
     })
     .await;
 }
@@ -191,9 +250,12 @@ async fn the_oncall_overview_groups_services_by_team_and_finds_my_shifts() {
     h.service.fetch_once(&targets).await;
     let mut config = h.service.config().clone();
     let first = h.service.store().get(&targets[0].id).unwrap();
-    let Some(StatusValue::OnCall(o)) = first.value.as_deref() else { panic!() };
+    let Some(StatusValue::OnCall(o)) = first.value.as_deref() else {
+        panic!()
+    };
     config.user = o.entries[0].email.clone();
-    let overview = OnCallOverview::build(&catalog, h.service.store(), &config, None, Instant::now());
+    let overview =
+        OnCallOverview::build(&catalog, h.service.store(), &config, None, Instant::now());
     let teams: Vec<&str> = overview.teams.iter().map(|t| t.name.as_str()).collect();
     assert_eq!(teams, ["Payments", "Storefront"]);
     assert_eq!(overview.teams[0].services.len(), 2);
@@ -201,11 +263,15 @@ async fn the_oncall_overview_groups_services_by_team_and_finds_my_shifts() {
         assert_eq!(s.state, State::Fresh);
         assert!(!s.now.is_empty() && s.escalation_policy.is_some() && s.levels.len() == 3);
     }
-    assert!(!overview.mine.is_empty(), "the configured user is on call somewhere");
+    assert!(
+        !overview.mine.is_empty(),
+        "the configured user is on call somewhere"
+    );
 
     // A catalogue User ref works too: Ada's profile email.
     config.user = Some("user:default/ada".into());
-    let overview = OnCallOverview::build(&catalog, h.service.store(), &config, None, Instant::now());
+    let overview =
+        OnCallOverview::build(&catalog, h.service.store(), &config, None, Instant::now());
     let ada_on_call = overview
         .teams
         .iter()
@@ -213,7 +279,13 @@ async fn the_oncall_overview_groups_services_by_team_and_finds_my_shifts() {
         .any(|s| s.now.iter().any(|p| p.name == "Ada Lovelace"));
     assert_eq!(!overview.mine.is_empty(), ada_on_call);
 
-    let one = OnCallOverview::build(&catalog, h.service.store(), &config, catalog.resolve("checkout").ok(), Instant::now());
+    let one = OnCallOverview::build(
+        &catalog,
+        h.service.store(),
+        &config,
+        catalog.resolve("checkout").ok(),
+        Instant::now(),
+    );
     assert_eq!(one.teams.len(), 1);
     assert_eq!(one.teams[0].services[0].name, "checkout");
 }
