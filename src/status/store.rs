@@ -286,7 +286,7 @@ mod tests {
         let t = target();
         let interval = Duration::from_secs(30);
         assert_eq!(
-            store.snapshot(&[t.clone()])[0].state(Instant::now()),
+            store.snapshot(std::slice::from_ref(&t))[0].state(Instant::now()),
             State::NeverLoaded
         );
 

@@ -410,3 +410,131 @@ fn fill_placeholders(template: &str, e: &Entity) -> Option<String> {
     out.push_str(rest);
     Some(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::Catalog;
+    use crate::sources::{self, LoadOptions, Source as CatalogSource, files::FileSource};
+
+    fn catalog() -> Catalog {
+        let dir =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/status/catalog");
+        let source: Box<dyn CatalogSource> = Box::new(FileSource::disk(&[dir]).unwrap());
+        sources::load(
+            &[source],
+            &LoadOptions {
+                online: false,
+                ..LoadOptions::default()
+            },
+        )
+    }
+
+    fn everything_on() -> StatusConfig {
+        let mut c = StatusConfig::default();
+        for s in [&mut c.argocd, &mut c.kubernetes, &mut c.prometheus] {
+            s.base_url = Some("http://127.0.0.1:1".into());
+        }
+        c
+    }
+
+    #[test]
+    fn annotations_map_to_targets_with_backstage_conventions() {
+        let catalog = catalog();
+        let payments = catalog.resolve("payments").unwrap();
+        let targets = targets_for(payments, &everything_on());
+        let widgets: Vec<(Source, Widget)> = targets.iter().map(|t| (t.source, t.widget)).collect();
+        assert_eq!(
+            widgets,
+            [
+                (Source::PagerDuty, Widget::OnCall),
+                (Source::PagerDuty, Widget::Incidents),
+                (Source::PagerDuty, Widget::Service),
+                (Source::GitHub, Widget::Builds),
+                (Source::GitLab, Widget::Builds),
+                (Source::ArgoCd, Widget::Sync),
+                (Source::Kubernetes, Widget::Deployments),
+                (Source::Prometheus, Widget::Metric),
+                (Source::Prometheus, Widget::Metric),
+                (Source::Prometheus, Widget::Alerts),
+                (Source::Health, Widget::Health),
+            ]
+        );
+        assert_eq!(
+            targets[3].query,
+            Query::GitHubRuns {
+                owner: "encore".into(),
+                repo: "payments".into()
+            }
+        );
+        assert_eq!(
+            targets[6].query,
+            Query::KubeDeployments {
+                selector: "backstage.io/kubernetes-id=payments".into(),
+                namespace: None
+            }
+        );
+        assert_eq!(
+            targets[7].query,
+            Query::PromMetric {
+                query: "sum(rate(http_requests_total{service=\"payments\"}[5m]))".into(),
+                dimension: Some("instance".into())
+            }
+        );
+        assert_eq!(
+            targets[9].query,
+            Query::PromAlerts {
+                names: vec!["HighErrorRate".into(), "HighLatency".into()],
+                labels: vec![]
+            }
+        );
+        // Equal queries, equal ids: shared targets are fetched once.
+        assert_eq!(targets_for(payments, &everything_on())[0].id, targets[0].id);
+        let ids: std::collections::HashSet<_> = targets.iter().map(|t| &t.id).collect();
+        assert_eq!(ids.len(), targets.len());
+    }
+
+    #[test]
+    fn integration_keys_win_and_self_hosted_sources_need_a_base_url() {
+        let catalog = catalog();
+        let checkout = catalog.resolve("checkout").unwrap();
+        let targets = targets_for(checkout, &StatusConfig::default());
+        assert!(matches!(
+            &targets[0].query,
+            Query::PagerDuty { service: PdService::IntegrationKey(k) } if k.starts_with("8f7e")
+        ));
+        assert!(
+            targets.iter().all(|t| t.source != Source::ArgoCd),
+            "no Argo CD base_url configured"
+        );
+        let on = targets_for(checkout, &everything_on());
+        let argo = on.iter().find(|t| t.source == Source::ArgoCd).unwrap();
+        assert!(
+            matches!(&argo.query, Query::ArgoApp { selector: Some(s), name: None, .. } if s == "app=checkout")
+        );
+        let off = StatusConfig {
+            enabled: false,
+            ..StatusConfig::default()
+        };
+        assert!(targets_for(checkout, &off).is_empty());
+    }
+
+    #[test]
+    fn command_arguments_are_filled_per_element() {
+        let catalog = catalog();
+        let payments = catalog.resolve("payments").unwrap();
+        assert_eq!(
+            fill_placeholders("--svc={name}", payments).as_deref(),
+            Some("--svc=payments")
+        );
+        assert_eq!(
+            fill_placeholders("{owner} {ref} {annotation:argocd/app-name}", payments).as_deref(),
+            Some("group:default/payments-team component:default/payments payments")
+        );
+        assert_eq!(
+            fill_placeholders("{unknown}", payments).as_deref(),
+            Some("{unknown}")
+        );
+        assert_eq!(fill_placeholders("{annotation:none/such}", payments), None);
+    }
+}

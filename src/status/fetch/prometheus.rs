@@ -117,7 +117,7 @@ pub fn alerts(data: &Value, names: &[String], labels: &[(String, String)]) -> Ve
         .filter_map(|a| {
             let l = a.get("labels")?.as_object()?;
             let name = l.get("alertname")?.as_str()?.to_owned();
-            let wanted = names.is_empty() || names.iter().any(|n| *n == name);
+            let wanted = names.is_empty() || names.contains(&name);
             let matches = labels
                 .iter()
                 .all(|(k, v)| l.get(k).and_then(Value::as_str) == Some(v.as_str()));
@@ -236,7 +236,7 @@ mod tests {
         assert_eq!(s.len(), 1);
         assert_eq!(s[0].label, "prometheus");
         assert_eq!(s[0].value, Some(1.0));
-        assert_eq!(s[0].points.len(), 3);
+        assert_eq!(s[0].points.len(), 4);
         let scalar = fixture(include_str!(
             "../../../tests/fixtures/status/prometheus-query-scalar.json"
         ));
