@@ -160,25 +160,34 @@ async fn retry_after_holds_the_next_scheduled_request() {
 #[tokio::test]
 async fn credentials_refused_stop_the_source_until_refreshed() {
     let mut h = harness(Duration::from_millis(50)).await;
-    let t = h.target("payments", Widget::Builds, Source::GitHub);
+    let a = h.target("payments", Widget::Builds, Source::GitHub);
+    let b = h.target("ledger", Widget::Builds, Source::GitHub);
     h.fake.inject("/github/", Fault::unauthorized(), Some(1));
-    h.service.set_interest("v", [t.clone()]);
-    h.until("stopped", |s| s.get(&t.id).is_some_and(|e| e.is_stopped()))
-        .await;
-    let err = h.service.store().get(&t.id).unwrap().error.unwrap();
-    assert!(err.message.contains("GITHUB_TOKEN"), "{}", err.message);
+    h.service.set_interest("v", [a.clone(), b.clone()]);
+    h.until("both stopped", |s| {
+        [&a, &b].iter().all(|t| s.get(&t.id).is_some_and(|e| e.is_stopped()))
+    })
+    .await;
+    for t in [&a, &b] {
+        let err = h.service.store().get(&t.id).unwrap().error.unwrap();
+        assert!(err.message.contains("GITHUB_TOKEN"), "{}", err.message);
+    }
     tokio::time::sleep(Duration::from_millis(400)).await;
     assert_eq!(
         h.fake.count("/github/"),
         1,
-        "no polling after a 401 (interval is 50 ms)"
+        "one 401 stops the whole source: no polling (interval 50 ms), no second target asking"
     );
     assert!(h.service.watched().is_empty());
 
-    h.service.refresh(&t.id);
+    h.service.refresh(&a.id);
     h.until("restarted", |s| {
-        s.get(&t.id)
-            .is_some_and(|e| e.value.is_some() && e.error.is_none())
+        s.get(&a.id).is_some_and(|e| e.value.is_some() && e.error.is_none())
+    })
+    .await;
+    h.service.refresh(&b.id);
+    h.until("the other restarted", |s| {
+        s.get(&b.id).is_some_and(|e| e.value.is_some() && e.error.is_none())
     })
     .await;
 }

@@ -39,9 +39,11 @@ async fn status_config(
     fake: bool,
 ) -> Result<(StatusConfig, Option<FakeUpstream>), Failure> {
     if fake || uses_demo(ctx) {
-        let (upstream, config) = start_demo(catalog)
+        let (upstream, mut config) = start_demo(catalog)
             .await
             .map_err(|e| Failure::failed(format!("cannot start the demo upstream: {e}")))?;
+        // "My on-call" still means the configured person.
+        config.user.clone_from(&ctx.config.status.user);
         Ok((config, Some(upstream)))
     } else {
         Ok((ctx.config.status.clone(), None))

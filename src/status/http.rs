@@ -66,9 +66,26 @@ impl FetchError {
 pub struct Gate {
     pub permits: Arc<Semaphore>,
     blocked_until: Mutex<Option<Instant>>,
+    /// Credentials refused: every target of this source and host stops with this message.
+    stopped: Mutex<Option<String>>,
 }
 
 impl Gate {
+    pub fn stopped(&self) -> Option<String> {
+        self.stopped
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    pub fn stop(&self, message: &str) {
+        *self.stopped.lock().unwrap_or_else(|e| e.into_inner()) = Some(message.to_owned());
+    }
+
+    pub fn resume(&self) {
+        *self.stopped.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+
     pub fn blocked_until(&self) -> Option<Instant> {
         let b = self.blocked_until.lock().unwrap_or_else(|e| e.into_inner());
         b.filter(|t| *t > Instant::now())
@@ -150,6 +167,7 @@ impl Http {
                 Arc::new(Gate {
                     permits: Arc::new(Semaphore::new(permits.max(1))),
                     blocked_until: Mutex::new(None),
+                    stopped: Mutex::new(None),
                 })
             })
             .clone()
@@ -528,16 +546,30 @@ fn reset_value(v: u64, now: SystemTime) -> Duration {
     }
 }
 
+/// How long to hold the host after a successful response, from its quota headers: until the
+/// reset when the quota is spent, and pacing (the time left shared among the requests left)
+/// once under 10% remains, so the quota lasts until the window resets.
 fn exhausted_quota_wait(source: Source, h: &HeaderMap) -> Option<Duration> {
     let now = SystemTime::now();
-    match source {
-        Source::GitHub if header_u64(h, "x-ratelimit-remaining") == Some(0) => {
-            header_u64(h, "x-ratelimit-reset").map(|e| until_epoch(e, now))
-        }
-        Source::PagerDuty | Source::GitLab if header_u64(h, "ratelimit-remaining") == Some(0) => {
-            header_u64(h, "ratelimit-reset").map(|s| reset_value(s, now))
-        }
-        _ => None,
+    let (limit, remaining, reset) = match source {
+        Source::GitHub => (
+            header_u64(h, "x-ratelimit-limit"),
+            header_u64(h, "x-ratelimit-remaining")?,
+            header_u64(h, "x-ratelimit-reset").map(|e| until_epoch(e, now))?,
+        ),
+        Source::PagerDuty | Source::GitLab => (
+            header_u64(h, "ratelimit-limit"),
+            header_u64(h, "ratelimit-remaining")?,
+            header_u64(h, "ratelimit-reset").map(|s| reset_value(s, now))?,
+        ),
+        _ => return None,
+    };
+    if remaining == 0 {
+        Some(reset)
+    } else if limit.is_some_and(|l| remaining * 10 < l) {
+        Some(reset / remaining as u32)
+    } else {
+        None
     }
 }
 
@@ -633,6 +665,47 @@ mod tests {
         let argo = include_str!("../../tests/fixtures/status/argocd-error-404.json");
         assert!(error_message(argo.as_bytes()).contains("not found"));
         assert_eq!(error_message(b"Retry later\n"), "Retry later");
+    }
+
+    #[test]
+    fn a_spent_or_low_quota_holds_the_host() {
+        let epoch = SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        let h = |remaining: &str, reset: u64| {
+            response(
+                200,
+                &[
+                    ("x-ratelimit-limit", "5000"),
+                    ("x-ratelimit-remaining", remaining),
+                    ("x-ratelimit-reset", &(epoch + reset).to_string()),
+                ],
+                "",
+            )
+            .headers
+        };
+        let spent = exhausted_quota_wait(Source::GitHub, &h("0", 100)).unwrap();
+        assert!(spent > Duration::from_secs(95), "{spent:?}");
+        let low = exhausted_quota_wait(Source::GitHub, &h("100", 1000)).unwrap();
+        assert!(
+            low > Duration::from_secs(8) && low <= Duration::from_secs(10),
+            "{low:?}"
+        );
+        assert_eq!(exhausted_quota_wait(Source::GitHub, &h("4000", 1000)), None);
+        let pd = response(
+            200,
+            &[
+                ("ratelimit-limit", "960"),
+                ("ratelimit-remaining", "0"),
+                ("ratelimit-reset", "20"),
+            ],
+            "",
+        );
+        assert_eq!(
+            exhausted_quota_wait(Source::PagerDuty, &pd.headers),
+            Some(Duration::from_secs(20))
+        );
     }
 
     #[test]

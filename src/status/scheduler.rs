@@ -145,6 +145,11 @@ impl StatusService {
     /// target is restarted.
     pub fn refresh(&self, id: &TargetId) {
         let mut interest = self.lock();
+        // Refreshing a target its source's refused credentials stopped tries them again.
+        if let Some(target) = interest.by_owner.values().flatten().find(|t| &t.id == id) {
+            let (host, permits) = gate_of(target, &self.inner.cx.config);
+            self.inner.cx.http.gate(&host, permits).resume();
+        }
         if let Some(r) = interest.running.get(id) {
             if r.task.is_finished() {
                 interest.running.remove(id);
@@ -251,7 +256,13 @@ async fn fetch_gated(
             .acquire_owned()
             .await
             .expect("never closed");
-        // A rate limit may have arrived while waiting for the slot.
+        // Another target of the source may have been refused its credentials meanwhile: no
+        // request, the same message. A rate limit may have arrived too: wait again.
+        if let Some(message) = gate.stopped() {
+            let e = FetchError::Auth(message);
+            store.record_error(target, interval, status_error(&e));
+            return Err(e);
+        }
         if gate.blocked_until().is_none() {
             break (host_permit, global);
         }
@@ -268,6 +279,9 @@ async fn fetch_gated(
         Err(e) => {
             if let FetchError::RateLimited { wait: Some(w), .. } = e {
                 gate.block_for(*w);
+            }
+            if let FetchError::Auth(message) = e {
+                gate.stop(message);
             }
             store.record_error(target, interval, status_error(e));
         }
@@ -300,6 +314,7 @@ async fn run_target(cx: Arc<FetchContext>, store: StatusStore, target: Target, w
     let mut ticks = tokio::time::interval_at(start, interval);
     ticks.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut failures: u32 = 0;
+    let mut first = true;
     loop {
         tokio::select! {
             _ = ticks.tick() => {}
@@ -309,7 +324,13 @@ async fn run_target(cx: Arc<FetchContext>, store: StatusStore, target: Target, w
         let next = match result {
             Ok(f) => {
                 failures = 0;
-                let normal = jittered(interval, config.jitter);
+                // Targets that appear together (an entity opened, a pane added) load at once,
+                // then spread over a whole interval so their refreshes do not stay in step.
+                let normal = if std::mem::take(&mut first) {
+                    interval.mul_f64(0.5 + fastrand::f64())
+                } else {
+                    jittered(interval, config.jitter)
+                };
                 f.next_in
                     .map_or(normal, |n| n.clamp(Duration::from_millis(10), normal))
             }
