@@ -157,7 +157,7 @@ fn main() {
             fake.max_in_flight("prometheus"),
             fake.max_in_flight("_hosts")
         );
-        let mut buckets = vec![0usize; (elapsed / 5.0).ceil() as usize];
+        let mut buckets = vec![0usize; (elapsed / 5.0).floor() as usize];
         for r in &log {
             let i = ((r.at - started).as_secs_f64() / 5.0) as usize;
             if let Some(b) = buckets.get_mut(i) {

@@ -40,7 +40,7 @@ async fn nothing_runs_without_interest_and_interest_changes_start_and_stop_fetch
     h.service.clear_interest("pane-1");
     assert!(h.service.watched().is_empty());
     // Let any request already on the wire land, then nothing more may come.
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
     let after = h.fake.requests().len();
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(
@@ -165,7 +165,9 @@ async fn credentials_refused_stop_the_source_until_refreshed() {
     h.fake.inject("/github/", Fault::unauthorized(), Some(1));
     h.service.set_interest("v", [a.clone(), b.clone()]);
     h.until("both stopped", |s| {
-        [&a, &b].iter().all(|t| s.get(&t.id).is_some_and(|e| e.is_stopped()))
+        [&a, &b]
+            .iter()
+            .all(|t| s.get(&t.id).is_some_and(|e| e.is_stopped()))
     })
     .await;
     for t in [&a, &b] {
@@ -182,12 +184,14 @@ async fn credentials_refused_stop_the_source_until_refreshed() {
 
     h.service.refresh(&a.id);
     h.until("restarted", |s| {
-        s.get(&a.id).is_some_and(|e| e.value.is_some() && e.error.is_none())
+        s.get(&a.id)
+            .is_some_and(|e| e.value.is_some() && e.error.is_none())
     })
     .await;
     h.service.refresh(&b.id);
     h.until("the other restarted", |s| {
-        s.get(&b.id).is_some_and(|e| e.value.is_some() && e.error.is_none())
+        s.get(&b.id)
+            .is_some_and(|e| e.value.is_some() && e.error.is_none())
     })
     .await;
 }

@@ -26,8 +26,8 @@ pub fn catalog() -> Catalog {
 /// Every source at the fake, polling every `interval`, with short timeouts and backoff.
 pub fn config(fake: &FakeUpstream, interval: Duration) -> StatusConfig {
     let mut c = fake.status_config();
-    c.request_timeout = Duration::from_millis(400);
-    c.connect_timeout = Duration::from_millis(400);
+    c.request_timeout = Duration::from_millis(1000);
+    c.connect_timeout = Duration::from_millis(1000);
     c.backoff_base = Duration::from_millis(20);
     c.backoff_cap = Duration::from_millis(100);
     c.max_retries = 3;
@@ -42,7 +42,7 @@ pub fn config(fake: &FakeUpstream, interval: Duration) -> StatusConfig {
         s.interval = Some(interval);
     }
     c.health.interval = Some(interval);
-    c.health.timeout = Some(Duration::from_millis(400));
+    c.health.timeout = Some(Duration::from_millis(1000));
     c
 }
 
