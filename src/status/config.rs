@@ -51,6 +51,9 @@
 //! timeout = "10s"
 //! ```
 //!
+//! Command arguments come from the catalogue, so write them as `--service={name}` or after
+//! `--`, where a value cannot pose as an option. The program inherits greenroom's environment.
+//!
 //! Every source also takes `enabled = false`, `concurrency = N` (requests at once per host;
 //! GitHub and PagerDuty are always 1) and `interval`. Durations are `500ms`, `30s`, `5m`, `1h`.
 
