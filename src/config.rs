@@ -81,6 +81,9 @@ pub struct Config {
     pub catalog: CatalogConfig,
     #[serde(default)]
     pub ui: UiConfig,
+    /// Live status sources (`[status]`, see `status::config`).
+    #[serde(default)]
+    pub status: crate::status::config::StatusConfig,
     /// The config file this came from (None for defaults).
     #[serde(skip)]
     pub file: Option<PathBuf>,

@@ -10,6 +10,7 @@ pub mod logging;
 pub mod scaffold;
 pub mod search;
 pub mod sources;
+pub mod status;
 pub mod text;
 pub mod tui;
 pub mod yaml;

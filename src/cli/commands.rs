@@ -24,6 +24,14 @@ pub fn run(ctx: &Context) -> Result<u8, Failure> {
         Some(Command::Info { json }) => info(ctx, *json),
         Some(Command::Keys { actions, json }) => keys(ctx, *actions, *json),
         Some(Command::Scaffold(args)) => crate::scaffold::cli::run(ctx, args),
+        Some(Command::Status {
+            reference,
+            json,
+            fake,
+        }) => super::status::status(ctx, reference, *json, *fake),
+        Some(Command::Oncall { scope, json, fake }) => {
+            super::status::oncall(ctx, scope.as_deref(), *json, *fake)
+        }
         None => crate::tui::run(ctx, ctx.choose(&[])?, &ui_overrides(ctx)),
     }
 }
@@ -57,7 +65,7 @@ fn load(mut chosen: Chosen) -> Catalog {
     catalog
 }
 
-fn print_json(value: &Value) -> Result<(), Failure> {
+pub(super) fn print_json(value: &Value) -> Result<(), Failure> {
     let mut out = std::io::stdout().lock();
     serde_json::to_writer_pretty(&mut out, value)
         .and_then(|()| writeln!(out).map_err(serde_json::Error::io))

@@ -2,6 +2,7 @@
 //! the core with human output or `--json`.
 
 mod commands;
+mod status;
 mod style;
 
 use crate::config::{Config, ConfigError, Paths};
@@ -117,6 +118,30 @@ pub enum Command {
     /// Run a Software Template without the form: values from a file, validated as the form
     /// does. Exit status: 0 done, 1 invalid values or a failed step, 2 usage errors.
     Scaffold(crate::scaffold::cli::ScaffoldArgs),
+    /// Live status of one entity (CI, deployments, health, metrics, alerts, incidents,
+    /// on-call), each source fetched once. Exit status 1 when a source failed.
+    Status {
+        #[arg(value_name = "REF")]
+        reference: String,
+        #[arg(long)]
+        json: bool,
+        /// Serve every source from the in-process fake upstream (demo data). Implied on the
+        /// bundled demo.
+        #[arg(long)]
+        fake: bool,
+    },
+    /// Who is on call now: for a team's services, one service, or every team.
+    Oncall {
+        /// A team (Group) or a service; all teams when omitted.
+        #[arg(value_name = "TEAM|REF")]
+        scope: Option<String>,
+        #[arg(long)]
+        json: bool,
+        /// Serve PagerDuty from the in-process fake upstream (demo data). Implied on the
+        /// bundled demo.
+        #[arg(long)]
+        fake: bool,
+    },
     /// Show where greenroom keeps its config, cache, state and log files, and the catalogue
     /// it would open.
     Info {

@@ -1,0 +1,73 @@
+//! `greenroom status` and `greenroom oncall` run against the in-process fake (`--fake`).
+
+use serde_json::Value;
+use std::process::Command;
+
+fn greenroom(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_greenroom"))
+        .args(["--config", "/nonexistent/greenroom.toml", "-c"])
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/status/catalog"
+        ))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn status_prints_every_source_of_an_entity() {
+    let (code, out, err) = greenroom(&["status", "payments", "--fake", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["entityRef"], "component:default/payments");
+    assert_eq!(v["demo"], true);
+    let sources = v["sources"].as_array().unwrap();
+    assert_eq!(sources.len(), 11);
+    for s in sources {
+        assert_eq!(s["state"], "fresh", "{s}");
+        assert!(s["value"]["type"].is_string());
+        assert!(s["fetchedAt"].as_str().unwrap().ends_with('Z'));
+    }
+
+    let (code, out, _) = greenroom(&["status", "checkout", "--fake"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("(demo data)") && out.contains("oncall") && out.contains("health"),
+        "{out}"
+    );
+
+    let (code, _, err) = greenroom(&["status", "no-such-service", "--fake"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("no entity matches"), "{err}");
+}
+
+#[test]
+fn oncall_lists_teams_services_and_people() {
+    let (code, out, err) = greenroom(&["oncall", "--fake", "--json"]);
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let teams = v["teams"].as_array().unwrap();
+    assert_eq!(teams.len(), 2);
+    assert_eq!(teams[0]["name"], "Payments");
+    let first = &teams[0]["services"][0];
+    assert!(
+        first["now"][0]["name"]
+            .as_str()
+            .is_some_and(|n| n.contains(' '))
+    );
+    assert_eq!(first["escalationPolicy"]["name"], "Payments escalation");
+
+    let (code, out, _) = greenroom(&["oncall", "storefront-team", "--fake"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("Storefront") && out.contains("checkout") && !out.contains("Payments"),
+        "{out}"
+    );
+}
