@@ -205,7 +205,7 @@ fn render_entity(catalog: &Catalog, e: &Entity, style: &Style, out: &mut String)
         "{} {}  {}\n",
         style.accent(&l(e.kind())),
         style.bold(&l(e.display_name())),
-        style.dim(&l(&e.entity_ref.to_string()))
+        style.dim(&l(&e.key))
     ));
     if !e.is_accepted() {
         out.push_str(&format!(
