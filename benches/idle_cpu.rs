@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 
 /// utime + stime of a process, in seconds, from /proc.
 fn cpu_seconds(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("reading /proc/PID/stat");
+    let stat =
+        std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("reading /proc/PID/stat");
     // Fields after the command name (which is in parentheses and may contain spaces).
     let rest = &stat[stat.rfind(')').unwrap() + 2..];
     let fields: Vec<&str> = rest.split_whitespace().collect();
@@ -22,10 +23,18 @@ fn cpu_seconds(pid: u32) -> f64 {
 }
 
 fn main() {
-    let seconds: u64 = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(10);
+    let seconds: u64 = std::env::args()
+        .skip(1)
+        .find_map(|a| a.parse().ok())
+        .unwrap_or(10);
     let exe = env!("CARGO_BIN_EXE_greenroom");
     let pty = native_pty_system()
-        .openpty(PtySize { rows: 24, cols: 80, pixel_width: 0, pixel_height: 0 })
+        .openpty(PtySize {
+            rows: 24,
+            cols: 80,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
         .unwrap();
     let config = tempfile::tempdir().unwrap();
     let mut cmd = CommandBuilder::new(exe);
@@ -50,8 +59,17 @@ fn main() {
         }
     });
     let start = Instant::now();
-    while !screen.lock().unwrap().screen().contents().contains(" entities ") {
-        assert!(start.elapsed() < Duration::from_secs(30), "the portal did not show the catalogue");
+    while !screen
+        .lock()
+        .unwrap()
+        .screen()
+        .contents()
+        .contains(" entities ")
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "the portal did not show the catalogue"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     // Let start-up work (index build, first search) settle before measuring.

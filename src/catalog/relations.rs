@@ -4,115 +4,69 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// A relation type. The fourteen well-known ones have names; anything else a remote portal
-/// sends is kept as written.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum RelationType {
-    OwnedBy,
-    OwnerOf,
-    ProvidesApi,
-    ApiProvidedBy,
-    ConsumesApi,
-    ApiConsumedBy,
-    DependsOn,
-    DependencyOf,
-    ParentOf,
-    ChildOf,
-    MemberOf,
-    HasMember,
-    PartOf,
-    HasPart,
-    Other(String),
+macro_rules! relation_types {
+    ($($variant:ident => $name:literal, $label:literal, $reverse:ident;)*) => {
+        /// A relation type. The fourteen well-known ones have names; anything else a remote
+        /// portal sends is kept as written.
+        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum RelationType {
+            $($variant,)*
+            Other(String),
+        }
+
+        impl RelationType {
+            pub const WELL_KNOWN: [RelationType; 14] = [$(RelationType::$variant,)*];
+
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $(RelationType::$variant => $name,)*
+                    RelationType::Other(s) => s,
+                }
+            }
+
+            /// The other direction of a well-known pair.
+            pub fn reverse(&self) -> Option<RelationType> {
+                match self {
+                    $(RelationType::$variant => Some(RelationType::$reverse),)*
+                    RelationType::Other(_) => None,
+                }
+            }
+
+            /// Words for people ("owned by", "has part").
+            pub fn label(&self) -> &str {
+                match self {
+                    $(RelationType::$variant => $label,)*
+                    RelationType::Other(s) => s,
+                }
+            }
+        }
+    };
 }
 
-use RelationType::*;
+relation_types! {
+    OwnedBy => "ownedBy", "owned by", OwnerOf;
+    OwnerOf => "ownerOf", "owner of", OwnedBy;
+    ProvidesApi => "providesApi", "provides API", ApiProvidedBy;
+    ApiProvidedBy => "apiProvidedBy", "API provided by", ProvidesApi;
+    ConsumesApi => "consumesApi", "consumes API", ApiConsumedBy;
+    ApiConsumedBy => "apiConsumedBy", "API consumed by", ConsumesApi;
+    DependsOn => "dependsOn", "depends on", DependencyOf;
+    DependencyOf => "dependencyOf", "dependency of", DependsOn;
+    ParentOf => "parentOf", "parent of", ChildOf;
+    ChildOf => "childOf", "child of", ParentOf;
+    MemberOf => "memberOf", "member of", HasMember;
+    HasMember => "hasMember", "has member", MemberOf;
+    PartOf => "partOf", "part of", HasPart;
+    HasPart => "hasPart", "has part", PartOf;
+}
 
 impl RelationType {
-    pub const WELL_KNOWN: [RelationType; 14] = [
-        OwnedBy,
-        OwnerOf,
-        ProvidesApi,
-        ApiProvidedBy,
-        ConsumesApi,
-        ApiConsumedBy,
-        DependsOn,
-        DependencyOf,
-        ParentOf,
-        ChildOf,
-        MemberOf,
-        HasMember,
-        PartOf,
-        HasPart,
-    ];
-
-    pub fn as_str(&self) -> &str {
-        match self {
-            OwnedBy => "ownedBy",
-            OwnerOf => "ownerOf",
-            ProvidesApi => "providesApi",
-            ApiProvidedBy => "apiProvidedBy",
-            ConsumesApi => "consumesApi",
-            ApiConsumedBy => "apiConsumedBy",
-            DependsOn => "dependsOn",
-            DependencyOf => "dependencyOf",
-            ParentOf => "parentOf",
-            ChildOf => "childOf",
-            MemberOf => "memberOf",
-            HasMember => "hasMember",
-            PartOf => "partOf",
-            HasPart => "hasPart",
-            Other(s) => s,
-        }
-    }
-
     pub fn parse(s: &str) -> RelationType {
         Self::WELL_KNOWN
             .iter()
             .find(|t| t.as_str() == s)
             .cloned()
-            .unwrap_or_else(|| Other(s.to_owned()))
-    }
-
-    /// The other direction of a well-known pair.
-    pub fn reverse(&self) -> Option<RelationType> {
-        Some(match self {
-            OwnedBy => OwnerOf,
-            OwnerOf => OwnedBy,
-            ProvidesApi => ApiProvidedBy,
-            ApiProvidedBy => ProvidesApi,
-            ConsumesApi => ApiConsumedBy,
-            ApiConsumedBy => ConsumesApi,
-            DependsOn => DependencyOf,
-            DependencyOf => DependsOn,
-            ParentOf => ChildOf,
-            ChildOf => ParentOf,
-            MemberOf => HasMember,
-            HasMember => MemberOf,
-            PartOf => HasPart,
-            HasPart => PartOf,
-            Other(_) => return None,
-        })
-    }
-
-    /// Words for people ("owned by", "has part").
-    pub fn label(&self) -> &str {
-        match self {
-            OwnedBy => "owned by",
-            OwnerOf => "owner of",
-            ProvidesApi => "provides API",
-            ApiProvidedBy => "API provided by",
-            ConsumesApi => "consumes API",
-            ApiConsumedBy => "API consumed by",
-            DependsOn => "depends on",
-            DependencyOf => "dependency of",
-            ParentOf => "parent of",
-            ChildOf => "child of",
-            MemberOf => "member of",
-            HasMember => "has member",
-            PartOf => "part of",
-            HasPart => "has part",
-            Other(s) => s,
-        }
+            .unwrap_or_else(|| RelationType::Other(s.to_owned()))
     }
 }
 

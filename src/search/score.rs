@@ -32,13 +32,16 @@ fn is_separator(b: u8) -> bool {
 }
 
 /// Where the pattern fits, as the shortest window after the first place it completes.
-fn window(hay: &[u8], needle: &[u8]) -> Option<(usize, usize)> {
+fn window<T: PartialEq + Copy>(
+    hay: &[T],
+    needle: &[T],
+    find: impl Fn(T, &[T]) -> Option<usize>,
+) -> Option<(usize, usize)> {
     let first = *needle.first()?;
-    let mut from = memchr::memchr(first, hay)?;
-    let start_scan = from;
-    from += 1;
+    let start_scan = find(first, hay)?;
+    let mut from = start_scan + 1;
     for &c in &needle[1..] {
-        from += memchr::memchr(c, &hay[from..])? + 1;
+        from += find(c, &hay[from..])? + 1;
     }
     let end = from;
     let mut i = end;
@@ -52,6 +55,14 @@ fn window(hay: &[u8], needle: &[u8]) -> Option<(usize, usize)> {
     Some((i, end))
 }
 
+fn find_byte(c: u8, hay: &[u8]) -> Option<usize> {
+    memchr::memchr(c, hay)
+}
+
+fn find_char(c: char, hay: &[char]) -> Option<usize> {
+    hay.iter().position(|h| *h == c)
+}
+
 /// Scores `needle` in `hay` (both already lower-case); None when it does not match.
 pub fn score(hay: &str, needle: &str) -> Option<i32> {
     score_known(hay, hay.is_ascii(), needle, needle.is_ascii())
@@ -61,7 +72,7 @@ pub fn score(hay: &str, needle: &str) -> Option<i32> {
 pub fn score_known(hay: &str, hay_ascii: bool, needle: &str, needle_ascii: bool) -> Option<i32> {
     if hay_ascii && needle_ascii {
         let (h, n) = (hay.as_bytes(), needle.as_bytes());
-        let (start, end) = window(h, n)?;
+        let (start, end) = window(h, n, find_byte)?;
         return Some(score_window(start, end, n.len(), |i| h[i], |k| n[k], None));
     }
     score_chars(hay, needle, None)
@@ -87,7 +98,7 @@ pub fn positions(hay: &str, needle: &str) -> Option<Vec<usize>> {
     let mut p = Vec::new();
     if hay.is_ascii() && needle.is_ascii() {
         let (h, n) = (hay.as_bytes(), needle.as_bytes());
-        let (start, end) = window(h, n)?;
+        let (start, end) = window(h, n, find_byte)?;
         score_window(start, end, n.len(), |i| h[i], |k| n[k], Some(&mut p));
     } else {
         score_chars(hay, needle, Some(&mut p))?;
@@ -98,27 +109,12 @@ pub fn positions(hay: &str, needle: &str) -> Option<Vec<usize>> {
 fn score_chars(hay: &str, needle: &str, positions: Option<&mut Vec<usize>>) -> Option<i32> {
     let hay: Vec<char> = hay.chars().collect();
     let needle: Vec<char> = needle.chars().collect();
-    let first = *needle.first()?;
-    let mut from = hay.iter().position(|c| *c == first)?;
-    let start_scan = from;
-    from += 1;
-    for c in &needle[1..] {
-        from += hay[from..].iter().position(|h| h == c)? + 1;
-    }
-    let end = from;
-    let mut i = end;
-    let mut n = needle.len();
-    while n > 0 && i > start_scan {
-        i -= 1;
-        if hay[i] == needle[n - 1] {
-            n -= 1;
-        }
-    }
+    let (start, end) = window(&hay, &needle, find_char)?;
     let ascii = |c: char| if c.is_ascii() { c as u8 } else { b'x' };
     // Scoring only looks at separators and equality, so map to bytes with a stand-in for
     // non-ASCII letters, and compare the real characters for equality.
     Some(score_window_eq(
-        i,
+        start,
         end,
         needle.len(),
         |p| ascii(hay[p]),

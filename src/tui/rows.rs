@@ -277,7 +277,10 @@ pub fn overview(catalog: &Catalog, e: &Entity) -> Vec<Row> {
     if !tags.is_empty() {
         rows.push(field_row("tags", vec![piece(tags.join(", "), "accent")]));
     }
-    rows.push(field_row("ref", vec![piece(sanitize_line(&e.key).into_owned(), "text")]));
+    rows.push(field_row(
+        "ref",
+        vec![piece(sanitize_line(&e.key).into_owned(), "text")],
+    ));
     let links: Vec<(&str, Option<&str>)> = e.links().collect();
     if !links.is_empty() {
         rows.push(Row::blank());
