@@ -253,3 +253,24 @@ fn keyboard_walk_find_owner_member_and_back() {
         "forward again: {text}"
     );
 }
+
+/// Enter straight after typing opens what the query finds, even while the search worker has
+/// not answered yet.
+#[test]
+fn enter_before_the_search_worker_answers_opens_the_match() {
+    let mut app = app_for(&examples());
+    let press = |app: &mut App, code: KeyCode| {
+        app.handle(AppEvent::Terminal(Event::Key(KeyEvent::new(code, KeyModifiers::NONE))));
+    };
+    press(&mut app, KeyCode::Char('/'));
+    for c in "shuffle".chars() {
+        press(&mut app, KeyCode::Char(c));
+    }
+    press(&mut app, KeyCode::Enter);
+    let text = screen_text(&render(&mut app, 80, 24));
+    assert!(text.contains("Component shuffle-api"), "{text}");
+    // The worker's late answers for older queries change nothing.
+    app.run_searches_inline();
+    let text = screen_text(&render(&mut app, 80, 24));
+    assert!(text.contains("Component shuffle-api"), "{text}");
+}

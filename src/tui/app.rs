@@ -840,6 +840,7 @@ impl App {
         match self.screen() {
             Screen::Catalog => {
                 self.search.focused = false;
+                self.settle_search();
                 if let Some(k) = self.selected_hit_key() {
                     self.open_entity(&k, Tab::Overview);
                 }
@@ -863,6 +864,26 @@ impl App {
                 }
             }
         }
+    }
+
+    /// Brings the results up to date with the query right now. Enter typed straight after the
+    /// query must open what the query finds, not what the previous one found while the worker
+    /// is still busy.
+    fn settle_search(&mut self) {
+        if !self.search.searching() {
+            return;
+        }
+        let query = self.search.query.clone();
+        let hits = Arc::new(self.index.search(&query));
+        let facets = self.index.facets(&hits);
+        let generation = self.search.generation;
+        self.handle(AppEvent::Searched {
+            generation,
+            query,
+            hits,
+            facets,
+        });
+        self.search.cursor = 0;
     }
 
     fn open_palette(&mut self) {
