@@ -260,7 +260,10 @@ fn keyboard_walk_find_owner_member_and_back() {
 fn enter_before_the_search_worker_answers_opens_the_match() {
     let mut app = app_for(&examples());
     let press = |app: &mut App, code: KeyCode| {
-        app.handle(AppEvent::Terminal(Event::Key(KeyEvent::new(code, KeyModifiers::NONE))));
+        app.handle(AppEvent::Terminal(Event::Key(KeyEvent::new(
+            code,
+            KeyModifiers::NONE,
+        ))));
     };
     press(&mut app, KeyCode::Char('/'));
     for c in "shuffle".chars() {

@@ -172,13 +172,15 @@ pub struct Notice {
 }
 
 /// Screen areas from the last frame, for mouse hits and page sizes.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Geometry {
     pub list: ratatui::layout::Rect,
     pub body_rows: u16,
     /// Scroll offsets the frame settled on (keeping the cursor in view).
     pub list_offset: Option<usize>,
     pub doc_scroll: Option<usize>,
+    /// Links on screen, to be made OSC 8 hyperlinks after the frame is drawn.
+    pub links: Vec<crate::tui::links::LinkArea>,
 }
 
 pub struct App {
@@ -257,7 +259,7 @@ impl App {
 
     /// Remembers what the last frame laid out.
     pub fn apply_geometry(&mut self, g: Geometry) {
-        self.geometry = g;
+        self.geometry = g.clone();
         if let Some(o) = g.list_offset {
             self.search.offset = o;
         }

@@ -7,6 +7,7 @@ pub mod app;
 pub mod clipboard;
 pub mod keymap;
 pub mod keys;
+pub mod links;
 pub mod rows;
 pub mod search_worker;
 pub mod terminal;
@@ -280,8 +281,15 @@ async fn event_loop(
         if app.dirty {
             app.dirty = false;
             let mut geometry = Geometry::default();
+            let mut link_paints = Vec::new();
             execute!(std::io::stdout(), ct::BeginSynchronizedUpdate).map_err(io_failed)?;
-            let drawn = guard.terminal.draw(|f| geometry = views::draw(f, &app));
+            let drawn = guard.terminal.draw(|f| {
+                geometry = views::draw(f, &app);
+                link_paints = links::collect(f.buffer_mut(), &geometry.links);
+            });
+            if drawn.is_ok() {
+                links::paint(&mut std::io::stdout(), &link_paints).map_err(io_failed)?;
+            }
             execute!(std::io::stdout(), ct::EndSynchronizedUpdate).map_err(io_failed)?;
             drawn.map_err(io_failed)?;
             app.apply_geometry(geometry);

@@ -3,8 +3,9 @@
 
 use super::super::app::{App, EntityScreen, Geometry};
 use super::super::rows::{Row, Tab};
-use super::{hyperlink, spans_of};
+use super::spans_of;
 use crate::text::sanitize_line;
+use crate::tui::links::LinkArea;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Modifier;
@@ -96,6 +97,7 @@ pub fn draw_entity(
         has_cursor.then_some(s.cursor),
         s.scroll,
         body,
+        &mut geometry.links,
     );
     geometry.doc_scroll = Some(scroll);
 }
@@ -127,7 +129,15 @@ pub fn draw_problems(
     );
     let rows = app.rows();
     geometry.body_rows = body.height;
-    let scroll = draw_rows(frame, app, &rows, Some(cursor), scroll, body);
+    let scroll = draw_rows(
+        frame,
+        app,
+        &rows,
+        Some(cursor),
+        scroll,
+        body,
+        &mut geometry.links,
+    );
     geometry.doc_scroll = Some(scroll);
 }
 
@@ -139,6 +149,7 @@ fn draw_rows(
     cursor: Option<usize>,
     scroll: usize,
     area: Rect,
+    link_areas: &mut Vec<LinkArea>,
 ) -> usize {
     let height = usize::from(area.height);
     let scroll = match cursor {
@@ -189,10 +200,9 @@ fn draw_rows(
     }
     frame.render_widget(Paragraph::new(lines), area);
     if app.settings.hyperlinks {
-        let buf = frame.buffer_mut();
         for (x, y, w, url) in links {
-            let w = w.min(area.right().saturating_sub(x));
-            hyperlink(buf, x, y, w, &url);
+            let width = w.min(area.right().saturating_sub(x));
+            link_areas.push(LinkArea { x, y, width, url });
         }
     }
     scroll

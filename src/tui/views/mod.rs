@@ -243,32 +243,6 @@ pub fn spans_of(app: &App, pieces: &[super::rows::Piece]) -> Vec<Span<'static>> 
         .collect()
 }
 
-/// Makes the cells of `area`'s row `y`, columns `x..x+width`, an OSC 8 hyperlink to `url`.
-/// ratatui has no hyperlink support, so cells carry the sequence in two-column chunks (as
-/// ratatui's own hyperlink example does), keeping width accounting intact.
-pub fn hyperlink(buf: &mut ratatui::buffer::Buffer, x: u16, y: u16, width: u16, url: &str) {
-    // Only a parsed URL (no control characters) ever goes into the sequence.
-    let Ok(url) = url::Url::parse(url) else {
-        return;
-    };
-    let url = url.as_str();
-    let end = (x + width).min(buf.area.right());
-    let mut cx = x;
-    while cx < end {
-        let first = buf[(cx, y)].symbol().to_owned();
-        let second = if cx + 1 < end {
-            buf[(cx + 1, y)].symbol().to_owned()
-        } else {
-            String::new()
-        };
-        buf[(cx, y)].set_symbol(&format!("\x1b]8;;{url}\x1b\\{first}{second}\x1b]8;;\x1b\\"));
-        if cx + 1 < end {
-            buf[(cx + 1, y)].set_skip(true);
-        }
-        cx += 2;
-    }
-}
-
 pub fn base_style(app: &App) -> Style {
     app.theme.style("text")
 }
