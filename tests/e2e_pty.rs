@@ -12,6 +12,8 @@ use std::time::{Duration, Instant};
 const WAIT: Duration = Duration::from_secs(30);
 
 struct Session {
+    /// Everything the app wrote, for sequences the screen model does not keep (OSC 52).
+    raw: Arc<Mutex<Vec<u8>>>,
     reader_done: Arc<std::sync::atomic::AtomicBool>,
     master: Box<dyn MasterPty + Send>,
     writer: Box<dyn Write + Send>,
@@ -25,9 +27,17 @@ impl Session {
         Self::start_reading_until(args, None)
     }
 
+    fn start_program(program: &str, args: &[&str]) -> Session {
+        Self::start_full(program, args, None)
+    }
+
     /// Starts greenroom; the terminal is drained in the background until `stop_after` shows
     /// (then the reader lets go of the terminal), or for the whole session.
     fn start_reading_until(args: &[&str], stop_after: Option<&'static str>) -> Session {
+        Self::start_full(env!("CARGO_BIN_EXE_greenroom"), args, stop_after)
+    }
+
+    fn start_full(program: &str, args: &[&str], stop_after: Option<&'static str>) -> Session {
         let pty = native_pty_system()
             .openpty(PtySize {
                 rows: 24,
@@ -37,7 +47,7 @@ impl Session {
             })
             .unwrap();
         let config = tempfile::tempdir().unwrap();
-        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_greenroom"));
+        let mut cmd = CommandBuilder::new(program);
         cmd.args(args);
         cmd.env("TERM", "xterm-256color");
         cmd.env("GREENROOM_CONFIG", config.path().join("config.toml"));
@@ -53,12 +63,15 @@ impl Session {
         let parser = screen.clone();
         let reader_done = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let done = reader_done.clone();
+        let raw = Arc::new(Mutex::new(Vec::new()));
+        let raw_in = raw.clone();
         std::thread::spawn(move || {
             let mut buf = [0u8; 8192];
             while let Ok(n) = reader.read(&mut buf) {
                 if n == 0 {
                     break;
                 }
+                raw_in.lock().unwrap().extend_from_slice(&buf[..n]);
                 let mut p = parser.lock().unwrap();
                 p.process(&buf[..n]);
                 if stop_after.is_some_and(|s| p.screen().contents().contains(s)) {
@@ -69,6 +82,7 @@ impl Session {
         });
         let writer = pty.master.take_writer().unwrap();
         Session {
+            raw,
             reader_done,
             master: pty.master,
             writer,
@@ -202,4 +216,80 @@ fn exits_instead_of_spinning_when_the_terminal_goes_away() {
         );
         std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+#[test]
+fn paste_copy_mouse_and_suspend() {
+    let mut s = Session::start(&["-c", &examples(), "--offline"]);
+    s.wait_for("69 entities");
+    // Mouse capture stays off unless asked for.
+    assert_eq!(
+        s.screen.lock().unwrap().screen().mouse_protocol_mode(),
+        vt100::MouseProtocolMode::None
+    );
+    // Bracketed paste goes into the query, on one line.
+    s.send("\x1b[200~wayback\narchive\x1b[201~");
+    s.wait_for("/ wayback archive");
+    s.send("\r");
+    s.wait_for("[1 Overview]");
+    // y copies the ref through OSC 52.
+    s.send("y");
+    s.wait_for("copied ref");
+    let raw = String::from_utf8_lossy(&s.raw.lock().unwrap()).into_owned();
+    assert!(
+        raw.contains("\x1b]52;c;Y29tcG9uZW50OmRlZmF1bHQvd2F5YmFjay1hcmNoaXZl\x07"),
+        "OSC 52 with component:default/wayback-archive"
+    );
+    s.wait_for("[1 Overview]");
+    s.send("q");
+    assert!(s.wait_exit().success());
+    s.assert_restored();
+}
+
+/// ctrl-z gives the terminal back and stops greenroom like any job; `fg` takes it back. Stopping needs a job-control shell (a process group that is not orphaned), as in
+/// real use, so greenroom runs under `bash` with monitor mode on.
+#[test]
+fn ctrl_z_suspends_and_resumes() {
+    let script = format!(
+        "set -m; {} -c {} --offline; sleep 2; fg; echo greenroom-exited",
+        env!("CARGO_BIN_EXE_greenroom"),
+        examples()
+    );
+    let mut s = Session::start_program("bash", &["--norc", "--noprofile", "-c", &script]);
+    s.wait_for("69 entities");
+    let shell = s.child.process_id().unwrap();
+    let children = std::fs::read_to_string(format!("/proc/{shell}/task/{shell}/children")).unwrap();
+    let pid: u32 = children.split_whitespace().next().unwrap().parse().unwrap();
+    let state = || {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+        stat[stat.rfind(')').unwrap() + 2..].chars().next().unwrap()
+    };
+    s.send("\x1a");
+    let start = Instant::now();
+    while state() != 'T' {
+        assert!(
+            start.elapsed() < WAIT,
+            "not stopped after ctrl-z (state {})",
+            state()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(100));
+    assert!(
+        !s.screen.lock().unwrap().screen().alternate_screen(),
+        "terminal given back while stopped"
+    );
+    // The shell runs `fg` two seconds later.
+    let start = Instant::now();
+    while !s.screen.lock().unwrap().screen().alternate_screen() {
+        assert!(
+            start.elapsed() < WAIT,
+            "did not take the terminal back after SIGCONT"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    s.wait_for("69 entities");
+    s.send("q");
+    s.wait_for("greenroom-exited");
+    s.assert_restored();
 }

@@ -277,3 +277,34 @@ fn enter_before_the_search_worker_answers_opens_the_match() {
     let text = screen_text(&render(&mut app, 80, 24));
     assert!(text.contains("Component shuffle-api"), "{text}");
 }
+
+/// Over SSH, opening a link would open it on the remote machine, so it is copied instead.
+#[test]
+fn opening_a_link_over_ssh_copies_it() {
+    use greenroom::tui::app::{Effect, Screen};
+    let mut app = app_for(&examples());
+    app.settings.remote = true;
+    app.open_entity(
+        "component:default/artist-lookup",
+        greenroom::tui::rows::Tab::Overview,
+    );
+    let on_link = |app: &App| match app.screen() {
+        Screen::Entity(s) => app.rows()[s.cursor].link.clone(),
+        _ => None,
+    };
+    for _ in 0..20 {
+        if on_link(&app).is_some() {
+            break;
+        }
+        key(&mut app, KeyCode::Down);
+    }
+    let url = on_link(&app).expect("a link row is reachable with the keyboard");
+    app.take_effects();
+    key(&mut app, KeyCode::Char('x'));
+    assert_eq!(app.take_effects(), vec![Effect::Clipboard(url.clone())]);
+    let text = screen_text(&render(&mut app, 120, 40));
+    assert!(text.contains("copied link (remote session"), "{text}");
+    app.settings.remote = false;
+    key(&mut app, KeyCode::Char('x'));
+    assert_eq!(app.take_effects(), vec![Effect::OpenUrl(url)]);
+}

@@ -806,7 +806,7 @@ impl App {
                     s.transitive = !s.transitive;
                 }
             }
-            Action::CopyRef => match self.selected_entity() {
+            Action::CopyRef => match self.current_entity() {
                 Some(k) => self.copy(k, "ref"),
                 None => self.notify("nothing selected to copy", true),
             },
