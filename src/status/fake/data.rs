@@ -503,10 +503,39 @@ pub fn k8s_deployments(t: f64, ids: &[String], namespace: &str) -> Value {
 
 // ---------------------------------------------------------------- Prometheus
 
+/// The size a metric's values should have, read from its name, so the demo's numbers look
+/// like what they measure (a p99 in seconds, a ratio below 1, a request rate in the tens).
+fn metric_scale(query: &str, h: u64) -> f64 {
+    let q = query.to_ascii_lowercase();
+    let spread = 1.0 + (h >> 8) as f64 % 7.0 / 3.0;
+    // Durations first: "duration" contains "ratio".
+    if q.contains("duration") || q.contains("latency") || q.contains("seconds") || q.contains("p99")
+    {
+        0.08 * spread
+    } else if q.contains("ratio")
+        || q.contains("error_rate")
+        || q.contains("declines")
+        || q.contains("errors")
+    {
+        0.004 * spread
+    } else if q.contains("cpu") || q.contains("utili") || q.contains("saturation") {
+        0.25 * spread
+    } else if q.contains("bytes") || q.contains("memory") {
+        2.0e8 * spread
+    } else if q.starts_with("up") {
+        1.0
+    } else if q.contains("lag") || q.contains("depth") || q.contains("backlog") {
+        40.0 * spread
+    } else {
+        // Rates and counts: tens to hundreds per second.
+        10f64.powi((h % 2) as i32 + 1) * spread
+    }
+}
+
 /// A metric that moves: a slow sine, a faster wobble and a little deterministic noise.
 pub fn metric_value(query: &str, series: &str, t: f64) -> f64 {
     let h = hash(&[query, series]);
-    let base = 10f64.powi((h % 4) as i32) * (1.0 + (h >> 8) as f64 % 7.0);
+    let base = metric_scale(query, h);
     let phase = (h >> 16) as f64 % 1000.0 / 1000.0 * TAU;
     let step = (t / 15.0).floor();
     let noise = (hash(&[query, series, &step.to_string()]) % 1000) as f64 / 1000.0 - 0.5;
@@ -515,7 +544,11 @@ pub fn metric_value(query: &str, series: &str, t: f64) -> f64 {
             + 0.35 * (TAU * t / 600.0 + phase).sin()
             + 0.1 * (TAU * t / 97.0).sin()
             + 0.08 * noise);
-    (v * 1000.0).round() / 1000.0
+    if query.to_ascii_lowercase().starts_with("up") {
+        return 1.0;
+    }
+    let digits = 10f64.powi(4 - base.log10().floor() as i32).max(1.0);
+    (v * digits).round() / digits
 }
 
 fn metric_labels(query: &str, names: &FakeNames) -> Vec<Value> {
@@ -668,6 +701,19 @@ mod tests {
             all > month,
             "an incident older than a month needs date_range=all"
         );
+    }
+
+    #[test]
+    fn metrics_have_believable_sizes() {
+        for t in [0.0, 300.0, 4_000.0] {
+            let p99 = metric_value("checkout:http_request_duration_seconds:p99", "a", t);
+            assert!((0.01..2.0).contains(&p99), "{p99}");
+            let ratio = metric_value("checkout:payment_declines:ratio_rate5m", "a", t);
+            assert!((0.0..0.1).contains(&ratio), "{ratio}");
+            let rate = metric_value("sum(rate(http_requests_total[5m]))", "a", t);
+            assert!((1.0..2_000.0).contains(&rate), "{rate}");
+            assert_eq!(metric_value("up", "a", t), 1.0);
+        }
     }
 
     #[test]
