@@ -458,7 +458,8 @@ fn kitchen_sink_every_field_filled_from_the_keyboard() {
         }
         let before = (wizard(&app).form.page, wizard(&app).form.focus);
         key(&mut app, KeyCode::Tab);
-        if (wizard(&app).form.page, wizard(&app).form.focus) == before {
+        // Tab goes round from the last field to the first: the page is done.
+        if wizard(&app).form.focus <= before.1 {
             ctrl(&mut app, 's');
             let w = wizard(&app);
             if !(w.stage == Stage::Review || w.form.page != before.0) {
@@ -943,5 +944,59 @@ fn picker_notes_who_i_am_and_honours_arbitrary_values() {
     assert!(
         !screen(&mut app).contains("as typed"),
         "no typed values offered"
+    );
+}
+
+#[test]
+fn read_only_fields_are_shown_and_skipped() {
+    let mut app = examples_app();
+    let data = json!({
+        "apiVersion": "scaffolder.backstage.io/v1beta3",
+        "kind": "Template",
+        "metadata": {"name": "ro"},
+        "spec": {"parameters": {"properties": {
+            "region": {"title": "Region", "type": "string", "default": "eu-west-1", "ui:readonly": true},
+            "name": {"title": "Name", "type": "string", "description": "What to call it"},
+            "note": {"title": "A label far too long to fit in the label column at all", "type": "string"}
+        }}, "steps": [{"action": "debug:log"}]}
+    });
+    scaffold::start(
+        &mut app,
+        Template::from_json(data.as_object().unwrap(), None).unwrap(),
+        None,
+    );
+    let s = screen(&mut app);
+    assert!(s.contains("eu-west-1 (read-only)"), "{s}");
+    assert!(
+        s.contains("A label far too long to fit in the label column at all"),
+        "a long label has a line of its own: {s}"
+    );
+    // Focus starts on the first editable field and never lands on the read-only one.
+    assert_eq!(wizard(&app).form.focused_field().unwrap().label, "Name");
+    for _ in 0..4 {
+        key(&mut app, KeyCode::Tab);
+        assert_ne!(wizard(&app).form.focused_field().unwrap().label, "Region");
+    }
+    type_text(&mut app, "x");
+    assert_eq!(
+        wizard(&app).form.form.value(&FieldPath::key("region")),
+        Some(&json!("eu-west-1"))
+    );
+    assert_eq!(
+        wizard(&app).form.form.value(&FieldPath::key("name")),
+        Some(&json!("x"))
+    );
+    // Pasted text goes into the focused field, on one line, without control sequences.
+    key(&mut app, KeyCode::Tab);
+    app.handle(AppEvent::Terminal(Event::Paste(
+        "two\nlines\u{1b}[31m".into(),
+    )));
+    assert_eq!(
+        wizard(&app).form.form.value(&FieldPath::key("note")),
+        Some(&json!("two lines"))
+    );
+    assert_eq!(
+        scaffold::showing(&app),
+        Some(scaffold::Showing::Wizard(Stage::Form))
     );
 }

@@ -210,12 +210,8 @@ fn form_act(app: &mut App, action: Action) -> bool {
     };
     let f = &mut w.form;
     match action {
-        Action::FieldNext => {
-            f.move_focus(1);
-        }
-        Action::FieldPrev => {
-            f.move_focus(-1);
-        }
+        Action::FieldNext => f.cycle_focus(1),
+        Action::FieldPrev => f.cycle_focus(-1),
         Action::Down => {
             f.move_vertically(1);
         }
@@ -403,15 +399,19 @@ fn dry_run_act(app: &mut App, action: Action) -> bool {
             _ => false,
         };
     }
+    let log_len = run.log_lines().len();
     let Some(p) = run.preview.as_mut() else {
         return false;
     };
+    let log_end = log_len.saturating_sub(page);
     match action {
         Action::ScaffoldToggleLog => p.show_log = !p.show_log,
         Action::Up if p.show_log => p.log_scroll = p.log_scroll.saturating_sub(1),
-        Action::Down if p.show_log => p.log_scroll += 1,
+        Action::Down if p.show_log => p.log_scroll = (p.log_scroll + 1).min(log_end),
         Action::PageUp if p.show_log => p.log_scroll = p.log_scroll.saturating_sub(page),
-        Action::PageDown if p.show_log => p.log_scroll += page,
+        Action::PageDown if p.show_log => p.log_scroll = (p.log_scroll + page).min(log_end),
+        Action::Top if p.show_log => p.log_scroll = 0,
+        Action::Bottom if p.show_log => p.log_scroll = log_end,
         Action::Up => p.step(-1),
         Action::Down => p.step(1),
         Action::PageUp => p.scroll = p.scroll.saturating_sub(page),
@@ -442,7 +442,12 @@ fn create_act(app: &mut App, action: Action) -> bool {
         Action::Down => run.move_cursor(run.cursor + 1),
         Action::Top => run.move_cursor(0),
         Action::Bottom => run.move_cursor(usize::MAX),
-        Action::PageUp => run.log_scroll += page,
+        Action::PageUp => {
+            let len = run
+                .shown_step()
+                .map_or(0, |i| run.progress.steps[i].log.len());
+            run.log_scroll = (run.log_scroll + page).min(len.saturating_sub(1));
+        }
         Action::PageDown => run.log_scroll = run.log_scroll.saturating_sub(page),
         Action::ScaffoldCancel if run.running() => {
             run.cancel.cancel();

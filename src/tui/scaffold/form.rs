@@ -316,7 +316,7 @@ impl FormState {
         self.edited_focus = false;
     }
 
-    /// Tab / Shift-Tab.
+    /// The previous or next field; `Edge` at either end of the page.
     pub fn move_focus(&mut self, delta: isize) -> Moved {
         if self.stops.is_empty() {
             return Moved::Edge;
@@ -328,6 +328,14 @@ impl FormState {
         self.leave_focus();
         self.focus = next as usize;
         Moved::Stop
+    }
+
+    /// Tab / Shift-Tab: the next or previous field, round from the last to the first.
+    pub fn cycle_focus(&mut self, delta: isize) {
+        if self.move_focus(delta) == Moved::Edge && self.stops.len() > 1 {
+            self.leave_focus();
+            self.focus = if delta > 0 { 0 } else { self.stops.len() - 1 };
+        }
     }
 
     /// Up / down: a line within a several-line editor, else the previous or next field.

@@ -325,14 +325,21 @@ pub fn on_event(app: &mut App, event: RunEvent) {
 /// Starts filling in a template (asking first when an unfinished form would be lost).
 pub fn start(app: &mut App, template: Template, entity_key: Option<String>) {
     if let Some(w) = &app.scaffold.wizard {
+        let same = w.template.entity_ref == template.entity_ref;
+        if same && (w.running() || w.unsaved()) {
+            // Back to the form (or the run) as it is.
+            show_wizard(app);
+            return;
+        }
         if w.running() {
+            let title = w.template.title.clone();
             app.notify(
-                "a run is in progress; wait for it or cancel it (Esc on its screen)",
+                format!("\"{title}\" is still running; open it again to follow or cancel it"),
                 true,
             );
             return;
         }
-        if w.unsaved() && w.template.entity_ref != template.entity_ref {
+        if w.unsaved() {
             let question = format!(
                 "Throw away what you typed into \"{}\" and start \"{}\"?",
                 w.template.title, template.title
@@ -341,11 +348,6 @@ pub fn start(app: &mut App, template: Template, entity_key: Option<String>) {
                 question,
                 yes: OnYes::Replace(Box::new(template), entity_key),
             }));
-            return;
-        }
-        if w.unsaved() {
-            // The same template again: go back to the form as it is.
-            show_wizard(app);
             return;
         }
     }

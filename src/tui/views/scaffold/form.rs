@@ -259,22 +259,59 @@ fn layout(app: &App, f: &FormState, g: &Geometry) -> Page {
     page
 }
 
-/// The label column of a field's first line: focus marker, indent, label, `*`.
-fn label_spans(app: &App, field: &Field, focused: bool, g: &Geometry) -> Vec<Span<'static>> {
+/// How a field's label is drawn.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum LabelKind {
+    /// Beside an input; a label too long for the column goes on a line of its own above.
+    Input,
+    /// A heading (a group, a list item): the whole line is the label's.
+    Heading,
+}
+
+/// The label column of a field's input line (focus marker, indent, label, `*`), and the line
+/// above it when the label does not fit the column.
+fn label_spans(
+    app: &App,
+    field: &Field,
+    focused: bool,
+    marker: bool,
+    kind: LabelKind,
+    g: &Geometry,
+) -> (Option<Line<'static>>, Vec<Span<'static>>) {
     let indent = "  ".repeat(field.depth);
-    let marker = if focused { "▶ " } else { "  " };
+    let marker = Span::styled(if marker { "▶ " } else { "  " }, app.theme.style("accent"));
     let required = if field.required { " *" } else { "" };
     let label = format!("{indent}{}{required}", sanitize_line(&field.label));
-    let style = if focused {
-        app.theme.style("accent").add_modifier(Modifier::BOLD)
-    } else {
-        app.theme.style("text")
+    let style = match (kind, focused) {
+        (LabelKind::Heading, _) => app.theme.style("title"),
+        (_, true) => app.theme.style("accent").add_modifier(Modifier::BOLD),
+        (_, false) => app.theme.style("text"),
     };
-    vec![
-        Span::styled(marker, app.theme.style("accent")),
-        // One column between label and input, even when the label is cut.
-        Span::styled(pad(&label, g.label.saturating_sub(1)) + " ", style),
-    ]
+    let column = g.label.saturating_sub(1);
+    if kind == LabelKind::Heading {
+        return (
+            None,
+            vec![
+                marker,
+                Span::styled(
+                    format!("{} ", fit(&label, g.width.saturating_sub(3))),
+                    style,
+                ),
+            ],
+        );
+    }
+    if label.width() > column {
+        let above = Line::from(vec![
+            marker,
+            Span::styled(fit(&label, g.width.saturating_sub(2)), style),
+        ]);
+        return (Some(above), vec![Span::raw(" ".repeat(g.input_x()))]);
+    }
+    // One column between label and input.
+    (
+        None,
+        vec![marker, Span::styled(pad(&label, column) + " ", style)],
+    )
 }
 
 fn field_block(
@@ -288,7 +325,14 @@ fn field_block(
 ) {
     let value = f.form.value(&field.path);
     let stop = f.stops.iter().find(|s| s.field == index);
-    let mut first = label_spans(app, field, focused, g);
+    let kind = match field.widget {
+        Widget::Group | Widget::Item { .. } => LabelKind::Heading,
+        _ => LabelKind::Input,
+    };
+    // A RepoUrlPicker's focused part carries the marker.
+    let marker = focused && !matches!(field.widget, Widget::RepoUrl(_));
+    let (above, mut first) = label_spans(app, field, focused, marker, kind, g);
+    page.lines.extend(above);
     let iw = g.input_width();
     let muted = app.theme.style("muted");
     let mut extra_lines: Vec<Line<'static>> = Vec::new();
@@ -304,10 +348,7 @@ fn field_block(
             first.push(Span::styled(fit(&shown, iw), app.theme.style("text")));
             first.push(Span::styled(" (read-only)", muted));
         }
-        Widget::Group => {
-            first = label_spans(app, field, false, g);
-            first[1].style = app.theme.style("title");
-        }
+        Widget::Group => {}
         Widget::ObjectList => {
             let n = value.and_then(Json::as_array).map_or(0, Vec::len);
             first.push(Span::styled(
@@ -325,7 +366,6 @@ fn field_block(
             }
         }
         Widget::Item { .. } => {
-            first[1].style = app.theme.style("title");
             if focused {
                 first.push(Span::styled(
                     format!(
@@ -411,8 +451,6 @@ fn field_block(
             }
         }
         Widget::RepoUrl(_) => {
-            // The focused part carries the marker.
-            first[0] = Span::raw("  ");
             let text = value.map(scalar).unwrap_or_default();
             if text.is_empty() {
                 first.push(Span::styled("not set yet", muted));

@@ -102,13 +102,23 @@ pub fn hint_actions(app: &App) -> Vec<(Action, &'static str)> {
             (Down, "scroll"),
             (Help, "help"),
         ],
-        Showing::Wizard(Stage::DryRun) if !w.is_some_and(|w| w.running()) => vec![
-            (Down, "next file"),
-            (PageDown, "scroll"),
-            (ScaffoldToggleLog, "files/log"),
-            (ScaffoldCreate, "create"),
-            (ScaffoldBack, "back"),
-        ],
+        Showing::Wizard(Stage::DryRun) if !w.is_some_and(|w| w.running()) => {
+            let log = w
+                .and_then(|w| w.run.as_ref())
+                .and_then(|r| r.preview.as_ref())
+                .is_some_and(|p| p.show_log);
+            let mut hints = if log {
+                vec![(Down, "scroll"), (ScaffoldToggleLog, "files")]
+            } else {
+                vec![
+                    (Down, "next file"),
+                    (PageDown, "scroll"),
+                    (ScaffoldToggleLog, "log"),
+                ]
+            };
+            hints.extend([(ScaffoldCreate, "create"), (ScaffoldBack, "back")]);
+            hints
+        }
         Showing::Wizard(_) => {
             let run = w.and_then(|w| w.run.as_ref());
             if run.is_some_and(|r| r.running()) {

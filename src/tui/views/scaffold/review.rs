@@ -62,7 +62,7 @@ pub fn draw(frame: &mut Frame, app: &App, w: &Wizard, area: Rect) {
         let value = sanitize_block(&row.value).into_owned();
         for (i, l) in wrap(&value, value_w).into_iter().enumerate() {
             let label = if i == 0 {
-                pad(&sanitize_line(&row.label), label_w)
+                pad(&sanitize_line(&row.label), label_w.saturating_sub(1)) + " "
             } else {
                 " ".repeat(label_w)
             };

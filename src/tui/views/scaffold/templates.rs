@@ -10,6 +10,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
+use unicode_width::UnicodeWidthStr;
 
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let t = &app.scaffold.templates;
@@ -21,16 +22,34 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     ])
     .areas(area);
     let count = format!("{}/{} ", t.shown.len(), t.entries.len());
-    frame.render_widget(
-        Paragraph::new(Line::from(vec![
-            Span::styled(
-                pad(" Software templates", width.saturating_sub(count.len())),
-                app.theme.style("title"),
-            ),
-            Span::styled(count, app.theme.style("muted")),
-        ])),
-        title,
-    );
+    let mut heading = vec![Span::styled(
+        " Software templates",
+        app.theme.style("title"),
+    )];
+    if let Some(w) = app.scaffold.wizard.as_deref() {
+        let state = if w.running() {
+            Some("running")
+        } else if w.unsaved() {
+            Some("unfinished")
+        } else {
+            None
+        };
+        if let Some(state) = state {
+            heading.push(Span::styled(
+                format!(
+                    "  ({state}: {}; Enter on it resumes)",
+                    sanitize_line(&w.template.title)
+                ),
+                app.theme.style("warn"),
+            ));
+        }
+    }
+    let used: usize = heading.iter().map(|s| s.content.width()).sum();
+    heading.push(Span::raw(
+        " ".repeat(width.saturating_sub(used + count.width())),
+    ));
+    heading.push(Span::styled(count, app.theme.style("muted")));
+    frame.render_widget(Paragraph::new(Line::from(heading)), title);
     let [prompt, input] =
         Layout::horizontal([Constraint::Length(3), Constraint::Min(1)]).areas(filter);
     frame.render_widget(Span::styled(" › ", app.theme.style("accent")), prompt);
