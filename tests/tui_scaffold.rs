@@ -214,7 +214,29 @@ fn templates_filter_fuzzily_and_template_entities_lead_to_them() {
     type_text(&mut app, "kind:template rust");
     key(&mut app, KeyCode::Enter);
     let s = screen(&mut app);
-    assert!(s.contains("n use template"), "{s}");
+    assert!(s.contains("u use template"), "{s}");
+    // u uses it straight away.
+    key(&mut app, KeyCode::Char('u'));
+    assert_eq!(wizard(&app).template.name, "rust-axum-service");
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Esc);
+    assert!(app.scaffold.wizard.is_none());
+    // On something else, u says what it needs.
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Home);
+    assert!(!app.selected_entity().unwrap().starts_with("template:"));
+    key(&mut app, KeyCode::Char('u'));
+    assert!(app.scaffold.wizard.is_none());
+    assert!(
+        app.notice
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("select a template")
+    );
+    key(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "kind:template rust");
+    key(&mut app, KeyCode::Enter);
     key(&mut app, KeyCode::Char('n'));
     assert_eq!(
         app.scaffold.templates.selected().map(|e| e.name.as_str()),
@@ -998,5 +1020,70 @@ fn read_only_fields_are_shown_and_skipped() {
     assert_eq!(
         scaffold::showing(&app),
         Some(scaffold::Showing::Wizard(Stage::Form))
+    );
+}
+
+#[test]
+fn lists_grow_and_shrink_from_the_keyboard() {
+    let data = json!({
+        "apiVersion": "scaffolder.backstage.io/v1beta3",
+        "kind": "Template",
+        "metadata": {"name": "lists"},
+        "spec": {"parameters": {"properties": {
+            "contacts": {"title": "Contacts", "type": "array", "items": {
+                "type": "object", "properties": {"name": {"title": "Name", "type": "string"}}
+            }},
+            "tags": {"title": "Tags", "type": "array", "items": {"type": "string"}}
+        }}, "steps": [{"action": "debug:log"}]}
+    });
+    let mut app = examples_app();
+    scaffold::start(
+        &mut app,
+        Template::from_json(data.as_object().unwrap(), None).unwrap(),
+        None,
+    );
+    let contacts = |app: &App| {
+        wizard(app)
+            .form
+            .form
+            .value(&FieldPath::key("contacts"))
+            .cloned()
+    };
+    // On the list's heading: + adds an item and goes to its first field.
+    key(&mut app, KeyCode::Char('+'));
+    type_text(&mut app, "ada");
+    // From a text field inside an item, ctrl-o adds another.
+    ctrl(&mut app, 'o');
+    type_text(&mut app, "bob");
+    assert_eq!(
+        contacts(&app),
+        Some(json!([{"name": "ada"}, {"name": "bob"}]))
+    );
+    // Removing is done on an item's heading, never from a text field.
+    app.act(Action::ItemRemove);
+    assert_eq!(contacts(&app).unwrap().as_array().unwrap().len(), 2);
+    key(&mut app, KeyCode::BackTab);
+    assert_eq!(
+        wizard(&app).form.focused_field().unwrap().label,
+        "Contacts #2"
+    );
+    key(&mut app, KeyCode::Char('-'));
+    assert_eq!(contacts(&app), Some(json!([{"name": "ada"}])));
+    let s = screen(&mut app);
+    assert!(s.contains("1 item") && s.contains("Contacts #1"), "{s}");
+    // A string list: one item per line.
+    while wizard(&app).form.focused_field().unwrap().label != "Tags" {
+        key(&mut app, KeyCode::Tab);
+    }
+    type_text(&mut app, "alpha\nbeta\ngamma");
+    assert_eq!(
+        wizard(&app).form.form.value(&FieldPath::key("tags")),
+        Some(&json!(["alpha", "beta", "gamma"]))
+    );
+    key(&mut app, KeyCode::Up);
+    assert_eq!(
+        wizard(&app).form.focused_field().unwrap().label,
+        "Tags",
+        "up moves a line"
     );
 }

@@ -50,7 +50,7 @@ fn is_own(action: Action) -> bool {
 /// Handles an action if it is the scaffolder's; false hands it back to the app.
 pub fn act(app: &mut App, action: Action) -> bool {
     // The help overlay and the palette take their keys first.
-    if app.overlay.is_some() {
+    if app.overlay.is_some() && !matches!(action, Action::Templates | Action::ScaffoldStart) {
         return false;
     }
     match action {
@@ -249,7 +249,10 @@ fn form_act(app: &mut App, action: Action) -> bool {
         }
         Action::ItemRemove => {
             if !f.remove_item() {
-                app.notify("no list item here to remove", true);
+                app.notify(
+                    "to remove a list item, go to its heading (#1, #2, …) and remove it there",
+                    true,
+                );
             }
         }
         Action::PageNext => match f.next_page() {
@@ -556,13 +559,13 @@ fn popup_act(app: &mut App, action: Action) -> bool {
                     true
                 }
                 Action::PickerMark if p.multi => {
-                    p.mark(&pick_context(app));
+                    p.mark();
                     true
                 }
                 Action::PickerMark => {
                     // A space in a one-choice filter is just a space.
                     p.filter.insert_char(' ');
-                    p.refilter(&pick_context(app));
+                    p.refilter();
                     true
                 }
                 Action::PickerClose => return true,
@@ -657,16 +660,10 @@ pub fn type_key(app: &mut App, key: KeyEvent) -> bool {
         return false;
     };
     let input = Input::from(key);
-    let cx_catalog = app.catalog.clone();
-    let user = app.scaffold.user.clone();
-    let cx = PickContext {
-        catalog: &cx_catalog,
-        user: user.as_deref(),
-    };
     match &mut app.scaffold.popup {
         Some(Popup::Picker(p)) => {
             if input.key != Key::Enter && p.filter.input(input) {
-                p.refilter(&cx);
+                p.refilter();
             }
             return true;
         }
@@ -717,16 +714,10 @@ pub fn paste(app: &mut App, text: &str) -> bool {
         return false;
     };
     let line = crate::text::sanitize_line(text).into_owned();
-    let cx_catalog = app.catalog.clone();
-    let user = app.scaffold.user.clone();
-    let cx = PickContext {
-        catalog: &cx_catalog,
-        user: user.as_deref(),
-    };
     match &mut app.scaffold.popup {
         Some(Popup::Picker(p)) => {
             p.filter.insert_str(line);
-            p.refilter(&cx);
+            p.refilter();
         }
         Some(Popup::Target { input, .. }) => {
             input.insert_str(line);

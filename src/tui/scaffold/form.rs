@@ -690,7 +690,7 @@ impl FormState {
     }
 
     /// Removes an item: the current line of a string list, the focused item of a list of
-    /// objects (the last one from the list's header). False when there is no list here.
+    /// objects (the last one from the list's header). False anywhere else.
     pub fn remove_item(&mut self) -> bool {
         if let Some(stop) = self.focused().cloned()
             && self.fields[stop.field].widget == Widget::StringList
@@ -701,9 +701,8 @@ impl FormState {
             if row < lines.len() {
                 lines.remove(row);
             }
-            let masked = false;
             let placeholder = editor::placeholder_for(&self.fields[stop.field]);
-            let mut fresh = new_editor(&lines.join("\n"), true, masked, placeholder.as_deref());
+            let mut fresh = new_editor(&lines.join("\n"), true, false, placeholder.as_deref());
             fresh.move_cursor(CursorMove::Jump(
                 row.min(lines.len().saturating_sub(1)) as u16,
                 0,
@@ -711,6 +710,13 @@ impl FormState {
             *e = fresh;
             self.text_changed(&stop);
             return true;
+        }
+        // Whole items go only from their header (or the list's), never from a text field.
+        if !matches!(
+            self.focused().map(|s| s.kind),
+            Some(StopKind::Item | StopKind::List)
+        ) {
+            return false;
         }
         let Some((list, item)) = self.enclosing_list() else {
             return false;

@@ -42,6 +42,8 @@ pub struct PickerPopup {
     pub title: String,
     pub filter: TextArea<'static>,
     pub source: Source,
+    /// Every item the source offers, with the text the filter matches against.
+    pool: Vec<(String, Item)>,
     pub items: Vec<Item>,
     pub cursor: usize,
     pub multi: bool,
@@ -86,6 +88,54 @@ fn user_note(source: &Source, user: Option<&str>) -> Option<String> {
     }
 }
 
+/// Everything a source offers, read once when the popup opens (a catalogue can be large;
+/// typing then only filters this).
+fn pool(source: &Source, cx: &PickContext) -> Vec<(String, Item)> {
+    let item = |value: Json, label: String, detail: String| Item {
+        value,
+        label,
+        detail,
+        typed: false,
+    };
+    match source {
+        Source::Entities(p) => p
+            .candidates(cx.catalog, cx.user, "")
+            .into_iter()
+            .map(|c| {
+                // What the core's picker matches: the ref and the display name.
+                let hay = format!("{} {}", c.value, c.title);
+                let detail = match &c.description {
+                    Some(d) => format!("{} — {d}", c.title),
+                    None => c.title.clone(),
+                };
+                (hay, item(Json::String(c.value.clone()), c.value, detail))
+            })
+            .collect(),
+        Source::Tags(t) => t
+            .suggestions(cx.catalog, "")
+            .into_iter()
+            .map(|(tag, n)| {
+                let detail = format!("{n} entit{}", if n == 1 { "y" } else { "ies" });
+                (tag.clone(), item(Json::String(tag.clone()), tag, detail))
+            })
+            .collect(),
+        Source::Choices(choices) => choices
+            .iter()
+            .map(|c| {
+                let raw = match &c.value {
+                    Json::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                let detail = if raw == c.label { String::new() } else { raw };
+                (
+                    c.label.clone(),
+                    item(c.value.clone(), c.label.clone(), detail),
+                )
+            })
+            .collect(),
+    }
+}
+
 impl PickerPopup {
     pub fn new(
         target: StopKey,
@@ -105,6 +155,7 @@ impl PickerPopup {
             title,
             filter: line_editor(typed, "type to filter"),
             note: user_note(&source, cx.user),
+            pool: pool(&source, cx),
             source,
             items: Vec::new(),
             cursor: 0,
@@ -112,7 +163,7 @@ impl PickerPopup {
             marked,
             error: None,
         };
-        popup.refilter(cx);
+        popup.refilter();
         // Start on the current value of a one-choice picker.
         if let Some(v) = current
             && !multi
@@ -128,68 +179,27 @@ impl PickerPopup {
         text_of(&self.filter).trim().to_owned()
     }
 
-    /// Recomputes the items for the filter text.
-    pub fn refilter(&mut self, cx: &PickContext) {
-        let (catalog, user) = (cx.catalog, cx.user);
+    /// The items for the filter text: best matches first (the source's order when nothing
+    /// is typed), then what was typed when the field takes typed values.
+    pub fn refilter(&mut self) {
         let typed = self.typed();
         let matcher = SkimMatcherV2::default().ignore_case();
-        let mut items: Vec<Item> = match &self.source {
-            Source::Entities(p) => p
-                .candidates(catalog, user, &typed)
-                .into_iter()
-                .map(|c| {
-                    let mut detail = c.title.clone();
-                    if let Some(d) = &c.description {
-                        detail = format!("{detail} — {d}");
-                    }
-                    Item {
-                        value: Json::String(c.value.clone()),
-                        label: c.value,
-                        detail,
-                        typed: false,
-                    }
-                })
-                .collect(),
-            Source::Tags(t) => t
-                .suggestions(catalog, &typed)
-                .into_iter()
-                .map(|(tag, n)| Item {
-                    value: Json::String(tag.clone()),
-                    label: tag,
-                    detail: format!("{n} entit{}", if n == 1 { "y" } else { "ies" }),
-                    typed: false,
-                })
-                .collect(),
-            Source::Choices(choices) => {
-                let mut scored: Vec<(i64, usize)> = choices
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(i, c)| {
-                        if typed.is_empty() {
-                            return Some((0, i));
-                        }
-                        matcher.fuzzy_match(&c.label, &typed).map(|s| (s, i))
-                    })
-                    .collect();
-                scored.sort_by_key(|(s, i)| (std::cmp::Reverse(*s), *i));
-                scored
-                    .into_iter()
-                    .map(|(_, i)| {
-                        let c = &choices[i];
-                        let raw = match &c.value {
-                            Json::String(s) => s.clone(),
-                            other => other.to_string(),
-                        };
-                        Item {
-                            value: c.value.clone(),
-                            detail: if raw == c.label { String::new() } else { raw },
-                            label: c.label.clone(),
-                            typed: false,
-                        }
-                    })
-                    .collect()
-            }
-        };
+        let mut scored: Vec<(i64, usize)> = self
+            .pool
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (hay, _))| {
+                if typed.is_empty() {
+                    return Some((0, i));
+                }
+                matcher.fuzzy_match(hay, &typed).map(|s| (s, i))
+            })
+            .collect();
+        scored.sort_by_key(|(s, i)| (std::cmp::Reverse(*s), *i));
+        let mut items: Vec<Item> = scored
+            .into_iter()
+            .map(|(_, i)| self.pool[i].1.clone())
+            .collect();
         if allows_typing(&self.source)
             && !typed.is_empty()
             && !items
@@ -234,7 +244,7 @@ impl PickerPopup {
     }
 
     /// Space in a several-choice picker: the highlighted item in or out of the choice.
-    pub fn mark(&mut self, cx: &PickContext) {
+    pub fn mark(&mut self) {
         let Some(item) = self.items.get(self.cursor).cloned() else {
             return;
         };
@@ -247,7 +257,7 @@ impl PickerPopup {
                 }
                 if item.typed {
                     self.filter = line_editor("", "type to filter");
-                    self.refilter(cx);
+                    self.refilter();
                 }
             }
             Err(e) => self.error = Some(e),
@@ -320,11 +330,11 @@ mod tests {
         );
         assert_eq!(p.cursor, 1, "starts on the current value");
         p.filter = line_editor("prod", "");
-        p.refilter(&cx);
+        p.refilter();
         assert_eq!(p.items.len(), 1);
         assert_eq!(p.choose(), Ok(Picked::One(json!("production"))));
         p.filter = line_editor("zzz", "");
-        p.refilter(&cx);
+        p.refilter();
         assert!(p.choose().is_err(), "no typed values for fixed choices");
     }
 
@@ -345,11 +355,11 @@ mod tests {
             &cx,
         );
         assert!(p.items[0].typed);
-        p.mark(&cx);
+        p.mark();
         assert!(p.error.as_deref().unwrap().contains("not a valid tag"));
         p.filter = line_editor("rust", "");
-        p.refilter(&cx);
-        p.mark(&cx);
+        p.refilter();
+        p.mark();
         assert_eq!(
             p.choose(),
             Ok(Picked::Many(vec![json!("java"), json!("rust")]))

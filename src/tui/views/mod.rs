@@ -186,16 +186,18 @@ fn hint_actions(app: &App) -> Vec<(Action, &'static str)> {
             (SearchClear, "clear"),
             (Palette, "palette"),
         ],
-        Screen::Catalog => vec![
-            (SearchFocus, "search"),
-            (Open, "open"),
-            (Owner, "owner"),
-            (WhoOwns, "who owns"),
-            (Problems, "problems"),
-            (Palette, "palette"),
-            (Help, "help"),
-            (Quit, "quit"),
-        ],
+        Screen::Catalog => vec![(SearchFocus, "search"), (Open, "open")]
+            .into_iter()
+            .chain(scaffold::entity_hints(app))
+            .chain([
+                (Owner, "owner"),
+                (WhoOwns, "who owns"),
+                (Problems, "problems"),
+                (Palette, "palette"),
+                (Help, "help"),
+                (Quit, "quit"),
+            ])
+            .collect(),
         Screen::Entity(_) => {
             let mut hints = vec![(Open, "open"), (Back, "back")];
             hints.extend(scaffold::entity_hints(app));

@@ -137,14 +137,14 @@ pub fn hint_actions(app: &App) -> Vec<(Action, &'static str)> {
     }
 }
 
-/// Extra hints on an entity screen: a Template entity can be used from there.
+/// Extra hints where a Template entity is selected or open: it can be used from there.
 pub fn entity_hints(app: &App) -> Vec<(Action, &'static str)> {
     let is_template = app
         .current_entity()
         .and_then(|k| app.catalog.get(&k).map(|e| e.is_kind("Template")))
         .unwrap_or(false);
     if is_template {
-        vec![(Action::Templates, "use template")]
+        vec![(Action::ScaffoldStart, "use template")]
     } else {
         Vec::new()
     }
