@@ -844,7 +844,16 @@ fn create_registers_the_new_entity_in_the_open_catalogue() {
             .map(|h| app.catalog.entities()[h.entity].key.as_str()),
         Some("component:default/demo-docs")
     );
-    // Enter on "Open in catalog" opens it.
+    // The output links: copied with Y, opened with x (a file:// URL here), the entity with Enter.
+    key(&mut app, KeyCode::Char('Y'));
+    let copied: Vec<Effect> = app.take_effects();
+    let url = format!("file://{}", target.display());
+    assert!(
+        copied.contains(&Effect::Clipboard(url.clone())),
+        "{copied:?}"
+    );
+    key(&mut app, KeyCode::Char('x'));
+    assert!(app.take_effects().contains(&Effect::OpenUrl(url)));
     key(&mut app, KeyCode::Down);
     key(&mut app, KeyCode::Enter);
     assert_eq!(
@@ -1086,4 +1095,48 @@ fn lists_grow_and_shrink_from_the_keyboard() {
         "Tags",
         "up moves a line"
     );
+}
+
+#[test]
+fn a_run_is_cancelled_from_the_keyboard_and_writes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = json!({
+        "apiVersion": "scaffolder.backstage.io/v1beta3",
+        "kind": "Template",
+        "metadata": {"name": "slow"},
+        "spec": {"parameters": [], "steps": [
+            {"id": "wait", "name": "Wait", "action": "debug:wait", "input": {"seconds": 30}},
+            {"id": "log", "name": "Log", "action": "debug:log", "input": {"message": "never"}}
+        ]}
+    });
+    let mut app = examples_app();
+    scaffold::start(
+        &mut app,
+        Template::from_json(data.as_object().unwrap(), None).unwrap(),
+        None,
+    );
+    ctrl(&mut app, 's');
+    assert_eq!(wizard(&app).stage, Stage::Review);
+    key(&mut app, KeyCode::Enter);
+    let target = tmp.path().join("slow");
+    set_target(&mut app, &target.display().to_string());
+    key(&mut app, KeyCode::Enter);
+    assert_eq!(wizard(&app).stage, Stage::Create);
+    // Esc while it runs asks it to stop; the worker sees that at once.
+    key(&mut app, KeyCode::Esc);
+    assert!(wizard(&app).run.as_ref().unwrap().cancelling);
+    let started = std::time::Instant::now();
+    run_jobs(&mut app);
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    let run = wizard(&app).run.as_ref().unwrap();
+    assert_eq!(
+        run.result.as_ref().map(|r| r.status),
+        Some(greenroom::scaffold::exec::TaskStatus::Cancelled)
+    );
+    assert!(!target.exists(), "nothing written");
+    let s = screen(&mut app);
+    assert!(s.contains("⊘ cancelled"), "{s}");
+    // Esc again goes back to the review to try again.
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(wizard(&app).stage, Stage::Review);
 }
