@@ -84,6 +84,9 @@ pub struct Config {
     /// Live status sources (`[status]`, see `status::config`).
     #[serde(default)]
     pub status: crate::status::config::StatusConfig,
+    /// The scaffolder (`[scaffold]`, see `scaffold::config`).
+    #[serde(default)]
+    pub scaffold: crate::scaffold::config::ScaffoldConfig,
     /// The config file this came from (None for defaults).
     #[serde(skip)]
     pub file: Option<PathBuf>,

@@ -114,6 +114,39 @@ fn writes_the_result_and_initialises_a_repository() {
     let e = catalog.get("component:default/shop").unwrap();
     assert_eq!(e.owner(), Some("group:default/team-a"));
     assert_eq!(
+        catalog.warning_count(),
+        1,
+        "team-a is not in an empty catalogue"
+    );
+    // Into a catalogue that has the owner: no stale warning from reading the file alone, and
+    // the catalogue's own warnings are not doubled.
+    let dir = tmp.path().join("org");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("catalog-info.yaml"),
+        "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata: {name: team-a}\nspec: {type: team, children: []}\n---\napiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: orphan}\nspec: {type: service, lifecycle: production, owner: nobody}\n",
+    )
+    .unwrap();
+    let org = greenroom::sources::load(
+        &[
+            Box::new(greenroom::sources::files::FileSource::disk(&[dir]).unwrap())
+                as Box<dyn greenroom::sources::Source>,
+        ],
+        &greenroom::sources::LoadOptions {
+            online: false,
+            ..Default::default()
+        },
+    );
+    assert_eq!(org.warning_count(), 1, "{:?}", org.diagnostics());
+    let with_shop = add_registered(&org, &result.registrations);
+    assert!(with_shop.get("component:default/shop").is_some());
+    assert_eq!(
+        with_shop.warning_count(),
+        1,
+        "only the orphan's: {:?}",
+        with_shop.diagnostics()
+    );
+    assert_eq!(
         states(&events).last(),
         Some(&("register".to_owned(), StepStatus::Completed))
     );

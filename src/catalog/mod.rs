@@ -155,6 +155,14 @@ impl Catalog {
         &self.entities
     }
 
+    /// The warnings about references to nothing that assembling this catalogue produced (so a
+    /// caller assembling it again with more entities can drop them: they are recomputed).
+    pub fn dangling_ref_warnings(&self) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
+        self.warn_dangling_refs(&mut out);
+        out
+    }
+
     pub fn len(&self) -> usize {
         self.entities.len()
     }

@@ -3,6 +3,7 @@
 //! remote) execution with dry runs. Knows nothing of the terminal.
 
 pub mod cli;
+pub mod config;
 pub mod dry_run;
 pub mod exec;
 pub mod files;

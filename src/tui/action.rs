@@ -72,6 +72,29 @@ actions! {
     CopyLink => "copy.link", "Copy the selected link to the clipboard";
     OpenLink => "link.open", "Open the selected link (copies it over SSH)";
     TogglePreview => "view.toggle_preview", "Show or hide the preview pane";
+    Templates => "nav.templates", "Software templates: create a service, site or library";
+    ScaffoldStart => "scaffold.start", "Fill in the selected template's form";
+    FieldNext => "form.next_field", "Next field";
+    FieldPrev => "form.prev_field", "Previous field";
+    FormActivate => "form.activate", "On a field: tick, choose, pick, new line, or go on";
+    FormToggle => "form.toggle", "Tick or untick; the next choice";
+    ChoiceNext => "form.next_choice", "Next choice (or option of a checkbox group)";
+    ChoicePrev => "form.prev_choice", "Previous choice (or option of a checkbox group)";
+    ItemAdd => "form.add_item", "Add an item to the list";
+    ItemRemove => "form.remove_item", "Remove the list item (or line)";
+    PageNext => "form.next_page", "Next page, or the review after the last";
+    PagePrev => "form.prev_page", "Previous page";
+    FormCancel => "form.cancel", "Leave the form (asks first when something was typed)";
+    PickerChoose => "picker.choose", "Choose the highlighted item (or those marked)";
+    PickerMark => "picker.mark", "Mark or unmark the item (several-choice pickers)";
+    PickerClose => "picker.close", "Close the picker without choosing";
+    ConfirmYes => "confirm.yes", "Yes / accept";
+    ConfirmNo => "confirm.no", "No / cancel";
+    ScaffoldCreate => "scaffold.create", "Create it: choose the folder, then run every step";
+    ScaffoldDryRun => "scaffold.dry_run", "Dry run: the files and the log, nothing written";
+    ScaffoldBack => "scaffold.back", "Back one stage (to the review, to the form)";
+    ScaffoldCancel => "scaffold.cancel", "Cancel the run (once it has ended: back)";
+    ScaffoldToggleLog => "scaffold.toggle_log", "Show the files or the step log";
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ use super::action::Action;
 use super::keymap::{Context, Keymap, Lookup};
 use super::keys::Chord;
 use super::rows::{self, Row, Tab};
+use super::scaffold;
 use super::theme::Theme;
 use crate::catalog::Catalog;
 use crate::search::{Facets, Hit, Query, SearchIndex};
@@ -30,6 +31,8 @@ pub enum Effect {
     Suspend,
     SetMouse(bool),
     Reload,
+    /// Run a template (or register what it created) on the scaffolder's worker.
+    Scaffold(scaffold::run::Job),
 }
 
 /// Messages into the app from the runner and background work.
@@ -45,6 +48,8 @@ pub enum AppEvent {
     },
     /// Input closed, the tty hung up, or a terminating signal arrived.
     Quit(&'static str),
+    /// Progress and results of a template run.
+    Scaffold(scaffold::run::RunEvent),
 }
 
 #[derive(Clone, Debug)]
@@ -98,7 +103,12 @@ impl EntityScreen {
 pub enum Screen {
     Catalog,
     Entity(Box<EntityScreen>),
-    Problems { cursor: usize, scroll: usize },
+    Problems {
+        cursor: usize,
+        scroll: usize,
+    },
+    /// The templates view, or the form / review / run of a template.
+    Scaffold(scaffold::View),
 }
 
 pub struct SearchState {
@@ -202,6 +212,8 @@ pub struct App {
     pub dirty: bool,
     pub geometry: Geometry,
     effects: Vec<Effect>,
+    /// The scaffolder's screens (templates, form, runs).
+    pub scaffold: scaffold::ScaffoldState,
 }
 
 impl App {
@@ -230,6 +242,7 @@ impl App {
             dirty: true,
             geometry: Geometry::default(),
             effects: Vec::new(),
+            scaffold: scaffold::ScaffoldState::default(),
         }
     }
 
@@ -267,9 +280,13 @@ impl App {
             match self.screen_mut() {
                 Screen::Entity(s) => s.scroll = scroll,
                 Screen::Problems { scroll: s, .. } => *s = scroll,
-                Screen::Catalog => {}
+                Screen::Catalog | Screen::Scaffold(_) => {}
             }
         }
+    }
+
+    pub fn push_effect(&mut self, effect: Effect) {
+        self.effects.push(effect);
     }
 
     pub fn take_effects(&mut self) -> Vec<Effect> {
@@ -334,10 +351,12 @@ impl App {
 
     /// When the app next needs waking without input (a notice to expire).
     pub fn deadline(&self) -> Option<Instant> {
-        self.notice.as_ref().map(|n| n.until)
+        let notice = self.notice.as_ref().map(|n| n.until);
+        notice.into_iter().chain(scaffold::deadline(self)).min()
     }
 
     pub fn on_deadline(&mut self, now: Instant) {
+        scaffold::on_deadline(self, now);
         if self.notice.as_ref().is_some_and(|n| n.until <= now) {
             self.notice = None;
             self.dirty = true;
@@ -351,6 +370,9 @@ impl App {
             Some(Overlay::Palette(_)) => return vec![Context::Palette],
             None => {}
         }
+        if let Some(contexts) = scaffold::contexts(self) {
+            return contexts;
+        }
         match self.screen() {
             Screen::Catalog if self.search.focused => vec![Context::Search],
             Screen::Catalog => vec![Context::Catalog, Context::Global],
@@ -359,13 +381,18 @@ impl App {
             }
             Screen::Entity(_) => vec![Context::Entity, Context::Global],
             Screen::Problems { .. } => vec![Context::Problems, Context::Global],
+            Screen::Scaffold(_) => vec![Context::Global],
         }
     }
 
     pub fn handle(&mut self, event: AppEvent) {
         match event {
             AppEvent::Terminal(e) => self.on_terminal(e),
-            AppEvent::Loaded(catalog, index) => self.set_catalog(*catalog, index),
+            AppEvent::Loaded(catalog, index) => {
+                self.set_catalog(*catalog, index);
+                scaffold::after_load(self);
+            }
+            AppEvent::Scaffold(e) => scaffold::on_event(self, e),
             AppEvent::Progress(p) => {
                 if self.loading.is_some() {
                     self.loading = Some(p);
@@ -438,6 +465,9 @@ impl App {
             self.refilter_palette();
             return;
         }
+        if scaffold::act::paste(self, text) {
+            return;
+        }
         if !matches!(self.screen(), Screen::Catalog) {
             self.history.truncate(self.at + 1);
             self.push(Screen::Catalog);
@@ -454,7 +484,8 @@ impl App {
         self.dirty = true;
         let contexts = self.contexts();
         let typing = self.search.focused && self.overlay.is_none()
-            || matches!(self.overlay, Some(Overlay::Palette(_)));
+            || matches!(self.overlay, Some(Overlay::Palette(_)))
+            || scaffold::typing(self);
         match self.keymap.lookup(&contexts, &self.pending, chord) {
             Lookup::Action(a) => {
                 self.pending.clear();
@@ -483,6 +514,9 @@ impl App {
             if p.input.input(input) {
                 self.refilter_palette();
             }
+            return;
+        }
+        if scaffold::act::type_key(self, key) {
             return;
         }
         if self.search.input.input(input) {
@@ -528,7 +562,7 @@ impl App {
                 None => Vec::new(),
             },
             Screen::Problems { .. } => rows::problems(&self.catalog),
-            Screen::Catalog => Vec::new(),
+            Screen::Catalog | Screen::Scaffold(_) => Vec::new(),
         }
     }
 
@@ -545,6 +579,7 @@ impl App {
             Screen::Problems { cursor, .. } => {
                 self.rows().get(*cursor).and_then(|r| r.target.clone())
             }
+            Screen::Scaffold(_) => scaffold::selected_entity(self),
         }
     }
 
@@ -619,6 +654,7 @@ impl App {
                     s.scroll = scroll;
                 }
             }
+            Screen::Scaffold(_) => {}
         }
     }
 
@@ -705,6 +741,9 @@ impl App {
     }
 
     fn act_inner(&mut self, action: Action) {
+        if scaffold::act::act(self, action) {
+            return;
+        }
         match action {
             Action::Quit => self.quit = true,
             Action::Help => {
@@ -825,6 +864,30 @@ impl App {
                 None => self.notify("select a link first (Links or annotations)", true),
             },
             Action::TogglePreview => self.settings.preview = !self.settings.preview,
+            // The scaffolder's own actions (scaffold::act took those that apply here).
+            Action::Templates
+            | Action::ScaffoldStart
+            | Action::FieldNext
+            | Action::FieldPrev
+            | Action::FormActivate
+            | Action::FormToggle
+            | Action::ChoiceNext
+            | Action::ChoicePrev
+            | Action::ItemAdd
+            | Action::ItemRemove
+            | Action::PageNext
+            | Action::PagePrev
+            | Action::FormCancel
+            | Action::PickerChoose
+            | Action::PickerMark
+            | Action::PickerClose
+            | Action::ConfirmYes
+            | Action::ConfirmNo
+            | Action::ScaffoldCreate
+            | Action::ScaffoldDryRun
+            | Action::ScaffoldBack
+            | Action::ScaffoldCancel
+            | Action::ScaffoldToggleLog => {}
         }
     }
 
@@ -865,6 +928,7 @@ impl App {
                     None => self.notify("this problem is about a file, not an entity", true),
                 }
             }
+            Screen::Scaffold(_) => {}
         }
     }
 

@@ -20,10 +20,19 @@ pub enum Context {
     Problems,
     Palette,
     Help,
+    Templates,
+    Form,
+    Choice,
+    Picker,
+    Confirm,
+    Prompt,
+    Review,
+    Preview,
+    Progress,
 }
 
 impl Context {
-    pub const ALL: [Context; 8] = [
+    pub const ALL: [Context; 17] = [
         Context::Global,
         Context::Catalog,
         Context::Search,
@@ -32,6 +41,15 @@ impl Context {
         Context::Problems,
         Context::Palette,
         Context::Help,
+        Context::Templates,
+        Context::Form,
+        Context::Choice,
+        Context::Picker,
+        Context::Confirm,
+        Context::Prompt,
+        Context::Review,
+        Context::Preview,
+        Context::Progress,
     ];
 
     pub fn name(self) -> &'static str {
@@ -44,6 +62,15 @@ impl Context {
             Context::Problems => "problems",
             Context::Palette => "palette",
             Context::Help => "help",
+            Context::Templates => "templates",
+            Context::Form => "form",
+            Context::Choice => "choice",
+            Context::Picker => "picker",
+            Context::Confirm => "confirm",
+            Context::Prompt => "prompt",
+            Context::Review => "review",
+            Context::Preview => "preview",
+            Context::Progress => "progress",
         }
     }
 
@@ -61,6 +88,15 @@ impl Context {
             Context::Problems => "the problems pane",
             Context::Palette => "the command palette",
             Context::Help => "this help",
+            Context::Templates => "the templates list (typing filters it)",
+            Context::Form => "a template's form (typing goes into the field)",
+            Context::Choice => "a form field that is not text: checkbox, choice, picker, list",
+            Context::Picker => "choosing from a list (typing filters it)",
+            Context::Confirm => "a yes/no question",
+            Context::Prompt => "typing an answer (the folder to create in)",
+            Context::Review => "the review of a form's values",
+            Context::Preview => "a dry run's files and log",
+            Context::Progress => "a run's steps, log and output",
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod keymap;
 pub mod keys;
 pub mod links;
 pub mod rows;
+pub mod scaffold;
 pub mod search_worker;
 pub mod terminal;
 pub mod theme;
@@ -110,6 +111,7 @@ pub fn run(ctx: &Context, chosen: Chosen, ui: &UiOverrides) -> Result<u8, Failur
     };
     let mut app = App::new(keymap, theme, settings, chosen.description.clone());
     app.demo = chosen.description.starts_with("the bundled demo");
+    app.scaffold.user = scaffold::current_user(&ctx.config);
     for issue in &issues {
         tracing::warn!("{issue}");
     }
@@ -342,6 +344,7 @@ async fn event_loop(
                     let _ = terminal::set_mouse(on);
                 }
                 Effect::Reload => spawn_loader(sources.clone(), options.clone(), tx.clone()),
+                Effect::Scaffold(job) => scaffold::run::spawn(job, tx.clone()),
             }
         }
         if app.quit {

@@ -303,8 +303,19 @@ pub fn add_registered(
         .cloned()
         .collect();
     entities.extend(added.entities().iter().cloned());
-    let mut diagnostics = catalog.diagnostics().to_vec();
-    diagnostics.extend(added.diagnostics().iter().cloned());
+    // Warnings about references to nothing are worked out again over the whole: the old ones
+    // (the new file read alone knows no owner) would be wrong or doubled.
+    let mut stale = catalog.dangling_ref_warnings();
+    stale.extend(added.dangling_ref_warnings());
+    let mut diagnostics: Vec<crate::catalog::Diagnostic> = Vec::new();
+    for d in catalog.diagnostics().iter().chain(added.diagnostics()) {
+        match stale.iter().position(|s| s == d) {
+            Some(i) => {
+                stale.swap_remove(i);
+            }
+            None => diagnostics.push(d.clone()),
+        }
+    }
     crate::catalog::Catalog::assemble(entities, diagnostics, crate::catalog::Relations::Compute)
 }
 

@@ -5,6 +5,7 @@
 mod catalog;
 mod document;
 mod overlays;
+mod scaffold;
 
 use super::action::Action;
 use super::app::{App, Geometry, Screen};
@@ -42,6 +43,7 @@ pub fn draw(frame: &mut Frame, app: &App) -> Geometry {
         Screen::Problems { cursor, scroll } => {
             document::draw_problems(frame, app, *cursor, *scroll, body, &mut geometry)
         }
+        Screen::Scaffold(_) => scaffold::draw(frame, app, body),
     }
     draw_hints(frame, app, hints);
     overlays::draw(frame, app, area);
@@ -173,6 +175,9 @@ fn hint_actions(app: &App) -> Vec<(Action, &'static str)> {
             _ => vec![(Down, "scroll"), (Back, "close")],
         };
     }
+    if matches!(app.screen(), Screen::Scaffold(_)) {
+        return scaffold::hint_actions(app);
+    }
     match app.screen() {
         Screen::Catalog if app.search.focused => vec![
             (Open, "open"),
@@ -181,32 +186,38 @@ fn hint_actions(app: &App) -> Vec<(Action, &'static str)> {
             (SearchClear, "clear"),
             (Palette, "palette"),
         ],
-        Screen::Catalog => vec![
-            (SearchFocus, "search"),
-            (Open, "open"),
-            (Owner, "owner"),
-            (WhoOwns, "who owns"),
-            (Problems, "problems"),
-            (Palette, "palette"),
-            (Help, "help"),
-            (Quit, "quit"),
-        ],
-        Screen::Entity(_) => vec![
-            (Open, "open"),
-            (Back, "back"),
-            (NextTab, "next tab"),
-            (Owner, "owner"),
-            (Toggle, "expand"),
-            (CopyRef, "copy ref"),
-            (OpenLink, "open link"),
-            (Help, "help"),
-        ],
+        Screen::Catalog => vec![(SearchFocus, "search"), (Open, "open")]
+            .into_iter()
+            .chain(scaffold::entity_hints(app))
+            .chain([
+                (Owner, "owner"),
+                (WhoOwns, "who owns"),
+                (Problems, "problems"),
+                (Palette, "palette"),
+                (Help, "help"),
+                (Quit, "quit"),
+            ])
+            .collect(),
+        Screen::Entity(_) => {
+            let mut hints = vec![(Open, "open"), (Back, "back")];
+            hints.extend(scaffold::entity_hints(app));
+            hints.extend([
+                (NextTab, "next tab"),
+                (Owner, "owner"),
+                (Toggle, "expand"),
+                (CopyRef, "copy ref"),
+                (OpenLink, "open link"),
+                (Help, "help"),
+            ]);
+            hints
+        }
         Screen::Problems { .. } => vec![
             (Open, "open entity"),
             (Back, "back"),
             (Help, "help"),
             (Quit, "quit"),
         ],
+        Screen::Scaffold(_) => Vec::new(),
     }
 }
 

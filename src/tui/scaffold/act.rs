@@ -1,0 +1,747 @@
+//! What actions, typed keys and pastes do on the scaffolder's screens. The app hands them here
+//! first; whatever is not the scaffolder's goes back to it (`false`).
+
+use super::editor::{line_editor, text_of};
+use super::form::{Moved, Stop, StopKind};
+use super::picker::{PickContext, Picked, PickerPopup, Source};
+use super::run::{Job, JobKind};
+use super::wizard::Stage;
+use super::{Confirm, OnYes, Popup, Showing, View, showing, start};
+use crate::scaffold::Template;
+use crate::scaffold::exec::{LocalExecutor, workspace};
+use crate::scaffold::form::Widget;
+use crate::tui::action::Action;
+use crate::tui::app::{App, Effect, Screen};
+use crate::tui::rows::Tab;
+use crossterm::event::KeyEvent;
+use serde_json::Value as Json;
+use std::path::PathBuf;
+use tui_textarea::{Input, Key};
+
+/// Actions that mean something only on the scaffolder's screens.
+fn is_own(action: Action) -> bool {
+    use Action::*;
+    matches!(
+        action,
+        FieldNext
+            | FieldPrev
+            | FormActivate
+            | FormToggle
+            | ChoiceNext
+            | ChoicePrev
+            | ItemAdd
+            | ItemRemove
+            | PageNext
+            | PagePrev
+            | FormCancel
+            | PickerChoose
+            | PickerMark
+            | PickerClose
+            | ConfirmYes
+            | ConfirmNo
+            | ScaffoldCreate
+            | ScaffoldDryRun
+            | ScaffoldBack
+            | ScaffoldCancel
+            | ScaffoldToggleLog
+    )
+}
+
+/// Handles an action if it is the scaffolder's; false hands it back to the app.
+pub fn act(app: &mut App, action: Action) -> bool {
+    // The help overlay and the palette take their keys first.
+    if app.overlay.is_some() && !matches!(action, Action::Templates | Action::ScaffoldStart) {
+        return false;
+    }
+    match action {
+        Action::Templates => {
+            open_templates(app);
+            return true;
+        }
+        Action::ScaffoldStart => {
+            start_selected(app);
+            return true;
+        }
+        _ => {}
+    }
+    let Some(showing) = showing(app) else {
+        if is_own(action) {
+            app.notify(
+                "that works in a template's form: n lists the templates",
+                true,
+            );
+            return true;
+        }
+        return false;
+    };
+    let catalog = app.catalog.clone();
+    app.scaffold.templates.sync(&catalog);
+    if app.scaffold.popup.is_some() {
+        return popup_act(app, action);
+    }
+    match showing {
+        Showing::Templates => templates_act(app, action),
+        Showing::Wizard(Stage::Form) => form_act(app, action),
+        Showing::Wizard(Stage::Review) => review_act(app, action),
+        Showing::Wizard(Stage::DryRun) => dry_run_act(app, action),
+        Showing::Wizard(Stage::Create) => create_act(app, action),
+    }
+}
+
+/// The templates view, with the current Template entity (if any) selected.
+fn open_templates(app: &mut App) {
+    let current = app.current_entity();
+    let catalog = app.catalog.clone();
+    let t = &mut app.scaffold.templates;
+    t.sync(&catalog);
+    if let Some(k) = current.filter(|k| catalog.get(k).is_some_and(|e| e.is_kind("Template"))) {
+        t.select(&k);
+    }
+    if app.screen() != &Screen::Scaffold(View::Templates) {
+        app.push(Screen::Scaffold(View::Templates));
+    }
+}
+
+/// Starts the selected template (templates view), or the Template entity in view.
+fn start_selected(app: &mut App) {
+    let catalog = app.catalog.clone();
+    app.scaffold.templates.sync(&catalog);
+    let key = if showing(app) == Some(Showing::Templates) {
+        app.scaffold.templates.selected().map(|e| e.key.clone())
+    } else {
+        app.current_entity()
+            .filter(|k| catalog.get(k).is_some_and(|e| e.is_kind("Template")))
+    };
+    let Some(key) = key else {
+        app.notify("select a template first (n lists them)", true);
+        return;
+    };
+    let Some(entry) = app.scaffold.templates.entries.iter().find(|e| e.key == key) else {
+        app.notify(format!("{key} is not a template in this catalogue"), true);
+        return;
+    };
+    match &entry.template {
+        Ok(t) => {
+            let t = t.clone();
+            start(app, t, Some(key));
+        }
+        Err(e) => {
+            let e = e.clone();
+            app.notify(format!("cannot use this template: {e}"), true);
+        }
+    }
+}
+
+fn page(app: &App) -> usize {
+    usize::from(app.geometry.body_rows.max(4) - 3)
+}
+
+fn templates_act(app: &mut App, action: Action) -> bool {
+    let page = page(app);
+    let t = &mut app.scaffold.templates;
+    match action {
+        Action::Up => t.move_cursor(t.cursor.saturating_sub(1)),
+        Action::Down => t.move_cursor(t.cursor + 1),
+        Action::PageUp => t.move_cursor(t.cursor.saturating_sub(page)),
+        Action::PageDown => t.move_cursor(t.cursor + page),
+        Action::Top => t.move_cursor(0),
+        Action::Bottom => t.move_cursor(usize::MAX),
+        Action::SearchClear => t.clear(),
+        Action::Open => start_selected(app),
+        _ => return false,
+    }
+    true
+}
+
+fn pick_context(app: &App) -> PickContext<'_> {
+    PickContext {
+        catalog: &app.catalog,
+        user: app.scaffold.user.as_deref(),
+    }
+}
+
+/// Opens the chooser for the focused select, checkbox group or catalogue picker.
+fn open_picker(app: &mut App, typed: &str) {
+    let Some(w) = app.scaffold.wizard.as_deref() else {
+        return;
+    };
+    let Some(stop) = w.form.focused().cloned() else {
+        return;
+    };
+    let field = &w.form.fields[stop.field];
+    let (source, multi) = match (stop.kind, &field.widget) {
+        (StopKind::Select, _) => (Source::Choices(w.form.focused_choices()), false),
+        (StopKind::Checkboxes, _) => (Source::Choices(w.form.focused_choices()), true),
+        (StopKind::Picker, Widget::Entity(p)) => (Source::Entities(p.clone()), p.is_multi()),
+        (StopKind::Picker, Widget::EntityTags(t)) => (Source::Tags(t.clone()), true),
+        _ => return,
+    };
+    let title = match stop.key.part {
+        Some(name) => {
+            let part = w
+                .form
+                .repo_parts(&stop.key.path)
+                .iter()
+                .find(|p| p.name == name)
+                .map(|p| p.label.clone())
+                .unwrap_or_default();
+            format!("{} · {part}", field.label)
+        }
+        None => field.label.clone(),
+    };
+    let current = w.form.stop_value(&stop);
+    let popup = PickerPopup::new(
+        stop.key,
+        title,
+        source,
+        multi,
+        current.as_ref(),
+        typed,
+        &pick_context(app),
+    );
+    app.scaffold.popup = Some(Popup::Picker(Box::new(popup)));
+}
+
+fn form_act(app: &mut App, action: Action) -> bool {
+    let catalog = app.catalog.clone();
+    let user = app.scaffold.user.clone();
+    let Some(w) = app.scaffold.wizard.as_deref_mut() else {
+        return false;
+    };
+    let f = &mut w.form;
+    match action {
+        Action::FieldNext => f.cycle_focus(1),
+        Action::FieldPrev => f.cycle_focus(-1),
+        Action::Down => {
+            f.move_vertically(1);
+        }
+        Action::Up => {
+            f.move_vertically(-1);
+        }
+        Action::FormActivate => match f.focused().map(|s| s.kind) {
+            Some(StopKind::Text { multiline: true }) => f.new_line(),
+            Some(StopKind::Text { .. } | StopKind::Item) | None => {
+                if f.move_focus(1) == Moved::Edge {
+                    return form_act(app, Action::PageNext);
+                }
+            }
+            Some(StopKind::Toggle) => f.toggle(),
+            Some(StopKind::Select | StopKind::Checkboxes | StopKind::Picker) => {
+                open_picker(app, "")
+            }
+            Some(StopKind::List) => {
+                f.add_item();
+            }
+        },
+        Action::FormToggle => match f.focused().map(|s| s.kind) {
+            Some(StopKind::Picker) => open_picker(app, ""),
+            Some(StopKind::List) => {
+                f.add_item();
+            }
+            _ => f.toggle(),
+        },
+        Action::ChoiceNext => f.choose_step(1),
+        Action::ChoicePrev => f.choose_step(-1),
+        Action::ItemAdd => {
+            if !f.add_item() {
+                app.notify("no list here to add to", true);
+            }
+        }
+        Action::ItemRemove => {
+            if !f.remove_item() {
+                app.notify(
+                    "to remove a list item, go to its heading (#1, #2, …) and remove it there",
+                    true,
+                );
+            }
+        }
+        Action::PageNext => match f.next_page() {
+            Ok(Some(_)) => {}
+            Ok(None) => w.to_review(&catalog, user.as_deref()),
+            Err(n) => app.notify(
+                format!(
+                    "{n} problem{} on this page: see the messages beside the fields",
+                    if n == 1 { "" } else { "s" }
+                ),
+                true,
+            ),
+        },
+        Action::PagePrev => {
+            if !f.previous_page() {
+                app.notify("this is the first page (Esc leaves the form)", false);
+            }
+        }
+        Action::FormCancel => leave_form(app),
+        _ => return false,
+    }
+    true
+}
+
+/// Esc on the form: leave, asking first when something typed would be lost.
+fn leave_form(app: &mut App) {
+    let Some(w) = app.scaffold.wizard.as_deref() else {
+        return;
+    };
+    if w.unsaved() {
+        app.scaffold.popup = Some(Popup::Confirm(Confirm {
+            question: format!("Throw away what you typed into \"{}\"?", w.template.title),
+            yes: OnYes::Discard,
+        }));
+    } else {
+        discard(app);
+    }
+}
+
+fn discard(app: &mut App) {
+    app.scaffold.wizard = None;
+    if app.can_go_back() {
+        app.act(Action::Back);
+    } else {
+        open_templates(app);
+    }
+}
+
+fn review_act(app: &mut App, action: Action) -> bool {
+    let page = page(app);
+    let Some(w) = app.scaffold.wizard.as_deref_mut() else {
+        return false;
+    };
+    let last = w.review.len();
+    match action {
+        Action::Up => w.review_scroll = w.review_scroll.saturating_sub(1),
+        Action::Down => w.review_scroll = (w.review_scroll + 1).min(last),
+        Action::PageUp => w.review_scroll = w.review_scroll.saturating_sub(page),
+        Action::PageDown => w.review_scroll = (w.review_scroll + page).min(last),
+        Action::Top => w.review_scroll = 0,
+        Action::Bottom => w.review_scroll = last,
+        Action::ScaffoldBack => w.back_to_form(),
+        Action::ScaffoldDryRun => start_run(app, None, false),
+        Action::ScaffoldCreate => ask_target(app),
+        _ => return false,
+    }
+    true
+}
+
+fn ask_target(app: &mut App) {
+    let Some(w) = app.scaffold.wizard.as_deref() else {
+        return;
+    };
+    if !w.review_errors.is_empty() {
+        app.notify(
+            "fix the problems listed first (Esc goes back to the form)",
+            true,
+        );
+        return;
+    }
+    let default = w.default_target();
+    app.scaffold.popup = Some(Popup::Target {
+        input: Box::new(line_editor(&default, "a folder, like ./my-service")),
+        error: None,
+    });
+}
+
+/// Starts a dry run (`target` none) or a run into `target`, on the worker.
+fn start_run(app: &mut App, target: Option<PathBuf>, overwrite: bool) {
+    let catalog = app.catalog.clone();
+    let user = app.scaffold.user.clone();
+    let id = app.scaffold.next_id();
+    let Some(w) = app.scaffold.wizard.as_deref_mut() else {
+        return;
+    };
+    if w.running() {
+        app.notify("a run is already in progress", true);
+        return;
+    }
+    let task = match w.task(&catalog, user.as_deref()) {
+        Ok(t) => t,
+        Err(errors) => {
+            w.review_errors = errors;
+            app.notify("fix the problems listed first", true);
+            return;
+        }
+    };
+    let executor = match &target {
+        Some(t) => LocalExecutor::write_to(t, overwrite),
+        None => LocalExecutor::dry_run(),
+    };
+    let shown_target = target.map(|t| std::path::absolute(&t).unwrap_or(t));
+    w.begin_run(id, shown_target, executor.cancel.clone());
+    app.push_effect(Effect::Scaffold(Job {
+        id,
+        kind: JobKind::Run {
+            task: Box::new(task),
+            executor,
+            catalog,
+        },
+    }));
+}
+
+fn dry_run_act(app: &mut App, action: Action) -> bool {
+    let page = page(app);
+    let Some(w) = app.scaffold.wizard.as_deref_mut() else {
+        return false;
+    };
+    let Some(run) = w.run.as_mut() else {
+        return false;
+    };
+    if run.running() {
+        return match action {
+            Action::ScaffoldCancel | Action::ScaffoldBack => {
+                run.cancel.cancel();
+                w.stage = Stage::Review;
+                true
+            }
+            Action::Up => {
+                run.move_cursor(run.cursor.saturating_sub(1));
+                true
+            }
+            Action::Down => {
+                run.move_cursor(run.cursor + 1);
+                true
+            }
+            _ => false,
+        };
+    }
+    let log_len = run.log_lines().len();
+    let Some(p) = run.preview.as_mut() else {
+        return false;
+    };
+    let log_end = log_len.saturating_sub(page);
+    match action {
+        Action::ScaffoldToggleLog => p.show_log = !p.show_log,
+        Action::Up if p.show_log => p.log_scroll = p.log_scroll.saturating_sub(1),
+        Action::Down if p.show_log => p.log_scroll = (p.log_scroll + 1).min(log_end),
+        Action::PageUp if p.show_log => p.log_scroll = p.log_scroll.saturating_sub(page),
+        Action::PageDown if p.show_log => p.log_scroll = (p.log_scroll + page).min(log_end),
+        Action::Top if p.show_log => p.log_scroll = 0,
+        Action::Bottom if p.show_log => p.log_scroll = log_end,
+        Action::Up => p.step(-1),
+        Action::Down => p.step(1),
+        Action::PageUp => p.scroll = p.scroll.saturating_sub(page),
+        Action::PageDown => {
+            let len = p.selected_file().map_or(0, |f| f.lines.len());
+            p.scroll = (p.scroll + page).min(len.saturating_sub(1));
+        }
+        Action::Top => p.first(false),
+        Action::Bottom => p.first(true),
+        Action::ScaffoldBack | Action::ScaffoldCancel => w.stage = Stage::Review,
+        Action::ScaffoldDryRun => start_run(app, None, false),
+        Action::ScaffoldCreate => ask_target(app),
+        _ => return false,
+    }
+    true
+}
+
+fn create_act(app: &mut App, action: Action) -> bool {
+    let page = page(app);
+    let Some(w) = app.scaffold.wizard.as_deref_mut() else {
+        return false;
+    };
+    let Some(run) = w.run.as_mut() else {
+        return false;
+    };
+    match action {
+        Action::Up => run.move_cursor(run.cursor.saturating_sub(1)),
+        Action::Down => run.move_cursor(run.cursor + 1),
+        Action::Top => run.move_cursor(0),
+        Action::Bottom => run.move_cursor(usize::MAX),
+        Action::PageUp => {
+            let len = run
+                .shown_step()
+                .map_or(0, |i| run.progress.steps[i].log.len());
+            run.log_scroll = (run.log_scroll + page).min(len.saturating_sub(1));
+        }
+        Action::PageDown => run.log_scroll = run.log_scroll.saturating_sub(page),
+        Action::ScaffoldCancel if run.running() => {
+            run.cancel.cancel();
+            run.cancelling = true;
+            app.notify("cancelling: the run stops before its next step", false);
+        }
+        Action::ScaffoldBack if run.running() => {
+            app.notify("a run is in progress; Esc cancels it", true);
+        }
+        Action::ScaffoldCancel | Action::ScaffoldBack => {
+            if run.succeeded() {
+                app.act(Action::Back);
+            } else {
+                w.stage = Stage::Review;
+            }
+        }
+        Action::Open | Action::OpenLink => open_output_link(app),
+        Action::CopyLink | Action::CopyRef => {
+            let target = run
+                .selected_link()
+                .and_then(|l| l.target().map(str::to_owned));
+            match target {
+                Some(t) => copy(app, t),
+                None => app.notify("select one of the output links first", true),
+            }
+        }
+        _ => return false,
+    }
+    true
+}
+
+fn copy(app: &mut App, text: String) {
+    let shown = crate::text::sanitize_line(&text).into_owned();
+    app.push_effect(Effect::Clipboard(text));
+    app.notify(format!("copied {shown} (OSC 52)"), false);
+}
+
+/// Enter on an output link: an entity opens in the portal, a URL in the browser (copied
+/// instead over SSH).
+fn open_output_link(app: &mut App) {
+    let Some(link) = app
+        .scaffold
+        .wizard
+        .as_ref()
+        .and_then(|w| w.run.as_ref())
+        .and_then(|r| r.selected_link())
+        .cloned()
+    else {
+        app.notify("select one of the output links first", true);
+        return;
+    };
+    if let Some(r) = &link.entity_ref {
+        if app.catalog.get(r).is_some() {
+            app.open_entity(r, Tab::Overview);
+            return;
+        }
+        if link.url.is_none() {
+            app.notify(format!("{r} is not in the catalogue (yet)"), true);
+            return;
+        }
+    }
+    let Some(url) = link.url else {
+        return;
+    };
+    if app.settings.remote {
+        copy(app, url);
+    } else {
+        app.notify(
+            format!("opening {}", crate::text::sanitize_line(&url)),
+            false,
+        );
+        app.push_effect(Effect::OpenUrl(url));
+    }
+}
+
+fn popup_act(app: &mut App, action: Action) -> bool {
+    let page = page(app);
+    let Some(popup) = app.scaffold.popup.take() else {
+        return false;
+    };
+    match popup {
+        Popup::Picker(mut p) => {
+            let handled = match action {
+                Action::Up => {
+                    p.move_cursor(p.cursor.saturating_sub(1));
+                    true
+                }
+                Action::Down => {
+                    p.move_cursor(p.cursor + 1);
+                    true
+                }
+                Action::PageUp => {
+                    p.move_cursor(p.cursor.saturating_sub(page));
+                    true
+                }
+                Action::PageDown => {
+                    p.move_cursor(p.cursor + page);
+                    true
+                }
+                Action::Top => {
+                    p.move_cursor(0);
+                    true
+                }
+                Action::Bottom => {
+                    p.move_cursor(usize::MAX);
+                    true
+                }
+                Action::PickerMark if p.multi => {
+                    p.mark();
+                    true
+                }
+                Action::PickerMark => {
+                    // A space in a one-choice filter is just a space.
+                    p.filter.insert_char(' ');
+                    p.refilter();
+                    true
+                }
+                Action::PickerClose => return true,
+                Action::PickerChoose => match p.choose() {
+                    Ok(picked) => {
+                        apply_pick(app, &p.target, picked);
+                        return true;
+                    }
+                    Err(_) => true,
+                },
+                _ => false,
+            };
+            app.scaffold.popup = Some(Popup::Picker(p));
+            handled
+        }
+        Popup::Confirm(c) => match action {
+            Action::ConfirmYes => {
+                match c.yes {
+                    OnYes::Discard => discard(app),
+                    OnYes::Overwrite(target) => start_run(app, Some(target), true),
+                    OnYes::Replace(template, key) => {
+                        app.scaffold.wizard = None;
+                        start(app, *template, key);
+                    }
+                }
+                true
+            }
+            Action::ConfirmNo => true,
+            _ => {
+                app.scaffold.popup = Some(Popup::Confirm(c));
+                false
+            }
+        },
+        Popup::Target { input, error } => match action {
+            Action::ConfirmYes => {
+                let text = text_of(&input);
+                let text = text.trim();
+                if text.is_empty() {
+                    app.scaffold.popup = Some(Popup::Target {
+                        input,
+                        error: Some("type the folder to create the result in".into()),
+                    });
+                    return true;
+                }
+                let target = PathBuf::from(text);
+                if workspace::is_occupied(&target) {
+                    app.scaffold.popup = Some(Popup::Confirm(Confirm {
+                        question: format!(
+                            "{} already exists and is not empty. Replace everything in it?",
+                            crate::text::sanitize_line(text)
+                        ),
+                        yes: OnYes::Overwrite(target),
+                    }));
+                } else {
+                    start_run(app, Some(target), false);
+                }
+                true
+            }
+            Action::ConfirmNo => true,
+            _ => {
+                app.scaffold.popup = Some(Popup::Target { input, error });
+                false
+            }
+        },
+    }
+}
+
+/// Puts what was chosen in a picker into the form.
+fn apply_pick(app: &mut App, target: &super::form::StopKey, picked: Picked) {
+    let Some(w) = app.scaffold.wizard.as_deref_mut() else {
+        return;
+    };
+    let f = &mut w.form;
+    let Some(stop): Option<Stop> = f.stops.iter().find(|s| &s.key == target).cloned() else {
+        return;
+    };
+    match (stop.kind, picked) {
+        (StopKind::Select, Picked::One(v)) => f.choose(&stop, v),
+        (StopKind::Checkboxes, Picked::Many(values)) => {
+            let choices = f.focused_choices();
+            f.set_many(&stop.key.path, &choices, values);
+        }
+        (_, Picked::One(v)) => f.set_value(&stop.key.path, v),
+        (_, Picked::Many(values)) => f.set_value(&stop.key.path, Json::Array(values)),
+    }
+}
+
+/// A key bound to nothing, on a scaffolder screen: typed into the filter, field or target
+/// line, or (on a picker field) opening the picker with it. True when it was the scaffolder's.
+pub fn type_key(app: &mut App, key: KeyEvent) -> bool {
+    let Some(showing) = showing(app) else {
+        return false;
+    };
+    let input = Input::from(key);
+    match &mut app.scaffold.popup {
+        Some(Popup::Picker(p)) => {
+            if input.key != Key::Enter && p.filter.input(input) {
+                p.refilter();
+            }
+            return true;
+        }
+        Some(Popup::Target { input: line, error }) => {
+            if input.key != Key::Enter && line.input(input) {
+                *error = None;
+            }
+            return true;
+        }
+        Some(Popup::Confirm(_)) => return true,
+        None => {}
+    }
+    match showing {
+        Showing::Templates => {
+            let t = &mut app.scaffold.templates;
+            if input.key != Key::Enter && t.filter.input(input) {
+                t.refilter();
+            }
+        }
+        Showing::Wizard(Stage::Form) => {
+            let Some(w) = app.scaffold.wizard.as_deref_mut() else {
+                return true;
+            };
+            match w.form.focused().map(|s| s.kind) {
+                Some(StopKind::Text { .. }) => {
+                    w.form.input(input);
+                }
+                Some(StopKind::Picker) => {
+                    if let Key::Char(c) = input.key
+                        && !input.ctrl
+                        && !input.alt
+                    {
+                        open_picker(app, &c.to_string());
+                    }
+                }
+                _ => {}
+            }
+        }
+        Showing::Wizard(_) => {}
+    }
+    true
+}
+
+/// Bracketed paste on a scaffolder screen goes to the filter, field or line in focus (and
+/// never falls through to the catalogue search).
+pub fn paste(app: &mut App, text: &str) -> bool {
+    let Some(showing) = showing(app) else {
+        return false;
+    };
+    let line = crate::text::sanitize_line(text).into_owned();
+    match &mut app.scaffold.popup {
+        Some(Popup::Picker(p)) => {
+            p.filter.insert_str(line);
+            p.refilter();
+        }
+        Some(Popup::Target { input, .. }) => {
+            input.insert_str(line);
+        }
+        Some(Popup::Confirm(_)) => {}
+        None => match showing {
+            Showing::Templates => {
+                let t = &mut app.scaffold.templates;
+                t.filter.insert_str(line);
+                t.refilter();
+            }
+            Showing::Wizard(Stage::Form) => {
+                if let Some(w) = app.scaffold.wizard.as_deref_mut() {
+                    w.form.paste(text);
+                }
+            }
+            Showing::Wizard(_) => {}
+        },
+    }
+    app.dirty = true;
+    true
+}
+
+/// For tests and callers outside the portal: start a template directly.
+pub fn start_template(app: &mut App, template: Template) {
+    start(app, template, None);
+}

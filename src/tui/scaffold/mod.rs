@@ -1,0 +1,363 @@
+//! The scaffolder in the portal: the templates view, template forms driven by the scaffolder
+//! core's form model, pickers, the review, dry runs and runs with live progress. State and
+//! what actions do to it live here (the app calls in through a few hooks); drawing lives in
+//! `views::scaffold`; runs happen on a worker thread (`run`).
+
+pub mod act;
+pub mod editor;
+pub mod form;
+pub mod picker;
+pub mod progress;
+pub mod run;
+pub mod templates;
+pub mod wizard;
+
+use super::app::{App, Effect, Screen};
+use super::keymap::Context;
+use crate::catalog::{RefContext, parse_ref};
+use crate::scaffold::Template;
+use crate::scaffold::exec::Registration;
+use picker::PickerPopup;
+use run::{Job, JobKind, RunEvent};
+use std::path::PathBuf;
+use std::time::Instant;
+use templates::TemplatesState;
+use tui_textarea::TextArea;
+use wizard::{Stage, Wizard};
+
+/// Which scaffolder screen is shown (the history records it like any screen).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum View {
+    Templates,
+    /// The form, review or run of the current template (the templates when there is none).
+    Wizard,
+}
+
+/// What a confirmation leads to.
+pub enum OnYes {
+    /// Throw the form away and leave.
+    Discard,
+    /// Replace the occupied target folder.
+    Overwrite(PathBuf),
+    /// Start another template, throwing the unfinished form away.
+    Replace(Box<Template>, Option<String>),
+}
+
+pub struct Confirm {
+    pub question: String,
+    pub yes: OnYes,
+}
+
+/// A popup over the scaffolder's screens; it takes the keys while open.
+pub enum Popup {
+    Picker(Box<PickerPopup>),
+    Confirm(Confirm),
+    /// Asking where to create the result.
+    Target {
+        input: Box<TextArea<'static>>,
+        error: Option<String>,
+    },
+}
+
+#[derive(Default)]
+pub struct ScaffoldState {
+    /// The User entity ref that is "me" (OwnedEntityPicker, MyGroupsPicker, `user.ref`).
+    pub user: Option<String>,
+    pub templates: TemplatesState,
+    pub wizard: Option<Box<Wizard>>,
+    pub popup: Option<Popup>,
+    /// Descriptors registered this session, added again after a reload.
+    pub registered: Vec<Registration>,
+    next_id: u64,
+}
+
+impl ScaffoldState {
+    fn next_id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+}
+
+/// The current user from the config: `[scaffold] user`, else `[status] user` when that is a
+/// User ref. Written in full (`user:default/ada`).
+pub fn current_user(config: &crate::config::Config) -> Option<String> {
+    let given = config.scaffold.user.clone().or_else(|| {
+        config
+            .status
+            .user
+            .clone()
+            .filter(|u| u.to_ascii_lowercase().starts_with("user:"))
+    })?;
+    let ctx = RefContext {
+        default_kind: Some("User"),
+        default_namespace: Some("default"),
+    };
+    parse_ref(given.trim(), ctx).ok().map(|r| r.canonical())
+}
+
+/// What the scaffolder screen shows now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Showing {
+    Templates,
+    Wizard(Stage),
+}
+
+pub fn showing(app: &App) -> Option<Showing> {
+    let Screen::Scaffold(view) = app.screen() else {
+        return None;
+    };
+    Some(match (view, &app.scaffold.wizard) {
+        (View::Wizard, Some(w)) => Showing::Wizard(w.stage),
+        _ => Showing::Templates,
+    })
+}
+
+/// The keymap contexts of the scaffolder screens (`None` elsewhere).
+pub fn contexts(app: &App) -> Option<Vec<Context>> {
+    let showing = showing(app)?;
+    if let Some(p) = &app.scaffold.popup {
+        return Some(match p {
+            Popup::Picker(_) => vec![Context::Picker],
+            Popup::Confirm(_) => vec![Context::Confirm],
+            Popup::Target { .. } => vec![Context::Prompt],
+        });
+    }
+    let w = app.scaffold.wizard.as_deref();
+    Some(match showing {
+        Showing::Templates => vec![Context::Templates],
+        Showing::Wizard(Stage::Form) => {
+            if w.is_some_and(|w| w.form.typing()) {
+                vec![Context::Form]
+            } else {
+                vec![Context::Choice, Context::Form]
+            }
+        }
+        Showing::Wizard(Stage::Review) => vec![Context::Review, Context::Global],
+        Showing::Wizard(Stage::DryRun) if !w.is_some_and(Wizard::running) => {
+            vec![Context::Preview, Context::Global]
+        }
+        Showing::Wizard(Stage::DryRun | Stage::Create) => {
+            vec![Context::Progress, Context::Global]
+        }
+    })
+}
+
+/// Whether keys bound to nothing are typed (into a filter, a field, the target line), or open
+/// the focused picker.
+pub fn typing(app: &App) -> bool {
+    if app.overlay.is_some() {
+        return false;
+    }
+    let Some(showing) = showing(app) else {
+        return false;
+    };
+    match &app.scaffold.popup {
+        Some(Popup::Picker(_) | Popup::Target { .. }) => true,
+        Some(Popup::Confirm(_)) => false,
+        None => match showing {
+            Showing::Templates => true,
+            Showing::Wizard(Stage::Form) => app.scaffold.wizard.as_ref().is_some_and(|w| {
+                matches!(
+                    w.form.focused().map(|s| s.kind),
+                    Some(form::StopKind::Text { .. } | form::StopKind::Picker)
+                )
+            }),
+            Showing::Wizard(_) => false,
+        },
+    }
+}
+
+/// The entity the scaffolder screen is about (for copying its ref).
+pub fn selected_entity(app: &App) -> Option<String> {
+    match showing(app)? {
+        Showing::Templates => app.scaffold.templates.selected().map(|e| e.key.clone()),
+        Showing::Wizard(stage) => {
+            let w = app.scaffold.wizard.as_ref()?;
+            let link = w
+                .run
+                .as_ref()
+                .filter(|_| stage == Stage::Create)
+                .and_then(|r| r.selected_link())
+                .and_then(|l| l.entity_ref.clone());
+            link.or_else(|| w.entity_key.clone())
+        }
+    }
+}
+
+/// When a run's spinner next turns (nothing while idle).
+pub fn deadline(app: &App) -> Option<Instant> {
+    app.scaffold
+        .wizard
+        .as_ref()
+        .and_then(|w| w.run.as_ref())
+        .and_then(progress::RunState::deadline)
+}
+
+pub fn on_deadline(app: &mut App, now: Instant) {
+    let visible = showing(app).is_some();
+    if let Some(run) = app.scaffold.wizard.as_mut().and_then(|w| w.run.as_mut())
+        && run.tick(now)
+        && visible
+    {
+        app.dirty = true;
+    }
+}
+
+/// After the catalogue is read again: what this session registered goes back in.
+pub fn after_load(app: &mut App) {
+    if app.scaffold.registered.is_empty() {
+        return;
+    }
+    let id = app.scaffold.next_id();
+    let job = Job {
+        id,
+        kind: JobKind::Register {
+            registrations: app.scaffold.registered.clone(),
+            catalog: app.catalog.clone(),
+        },
+    };
+    app.push_effect(Effect::Scaffold(job));
+}
+
+/// A report from the worker.
+pub fn on_event(app: &mut App, event: RunEvent) {
+    let visible = showing(app).is_some();
+    match event {
+        RunEvent::Task { id, event } => {
+            if let Some(run) = app
+                .scaffold
+                .wizard
+                .as_mut()
+                .and_then(|w| w.run.as_mut())
+                .filter(|r| r.id == id)
+            {
+                run.apply(&event);
+                app.dirty |= visible;
+            }
+        }
+        RunEvent::Finished { id, result } => {
+            let Some(w) = app
+                .scaffold
+                .wizard
+                .as_mut()
+                .filter(|w| w.run.as_ref().is_some_and(|r| r.id == id))
+            else {
+                return;
+            };
+            let Some(run) = w.run.as_mut() else {
+                return;
+            };
+            run.finish(*result);
+            let notice = match (&run.result, run.dry) {
+                (Some(r), false) if r.succeeded() => {
+                    w.done = true;
+                    let place = r
+                        .target
+                        .as_ref()
+                        .map(|t| format!(" in {}", t.display()))
+                        .unwrap_or_default();
+                    Some((format!("{} created{place}", w.template.title), false))
+                }
+                (Some(r), _) if !r.succeeded() => Some((
+                    format!(
+                        "the run {}",
+                        if r.status == crate::scaffold::exec::TaskStatus::Cancelled {
+                            "was cancelled"
+                        } else {
+                            "failed"
+                        }
+                    ),
+                    true,
+                )),
+                _ => None,
+            };
+            if let Some((text, error)) = notice {
+                app.notify(text, error);
+            }
+            app.dirty = true;
+        }
+        RunEvent::Registered {
+            id,
+            base,
+            catalog,
+            index,
+            registrations,
+        } => {
+            if !std::sync::Arc::ptr_eq(&base, &app.catalog) {
+                // The catalogue changed meanwhile (a reload): add them to the one open now.
+                let job = Job {
+                    id,
+                    kind: JobKind::Register {
+                        registrations,
+                        catalog: app.catalog.clone(),
+                    },
+                };
+                app.push_effect(Effect::Scaffold(job));
+                return;
+            }
+            app.set_catalog(*catalog, index);
+            let refs: Vec<String> = registrations
+                .iter()
+                .filter_map(|r| r.entity_ref.clone())
+                .collect();
+            for r in registrations {
+                app.scaffold
+                    .registered
+                    .retain(|o| o.catalog_info != r.catalog_info);
+                app.scaffold.registered.push(r);
+            }
+            if let Some(run) = app
+                .scaffold
+                .wizard
+                .as_mut()
+                .and_then(|w| w.run.as_mut())
+                .filter(|r| r.id == id)
+            {
+                run.registered = refs.clone();
+            }
+            if !refs.is_empty() {
+                app.notify(format!("{} added to the catalogue", refs.join(", ")), false);
+            }
+        }
+    }
+}
+
+/// Starts filling in a template (asking first when an unfinished form would be lost).
+pub fn start(app: &mut App, template: Template, entity_key: Option<String>) {
+    if let Some(w) = &app.scaffold.wizard {
+        let same = w.template.entity_ref == template.entity_ref;
+        if same && (w.running() || w.unsaved()) {
+            // Back to the form (or the run) as it is.
+            show_wizard(app);
+            return;
+        }
+        if w.running() {
+            let title = w.template.title.clone();
+            app.notify(
+                format!("\"{title}\" is still running; open it again to follow or cancel it"),
+                true,
+            );
+            return;
+        }
+        if w.unsaved() {
+            let question = format!(
+                "Throw away what you typed into \"{}\" and start \"{}\"?",
+                w.template.title, template.title
+            );
+            app.scaffold.popup = Some(Popup::Confirm(Confirm {
+                question,
+                yes: OnYes::Replace(Box::new(template), entity_key),
+            }));
+            return;
+        }
+    }
+    app.scaffold.wizard = Some(Box::new(Wizard::new(template, entity_key)));
+    show_wizard(app);
+}
+
+fn show_wizard(app: &mut App) {
+    if app.screen() != &Screen::Scaffold(View::Wizard) {
+        app.push(Screen::Scaffold(View::Wizard));
+    }
+    app.dirty = true;
+}
