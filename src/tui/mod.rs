@@ -132,7 +132,9 @@ pub fn run(ctx: &Context, chosen: Chosen, ui: &UiOverrides) -> Result<u8, Failur
     let sources = Arc::new(chosen.sources);
     let options = chosen.options;
     let result = runtime.block_on(event_loop(app, sources, options));
-    runtime.shutdown_timeout(Duration::from_millis(100));
+    // Do not wait for tasks: after a hang-up the input task can be stuck retrying reads on the
+    // dead terminal (crossterm#793), and waiting for it would keep the process alive, spinning.
+    runtime.shutdown_background();
     result
 }
 
