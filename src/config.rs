@@ -84,6 +84,9 @@ pub struct Config {
     /// Live status sources (`[status]`, see `status::config`).
     #[serde(default)]
     pub status: crate::status::config::StatusConfig,
+    /// Named watch layouts (`[[layouts]]`, see `tui::layouts`).
+    #[serde(default)]
+    pub layouts: Vec<crate::tui::layouts::LayoutSpec>,
     /// The config file this came from (None for defaults).
     #[serde(skip)]
     pub file: Option<PathBuf>,

@@ -16,6 +16,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tui_textarea::TextArea;
 
+pub mod live_screens;
+
 /// Something the runner does on the app's behalf.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Effect {
@@ -30,6 +32,8 @@ pub enum Effect {
     Suspend,
     SetMouse(bool),
     Reload,
+    /// Save a watch layout into the config file.
+    SaveLayout(super::layouts::LayoutSpec),
 }
 
 /// Messages into the app from the runner and background work.
@@ -45,6 +49,8 @@ pub enum AppEvent {
     },
     /// Input closed, the tty hung up, or a terminating signal arrived.
     Quit(&'static str),
+    /// A live status entry changed.
+    Status(crate::status::TargetId),
 }
 
 #[derive(Clone, Debug)]
@@ -98,7 +104,17 @@ impl EntityScreen {
 pub enum Screen {
     Catalog,
     Entity(Box<EntityScreen>),
-    Problems { cursor: usize, scroll: usize },
+    Problems {
+        cursor: usize,
+        scroll: usize,
+    },
+    /// Who is on call, for every team.
+    OnCall {
+        cursor: usize,
+        scroll: usize,
+    },
+    /// The watch workspace (its panes live in `App::watch`).
+    Watch,
 }
 
 pub struct SearchState {
@@ -160,8 +176,12 @@ pub struct PaletteState {
 }
 
 pub enum Overlay {
-    Help { scroll: usize },
+    Help {
+        scroll: usize,
+    },
     Palette(Box<PaletteState>),
+    /// A one-line prompt (a layout's name).
+    Input(Box<live_screens::NameInput>),
 }
 
 #[derive(Clone, Debug)]
@@ -179,6 +199,8 @@ pub struct Geometry {
     /// Scroll offsets the frame settled on (keeping the cursor in view).
     pub list_offset: Option<usize>,
     pub doc_scroll: Option<usize>,
+    /// The watch workspace's pane area (moving focus by direction follows what is seen).
+    pub watch: ratatui::layout::Rect,
 }
 
 pub struct App {
@@ -200,6 +222,10 @@ pub struct App {
     pub dirty: bool,
     pub geometry: Geometry,
     effects: Vec<Effect>,
+    /// Live status: the service, what is on screen, the age tick.
+    pub live: super::live::Live,
+    /// The watch workspace's panes and saved layouts.
+    pub watch: super::watch::Watch,
 }
 
 impl App {
@@ -228,6 +254,8 @@ impl App {
             dirty: true,
             geometry: Geometry::default(),
             effects: Vec::new(),
+            live: super::live::Live::default(),
+            watch: super::watch::Watch::default(),
         }
     }
 
@@ -264,8 +292,10 @@ impl App {
         if let Some(scroll) = g.doc_scroll {
             match self.screen_mut() {
                 Screen::Entity(s) => s.scroll = scroll,
-                Screen::Problems { scroll: s, .. } => *s = scroll,
-                Screen::Catalog => {}
+                Screen::Problems { scroll: s, .. } | Screen::OnCall { scroll: s, .. } => {
+                    *s = scroll
+                }
+                Screen::Catalog | Screen::Watch => {}
             }
         }
     }
@@ -315,10 +345,12 @@ impl App {
             *self.screen_mut() = Screen::Entity(s);
             self.dirty = true;
             self.settle_cursor();
+            self.sync_live();
             return;
         }
         self.push(Screen::Entity(Box::new(EntityScreen::new(key, tab))));
         self.settle_cursor();
+        self.sync_live();
     }
 
     pub fn notify(&mut self, text: impl Into<String>, error: bool) {
@@ -332,12 +364,19 @@ impl App {
 
     /// When the app next needs waking without input (a notice to expire).
     pub fn deadline(&self) -> Option<Instant> {
-        self.notice.as_ref().map(|n| n.until)
+        let notice = self.notice.as_ref().map(|n| n.until);
+        match (notice, self.live.deadline()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     pub fn on_deadline(&mut self, now: Instant) {
         if self.notice.as_ref().is_some_and(|n| n.until <= now) {
             self.notice = None;
+            self.dirty = true;
+        }
+        if self.live.on_deadline(now) {
             self.dirty = true;
         }
     }
@@ -347,6 +386,7 @@ impl App {
         match &self.overlay {
             Some(Overlay::Help { .. }) => return vec![Context::Help, Context::Global],
             Some(Overlay::Palette(_)) => return vec![Context::Palette],
+            Some(Overlay::Input(_)) => return vec![Context::Input],
             None => {}
         }
         match self.screen() {
@@ -357,10 +397,17 @@ impl App {
             }
             Screen::Entity(_) => vec![Context::Entity, Context::Global],
             Screen::Problems { .. } => vec![Context::Problems, Context::Global],
+            Screen::OnCall { .. } => vec![Context::OnCall, Context::Global],
+            Screen::Watch => vec![Context::Watch, Context::Global],
         }
     }
 
     pub fn handle(&mut self, event: AppEvent) {
+        self.handle_inner(event);
+        self.sync_live();
+    }
+
+    fn handle_inner(&mut self, event: AppEvent) {
         match event {
             AppEvent::Terminal(e) => self.on_terminal(e),
             AppEvent::Loaded(catalog, index) => self.set_catalog(*catalog, index),
@@ -395,6 +442,7 @@ impl App {
                 }
             }
             AppEvent::Quit(_) => self.quit = true,
+            AppEvent::Status(id) => self.on_status_changed(&id),
         }
     }
 
@@ -431,6 +479,9 @@ impl App {
     /// Bracketed paste: into the query or palette input, on one line.
     fn on_paste(&mut self, text: &str) {
         let clean = crate::text::sanitize_line(text).into_owned();
+        if self.live_paste(&clean) {
+            return;
+        }
         if let Some(Overlay::Palette(p)) = &mut self.overlay {
             p.input.insert_str(clean);
             self.refilter_palette();
@@ -452,7 +503,7 @@ impl App {
         self.dirty = true;
         let contexts = self.contexts();
         let typing = self.search.focused && self.overlay.is_none()
-            || matches!(self.overlay, Some(Overlay::Palette(_)));
+            || matches!(self.overlay, Some(Overlay::Palette(_) | Overlay::Input(_)));
         match self.keymap.lookup(&contexts, &self.pending, chord) {
             Lookup::Action(a) => {
                 self.pending.clear();
@@ -475,6 +526,10 @@ impl App {
         let input = Input::from(key);
         if matches!(input.key, Key::Enter | Key::Tab) || (input.ctrl && input.key == Key::Char('m'))
         {
+            return;
+        }
+        if matches!(self.overlay, Some(Overlay::Input(_))) {
+            self.live_type_key(input);
             return;
         }
         if let Some(Overlay::Palette(p)) = &mut self.overlay {
@@ -522,11 +577,13 @@ impl App {
                     Tab::Relations => rows::relations_tree(&self.catalog, e, &s.expanded),
                     Tab::Ownership => rows::ownership(&self.catalog, e, s.transitive),
                     Tab::Definition => rows::definition(e),
+                    Tab::Status => self.status_rows_for_screen().unwrap_or_default(),
                 },
                 None => Vec::new(),
             },
             Screen::Problems { .. } => rows::problems(&self.catalog),
-            Screen::Catalog => Vec::new(),
+            Screen::OnCall { .. } => self.status_rows_for_screen().unwrap_or_default(),
+            Screen::Catalog | Screen::Watch => Vec::new(),
         }
     }
 
@@ -540,9 +597,10 @@ impl App {
                     .and_then(|r| r.target.clone())
                     .or_else(|| Some(s.key.clone()))
             }
-            Screen::Problems { cursor, .. } => {
+            Screen::Problems { cursor, .. } | Screen::OnCall { cursor, .. } => {
                 self.rows().get(*cursor).and_then(|r| r.target.clone())
             }
+            Screen::Watch => self.focused_pane_entity(),
         }
     }
 
@@ -554,7 +612,7 @@ impl App {
         }
     }
 
-    fn page(&self) -> usize {
+    pub(crate) fn page(&self) -> usize {
         usize::from(self.geometry.body_rows.max(2) - 1)
     }
 
@@ -617,6 +675,8 @@ impl App {
                     s.scroll = scroll;
                 }
             }
+            Screen::OnCall { .. } => self.live_move_cursor(&step, action == Action::Bottom),
+            Screen::Watch => {}
         }
     }
 
@@ -700,6 +760,8 @@ impl App {
         self.dirty = true;
         self.act_inner(action);
         self.settle_cursor();
+        self.settle_oncall_cursor();
+        self.sync_live();
     }
 
     fn act_inner(&mut self, action: Action) {
@@ -823,6 +885,26 @@ impl App {
                 None => self.notify("select a link first (Links or annotations)", true),
             },
             Action::TogglePreview => self.settings.preview = !self.settings.preview,
+            Action::StatusTab
+            | Action::StatusRefresh
+            | Action::OnCall
+            | Action::Watch
+            | Action::Pin
+            | Action::SplitRight
+            | Action::SplitDown
+            | Action::FocusLeft
+            | Action::FocusRight
+            | Action::FocusUp
+            | Action::FocusDown
+            | Action::FocusNext
+            | Action::FocusPrev
+            | Action::Grow
+            | Action::Shrink
+            | Action::Zoom
+            | Action::ClosePane
+            | Action::SaveLayout
+            | Action::InputSubmit
+            | Action::InputCancel => self.act_live(action),
         }
     }
 
@@ -862,6 +944,13 @@ impl App {
                     None => self.notify("this problem is about a file, not an entity", true),
                 }
             }
+            Screen::OnCall { cursor, .. } => {
+                match self.rows().get(*cursor).and_then(|r| r.target.clone()) {
+                    Some(t) => self.open_entity(&t, Tab::Status),
+                    None => self.notify("nothing to open on this line", true),
+                }
+            }
+            Screen::Watch => self.open_focused_pane(),
         }
     }
 

@@ -20,10 +20,13 @@ pub enum Context {
     Problems,
     Palette,
     Help,
+    OnCall,
+    Watch,
+    Input,
 }
 
 impl Context {
-    pub const ALL: [Context; 8] = [
+    pub const ALL: [Context; 11] = [
         Context::Global,
         Context::Catalog,
         Context::Search,
@@ -32,6 +35,9 @@ impl Context {
         Context::Problems,
         Context::Palette,
         Context::Help,
+        Context::OnCall,
+        Context::Watch,
+        Context::Input,
     ];
 
     pub fn name(self) -> &'static str {
@@ -44,6 +50,9 @@ impl Context {
             Context::Problems => "problems",
             Context::Palette => "palette",
             Context::Help => "help",
+            Context::OnCall => "oncall",
+            Context::Watch => "watch",
+            Context::Input => "input",
         }
     }
 
@@ -61,6 +70,9 @@ impl Context {
             Context::Problems => "the problems pane",
             Context::Palette => "the command palette",
             Context::Help => "this help",
+            Context::OnCall => "the on-call view",
+            Context::Watch => "the watch workspace",
+            Context::Input => "typing a name",
         }
     }
 }

@@ -7,11 +7,18 @@ pub mod app;
 pub mod clipboard;
 pub mod keymap;
 pub mod keys;
+pub mod layouts;
+pub mod live;
+pub mod oncall_view;
+pub mod panes;
 pub mod rows;
 pub mod search_worker;
+pub mod status_panel;
+mod status_runtime;
 pub mod terminal;
 pub mod theme;
 pub mod views;
+pub mod watch;
 
 use crate::cli::{Chosen, Context, Failure};
 use crate::search::SearchIndex;
@@ -36,6 +43,8 @@ pub struct UiOverrides {
     pub keymap: Option<String>,
     pub mouse: bool,
     pub no_hyperlinks: bool,
+    /// `--layout NAME`: open straight into the watch workspace with a saved layout.
+    pub layout: Option<String>,
 }
 
 fn env(key: &str) -> Option<String> {
@@ -92,6 +101,7 @@ pub fn look_and_feel(
 
 /// Opens the portal on the chosen catalogue and runs until the user quits.
 pub fn run(ctx: &Context, chosen: Chosen, ui: &UiOverrides) -> Result<u8, Failure> {
+    let layout = status_runtime::layout_to_open(ctx, ui.layout.as_deref())?;
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         return Err(Failure::usage(
             "the portal needs a terminal; for scripts use a subcommand (greenroom --help lists them)",
@@ -109,6 +119,7 @@ pub fn run(ctx: &Context, chosen: Chosen, ui: &UiOverrides) -> Result<u8, Failur
     };
     let mut app = App::new(keymap, theme, settings, chosen.description.clone());
     app.demo = chosen.description.starts_with("the bundled demo");
+    status_runtime::prepare_layouts(&mut app, ctx, layout.as_ref());
     for issue in &issues {
         tracing::warn!("{issue}");
     }
@@ -128,7 +139,8 @@ pub fn run(ctx: &Context, chosen: Chosen, ui: &UiOverrides) -> Result<u8, Failur
         .map_err(|e| Failure::failed(format!("starting the runtime: {e}")))?;
     let sources = Arc::new(chosen.sources);
     let options = chosen.options;
-    let result = runtime.block_on(event_loop(app, sources, options));
+    let status = ctx.config.status.clone();
+    let result = runtime.block_on(event_loop(app, sources, options, status));
     runtime.shutdown_timeout(Duration::from_millis(100));
     result
 }
@@ -266,8 +278,10 @@ async fn event_loop(
     mut app: App,
     sources: Arc<Vec<Box<dyn Source>>>,
     options: LoadOptions,
+    status: crate::status::StatusConfig,
 ) -> Result<u8, Failure> {
     let (tx, mut rx) = unbounded_channel::<AppEvent>();
+    let mut live = status_runtime::StatusRuntime::start(&mut app, status, tx.clone());
     let mut guard = TerminalGuard::new(app.settings.mouse)
         .map_err(|e| Failure::failed(format!("cannot use the terminal: {e}")))?;
     spawn_signals(tx.clone());
@@ -303,6 +317,7 @@ async fn event_loop(
                 }
             } => app.on_deadline(Instant::now()),
         }
+        live.after_events(&mut app).await;
         for effect in app.take_effects() {
             match effect {
                 Effect::Search {
@@ -334,6 +349,7 @@ async fn event_loop(
                     let _ = terminal::set_mouse(on);
                 }
                 Effect::Reload => spawn_loader(sources.clone(), options.clone(), tx.clone()),
+                Effect::SaveLayout(spec) => status_runtime::save_layout(&mut app, spec),
             }
         }
         if app.quit {

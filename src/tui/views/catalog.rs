@@ -56,10 +56,7 @@ fn draw_query(frame: &mut Frame, app: &App, area: Rect) {
         Constraint::Length(count_width),
     ])
     .areas(area);
-    frame.render_widget(
-        Span::styled("/ ", prompt_style),
-        prompt,
-    );
+    frame.render_widget(Span::styled("/ ", prompt_style), prompt);
     if s.focused || !s.text().is_empty() {
         let mut textarea = s.input.clone();
         textarea.set_style(app.theme.style("text"));

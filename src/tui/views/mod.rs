@@ -5,6 +5,7 @@
 mod catalog;
 mod document;
 mod overlays;
+mod status;
 
 use super::action::Action;
 use super::app::{App, Geometry, Screen};
@@ -42,6 +43,10 @@ pub fn draw(frame: &mut Frame, app: &App) -> Geometry {
         Screen::Problems { cursor, scroll } => {
             document::draw_problems(frame, app, *cursor, *scroll, body, &mut geometry)
         }
+        Screen::OnCall { cursor, scroll } => {
+            status::draw_oncall(frame, app, *cursor, *scroll, body, &mut geometry)
+        }
+        Screen::Watch => status::draw_watch(frame, app, body, &mut geometry),
     }
     draw_hints(frame, app, hints);
     overlays::draw(frame, app, area);
@@ -170,6 +175,9 @@ fn hint_actions(app: &App) -> Vec<(Action, &'static str)> {
     if app.overlay.is_some() {
         return match app.overlay {
             Some(super::app::Overlay::Palette(_)) => vec![(Open, "run"), (Back, "close")],
+            Some(super::app::Overlay::Input(_)) => {
+                vec![(InputSubmit, "save"), (InputCancel, "cancel")]
+            }
             _ => vec![(Down, "scroll"), (Back, "close")],
         };
     }
@@ -190,6 +198,18 @@ fn hint_actions(app: &App) -> Vec<(Action, &'static str)> {
             (Palette, "palette"),
             (Help, "help"),
             (Quit, "quit"),
+            (Pin, "pin"),
+            (OnCall, "on call"),
+            (Watch, "watch"),
+        ],
+        Screen::Entity(s) if s.tab == super::rows::Tab::Status => vec![
+            (Open, "open/fold"),
+            (Back, "back"),
+            (StatusRefresh, "refresh"),
+            (Pin, "pin widget"),
+            (NextTab, "next tab"),
+            (Watch, "watch"),
+            (Help, "help"),
         ],
         Screen::Entity(_) => vec![
             (Open, "open"),
@@ -200,12 +220,34 @@ fn hint_actions(app: &App) -> Vec<(Action, &'static str)> {
             (CopyRef, "copy ref"),
             (OpenLink, "open link"),
             (Help, "help"),
+            (StatusTab, "status"),
+            (Pin, "pin"),
         ],
         Screen::Problems { .. } => vec![
             (Open, "open entity"),
             (Back, "back"),
             (Help, "help"),
             (Quit, "quit"),
+        ],
+        Screen::OnCall { .. } => vec![
+            (Open, "open"),
+            (Back, "back"),
+            (StatusRefresh, "refresh"),
+            (Pin, "pin"),
+            (Help, "help"),
+        ],
+        Screen::Watch => vec![
+            (SplitRight, "split →"),
+            (SplitDown, "split ↓"),
+            (FocusNext, "next"),
+            (Zoom, "zoom"),
+            (ClosePane, "close"),
+            (SaveLayout, "save"),
+            (Grow, "grow"),
+            (Shrink, "shrink"),
+            (Open, "open"),
+            (Back, "back"),
+            (Help, "help"),
         ],
     }
 }
