@@ -510,8 +510,8 @@ fn four_pane_watch_layout() {
     for want in [
         "4 pane(s)",
         "1 Checkout",
-        "2 Orders",
-        "3 Payments Gateway · builds",
+        "2 Payments Gateway · builds",
+        "3 Orders",
         "4 Checkout",
         "no live status",
     ] {

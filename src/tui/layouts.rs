@@ -281,9 +281,9 @@ mod tests {
         let config = crate::config::Config::load(&path).unwrap();
         let spec = find(&config.layouts, "wall", &path).unwrap();
         assert_eq!(spec.panes.len(), 4);
-        // Reading order goes down the left column first.
-        assert_eq!(spec.panes[1].at, [0, 50, 50, 50]);
-        assert_eq!(spec.panes[2].at, [50, 0, 50, 50]);
+        // Reading order: row by row.
+        assert_eq!(spec.panes[1].at, [50, 0, 50, 50]);
+        assert_eq!(spec.panes[2].at, [0, 50, 50, 50]);
         let back = spec.to_tree().unwrap();
         assert_eq!(LayoutSpec::from_tree("wall", &back), *spec);
         assert_eq!(back.focused(), tree.focused());

@@ -233,3 +233,98 @@ impl Live {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::status::target::{Query, Source, Widget};
+    use crate::status::value::{Health, StatusValue};
+
+    fn target(url: &str) -> Target {
+        Target::new(
+            Source::Health,
+            Widget::Health,
+            Query::Health {
+                url: url.into(),
+                json_path: "status".into(),
+                expect: "UP".into(),
+            },
+            url,
+        )
+    }
+
+    fn entry(t: &Target, healthy: bool, at: Instant) -> Entry {
+        let mut e = StatusStore::new()
+            .snapshot(std::slice::from_ref(t))
+            .remove(0);
+        e.value = Some(Arc::new(StatusValue::Health(Health {
+            url: t.label.clone(),
+            status_code: if healthy { 200 } else { 503 },
+            latency_ms: 1,
+            body_status: None,
+            healthy,
+            components: vec![],
+        })));
+        e.fetched_at = Some(at);
+        e
+    }
+
+    #[test]
+    fn only_visible_changes_that_look_different_redraw() {
+        let store = StatusStore::new();
+        let mut live = Live::with_store(StatusConfig::default(), store.clone());
+        let (shown, hidden) = (target("http://a/"), target("http://b/"));
+        let at = Instant::now();
+        store.put(entry(&shown, true, at));
+        live.set_on_screen(BTreeMap::from([("entity".to_owned(), vec![shown.clone()])]));
+        assert_eq!(live.targets_of("entity"), std::slice::from_ref(&shown));
+
+        store.put(entry(&hidden, false, at));
+        assert!(!live.changed(&hidden.id), "not on screen");
+        // The same allocation and fetch time: nothing to redraw (a refresh under a value).
+        let mut same = store.get(&shown.id).unwrap();
+        same.in_flight = true;
+        store.put(same);
+        assert!(!live.changed(&shown.id));
+        store.put(entry(&shown, false, at));
+        assert!(live.changed(&shown.id), "a new value");
+        assert!(!live.changed(&shown.id), "already taken into account");
+        let mut failed = store.get(&shown.id).unwrap();
+        failed.error = Some(crate::status::StatusError {
+            kind: crate::status::ErrorKind::Transient,
+            message: "timed out".into(),
+            at,
+        });
+        store.put(failed);
+        assert!(live.changed(&shown.id), "an error appeared");
+
+        live.set_on_screen(BTreeMap::new());
+        assert!(live.all_on_screen().is_empty());
+        store.put(entry(&shown, true, at));
+        assert!(!live.changed(&shown.id), "gone from the screen");
+    }
+
+    #[test]
+    fn the_age_tick_runs_only_while_asked_and_keeps_its_beat() {
+        let mut live = Live::default();
+        assert_eq!(live.deadline(), None);
+        assert!(!live.on_deadline(StdInstant::now()));
+        live.set_ticking(true);
+        let first = live.deadline().unwrap();
+        live.set_ticking(true);
+        assert_eq!(
+            live.deadline(),
+            Some(first),
+            "asking again does not push it back"
+        );
+        assert!(!live.on_deadline(first - Duration::from_millis(1)));
+        assert!(live.on_deadline(first));
+        assert_eq!(live.deadline(), Some(first + AGE_TICK));
+        // Woken late (a suspended laptop): the next tick is a second from now, not a burst.
+        let late = first + AGE_TICK * 10;
+        assert!(live.on_deadline(late));
+        assert_eq!(live.deadline(), Some(late + AGE_TICK));
+        live.set_ticking(false);
+        assert_eq!(live.deadline(), None);
+    }
+}

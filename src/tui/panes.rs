@@ -226,12 +226,26 @@ impl<T> PaneTree<T> {
         self.contents.len()
     }
 
-    /// Pane ids in reading order (depth first: left before right, top before bottom).
+    /// Pane ids in reading order: by where their top-left corner is, row by row, so a 2×2
+    /// grid reads 1 2 / 3 4 and adding a pane never renumbers the ones before it on screen.
     pub fn panes(&self) -> Vec<PaneId> {
         let mut out = Vec::new();
         if let Some(r) = &self.root {
             r.leaves(&mut out);
         }
+        // A fine virtual grid, so even deeply split panes have distinct corners.
+        let fine = Rect {
+            x: 0,
+            y: 0,
+            width: 10_000,
+            height: 10_000,
+        };
+        let corners: BTreeMap<PaneId, (u16, u16)> = self
+            .layout_all(fine)
+            .into_iter()
+            .map(|(id, r)| (id, (r.y, r.x)))
+            .collect();
+        out.sort_by_key(|id| corners.get(id).copied().unwrap_or_default());
         out
     }
 
@@ -442,7 +456,9 @@ impl<T> PaneTree<T> {
     /// Each pane's rectangle in percent of the whole, in reading order, with its content;
     /// and the focused pane's index. The inverse of `from_rects`.
     pub fn to_rects(&self) -> (Vec<(Rect, &T)>, usize) {
-        let rects = self.layout_all(SPACE);
+        let mut rects = self.layout_all(SPACE);
+        let order = self.panes();
+        rects.sort_by_key(|(id, _)| order.iter().position(|p| p == id));
         let focus = rects
             .iter()
             .position(|(id, _)| *id == self.focus)

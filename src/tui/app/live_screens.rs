@@ -119,6 +119,10 @@ impl App {
     pub(super) fn on_status_changed(&mut self, id: &TargetId) {
         if self.live.changed(id) {
             self.dirty = true;
+            // Rows come and go with the data (an error line): keep the cursor on one it can
+            // stop on.
+            self.settle_cursor();
+            self.settle_oncall_cursor();
         }
     }
 
@@ -348,7 +352,7 @@ impl App {
         };
         let name = self.catalog.get(&key).map_or_else(
             || crate::text::sanitize_line(&key).into_owned(),
-            |e| crate::text::sanitize_line(e.name()).into_owned(),
+            |e| crate::tui::views::fit(&crate::text::sanitize_line(e.name()), 28),
         );
         let what = match &pin.widget {
             Some(w) => format!("{w} of {name}"),
@@ -362,7 +366,7 @@ impl App {
             .next()
             .unwrap_or_else(|| "nav.watch".into());
         self.notify(
-            format!("pinned {what} to pane {n}; {watch_key} shows the watch"),
+            format!("pinned {what} → pane {n} · {watch_key} watch"),
             false,
         );
     }
@@ -436,7 +440,7 @@ impl App {
                 self.watch.remember(spec);
                 self.notify(
                     format!(
-                        "saved layout \"{}\"; reopen it with greenroom --layout {}",
+                        "saved layout \"{}\" · reopen: greenroom --layout {}",
                         crate::text::sanitize_line(&name),
                         shell_word(&name)
                     ),

@@ -110,8 +110,11 @@ fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
     let right: Vec<Span> = if let Some(notice) = &app.notice {
         let role = if notice.error { "error" } else { "ok" };
         let mark = if notice.error { "✖ " } else { "✔ " };
+        // A long notice is cut to the room beside the title rather than not shown.
+        let fixed: usize = left.iter().map(|s| s.content.width()).sum();
+        let room = usize::from(area.width).saturating_sub(fixed + 5);
         vec![Span::styled(
-            format!(" {mark}{} ", sanitize_line(&notice.text)),
+            format!(" {mark}{} ", fit(&sanitize_line(&notice.text), room)),
             app.theme.style(role).patch(bar),
         )]
     } else if let Some(p) = app.loading {
