@@ -605,6 +605,17 @@ fn panes_split_focus_resize_zoom_close_and_save() {
     app.layout_saved(saved.clone(), Ok(()));
     let text = screen_text(&render(app, 120, 24));
     assert!(text.contains("greenroom --layout 'oncall wall'"), "{text}");
+    // A broken config file is not overwritten: the prompt comes back with where it is broken.
+    let broken = dir.path().join("broken.toml");
+    std::fs::write(&broken, "[ui]\ntheme = \"dark\"\nmouse = \n").unwrap();
+    let result = greenroom::tui::layouts::save(&broken, &saved);
+    app.layout_saved(saved.clone(), result);
+    let text = screen_text(&render(app, 80, 24));
+    assert!(text.contains("✖ not saved:"), "{text}");
+    assert!(text.contains("broken.toml:3:"), "{text}");
+    assert!(text.contains("oncall wall"), "the name is kept: {text}");
+    key(app, KeyCode::Esc);
+    assert!(app.overlay.is_none());
     // Reopening it in a fresh portal gives the same panes.
     let config = greenroom::config::Config::load(&path).unwrap();
     let mut g = fixture();

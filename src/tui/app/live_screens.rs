@@ -400,7 +400,12 @@ impl App {
             self.notify("nothing to save: pin entities to the watch first", true);
             return;
         }
-        let mut input = TextArea::new(vec![self.watch.name.clone().unwrap_or_default()]);
+        let name = self.watch.name.clone().unwrap_or_default();
+        self.open_name_input_with(name, None);
+    }
+
+    fn open_name_input_with(&mut self, name: String, error: Option<String>) {
+        let mut input = TextArea::new(vec![name]);
         input.move_cursor(tui_textarea::CursorMove::End);
         input.set_placeholder_text("a name, e.g. checkout-wall");
         input.set_cursor_line_style(ratatui::style::Style::default());
@@ -413,7 +418,7 @@ impl App {
             input,
             title: " Save this layout as ",
             hint: format!("saved in {file}; reopen with greenroom --layout NAME"),
-            error: None,
+            error,
         })));
     }
 
@@ -447,7 +452,9 @@ impl App {
                     false,
                 );
             }
-            Err(e) => self.notify(format!("layout not saved: {e}"), true),
+            // The prompt comes back with the whole message (a broken config file's line and
+            // column), so it can be fixed and saved again.
+            Err(e) => self.open_name_input_with(spec.name, Some(format!("not saved: {e}"))),
         }
     }
 

@@ -4,6 +4,7 @@
 use super::super::app::live_screens::{NameInput, PaneView};
 use super::super::app::{App, Geometry};
 use super::super::rows::Row;
+use super::super::status_panel::wrap;
 use super::super::watch::Pin;
 use super::document::draw_rows;
 use super::{fit, spans_of};
@@ -310,10 +311,20 @@ fn draw_plain_rows(frame: &mut Frame, app: &App, rows: &[Row], area: Rect) {
     frame.render_widget(Paragraph::new(lines), area);
 }
 
-/// The name prompt, centred and clamped to the screen.
+/// The name prompt, centred and clamped to the screen, tall enough for its whole note (an
+/// error names a file, line and column).
 pub fn draw_input(frame: &mut Frame, app: &App, area: Rect, input: &NameInput) {
-    let width = 64.min(area.width.saturating_sub(2)).max(1);
-    let height = 5.min(area.height).max(1);
+    let width = 72.min(area.width.saturating_sub(2)).max(1);
+    let (text, role) = match &input.error {
+        Some(e) => (format!("✖ {e}"), "error"),
+        None => (input.hint.clone(), "muted"),
+    };
+    let mut note = wrap(
+        &sanitize_line(&text),
+        usize::from(width.saturating_sub(2)).max(1),
+    );
+    note.truncate(6);
+    let height = (3 + note.len() as u16).min(area.height).max(1);
     let rect = Rect {
         x: area.x + area.width.saturating_sub(width) / 2,
         y: area.y + area.height.saturating_sub(height) / 2,
@@ -330,24 +341,17 @@ pub fn draw_input(frame: &mut Frame, app: &App, area: Rect, input: &NameInput) {
     if inner.height == 0 {
         return;
     }
-    let [field, note] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
+    let [field, below] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
     let mut textarea = input.input.clone();
     textarea.set_style(app.theme.style("text"));
     textarea.set_placeholder_style(app.theme.style("muted"));
     textarea.set_cursor_style(app.theme.style("selection"));
     frame.render_widget(&textarea, field);
-    let (text, role) = match &input.error {
-        Some(e) => (format!("✖ {e}"), "error"),
-        None => (input.hint.clone(), "muted"),
-    };
-    frame.render_widget(
-        Paragraph::new(Span::styled(
-            sanitize_line(&text).into_owned(),
-            app.theme.style(role),
-        ))
-        .wrap(ratatui::widgets::Wrap { trim: true }),
-        note,
-    );
+    let lines: Vec<Line> = note
+        .into_iter()
+        .map(|l| Line::from(Span::styled(l, app.theme.style(role))))
+        .collect();
+    frame.render_widget(Paragraph::new(lines), below);
 }
 
 /// The Status tab's label mark: the worst widget state at a glance (✖2, ⚠1, ✔).
