@@ -87,6 +87,9 @@ pub struct Config {
     /// The scaffolder (`[scaffold]`, see `scaffold::config`).
     #[serde(default)]
     pub scaffold: crate::scaffold::config::ScaffoldConfig,
+    /// Named watch layouts (`[[layouts]]`, see `tui::layouts`).
+    #[serde(default)]
+    pub layouts: Vec<crate::tui::layouts::LayoutSpec>,
     /// The config file this came from (None for defaults).
     #[serde(skip)]
     pub file: Option<PathBuf>,

@@ -28,16 +28,35 @@ impl Session {
     }
 
     fn start_program(program: &str, args: &[&str]) -> Session {
-        Self::start_full(program, args, None)
+        Self::start_full(program, args, None, tempfile::tempdir().unwrap())
     }
 
     /// Starts greenroom; the terminal is drained in the background until `stop_after` shows
     /// (then the reader lets go of the terminal), or for the whole session.
     fn start_reading_until(args: &[&str], stop_after: Option<&'static str>) -> Session {
-        Self::start_full(env!("CARGO_BIN_EXE_greenroom"), args, stop_after)
+        Self::start_full(
+            env!("CARGO_BIN_EXE_greenroom"),
+            args,
+            stop_after,
+            tempfile::tempdir().unwrap(),
+        )
     }
 
-    fn start_full(program: &str, args: &[&str], stop_after: Option<&'static str>) -> Session {
+    /// Starts greenroom with its config file (`config.toml`) and state in `config`.
+    fn start_in(
+        args: &[&str],
+        stop_after: Option<&'static str>,
+        config: tempfile::TempDir,
+    ) -> Session {
+        Self::start_full(env!("CARGO_BIN_EXE_greenroom"), args, stop_after, config)
+    }
+
+    fn start_full(
+        program: &str,
+        args: &[&str],
+        stop_after: Option<&'static str>,
+        config: tempfile::TempDir,
+    ) -> Session {
         let pty = native_pty_system()
             .openpty(PtySize {
                 rows: 24,
@@ -46,7 +65,6 @@ impl Session {
                 pixel_height: 0,
             })
             .unwrap();
-        let config = tempfile::tempdir().unwrap();
         let mut cmd = CommandBuilder::new(program);
         cmd.args(args);
         cmd.env("TERM", "xterm-256color");
@@ -292,4 +310,131 @@ fn ctrl_z_suspends_and_resumes() {
     s.send("q");
     s.wait_for("greenroom-exited");
     s.assert_restored();
+}
+
+/// The screen with what changes by itself every second taken out: ages and countdowns.
+fn without_ages(text: &str) -> String {
+    let ages = regex::Regex::new(r"\b(\d+[smhd] ago|now|in \d+[smhd]|retry in \d+s)\b").unwrap();
+    ages.replace_all(text, "").into_owned()
+}
+
+impl Session {
+    /// Waits, without sending anything, until `cond` holds for the screen.
+    fn wait_until(&self, what: &str, cond: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        while start.elapsed() < WAIT {
+            let text = self.text();
+            if cond(&text) {
+                return text;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("{what} never happened; the screen:\n{}", self.text());
+    }
+}
+
+#[test]
+fn demo_status_moves_and_a_four_pane_layout_is_saved_and_reopened() {
+    let config = tempfile::tempdir().unwrap();
+    let config_file = config.path().join("config.toml");
+    let mut s = Session::start_in(&["--demo"], None, config);
+    s.wait_for("190 entities");
+    s.send("/checkout-service");
+    s.wait_for("Component checkout-service");
+    s.send("\r");
+    s.wait_for("[1 Overview]");
+    s.send("5");
+    s.wait_for("[5 Status]");
+    s.wait_for("DEMO DATA");
+    // Down to the metrics and alerts; then no more keys.
+    s.send("\x1b[F");
+    let loaded = s.wait_until("the widgets on screen loaded", |t| {
+        t.contains("Metric")
+            && t.contains("ago")
+            && !t.contains("loading…")
+            && !t.contains("not loaded yet")
+    });
+    let before = without_ages(&loaded);
+    let moved = s.wait_until("a value changed by itself", |t| without_ages(t) != before);
+    assert!(
+        moved.contains("[5 Status]"),
+        "still on the Status tab:\n{moved}"
+    );
+
+    // Four components pinned from the list make a 2×2 watch.
+    s.send("c");
+    s.send("/");
+    s.send("\x0c"); // ctrl-l clears the query
+    s.send("kind:component");
+    s.wait_for("kind:component");
+    s.send("\x1b");
+    // Leaving the query line shows the list's hints (and keeps "\x1b p" from reading as alt-p).
+    s.wait_for("/ search  enter open");
+    for i in 0..4 {
+        if i > 0 {
+            s.send("\x1b[B");
+        }
+        s.send("p");
+        s.wait_for(&format!("→ pane {}", i + 1));
+    }
+    s.send("W");
+    s.wait_for("4 pane(s)");
+    let watch = s.wait_until("the panes show status", |t| t.matches("ago").count() >= 4);
+    for n in 1..=4 {
+        assert!(
+            watch.contains(&format!("┌ {n} ")) || watch.contains(&format!("┌▶ {n} ")),
+            "pane {n}:\n{watch}"
+        );
+    }
+    s.send("S");
+    s.wait_for("Save this layout as");
+    s.send("e2e-wall\r");
+    s.wait_for("saved layout");
+    s.send("q");
+    assert!(s.wait_exit().success());
+    let saved = std::fs::read_to_string(&config_file).unwrap();
+    assert!(saved.contains("name = \"e2e-wall\""), "{saved}");
+    assert_eq!(saved.matches("at = [").count(), 4, "{saved}");
+
+    // Reopened by name: straight into the watch with the four panes, updating.
+    let Session {
+        _config: config, ..
+    } = s;
+    let mut again = Session::start_in(&["--demo", "--layout", "e2e-wall"], None, config);
+    again.wait_for("layout e2e-wall");
+    again.wait_for("4 pane(s)");
+    let reopened = again.wait_until("the reopened panes show status", |t| {
+        t.matches("ago").count() >= 4
+    });
+    for n in 1..=4 {
+        assert!(
+            reopened.contains(&format!("┌ {n} ")) || reopened.contains(&format!("┌▶ {n} ")),
+            "pane {n}:\n{reopened}"
+        );
+    }
+    again.send("q");
+    assert!(again.wait_exit().success());
+    again.assert_restored();
+}
+
+#[test]
+fn an_unknown_layout_name_is_a_plain_error_listing_the_saved_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "[[layouts]]\nname = \"wall\"\npanes = [{ at = [0, 0, 100, 100] }]\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_greenroom"))
+        .args(["--demo", "--layout", "nope"])
+        .env("GREENROOM_CONFIG", &config)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no layout named \"nope\"; saved layouts in") && err.contains("\"wall\""),
+        "{err}"
+    );
 }

@@ -458,6 +458,7 @@ fn ui_overrides(ctx: &Context) -> crate::tui::UiOverrides {
         keymap: ctx.cli.keymap.clone(),
         mouse: ctx.cli.mouse,
         no_hyperlinks: ctx.cli.no_hyperlinks,
+        layout: ctx.cli.layout.clone(),
     }
 }
 

@@ -61,6 +61,11 @@ pub struct Cli {
     #[arg(long)]
     pub no_hyperlinks: bool,
 
+    /// Open the portal straight into the watch workspace with a layout saved in the config
+    /// file ([[layouts]], saved from the workspace with layout.save).
+    #[arg(long, value_name = "NAME")]
+    pub layout: Option<String>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }

@@ -225,6 +225,14 @@ impl StatusStore {
         });
     }
 
+    /// Sets an entry exactly as given and tells the listeners: for replaying a known state
+    /// (the views' snapshot tests draw a fixed store this way).
+    pub fn put(&self, entry: Entry) {
+        let target = entry.target.clone();
+        let interval = entry.interval;
+        self.update(&target, interval, move |e| *e = entry);
+    }
+
     pub(crate) fn record_ok(&self, target: &Target, interval: Duration, value: StatusValue) {
         self.update(target, interval, |e| {
             // An unchanged value keeps its Arc, so the UI can tell nothing moved.

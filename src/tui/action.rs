@@ -95,6 +95,26 @@ actions! {
     ScaffoldBack => "scaffold.back", "Back one stage (to the review, to the form)";
     ScaffoldCancel => "scaffold.cancel", "Cancel the run (once it has ended: back)";
     ScaffoldToggleLog => "scaffold.toggle_log", "Show the files or the step log";
+    StatusTab => "tab.status", "Live status tab: CI, deploys, health, metrics, alerts, on call";
+    StatusRefresh => "status.refresh", "Fetch the live status on screen now";
+    OnCall => "nav.oncall", "Who is on call now, for every team";
+    Watch => "nav.watch", "The watch workspace: pinned entities in split panes";
+    Pin => "watch.pin", "Pin the entity (or the selected status widget) to a watch pane";
+    SplitRight => "pane.split_right", "Split the pane: a new empty pane to the right";
+    SplitDown => "pane.split_down", "Split the pane: a new empty pane below";
+    FocusLeft => "pane.focus_left", "Focus the pane to the left";
+    FocusRight => "pane.focus_right", "Focus the pane to the right";
+    FocusUp => "pane.focus_up", "Focus the pane above";
+    FocusDown => "pane.focus_down", "Focus the pane below";
+    FocusNext => "pane.focus_next", "Focus the next pane";
+    FocusPrev => "pane.focus_prev", "Focus the previous pane";
+    Grow => "pane.grow", "Make the pane bigger";
+    Shrink => "pane.shrink", "Make the pane smaller";
+    Zoom => "pane.zoom", "Zoom the pane to the whole workspace, or back";
+    ClosePane => "pane.close", "Close the pane";
+    SaveLayout => "layout.save", "Save the panes as a named layout in the config file";
+    InputSubmit => "input.submit", "Accept what was typed";
+    InputCancel => "input.cancel", "Close the prompt without doing anything";
 }
 
 #[cfg(test)]

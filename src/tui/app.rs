@@ -17,6 +17,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tui_textarea::TextArea;
 
+pub mod live_screens;
+
 /// Something the runner does on the app's behalf.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Effect {
@@ -33,6 +35,8 @@ pub enum Effect {
     Reload,
     /// Run a template (or register what it created) on the scaffolder's worker.
     Scaffold(scaffold::run::Job),
+    /// Save a watch layout into the config file.
+    SaveLayout(super::layouts::LayoutSpec),
 }
 
 /// Messages into the app from the runner and background work.
@@ -50,6 +54,8 @@ pub enum AppEvent {
     Quit(&'static str),
     /// Progress and results of a template run.
     Scaffold(scaffold::run::RunEvent),
+    /// A live status entry changed.
+    Status(crate::status::TargetId),
 }
 
 #[derive(Clone, Debug)]
@@ -109,6 +115,13 @@ pub enum Screen {
     },
     /// The templates view, or the form / review / run of a template.
     Scaffold(scaffold::View),
+    /// Who is on call, for every team.
+    OnCall {
+        cursor: usize,
+        scroll: usize,
+    },
+    /// The watch workspace (its panes live in `App::watch`).
+    Watch,
 }
 
 pub struct SearchState {
@@ -170,8 +183,12 @@ pub struct PaletteState {
 }
 
 pub enum Overlay {
-    Help { scroll: usize },
+    Help {
+        scroll: usize,
+    },
     Palette(Box<PaletteState>),
+    /// A one-line prompt (a layout's name).
+    Input(Box<live_screens::NameInput>),
 }
 
 #[derive(Clone, Debug)]
@@ -191,6 +208,8 @@ pub struct Geometry {
     pub doc_scroll: Option<usize>,
     /// Links on screen, to be made OSC 8 hyperlinks after the frame is drawn.
     pub links: Vec<crate::tui::links::LinkArea>,
+    /// The watch workspace's pane area (moving focus by direction follows what is seen).
+    pub watch: ratatui::layout::Rect,
 }
 
 pub struct App {
@@ -214,6 +233,10 @@ pub struct App {
     effects: Vec<Effect>,
     /// The scaffolder's screens (templates, form, runs).
     pub scaffold: scaffold::ScaffoldState,
+    /// Live status: the service, what is on screen, the age tick.
+    pub live: super::live::Live,
+    /// The watch workspace's panes and saved layouts.
+    pub watch: super::watch::Watch,
 }
 
 impl App {
@@ -243,6 +266,8 @@ impl App {
             geometry: Geometry::default(),
             effects: Vec::new(),
             scaffold: scaffold::ScaffoldState::default(),
+            live: super::live::Live::default(),
+            watch: super::watch::Watch::default(),
         }
     }
 
@@ -279,8 +304,10 @@ impl App {
         if let Some(scroll) = g.doc_scroll {
             match self.screen_mut() {
                 Screen::Entity(s) => s.scroll = scroll,
-                Screen::Problems { scroll: s, .. } => *s = scroll,
-                Screen::Catalog | Screen::Scaffold(_) => {}
+                Screen::Problems { scroll: s, .. } | Screen::OnCall { scroll: s, .. } => {
+                    *s = scroll
+                }
+                Screen::Catalog | Screen::Scaffold(_) | Screen::Watch => {}
             }
         }
     }
@@ -334,10 +361,12 @@ impl App {
             *self.screen_mut() = Screen::Entity(s);
             self.dirty = true;
             self.settle_cursor();
+            self.sync_live();
             return;
         }
         self.push(Screen::Entity(Box::new(EntityScreen::new(key, tab))));
         self.settle_cursor();
+        self.sync_live();
     }
 
     pub fn notify(&mut self, text: impl Into<String>, error: bool) {
@@ -352,13 +381,20 @@ impl App {
     /// When the app next needs waking without input (a notice to expire).
     pub fn deadline(&self) -> Option<Instant> {
         let notice = self.notice.as_ref().map(|n| n.until);
-        notice.into_iter().chain(scaffold::deadline(self)).min()
+        notice
+            .into_iter()
+            .chain(scaffold::deadline(self))
+            .chain(self.live.deadline())
+            .min()
     }
 
     pub fn on_deadline(&mut self, now: Instant) {
         scaffold::on_deadline(self, now);
         if self.notice.as_ref().is_some_and(|n| n.until <= now) {
             self.notice = None;
+            self.dirty = true;
+        }
+        if self.live.on_deadline(now) {
             self.dirty = true;
         }
     }
@@ -368,6 +404,7 @@ impl App {
         match &self.overlay {
             Some(Overlay::Help { .. }) => return vec![Context::Help, Context::Global],
             Some(Overlay::Palette(_)) => return vec![Context::Palette],
+            Some(Overlay::Input(_)) => return vec![Context::Input],
             None => {}
         }
         if let Some(contexts) = scaffold::contexts(self) {
@@ -382,10 +419,17 @@ impl App {
             Screen::Entity(_) => vec![Context::Entity, Context::Global],
             Screen::Problems { .. } => vec![Context::Problems, Context::Global],
             Screen::Scaffold(_) => vec![Context::Global],
+            Screen::OnCall { .. } => vec![Context::OnCall, Context::Global],
+            Screen::Watch => vec![Context::Watch, Context::Global],
         }
     }
 
     pub fn handle(&mut self, event: AppEvent) {
+        self.handle_inner(event);
+        self.sync_live();
+    }
+
+    fn handle_inner(&mut self, event: AppEvent) {
         match event {
             AppEvent::Terminal(e) => self.on_terminal(e),
             AppEvent::Loaded(catalog, index) => {
@@ -424,6 +468,7 @@ impl App {
                 }
             }
             AppEvent::Quit(_) => self.quit = true,
+            AppEvent::Status(id) => self.on_status_changed(&id),
         }
     }
 
@@ -460,6 +505,9 @@ impl App {
     /// Bracketed paste: into the query or palette input, on one line.
     fn on_paste(&mut self, text: &str) {
         let clean = crate::text::sanitize_line(text).into_owned();
+        if self.live_paste(&clean) {
+            return;
+        }
         if let Some(Overlay::Palette(p)) = &mut self.overlay {
             p.input.insert_str(clean);
             self.refilter_palette();
@@ -484,7 +532,7 @@ impl App {
         self.dirty = true;
         let contexts = self.contexts();
         let typing = self.search.focused && self.overlay.is_none()
-            || matches!(self.overlay, Some(Overlay::Palette(_)))
+            || matches!(self.overlay, Some(Overlay::Palette(_) | Overlay::Input(_)))
             || scaffold::typing(self);
         match self.keymap.lookup(&contexts, &self.pending, chord) {
             Lookup::Action(a) => {
@@ -508,6 +556,10 @@ impl App {
         let input = Input::from(key);
         if matches!(input.key, Key::Enter | Key::Tab) || (input.ctrl && input.key == Key::Char('m'))
         {
+            return;
+        }
+        if matches!(self.overlay, Some(Overlay::Input(_))) {
+            self.live_type_key(input);
             return;
         }
         if let Some(Overlay::Palette(p)) = &mut self.overlay {
@@ -558,11 +610,13 @@ impl App {
                     Tab::Relations => rows::relations_tree(&self.catalog, e, &s.expanded),
                     Tab::Ownership => rows::ownership(&self.catalog, e, s.transitive),
                     Tab::Definition => rows::definition(e),
+                    Tab::Status => self.status_rows_for_screen().unwrap_or_default(),
                 },
                 None => Vec::new(),
             },
             Screen::Problems { .. } => rows::problems(&self.catalog),
-            Screen::Catalog | Screen::Scaffold(_) => Vec::new(),
+            Screen::OnCall { .. } => self.status_rows_for_screen().unwrap_or_default(),
+            Screen::Catalog | Screen::Scaffold(_) | Screen::Watch => Vec::new(),
         }
     }
 
@@ -576,10 +630,11 @@ impl App {
                     .and_then(|r| r.target.clone())
                     .or_else(|| Some(s.key.clone()))
             }
-            Screen::Problems { cursor, .. } => {
+            Screen::Problems { cursor, .. } | Screen::OnCall { cursor, .. } => {
                 self.rows().get(*cursor).and_then(|r| r.target.clone())
             }
             Screen::Scaffold(_) => scaffold::selected_entity(self),
+            Screen::Watch => self.focused_pane_entity(),
         }
     }
 
@@ -591,7 +646,7 @@ impl App {
         }
     }
 
-    fn page(&self) -> usize {
+    pub(crate) fn page(&self) -> usize {
         usize::from(self.geometry.body_rows.max(2) - 1)
     }
 
@@ -655,6 +710,8 @@ impl App {
                 }
             }
             Screen::Scaffold(_) => {}
+            Screen::OnCall { .. } => self.live_move_cursor(&step, action == Action::Bottom),
+            Screen::Watch => {}
         }
     }
 
@@ -738,6 +795,8 @@ impl App {
         self.dirty = true;
         self.act_inner(action);
         self.settle_cursor();
+        self.settle_oncall_cursor();
+        self.sync_live();
     }
 
     fn act_inner(&mut self, action: Action) {
@@ -888,6 +947,26 @@ impl App {
             | Action::ScaffoldBack
             | Action::ScaffoldCancel
             | Action::ScaffoldToggleLog => {}
+            Action::StatusTab
+            | Action::StatusRefresh
+            | Action::OnCall
+            | Action::Watch
+            | Action::Pin
+            | Action::SplitRight
+            | Action::SplitDown
+            | Action::FocusLeft
+            | Action::FocusRight
+            | Action::FocusUp
+            | Action::FocusDown
+            | Action::FocusNext
+            | Action::FocusPrev
+            | Action::Grow
+            | Action::Shrink
+            | Action::Zoom
+            | Action::ClosePane
+            | Action::SaveLayout
+            | Action::InputSubmit
+            | Action::InputCancel => self.act_live(action),
         }
     }
 
@@ -929,6 +1008,13 @@ impl App {
                 }
             }
             Screen::Scaffold(_) => {}
+            Screen::OnCall { cursor, .. } => {
+                match self.rows().get(*cursor).and_then(|r| r.target.clone()) {
+                    Some(t) => self.open_entity(&t, Tab::Status),
+                    None => self.notify("nothing to open on this line", true),
+                }
+            }
+            Screen::Watch => self.open_focused_pane(),
         }
     }
 

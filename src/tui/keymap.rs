@@ -29,10 +29,13 @@ pub enum Context {
     Review,
     Preview,
     Progress,
+    OnCall,
+    Watch,
+    Input,
 }
 
 impl Context {
-    pub const ALL: [Context; 17] = [
+    pub const ALL: [Context; 20] = [
         Context::Global,
         Context::Catalog,
         Context::Search,
@@ -50,6 +53,9 @@ impl Context {
         Context::Review,
         Context::Preview,
         Context::Progress,
+        Context::OnCall,
+        Context::Watch,
+        Context::Input,
     ];
 
     pub fn name(self) -> &'static str {
@@ -71,6 +77,9 @@ impl Context {
             Context::Review => "review",
             Context::Preview => "preview",
             Context::Progress => "progress",
+            Context::OnCall => "oncall",
+            Context::Watch => "watch",
+            Context::Input => "input",
         }
     }
 
@@ -97,6 +106,9 @@ impl Context {
             Context::Review => "the review of a form's values",
             Context::Preview => "a dry run's files and log",
             Context::Progress => "a run's steps, log and output",
+            Context::OnCall => "the on-call view",
+            Context::Watch => "the watch workspace",
+            Context::Input => "typing a name",
         }
     }
 }

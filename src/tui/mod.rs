@@ -7,13 +7,20 @@ pub mod app;
 pub mod clipboard;
 pub mod keymap;
 pub mod keys;
+pub mod layouts;
 pub mod links;
+pub mod live;
+pub mod oncall_view;
+pub mod panes;
 pub mod rows;
 pub mod scaffold;
 pub mod search_worker;
+pub mod status_panel;
+mod status_runtime;
 pub mod terminal;
 pub mod theme;
 pub mod views;
+pub mod watch;
 
 use crate::cli::{Chosen, Context, Failure};
 use crate::search::SearchIndex;
@@ -38,6 +45,8 @@ pub struct UiOverrides {
     pub keymap: Option<String>,
     pub mouse: bool,
     pub no_hyperlinks: bool,
+    /// `--layout NAME`: open straight into the watch workspace with a saved layout.
+    pub layout: Option<String>,
 }
 
 fn env(key: &str) -> Option<String> {
@@ -94,6 +103,7 @@ pub fn look_and_feel(
 
 /// Opens the portal on the chosen catalogue and runs until the user quits.
 pub fn run(ctx: &Context, chosen: Chosen, ui: &UiOverrides) -> Result<u8, Failure> {
+    let layout = status_runtime::layout_to_open(ctx, ui.layout.as_deref())?;
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         return Err(Failure::usage(
             "the portal needs a terminal; for scripts use a subcommand (greenroom --help lists them)",
@@ -112,6 +122,7 @@ pub fn run(ctx: &Context, chosen: Chosen, ui: &UiOverrides) -> Result<u8, Failur
     let mut app = App::new(keymap, theme, settings, chosen.description.clone());
     app.demo = chosen.description.starts_with("the bundled demo");
     app.scaffold.user = scaffold::current_user(&ctx.config);
+    status_runtime::prepare_layouts(&mut app, ctx, layout.as_ref());
     for issue in &issues {
         tracing::warn!("{issue}");
     }
@@ -131,7 +142,8 @@ pub fn run(ctx: &Context, chosen: Chosen, ui: &UiOverrides) -> Result<u8, Failur
         .map_err(|e| Failure::failed(format!("starting the runtime: {e}")))?;
     let sources = Arc::new(chosen.sources);
     let options = chosen.options;
-    let result = runtime.block_on(event_loop(app, sources, options));
+    let status = ctx.config.status.clone();
+    let result = runtime.block_on(event_loop(app, sources, options, status));
     // Do not wait for tasks: after a hang-up the input task can be stuck retrying reads on the
     // dead terminal (crossterm#793), and waiting for it would keep the process alive, spinning.
     runtime.shutdown_background();
@@ -271,8 +283,10 @@ async fn event_loop(
     mut app: App,
     sources: Arc<Vec<Box<dyn Source>>>,
     options: LoadOptions,
+    status: crate::status::StatusConfig,
 ) -> Result<u8, Failure> {
     let (tx, mut rx) = unbounded_channel::<AppEvent>();
+    let mut live = status_runtime::StatusRuntime::start(&mut app, status, tx.clone());
     let mut guard = TerminalGuard::new(app.settings.mouse)
         .map_err(|e| Failure::failed(format!("cannot use the terminal: {e}")))?;
     spawn_signals(tx.clone());
@@ -315,6 +329,7 @@ async fn event_loop(
                 }
             } => app.on_deadline(Instant::now()),
         }
+        live.after_events(&mut app).await;
         for effect in app.take_effects() {
             match effect {
                 Effect::Search {
@@ -347,6 +362,7 @@ async fn event_loop(
                 }
                 Effect::Reload => spawn_loader(sources.clone(), options.clone(), tx.clone()),
                 Effect::Scaffold(job) => scaffold::run::spawn(job, tx.clone()),
+                Effect::SaveLayout(spec) => status_runtime::save_layout(&mut app, spec),
             }
         }
         if app.quit {

@@ -65,6 +65,8 @@ pub enum Tab {
     Relations,
     Ownership,
     Definition,
+    /// Live status: CI, deploys, health, metrics, alerts, incidents, on call.
+    Status,
 }
 
 impl Tab {
@@ -74,15 +76,30 @@ impl Tab {
             Tab::Relations => "Relations",
             Tab::Ownership => "Ownership",
             Tab::Definition => "Definition",
+            Tab::Status => "Status",
         }
     }
 
-    /// The tabs an entity has (Definition only for APIs).
+    /// The tab's number, as its key in the default keymap (a tab an entity lacks leaves a
+    /// gap rather than renumbering the rest).
+    pub fn number(self) -> usize {
+        match self {
+            Tab::Overview => 1,
+            Tab::Relations => 2,
+            Tab::Ownership => 3,
+            Tab::Definition => 4,
+            Tab::Status => 5,
+        }
+    }
+
+    /// The tabs an entity has (Definition only for APIs; Status for all, saying what
+    /// annotations would fill it when none do).
     pub fn for_entity(e: &Entity) -> Vec<Tab> {
         let mut tabs = vec![Tab::Overview, Tab::Relations, Tab::Ownership];
         if e.is_kind("API") {
             tabs.push(Tab::Definition);
         }
+        tabs.push(Tab::Status);
         tabs
     }
 }

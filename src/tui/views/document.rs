@@ -60,8 +60,8 @@ pub fn draw_entity(
     frame.render_widget(Paragraph::new(Line::from(spans)), title);
 
     let mut tab_spans = vec![Span::raw(" ")];
-    for (i, t) in Tab::for_entity(e).into_iter().enumerate() {
-        let label = format!("{} {}", i + 1, t.title());
+    for t in Tab::for_entity(e) {
+        let label = format!("{} {}", t.number(), t.title());
         if t == s.tab {
             tab_spans.push(Span::styled(
                 format!("[{label}]"),
@@ -71,6 +71,12 @@ pub fn draw_entity(
             ));
         } else {
             tab_spans.push(Span::styled(format!(" {label} "), app.theme.style("muted")));
+        }
+        if t == Tab::Status
+            && let Some(badge) = super::status::tab_badge(app, &s.key)
+        {
+            tab_spans.push(Span::raw(" "));
+            tab_spans.push(badge);
         }
         tab_spans.push(Span::raw(" "));
     }
@@ -142,7 +148,7 @@ pub fn draw_problems(
 }
 
 /// Draws rows with the cursor kept in view; returns the scroll offset used.
-fn draw_rows(
+pub(super) fn draw_rows(
     frame: &mut Frame,
     app: &App,
     rows: &[Row],

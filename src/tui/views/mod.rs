@@ -6,6 +6,7 @@ mod catalog;
 mod document;
 mod overlays;
 mod scaffold;
+mod status;
 
 use super::action::Action;
 use super::app::{App, Geometry, Screen};
@@ -44,6 +45,10 @@ pub fn draw(frame: &mut Frame, app: &App) -> Geometry {
             document::draw_problems(frame, app, *cursor, *scroll, body, &mut geometry)
         }
         Screen::Scaffold(_) => scaffold::draw(frame, app, body),
+        Screen::OnCall { cursor, scroll } => {
+            status::draw_oncall(frame, app, *cursor, *scroll, body, &mut geometry)
+        }
+        Screen::Watch => status::draw_watch(frame, app, body, &mut geometry),
     }
     draw_hints(frame, app, hints);
     overlays::draw(frame, app, area);
@@ -107,8 +112,11 @@ fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
     let right: Vec<Span> = if let Some(notice) = &app.notice {
         let role = if notice.error { "error" } else { "ok" };
         let mark = if notice.error { "✖ " } else { "✔ " };
+        // A long notice is cut to the room beside the title rather than not shown.
+        let fixed: usize = left.iter().map(|s| s.content.width()).sum();
+        let room = usize::from(area.width).saturating_sub(fixed + 5);
         vec![Span::styled(
-            format!(" {mark}{} ", sanitize_line(&notice.text)),
+            format!(" {mark}{} ", fit(&sanitize_line(&notice.text), room)),
             app.theme.style(role).patch(bar),
         )]
     } else if let Some(p) = app.loading {
@@ -172,6 +180,9 @@ fn hint_actions(app: &App) -> Vec<(Action, &'static str)> {
     if app.overlay.is_some() {
         return match app.overlay {
             Some(super::app::Overlay::Palette(_)) => vec![(Open, "run"), (Back, "close")],
+            Some(super::app::Overlay::Input(_)) => {
+                vec![(InputSubmit, "save"), (InputCancel, "cancel")]
+            }
             _ => vec![(Down, "scroll"), (Back, "close")],
         };
     }
@@ -192,21 +203,35 @@ fn hint_actions(app: &App) -> Vec<(Action, &'static str)> {
             .chain([
                 (Owner, "owner"),
                 (WhoOwns, "who owns"),
+                (Pin, "pin"),
+                (OnCall, "on call"),
+                (Watch, "watch"),
                 (Problems, "problems"),
                 (Palette, "palette"),
                 (Help, "help"),
                 (Quit, "quit"),
             ])
             .collect(),
+        Screen::Entity(s) if s.tab == super::rows::Tab::Status => vec![
+            (Open, "open/fold"),
+            (Back, "back"),
+            (StatusRefresh, "refresh"),
+            (Pin, "pin widget"),
+            (NextTab, "next tab"),
+            (Watch, "watch"),
+            (Help, "help"),
+        ],
         Screen::Entity(_) => {
             let mut hints = vec![(Open, "open"), (Back, "back")];
             hints.extend(scaffold::entity_hints(app));
             hints.extend([
                 (NextTab, "next tab"),
                 (Owner, "owner"),
+                (StatusTab, "status"),
                 (Toggle, "expand"),
                 (CopyRef, "copy ref"),
                 (OpenLink, "open link"),
+                (Pin, "pin"),
                 (Help, "help"),
             ]);
             hints
@@ -218,6 +243,26 @@ fn hint_actions(app: &App) -> Vec<(Action, &'static str)> {
             (Quit, "quit"),
         ],
         Screen::Scaffold(_) => Vec::new(),
+        Screen::OnCall { .. } => vec![
+            (Open, "open"),
+            (Back, "back"),
+            (StatusRefresh, "refresh"),
+            (Pin, "pin"),
+            (Help, "help"),
+        ],
+        Screen::Watch => vec![
+            (SplitRight, "split →"),
+            (SplitDown, "split ↓"),
+            (FocusNext, "next"),
+            (Zoom, "zoom"),
+            (ClosePane, "close"),
+            (SaveLayout, "save"),
+            (Grow, "grow"),
+            (Shrink, "shrink"),
+            (Open, "open"),
+            (Back, "back"),
+            (Help, "help"),
+        ],
     }
 }
 
@@ -231,15 +276,27 @@ fn draw_hints(frame: &mut Frame, app: &App, area: Rect) {
         used += text.width();
         spans.push(Span::styled(text, app.theme.style("accent")));
     }
-    for (action, label) in hint_actions(app) {
-        let Some(key) = app.keymap.keys_for(&contexts, action).into_iter().next() else {
-            continue;
-        };
-        let piece = format!(" {key} {label} ");
-        if used + piece.width() > width {
+    let with_keys: Vec<(String, &str, Action)> = hint_actions(app)
+        .into_iter()
+        .filter_map(|(action, label)| {
+            let key = app.keymap.keys_for(&contexts, action).into_iter().next()?;
+            Some((key, label, action))
+        })
+        .collect();
+    // The help hint is how people find everything else: it keeps its place at the end.
+    let help = with_keys.iter().find(|(_, _, a)| *a == Action::Help).cloned();
+    let reserved = help.as_ref().map_or(0, |(k, l, _)| format!(" {k} {l} ").width());
+    let mut shown: Vec<&(String, &str, Action)> = Vec::new();
+    for hint in with_keys.iter().filter(|(_, _, a)| *a != Action::Help) {
+        let piece = format!(" {} {} ", hint.0, hint.1).width();
+        if used + piece + reserved > width {
             break;
         }
-        used += piece.width();
+        used += piece;
+        shown.push(hint);
+    }
+    shown.extend(help.as_ref().filter(|_| used + reserved <= width));
+    for (key, label, _) in shown {
         spans.push(Span::styled(format!(" {key}"), app.theme.style("key")));
         spans.push(Span::styled(format!(" {label} "), app.theme.style("muted")));
     }

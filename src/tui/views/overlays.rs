@@ -14,6 +14,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     match &app.overlay {
         Some(Overlay::Help { scroll }) => help(frame, app, area, *scroll),
         Some(Overlay::Palette(p)) => palette(frame, app, area, p),
+        Some(Overlay::Input(i)) => super::status::draw_input(frame, app, area, i),
         None => {}
     }
 }
@@ -146,6 +147,8 @@ fn palette(frame: &mut Frame, app: &App, area: Rect, p: &super::super::app::Pale
         Context::Catalog,
         Context::Entity,
         Context::Tree,
+        Context::OnCall,
+        Context::Watch,
         Context::Global,
     ];
     let mut lines = Vec::new();

@@ -1,0 +1,569 @@
+//! Live status in the portal's state: the Status tab, the on-call view and the watch
+//! workspace. What is on screen decides what is fetched (one owner per view or pane); a store
+//! change redraws only when it changed something shown; ages tick only while shown.
+
+use super::{App, Effect, Overlay, Screen};
+use crate::status::oncall::{OnCallOverview, oncall_targets};
+use crate::status::{StatusService, Target, TargetId, targets_for};
+use crate::tui::action::Action;
+use crate::tui::keymap::Context;
+use crate::tui::layouts::{self, LayoutSpec};
+use crate::tui::oncall_view::{self, Users};
+use crate::tui::panes::{Direction, RESIZE_STEP, Split};
+use crate::tui::rows::{Row, Tab};
+use crate::tui::status_panel::{self, Cx, StatusRows};
+use crate::tui::watch::Pin;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+use tui_textarea::TextArea;
+
+/// A one-line text prompt over the screen.
+pub struct NameInput {
+    pub input: TextArea<'static>,
+    pub title: &'static str,
+    pub hint: String,
+    /// Why the last submit was refused.
+    pub error: Option<String>,
+}
+
+const ENTITY: &str = "entity";
+const TEAM: &str = "team";
+const ONCALL: &str = "oncall";
+
+impl App {
+    /// Starts showing live status from a running service.
+    pub fn attach_status(&mut self, service: StatusService) {
+        self.live.attach(service);
+        self.sync_live();
+        self.dirty = true;
+    }
+
+    /// Tells the service what is on screen (when that changed) and starts or stops the age
+    /// tick. Called after every event and action.
+    pub fn sync_live(&mut self) {
+        let view = self.live_view();
+        if self.live.view.as_deref() != Some(view.as_str()) {
+            let owners = self.live_owners();
+            self.live.set_on_screen(owners);
+            self.live.view = Some(view);
+        }
+        let ages = self.ages_on_screen();
+        self.live.set_ticking(ages);
+    }
+
+    /// What on-screen status depends on, as a key: recomputed only when it changes.
+    fn live_view(&self) -> String {
+        let base = format!(
+            "{}/{:x}",
+            self.live.generation,
+            Arc::as_ptr(&self.catalog) as usize
+        );
+        match self.screen() {
+            Screen::Entity(s) => format!("{base}/entity/{}/{}", s.key, s.tab == Tab::Status),
+            Screen::OnCall { .. } => format!("{base}/oncall"),
+            Screen::Watch => format!("{base}/watch/{}", self.watch.version),
+            Screen::Catalog | Screen::Problems { .. } | Screen::Scaffold(_) => {
+                format!("{base}/none")
+            }
+        }
+    }
+
+    fn live_owners(&self) -> BTreeMap<String, Vec<Target>> {
+        let config = self.live.config();
+        let mut owners = BTreeMap::new();
+        match self.screen() {
+            Screen::Entity(s) => {
+                if let Some(e) = self.catalog.get(&s.key) {
+                    owners.insert(ENTITY.to_owned(), targets_for(e, config));
+                    if e.is_kind("Group") && s.tab == Tab::Status {
+                        let team = oncall_targets(&self.catalog, config, Some(e));
+                        owners.insert(TEAM.to_owned(), team.into_iter().map(|(_, t)| t).collect());
+                    }
+                }
+            }
+            Screen::OnCall { .. } => {
+                let all = oncall_targets(&self.catalog, config, None);
+                owners.insert(ONCALL.to_owned(), all.into_iter().map(|(_, t)| t).collect());
+            }
+            Screen::Watch => {
+                for id in self.watch.panes.panes() {
+                    if let Some(Some(pin)) = self.watch.panes.get(id) {
+                        owners.insert(format!("pane:{id}"), self.pane_targets(pin));
+                    }
+                }
+            }
+            Screen::Catalog | Screen::Problems { .. } | Screen::Scaffold(_) => {}
+        }
+        owners.retain(|_, t| !t.is_empty());
+        owners
+    }
+
+    /// The targets a pane shows.
+    pub fn pane_targets(&self, pin: &Pin) -> Vec<Target> {
+        self.catalog.get(&pin.entity).map_or_else(Vec::new, |e| {
+            targets_for(e, self.live.config())
+                .into_iter()
+                .filter(|t| pin.shows(t))
+                .collect()
+        })
+    }
+
+    fn ages_on_screen(&self) -> bool {
+        match self.screen() {
+            Screen::Entity(s) => s.tab == Tab::Status && !self.live.all_on_screen().is_empty(),
+            Screen::OnCall { .. } => true,
+            Screen::Watch => !self.live.all_on_screen().is_empty(),
+            Screen::Catalog | Screen::Problems { .. } | Screen::Scaffold(_) => false,
+        }
+    }
+
+    /// A store entry changed: redraw only when it is on screen and looks different.
+    pub(super) fn on_status_changed(&mut self, id: &TargetId) {
+        if self.live.changed(id) {
+            self.dirty = true;
+            // Rows come and go with the data (an error line): keep the cursor on one it can
+            // stop on.
+            self.settle_cursor();
+            self.settle_oncall_cursor();
+        }
+    }
+
+    /// The key that refreshes, for messages ("press r").
+    fn refresh_key(&self) -> String {
+        let contexts = [
+            Context::Entity,
+            Context::OnCall,
+            Context::Watch,
+            Context::Global,
+        ];
+        self.keymap
+            .keys_for(&contexts, Action::StatusRefresh)
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| "status.refresh".into())
+    }
+
+    fn cx<'a>(&self, key: &'a str, collapsed: &'a HashSet<String>) -> Cx<'a> {
+        Cx {
+            now: self.live.now(),
+            unix: self.live.unix_now(),
+            demo: self.live.is_demo(),
+            refresh_key: key,
+            collapsed,
+        }
+    }
+
+    /// The Status tab's rows for an entity, with the target of each row.
+    pub fn status_tab(&self, key: &str, collapsed: &HashSet<String>) -> StatusRows {
+        let Some(e) = self.catalog.get(key) else {
+            return StatusRows::default();
+        };
+        let config = self.live.config();
+        let entries = self.live.entries(&targets_for(e, config));
+        let refresh = self.refresh_key();
+        let cx = self.cx(&refresh, collapsed);
+        let users = Users::default();
+        let team = e.is_kind("Group").then(|| {
+            let overview =
+                OnCallOverview::build(&self.catalog, self.live.store(), config, Some(e), cx.now);
+            let services: Vec<_> = overview
+                .teams
+                .iter()
+                .flat_map(|t| t.services.iter().cloned())
+                .chain(overview.unowned.iter().cloned())
+                .collect();
+            oncall_view::lines(&services, &self.oncall_entries(Some(e)))
+        });
+        status_panel::entity_rows(e, config, &entries, team.as_deref(), &users, &cx)
+    }
+
+    fn oncall_entries(
+        &self,
+        scope: Option<&crate::catalog::Entity>,
+    ) -> HashMap<TargetId, crate::status::Entry> {
+        let targets: Vec<Target> = oncall_targets(&self.catalog, self.live.config(), scope)
+            .into_iter()
+            .map(|(_, t)| t)
+            .collect();
+        targets
+            .iter()
+            .zip(self.live.entries(&targets))
+            .map(|(t, e)| (t.id.clone(), e))
+            .collect()
+    }
+
+    /// The on-call view's overview (for its title) and rows.
+    pub fn oncall_screen(&self) -> (OnCallOverview, StatusRows) {
+        let refresh = self.refresh_key();
+        let none = HashSet::new();
+        let cx = self.cx(&refresh, &none);
+        let overview = OnCallOverview::build(
+            &self.catalog,
+            self.live.store(),
+            self.live.config(),
+            None,
+            cx.now,
+        );
+        let rows = oncall_view::rows(
+            &self.catalog,
+            &overview,
+            &self.oncall_entries(None),
+            &Users::of(&self.catalog),
+            &cx,
+        );
+        (overview, rows)
+    }
+
+    /// What a watch pane shows: detailed rows when they fit in `height`, else one line per
+    /// widget. Returns (rows, compact lines as left/right pieces).
+    pub fn pane_rows(&self, pin: &Pin, height: usize) -> PaneView {
+        let refresh = self.refresh_key();
+        let none = HashSet::new();
+        let cx = self.cx(&refresh, &none);
+        let mut targets = self.pane_targets(pin);
+        targets.sort_by_key(|t| status_panel::section_of(t.widget));
+        let entries = self.live.entries(&targets);
+        if pin.widget.is_some() {
+            let mut out = StatusRows::default();
+            for e in &entries {
+                status_panel::widget(&mut out, e, &cx, height.max(1));
+            }
+            return PaneView::Rows(out.rows);
+        }
+        let mut detailed = StatusRows::default();
+        for e in &entries {
+            status_panel::widget(&mut detailed, e, &cx, 3);
+        }
+        if detailed.rows.len() <= height {
+            return PaneView::Rows(detailed.rows);
+        }
+        PaneView::Compact(
+            entries
+                .iter()
+                .map(|e| status_panel::compact(e, &cx))
+                .collect(),
+        )
+    }
+
+    pub(super) fn status_rows_for_screen(&self) -> Option<Vec<Row>> {
+        match self.screen() {
+            Screen::Entity(s) if s.tab == Tab::Status => {
+                Some(self.status_tab(&s.key, &s.expanded).rows)
+            }
+            Screen::OnCall { .. } => Some(self.oncall_screen().1.rows),
+            _ => None,
+        }
+    }
+
+    /// The status target under the cursor (a widget of the Status tab, a service on call).
+    fn selected_target(&self) -> Option<TargetId> {
+        match self.screen() {
+            Screen::Entity(s) if s.tab == Tab::Status => self
+                .status_tab(&s.key, &s.expanded)
+                .targets
+                .get(s.cursor)
+                .cloned()
+                .flatten(),
+            Screen::OnCall { cursor, .. } => self
+                .oncall_screen()
+                .1
+                .targets
+                .get(*cursor)
+                .cloned()
+                .flatten(),
+            _ => None,
+        }
+    }
+
+    pub(super) fn live_move_cursor(&mut self, step: &dyn Fn(usize, usize) -> usize, bottom: bool) {
+        let rows = self.rows();
+        let page = self.page();
+        if let Screen::OnCall { cursor, scroll } = self.screen_mut() {
+            let selectable: Vec<usize> =
+                (0..rows.len()).filter(|i| rows[*i].selectable()).collect();
+            if selectable.is_empty() {
+                *scroll = step(*scroll, rows.len());
+                return;
+            }
+            let at = selectable.iter().position(|i| *i == *cursor).unwrap_or(0);
+            *cursor = selectable[step(at, selectable.len())];
+            if bottom {
+                *scroll = rows.len().saturating_sub(page + 1);
+            } else if *cursor == selectable[0] {
+                *scroll = 0;
+            }
+        }
+    }
+
+    /// Keeps the on-call cursor on a row it can stop on (rows move as data arrives).
+    pub(super) fn settle_oncall_cursor(&mut self) {
+        if !matches!(self.screen(), Screen::OnCall { .. }) {
+            return;
+        }
+        let rows = self.rows();
+        if let Screen::OnCall { cursor, .. } = self.screen_mut() {
+            let ok = |i: usize| rows.get(i).is_some_and(Row::selectable);
+            if !ok(*cursor) {
+                let after = (*cursor..rows.len()).find(|i| ok(*i));
+                let before = (0..(*cursor).min(rows.len())).rev().find(|i| ok(*i));
+                *cursor = after.or(before).unwrap_or(0);
+            }
+        }
+    }
+
+    /// Enter on the watch workspace opens the focused pane's entity on its Status tab.
+    pub(super) fn open_focused_pane(&mut self) {
+        match self.watch.panes.focused().cloned().flatten() {
+            Some(pin) => self.open_entity(&pin.entity, Tab::Status),
+            None => self.notify("this pane is empty: pin an entity with watch.pin", true),
+        }
+    }
+
+    pub(super) fn focused_pane_entity(&self) -> Option<String> {
+        self.watch
+            .panes
+            .focused()
+            .cloned()
+            .flatten()
+            .map(|p| p.entity)
+    }
+
+    fn pin_selected(&mut self) {
+        let target = self.selected_target();
+        let key = match self.screen() {
+            Screen::Watch => {
+                self.notify(
+                    "open an entity (or the catalogue) and pin from there; this is the watch",
+                    true,
+                );
+                return;
+            }
+            Screen::OnCall { .. } => self.selected_entity(),
+            _ => self.current_entity(),
+        };
+        let Some(key) = key else {
+            self.notify("select an entity to pin", true);
+            return;
+        };
+        let pin = match (&target, self.catalog.get(&key)) {
+            (Some(id), Some(e)) => targets_for(e, self.live.config())
+                .iter()
+                .find(|t| &t.id == id)
+                .map_or_else(|| Pin::entity(&key), |t| Pin::widget(&key, t)),
+            _ => Pin::entity(&key),
+        };
+        let name = self.catalog.get(&key).map_or_else(
+            || crate::text::sanitize_line(&key).into_owned(),
+            |e| crate::tui::views::fit(&crate::text::sanitize_line(e.name()), 28),
+        );
+        let what = match &pin.widget {
+            Some(w) => format!("{w} of {name}"),
+            None => name,
+        };
+        let n = self.watch.pin(pin);
+        let watch_key = self
+            .keymap
+            .keys_for(&self.contexts(), Action::Watch)
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| "nav.watch".into());
+        self.notify(
+            format!("pinned {what} → pane {n} · {watch_key} watch"),
+            false,
+        );
+    }
+
+    fn refresh_on_screen(&mut self) {
+        let targets = match self.screen() {
+            Screen::Watch => self
+                .watch
+                .panes
+                .focused()
+                .cloned()
+                .flatten()
+                .map(|p| self.pane_targets(&p))
+                .unwrap_or_default(),
+            _ => self.live.all_on_screen(),
+        };
+        if targets.is_empty() {
+            self.notify("no live status on screen to refresh", true);
+            return;
+        }
+        let n = self.live.refresh(&targets);
+        if n == 0 {
+            self.notify("live status is not running", true);
+        } else {
+            self.notify(format!("refreshing {n} status source(s)"), false);
+        }
+    }
+
+    fn open_name_input(&mut self) {
+        if self.watch.panes.is_empty() {
+            self.notify("nothing to save: pin entities to the watch first", true);
+            return;
+        }
+        let name = self.watch.name.clone().unwrap_or_default();
+        self.open_name_input_with(name, None);
+    }
+
+    fn open_name_input_with(&mut self, name: String, error: Option<String>) {
+        let mut input = TextArea::new(vec![name]);
+        input.move_cursor(tui_textarea::CursorMove::End);
+        input.set_placeholder_text("a name, e.g. checkout-wall");
+        input.set_cursor_line_style(ratatui::style::Style::default());
+        let file = self
+            .watch
+            .config_file
+            .as_ref()
+            .map_or_else(|| "the config file".into(), |p| p.display().to_string());
+        self.overlay = Some(Overlay::Input(Box::new(NameInput {
+            input,
+            title: " Save this layout as ",
+            hint: format!("saved in {file}; reopen with greenroom --layout NAME"),
+            error,
+        })));
+    }
+
+    fn submit_input(&mut self) {
+        let Some(Overlay::Input(input)) = &mut self.overlay else {
+            return;
+        };
+        let text = input.input.lines().first().cloned().unwrap_or_default();
+        match layouts::check_name(&text) {
+            Err(e) => input.error = Some(e),
+            Ok(name) => {
+                self.overlay = None;
+                let spec = LayoutSpec::from_tree(&name, &self.watch.panes);
+                self.effects.push(Effect::SaveLayout(spec));
+            }
+        }
+    }
+
+    /// The runner saved (or failed to save) a layout.
+    pub fn layout_saved(&mut self, spec: LayoutSpec, result: Result<(), String>) {
+        match result {
+            Ok(()) => {
+                let name = spec.name.clone();
+                self.watch.remember(spec);
+                self.notify(
+                    format!(
+                        "saved layout \"{}\" · reopen: greenroom --layout {}",
+                        crate::text::sanitize_line(&name),
+                        shell_word(&name)
+                    ),
+                    false,
+                );
+            }
+            // The prompt comes back with the whole message (a broken config file's line and
+            // column), so it can be fixed and saved again.
+            Err(e) => self.open_name_input_with(spec.name, Some(format!("not saved: {e}"))),
+        }
+    }
+
+    /// Opens a saved layout in the watch workspace.
+    pub fn open_layout(&mut self, spec: &LayoutSpec) -> Result<(), String> {
+        self.watch.open(spec)?;
+        if !matches!(self.screen(), Screen::Watch) {
+            self.push(Screen::Watch);
+        }
+        self.sync_live();
+        Ok(())
+    }
+
+    pub(super) fn live_type_key(&mut self, input: tui_textarea::Input) -> bool {
+        if let Some(Overlay::Input(i)) = &mut self.overlay {
+            if i.input.input(input) {
+                i.error = None;
+            }
+            return true;
+        }
+        false
+    }
+
+    pub(super) fn live_paste(&mut self, text: &str) -> bool {
+        if let Some(Overlay::Input(i)) = &mut self.overlay {
+            i.input.insert_str(text);
+            i.error = None;
+            return true;
+        }
+        false
+    }
+
+    fn pane_action(
+        &mut self,
+        f: impl FnOnce(&mut crate::tui::watch::Panes, ratatui::layout::Rect) -> bool,
+    ) {
+        if !matches!(self.screen(), Screen::Watch) {
+            self.push(Screen::Watch);
+        }
+        let area = self.geometry.watch;
+        if f(&mut self.watch.panes, area) {
+            self.watch.changed();
+        }
+    }
+
+    /// The live-status actions.
+    pub(super) fn act_live(&mut self, action: Action) {
+        match action {
+            Action::StatusTab => self.switch_tab(Some(Tab::Status), 0),
+            Action::StatusRefresh => self.refresh_on_screen(),
+            Action::OnCall if !matches!(self.screen(), Screen::OnCall { .. }) => {
+                self.push(Screen::OnCall {
+                    cursor: 0,
+                    scroll: 0,
+                });
+            }
+            Action::Watch if !matches!(self.screen(), Screen::Watch) => self.push(Screen::Watch),
+            Action::Pin => self.pin_selected(),
+            Action::SplitRight => self.pane_action(|p, _| {
+                p.split(Split::Right, None);
+                true
+            }),
+            Action::SplitDown => self.pane_action(|p, _| {
+                p.split(Split::Down, None);
+                true
+            }),
+            Action::FocusLeft => self.pane_action(|p, a| p.focus_toward(Direction::Left, a)),
+            Action::FocusRight => self.pane_action(|p, a| p.focus_toward(Direction::Right, a)),
+            Action::FocusUp => self.pane_action(|p, a| p.focus_toward(Direction::Up, a)),
+            Action::FocusDown => self.pane_action(|p, a| p.focus_toward(Direction::Down, a)),
+            Action::FocusNext => self.pane_action(|p, _| {
+                p.focus_next(true);
+                true
+            }),
+            Action::FocusPrev => self.pane_action(|p, _| {
+                p.focus_next(false);
+                true
+            }),
+            Action::Grow => self.pane_action(|p, _| p.resize_focused(RESIZE_STEP)),
+            Action::Shrink => self.pane_action(|p, _| p.resize_focused(-RESIZE_STEP)),
+            Action::Zoom => self.pane_action(|p, _| {
+                p.toggle_zoom();
+                true
+            }),
+            Action::ClosePane => self.pane_action(|p, _| p.close_focused().is_some()),
+            Action::SaveLayout => self.open_name_input(),
+            Action::InputSubmit => self.submit_input(),
+            Action::InputCancel => self.overlay = None,
+            _ => {}
+        }
+    }
+}
+
+/// How a pane's content is drawn.
+pub enum PaneView {
+    /// Full widget rows (fit the pane).
+    Rows(Vec<Row>),
+    /// One line per widget: left pieces, right pieces (the age).
+    Compact(Vec<(Vec<crate::tui::rows::Piece>, Vec<crate::tui::rows::Piece>)>),
+}
+
+/// A name as one shell word, quoted when it needs to be.
+fn shell_word(s: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "-_.,:/@+=".contains(c);
+    if !s.is_empty() && s.chars().all(safe) {
+        s.to_owned()
+    } else {
+        format!("'{}'", crate::text::sanitize_line(s).replace('\'', "'\\''"))
+    }
+}

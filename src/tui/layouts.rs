@@ -1,0 +1,374 @@
+//! Named watch layouts in the config file:
+//!
+//! ```toml
+//! [[layouts]]
+//! name = "checkout"
+//! focus = 1                      # the focused pane, counted from 1 in reading order
+//! zoom = false
+//! panes = [                      # each pane's place in percent: [x, y, width, height]
+//!   { entity = "component:default/checkout-service", at = [0, 0, 50, 50] },
+//!   { entity = "component:default/payments-service", widget = "builds", at = [50, 0, 50, 50] },
+//!   { entity = "component:default/checkout-service", widget = "metric", label = "checkout:orders_completed:rate5m", at = [0, 50, 50, 50] },
+//!   { at = [50, 50, 50, 50] },   # an empty pane
+//! ]
+//! ```
+//!
+//! Saving edits the file with `toml_edit`, so comments and formatting elsewhere survive; a
+//! layout with the same name is replaced in place.
+
+use super::panes::PaneTree;
+use super::watch::Pin;
+use ratatui::layout::Rect;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LayoutSpec {
+    pub name: String,
+    /// The focused pane, counted from 1.
+    #[serde(default = "first")]
+    pub focus: usize,
+    #[serde(default)]
+    pub zoom: bool,
+    #[serde(default)]
+    pub panes: Vec<PaneSpec>,
+}
+
+fn first() -> usize {
+    1
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PaneSpec {
+    /// The pinned entity's ref; none for an empty pane.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entity: Option<String>,
+    /// Only this widget of the entity (`builds`, `metric`, `oncall`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub widget: Option<String>,
+    /// Which one, when the entity has several of that widget (a metric's query).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// `[x, y, width, height]` in percent of the workspace.
+    pub at: [u16; 4],
+}
+
+impl LayoutSpec {
+    /// The layout of a workspace, under `name`.
+    pub fn from_tree(name: &str, tree: &PaneTree<Option<Pin>>) -> LayoutSpec {
+        let (rects, focus) = tree.to_rects();
+        LayoutSpec {
+            name: name.to_owned(),
+            focus: focus + 1,
+            zoom: tree.is_zoomed(),
+            panes: rects
+                .into_iter()
+                .map(|(r, pin)| PaneSpec {
+                    entity: pin.as_ref().map(|p| p.entity.clone()),
+                    widget: pin.as_ref().and_then(|p| p.widget.clone()),
+                    label: pin.as_ref().and_then(|p| p.label.clone()),
+                    at: [r.x, r.y, r.width, r.height],
+                })
+                .collect(),
+        }
+    }
+
+    /// The workspace this layout describes; says what is wrong with hand-edited rectangles.
+    pub fn to_tree(&self) -> Result<PaneTree<Option<Pin>>, String> {
+        let panes = self
+            .panes
+            .iter()
+            .map(|p| {
+                let [x, y, width, height] = p.at;
+                let pin = p.entity.as_ref().map(|e| Pin {
+                    entity: e.clone(),
+                    widget: p.widget.clone(),
+                    label: p.label.clone(),
+                });
+                (
+                    Rect {
+                        x,
+                        y,
+                        width,
+                        height,
+                    },
+                    pin,
+                )
+            })
+            .collect();
+        PaneTree::from_rects(panes, self.focus.saturating_sub(1), self.zoom)
+            .map_err(|e| format!("layout \"{}\": {e}", self.name))
+    }
+}
+
+/// A layout name: what the person typed, trimmed; refused when empty, too long or not plain
+/// text.
+pub fn check_name(name: &str) -> Result<String, String> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err("a layout needs a name".into());
+    }
+    if name.chars().count() > 40 {
+        return Err("keep layout names to 40 characters".into());
+    }
+    if name.chars().any(char::is_control) {
+        return Err("a layout name cannot hold control characters".into());
+    }
+    Ok(name.to_owned())
+}
+
+/// The saved layout called `name`, or an error listing the saved ones.
+pub fn find<'a>(
+    layouts: &'a [LayoutSpec],
+    name: &str,
+    file: &Path,
+) -> Result<&'a LayoutSpec, String> {
+    if let Some(l) = layouts.iter().find(|l| l.name == name) {
+        return Ok(l);
+    }
+    let names: Vec<String> = layouts.iter().map(|l| format!("\"{}\"", l.name)).collect();
+    Err(if names.is_empty() {
+        format!(
+            "no layout named \"{name}\": {} has no saved layouts (save one from the watch workspace with layout.save)",
+            file.display()
+        )
+    } else {
+        format!(
+            "no layout named \"{name}\"; saved layouts in {}: {}",
+            file.display(),
+            names.join(", ")
+        )
+    })
+}
+
+fn located(path: &Path, text: &str, span: Option<std::ops::Range<usize>>, message: &str) -> String {
+    let (line, column) = span.map_or((1, 1), |s| crate::config::line_col(text, s.start));
+    format!("{}:{line}:{column}: {message}", path.display())
+}
+
+fn layout_table(spec: &LayoutSpec) -> toml_edit::Table {
+    use toml_edit::{Array, InlineTable, Table, value};
+    let mut table = Table::new();
+    table.insert("name", value(spec.name.as_str()));
+    table.insert("focus", value(spec.focus as i64));
+    if spec.zoom {
+        table.insert("zoom", value(true));
+    }
+    let mut panes = Array::new();
+    for p in &spec.panes {
+        let mut t = InlineTable::new();
+        for (key, v) in [
+            ("entity", &p.entity),
+            ("widget", &p.widget),
+            ("label", &p.label),
+        ] {
+            if let Some(v) = v {
+                t.insert(key, v.as_str().into());
+            }
+        }
+        let at: Array = p.at.iter().map(|n| i64::from(*n)).collect();
+        t.insert("at", toml_edit::Value::Array(at));
+        let mut v = toml_edit::Value::InlineTable(t);
+        v.decor_mut().set_prefix("\n  ");
+        panes.push_formatted(v);
+    }
+    panes.set_trailing("\n");
+    panes.set_trailing_comma(true);
+    table.insert("panes", value(panes));
+    table
+}
+
+/// Saves `spec` into the config file at `path` (created with its folder when missing),
+/// replacing a layout of the same name. Everything else in the file is kept as written.
+/// Errors name the file, and the line and column when the file is not valid TOML.
+pub fn save(path: &Path, spec: &LayoutSpec) -> Result<(), String> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(format!("{}: {e}", path.display())),
+    };
+    let mut doc: toml_edit::DocumentMut = text
+        .parse()
+        .map_err(|e: toml_edit::TomlError| located(path, &text, e.span(), e.message()))?;
+    let item = doc
+        .entry("layouts")
+        .or_insert(toml_edit::Item::ArrayOfTables(
+            toml_edit::ArrayOfTables::new(),
+        ));
+    let Some(list) = item.as_array_of_tables_mut() else {
+        // Only the unedited document keeps where things are.
+        let span = toml_edit::ImDocument::parse(text.as_str())
+            .ok()
+            .and_then(|d| d.get("layouts").and_then(toml_edit::Item::span));
+        return Err(located(
+            path,
+            &text,
+            span,
+            "`layouts` must be a list of [[layouts]] tables",
+        ));
+    };
+    let table = layout_table(spec);
+    let existing = list
+        .iter()
+        .position(|t| t.get("name").and_then(|n| n.as_str()) == Some(spec.name.as_str()));
+    match existing.and_then(|i| list.get_mut(i)) {
+        Some(old) => {
+            // Keep the table where it is, with the comments above it.
+            let decor = old.decor().clone();
+            let position = old.position();
+            *old = table;
+            *old.decor_mut() = decor;
+            if let Some(p) = position {
+                old.set_position(p);
+            }
+        }
+        None => {
+            let mut table = table;
+            if !text.is_empty() && !text.ends_with("\n\n") {
+                table.decor_mut().set_prefix("\n");
+            }
+            list.push(table);
+        }
+    }
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    // Write beside the file and rename over it, so a crash never leaves half a config.
+    let mut tmp =
+        tempfile::NamedTempFile::new_in(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    std::io::Write::write_all(&mut tmp, doc.to_string().as_bytes())
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    if let Ok(meta) = std::fs::metadata(path) {
+        let _ = std::fs::set_permissions(tmp.path(), meta.permissions());
+    }
+    tmp.persist(path)
+        .map_err(|e| format!("{}: {}", path.display(), e.error))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::panes::Split;
+
+    fn pin(entity: &str, widget: Option<&str>) -> Option<Pin> {
+        Some(Pin {
+            entity: entity.into(),
+            widget: widget.map(String::from),
+            label: None,
+        })
+    }
+
+    fn grid() -> PaneTree<Option<Pin>> {
+        let mut t = PaneTree::new();
+        t.add_where_roomy(pin("component:default/a", None));
+        t.add_where_roomy(pin("component:default/b", Some("builds")));
+        t.add_where_roomy(None);
+        t.add_where_roomy(pin("component:default/d", Some("metric")));
+        t
+    }
+
+    #[test]
+    fn a_workspace_round_trips_through_the_config_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nested/dir/config.toml");
+        let tree = grid();
+        save(&path, &LayoutSpec::from_tree("wall", &tree)).unwrap();
+        let config = crate::config::Config::load(&path).unwrap();
+        let spec = find(&config.layouts, "wall", &path).unwrap();
+        assert_eq!(spec.panes.len(), 4);
+        // Reading order: row by row.
+        assert_eq!(spec.panes[1].at, [50, 0, 50, 50]);
+        assert_eq!(spec.panes[2].at, [0, 50, 50, 50]);
+        let back = spec.to_tree().unwrap();
+        assert_eq!(LayoutSpec::from_tree("wall", &back), *spec);
+        assert_eq!(back.focused(), tree.focused());
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.contains(
+                "[[layouts]]\nname = \"wall\"\nfocus = 4\npanes = [\n  { entity = \"component:default/a\", at = [0, 0, 50, 50] },"
+            ),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn saving_keeps_comments_and_replaces_a_layout_of_the_same_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        let original = "# my settings\n[ui]\ntheme = \"light\"   # easier on the eyes\n\n# the wall by the coffee machine\n[[layouts]]\nname = \"wall\"\npanes = [{ at = [0, 0, 100, 100] }]\n\n[[layouts]]\nname = \"other\"\n";
+        std::fs::write(&path, original).unwrap();
+        let mut one = PaneTree::new();
+        one.split(Split::Right, pin("component:default/x", None));
+        one.split(Split::Down, None);
+        save(&path, &LayoutSpec::from_tree("wall", &one)).unwrap();
+        save(&path, &LayoutSpec::from_tree("new", &grid())).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.starts_with("# my settings\n[ui]\ntheme = \"light\"   # easier on the eyes\n\n# the wall by the coffee machine\n[[layouts]]\nname = \"wall\"\nfocus = 2\n"),
+            "{text}"
+        );
+        let config = crate::config::Config::parse(&text, &path).unwrap();
+        let names: Vec<&str> = config.layouts.iter().map(|l| l.name.as_str()).collect();
+        assert_eq!(names, ["wall", "other", "new"]);
+        assert_eq!(config.layouts[0].panes.len(), 2);
+        assert_eq!(config.ui.theme, "light");
+    }
+
+    #[test]
+    fn a_broken_config_is_reported_with_its_place_and_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        let broken = "[ui]\ntheme = \"dark\"\nmouse = \n";
+        std::fs::write(&path, broken).unwrap();
+        let e = save(&path, &LayoutSpec::from_tree("x", &grid())).unwrap_err();
+        assert!(
+            e.starts_with(&format!("{}:3:", path.display())),
+            "located: {e}"
+        );
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), broken);
+
+        std::fs::write(&path, "layouts = 3\n").unwrap();
+        let e = save(&path, &LayoutSpec::from_tree("x", &grid())).unwrap_err();
+        assert!(e.contains(":1:11: `layouts` must be a list"), "{e}");
+    }
+
+    #[test]
+    fn unknown_names_list_the_saved_ones() {
+        let path = Path::new("/etc/greenroom/config.toml");
+        let e = find(&[], "wall", path).unwrap_err();
+        assert!(e.contains("has no saved layouts"), "{e}");
+        let saved = vec![
+            LayoutSpec::from_tree("one", &grid()),
+            LayoutSpec::from_tree("two", &grid()),
+        ];
+        let e = find(&saved, "wall", path).unwrap_err();
+        assert_eq!(
+            e,
+            "no layout named \"wall\"; saved layouts in /etc/greenroom/config.toml: \"one\", \"two\""
+        );
+    }
+
+    #[test]
+    fn hand_edited_layouts_are_checked_when_opened() {
+        let spec: LayoutSpec = toml::from_str(
+            "name = \"half\"\npanes = [{ entity = \"component:default/a\", at = [0, 0, 50, 100] }]\n",
+        )
+        .unwrap();
+        let e = spec.to_tree().unwrap_err();
+        assert!(e.starts_with("layout \"half\": the panes cover 50%"), "{e}");
+        assert!(toml::from_str::<LayoutSpec>("name = \"x\"\nsize = 3\n").is_err());
+    }
+
+    #[test]
+    fn names_are_trimmed_and_checked() {
+        assert_eq!(check_name("  wall  ").unwrap(), "wall");
+        assert!(check_name("   ").is_err());
+        assert!(check_name("a\u{1b}[31m").is_err());
+        assert!(check_name(&"x".repeat(41)).is_err());
+    }
+}

@@ -1,0 +1,269 @@
+//! The portal with a real status service against the local fake upstream: interest follows
+//! the screen (nothing is fetched for the catalogue list), the age tick runs only while ages
+//! are shown, a change redraws only when it is on screen, and while every source hangs the
+//! app keeps handling keys and drawing frames, keeps the last good values, and recovers when
+//! the sources come back.
+
+mod status_support;
+
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use greenroom::catalog::Catalog;
+use greenroom::status::TargetId;
+use greenroom::status::fake::Fault;
+use greenroom::tui::app::{App, AppEvent, Screen, Settings};
+use greenroom::tui::keymap::Keymap;
+use greenroom::tui::rows::Tab;
+use greenroom::tui::theme::{ColorDepth, Theme};
+use greenroom::tui::views;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use status_support::{Harness, harness};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
+
+const LONG: Duration = Duration::from_secs(3600);
+const PAYMENTS: &str = "component:default/payments";
+
+fn app_for(catalog: Catalog) -> App {
+    let index = Arc::new(greenroom::search::SearchIndex::build(&catalog));
+    let mut app = App::new(
+        Keymap::builtin("default").unwrap(),
+        Theme::builtin("dark", ColorDepth::TrueColor).unwrap(),
+        Settings {
+            hyperlinks: false,
+            ..Settings::default()
+        },
+        "status fixtures".into(),
+    );
+    app.handle(AppEvent::Loaded(Box::new(catalog), index));
+    app.run_searches_inline();
+    app
+}
+
+/// The app wired as the runner wires it: store changes arrive as events.
+fn wired(h: &Harness) -> (App, UnboundedReceiver<TargetId>) {
+    let mut app = app_for(status_support::catalog());
+    let (tx, rx) = unbounded_channel();
+    h.service.store().on_change(move |id| {
+        let _ = tx.send(id.clone());
+    });
+    app.attach_status(h.service.clone());
+    (app, rx)
+}
+
+fn key(app: &mut App, code: KeyCode) {
+    app.handle(AppEvent::Terminal(Event::Key(KeyEvent::new(
+        code,
+        KeyModifiers::NONE,
+    ))));
+    app.run_searches_inline();
+}
+
+/// Draws a frame as the runner does and returns the screen's text.
+fn draw(app: &mut App, terminal: &mut Terminal<TestBackend>) -> String {
+    let mut geometry = Default::default();
+    terminal.draw(|f| geometry = views::draw(f, app)).unwrap();
+    app.apply_geometry(geometry);
+    app.dirty = false;
+    let buf = terminal.backend().buffer();
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            out.push_str(buf[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Runs the app's side of the event loop (status events, timers, frames) until the screen
+/// satisfies `cond`; fails after 20 s.
+async fn until(
+    app: &mut App,
+    rx: &mut UnboundedReceiver<TargetId>,
+    terminal: &mut Terminal<TestBackend>,
+    what: &str,
+    cond: impl Fn(&str) -> bool,
+) -> String {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let text = draw(app, terminal);
+        if cond(&text) {
+            return text;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}; the screen:\n{text}"
+        );
+        tokio::select! {
+            Some(id) = rx.recv() => app.handle(AppEvent::Status(id)),
+            () = tokio::time::sleep(Duration::from_millis(50)) => {}
+        }
+        while let Ok(id) = rx.try_recv() {
+            app.handle(AppEvent::Status(id));
+        }
+        if app
+            .deadline()
+            .is_some_and(|d| d <= std::time::Instant::now())
+        {
+            app.on_deadline(std::time::Instant::now());
+        }
+    }
+}
+
+fn sorted(mut ids: Vec<TargetId>) -> Vec<TargetId> {
+    ids.sort();
+    ids.dedup();
+    ids
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn interest_and_the_age_tick_follow_what_is_on_screen() {
+    let h = harness(LONG).await;
+    let (mut app, mut rx) = wired(&h);
+    let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    draw(&mut app, &mut terminal);
+    // The catalogue list shows no status: nothing is fetched and nothing ticks.
+    assert!(h.service.watched().is_empty());
+    assert_eq!(app.deadline(), None, "idle stays idle");
+
+    app.open_entity(PAYMENTS, Tab::Overview);
+    let payments: Vec<TargetId> = h.targets("payments").into_iter().map(|t| t.id).collect();
+    assert_eq!(h.service.watched(), sorted(payments.clone()));
+    assert_eq!(app.deadline(), None, "no ages on the Overview tab");
+    key(&mut app, KeyCode::Char('5'));
+    assert!(app.live.is_ticking(), "ages on screen tick");
+    assert!(app.deadline().is_some());
+    let store = h.service.store().clone();
+    let all = h.targets("payments");
+    until(&mut app, &mut rx, &mut terminal, "payments loaded", |t| {
+        t.contains("CI runs")
+            && store
+                .snapshot(&all)
+                .iter()
+                .all(|e| e.value.is_some() && !e.in_flight)
+    })
+    .await;
+    while let Ok(id) = rx.try_recv() {
+        app.handle(AppEvent::Status(id));
+    }
+    app.dirty = false;
+
+    // A change to something not on screen does not redraw; a visible change does, and an
+    // unchanged refetch (same value, same fetch time) does not.
+    let other = h.targets("checkout").into_iter().next().unwrap();
+    let mut e = h.service.store().snapshot(std::slice::from_ref(&other))[0].clone();
+    e.fetched_at = Some(tokio::time::Instant::now());
+    h.service.store().put(e);
+    let shown = h.service.store().get(&payments[0]).unwrap();
+    h.service.store().put(shown.clone());
+    while let Ok(id) = rx.try_recv() {
+        app.handle(AppEvent::Status(id));
+    }
+    assert!(!app.dirty, "nothing visible changed");
+    let mut moved = shown;
+    moved.fetched_at = Some(tokio::time::Instant::now());
+    h.service.store().put(moved);
+    let id = rx.recv().await.unwrap();
+    app.handle(AppEvent::Status(id));
+    assert!(app.dirty, "a visible age reset redraws");
+
+    // Leaving clears the interest and stops the tick.
+    key(&mut app, KeyCode::Esc);
+    assert!(matches!(app.screen(), Screen::Catalog));
+    assert!(h.service.watched().is_empty());
+    assert!(!app.live.is_ticking());
+    assert_eq!(app.deadline(), None);
+
+    // The on-call view wants every service's on-call target.
+    key(&mut app, KeyCode::Char('O'));
+    let oncall: Vec<TargetId> =
+        greenroom::status::oncall_targets(&h.catalog, h.service.config(), None)
+            .into_iter()
+            .map(|(_, t)| t.id)
+            .collect();
+    assert_eq!(h.service.watched(), sorted(oncall));
+    assert!(app.live.is_ticking());
+
+    // The watch wants what its panes show, one owner per pane.
+    app.open_entity(PAYMENTS, Tab::Overview);
+    key(&mut app, KeyCode::Char('p'));
+    key(&mut app, KeyCode::Char('W'));
+    assert_eq!(h.service.watched(), sorted(payments));
+    key(&mut app, KeyCode::Char('x'));
+    assert!(h.service.watched().is_empty(), "closing the pane drops it");
+    assert!(!app.live.is_ticking());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn while_every_source_hangs_the_app_handles_keys_draws_and_recovers() {
+    let h = harness(Duration::from_millis(400)).await;
+    let (mut app, mut rx) = wired(&h);
+    let mut terminal = Terminal::new(TestBackend::new(140, 60)).unwrap();
+    app.open_entity(PAYMENTS, Tab::Status);
+    until(
+        &mut app,
+        &mut rx,
+        &mut terminal,
+        "every widget loaded",
+        |t| !t.contains("not loaded yet") && !t.contains("loading…") && t.contains("HTTP "),
+    )
+    .await;
+
+    h.fake.inject("/", Fault::Hang, None);
+    let hanging = until(
+        &mut app,
+        &mut rx,
+        &mut terminal,
+        "every source timed out",
+        |t| t.matches("✖ timed out").count() >= 8,
+    )
+    .await;
+    // The last good values stay on screen, marked.
+    assert!(hanging.contains("HTTP "), "{hanging}");
+    assert!(hanging.contains("showing the last good value"), "{hanging}");
+    assert!(hanging.contains("#60"), "the CI runs: {hanging}");
+    for e in h.service.store().snapshot(&h.targets("payments")) {
+        assert!(e.value.is_some(), "{} lost its value", e.target.id);
+    }
+
+    // Keys are handled and frames drawn at once while every fetch is stuck.
+    let started = std::time::Instant::now();
+    for _ in 0..20 {
+        let before = app.screen().clone();
+        key(&mut app, KeyCode::Down);
+        draw(&mut app, &mut terminal);
+        assert_ne!(*app.screen(), before, "the cursor moved");
+        key(&mut app, KeyCode::Up);
+        draw(&mut app, &mut terminal);
+    }
+    key(&mut app, KeyCode::Char('1'));
+    assert!(draw(&mut app, &mut terminal).contains("[1 Overview]"));
+    key(&mut app, KeyCode::Char('5'));
+    assert!(draw(&mut app, &mut terminal).contains("[5 Status]"));
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "80 keys and frames took {:?}",
+        started.elapsed()
+    );
+    // A refresh while hanging does not block either.
+    let t = std::time::Instant::now();
+    key(&mut app, KeyCode::Char('r'));
+    draw(&mut app, &mut terminal);
+    assert!(t.elapsed() < Duration::from_millis(500));
+
+    h.fake.clear_faults();
+    key(&mut app, KeyCode::Char('r'));
+    until(
+        &mut app,
+        &mut rx,
+        &mut terminal,
+        "every source recovered",
+        |t| !t.contains("timed out") && !t.contains("last good value") && t.contains("HTTP "),
+    )
+    .await;
+    for e in h.service.store().snapshot(&h.targets("payments")) {
+        assert!(e.error.is_none() && e.value.is_some(), "{}", e.target.id);
+    }
+}
