@@ -284,8 +284,13 @@ fn draw_hints(frame: &mut Frame, app: &App, area: Rect) {
         })
         .collect();
     // The help hint is how people find everything else: it keeps its place at the end.
-    let help = with_keys.iter().find(|(_, _, a)| *a == Action::Help).cloned();
-    let reserved = help.as_ref().map_or(0, |(k, l, _)| format!(" {k} {l} ").width());
+    let help = with_keys
+        .iter()
+        .find(|(_, _, a)| *a == Action::Help)
+        .cloned();
+    let reserved = help
+        .as_ref()
+        .map_or(0, |(k, l, _)| format!(" {k} {l} ").width());
     let mut shown: Vec<&(String, &str, Action)> = Vec::new();
     for hint in with_keys.iter().filter(|(_, _, a)| *a != Action::Help) {
         let piece = format!(" {} {} ", hint.0, hint.1).width();
