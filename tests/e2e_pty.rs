@@ -51,11 +51,38 @@ impl Session {
         Self::start_full(env!("CARGO_BIN_EXE_greenroom"), args, stop_after, config)
     }
 
+    /// greenroom on the bundled demo, working in `cwd` (where a template run writes).
+    fn start_demo_in(cwd: &std::path::Path) -> Session {
+        Self::start_at(
+            env!("CARGO_BIN_EXE_greenroom"),
+            &[],
+            None,
+            tempfile::tempdir().unwrap(),
+            cwd,
+        )
+    }
+
     fn start_full(
         program: &str,
         args: &[&str],
         stop_after: Option<&'static str>,
         config: tempfile::TempDir,
+    ) -> Session {
+        Self::start_at(
+            program,
+            args,
+            stop_after,
+            config,
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")),
+        )
+    }
+
+    fn start_at(
+        program: &str,
+        args: &[&str],
+        stop_after: Option<&'static str>,
+        config: tempfile::TempDir,
+        cwd: &std::path::Path,
     ) -> Session {
         let pty = native_pty_system()
             .openpty(PtySize {
@@ -72,7 +99,7 @@ impl Session {
         cmd.env("XDG_STATE_HOME", config.path().join("state"));
         cmd.env_remove("SSH_CONNECTION");
         cmd.env_remove("TMUX");
-        cmd.cwd(env!("CARGO_MANIFEST_DIR"));
+        cmd.cwd(cwd);
         let child = pty.slave.spawn_command(cmd).unwrap();
         drop(pty.slave);
         let screen = Arc::new(Mutex::new(vt100::Parser::new(24, 80, 0)));
@@ -437,4 +464,68 @@ fn an_unknown_layout_name_is_a_plain_error_listing_the_saved_ones() {
         err.contains("no layout named \"nope\"; saved layouts in") && err.contains("\"wall\""),
         "{err}"
     );
+}
+
+/// Open the demo, go to the templates, fill in the documentation-site template from the
+/// keyboard (an owner from the picker), create it in a temporary folder, and find the new entity
+/// in the catalogue list by searching for it.
+const TAB: &str = "\t";
+const ENTER: &str = "\r";
+const ESC: &str = "\x1b";
+const CTRL_S: &str = "\x13";
+
+#[test]
+fn fill_a_template_create_it_and_find_it_in_the_catalogue() {
+    let work = tempfile::tempdir().unwrap();
+    let mut s = Session::start_demo_in(work.path());
+    s.wait_for("190 entities");
+    s.send("n");
+    s.wait_for("Software templates");
+    s.send("techdocs");
+    s.wait_for("▶ Documentation site");
+    s.send(ENTER);
+    s.wait_for("page 1 of 1");
+    s.send("demo-docs");
+    s.wait_for("[demo-docs");
+    s.send(TAB);
+    s.send("Docs for the demo");
+    s.send(TAB);
+    // Typing on the owner field opens its picker, filtered by what was typed.
+    s.send("devex");
+    s.wait_for("▶ group:default/devex-team");
+    s.send(ENTER);
+    s.wait_for("(Developer Experience)");
+    s.send(CTRL_S);
+    s.wait_for("Review · Documentation site");
+    s.send(ENTER);
+    s.wait_for("Create it in which folder?");
+    s.wait_for("./demo-docs");
+    s.send(ENTER);
+    s.wait_for("✔ Created in");
+    s.wait_for("component:default/demo-docs added to the catalogue");
+    let created = work.path().join("demo-docs");
+    assert!(created.join("catalog-info.yaml").is_file());
+    assert!(created.join("mkdocs.yml").is_file());
+    // Back to the list, then search for the new entity.
+    s.send(ESC);
+    s.wait_for("Software templates");
+    s.send(ESC);
+    s.wait_for("191 entities");
+    s.send("/");
+    s.send("demo-docs");
+    // " 1/191", not "191/191": the search has answered.
+    s.wait_for(" 1/191");
+    s.wait_for("▶ Component demo-docs");
+    s.send(ENTER);
+    s.wait_for("[1 Overview]");
+    s.wait_for("Docs for the demo");
+    s.send("q");
+    let status = s.wait_exit();
+    assert!(status.success(), "{status:?}");
+    // Nothing else was written where greenroom ran.
+    let entries: Vec<_> = std::fs::read_dir(work.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(entries, ["demo-docs"]);
 }

@@ -6,39 +6,28 @@
 
 mod status_support;
 
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyCode;
 use greenroom::catalog::Catalog;
 use greenroom::status::TargetId;
 use greenroom::status::fake::Fault;
-use greenroom::tui::app::{App, AppEvent, Screen, Settings};
-use greenroom::tui::keymap::Keymap;
+use greenroom::tui::app::{App, AppEvent, Screen};
 use greenroom::tui::rows::Tab;
-use greenroom::tui::theme::{ColorDepth, Theme};
 use greenroom::tui::views;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use status_support::{Harness, harness};
-use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 
 const LONG: Duration = Duration::from_secs(3600);
 const PAYMENTS: &str = "component:default/payments";
 
+mod ui_support;
+
+use ui_support::key;
+
 fn app_for(catalog: Catalog) -> App {
-    let index = Arc::new(greenroom::search::SearchIndex::build(&catalog));
-    let mut app = App::new(
-        Keymap::builtin("default").unwrap(),
-        Theme::builtin("dark", ColorDepth::TrueColor).unwrap(),
-        Settings {
-            hyperlinks: false,
-            ..Settings::default()
-        },
-        "status fixtures".into(),
-    );
-    app.handle(AppEvent::Loaded(Box::new(catalog), index));
-    app.run_searches_inline();
-    app
+    ui_support::app_with(catalog, "status fixtures")
 }
 
 /// The app wired as the runner wires it: store changes arrive as events.
@@ -50,14 +39,6 @@ fn wired(h: &Harness) -> (App, UnboundedReceiver<TargetId>) {
     });
     app.attach_status(h.service.clone());
     (app, rx)
-}
-
-fn key(app: &mut App, code: KeyCode) {
-    app.handle(AppEvent::Terminal(Event::Key(KeyEvent::new(
-        code,
-        KeyModifiers::NONE,
-    ))));
-    app.run_searches_inline();
 }
 
 /// Draws a frame as the runner does and returns the screen's text.

@@ -3,23 +3,18 @@
 //! compared with reviewed snapshots; the kitchen-sink form filled entirely from key events;
 //! secrets absent from every rendered buffer; registration reaching the catalogue and search.
 
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{Event, KeyCode};
 use greenroom::catalog::Catalog;
 use greenroom::scaffold::form::Widget;
 use greenroom::scaffold::{FieldPath, Template};
 use greenroom::search::{Query, SearchIndex};
-use greenroom::sources::{self, LoadOptions, Source, files::FileSource};
+use greenroom::sources::{self, Source, files::FileSource};
 use greenroom::tui::action::Action;
-use greenroom::tui::app::{App, AppEvent, Effect, Settings};
-use greenroom::tui::keymap::Keymap;
+use greenroom::tui::app::{App, AppEvent, Effect};
 use greenroom::tui::scaffold::form::StopKind;
 use greenroom::tui::scaffold::run::{self, Job};
 use greenroom::tui::scaffold::wizard::{Stage, Wizard};
 use greenroom::tui::scaffold::{self as scaffold, Popup};
-use greenroom::tui::theme::{ColorDepth, Theme};
-use greenroom::tui::views;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -31,28 +26,15 @@ fn fixtures() -> PathBuf {
 }
 
 fn load(source: Box<dyn Source>) -> Catalog {
-    sources::load(
-        &[source],
-        &LoadOptions {
-            online: false,
-            ..LoadOptions::default()
-        },
-    )
+    ui_support::load(source)
 }
 
+mod ui_support;
+
+use ui_support::{ctrl, key, render, type_text};
+
 fn app_with(catalog: Catalog) -> App {
-    let index = Arc::new(SearchIndex::build(&catalog));
-    let mut app = App::new(
-        Keymap::builtin("default").unwrap(),
-        Theme::builtin("dark", ColorDepth::TrueColor).unwrap(),
-        Settings {
-            hyperlinks: false,
-            ..Settings::default()
-        },
-        "test".into(),
-    );
-    app.handle(AppEvent::Loaded(Box::new(catalog), index));
-    app.run_searches_inline();
+    let mut app = ui_support::app_with(catalog, "test");
     app.scaffold.user = Some(USER.into());
     app
 }
@@ -72,41 +54,6 @@ fn template(rel: &str) -> Template {
 
 fn kitchen_sink() -> Template {
     template("backstage-repo-sample-templates/bui-kitchen-sink-demo/template.yaml")
-}
-
-fn press(app: &mut App, code: KeyCode, modifiers: KeyModifiers) {
-    app.handle(AppEvent::Terminal(Event::Key(KeyEvent::new(
-        code, modifiers,
-    ))));
-    app.run_searches_inline();
-}
-
-fn key(app: &mut App, code: KeyCode) {
-    press(app, code, KeyModifiers::NONE);
-}
-
-fn ctrl(app: &mut App, c: char) {
-    press(app, KeyCode::Char(c), KeyModifiers::CONTROL);
-}
-
-fn type_text(app: &mut App, text: &str) {
-    for c in text.chars() {
-        if c == '\n' {
-            key(app, KeyCode::Enter);
-        } else {
-            key(app, KeyCode::Char(c));
-        }
-    }
-}
-
-fn render(app: &mut App, width: u16, height: u16) -> Terminal<TestBackend> {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    for _ in 0..2 {
-        let mut geometry = Default::default();
-        terminal.draw(|f| geometry = views::draw(f, app)).unwrap();
-        app.apply_geometry(geometry);
-    }
-    terminal
 }
 
 fn screen(app: &mut App) -> String {

@@ -16,15 +16,16 @@ use greenroom::tui::keymap::Keymap;
 use greenroom::tui::live::Live;
 use greenroom::tui::rows::Tab;
 use greenroom::tui::theme::{ColorDepth, Theme};
-use greenroom::tui::views;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::Instant;
 
 /// 2027-01-15T08:00:00Z on the frozen wall clock.
 const UNIX: f64 = 1_800_000_000.0;
+
+mod ui_support;
+
+use ui_support::{render, screen_text};
 
 fn demo_catalog() -> Catalog {
     let source: Box<dyn sources::Source> = Box::new(sources::demo::source());
@@ -314,28 +315,6 @@ fn key(app: &mut App, code: KeyCode) {
 fn key_mod(app: &mut App, code: KeyCode, m: KeyModifiers) {
     app.handle(AppEvent::Terminal(Event::Key(KeyEvent::new(code, m))));
     app.run_searches_inline();
-}
-
-fn render(app: &mut App, width: u16, height: u16) -> Terminal<TestBackend> {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    for _ in 0..2 {
-        let mut geometry = Default::default();
-        terminal.draw(|f| geometry = views::draw(f, app)).unwrap();
-        app.apply_geometry(geometry);
-    }
-    terminal
-}
-
-fn screen_text(terminal: &Terminal<TestBackend>) -> String {
-    let buf = terminal.backend().buffer();
-    let mut out = String::new();
-    for y in 0..buf.area.height {
-        for x in 0..buf.area.width {
-            out.push_str(buf[(x, y)].symbol());
-        }
-        out.push('\n');
-    }
-    out
 }
 
 fn both_sizes(name: &str, app: &mut App) {

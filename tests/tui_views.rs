@@ -2,78 +2,21 @@
 //! with reviewed snapshots; plus the edge cases: tiny terminals, hostile text.
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
-use greenroom::sources::{self, LoadOptions, Source, files::FileSource};
-use greenroom::tui::app::{App, AppEvent, Settings};
-use greenroom::tui::keymap::Keymap;
-use greenroom::tui::theme::{ColorDepth, Theme};
-use greenroom::tui::views;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+use greenroom::sources::{Source, files::FileSource};
+use greenroom::tui::app::{App, AppEvent};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
-fn examples() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/backstage-examples/root.yaml")
-}
+mod ui_support;
+
+use ui_support::{key, render, screen_text, type_text};
 
 fn app_for(path: &Path) -> App {
     let source: Box<dyn Source> = Box::new(FileSource::disk(&[path.to_path_buf()]).unwrap());
-    let opts = LoadOptions {
-        online: false,
-        ..LoadOptions::default()
-    };
-    let catalog = sources::load(&[source], &opts);
-    let index = Arc::new(greenroom::search::SearchIndex::build(&catalog));
-    let settings = Settings {
-        hyperlinks: false,
-        ..Settings::default()
-    };
-    let mut app = App::new(
-        Keymap::builtin("default").unwrap(),
-        Theme::builtin("dark", ColorDepth::TrueColor).unwrap(),
-        settings,
-        "Backstage examples".into(),
-    );
-    app.handle(AppEvent::Loaded(Box::new(catalog), index));
-    app.run_searches_inline();
-    app
+    ui_support::app_with(ui_support::load(source), "Backstage examples")
 }
 
-fn key(app: &mut App, code: KeyCode) {
-    app.handle(AppEvent::Terminal(Event::Key(KeyEvent::new(
-        code,
-        KeyModifiers::NONE,
-    ))));
-    app.run_searches_inline();
-}
-
-fn type_text(app: &mut App, text: &str) {
-    for c in text.chars() {
-        key(app, KeyCode::Char(c));
-    }
-}
-
-fn render(app: &mut App, width: u16, height: u16) -> Terminal<TestBackend> {
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    // Two passes: the first settles scroll offsets the way the runner does.
-    for _ in 0..2 {
-        let mut geometry = Default::default();
-        terminal.draw(|f| geometry = views::draw(f, app)).unwrap();
-        app.apply_geometry(geometry);
-    }
-    terminal
-}
-
-fn screen_text(terminal: &Terminal<TestBackend>) -> String {
-    let buf = terminal.backend().buffer();
-    let mut out = String::new();
-    for y in 0..buf.area.height {
-        for x in 0..buf.area.width {
-            out.push_str(buf[(x, y)].symbol());
-        }
-        out.push('\n');
-    }
-    out
+fn examples() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/backstage-examples/root.yaml")
 }
 
 fn both_sizes(name: &str, app: &mut App) {
