@@ -297,6 +297,15 @@ fn run_state(slug: &str, c: i64, phase: f64) -> (&'static str, Option<&'static s
     }
 }
 
+/// The run number a build cycle shows: counted from the fake's origin (`t0`, when it
+/// started), from a per-project base, so numbers look real (`#412`) and never depend on the
+/// date: a run started at any instant shows the same number `base + cycles since start`.
+fn run_number(t0: f64, project: &str, c: i64) -> i64 {
+    let (c0, _) = cycle(t0, BUILD_PERIOD, project);
+    let base = 100 + (hash(&[project, "run-base"]) % 800) as i64;
+    base + (c - c0)
+}
+
 pub fn github_repo(owner: &str, repo: &str) -> Value {
     json!({
         "id": hash(&[owner, repo]) % 1_000_000_000,
@@ -309,7 +318,7 @@ pub fn github_repo(owner: &str, repo: &str) -> Value {
     })
 }
 
-pub fn github_runs(t: f64, owner: &str, repo: &str, per_page: usize) -> Value {
+pub fn github_runs(t0: f64, t: f64, owner: &str, repo: &str, per_page: usize) -> Value {
     let slug = format!("{owner}/{repo}");
     let template = &fixture!("github-actions-runs.json")["workflow_runs"][0];
     let (c, phase) = cycle(t, BUILD_PERIOD, &slug);
@@ -335,7 +344,7 @@ pub fn github_runs(t: f64, owner: &str, repo: &str, per_page: usize) -> Value {
             r["name"] = json!("CI");
             r["head_branch"] = json!("main");
             r["head_sha"] = json!(sha);
-            r["run_number"] = json!(rc.rem_euclid(100_000));
+            r["run_number"] = json!(run_number(t0, &slug, rc));
             r["display_title"] = json!(COMMITS[(hash(&[&sha]) % 8) as usize]);
             r["status"] = json!(status);
             r["conclusion"] = json!(conclusion);
@@ -372,7 +381,7 @@ pub fn gitlab_project(project: &str) -> Value {
     })
 }
 
-pub fn gitlab_pipelines(t: f64, project: &str, per_page: usize) -> Value {
+pub fn gitlab_pipelines(t0: f64, t: f64, project: &str, per_page: usize) -> Value {
     let template = &fixture!("gitlab-pipelines.json")[1];
     let (c, phase) = cycle(t, BUILD_PERIOD, project);
     let pid = gitlab_project(project)["id"].clone();
@@ -393,7 +402,7 @@ pub fn gitlab_pipelines(t: f64, project: &str, per_page: usize) -> Value {
                     700_000_000 + hash(&[project]) % 1_000_000 * 100 + rc.rem_euclid(100) as u64;
                 let mut p = template.clone();
                 p["id"] = json!(id);
-                p["iid"] = json!(rc.rem_euclid(100_000));
+                p["iid"] = json!(run_number(t0, project, rc));
                 p["project_id"] = pid.clone();
                 p["sha"] = json!(format!(
                     "{:016x}{:016x}",
@@ -665,7 +674,7 @@ mod tests {
         let t0 = 1_800_000_000.0;
         let states: Vec<String> = (0..240)
             .map(|s| {
-                github_runs(t0 + s as f64, "encore", "payments", 1)["workflow_runs"][0]["status"]
+                github_runs(t0, t0 + s as f64, "encore", "payments", 1)["workflow_runs"][0]["status"]
                     .as_str()
                     .unwrap()
                     .to_owned()
@@ -673,6 +682,29 @@ mod tests {
             .collect();
         for s in ["queued", "in_progress", "completed"] {
             assert!(states.iter().any(|x| x == s), "{s} never seen");
+        }
+    }
+
+    #[test]
+    fn run_numbers_do_not_depend_on_the_date() {
+        // The same fake started in 2017, 2027, 2040 and 2100: the newest run's number is the
+        // project's base (or one more, by where the origin falls in a cycle), never a count
+        // of cycles since 1970.
+        for origin in [1.5e9, 1.8e9, 2.2e9, 4.1e9] {
+            for (dt, most) in [(0.0, 1), (1.0, 1), (3_600.0, 31)] {
+                let runs = github_runs(origin, origin + dt, "encore", "payments", 3);
+                let n = runs["workflow_runs"][0]["run_number"].as_i64().unwrap();
+                let base = 100 + (hash(&["encore/payments", "run-base"]) % 800) as i64;
+                assert!(
+                    (base..=base + most).contains(&n),
+                    "origin {origin}, +{dt}s: #{n}, base {base}"
+                );
+                let older = runs["workflow_runs"][2]["run_number"].as_i64().unwrap();
+                assert_eq!(older, n - 2);
+                let p = gitlab_pipelines(origin, origin + dt, "encore/payments", 1);
+                let iid = p[0]["iid"].as_i64().unwrap();
+                assert!((100..1000 + most).contains(&iid), "{iid}");
+            }
         }
     }
 

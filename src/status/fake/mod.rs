@@ -135,9 +135,33 @@ struct InFlight {
     max: usize,
 }
 
+/// The fake's clock: wall-clock seconds at its origin plus the time since (tokio's clock, so
+/// paused time moves it too) plus whatever tests [`FakeUpstream::advance`]. Everything the
+/// fake serves is a function of this clock and the origin, never of the date itself: a test
+/// sees the same payloads whether it runs today or in ten years.
+struct FakeClock {
+    origin: f64,
+    started: Instant,
+    offset: Mutex<f64>,
+}
+
+impl FakeClock {
+    fn new(origin: f64) -> FakeClock {
+        FakeClock {
+            origin,
+            started: Instant::now(),
+            offset: Mutex::new(0.0),
+        }
+    }
+
+    fn now(&self) -> f64 {
+        self.origin + self.started.elapsed().as_secs_f64() + *lock(&self.offset)
+    }
+}
+
 struct State {
     names: FakeNames,
-    offset: Mutex<f64>,
+    clock: FakeClock,
     faults: Mutex<Vec<FaultRule>>,
     log: Mutex<Vec<Recorded>>,
     in_flight: Mutex<HashMap<String, InFlight>>,
@@ -167,11 +191,17 @@ impl FakeUpstream {
     }
 
     pub async fn start_with(names: FakeNames) -> std::io::Result<FakeUpstream> {
+        FakeUpstream::start_at(names, unix_now()).await
+    }
+
+    /// Starts with its clock at `origin` (seconds since the epoch) instead of the wall clock:
+    /// tests pin it to show that nothing the fake serves depends on the date.
+    pub async fn start_at(names: FakeNames, origin: f64) -> std::io::Result<FakeUpstream> {
         let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
         let addr = listener.local_addr()?;
         let state = Arc::new(State {
             names,
-            offset: Mutex::new(0.0),
+            clock: FakeClock::new(origin),
             faults: Mutex::new(Vec::new()),
             log: Mutex::new(Vec::new()),
             in_flight: Mutex::new(HashMap::new()),
@@ -284,7 +314,12 @@ impl FakeUpstream {
 
     /// Moves the fake's clock (builds progress, shifts rotate) without waiting.
     pub fn advance(&self, secs: f64) {
-        *lock(&self.state.offset) += secs;
+        *lock(&self.state.clock.offset) += secs;
+    }
+
+    /// The fake's clock now, in seconds since the epoch.
+    pub fn now(&self) -> f64 {
+        self.state.clock.now()
     }
 }
 
@@ -496,7 +531,8 @@ fn route(
     authorized: bool,
     if_none_match: Option<&str>,
 ) -> Reply {
-    let t = unix_now() + *lock(&state.offset);
+    let t = state.clock.now();
+    let t0 = state.clock.origin;
     let p = params(query);
     let names = &state.names;
     let segs: Vec<&str> = path.trim_matches('/').split('/').collect();
@@ -548,7 +584,7 @@ fn route(
                     let per_page = param(&p, "per_page")
                         .and_then(|n| n.parse().ok())
                         .unwrap_or(30);
-                    data::github_runs(t, owner, repo, per_page)
+                    data::github_runs(t0, t, owner, repo, per_page)
                 }
                 _ => {
                     return Reply::json(
@@ -595,7 +631,7 @@ fn route(
                     let per_page = param(&p, "per_page")
                         .and_then(|n| n.parse().ok())
                         .unwrap_or(20);
-                    Reply::json(200, &data::gitlab_pipelines(t, &project, per_page))
+                    Reply::json(200, &data::gitlab_pipelines(t0, t, &project, per_page))
                         .header("x-page", "1")
                         .header("x-per-page", per_page.to_string())
                 }
