@@ -15,7 +15,7 @@ use crate::yaml::Limits;
 use std::sync::Arc;
 
 pub const DEFAULT_PATTERN: &str = "catalog-info.{yaml,yml}";
-pub const DEFAULT_MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
+pub const DEFAULT_MAX_FILE_BYTES: u64 = crate::limits::FILE_BYTES;
 
 /// Called as work progresses, from any thread.
 pub type ProgressFn = Arc<dyn Fn(Progress) + Send + Sync>;

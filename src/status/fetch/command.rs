@@ -12,7 +12,7 @@ use tokio::io::AsyncReadExt;
 
 pub struct CommandRunner;
 
-const MAX_OUTPUT: u64 = 1 << 20;
+const MAX_OUTPUT: u64 = crate::limits::COMMAND_OUTPUT_BYTES;
 
 impl Fetcher for CommandRunner {
     fn fetch<'a>(&'a self, target: &'a Target, cx: &'a FetchContext) -> FetchFuture<'a> {
