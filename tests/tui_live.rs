@@ -225,7 +225,10 @@ async fn while_every_source_hangs_the_app_handles_keys_draws_and_recovers() {
         assert!(e.value.is_some(), "{} lost its value", e.target.id);
     }
 
-    // Keys are handled and frames drawn at once while every fetch is stuck.
+    // Keys are handled and frames drawn while every fetch is stuck. Not a speed test (that is
+    // `cargo bench --bench search_keystrokes`): a key that waited on a hung request would wait
+    // out its 1 s timeout, so 40 keys would take 40 s or more; the bound is far from both that
+    // and the few milliseconds they take, so a busy machine cannot make it flaky.
     let started = std::time::Instant::now();
     for _ in 0..20 {
         let before = app.screen().clone();
@@ -240,15 +243,19 @@ async fn while_every_source_hangs_the_app_handles_keys_draws_and_recovers() {
     key(&mut app, KeyCode::Char('5'));
     assert!(draw(&mut app, &mut terminal).contains("[5 Status]"));
     assert!(
-        started.elapsed() < Duration::from_secs(2),
+        started.elapsed() < Duration::from_secs(20),
         "80 keys and frames took {:?}",
         started.elapsed()
     );
-    // A refresh while hanging does not block either.
+    // A refresh while hanging does not block either (it would wait out the 1 s timeout).
     let t = std::time::Instant::now();
     key(&mut app, KeyCode::Char('r'));
     draw(&mut app, &mut terminal);
-    assert!(t.elapsed() < Duration::from_millis(500));
+    assert!(
+        t.elapsed() < Duration::from_millis(900),
+        "{:?}",
+        t.elapsed()
+    );
 
     h.fake.clear_faults();
     key(&mut app, KeyCode::Char('r'));

@@ -35,6 +35,21 @@ fn sample(v: &Value) -> Option<(f64, f64)> {
 }
 
 /// `instance="a",job="b"` without `__name__`, or the dimension's value.
+/// When the server evaluated an instant query: the sample timestamp of a vector's first
+/// element or of a scalar.
+fn server_time(instant: &Value) -> Option<f64> {
+    let result = instant.get("result")?;
+    let sample = match instant.get("resultType")?.as_str()? {
+        "vector" => result.get(0)?.get("value")?,
+        "scalar" => result,
+        _ => return None,
+    };
+    sample
+        .get(0)?
+        .as_f64()
+        .filter(|t| t.is_finite() && *t > 0.0)
+}
+
 fn series_label(metric: &Map<String, Value>, dimension: Option<&str>) -> String {
     if let Some(d) = dimension {
         return metric
@@ -168,7 +183,6 @@ impl Fetcher for Prometheus {
                         .step
                         .unwrap_or(Duration::from_secs(60))
                         .max(Duration::from_secs(1));
-                    let now = unix_now();
                     let instant = data(
                         api.get_json(
                             &format!("/api/v1/query?query={}&timeout={timeout}", enc(query)),
@@ -176,6 +190,9 @@ impl Fetcher for Prometheus {
                         )
                         .await?,
                     )?;
+                    // The range ends at the server's "now" (the instant query was evaluated
+                    // then), so a skewed local clock still gets the last `range` of data.
+                    let now = server_time(&instant).unwrap_or_else(unix_now);
                     let ranged = data(
                         api.get_json(
                             &format!(
@@ -245,6 +262,10 @@ mod tests {
             "../../../tests/fixtures/status/prometheus-query-empty.json"
         ));
         assert!(fold(&empty, &empty, None).is_empty());
+        // The range query ends at the server's clock, read from the instant answer.
+        assert!(server_time(&instant).is_some_and(|t| t > 1.0e9));
+        assert!(server_time(&scalar).is_some_and(|t| t > 1.0e9));
+        assert_eq!(server_time(&empty), None);
     }
 
     #[test]
