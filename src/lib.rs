@@ -6,6 +6,7 @@
 pub mod catalog;
 pub mod cli;
 pub mod config;
+pub mod fsread;
 pub mod limits;
 pub mod logging;
 pub mod scaffold;

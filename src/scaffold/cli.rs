@@ -48,7 +48,7 @@ fn read_values(path: Option<&Path>) -> Result<Json, Failure> {
     let Some(path) = path else {
         return Ok(json!({}));
     };
-    let text = std::fs::read_to_string(path)
+    let text = crate::fsread::read_regular_string(path, crate::limits::SETTINGS_FILE_BYTES)
         .map_err(|e| Failure::usage(format!("{}: {e}", path.display())))?;
     let value: Json = serde_yaml::from_str(&text)
         .map_err(|e| Failure::usage(format!("{}: {e}", path.display())))?;

@@ -184,9 +184,9 @@ fn layout_table(spec: &LayoutSpec) -> toml_edit::Table {
 /// replacing a layout of the same name. Everything else in the file is kept as written.
 /// Errors name the file, and the line and column when the file is not valid TOML.
 pub fn save(path: &Path, spec: &LayoutSpec) -> Result<(), String> {
-    let text = match std::fs::read_to_string(path) {
+    let text = match crate::fsread::read_regular_string(path, crate::limits::SETTINGS_FILE_BYTES) {
         Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) if e.is_not_found() => String::new(),
         Err(e) => return Err(format!("{}: {e}", path.display())),
     };
     let mut doc: toml_edit::DocumentMut = text
