@@ -13,6 +13,8 @@ pub mod scaffold;
 pub mod search;
 pub mod sources;
 pub mod status;
+#[cfg(test)]
+pub(crate) mod test_body_server;
 pub mod text;
 pub mod tui;
 pub mod yaml;
