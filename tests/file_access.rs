@@ -226,7 +226,7 @@ fn walks_do_not_follow_symlinks_out_of_the_root() {
     .unwrap();
     // A link within the root is still followed.
     std::os::unix::fs::symlink(root.join("inside"), root.join("alias")).unwrap();
-    let catalog = load(&[root.clone()]);
+    let catalog = load(std::slice::from_ref(&root));
     let names: Vec<&str> = catalog.entities().iter().map(|e| e.name()).collect();
     assert_eq!(names, ["inside"], "{:#?}", messages(&catalog));
     let m = messages(&catalog);
@@ -297,7 +297,7 @@ fn a_root_glob_is_refused_before_walking() {
         &root.join("catalog-info.yaml"),
         "apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata:\n  name: everything\nspec:\n  targets: ['/**/catalog-info.yaml', '../**']\n",
     );
-    let catalog = load(&[root.clone()]);
+    let catalog = load(std::slice::from_ref(&root));
     let m = messages(&catalog);
     assert_eq!(catalog.len(), 1, "{m:#?}");
     assert_eq!(

@@ -87,13 +87,16 @@ fn every_json_output_escapes_c1_and_bidi_controls() {
     }
 }
 
+/// Files in the config folder: name and content.
+type Files = Vec<(&'static str, String)>;
+
 #[test]
 fn config_keymap_and_theme_problems_are_printed_without_escapes() {
     let tmp = tempfile::tempdir().unwrap();
     let cfg = tmp.path().join("cfg");
     // TOML basic strings carry the escapes as \u escapes.
     let esc = "\\u001b]0;owned\\u0007\\u001b[31m\\u009b2J\\u202e";
-    let cases: Vec<(Vec<(&str, String)>, Vec<&str>)> = vec![
+    let cases: Vec<(Files, Vec<&str>)> = vec![
         (
             vec![("config.toml", format!("[ui]\nkeymap = \"{esc}vim\"\n"))],
             vec!["keys"],
