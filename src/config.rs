@@ -200,16 +200,17 @@ pub enum SourceConfig {
 impl Config {
     /// Reads the config file; a missing file means defaults.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = match std::fs::read_to_string(path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
-            Err(e) => {
-                return Err(ConfigError::Io {
-                    file: path.display().to_string(),
-                    message: e.to_string(),
-                });
-            }
-        };
+        let text =
+            match crate::fsread::read_regular_string(path, crate::limits::SETTINGS_FILE_BYTES) {
+                Ok(t) => t,
+                Err(e) if e.is_not_found() => return Ok(Config::default()),
+                Err(e) => {
+                    return Err(ConfigError::Io {
+                        file: path.display().to_string(),
+                        message: e.to_string(),
+                    });
+                }
+            };
         let mut config = Config::parse(&text, path)?;
         config.file = Some(path.to_path_buf());
         Ok(config)

@@ -6,12 +6,15 @@
 pub mod catalog;
 pub mod cli;
 pub mod config;
+pub mod fsread;
 pub mod limits;
 pub mod logging;
 pub mod scaffold;
 pub mod search;
 pub mod sources;
 pub mod status;
+#[cfg(test)]
+pub(crate) mod test_body_server;
 pub mod text;
 pub mod tui;
 pub mod yaml;

@@ -12,15 +12,32 @@ use std::time::Duration;
 /// The largest descriptor file read (Backstage's reader refuses larger ones too).
 pub const FILE_BYTES: u64 = 8 * 1024 * 1024;
 
+/// The largest settings file read (config.toml, keymap.toml, a theme, `--values`): they are
+/// hand-written and small; anything larger is a mistake or a trick.
+pub const SETTINGS_FILE_BYTES: u64 = 1024 * 1024;
+
 // ---------------------------------------------------------------- YAML
 
 // ---------------------------------------------------------------- templates (rendering, runs)
 
 // ---------------------------------------------------------------- HTTP (status, remote sources)
 
+/// The largest status API response body read (GitHub, GitLab, PagerDuty, Argo CD, Kubernetes,
+/// Prometheus); reading stops as soon as a body passes it.
+pub const STATUS_BODY_BYTES: u64 = 8 * 1024 * 1024;
+
+/// The largest health-check body read (`greenroom.dev/health-url`, chosen by any descriptor
+/// author): health bodies are small.
+pub const HEALTH_BODY_BYTES: u64 = 1024 * 1024;
+
+/// A health check's timeout when `[status.health] timeout` is not set.
+pub const HEALTH_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Connecting to a host for a `$text`/`$json`/`$yaml` URL while loading the catalogue.
+pub const REMOTE_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A whole `$text`/`$json`/`$yaml` request (its body is capped by `FILE_BYTES`).
+pub const REMOTE_REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
+
 /// How much of a status command's output is kept.
 pub const COMMAND_OUTPUT_BYTES: u64 = 1 << 20;
-
-/// Kept so `Duration` is in scope for the timeouts the sections above add.
-#[allow(dead_code)]
-const _DURATION: Duration = Duration::ZERO;

@@ -65,19 +65,7 @@ fn load(mut chosen: Chosen) -> Catalog {
     catalog
 }
 
-pub(super) fn print_json(value: &Value) -> Result<(), Failure> {
-    let mut out = std::io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, value)
-        .and_then(|()| writeln!(out).map_err(serde_json::Error::io))
-        .or_else(|e| {
-            // A closed pipe (`| head`) is not an error worth reporting.
-            if e.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe) {
-                Ok(())
-            } else {
-                Err(Failure::failed(format!("writing output: {e}")))
-            }
-        })
-}
+pub(super) use super::json::print_json;
 
 fn sorted_diagnostics(catalog: &Catalog) -> Vec<&Diagnostic> {
     let mut d: Vec<&Diagnostic> = catalog.diagnostics().iter().collect();
@@ -228,8 +216,8 @@ fn render_entity(catalog: &Catalog, e: &Entity, style: &Style, out: &mut String)
     for owner in e.related(&RelationType::OwnedBy) {
         let name = catalog.get(owner).map(|o| l(o.display_name()));
         let shown = match name {
-            Some(n) => format!("{owner} ({n})"),
-            None => format!("{owner} {}", style.warning("(not in the catalogue)")),
+            Some(n) => format!("{} ({n})", l(owner)),
+            None => format!("{} {}", l(owner), style.warning("(not in the catalogue)")),
         };
         row(out, style, "owner", &shown);
     }
@@ -285,7 +273,7 @@ fn render_entity(catalog: &Catalog, e: &Entity, style: &Style, out: &mut String)
             out.push_str(&format!(
                 "    {:<16}{}{missing}\n",
                 r.kind.label(),
-                r.target
+                l(&r.target)
             ));
         }
     }
@@ -439,15 +427,21 @@ fn info(ctx: &Context, json: bool) -> Result<u8, Failure> {
     }
     let style = Style::for_stdout();
     println!("greenroom {}", env!("CARGO_PKG_VERSION"));
+    // Paths come from the environment and the user's arguments: shown sanitised.
+    let l = |p: &std::path::Path| sanitize_line(&p.display().to_string()).into_owned();
     println!(
         "  {:<9}{} ({config_state})",
         style.dim("config"),
-        p.config_file.display()
+        l(&p.config_file)
     );
-    println!("  {:<9}{}", style.dim("cache"), p.cache_dir.display());
-    println!("  {:<9}{}", style.dim("state"), p.state_dir.display());
-    println!("  {:<9}{}", style.dim("log"), p.log_file.display());
-    println!("  {:<9}{}", style.dim("catalog"), chosen.description);
+    println!("  {:<9}{}", style.dim("cache"), l(&p.cache_dir));
+    println!("  {:<9}{}", style.dim("state"), l(&p.state_dir));
+    println!("  {:<9}{}", style.dim("log"), l(&p.log_file));
+    println!(
+        "  {:<9}{}",
+        style.dim("catalog"),
+        sanitize_line(&chosen.description)
+    );
     Ok(0)
 }
 
@@ -522,7 +516,7 @@ fn keys(ctx: &Context, actions: bool, json: bool) -> Result<u8, Failure> {
         }
     }
     for issue in &issues {
-        eprintln!("{issue}");
+        super::print_diagnostic(issue);
     }
     Ok(u8::from(!issues.is_empty()))
 }

@@ -2,6 +2,7 @@
 //! the core with human output or `--json`.
 
 mod commands;
+mod json;
 mod status;
 mod style;
 
@@ -11,6 +12,7 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+pub use json::{print_json, write_json};
 pub use style::Style;
 
 #[derive(Debug, Parser)]
@@ -257,8 +259,23 @@ pub fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(f) => {
-            eprintln!("greenroom: {}", f.message);
+            print_diagnostic(&format!("greenroom: {}", f.message));
             ExitCode::from(f.code)
         }
     }
+}
+
+/// Every diagnostic and error the command line prints to the terminal goes through here:
+/// messages quote config, keymap and theme files, descriptors, API answers and the user's own
+/// arguments, any of which can hold escape sequences, so they are stripped first.
+pub fn print_diagnostic(message: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = std::io::Write::write_all(&mut err, diagnostic_text(message).as_bytes());
+}
+
+/// The text [`print_diagnostic`] writes: sanitised, one message a line, ending in a newline.
+pub fn diagnostic_text(message: &str) -> String {
+    let mut text = crate::text::sanitize_block(message).into_owned();
+    text.push('\n');
+    text
 }

@@ -122,7 +122,7 @@ pub fn status(ctx: &Context, text: &str, json_out: bool, fake: bool) -> Result<u
             println!(
                 "{} {}{}",
                 style.bold(&l(entity.display_name())),
-                style.dim(&entity.key),
+                style.dim(&l(&entity.key)),
                 if demo { style.warning("  (demo data)") } else { String::new() }
             );
             if entries.is_empty() {

@@ -48,7 +48,7 @@ fn read_values(path: Option<&Path>) -> Result<Json, Failure> {
     let Some(path) = path else {
         return Ok(json!({}));
     };
-    let text = std::fs::read_to_string(path)
+    let text = crate::fsread::read_regular_string(path, crate::limits::SETTINGS_FILE_BYTES)
         .map_err(|e| Failure::usage(format!("{}: {e}", path.display())))?;
     let value: Json = serde_yaml::from_str(&text)
         .map_err(|e| Failure::usage(format!("{}: {e}", path.display())))?;
@@ -164,13 +164,7 @@ fn report_errors(errors: &[FieldError], json_out: bool) -> Result<u8, Failure> {
     Ok(1)
 }
 
-fn print_json(value: &Json) -> Result<(), Failure> {
-    let mut out = std::io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, value)
-        .map_err(|e| Failure::failed(format!("writing output: {e}")))?;
-    let _ = writeln!(out);
-    Ok(())
-}
+use crate::cli::print_json;
 
 fn live_log(event: &TaskEvent) {
     if let TaskEvent::Log {
@@ -289,7 +283,7 @@ pub fn run(ctx: &Context, args: &ScaffoldArgs) -> Result<u8, Failure> {
             print_output(&result);
         }
         if let Some(e) = &result.error {
-            eprintln!("greenroom: the dry run failed: {}", sanitize_line(e));
+            crate::cli::print_diagnostic(&format!("greenroom: the dry run failed: {e}"));
         }
         return Ok(u8::from(!result.succeeded()));
     }
@@ -335,7 +329,7 @@ pub fn run(ctx: &Context, args: &ScaffoldArgs) -> Result<u8, Failure> {
         } else {
             ""
         };
-        eprintln!("greenroom: {}{hint}", sanitize_line(e));
+        crate::cli::print_diagnostic(&format!("greenroom: {e}{hint}"));
     }
     Ok(u8::from(!result.succeeded()))
 }

@@ -118,7 +118,11 @@ impl TemplateFiles for DiskFiles {
     }
 
     fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
-        std::fs::read(path)
+        // Skeleton files come from whoever wrote the template: a FIFO must not hang the run.
+        Ok(crate::fsread::read_regular(
+            path,
+            crate::limits::FILE_BYTES,
+        )?)
     }
 
     fn is_dir(&self, path: &Path) -> bool {

@@ -139,7 +139,8 @@ impl Template {
 
     /// Reads `template.yaml` from disk (the first Template document in it).
     pub fn from_file(path: &Path) -> Result<Template, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let text = crate::fsread::read_regular_string(path, crate::limits::FILE_BYTES)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let dir = std::fs::canonicalize(&dir).unwrap_or(dir);
         for doc in serde_yaml::Deserializer::from_str(&text) {

@@ -86,6 +86,7 @@ impl Source for FileSource {
             locations: Vec::new(),
             seen: HashMap::new(),
             files_read: 0,
+            roots: Vec::new(),
         };
         loader.run(&self.roots);
         SourceOutput {
@@ -171,6 +172,8 @@ struct Loader<'a> {
     locations: Vec<LocRecord>,
     seen: HashMap<PathBuf, Seen>,
     files_read: usize,
+    /// The roots the user named (directories, identity form): nothing outside them is read.
+    roots: Vec<Arc<Path>>,
 }
 
 impl Loader<'_> {
@@ -227,7 +230,8 @@ impl Loader<'_> {
         for root in roots {
             let (files, root_dir) = match vfs.kind(root) {
                 PathKind::Dir => {
-                    let items = vfs.walk(root, &|rel: &Path| {
+                    let within = vfs.identity(root);
+                    let items = vfs.walk(root, &within, &|rel: &Path| {
                         if match_path {
                             matcher.is_match(rel)
                         } else {
@@ -257,6 +261,9 @@ impl Loader<'_> {
                                     format!("not read: {reason}"),
                                 ))
                             }
+                            WalkItem::Outside { link, target } => {
+                                self.diagnostics.push(outside_walk(vfs, &link, &target, root))
+                            }
                         }
                     }
                     (files, root.clone())
@@ -279,6 +286,9 @@ impl Loader<'_> {
             };
             let from_walk = vfs.kind(root) == PathKind::Dir;
             let root_dir: Arc<Path> = vfs.identity(&root_dir).into();
+            if !self.roots.contains(&root_dir) {
+                self.roots.push(root_dir.clone());
+            }
             for f in files {
                 let identity = vfs.identity(&f);
                 if self.seen.contains_key(&identity) {
@@ -420,6 +430,12 @@ impl Loader<'_> {
         self.entities.len() - 1
     }
 
+    /// The named root that `path` (resolved) lies in, if any.
+    fn root_of(&self, path: &Path) -> Option<Arc<Path>> {
+        let identity = self.ctx.vfs.identity(path);
+        self.roots.iter().find(|r| identity.starts_with(r)).cloned()
+    }
+
     /// A Location entity's own failure: Backstage would not store it.
     fn location_error(&mut self, loc: LocId, entity: usize, file: &str, pos: Pos, message: String) {
         let key = self.entities[entity].key.clone();
@@ -474,9 +490,46 @@ impl Loader<'_> {
                 continue;
             }
             let path = normalize(&dir.join(target));
-            let files = if target.contains(['*', '?', '[', '{']) {
-                match expand_glob(vfs, &path) {
-                    Ok(files) => files,
+            let is_glob = target.contains(['*', '?', '[', '{']);
+            // A glob is confined by where its walk starts; a plain target by where it leads.
+            let start = if is_glob {
+                glob_base(&path).0
+            } else {
+                path.clone()
+            };
+            let Some(within) = self.root_of(&start) else {
+                self.diagnostics.push(Diagnostic::new(
+                    Severity::Warning,
+                    &file,
+                    *pos,
+                    Some(key.clone()),
+                    format!(
+                        "target {target} leads outside the catalogue root {} (to {}), so it is not read; point greenroom at a folder that holds both",
+                        vfs.display(&task.root_dir),
+                        vfs.display(&vfs.identity(&start)),
+                    ),
+                ));
+                continue;
+            };
+            let files = if is_glob {
+                match expand_glob(vfs, &path, &within) {
+                    Ok((files, outside)) => {
+                        for (link, real) in outside {
+                            self.diagnostics.push(Diagnostic::new(
+                                Severity::Warning,
+                                &file,
+                                *pos,
+                                Some(key.clone()),
+                                format!(
+                                    "target {target}: {} is a symlink to {}, outside the catalogue root {}; not followed",
+                                    vfs.display(&link),
+                                    real.display(),
+                                    vfs.display(&within)
+                                ),
+                            ));
+                        }
+                        files
+                    }
                     Err(e) => {
                         self.location_error(
                             loc,
@@ -558,7 +611,7 @@ impl Loader<'_> {
                 next.push(Task {
                     path: f,
                     reader: loc,
-                    root_dir: task.root_dir.clone(),
+                    root_dir: within.clone(),
                     chain: Arc::new(chain),
                     origin: task.origin.clone(),
                     from_walk: false,
@@ -629,8 +682,8 @@ fn has_glob_char(s: &str) -> bool {
     s.contains(['*', '?', '[', '{'])
 }
 
-/// Files matching an absolute glob, found by walking from its longest literal prefix.
-fn expand_glob(vfs: &dyn Vfs, pattern: &Path) -> Result<Vec<PathBuf>, globset::Error> {
+/// A glob's longest literal prefix (where its walk starts) and the pattern below it.
+fn glob_base(pattern: &Path) -> (PathBuf, PathBuf) {
     let mut base = PathBuf::new();
     let mut rest = PathBuf::new();
     for c in pattern.components() {
@@ -641,18 +694,47 @@ fn expand_glob(vfs: &dyn Vfs, pattern: &Path) -> Result<Vec<PathBuf>, globset::E
             rest.push(c.as_os_str());
         }
     }
+    (base, rest)
+}
+
+/// A located warning for a symlink a walk did not follow out of its root.
+fn outside_walk(vfs: &dyn Vfs, link: &Path, target: &Path, root: &Path) -> Diagnostic {
+    Diagnostic::new(
+        Severity::Warning,
+        vfs.display(link),
+        Pos::START,
+        None,
+        format!(
+            "symlink to {}, outside the catalogue root {}; not followed",
+            target.display(),
+            vfs.display(root)
+        ),
+    )
+}
+
+/// Files matching an absolute glob, found by walking from its longest literal prefix, and the
+/// symlinks (link, where it leads) not followed because they leave `within`.
+#[allow(clippy::type_complexity)]
+fn expand_glob(
+    vfs: &dyn Vfs,
+    pattern: &Path,
+    within: &Path,
+) -> Result<(Vec<PathBuf>, Vec<(PathBuf, PathBuf)>), globset::Error> {
+    let (base, rest) = glob_base(pattern);
     let matcher = glob_matcher(&rest.to_string_lossy())?;
     if vfs.kind(&base) != PathKind::Dir {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), Vec::new()));
     }
-    Ok(vfs
-        .walk(&base, &|rel: &Path| matcher.is_match(rel))
-        .into_iter()
-        .filter_map(|i| match i {
-            WalkItem::File(f) => Some(f),
-            _ => None,
-        })
-        .collect())
+    let mut files = Vec::new();
+    let mut outside = Vec::new();
+    for item in vfs.walk(&base, within, &|rel: &Path| matcher.is_match(rel)) {
+        match item {
+            WalkItem::File(f) => files.push(f),
+            WalkItem::Outside { link, target } => outside.push((link, target)),
+            WalkItem::Loop { .. } | WalkItem::Unreadable { .. } => {}
+        }
+    }
+    Ok((files, outside))
 }
 
 /// Text of a descriptor: UTF-8 (BOM dropped) or UTF-16 with a BOM. Anything else is read as
@@ -728,7 +810,7 @@ fn read_file(ctx: &ReadCtx<'_>, task: &Task) -> FileRead {
             return read;
         }
     }
-    let bytes = match vfs.read(&task.path) {
+    let bytes = match vfs.read(&task.path, ctx.opts.max_file_bytes) {
         Ok(b) => b,
         Err(e) => {
             read.problems

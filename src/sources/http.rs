@@ -1,8 +1,8 @@
 //! Fetching `$text` targets over http(s) when online, with the timeouts and size limit a
 //! catalogue load needs to stay bounded.
 
+use crate::limits::{REMOTE_CONNECT_TIMEOUT, REMOTE_REQUEST_TIMEOUT};
 use std::io::Read;
-use std::time::Duration;
 
 pub struct HttpFetcher {
     client: reqwest::blocking::Client,
@@ -11,8 +11,8 @@ pub struct HttpFetcher {
 impl HttpFetcher {
     pub fn new() -> Result<Self, String> {
         let client = reqwest::blocking::Client::builder()
-            .connect_timeout(Duration::from_secs(5))
-            .timeout(Duration::from_secs(15))
+            .connect_timeout(REMOTE_CONNECT_TIMEOUT)
+            .timeout(REMOTE_REQUEST_TIMEOUT)
             .user_agent(concat!("greenroom/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| e.to_string())?;
@@ -32,13 +32,23 @@ impl HttpFetcher {
         if !status.is_success() {
             return Err(format!("{url} answered HTTP {status}"));
         }
+        if let Some(declared) = response.content_length()
+            && declared > max_bytes
+        {
+            return Err(format!(
+                "{url} is {declared} bytes, over the {max_bytes} byte limit; not read"
+            ));
+        }
+        // Streamed, and never more than one byte past the limit.
         let mut body = Vec::new();
         response
             .take(max_bytes + 1)
             .read_to_end(&mut body)
             .map_err(|e| e.to_string())?;
         if body.len() as u64 > max_bytes {
-            return Err(format!("{url} is larger than the {max_bytes} byte limit"));
+            return Err(format!(
+                "{url} is larger than the {max_bytes} byte limit; stopped reading it"
+            ));
         }
         Ok(String::from_utf8_lossy(&body).into_owned())
     }
@@ -79,6 +89,34 @@ pub fn raw_url(url: &url::Url) -> url::Url {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_urls_stop_at_the_limit() {
+        use crate::test_body_server::{Body, start};
+        let limit = 1 << 20;
+        let fetcher = HttpFetcher::new().unwrap();
+        let endless = start(Body::Endless);
+        let url = url::Url::parse(&format!("{}/spec.yaml", endless.url)).unwrap();
+        let e = fetcher.get_text(&url, limit).unwrap_err();
+        assert!(
+            e.ends_with("is larger than the 1048576 byte limit; stopped reading it"),
+            "{e}"
+        );
+        let served = endless.served();
+        assert!(
+            served > limit && served <= limit + 8 * 1024 * 1024,
+            "{served}"
+        );
+
+        let announced = start(Body::Announced2Gb);
+        let url = url::Url::parse(&format!("{}/spec.yaml", announced.url)).unwrap();
+        let e = fetcher.get_text(&url, limit).unwrap_err();
+        assert!(
+            e.ends_with("is 2147483648 bytes, over the 1048576 byte limit; not read"),
+            "{e}"
+        );
+        assert_eq!(announced.served(), 0);
+    }
 
     #[test]
     fn blob_urls_become_raw() {

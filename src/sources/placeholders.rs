@@ -148,7 +148,7 @@ fn read_target(target: &str, ctx: &PlaceholderContext<'_>) -> Result<String, Str
         PathKind::File(_) => {
             let bytes = ctx
                 .vfs
-                .read(&path)
+                .read(&path, ctx.max_bytes)
                 .map_err(|e| format!("{}: {e}", ctx.vfs.display(&path)))?;
             Ok(String::from_utf8_lossy(&bytes).into_owned())
         }

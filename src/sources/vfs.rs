@@ -30,16 +30,24 @@ pub enum WalkItem {
         path: PathBuf,
         reason: String,
     },
+    /// A symlink that leads out of the catalogue root: not followed.
+    Outside {
+        link: PathBuf,
+        target: PathBuf,
+    },
 }
 
 pub trait Vfs: Send + Sync {
     /// The Backstage location type of files read from here (`file`, or `embedded` for the demo).
     fn location_type(&self) -> &'static str;
-    fn read(&self, path: &Path) -> io::Result<Vec<u8>>;
+    /// The bytes of a regular file, at most `max_bytes` of them (see [`crate::fsread`]).
+    fn read(&self, path: &Path, max_bytes: u64) -> io::Result<Vec<u8>>;
     fn kind(&self, path: &Path) -> PathKind;
     /// Files under `root` (sorted) whose path relative to `root` the matcher accepts, skipping
-    /// [`SKIPPED_DIRS`] and reporting symlink loops instead of following them.
-    fn walk(&self, root: &Path, matcher: &dyn Fn(&Path) -> bool) -> Vec<WalkItem>;
+    /// [`SKIPPED_DIRS`] and reporting symlink loops instead of following them. Symlinks are
+    /// followed only while they stay below `within` (a catalogue root, in identity form); the
+    /// others are reported as [`WalkItem::Outside`].
+    fn walk(&self, root: &Path, within: &Path, matcher: &dyn Fn(&Path) -> bool) -> Vec<WalkItem>;
     /// A path that is the same for every spelling of the same file (symlinks resolved).
     fn identity(&self, path: &Path) -> PathBuf;
     /// How to show the path to people.
@@ -99,8 +107,8 @@ impl Vfs for DiskFs {
         "file"
     }
 
-    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
-        std::fs::read(path)
+    fn read(&self, path: &Path, max_bytes: u64) -> io::Result<Vec<u8>> {
+        Ok(crate::fsread::read_regular(path, max_bytes)?)
     }
 
     fn kind(&self, path: &Path) -> PathKind {
@@ -111,16 +119,34 @@ impl Vfs for DiskFs {
         }
     }
 
-    fn walk(&self, root: &Path, matcher: &dyn Fn(&Path) -> bool) -> Vec<WalkItem> {
+    fn walk(&self, root: &Path, within: &Path, matcher: &dyn Fn(&Path) -> bool) -> Vec<WalkItem> {
         let mut items = Vec::new();
+        let outside = std::cell::RefCell::new(Vec::new());
         let walker = walkdir::WalkDir::new(root)
             .follow_links(true)
             .sort_by_file_name()
             .into_iter()
             .filter_entry(|e| {
-                !(e.depth() > 0
+                if e.depth() > 0
                     && e.file_type().is_dir()
-                    && SKIPPED_DIRS.iter().any(|s| e.file_name() == *s))
+                    && SKIPPED_DIRS.iter().any(|s| e.file_name() == *s)
+                {
+                    return false;
+                }
+                // A link (at any depth, the root too) is followed only while it stays inside.
+                if e.path_is_symlink() {
+                    let real = std::fs::canonicalize(e.path());
+                    if !real.as_ref().is_ok_and(|r| r.starts_with(within)) {
+                        outside.borrow_mut().push(WalkItem::Outside {
+                            link: e.path().to_path_buf(),
+                            target: real.unwrap_or_else(|_| {
+                                std::fs::read_link(e.path()).unwrap_or_default()
+                            }),
+                        });
+                        return false;
+                    }
+                }
+                true
             });
         for entry in walker {
             match entry {
@@ -148,11 +174,20 @@ impl Vfs for DiskFs {
                 }
             }
         }
+        items.extend(outside.into_inner());
         items
     }
 
     fn identity(&self, path: &Path) -> PathBuf {
-        std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+        // A path that does not exist (yet) is resolved as far as it exists, so it compares
+        // with the resolved roots (a root under a symlinked /tmp, say).
+        match std::fs::canonicalize(path) {
+            Ok(real) => real,
+            Err(_) => match (path.parent(), path.file_name()) {
+                (Some(parent), Some(name)) if parent != path => self.identity(parent).join(name),
+                _ => path.to_path_buf(),
+            },
+        }
     }
 
     fn display(&self, path: &Path) -> String {
@@ -185,11 +220,19 @@ impl Vfs for EmbeddedFs {
         "embedded"
     }
 
-    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
-        self.dir
+    fn read(&self, path: &Path, max_bytes: u64) -> io::Result<Vec<u8>> {
+        let file = self
+            .dir
             .get_file(Self::relative(path))
-            .map(|f| f.contents().to_vec())
-            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no such file"))
+            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no such file"))?;
+        if file.contents().len() as u64 > max_bytes {
+            return Err(crate::fsread::ReadError::TooLarge {
+                size: Some(file.contents().len() as u64),
+                limit: max_bytes,
+            }
+            .into());
+        }
+        Ok(file.contents().to_vec())
     }
 
     fn kind(&self, path: &Path) -> PathKind {
@@ -203,7 +246,7 @@ impl Vfs for EmbeddedFs {
         }
     }
 
-    fn walk(&self, root: &Path, matcher: &dyn Fn(&Path) -> bool) -> Vec<WalkItem> {
+    fn walk(&self, root: &Path, _within: &Path, matcher: &dyn Fn(&Path) -> bool) -> Vec<WalkItem> {
         let rel_root = Self::relative(root);
         let start = if rel_root.as_os_str().is_empty() {
             Some(self.dir)
@@ -275,7 +318,9 @@ mod tests {
         std::os::unix::fs::symlink(root, root.join("a/loop")).unwrap();
         let m = glob_matcher("catalog-info.yaml").unwrap();
         let fs = DiskFs::new();
-        let items = fs.walk(root, &|p| p.file_name().is_some_and(|n| m.is_match(n)));
+        let items = fs.walk(root, root, &|p| {
+            p.file_name().is_some_and(|n| m.is_match(n))
+        });
         let files: Vec<_> = items
             .iter()
             .filter_map(|i| match i {

@@ -37,9 +37,52 @@ pub enum FetchError {
     Status { status: u16, message: String },
     #[error("unexpected response: {0}")]
     Decode(String),
+    /// The body passed its size limit (announced, or while it streamed): not read further.
+    #[error("{}", too_large(*.limit, *.declared))]
+    TooLarge { limit: u64, declared: Option<u64> },
     /// The source cannot run as configured (no base URL, bad program).
     #[error("{0}")]
     Config(String),
+}
+
+fn too_large(limit: u64, declared: Option<u64>) -> String {
+    match declared {
+        Some(n) => format!(
+            "the response is {n} bytes, over the {limit}-byte limit; not read (check the URL)"
+        ),
+        None => format!(
+            "the response is larger than the {limit}-byte limit; stopped reading it (check the URL)"
+        ),
+    }
+}
+
+/// The body of `resp`, refused at once when its Content-Length is over `limit`, and read chunk
+/// by chunk otherwise, stopping as soon as it passes `limit`: at most `limit` bytes are kept
+/// and at most one chunk more is read, whatever the server sends.
+pub(crate) async fn read_body(
+    mut resp: reqwest::Response,
+    limit: u64,
+    timeout: Option<Duration>,
+) -> Result<Bytes, FetchError> {
+    if let Some(declared) = resp.content_length()
+        && declared > limit
+    {
+        return Err(FetchError::TooLarge {
+            limit,
+            declared: Some(declared),
+        });
+    }
+    let mut body = bytes::BytesMut::new();
+    while let Some(chunk) = resp.chunk().await.map_err(|e| map_reqwest(&e, timeout))? {
+        if body.len() as u64 + chunk.len() as u64 > limit {
+            return Err(FetchError::TooLarge {
+                limit,
+                declared: None,
+            });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
 }
 
 impl FetchError {
@@ -333,7 +376,7 @@ impl<'a> Api<'a> {
         let resp = req.send().await.map_err(|e| map_reqwest(&e, timeout))?;
         let status = resp.status();
         let headers = resp.headers().clone();
-        let body = resp.bytes().await.map_err(|e| map_reqwest(&e, timeout))?;
+        let body = read_body(resp, crate::limits::STATUS_BODY_BYTES, timeout).await?;
         let response = Response {
             status: status.as_u16(),
             headers,
@@ -706,6 +749,54 @@ mod tests {
             exhausted_quota_wait(Source::PagerDuty, &pd.headers),
             Some(Duration::from_secs(20))
         );
+    }
+
+    /// What may be in flight between the server's counter and the reader: socket buffers on
+    /// both sides of a loopback connection (the server's send buffer is made small).
+    pub(crate) const SOCKET_SLACK: u64 = 8 * 1024 * 1024;
+
+    #[tokio::test]
+    async fn status_bodies_stop_at_the_limit_whatever_the_server_sends() {
+        use crate::limits::STATUS_BODY_BYTES;
+        use crate::test_body_server::{Body, start};
+        for body in [Body::Endless, Body::Announced2Gb] {
+            let server = start(body);
+            let config: StatusConfig =
+                toml::from_str(&format!("[prometheus]\nbase_url = \"{}\"\n", server.url)).unwrap();
+            let http = Http::new(&config);
+            let api = Api::new(&http, &config, Source::Prometheus, AuthStyle::None).unwrap();
+            let e = api
+                .get("/api/v1/query?query=up", GetOptions::default())
+                .await
+                .unwrap_err();
+            let served = server.served();
+            match body {
+                Body::Endless => {
+                    assert_eq!(
+                        e,
+                        FetchError::TooLarge {
+                            limit: STATUS_BODY_BYTES,
+                            declared: None
+                        }
+                    );
+                    assert!(
+                        served > STATUS_BODY_BYTES && served <= STATUS_BODY_BYTES + SOCKET_SLACK,
+                        "{served} bytes served"
+                    );
+                    assert!(e.to_string().contains("stopped reading it"), "{e}");
+                }
+                Body::Announced2Gb => {
+                    assert_eq!(
+                        e,
+                        FetchError::TooLarge {
+                            limit: STATUS_BODY_BYTES,
+                            declared: Some(2_147_483_648)
+                        }
+                    );
+                    assert_eq!(served, 0);
+                }
+            }
+        }
     }
 
     #[test]

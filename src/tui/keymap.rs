@@ -197,7 +197,21 @@ impl Keymap {
     pub fn load(base: &str, user_file: Option<&Path>) -> (Keymap, Vec<KeymapIssue>) {
         let mut issues = Vec::new();
         let mut map = Keymap::default();
-        let user_text = user_file.and_then(|p| std::fs::read_to_string(p).ok());
+        let user_text = user_file.and_then(|p| {
+            match crate::fsread::read_regular_string(p, crate::limits::SETTINGS_FILE_BYTES) {
+                Ok(text) => Some(text),
+                Err(e) => {
+                    issues.push(KeymapIssue {
+                        file: p.display().to_string(),
+                        line: 1,
+                        column: 1,
+                        message: format!("not read: {e}"),
+                        error: true,
+                    });
+                    None
+                }
+            }
+        });
         let mut base_name = base.to_owned();
         if let (Some(path), Some(text)) = (user_file, &user_text)
             && let Ok(doc) = toml_edit::ImDocument::parse(text.as_str())

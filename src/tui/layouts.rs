@@ -14,13 +14,15 @@
 //! ```
 //!
 //! Saving edits the file with `toml_edit`, so comments and formatting elsewhere survive; a
-//! layout with the same name is replaced in place.
+//! layout with the same name is replaced in place. The file is written durably and atomically
+//! (a temporary file beside it, flushed to disk, renamed over it, the folder flushed), and a
+//! symlinked `config.toml` (dotfiles repositories) is written through: the link stays a link.
 
 use super::panes::PaneTree;
 use super::watch::Pin;
 use ratatui::layout::Rect;
 use serde::{Deserialize, Serialize};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -184,9 +186,48 @@ fn layout_table(spec: &LayoutSpec) -> toml_edit::Table {
 /// replacing a layout of the same name. Everything else in the file is kept as written.
 /// Errors name the file, and the line and column when the file is not valid TOML.
 pub fn save(path: &Path, spec: &LayoutSpec) -> Result<(), String> {
-    let text = match std::fs::read_to_string(path) {
+    save_observed(path, spec, &mut |_| {})
+}
+
+/// The steps of a durable write, as [`save_observed`] reports them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WriteStep {
+    SyncFile,
+    Rename,
+    SyncDir,
+}
+
+/// The file a path names once symlinks are followed (even when that file does not exist yet).
+fn through_links(path: &Path) -> Result<PathBuf, String> {
+    let mut p = path.to_path_buf();
+    // As many hops as Linux allows before ELOOP.
+    for _ in 0..40 {
+        match std::fs::symlink_metadata(&p) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let target = std::fs::read_link(&p).map_err(|e| format!("{}: {e}", p.display()))?;
+                p = match p.parent() {
+                    Some(dir) if target.is_relative() => dir.join(target),
+                    _ => target,
+                };
+            }
+            _ => return Ok(p),
+        }
+    }
+    Err(format!(
+        "{}: too many levels of symbolic links",
+        path.display()
+    ))
+}
+
+/// [`save`], telling `observe` each durability step as it is done (for tests).
+pub fn save_observed(
+    path: &Path,
+    spec: &LayoutSpec,
+    observe: &mut dyn FnMut(WriteStep),
+) -> Result<(), String> {
+    let text = match crate::fsread::read_regular_string(path, crate::limits::SETTINGS_FILE_BYTES) {
         Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) if e.is_not_found() => String::new(),
         Err(e) => return Err(format!("{}: {e}", path.display())),
     };
     let mut doc: toml_edit::DocumentMut = text
@@ -232,21 +273,34 @@ pub fn save(path: &Path, spec: &LayoutSpec) -> Result<(), String> {
             list.push(table);
         }
     }
-    let dir = path
+    // A symlinked config is written where the link points, so the link survives.
+    let real = through_links(path)?;
+    let dir = real
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    // Write beside the file and rename over it, so a crash never leaves half a config.
+    // Write beside the file, flush it to disk, rename it over the file, then flush the folder
+    // (which holds the rename): a crash leaves the old config or the new one, never half.
     let mut tmp =
         tempfile::NamedTempFile::new_in(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     std::io::Write::write_all(&mut tmp, doc.to_string().as_bytes())
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    if let Ok(meta) = std::fs::metadata(path) {
+        .map_err(|e| format!("{}: {e}", real.display()))?;
+    if let Ok(meta) = std::fs::metadata(&real) {
         let _ = std::fs::set_permissions(tmp.path(), meta.permissions());
     }
-    tmp.persist(path)
-        .map_err(|e| format!("{}: {}", path.display(), e.error))?;
+    tmp.as_file()
+        .sync_all()
+        .map_err(|e| format!("{}: {e}", real.display()))?;
+    observe(WriteStep::SyncFile);
+    tmp.persist(&real)
+        .map_err(|e| format!("{}: {}", real.display(), e.error))?;
+    observe(WriteStep::Rename);
+    #[cfg(unix)]
+    std::fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| format!("{}: {e}", dir.display()))?;
+    observe(WriteStep::SyncDir);
     Ok(())
 }
 
@@ -335,6 +389,77 @@ mod tests {
         std::fs::write(&path, "layouts = 3\n").unwrap();
         let e = save(&path, &LayoutSpec::from_tree("x", &grid())).unwrap_err();
         assert!(e.contains(":1:11: `layouts` must be a list"), "{e}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symlinked_config_is_written_through_the_link() {
+        let dir = tempfile::tempdir().unwrap();
+        let dotfiles = dir.path().join("dotfiles/greenroom");
+        std::fs::create_dir_all(&dotfiles).unwrap();
+        std::fs::write(
+            dotfiles.join("config.toml"),
+            "# mine\n[ui]\ntheme = \"light\"\n",
+        )
+        .unwrap();
+        let config_dir = dir.path().join("config/greenroom");
+        std::fs::create_dir_all(&config_dir).unwrap();
+        // A relative link to a link: config.toml -> ../../hop.toml -> dotfiles/greenroom/config.toml
+        std::os::unix::fs::symlink(dotfiles.join("config.toml"), dir.path().join("hop.toml"))
+            .unwrap();
+        let link = config_dir.join("config.toml");
+        std::os::unix::fs::symlink("../../hop.toml", &link).unwrap();
+        save(&link, &LayoutSpec::from_tree("wall", &grid())).unwrap();
+        for l in [&link, &dir.path().join("hop.toml")] {
+            assert!(
+                std::fs::symlink_metadata(l)
+                    .unwrap()
+                    .file_type()
+                    .is_symlink(),
+                "{} is still a link",
+                l.display()
+            );
+        }
+        let text = std::fs::read_to_string(dotfiles.join("config.toml")).unwrap();
+        assert!(
+            text.starts_with("# mine\n[ui]\ntheme = \"light\"\n"),
+            "{text}"
+        );
+        assert!(text.contains("name = \"wall\""), "{text}");
+        // Nothing left beside the link or the file.
+        assert_eq!(std::fs::read_dir(&config_dir).unwrap().count(), 1);
+        assert_eq!(std::fs::read_dir(&dotfiles).unwrap().count(), 1);
+
+        // A link to a file that does not exist yet creates that file.
+        let fresh = config_dir.join("other.toml");
+        std::os::unix::fs::symlink(dotfiles.join("new.toml"), &fresh).unwrap();
+        save(&fresh, &LayoutSpec::from_tree("x", &grid())).unwrap();
+        assert!(
+            std::fs::symlink_metadata(&fresh)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert!(
+            std::fs::read_to_string(dotfiles.join("new.toml"))
+                .unwrap()
+                .contains("name = \"x\"")
+        );
+    }
+
+    #[test]
+    fn saving_flushes_the_file_before_the_rename_and_the_folder_after() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        let mut steps = Vec::new();
+        save_observed(&path, &LayoutSpec::from_tree("wall", &grid()), &mut |s| {
+            steps.push(s)
+        })
+        .unwrap();
+        assert_eq!(
+            steps,
+            [WriteStep::SyncFile, WriteStep::Rename, WriteStep::SyncDir]
+        );
     }
 
     #[test]

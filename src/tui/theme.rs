@@ -314,11 +314,20 @@ impl Theme {
             theme.apply(&format!("themes/{n}.toml"), text, &mut issues, 0);
         } else {
             let path = themes_dir.map(|d| d.join(format!("{name}.toml")));
-            match path.as_ref().map(std::fs::read_to_string) {
+            let read = path
+                .as_ref()
+                .map(|p| crate::fsread::read_regular_string(p, crate::limits::SETTINGS_FILE_BYTES));
+            match read {
                 Some(Ok(text)) => {
                     let file = path.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
                     theme.apply(&file, &text, &mut issues, 0);
                 }
+                Some(Err(e)) if !e.is_not_found() => issues.push(ThemeIssue {
+                    file: path.map(|p| p.display().to_string()).unwrap_or_default(),
+                    line: 1,
+                    column: 1,
+                    message: format!("theme \"{name}\" not read: {e}; using dark"),
+                }),
                 _ => issues.push(ThemeIssue {
                     file: path.map(|p| p.display().to_string()).unwrap_or_else(|| "(config)".into()),
                     line: 1,

@@ -4,11 +4,10 @@
 //! refused connections are failures.
 
 use super::{FetchContext, FetchFuture, Fetched, Fetcher, wrong_query};
-use crate::status::http::{FetchError, map_reqwest};
+use crate::status::http::{self, map_reqwest};
 use crate::status::target::{Query, Target};
 use crate::status::value::{Health, StatusValue};
 use serde_json::Value;
-use std::time::Duration;
 use tokio::time::Instant;
 
 pub struct HealthCheck;
@@ -52,7 +51,11 @@ impl Fetcher for HealthCheck {
                 return Err(wrong_query(target));
             };
             let real_url = cx.config.rewrite_health_url(url);
-            let timeout = cx.config.health.timeout.unwrap_or(Duration::from_secs(5));
+            let timeout = cx
+                .config
+                .health
+                .timeout
+                .unwrap_or(crate::limits::HEALTH_TIMEOUT);
             let started = Instant::now();
             let request = cx
                 .http
@@ -68,15 +71,10 @@ impl Fetcher for HealthCheck {
                 .await
                 .map_err(|e| map_reqwest(&e, Some(timeout)))?;
             let status = resp.status().as_u16();
-            // Health bodies are small; refuse to read a runaway one.
-            let body = resp
-                .bytes()
-                .await
-                .map_err(|e| map_reqwest(&e, Some(timeout)))?;
+            // Health bodies are small; a runaway one is refused without being held in memory.
+            let body =
+                http::read_body(resp, crate::limits::HEALTH_BODY_BYTES, Some(timeout)).await?;
             let latency = started.elapsed();
-            if body.len() > 1 << 20 {
-                return Err(FetchError::Decode("health body larger than 1 MiB".into()));
-            }
             let (body_status, components) = read_body(&body, json_path);
             let healthy = match &body_status {
                 Some(s) => s.eq_ignore_ascii_case(expect) && status < 500,
@@ -97,6 +95,66 @@ impl Fetcher for HealthCheck {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_runaway_health_body_is_refused_near_the_limit() {
+        use crate::limits::HEALTH_BODY_BYTES;
+        use crate::status::config::StatusConfig;
+        use crate::status::http::{FetchError, Http};
+        use crate::status::target::{Source, Widget};
+        use crate::test_body_server::{Body, start};
+        use std::sync::Arc;
+        for body in [Body::Endless, Body::Announced2Gb] {
+            let server = start(body);
+            let config = StatusConfig::default();
+            let cx = FetchContext {
+                http: Arc::new(Http::new(&config)),
+                config: Arc::new(config),
+            };
+            let url = format!("{}/actuator/health", server.url);
+            let target = Target::new(
+                Source::Health,
+                Widget::Health,
+                Query::Health {
+                    url: url.clone(),
+                    json_path: "status".into(),
+                    expect: "UP".into(),
+                },
+                url,
+            );
+            let e = HealthCheck.fetch(&target, &cx).await.err().unwrap();
+            let served = server.served();
+            match body {
+                Body::Endless => {
+                    assert_eq!(
+                        e,
+                        FetchError::TooLarge {
+                            limit: HEALTH_BODY_BYTES,
+                            declared: None
+                        }
+                    );
+                    // 1 MiB kept at most; what was served beyond it sat in socket buffers.
+                    assert!(
+                        served > HEALTH_BODY_BYTES && served <= HEALTH_BODY_BYTES + 8 * 1024 * 1024,
+                        "{served} bytes served"
+                    );
+                }
+                Body::Announced2Gb => {
+                    assert!(
+                        matches!(
+                            e,
+                            FetchError::TooLarge {
+                                declared: Some(2_147_483_648),
+                                ..
+                            }
+                        ),
+                        "{e}"
+                    );
+                    assert_eq!(served, 0);
+                }
+            }
+        }
+    }
 
     #[test]
     fn spring_bodies_read() {
