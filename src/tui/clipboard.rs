@@ -76,7 +76,7 @@ pub fn copy_note(tmux: bool, read: TmuxOptions) -> Result<&'static str, String> 
         TmuxCopy::Passes => Ok(" (OSC 52 via tmux)"),
         TmuxCopy::Unknown => Ok(" (OSC 52 via tmux; if nothing arrives: set -g set-clipboard on)"),
         TmuxCopy::Dropped(value) => Err(format!(
-            "not copied: tmux drops it (set-clipboard is {value}); add `set -g set-clipboard on` to ~/.tmux.conf"
+            "not copied: tmux needs `set -g set-clipboard on` (now {value})"
         )),
     }
 }
