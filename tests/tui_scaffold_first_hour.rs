@@ -220,7 +220,7 @@ fn tilde_in_the_target_folder_is_the_home_folder() {
 
 fn quit_question(app: &App) -> Option<String> {
     match &app.scaffold.popup {
-        Some(Popup::Confirm(c)) if matches!(c.yes, OnYes::Quit) => Some(c.question.clone()),
+        Some(Popup::Confirm(c)) if matches!(c.yes, OnYes::Quit(_)) => Some(c.question.clone()),
         _ => None,
     }
 }
@@ -290,6 +290,19 @@ fn ctrl_c_asks_before_typed_input_is_lost() {
         key(&mut app, KeyCode::Esc);
         assert!(!app.quit, "{at}");
         assert!(app.scaffold.wizard.is_some(), "{at}: the form is kept");
+        match at {
+            "prompt" => {
+                let Some(Popup::Target { input, .. }) = &app.scaffold.popup else {
+                    panic!("the prompt is back");
+                };
+                assert_eq!(input.lines(), ["./somewhere"], "as typed");
+            }
+            "discard" => assert!(
+                matches!(app.scaffold.popup, Some(Popup::Confirm(_))),
+                "the discard question is back"
+            ),
+            _ => assert!(app.scaffold.popup.is_none(), "{at}"),
+        }
     }
 
     // A finished run leaves nothing to lose.

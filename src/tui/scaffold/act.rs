@@ -286,7 +286,8 @@ fn form_act(app: &mut App, action: Action) -> bool {
 /// does; the same key again, or yes, quits. False lets the app quit at once.
 fn ask_before_quit(app: &mut App) -> bool {
     if let Some(Popup::Confirm(Confirm {
-        yes: OnYes::Quit, ..
+        yes: OnYes::Quit(_),
+        ..
     })) = &app.scaffold.popup
     {
         app.scaffold.popup = None;
@@ -311,9 +312,10 @@ fn ask_before_quit(app: &mut App) -> bool {
     // Asked where it can be seen: over the form, whatever was in front of it.
     app.overlay = None;
     show_wizard(app);
+    let behind = app.scaffold.popup.take().map(Box::new);
     app.scaffold.popup = Some(Popup::Confirm(Confirm {
         question,
-        yes: OnYes::Quit,
+        yes: OnYes::Quit(behind),
     }));
     true
 }
@@ -660,7 +662,7 @@ fn popup_act(app: &mut App, action: Action) -> bool {
                         app.scaffold.wizard = None;
                         start(app, *template, key);
                     }
-                    OnYes::Quit => {
+                    OnYes::Quit(_) => {
                         if let Some(run) = app
                             .scaffold
                             .wizard
@@ -675,7 +677,13 @@ fn popup_act(app: &mut App, action: Action) -> bool {
                 }
                 true
             }
-            Action::ConfirmNo => true,
+            Action::ConfirmNo => {
+                // Not quitting: back to what was open (a prompt, a picker), as it was.
+                if let OnYes::Quit(Some(behind)) = c.yes {
+                    app.scaffold.popup = Some(*behind);
+                }
+                true
+            }
             _ => {
                 app.scaffold.popup = Some(Popup::Confirm(c));
                 false

@@ -42,8 +42,9 @@ pub enum OnYes {
     Overwrite(PathBuf),
     /// Start another template, throwing the unfinished form away.
     Replace(Box<Template>, Option<String>),
-    /// Quit greenroom, throwing the unfinished form (or the run) away.
-    Quit,
+    /// Quit greenroom, throwing the unfinished form (or the run) away; "no" brings back the
+    /// popup that was open when quitting was asked for.
+    Quit(Option<Box<Popup>>),
 }
 
 pub struct Confirm {
