@@ -48,15 +48,24 @@ fn is_executable(p: &Path) -> bool {
     p.is_file()
 }
 
-/// Starts `opener URL` (the URL one argument, no shell), without waiting for it.
+/// Starts `opener URL` (the URL one argument, no shell), without waiting for it; a thread
+/// reaps it when it exits, so no zombie is left behind.
 pub fn open(opener: &Path, url: &str) -> std::io::Result<()> {
-    std::process::Command::new(opener)
+    let mut child = std::process::Command::new(opener)
         .arg(url)
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
-        .spawn()
-        .map(|_| ())
+        .spawn()?;
+    let name = opener.display().to_string();
+    std::thread::Builder::new()
+        .name("greenroom-opener".into())
+        .spawn(move || match child.wait() {
+            Ok(s) if !s.success() => tracing::warn!("{name} exited with {s}"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!("waiting for {name}: {e}"),
+        })?;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -113,5 +122,35 @@ mod tests {
             assert_eq!(find_opener(env(false)), None, "no graphical session");
         }
         assert_eq!(find_opener(|_| None), None, "no PATH");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_url_is_one_argument_and_no_shell_reads_it() {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("args");
+        let opener = tmp.path().join("opener");
+        std::fs::write(
+            &opener,
+            format!(
+                "#!/bin/sh\nprintf '%s|' \"$#\" \"$1\" > '{}.tmp'\nmv '{0}.tmp' '{0}'\n",
+                out.display()
+            ),
+        )
+        .unwrap();
+        std::fs::set_permissions(&opener, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let url = "https://example.com/a?b=1&c=$(touch pwned);d";
+        open(&opener, url).unwrap();
+        // The opener runs on its own; wait (bounded) for what it wrote.
+        for _ in 0..500 {
+            if out.exists() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        assert_eq!(std::fs::read_to_string(&out).unwrap(), format!("1|{url}|"));
+        assert!(!Path::new("pwned").exists(), "nothing ran the URL");
+        assert!(open(&tmp.path().join("missing"), url).is_err());
     }
 }
