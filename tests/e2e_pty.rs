@@ -84,6 +84,18 @@ impl Session {
         config: tempfile::TempDir,
         cwd: &std::path::Path,
     ) -> Session {
+        Self::start_with_env(program, args, stop_after, config, cwd, &[])
+    }
+
+    /// As `start_at`, with environment variables set on top (after the defaults).
+    fn start_with_env(
+        program: &str,
+        args: &[&str],
+        stop_after: Option<&'static str>,
+        config: tempfile::TempDir,
+        cwd: &std::path::Path,
+        env: &[(&str, &str)],
+    ) -> Session {
         let pty = native_pty_system()
             .openpty(PtySize {
                 rows: 24,
@@ -99,6 +111,9 @@ impl Session {
         cmd.env("XDG_STATE_HOME", config.path().join("state"));
         cmd.env_remove("SSH_CONNECTION");
         cmd.env_remove("TMUX");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
         cmd.cwd(cwd);
         let child = pty.slave.spawn_command(cmd).unwrap();
         drop(pty.slave);
@@ -286,6 +301,83 @@ fn paste_copy_mouse_and_suspend() {
         "OSC 52 with component:default/wayback-archive"
     );
     s.wait_for("[1 Overview]");
+    s.send("q");
+    assert!(s.wait_exit().success());
+    s.assert_restored();
+}
+
+/// Inside tmux (a stand-in `tmux` on PATH answers the option queries, as tmux 3.3 does), a
+/// copy goes out both through tmux's passthrough and plain; while tmux's `set-clipboard` is
+/// `external` (its default) the user is told it will not arrive, and how to fix it. With no
+/// `xdg-open` on PATH, `x` copies the link instead of claiming to open it.
+#[test]
+fn tmux_copies_and_links_without_an_opener() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let bin = tmp.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let setting = tmp.path().join("set-clipboard");
+    let argv = tmp.path().join("argv");
+    std::fs::write(&setting, "external\n").unwrap();
+    // Shell builtins only: PATH holds nothing but this script.
+    let script = format!(
+        "#!/bin/sh\nprintf '%s ' \"$@\" >> '{argv}'; echo >> '{argv}'\ncase \"$3\" in\n  set-clipboard) read -r v < '{setting}'; echo \"$v\" ;;\n  allow-passthrough) echo off ;;\n  *) exit 1 ;;\nesac\n",
+        argv = argv.display(),
+        setting = setting.display()
+    );
+    let tmux = bin.join("tmux");
+    std::fs::write(&tmux, script).unwrap();
+    std::fs::set_permissions(&tmux, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = bin.display().to_string();
+    let mut s = Session::start_with_env(
+        env!("CARGO_BIN_EXE_greenroom"),
+        &["-c", &examples(), "--offline"],
+        None,
+        tempfile::tempdir().unwrap(),
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")),
+        &[
+            ("PATH", &path),
+            ("TMUX", "/tmp/tmux-test/default,1,0"),
+            ("DISPLAY", ":0"),
+        ],
+    );
+    s.wait_for("69 entities");
+    s.send("/artist-lookup\r");
+    s.wait_for("[1 Overview]");
+    s.send("y");
+    s.wait_for("not copied: tmux needs `set -g set-clipboard on`");
+    let ref_b64 = "Y29tcG9uZW50OmRlZmF1bHQvYXJ0aXN0LWxvb2t1cA=="; // component:default/artist-lookup
+    let raw = String::from_utf8_lossy(&s.raw.lock().unwrap()).into_owned();
+    assert!(
+        raw.contains(&format!(
+            "\x1bPtmux;\x1b\x1b]52;c;{ref_b64}\x07\x1b\\\x1b]52;c;{ref_b64}\x07"
+        )),
+        "passthrough and plain OSC 52"
+    );
+    let asked = std::fs::read_to_string(&argv).unwrap();
+    assert!(asked.contains("show-options -gv set-clipboard"), "{asked}");
+    // Once tmux forwards copies, x on a link copies it (there is no xdg-open) and says so.
+    std::fs::write(&setting, "on\n").unwrap();
+    for _ in 0..10 {
+        if s.text()
+            .lines()
+            .any(|l| l.contains('▶') && l.contains("https://"))
+        {
+            break;
+        }
+        s.send("\x1b[B");
+        std::thread::sleep(Duration::from_millis(150));
+    }
+    s.send("x");
+    s.wait_for("so copied instead");
+    let text = s.text();
+    assert!(!text.contains("opening"), "{text}");
+    let raw = String::from_utf8_lossy(&s.raw.lock().unwrap()).into_owned();
+    // https://example.com/user
+    assert!(
+        raw.contains("\x1b]52;c;aHR0cHM6Ly9leGFtcGxlLmNvbS91c2Vy\x07"),
+        "the link copied"
+    );
     s.send("q");
     assert!(s.wait_exit().success());
     s.assert_restored();

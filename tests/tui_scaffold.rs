@@ -791,7 +791,8 @@ fn create_registers_the_new_entity_in_the_open_catalogue() {
             .map(|h| app.catalog.entities()[h.entity].key.as_str()),
         Some("component:default/demo-docs")
     );
-    // The output links: copied with Y, opened with x (a file:// URL here), the entity with Enter.
+    // The output links: copied with Y; x opens only http, https and mailto links, so this
+    // file:// URL (a local publish) is not handed to a browser; the entity opens with Enter.
     key(&mut app, KeyCode::Char('Y'));
     let copied: Vec<Effect> = app.take_effects();
     let url = format!("file://{}", target.display());
@@ -800,7 +801,13 @@ fn create_registers_the_new_entity_in_the_open_catalogue() {
         "{copied:?}"
     );
     key(&mut app, KeyCode::Char('x'));
-    assert!(app.take_effects().contains(&Effect::OpenUrl(url)));
+    assert!(app.take_effects().is_empty());
+    let notice = app.notice.as_ref().unwrap();
+    assert!(
+        notice.error && notice.text.contains("not opened (file:)"),
+        "{}",
+        notice.text
+    );
     key(&mut app, KeyCode::Down);
     key(&mut app, KeyCode::Enter);
     assert_eq!(

@@ -66,8 +66,13 @@ pub struct Settings {
     pub preview: bool,
     /// Running over SSH: opening a link copies it instead.
     pub remote: bool,
-    /// Inside tmux: OSC 52 goes through tmux's passthrough.
+    /// Inside tmux: OSC 52 goes through tmux's passthrough and tmux's own clipboard.
     pub tmux: bool,
+    /// How tmux's options are read, to say when tmux drops copies.
+    pub tmux_options: super::clipboard::TmuxOptions,
+    /// The program that opens links here; None when there is none (links are copied).
+    /// The default assumes the platform's opener; the portal looks for it on PATH.
+    pub opener: Option<std::path::PathBuf>,
 }
 
 impl Default for Settings {
@@ -78,6 +83,8 @@ impl Default for Settings {
             preview: true,
             remote: false,
             tmux: false,
+            tmux_options: super::clipboard::read_tmux_option,
+            opener: Some(super::opener::OPENER.into()),
         }
     }
 }
@@ -318,6 +325,12 @@ impl App {
 
     pub fn take_effects(&mut self) -> Vec<Effect> {
         std::mem::take(&mut self.effects)
+    }
+
+    /// The oldest effect waiting, so that effects pushed while one is carried out (a link
+    /// that cannot be opened is copied instead) are carried out in the same turn.
+    pub fn next_effect(&mut self) -> Option<Effect> {
+        (!self.effects.is_empty()).then(|| self.effects.remove(0))
     }
 
     pub fn screen(&self) -> &Screen {
@@ -715,15 +728,60 @@ impl App {
         }
     }
 
-    fn copy(&mut self, text: String, what: &str) {
+    /// Copies through the terminal (OSC 52) and says how, or that tmux will drop it.
+    pub(crate) fn copy(&mut self, text: String, what: &str) {
         let shown = crate::text::sanitize_line(&text).into_owned();
         self.effects.push(Effect::Clipboard(text));
-        let how = if self.settings.tmux {
-            " (OSC 52 via tmux)"
-        } else {
-            " (OSC 52)"
+        match super::clipboard::copy_note(self.settings.tmux, self.settings.tmux_options) {
+            Ok(how) => self.notify(format!("copied {what}: {shown}{how}"), false),
+            Err(why) => self.notify(why, true),
+        }
+    }
+
+    /// Opens a link in the browser, or copies it where that cannot work (over SSH, no
+    /// opener), saying which. Only http, https and mailto links are opened.
+    pub(crate) fn open_link(&mut self, url: &str) {
+        let Some(url) = super::opener::safe_url(url) else {
+            let scheme = url
+                .split_once(':')
+                .map(|(s, _)| format!(" ({}:)", crate::text::sanitize_line(s)))
+                .unwrap_or_default();
+            let copy = self
+                .keymap
+                .keys_for(&self.contexts(), Action::CopyLink)
+                .first()
+                .map(|k| format!("; {k} copies it"))
+                .unwrap_or_default();
+            self.notify(
+                format!("not opened{scheme}: only http, https and mailto links open{copy}"),
+                true,
+            );
+            return;
         };
-        self.notify(format!("copied {what}: {shown}{how}"), false);
+        if self.settings.remote {
+            self.copy(url, "link (remote session, so not opened here)");
+            return;
+        }
+        match &self.settings.opener {
+            Some(opener) => {
+                let name = opener
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                self.notify(
+                    format!("opening {} with {name}", crate::text::sanitize_line(&url)),
+                    false,
+                );
+                self.effects.push(Effect::OpenUrl(url));
+            }
+            None => {
+                let why = format!(
+                    "link (no {} here to open it, so copied instead)",
+                    super::opener::OPENER
+                );
+                self.copy(url, &why);
+            }
+        }
     }
 
     fn selected_link(&self) -> Option<String> {
@@ -913,13 +971,7 @@ impl App {
                 None => self.notify("select a link first (Links or annotations)", true),
             },
             Action::OpenLink => match self.selected_link() {
-                Some(l) if self.settings.remote => {
-                    self.copy(l, "link (remote session, so not opened here)")
-                }
-                Some(l) => {
-                    self.notify(format!("opening {}", crate::text::sanitize_line(&l)), false);
-                    self.effects.push(Effect::OpenUrl(l));
-                }
+                Some(l) => self.open_link(&l),
                 None => self.notify("select a link first (Links or annotations)", true),
             },
             Action::TogglePreview => self.settings.preview = !self.settings.preview,

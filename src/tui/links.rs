@@ -28,13 +28,14 @@ pub struct LinkPaint {
     cells: Vec<(String, Style)>,
 }
 
-/// Reads the drawn cells of each link area (clipped to the buffer). Only URLs that parse are
-/// kept; a parsed URL has no control characters, so it cannot break out of the sequence.
+/// Reads the drawn cells of each link area (clipped to the buffer). Only URLs that may be
+/// opened are kept (`opener::safe_url`: http, https, mailto, parsed, so without control
+/// characters that could break out of the sequence).
 pub fn collect(buf: &Buffer, areas: &[LinkArea]) -> Vec<LinkPaint> {
     areas
         .iter()
         .filter_map(|a| {
-            let url = url::Url::parse(&a.url).ok()?;
+            let url = super::opener::safe_url(&a.url)?;
             if a.y >= buf.area.bottom() || a.x >= buf.area.right() {
                 return None;
             }
@@ -49,7 +50,7 @@ pub fn collect(buf: &Buffer, areas: &[LinkArea]) -> Vec<LinkPaint> {
             Some(LinkPaint {
                 x: a.x,
                 y: a.y,
-                url: url.to_string(),
+                url,
                 cells,
             })
         })
@@ -132,6 +133,18 @@ mod tests {
                     y: 5,
                     width: 3,
                     url: "https://off.screen/".into(),
+                },
+                LinkArea {
+                    x: 0,
+                    y: 0,
+                    width: 3,
+                    url: "javascript:alert(1)".into(),
+                },
+                LinkArea {
+                    x: 0,
+                    y: 1,
+                    width: 3,
+                    url: "file:///etc/passwd".into(),
                 },
             ],
         );

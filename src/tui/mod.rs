@@ -11,6 +11,7 @@ pub mod layouts;
 pub mod links;
 pub mod live;
 pub mod oncall_view;
+pub mod opener;
 pub mod panes;
 pub mod rows;
 pub mod scaffold;
@@ -118,6 +119,8 @@ pub fn run(ctx: &Context, chosen: Chosen, ui: &UiOverrides) -> Result<u8, Failur
         preview: config.preview,
         remote: env("SSH_CONNECTION").is_some() || env("SSH_TTY").is_some(),
         tmux: env("TMUX").is_some(),
+        tmux_options: clipboard::read_tmux_option,
+        opener: opener::find_opener(env),
     };
     let mut app = App::new(keymap, theme, settings, chosen.description.clone());
     app.demo = chosen.description.starts_with("the bundled demo");
@@ -260,25 +263,6 @@ fn spawn_hangup_watch(tx: UnboundedSender<AppEvent>) {
 #[cfg(not(unix))]
 fn spawn_hangup_watch(_tx: UnboundedSender<AppEvent>) {}
 
-fn open_url(url: &str) {
-    let opener = if cfg!(target_os = "macos") {
-        "open"
-    } else {
-        "xdg-open"
-    };
-    // The URL is one argument to the opener; no shell is involved.
-    match std::process::Command::new(opener)
-        .arg(url)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-    {
-        Ok(_) => tracing::info!("opened a link with {opener}"),
-        Err(e) => tracing::warn!("cannot run {opener}: {e}"),
-    }
-}
-
 async fn event_loop(
     mut app: App,
     sources: Arc<Vec<Box<dyn Source>>>,
@@ -330,7 +314,7 @@ async fn event_loop(
             } => app.on_deadline(Instant::now()),
         }
         live.after_events(&mut app).await;
-        for effect in app.take_effects() {
+        while let Some(effect) = app.next_effect() {
             match effect {
                 Effect::Search {
                     generation,
@@ -350,7 +334,20 @@ async fn event_loop(
                     }
                     None => app.notify("too long to copy through the terminal", true),
                 },
-                Effect::OpenUrl(url) => open_url(&url),
+                Effect::OpenUrl(url) => {
+                    let Some(program) = app.settings.opener.clone() else {
+                        continue;
+                    };
+                    match opener::open(&program, &url) {
+                        Ok(()) => tracing::info!("opened a link with {}", program.display()),
+                        Err(e) => {
+                            tracing::warn!("cannot run {}: {e}", program.display());
+                            // It will not open: copy it, and stop trying this opener.
+                            app.settings.opener = None;
+                            app.open_link(&url);
+                        }
+                    }
+                }
                 Effect::Suspend => {
                     guard
                         .suspend()

@@ -145,11 +145,6 @@ fn field_row(label: &str, value: Vec<Piece>) -> Row {
     Row::text(pieces)
 }
 
-fn safe_link(url: &str) -> Option<String> {
-    let parsed = url::Url::parse(url).ok()?;
-    matches!(parsed.scheme(), "http" | "https" | "mailto").then(|| parsed.to_string())
-}
-
 /// The owner's ref, from the ownedBy relation (or read from the spec for rejected entities,
 /// which have no relations).
 pub fn owner_of(e: &Entity) -> Option<String> {
@@ -310,7 +305,7 @@ pub fn overview(catalog: &Catalog, e: &Entity) -> Vec<Row> {
             }
             pieces.push(piece(shown, "link"));
             rows.push(Row {
-                link: safe_link(url),
+                link: crate::tui::opener::safe_url(url),
                 ..Row::text(pieces)
             });
         }
@@ -359,13 +354,13 @@ pub fn overview(catalog: &Catalog, e: &Entity) -> Vec<Row> {
         rows.push(Row::heading("Annotations"));
         for (k, v) in annotations {
             rows.push(Row {
-                link: safe_link(v),
+                link: crate::tui::opener::safe_url(v),
                 ..Row::text(vec![
                     piece(format!("  {}", sanitize_line(k)), "muted"),
                     piece(" = ", "muted"),
                     piece(
                         sanitize_line(v).into_owned(),
-                        if safe_link(v).is_some() {
+                        if crate::tui::opener::safe_url(v).is_some() {
                             "link"
                         } else {
                             "text"

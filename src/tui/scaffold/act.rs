@@ -1,12 +1,12 @@
 //! What actions, typed keys and pastes do on the scaffolder's screens. The app hands them here
 //! first; whatever is not the scaffolder's goes back to it (`false`).
 
-use super::editor::{line_editor, text_of};
+use super::editor::{edit, line_editor, text_of};
 use super::form::{Moved, Stop, StopKind};
 use super::picker::{PickContext, Picked, PickerPopup, Source};
 use super::run::{Job, JobKind};
 use super::wizard::Stage;
-use super::{Confirm, OnYes, Popup, Showing, View, showing, start};
+use super::{Confirm, OnYes, Popup, Showing, View, show_wizard, showing, start};
 use crate::scaffold::Template;
 use crate::scaffold::exec::{LocalExecutor, workspace};
 use crate::scaffold::form::Widget;
@@ -49,6 +49,9 @@ fn is_own(action: Action) -> bool {
 
 /// Handles an action if it is the scaffolder's; false hands it back to the app.
 pub fn act(app: &mut App, action: Action) -> bool {
+    if action == Action::Quit {
+        return ask_before_quit(app);
+    }
     // The help overlay and the palette take their keys first.
     if app.overlay.is_some() && !matches!(action, Action::Templates | Action::ScaffoldStart) {
         return false;
@@ -76,16 +79,19 @@ pub fn act(app: &mut App, action: Action) -> bool {
     };
     let catalog = app.catalog.clone();
     app.scaffold.templates.sync(&catalog);
-    if app.scaffold.popup.is_some() {
-        return popup_act(app, action);
-    }
-    match showing {
-        Showing::Templates => templates_act(app, action),
-        Showing::Wizard(Stage::Form) => form_act(app, action),
-        Showing::Wizard(Stage::Review) => review_act(app, action),
-        Showing::Wizard(Stage::DryRun) => dry_run_act(app, action),
-        Showing::Wizard(Stage::Create) => create_act(app, action),
-    }
+    let handled = if app.scaffold.popup.is_some() {
+        popup_act(app, action)
+    } else {
+        match showing {
+            Showing::Templates => templates_act(app, action),
+            Showing::Wizard(Stage::Form) => form_act(app, action),
+            Showing::Wizard(Stage::Review) => review_act(app, action),
+            Showing::Wizard(Stage::DryRun) => dry_run_act(app, action),
+            Showing::Wizard(Stage::Create) => create_act(app, action),
+        }
+    };
+    settle_problems_notice(app);
+    handled
 }
 
 /// The templates view, with the current Template entity (if any) selected.
@@ -258,13 +264,12 @@ fn form_act(app: &mut App, action: Action) -> bool {
         Action::PageNext => match f.next_page() {
             Ok(Some(_)) => {}
             Ok(None) => w.to_review(&catalog, user.as_deref()),
-            Err(n) => app.notify(
-                format!(
-                    "{n} problem{} on this page: see the messages beside the fields",
-                    if n == 1 { "" } else { "s" }
-                ),
-                true,
-            ),
+            Err(n) => {
+                let page = f.page;
+                let text = problems_text(n);
+                app.notify(text.clone(), true);
+                app.scaffold.problems_notice = Some((text, page));
+            }
         },
         Action::PagePrev => {
             if !f.previous_page() {
@@ -275,6 +280,82 @@ fn form_act(app: &mut App, action: Action) -> bool {
         _ => return false,
     }
     true
+}
+
+/// Quitting (`q`, ctrl-c) while a form holds typed input or a run is going asks first, as Esc
+/// does; the same key again, or yes, quits. False lets the app quit at once.
+fn ask_before_quit(app: &mut App) -> bool {
+    if let Some(Popup::Confirm(Confirm {
+        yes: OnYes::Quit(_),
+        ..
+    })) = &app.scaffold.popup
+    {
+        app.scaffold.popup = None;
+        return false;
+    }
+    let Some(w) = app.scaffold.wizard.as_deref() else {
+        return false;
+    };
+    let question = if w.running() {
+        format!(
+            "\"{}\" is still running. Quit anyway, cancelling it?",
+            w.template.title
+        )
+    } else if w.unsaved() {
+        format!(
+            "Quit, throwing away what you typed into \"{}\"?",
+            w.template.title
+        )
+    } else {
+        return false;
+    };
+    // Asked where it can be seen: over the form, whatever was in front of it.
+    app.overlay = None;
+    show_wizard(app);
+    let behind = app.scaffold.popup.take().map(Box::new);
+    app.scaffold.popup = Some(Popup::Confirm(Confirm {
+        question,
+        yes: OnYes::Quit(behind),
+    }));
+    true
+}
+
+fn problems_text(n: usize) -> String {
+    format!(
+        "{n} problem{} on this page: see the messages beside the fields",
+        if n == 1 { "" } else { "s" }
+    )
+}
+
+/// Takes down the "N problems" notice once it is no longer true: the problems were fixed, or
+/// the form is on another page or stage.
+fn settle_problems_notice(app: &mut App) {
+    let Some((text, page)) = app.scaffold.problems_notice.take() else {
+        return;
+    };
+    if app.notice.as_ref().is_none_or(|n| n.text != text) {
+        return;
+    }
+    let now = app
+        .scaffold
+        .wizard
+        .as_deref()
+        .filter(|w| w.stage == Stage::Form && w.form.page == page && showing(app).is_some())
+        .map(|w| w.form.problem_count());
+    match now {
+        Some(n) if n > 0 => {
+            // Still problems here: the count follows what is left.
+            let text = problems_text(n);
+            if let Some(notice) = app.notice.as_mut() {
+                notice.text.clone_from(&text);
+            }
+            app.scaffold.problems_notice = Some((text, page));
+        }
+        _ => {
+            app.notice = None;
+            app.dirty = true;
+        }
+    }
 }
 
 /// Esc on the form: leave, asking first when something typed would be lost.
@@ -483,9 +564,7 @@ fn create_act(app: &mut App, action: Action) -> bool {
 }
 
 fn copy(app: &mut App, text: String) {
-    let shown = crate::text::sanitize_line(&text).into_owned();
-    app.push_effect(Effect::Clipboard(text));
-    app.notify(format!("copied {shown} (OSC 52)"), false);
+    app.copy(text, "output link");
 }
 
 /// Enter on an output link: an entity opens in the portal, a URL in the browser (copied
@@ -515,15 +594,8 @@ fn open_output_link(app: &mut App) {
     let Some(url) = link.url else {
         return;
     };
-    if app.settings.remote {
-        copy(app, url);
-    } else {
-        app.notify(
-            format!("opening {}", crate::text::sanitize_line(&url)),
-            false,
-        );
-        app.push_effect(Effect::OpenUrl(url));
-    }
+    // The template chose this URL: the same rule as entity links (http, https, mailto).
+    app.open_link(&url);
 }
 
 fn popup_act(app: &mut App, action: Action) -> bool {
@@ -590,10 +662,28 @@ fn popup_act(app: &mut App, action: Action) -> bool {
                         app.scaffold.wizard = None;
                         start(app, *template, key);
                     }
+                    OnYes::Quit(_) => {
+                        if let Some(run) = app
+                            .scaffold
+                            .wizard
+                            .as_ref()
+                            .and_then(|w| w.run.as_ref())
+                            .filter(|r| r.running())
+                        {
+                            run.cancel.cancel();
+                        }
+                        app.quit = true;
+                    }
                 }
                 true
             }
-            Action::ConfirmNo => true,
+            Action::ConfirmNo => {
+                // Not quitting: back to what was open (a prompt, a picker), as it was.
+                if let OnYes::Quit(Some(behind)) = c.yes {
+                    app.scaffold.popup = Some(*behind);
+                }
+                true
+            }
             _ => {
                 app.scaffold.popup = Some(Popup::Confirm(c));
                 false
@@ -601,21 +691,21 @@ fn popup_act(app: &mut App, action: Action) -> bool {
         },
         Popup::Target { input, error } => match action {
             Action::ConfirmYes => {
-                let text = text_of(&input);
-                let text = text.trim();
-                if text.is_empty() {
-                    app.scaffold.popup = Some(Popup::Target {
-                        input,
-                        error: Some("type the folder to create the result in".into()),
-                    });
-                    return true;
-                }
-                let target = PathBuf::from(text);
+                let target = match app.scaffold.resolve_target(&text_of(&input)) {
+                    Ok(t) => t,
+                    Err(e) => {
+                        app.scaffold.popup = Some(Popup::Target {
+                            input,
+                            error: Some(e),
+                        });
+                        return true;
+                    }
+                };
                 if workspace::is_occupied(&target) {
                     app.scaffold.popup = Some(Popup::Confirm(Confirm {
                         question: format!(
                             "{} already exists and is not empty. Replace everything in it?",
-                            crate::text::sanitize_line(text)
+                            crate::text::sanitize_line(&target.display().to_string())
                         ),
                         yes: OnYes::Overwrite(target),
                     }));
@@ -656,19 +746,25 @@ fn apply_pick(app: &mut App, target: &super::form::StopKey, picked: Picked) {
 /// A key bound to nothing, on a scaffolder screen: typed into the filter, field or target
 /// line, or (on a picker field) opening the picker with it. True when it was the scaffolder's.
 pub fn type_key(app: &mut App, key: KeyEvent) -> bool {
+    let handled = type_key_here(app, key);
+    settle_problems_notice(app);
+    handled
+}
+
+fn type_key_here(app: &mut App, key: KeyEvent) -> bool {
     let Some(showing) = showing(app) else {
         return false;
     };
     let input = Input::from(key);
     match &mut app.scaffold.popup {
         Some(Popup::Picker(p)) => {
-            if input.key != Key::Enter && p.filter.input(input) {
+            if input.key != Key::Enter && edit(&mut p.filter, input) {
                 p.refilter();
             }
             return true;
         }
         Some(Popup::Target { input: line, error }) => {
-            if input.key != Key::Enter && line.input(input) {
+            if input.key != Key::Enter && edit(line, input) {
                 *error = None;
             }
             return true;
@@ -679,7 +775,7 @@ pub fn type_key(app: &mut App, key: KeyEvent) -> bool {
     match showing {
         Showing::Templates => {
             let t = &mut app.scaffold.templates;
-            if input.key != Key::Enter && t.filter.input(input) {
+            if input.key != Key::Enter && edit(&mut t.filter, input) {
                 t.refilter();
             }
         }
@@ -710,6 +806,12 @@ pub fn type_key(app: &mut App, key: KeyEvent) -> bool {
 /// Bracketed paste on a scaffolder screen goes to the filter, field or line in focus (and
 /// never falls through to the catalogue search).
 pub fn paste(app: &mut App, text: &str) -> bool {
+    let handled = paste_here(app, text);
+    settle_problems_notice(app);
+    handled
+}
+
+fn paste_here(app: &mut App, text: &str) -> bool {
     let Some(showing) = showing(app) else {
         return false;
     };

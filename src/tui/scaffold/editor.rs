@@ -5,10 +5,37 @@ use crate::scaffold::form::{Field, Widget};
 use crate::text::sanitize_line;
 use ratatui::style::Style;
 use serde_json::Value as Json;
-use tui_textarea::TextArea;
+use tui_textarea::{CursorMove, Input, Key, TextArea};
 
 /// What a masked field shows for each character.
 pub const MASK: char = '•';
+
+/// Whether a key is "clear the whole input" (ctrl-u, as in a shell's line editor; the
+/// editor's own ctrl-u would undo instead).
+pub fn is_clear(input: &Input) -> bool {
+    input.ctrl && !input.alt && input.key == Key::Char('u')
+}
+
+/// A key for an input: ctrl-u clears it, anything else is the editor's. True when the text
+/// changed.
+pub fn edit(editor: &mut TextArea<'static>, input: Input) -> bool {
+    if is_clear(&input) {
+        return clear(editor);
+    }
+    editor.input(input)
+}
+
+/// Empties an input (keeping its mask and placeholder). True when there was text.
+pub fn clear(editor: &mut TextArea<'static>) -> bool {
+    if editor.is_empty() {
+        return false;
+    }
+    editor.select_all();
+    editor.cut();
+    // What was cut may be a secret: it is not kept for ctrl-y.
+    editor.set_yank_text("");
+    true
+}
 
 pub fn new_editor(
     text: &str,
@@ -33,14 +60,15 @@ pub fn new_editor(
     if let Some(p) = placeholder {
         editor.set_placeholder_text(sanitize_line(p).into_owned());
     }
+    // A value that is already there (a default) is added to, not typed in front of.
+    editor.move_cursor(CursorMove::Bottom);
+    editor.move_cursor(CursorMove::End);
     editor
 }
 
 /// One-line input (filters, the target folder).
 pub fn line_editor(text: &str, placeholder: &str) -> TextArea<'static> {
-    let mut editor = new_editor(text, false, false, Some(placeholder));
-    editor.move_cursor(tui_textarea::CursorMove::End);
-    editor
+    new_editor(text, false, false, Some(placeholder))
 }
 
 pub fn text_of(editor: &TextArea) -> String {
@@ -160,5 +188,27 @@ mod tests {
         let m = new_editor("a\nb", true, false, None);
         assert_eq!(m.lines().len(), 2);
         assert_eq!(text_of(&m), "a\nb");
+    }
+
+    #[test]
+    fn the_cursor_starts_after_the_text() {
+        assert_eq!(new_editor("8080", false, false, None).cursor(), (0, 4));
+        assert_eq!(new_editor("a\nbcd", true, false, None).cursor(), (1, 3));
+        assert_eq!(new_editor("", false, false, Some("hint")).cursor(), (0, 0));
+    }
+
+    #[test]
+    fn ctrl_u_clears_the_whole_input_and_keeps_nothing_to_yank() {
+        let ctrl_u = Input {
+            key: Key::Char('u'),
+            ctrl: true,
+            ..Input::default()
+        };
+        let mut e = new_editor("one\ntwo", true, true, None);
+        e.move_cursor(CursorMove::Top);
+        assert!(edit(&mut e, ctrl_u.clone()));
+        assert_eq!(text_of(&e), "");
+        assert_eq!(e.yank_text(), "");
+        assert!(!edit(&mut e, ctrl_u), "nothing left to clear");
     }
 }

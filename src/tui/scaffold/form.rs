@@ -379,7 +379,7 @@ impl FormState {
         let Some(editor) = self.editors.get_mut(&stop.key) else {
             return false;
         };
-        if editor.input(input) {
+        if editor::edit(editor, input) {
             self.text_changed(&stop);
             return true;
         }

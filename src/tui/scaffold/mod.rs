@@ -9,6 +9,7 @@ pub mod form;
 pub mod picker;
 pub mod progress;
 pub mod run;
+pub mod target;
 pub mod templates;
 pub mod wizard;
 
@@ -41,6 +42,9 @@ pub enum OnYes {
     Overwrite(PathBuf),
     /// Start another template, throwing the unfinished form away.
     Replace(Box<Template>, Option<String>),
+    /// Quit greenroom, throwing the unfinished form (or the run) away; "no" brings back the
+    /// popup that was open when quitting was asked for.
+    Quit(Option<Box<Popup>>),
 }
 
 pub struct Confirm {
@@ -68,10 +72,21 @@ pub struct ScaffoldState {
     pub popup: Option<Popup>,
     /// Descriptors registered this session, added again after a reload.
     pub registered: Vec<Registration>,
+    /// The home folder `~` and `$HOME` stand for in the target prompt (`$HOME` when unset).
+    pub home: Option<PathBuf>,
+    /// The "N problems on this page" notice shown, and for which page: it goes as soon as it
+    /// no longer tells the truth (fixed, another page, the review).
+    problems_notice: Option<(String, usize)>,
     next_id: u64,
 }
 
 impl ScaffoldState {
+    /// The folder the target prompt's text names (`~` and `$HOME` expanded), or why not.
+    pub fn resolve_target(&self, typed: &str) -> Result<PathBuf, String> {
+        let env_home = std::env::var_os("HOME").map(PathBuf::from);
+        target::resolve(typed, self.home.as_deref().or(env_home.as_deref()))
+    }
+
     fn next_id(&mut self) -> u64 {
         self.next_id += 1;
         self.next_id
@@ -205,6 +220,9 @@ pub fn on_deadline(app: &mut App, now: Instant) {
 
 /// After the catalogue is read again: what this session registered goes back in.
 pub fn after_load(app: &mut App) {
+    // The templates view shows the new catalogue's templates at once (ctrl-r there reloads).
+    let catalog = app.catalog.clone();
+    app.scaffold.templates.sync(&catalog);
     if app.scaffold.registered.is_empty() {
         return;
     }
@@ -355,7 +373,7 @@ pub fn start(app: &mut App, template: Template, entity_key: Option<String>) {
     show_wizard(app);
 }
 
-fn show_wizard(app: &mut App) {
+pub(crate) fn show_wizard(app: &mut App) {
     if app.screen() != &Screen::Scaffold(View::Wizard) {
         app.push(Screen::Scaffold(View::Wizard));
     }

@@ -67,6 +67,7 @@ pub fn hint_actions(app: &App) -> Vec<(Action, &'static str)> {
             (ScaffoldStart, "use template"),
             (Down, "move"),
             (SearchClear, "clear"),
+            (Reload, "reload"),
             (Back, "back"),
             (Help, "help"),
         ],

@@ -15,6 +15,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use tui_textarea::TextArea;
+use unicode_width::UnicodeWidthStr;
 
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     match &app.scaffold.popup {
@@ -40,9 +41,14 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         }
         Some(Popup::Target { input, error }) => {
             let typed = text_of(input);
-            let resolved = std::path::absolute(typed.trim())
-                .map(|p| format!("→ {}", p.display()))
-                .unwrap_or_default();
+            // Where it would go, as Enter would read it (`~` expanded), or why it would not.
+            let resolved = match app.scaffold.resolve_target(&typed) {
+                Ok(p) => std::path::absolute(&p)
+                    .map(|p| format!("→ {}", p.display()))
+                    .unwrap_or_default(),
+                Err(_) if typed.trim().is_empty() => String::new(),
+                Err(e) => format!("✖ {e}"),
+            };
             let here = [Context::Prompt];
             let keys = format!(
                 "{}: create   {}: cancel",
@@ -210,7 +216,29 @@ fn picker(frame: &mut Frame, app: &App, p: &PickerPopup, area: Rect) {
 
     let visible = usize::from(list.height);
     let offset = p.cursor.saturating_sub(visible.saturating_sub(1));
-    let label_w = inner_w * 55 / 100;
+    let mark_w = if p.multi { 4 } else { 0 };
+    let longest = |compact: bool| {
+        p.items
+            .iter()
+            .map(|i| {
+                let l = sanitize_line(&i.label);
+                mark_w
+                    + if compact {
+                        compact_ref(&l).width()
+                    } else {
+                        l.width()
+                    }
+            })
+            .max()
+            .unwrap_or(0)
+    };
+    let has_detail = p.items.iter().any(|i| !i.detail.is_empty());
+    let (mut label_w, mut detail_w) = picker_columns(inner_w, longest(false), has_detail);
+    // Refs that do not fit lose what tells them apart least: the default namespace.
+    let compact = longest(false) > label_w;
+    if compact {
+        (label_w, detail_w) = picker_columns(inner_w, longest(true), has_detail);
+    }
     let mut lines = Vec::new();
     if p.items.is_empty() {
         lines.push(Line::styled(
@@ -233,22 +261,28 @@ fn picker(frame: &mut Frame, app: &App, p: &PickerPopup, area: Rect) {
             (false, _) => "",
         };
         let marker = if selected { "▶ " } else { "  " };
-        let label = format!("{mark}{}", sanitize_line(&item.label));
-        lines.push(Line::from(vec![
+        let text = sanitize_line(&item.label);
+        let text = if compact {
+            compact_ref(&text)
+        } else {
+            text.into_owned()
+        };
+        let label = format!("{mark}{text}");
+        let mut spans = vec![
             Span::styled(marker, base),
-            Span::styled(pad(&label, label_w.saturating_sub(2)), base),
-            Span::styled(
-                pad(
-                    &sanitize_line(&item.detail),
-                    inner_w.saturating_sub(label_w),
-                ),
+            Span::styled(pad(&label, label_w), base),
+        ];
+        if detail_w > 0 {
+            spans.push(Span::styled(
+                format!("  {}", pad(&sanitize_line(&item.detail), detail_w)),
                 if selected {
                     base
                 } else {
                     app.theme.style("muted")
                 },
-            ),
-        ]));
+            ));
+        }
+        lines.push(Line::from(spans));
     }
     frame.render_widget(Paragraph::new(lines), list);
     let notes: Vec<Line> = notes
@@ -256,4 +290,66 @@ fn picker(frame: &mut Frame, app: &App, p: &PickerPopup, area: Rect) {
         .map(|(t, role)| Line::styled(t, app.theme.style(role)))
         .collect();
     frame.render_widget(Paragraph::new(notes), notes_area);
+}
+
+/// The widths of the chooser's label and detail columns in a row `inner_w` wide (after the
+/// 2-column marker, with a 2-column gap between them): the label as wide as the longest needs,
+/// up to three fifths; the detail the rest, or none at all when fewer than 12 columns would be
+/// left for it (the label matters more).
+fn picker_columns(inner_w: usize, longest: usize, has_detail: bool) -> (usize, usize) {
+    const GAP: usize = 2;
+    const MIN_DETAIL: usize = 12;
+    let room = inner_w.saturating_sub(2);
+    if !has_detail {
+        return (room, 0);
+    }
+    let label = longest.min(room * 3 / 5);
+    let detail = room.saturating_sub(label + GAP);
+    if detail < MIN_DETAIL {
+        (room, 0)
+    } else {
+        (label, detail)
+    }
+}
+
+/// `kind:default/name` shown as `kind:name`, as Backstage shows refs in the default namespace.
+fn compact_ref(label: &str) -> String {
+    match label.split_once(":default/") {
+        Some((kind, name))
+            if !kind.is_empty() && kind.chars().all(|c| c.is_ascii_alphanumeric()) =>
+        {
+            format!("{kind}:{name}")
+        }
+        _ => label.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_never_touch_and_the_detail_goes_first() {
+        // 80 columns: both, the label as wide as it needs.
+        assert_eq!(picker_columns(76, 30, true), (30, 42));
+        // 60 columns: the label capped, a gap, the rest for the detail.
+        let (l, d) = picker_columns(54, 34, true);
+        assert_eq!((l, d), (31, 19));
+        assert_eq!(2 + l + 2 + d, 54);
+        // Too narrow for a useful detail: the label takes the row.
+        assert_eq!(picker_columns(24, 30, true), (22, 0));
+        assert_eq!(picker_columns(54, 10, false), (52, 0));
+        assert_eq!(picker_columns(0, 10, true), (0, 0));
+    }
+
+    #[test]
+    fn refs_lose_only_the_default_namespace() {
+        assert_eq!(compact_ref("group:default/encore"), "group:encore");
+        assert_eq!(
+            compact_ref("group:payments/encore"),
+            "group:payments/encore"
+        );
+        assert_eq!(compact_ref("a b:default/x"), "a b:default/x");
+        assert_eq!(compact_ref("plain choice"), "plain choice");
+    }
 }
