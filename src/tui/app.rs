@@ -133,6 +133,9 @@ pub struct SearchState {
     pub hits: Arc<Vec<Hit>>,
     pub hits_query: Query,
     pub hits_generation: u64,
+    /// The generation at which the catalogue on screen was installed: results of searches
+    /// asked before it index another catalogue and are dropped.
+    pub catalog_generation: u64,
     pub facets: Facets,
     pub cursor: usize,
     pub offset: usize,
@@ -153,6 +156,7 @@ impl SearchState {
             hits: Arc::new(Vec::new()),
             hits_query: Query::default(),
             hits_generation: 0,
+            catalog_generation: 0,
             facets: Facets::default(),
             cursor: 0,
             offset: 0,
@@ -272,11 +276,43 @@ impl App {
     }
 
     /// Installs a loaded catalogue and starts the search for the current query.
+    ///
+    /// The hits on screen are positions in the catalogue they were searched in, so they are
+    /// carried over to the new one by entity ref in the same step (dropping entities that are
+    /// gone): the list never indexes one catalogue with another's hits, and the cursor stays
+    /// on the same entity while the new search runs. Results of searches asked before this
+    /// point are dropped when they arrive (see `catalog_generation`).
     pub fn set_catalog(&mut self, catalog: Catalog, index: Arc<SearchIndex>) {
-        self.catalog = Arc::new(catalog);
+        let old = std::mem::replace(&mut self.catalog, Arc::new(catalog));
+        let keep = self
+            .search
+            .hits
+            .get(self.search.cursor)
+            .and_then(|h| old.entities().get(h.entity))
+            .map(|e| e.key.clone());
+        let hits: Vec<Hit> = self
+            .search
+            .hits
+            .iter()
+            .filter_map(|h| {
+                let key = &old.entities().get(h.entity)?.key;
+                Some(Hit {
+                    entity: self.catalog.position(key)?,
+                    score: h.score,
+                })
+            })
+            .collect();
+        self.search.cursor = keep
+            .and_then(|k| {
+                hits.iter()
+                    .position(|h| self.catalog.entities()[h.entity].key == k)
+            })
+            .unwrap_or_else(|| self.search.cursor.min(hits.len().saturating_sub(1)));
+        self.search.hits = Arc::new(hits);
         self.index = index;
         self.loading = None;
         self.search.generation += 1;
+        self.search.catalog_generation = self.search.generation;
         self.effects.push(Effect::Search {
             generation: self.search.generation,
             query: self.search.query.clone(),
@@ -433,8 +469,13 @@ impl App {
         match event {
             AppEvent::Terminal(e) => self.on_terminal(e),
             AppEvent::Loaded(catalog, index) => {
-                self.set_catalog(*catalog, index);
-                scaffold::after_load(self);
+                // What this session registered goes back in before the catalogue is shown, so
+                // a reload never shows it without them.
+                let catalog = Arc::new(*catalog);
+                if !scaffold::after_load(self, &catalog) {
+                    let catalog = Arc::try_unwrap(catalog).unwrap_or_else(|c| (*c).clone());
+                    self.set_catalog(catalog, index);
+                }
             }
             AppEvent::Scaffold(e) => scaffold::on_event(self, e),
             AppEvent::Progress(p) => {
@@ -449,7 +490,9 @@ impl App {
                 hits,
                 facets,
             } => {
-                if generation >= self.search.hits_generation && generation <= self.search.generation
+                if generation >= self.search.hits_generation
+                    && generation >= self.search.catalog_generation
+                    && generation <= self.search.generation
                 {
                     let keep = self.selected_hit_key();
                     self.search.hits = hits;
@@ -458,10 +501,9 @@ impl App {
                     self.search.facets = facets;
                     self.search.cursor = keep
                         .and_then(|k| {
-                            self.search
-                                .hits
-                                .iter()
-                                .position(|h| self.catalog.entities()[h.entity].key == k)
+                            self.search.hits.iter().position(|h| {
+                                self.catalog.entities().get(h.entity).map(|e| &e.key) == Some(&k)
+                            })
                         })
                         .unwrap_or(0);
                     self.dirty = true;
@@ -598,7 +640,8 @@ impl App {
         self.search
             .hits
             .get(self.search.cursor)
-            .map(|h| self.catalog.entities()[h.entity].key.clone())
+            .and_then(|h| self.catalog.entities().get(h.entity))
+            .map(|e| e.key.clone())
     }
 
     /// The rows of the current entity tab (or problems pane).

@@ -183,7 +183,11 @@ fn draw_list(frame: &mut Frame, app: &App, area: Rect, geometry: &mut Geometry) 
         )));
     }
     for (row, hit) in s.hits.iter().enumerate().skip(offset).take(visible) {
-        let e = &app.catalog.entities()[hit.entity];
+        // Hits and catalogue are installed together (`App::set_catalog`); a hit that does
+        // not index this catalogue is skipped rather than trusted.
+        let Some(e) = app.catalog.entities().get(hit.entity) else {
+            continue;
+        };
         let selected = row == s.cursor;
         let base = if selected {
             app.theme.style("selection")

@@ -1,0 +1,293 @@
+//! Regression tests for issue 8 ("The first hour"), each driving the real `App` by keys the way
+//! a user met the defect: reloading a shrinking catalogue, search mode leaving on its own, help
+//! that would not scroll back, the problems view, the palette, the list's columns, and the
+//! watch workspace's hints.
+
+use crossterm::event::KeyCode;
+use greenroom::catalog::Catalog;
+use greenroom::search::SearchIndex;
+use greenroom::sources::{Source, files::FileSource};
+use greenroom::tui::app::{App, AppEvent, Effect, Screen};
+use std::path::Path;
+use std::sync::Arc;
+
+mod ui_support;
+
+use ui_support::{ctrl, key, render, screen_text, type_text};
+
+fn component(name: &str, owner: &str) -> String {
+    format!(
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: {name}\nspec:\n  type: service\n  lifecycle: production\n  owner: {owner}\n"
+    )
+}
+
+/// A catalogue folder with one descriptor per component, in its own sub-folder.
+fn catalogue_dir(names: &[&str]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for name in names {
+        let sub = dir.path().join(name);
+        std::fs::create_dir_all(&sub).unwrap();
+        std::fs::write(sub.join("catalog-info.yaml"), component(name, "team")).unwrap();
+    }
+    dir
+}
+
+fn read(dir: &Path) -> Catalog {
+    let source: Box<dyn Source> = Box::new(FileSource::disk(&[dir.to_path_buf()]).unwrap());
+    ui_support::load(source)
+}
+
+fn app_on(dir: &Path) -> App {
+    let source: Box<dyn Source> = Box::new(FileSource::disk(&[dir.to_path_buf()]).unwrap());
+    ui_support::app_with(ui_support::load(source), "test catalogue")
+}
+
+/// ctrl-r as the runner does it: the key asks for a reload, the loader reads the folder again
+/// and the result arrives. Nothing runs the search in between, as in the real loop, where
+/// the frame after `Loaded` is drawn before the search worker answers.
+fn reload(app: &mut App, dir: &Path) {
+    ctrl(app, 'r');
+    assert!(app.take_effects().contains(&Effect::Reload));
+    loaded(app, dir);
+}
+
+/// The loader's answer arriving.
+fn loaded(app: &mut App, dir: &Path) {
+    let catalog = read(dir);
+    let index = Arc::new(SearchIndex::build(&catalog));
+    app.handle(AppEvent::Loaded(Box::new(catalog), index));
+}
+
+fn selected(app: &App) -> Option<String> {
+    app.selected_entity()
+}
+
+fn hits_are_consistent(app: &App) {
+    for h in app.search.hits.iter() {
+        assert!(
+            h.entity < app.catalog.len(),
+            "a hit indexes past the catalogue"
+        );
+    }
+}
+
+#[test]
+fn reload_after_end_with_a_shrunken_catalogue_does_not_panic() {
+    let dir = catalogue_dir(&["alpha", "bravo", "charlie", "delta", "echo"]);
+    let mut app = app_on(dir.path());
+    key(&mut app, KeyCode::End);
+    let last = selected(&app).unwrap();
+    render(&mut app, 80, 24);
+    // Remove three descriptors, the selected one among them.
+    let gone = last.rsplit('/').next().unwrap().to_owned();
+    for name in ["alpha", "bravo", gone.as_str()] {
+        let _ = std::fs::remove_dir_all(dir.path().join(name));
+    }
+    reload(&mut app, dir.path());
+    hits_are_consistent(&app);
+    // The frame drawn before the search answers, then after.
+    let text = screen_text(&render(&mut app, 80, 24));
+    assert!(!text.contains(&gone), "{text}");
+    app.run_searches_inline();
+    hits_are_consistent(&app);
+    let text = screen_text(&render(&mut app, 80, 24));
+    assert!(text.contains("▶"), "a row is still selected: {text}");
+    key(&mut app, KeyCode::Up);
+    render(&mut app, 80, 24);
+}
+
+#[test]
+fn reload_keeps_the_cursor_on_the_same_entity() {
+    let dir = catalogue_dir(&["alpha", "bravo", "charlie", "delta", "echo"]);
+    let mut app = app_on(dir.path());
+    type_text(&mut app, "/");
+    key(&mut app, KeyCode::Esc);
+    // Select charlie, then remove two descriptors listed before it.
+    let at = app
+        .search
+        .hits
+        .iter()
+        .position(|h| app.catalog.entities()[h.entity].name() == "charlie")
+        .unwrap();
+    for _ in 0..at {
+        key(&mut app, KeyCode::Down);
+    }
+    assert_eq!(selected(&app).as_deref(), Some("component:default/charlie"));
+    std::fs::remove_dir_all(dir.path().join("alpha")).unwrap();
+    std::fs::remove_dir_all(dir.path().join("bravo")).unwrap();
+    reload(&mut app, dir.path());
+    assert_eq!(
+        selected(&app).as_deref(),
+        Some("component:default/charlie"),
+        "before the new search answers"
+    );
+    render(&mut app, 80, 24);
+    app.run_searches_inline();
+    assert_eq!(
+        selected(&app).as_deref(),
+        Some("component:default/charlie"),
+        "after"
+    );
+}
+
+#[test]
+fn search_results_for_the_old_catalogue_are_dropped() {
+    let dir = catalogue_dir(&["alpha", "bravo", "charlie", "delta", "echo"]);
+    let mut app = app_on(dir.path());
+    ctrl(&mut app, 'r');
+    assert!(app.take_effects().contains(&Effect::Reload));
+    // A query typed while the reload runs: its search is asked of the old index.
+    key(&mut app, KeyCode::Char('/'));
+    app.handle(AppEvent::Terminal(crossterm::event::Event::Key(
+        crossterm::event::KeyEvent::from(KeyCode::Char('e')),
+    )));
+    let asked: Vec<Effect> = app.take_effects();
+    let old_index = app.index.clone();
+    for name in ["alpha", "bravo", "charlie"] {
+        std::fs::remove_dir_all(dir.path().join(name)).unwrap();
+    }
+    loaded(&mut app, dir.path());
+    // The worker answers the old request after the new catalogue is in.
+    for effect in asked {
+        if let Effect::Search {
+            generation, query, ..
+        } = effect
+        {
+            let hits = Arc::new(old_index.search(&query));
+            let facets = old_index.facets(&hits);
+            app.handle(AppEvent::Searched {
+                generation,
+                query,
+                hits,
+                facets,
+            });
+        }
+    }
+    hits_are_consistent(&app);
+    render(&mut app, 80, 24);
+    app.run_searches_inline();
+    hits_are_consistent(&app);
+    let text = screen_text(&render(&mut app, 80, 24));
+    assert!(
+        text.contains("delta") && !text.contains("charlie"),
+        "{text}"
+    );
+}
+
+/// A descriptor registered as the scaffolder's `catalog:register` step does it.
+fn register(app: &mut App, dir: &Path, name: &str) -> std::path::PathBuf {
+    use greenroom::scaffold::exec::Registration;
+    use greenroom::tui::scaffold::run::{self, Job, JobKind};
+    let out = dir.join(name);
+    std::fs::create_dir_all(&out).unwrap();
+    let file = out.join("catalog-info.yaml");
+    std::fs::write(&file, component(name, "team")).unwrap();
+    let job = Job {
+        id: 999,
+        kind: JobKind::Register {
+            registrations: vec![Registration {
+                catalog_info: file.clone(),
+                entities: Vec::new(),
+                entity_ref: Some(format!("component:default/{name}")),
+            }],
+            catalog: app.catalog.clone(),
+        },
+    };
+    let mut events = Vec::new();
+    run::execute(job, &mut |e| events.push(e));
+    for e in events {
+        app.handle(AppEvent::Scaffold(e));
+    }
+    app.run_searches_inline();
+    out
+}
+
+/// Runs the scaffolder jobs the app asked for, as its worker would.
+fn run_jobs(app: &mut App) {
+    use greenroom::tui::scaffold::run;
+    loop {
+        let mut jobs = Vec::new();
+        for effect in app.take_effects() {
+            match effect {
+                Effect::Scaffold(job) => jobs.push(job),
+                other => app.push_effect(other),
+            }
+        }
+        if jobs.is_empty() {
+            return;
+        }
+        for job in jobs {
+            let mut events = Vec::new();
+            run::execute(job, &mut |e| events.push(e));
+            for e in events {
+                app.handle(AppEvent::Scaffold(e));
+            }
+        }
+    }
+}
+
+#[test]
+fn registered_entities_survive_two_reloads_without_a_panic() {
+    let dir = catalogue_dir(&["alpha", "bravo"]);
+    let elsewhere = tempfile::tempdir().unwrap();
+    let mut app = app_on(dir.path());
+    register(&mut app, elsewhere.path(), "zulu-new");
+    assert!(app.catalog.get("component:default/zulu-new").is_some());
+    key(&mut app, KeyCode::End);
+    render(&mut app, 80, 24);
+    let at_end = selected(&app).unwrap();
+    for round in 0..2 {
+        reload(&mut app, dir.path());
+        // Drawn at once, before the registration is added back and before the search.
+        hits_are_consistent(&app);
+        let text = screen_text(&render(&mut app, 80, 24));
+        assert!(text.contains("zulu-new"), "round {round}: {text}");
+        run_jobs(&mut app);
+        hits_are_consistent(&app);
+        render(&mut app, 80, 24);
+        app.run_searches_inline();
+        assert!(
+            app.catalog.get("component:default/zulu-new").is_some(),
+            "round {round}: the registered entity is still in the catalogue"
+        );
+        assert_eq!(selected(&app), Some(at_end.clone()), "round {round}");
+        assert!(app.loading.is_none());
+    }
+    // Two reloads in flight at once: still there, once.
+    reload(&mut app, dir.path());
+    reload(&mut app, dir.path());
+    run_jobs(&mut app);
+    app.run_searches_inline();
+    hits_are_consistent(&app);
+    let n = app
+        .catalog
+        .entities()
+        .iter()
+        .filter(|e| e.name() == "zulu-new")
+        .count();
+    assert_eq!(n, 1);
+    render(&mut app, 80, 24);
+}
+
+#[test]
+fn a_registered_entity_whose_folder_was_removed_is_reported_gone() {
+    let dir = catalogue_dir(&["alpha"]);
+    let elsewhere = tempfile::tempdir().unwrap();
+    let mut app = app_on(dir.path());
+    let out = register(&mut app, elsewhere.path(), "zulu-new");
+    std::fs::remove_dir_all(&out).unwrap();
+    reload(&mut app, dir.path());
+    run_jobs(&mut app);
+    app.run_searches_inline();
+    assert!(app.catalog.get("component:default/zulu-new").is_none());
+    let notice = app.notice.as_ref().expect("a notice says where it went");
+    assert!(notice.error, "{}", notice.text);
+    assert!(
+        notice.text.contains("component:default/zulu-new") && notice.text.contains("gone"),
+        "{}",
+        notice.text
+    );
+    assert!(app.scaffold.registered.is_empty());
+    assert!(matches!(app.screen(), Screen::Catalog));
+    render(&mut app, 80, 24);
+}
