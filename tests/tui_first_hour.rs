@@ -291,3 +291,52 @@ fn a_registered_entity_whose_folder_was_removed_is_reported_gone() {
     assert!(matches!(app.screen(), Screen::Catalog));
     render(&mut app, 80, 24);
 }
+
+fn examples_app() -> App {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/backstage-examples/root.yaml");
+    app_on(&root)
+}
+
+#[test]
+fn ctrl_l_on_an_empty_query_stays_in_search() {
+    let mut app = examples_app();
+    key(&mut app, KeyCode::Char('/'));
+    ctrl(&mut app, 'l');
+    assert!(app.search.focused, "still typing a query");
+    // Words that would be commands outside search are a query here.
+    type_text(&mut app, "quota");
+    assert!(!app.quit);
+    assert_eq!(app.search.text(), "quota");
+    ctrl(&mut app, 'l');
+    assert!(app.search.focused);
+    assert_eq!(app.search.text(), "");
+    type_text(&mut app, "pn");
+    assert_eq!(app.search.text(), "pn");
+    assert!(matches!(app.screen(), Screen::Catalog));
+    assert!(app.watch.panes.len() <= 1 && app.watch.version == 0, "nothing pinned");
+    // Esc is how search is left.
+    key(&mut app, KeyCode::Esc);
+    assert!(!app.search.focused);
+}
+
+#[test]
+fn slash_selects_the_old_query_so_typing_replaces_it() {
+    let mut app = examples_app();
+    type_text(&mut app, "/wayback");
+    key(&mut app, KeyCode::Esc);
+    assert_eq!(app.search.text(), "wayback");
+    key(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "artist");
+    assert_eq!(app.search.text(), "artist");
+    // An arrow key keeps the old query for editing instead.
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Char('/'));
+    key(&mut app, KeyCode::End);
+    key(&mut app, KeyCode::Right);
+    type_text(&mut app, "s");
+    assert_eq!(app.search.text(), "artists");
+    // ctrl-u clears the line.
+    ctrl(&mut app, 'u');
+    assert_eq!(app.search.text(), "");
+    assert!(app.search.focused);
+}

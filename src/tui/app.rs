@@ -19,6 +19,13 @@ use tui_textarea::TextArea;
 
 pub mod live_screens;
 
+/// Empties a one-line input; true when there was something to remove.
+fn clear_text(input: &mut TextArea<'static>) -> bool {
+    input.cancel_selection();
+    input.move_cursor(tui_textarea::CursorMove::End);
+    input.delete_line_by_head()
+}
+
 /// Something the runner does on the app's behalf.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Effect {
@@ -604,8 +611,15 @@ impl App {
             self.live_type_key(input);
             return;
         }
+        // ctrl-u clears the line, as in a shell (the editor would undo one edit).
+        let clear_line = input.ctrl && !input.alt && input.key == Key::Char('u');
         if let Some(Overlay::Palette(p)) = &mut self.overlay {
-            if p.input.input(input) {
+            let changed = if clear_line {
+                clear_text(&mut p.input)
+            } else {
+                p.input.input(input)
+            };
+            if changed {
                 self.refilter_palette();
             }
             return;
@@ -613,7 +627,12 @@ impl App {
         if scaffold::act::type_key(self, key) {
             return;
         }
-        if self.search.input.input(input) {
+        let changed = if clear_line {
+            clear_text(&mut self.search.input)
+        } else {
+            self.search.input.input(input)
+        };
+        if changed {
             self.query_changed();
         }
     }
@@ -906,18 +925,27 @@ impl App {
                 if !matches!(self.screen(), Screen::Catalog) {
                     self.push(Screen::Catalog);
                 }
+                // The query still shown is selected, so typing replaces it (as fzf and k9s
+                // do); an arrow key keeps it for editing.
+                if !self.search.focused && !self.search.text().is_empty() {
+                    self.search.input.select_all();
+                }
                 self.search.focused = true;
             }
             Action::SearchClear => {
+                // Clearing never leaves the query line: the next word typed must be a query,
+                // not commands (`q` quits, `p` pins).
                 if self.search.text().is_empty() {
-                    self.search.focused = false;
                     return;
                 }
                 self.search.input = SearchState::new().input;
                 self.search.cursor = 0;
                 self.query_changed();
             }
-            Action::SearchDone => self.search.focused = false,
+            Action::SearchDone => {
+                self.search.input.cancel_selection();
+                self.search.focused = false;
+            }
             Action::Open => self.open_selected(),
             Action::Owner => {
                 let owner = self

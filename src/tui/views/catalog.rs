@@ -61,6 +61,7 @@ fn draw_query(frame: &mut Frame, app: &App, area: Rect) {
         let mut textarea = s.input.clone();
         textarea.set_style(app.theme.style("text"));
         textarea.set_placeholder_style(app.theme.style("muted"));
+        textarea.set_selection_style(app.theme.style("selection"));
         if s.focused {
             textarea.set_cursor_style(app.theme.style("selection"));
         } else {
