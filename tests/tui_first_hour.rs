@@ -293,7 +293,8 @@ fn a_registered_entity_whose_folder_was_removed_is_reported_gone() {
 }
 
 fn examples_app() -> App {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/backstage-examples/root.yaml");
+    let root =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/backstage-examples/root.yaml");
     app_on(&root)
 }
 
@@ -313,7 +314,10 @@ fn ctrl_l_on_an_empty_query_stays_in_search() {
     type_text(&mut app, "pn");
     assert_eq!(app.search.text(), "pn");
     assert!(matches!(app.screen(), Screen::Catalog));
-    assert!(app.watch.panes.len() <= 1 && app.watch.version == 0, "nothing pinned");
+    assert!(
+        app.watch.panes.len() <= 1 && app.watch.version == 0,
+        "nothing pinned"
+    );
     // Esc is how search is left.
     key(&mut app, KeyCode::Esc);
     assert!(!app.search.focused);
@@ -339,4 +343,56 @@ fn slash_selects_the_old_query_so_typing_replaces_it() {
     ctrl(&mut app, 'u');
     assert_eq!(app.search.text(), "");
     assert!(app.search.focused);
+}
+
+fn help_scroll(app: &App) -> usize {
+    match &app.overlay {
+        Some(greenroom::tui::app::Overlay::Help { scroll }) => *scroll,
+        _ => panic!("help is not open"),
+    }
+}
+
+#[test]
+fn help_scrolls_back_up_after_end() {
+    let mut app = examples_app();
+    key(&mut app, KeyCode::Char('?'));
+    let top = screen_text(&render(&mut app, 80, 24));
+    key(&mut app, KeyCode::End);
+    let bottom = screen_text(&render(&mut app, 80, 24));
+    assert_ne!(top, bottom, "End shows the end");
+    let max = help_scroll(&app);
+    let lines = greenroom::tui::views::help_lines(&app).len();
+    assert!(max > 0 && max + 20 <= lines, "{max} of {lines}");
+    // One key up moves the view at once.
+    key(&mut app, KeyCode::Up);
+    assert_eq!(help_scroll(&app), max - 1);
+    let up = screen_text(&render(&mut app, 80, 24));
+    assert_ne!(up, bottom);
+    // Even with no frame drawn between the keys (a burst of input).
+    key(&mut app, KeyCode::End);
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Up);
+    assert_eq!(help_scroll(&app), max - 1);
+    key(&mut app, KeyCode::Home);
+    assert_eq!(screen_text(&render(&mut app, 80, 24)), top);
+}
+
+#[test]
+fn a_definition_scrolls_back_up_after_end() {
+    let mut app = examples_app();
+    type_text(&mut app, "/kind:api petstore\n");
+    key(&mut app, KeyCode::Char('4'));
+    let top = screen_text(&render(&mut app, 80, 24));
+    key(&mut app, KeyCode::End);
+    key(&mut app, KeyCode::End);
+    let bottom = screen_text(&render(&mut app, 80, 24));
+    assert_ne!(top, bottom);
+    key(&mut app, KeyCode::Up);
+    let up = screen_text(&render(&mut app, 80, 24));
+    assert_ne!(up, bottom, "one key up moves the view");
+    key(&mut app, KeyCode::End);
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Up);
+    assert_eq!(screen_text(&render(&mut app, 80, 24)), up);
 }

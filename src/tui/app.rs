@@ -221,6 +221,9 @@ pub struct Geometry {
     pub links: Vec<crate::tui::links::LinkArea>,
     /// The watch workspace's pane area (moving focus by direction follows what is seen).
     pub watch: ratatui::layout::Rect,
+    /// The help overlay: the lines it has room for and the scroll it settled on.
+    pub help_rows: u16,
+    pub help_scroll: Option<usize>,
 }
 
 pub struct App {
@@ -343,6 +346,9 @@ impl App {
         self.geometry = g.clone();
         if let Some(o) = g.list_offset {
             self.search.offset = o;
+        }
+        if let (Some(Overlay::Help { scroll }), Some(drawn)) = (&mut self.overlay, g.help_scroll) {
+            *scroll = drawn;
         }
         if let Some(scroll) = g.doc_scroll {
             match self.screen_mut() {
@@ -708,6 +714,11 @@ impl App {
         }
     }
 
+    /// The furthest a view of `len` rows scrolls: its last screenful at the top.
+    pub(crate) fn max_scroll(&self, len: usize) -> usize {
+        len.saturating_sub(usize::from(self.geometry.body_rows).max(1))
+    }
+
     pub(crate) fn page(&self) -> usize {
         usize::from(self.geometry.body_rows.max(2) - 1)
     }
@@ -728,8 +739,13 @@ impl App {
                 _ => cursor,
             }
         };
-        if let Some(Overlay::Help { scroll }) = &mut self.overlay {
-            *scroll = step(*scroll, 500);
+        if matches!(self.overlay, Some(Overlay::Help { .. })) {
+            // Scrolling stops at the last screenful, so the way back up is one key away.
+            let lines = super::views::help_lines(self).len();
+            let max = lines.saturating_sub(usize::from(self.geometry.help_rows).max(1));
+            if let Some(Overlay::Help { scroll }) = &mut self.overlay {
+                *scroll = step((*scroll).min(max), max + 1);
+            }
             return;
         }
         if let Some(Overlay::Palette(p)) = &mut self.overlay {
@@ -754,8 +770,10 @@ impl App {
                 let mut cursor = s.cursor;
                 let mut scroll = s.scroll;
                 if selectable.is_empty() {
-                    // Nothing to select (a definition): move the view.
-                    scroll = step(scroll, rows.len());
+                    // Nothing to select (a definition): move the view, down to the last
+                    // screenful.
+                    let max = self.max_scroll(rows.len());
+                    scroll = step(scroll.min(max), max + 1);
                 } else {
                     let at = selectable.iter().position(|i| *i == cursor).unwrap_or(0);
                     cursor = selectable[step(at, selectable.len())];

@@ -278,11 +278,12 @@ impl App {
     pub(super) fn live_move_cursor(&mut self, step: &dyn Fn(usize, usize) -> usize, bottom: bool) {
         let rows = self.rows();
         let page = self.page();
+        let max = self.max_scroll(rows.len());
         if let Screen::OnCall { cursor, scroll } = self.screen_mut() {
             let selectable: Vec<usize> =
                 (0..rows.len()).filter(|i| rows[*i].selectable()).collect();
             if selectable.is_empty() {
-                *scroll = step(*scroll, rows.len());
+                *scroll = step((*scroll).min(max), max + 1);
                 return;
             }
             let at = selectable.iter().position(|i| *i == *cursor).unwrap_or(0);

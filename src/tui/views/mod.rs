@@ -19,6 +19,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 use unicode_width::UnicodeWidthStr;
 
+pub use overlays::help_lines;
+
 pub const MIN_WIDTH: u16 = 60;
 pub const MIN_HEIGHT: u16 = 12;
 
@@ -51,7 +53,7 @@ pub fn draw(frame: &mut Frame, app: &App) -> Geometry {
         Screen::Watch => status::draw_watch(frame, app, body, &mut geometry),
     }
     draw_hints(frame, app, hints);
-    overlays::draw(frame, app, area);
+    overlays::draw(frame, app, area, &mut geometry);
     geometry
 }
 

@@ -1,7 +1,7 @@
 //! The help overlay and the command palette, drawn over the screen and clamped to it.
 
 use super::super::action::Action;
-use super::super::app::{App, Overlay, PaletteItem};
+use super::super::app::{App, Geometry, Overlay, PaletteItem};
 use super::super::keymap::Context;
 use super::{fit, pad};
 use crate::text::sanitize_line;
@@ -10,9 +10,9 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
-pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
+pub fn draw(frame: &mut Frame, app: &App, area: Rect, geometry: &mut Geometry) {
     match &app.overlay {
-        Some(Overlay::Help { scroll }) => help(frame, app, area, *scroll),
+        Some(Overlay::Help { scroll }) => help(frame, app, area, *scroll, geometry),
         Some(Overlay::Palette(p)) => palette(frame, app, area, p),
         Some(Overlay::Input(i)) => super::status::draw_input(frame, app, area, i),
         None => {}
@@ -93,7 +93,7 @@ pub fn help_lines(app: &App) -> Vec<(String, &'static str)> {
     lines
 }
 
-fn help(frame: &mut Frame, app: &App, area: Rect, scroll: usize) {
+fn help(frame: &mut Frame, app: &App, area: Rect, scroll: usize, geometry: &mut Geometry) {
     let rect = centred(area, 96, area.height.saturating_sub(2));
     frame.render_widget(Clear, rect);
     let block = Block::default()
@@ -107,6 +107,8 @@ fn help(frame: &mut Frame, app: &App, area: Rect, scroll: usize) {
     frame.render_widget(block, rect);
     let lines = help_lines(app);
     let scroll = scroll.min(lines.len().saturating_sub(usize::from(inner.height)));
+    geometry.help_rows = inner.height;
+    geometry.help_scroll = Some(scroll);
     let shown: Vec<Line> = lines
         .iter()
         .skip(scroll)
