@@ -396,3 +396,88 @@ fn a_definition_scrolls_back_up_after_end() {
     key(&mut app, KeyCode::Up);
     assert_eq!(screen_text(&render(&mut app, 80, 24)), up);
 }
+
+#[test]
+fn problems_show_a_cursor_on_file_problems_and_the_whole_message_first() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("catalog-info.yaml"),
+        component("bad one", "team"),
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir.path().join("sub")).unwrap();
+    std::fs::write(
+        dir.path().join("sub/catalog-info.yaml"),
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: x\n",
+    )
+    .unwrap();
+    let mut app = app_on(dir.path());
+    key(&mut app, KeyCode::Char('!'));
+    let diags: Vec<_> = app.catalog.diagnostics().to_vec();
+    let file_level = diags
+        .iter()
+        .find(|d| d.entity_ref.is_none())
+        .expect("a YAML error belongs to the file");
+    // Walk down to the file-level problem: the cursor is drawn on it.
+    let mut found = false;
+    for _ in 0..diags.len() {
+        let text = screen_text(&render(&mut app, 80, 24));
+        let cursor_line = text.lines().find(|l| l.starts_with('▶')).unwrap_or("");
+        if cursor_line.contains("YAML") {
+            found = true;
+            break;
+        }
+        key(&mut app, KeyCode::Down);
+    }
+    assert!(found, "{}", screen_text(&render(&mut app, 80, 24)));
+    // The problem under the cursor is whole, its message before its place; the others
+    // keep one line each with their file.
+    let text = screen_text(&render(&mut app, 80, 24));
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let words: String = file_level
+        .message
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let place = format!(
+        "catalog-info.yaml:{}:{}",
+        file_level.line, file_level.column
+    );
+    let at_message = flat
+        .find(&words)
+        .unwrap_or_else(|| panic!("{words:?} in {text}"));
+    let at_place = flat
+        .find(&place)
+        .unwrap_or_else(|| panic!("{place} in {text}"));
+    assert!(at_message < at_place, "message first: {text}");
+    assert!(
+        file_level.message.len() > 60,
+        "long enough to need wrapping"
+    );
+    // Every problem can be read whole in turn.
+    key(&mut app, KeyCode::Home);
+    let mut seen = Vec::new();
+    for _ in &diags {
+        let text = screen_text(&render(&mut app, 80, 24));
+        seen.push(text.split_whitespace().collect::<Vec<_>>().join(" "));
+        key(&mut app, KeyCode::Down);
+    }
+    for d in &diags {
+        let words: String = d.message.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(seen.iter().any(|s| s.contains(&words)), "{words:?}");
+    }
+    for _ in &diags {
+        key(&mut app, KeyCode::Up);
+    }
+    while !screen_text(&render(&mut app, 80, 24))
+        .lines()
+        .any(|l| l.starts_with('▶') && l.contains("YAML"))
+    {
+        key(&mut app, KeyCode::Down);
+    }
+    // Enter on a file's problem says why nothing opens.
+    key(&mut app, KeyCode::Enter);
+    assert!(matches!(app.screen(), Screen::Problems { .. }));
+    assert!(app.notice.as_ref().is_some_and(|n| n.text.contains("file")));
+    let _ = file_level;
+}
