@@ -481,3 +481,123 @@ fn problems_show_a_cursor_on_file_problems_and_the_whole_message_first() {
     assert!(app.notice.as_ref().is_some_and(|n| n.text.contains("file")));
     let _ = file_level;
 }
+
+fn palette_items(app: &App) -> Vec<greenroom::tui::app::PaletteItem> {
+    match &app.overlay {
+        Some(greenroom::tui::app::Overlay::Palette(p)) => p.items.clone(),
+        _ => panic!("the palette is not open"),
+    }
+}
+
+fn palette_text(app: &App) -> String {
+    match &app.overlay {
+        Some(greenroom::tui::app::Overlay::Palette(p)) => p.input.lines()[0].clone(),
+        _ => panic!("the palette is not open"),
+    }
+}
+
+#[test]
+fn palette_puts_an_exact_entity_name_first() {
+    use greenroom::tui::app::PaletteItem;
+    let mut app = examples_app();
+    for name in ["artist-lookup", "wayback-search", "petstore"] {
+        let key_of = app
+            .catalog
+            .entities()
+            .iter()
+            .find(|e| e.name() == name)
+            .unwrap()
+            .key
+            .clone();
+        key(&mut app, KeyCode::Char(':'));
+        type_text(&mut app, name);
+        let first = match palette_items(&app).first() {
+            Some(PaletteItem::Entity(k)) => k.clone(),
+            other => panic!("{name}: {other:?}"),
+        };
+        assert_eq!(app.catalog.get(&first).unwrap().name(), name);
+        key(&mut app, KeyCode::Enter);
+        assert_eq!(app.current_entity(), Some(first));
+        let _ = key_of;
+        key(&mut app, KeyCode::Char('c'));
+    }
+    // A word naming an action still finds the action first.
+    key(&mut app, KeyCode::Char(':'));
+    type_text(&mut app, "quit");
+    assert_eq!(
+        palette_items(&app).first(),
+        Some(&PaletteItem::Action(greenroom::tui::action::Action::Quit))
+    );
+}
+
+#[test]
+fn palette_theme_finds_the_themes_and_switches() {
+    use greenroom::tui::app::PaletteItem;
+    let mut app = examples_app();
+    key(&mut app, KeyCode::Char(':'));
+    type_text(&mut app, "theme");
+    let items = palette_items(&app);
+    let themes: Vec<_> = items
+        .iter()
+        .take_while(|i| matches!(i, PaletteItem::Theme(_)))
+        .collect();
+    assert_eq!(themes.len(), 4, "{items:?}");
+    let text = screen_text(&render(&mut app, 80, 24));
+    assert!(text.contains("Theme: light"), "{text}");
+    type_text(&mut app, " light\n");
+    assert_eq!(app.theme.name, "light");
+    assert!(app.overlay.is_none());
+    assert!(app.notice.as_ref().unwrap().text.contains("[ui] theme"));
+}
+
+#[test]
+fn palette_ctrl_u_clears_the_input() {
+    let mut app = examples_app();
+    key(&mut app, KeyCode::Char(':'));
+    let all = palette_items(&app);
+    type_text(&mut app, "wayback");
+    ctrl(&mut app, 'u');
+    assert_eq!(palette_text(&app), "");
+    assert_eq!(palette_items(&app), all);
+}
+
+#[test]
+fn palette_shows_the_key_of_every_bound_action() {
+    use greenroom::tui::action::Action;
+    use greenroom::tui::keymap::Context;
+    let mut app = examples_app();
+    let mut checked = 0;
+    for a in Action::ALL {
+        let mut keys = Vec::new();
+        for c in Context::ALL {
+            keys.extend(
+                app.keymap
+                    .bindings(c)
+                    .into_iter()
+                    .filter(|(_, b)| b == a)
+                    .map(|(k, _)| k),
+            );
+        }
+        let Some(first) = keys.first() else { continue };
+        key(&mut app, KeyCode::Char(':'));
+        assert!(app.overlay.is_some(), "{}: the palette opens", a.name());
+        for c in a.name().chars() {
+            key(&mut app, KeyCode::Char(c));
+            assert!(
+                app.overlay.is_some(),
+                "{} at {c}: {:?}",
+                a.name(),
+                app.screen()
+            );
+        }
+        let text = screen_text(&render(&mut app, 120, 30));
+        let line = text
+            .lines()
+            .find(|l| l.contains(&format!(" {}  ", a.name())))
+            .unwrap_or_else(|| panic!("{} not listed: {text}", a.name()));
+        assert!(line.contains(first.as_str()), "{}: {line}", a.name());
+        key(&mut app, KeyCode::Esc);
+        checked += 1;
+    }
+    assert!(checked > 40);
+}

@@ -180,11 +180,40 @@ impl SearchState {
     }
 }
 
-/// One palette entry: an action, or an entity to open.
+/// One palette entry: an action, an entity to open, or a built-in theme to switch to.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PaletteItem {
     Action(Action),
     Entity(String),
+    Theme(&'static str),
+}
+
+/// Other words people type for an action in the palette.
+fn palette_keywords(a: Action) -> &'static str {
+    match a {
+        Action::Quit => "exit close leave",
+        Action::Help => "keys shortcuts keybindings bindings",
+        Action::Palette => "commands",
+        Action::Reload => "refresh reread",
+        Action::ToggleMouse => "mouse click",
+        Action::TogglePreview => "side pane",
+        Action::Problems => "errors warnings lint validate diagnostics",
+        Action::Templates => "scaffolder create new",
+        Action::Watch => "dashboard panes",
+        Action::SearchFocus => "find filter query",
+        _ => "",
+    }
+}
+
+/// How well `text` (lower-cased words) names something described by `hay`: every word of the
+/// text starts a word of the hay.
+fn words_prefix(hay: &str, text: &str) -> bool {
+    let words: Vec<&str> = hay
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    text.split_whitespace()
+        .all(|t| words.iter().any(|w| w.starts_with(t)))
 }
 
 pub struct PaletteState {
@@ -1066,6 +1095,7 @@ impl App {
             match item {
                 Some(PaletteItem::Action(a)) => self.act(a),
                 Some(PaletteItem::Entity(k)) => self.open_entity(&k, Tab::Overview),
+                Some(PaletteItem::Theme(name)) => self.use_theme(name),
                 None => {}
             }
             return;
@@ -1139,38 +1169,96 @@ impl App {
         self.refilter_palette();
     }
 
-    /// Every action and entity, fuzzy-filtered by the palette's input; actions first.
+    /// Every action, entity and theme, filtered by the palette's input and ranked so that what
+    /// the text names outright comes first: an entity whose name is the text, then actions and
+    /// themes whose words start with the text's words, then entities found by search, and
+    /// last actions that only match fuzzily.
     fn refilter_palette(&mut self) {
         use fuzzy_matcher::FuzzyMatcher;
+        const EXACT_ENTITY: i64 = 5;
+        const EXACT_ACTION: i64 = 4;
+        const NAMED: i64 = 3;
+        const ENTITY_PREFIX: i64 = 2;
+        const ENTITY: i64 = 1;
+        const FUZZY: i64 = 0;
         let Some(Overlay::Palette(p)) = &mut self.overlay else {
             return;
         };
-        let text = p.input.lines().first().cloned().unwrap_or_default();
+        let raw = p.input.lines().first().cloned().unwrap_or_default();
+        let text = raw.trim().to_lowercase();
         let matcher = fuzzy_matcher::skim::SkimMatcherV2::default().ignore_case();
-        let mut scored: Vec<(i64, PaletteItem)> = Action::ALL
-            .iter()
-            .filter_map(|a| {
-                let hay = format!("{} {}", a.name(), a.description());
-                let s = if text.is_empty() {
-                    Some(0)
-                } else {
-                    matcher.fuzzy_match(&hay, &text)
-                };
-                s.map(|s| (s + 1000, PaletteItem::Action(*a)))
-            })
-            .collect();
+        // (tier, score within the tier, order), highest first.
+        let mut scored: Vec<((i64, i64, i64), PaletteItem)> = Vec::new();
+        for (i, a) in Action::ALL.iter().enumerate() {
+            let order = -(i as i64);
+            if text.is_empty() {
+                scored.push(((FUZZY, 0, order), PaletteItem::Action(*a)));
+                continue;
+            }
+            let hay =
+                format!("{} {} {}", a.name(), a.description(), palette_keywords(*a)).to_lowercase();
+            let rank = if a.name() == text {
+                Some((EXACT_ACTION, 0))
+            } else if words_prefix(&hay, &text) {
+                Some((NAMED, matcher.fuzzy_match(&hay, &text).unwrap_or(0)))
+            } else {
+                matcher.fuzzy_match(&hay, &text).map(|s| (FUZZY, s))
+            };
+            if let Some((tier, score)) = rank {
+                scored.push(((tier, score, order), PaletteItem::Action(*a)));
+            }
+        }
+        for (i, (name, _)) in super::theme::BUILTIN.iter().enumerate() {
+            let hay = format!("theme colour color {name}");
+            let order = -(i as i64);
+            if text.is_empty() {
+                scored.push(((FUZZY, -1, order), PaletteItem::Theme(name)));
+            } else if words_prefix(&hay, &text) {
+                scored.push(((NAMED, 0, order), PaletteItem::Theme(name)));
+            }
+        }
         if !text.is_empty() {
-            let hits = self.index.search(&Query::parse(&text));
-            scored.extend(hits.iter().take(50).map(|h| {
-                (
-                    0,
-                    PaletteItem::Entity(self.catalog.entities()[h.entity].key.clone()),
-                )
-            }));
+            let hits = self.index.search(&Query::parse(&raw));
+            for (rank, h) in hits.iter().take(50).enumerate() {
+                let Some(e) = self.catalog.entities().get(h.entity) else {
+                    continue;
+                };
+                let name = e.name().to_lowercase();
+                let short = e.entity_ref.short(Some(e.kind())).to_lowercase();
+                let exact = name == text
+                    || short == text
+                    || e.key == text
+                    || e.title().is_some_and(|t| t.to_lowercase() == text);
+                let tier = if exact {
+                    EXACT_ENTITY
+                } else if name.starts_with(&text) {
+                    ENTITY_PREFIX
+                } else {
+                    ENTITY
+                };
+                scored.push((
+                    (tier, -(rank as i64), 0),
+                    PaletteItem::Entity(e.key.clone()),
+                ));
+            }
         }
         scored.sort_by_key(|s| std::cmp::Reverse(s.0));
         p.items = scored.into_iter().map(|(_, i)| i).collect();
         p.cursor = 0;
+    }
+
+    /// Switches to a built-in theme for this session.
+    fn use_theme(&mut self, name: &str) {
+        match super::theme::Theme::builtin(name, self.theme.depth) {
+            Some(theme) => {
+                self.theme = theme;
+                self.notify(
+                    format!("theme {name} for this session; keep it with [ui] theme = \"{name}\""),
+                    false,
+                );
+            }
+            None => self.notify(format!("no built-in theme {name}"), true),
+        }
     }
 
     /// Runs pending searches synchronously (tests and the first frame before workers start).

@@ -145,14 +145,6 @@ fn palette(frame: &mut Frame, app: &App, area: Rect, p: &super::super::app::Pale
     let visible = usize::from(list.height);
     let offset = p.cursor.saturating_sub(visible.saturating_sub(1));
     let width = usize::from(list.width);
-    let contexts = [
-        Context::Catalog,
-        Context::Entity,
-        Context::Tree,
-        Context::OnCall,
-        Context::Watch,
-        Context::Global,
-    ];
     let mut lines = Vec::new();
     for (i, item) in p.items.iter().enumerate().skip(offset).take(visible) {
         let selected = i == p.cursor;
@@ -164,7 +156,7 @@ fn palette(frame: &mut Frame, app: &App, area: Rect, p: &super::super::app::Pale
         let marker = if selected { "▶ " } else { "  " };
         let (label, detail) = match item {
             PaletteItem::Action(a) => {
-                let keys = app.keymap.keys_for(&contexts, *a).join(", ");
+                let keys = action_keys(app, *a);
                 (
                     format!("{} {}", action_icon(*a), a.description()),
                     format!("{}  {keys}", a.name()),
@@ -179,13 +171,22 @@ fn palette(frame: &mut Frame, app: &App, area: Rect, p: &super::super::app::Pale
                     ),
                     sanitize_line(e.title().unwrap_or("")).into_owned(),
                 ),
-                None => (k.clone(), String::new()),
+                None => (sanitize_line(k).into_owned(), String::new()),
             },
+            PaletteItem::Theme(name) => (
+                format!("◐ Theme: {name}"),
+                if app.theme.name == *name {
+                    "in use".to_owned()
+                } else {
+                    "switch to it for this session".to_owned()
+                },
+            ),
         };
         let left = width * 55 / 100;
         lines.push(Line::from(vec![
             Span::styled(marker, base),
-            Span::styled(pad(&label, left.saturating_sub(2)), base),
+            // A column between the label and the detail, even when the label is cut.
+            Span::styled(format!("{} ", pad(&label, left.saturating_sub(3))), base),
             Span::styled(
                 pad(&detail, width.saturating_sub(left)),
                 if selected {
@@ -203,6 +204,19 @@ fn palette(frame: &mut Frame, app: &App, area: Rect, p: &super::super::app::Pale
         )));
     }
     frame.render_widget(Paragraph::new(lines), list);
+}
+
+/// Every key bound to an action, in any context (global first), each once.
+pub fn action_keys(app: &App, action: Action) -> String {
+    let mut keys: Vec<String> = Vec::new();
+    for context in Context::ALL {
+        for (k, a) in app.keymap.bindings(context) {
+            if a == action && !keys.contains(&k) {
+                keys.push(k);
+            }
+        }
+    }
+    keys.join(", ")
 }
 
 fn action_icon(_a: Action) -> &'static str {
