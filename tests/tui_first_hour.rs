@@ -601,3 +601,34 @@ fn palette_shows_the_key_of_every_bound_action() {
     }
     assert!(checked > 40);
 }
+
+#[test]
+fn the_rejected_flag_keeps_the_list_columns_aligned() {
+    let mut app = examples_app();
+    type_text(&mut app, "/kind:api");
+    key(&mut app, KeyCode::Esc);
+    for (w, h) in [(80, 24), (120, 40)] {
+        let text = screen_text(&render(&mut app, w, h));
+        let lines: Vec<&str> = text.lines().collect();
+        let header = lines.iter().find(|l| l.contains("KIND")).unwrap();
+        let col = |line: &str, what: &str| {
+            line.find(what)
+                .map(|b| line[..b].chars().count())
+                .unwrap_or_else(|| panic!("{what} in {line:?}"))
+        };
+        let kind_at = col(header, "KIND");
+        let name_at = col(header, "NAME");
+        let rejected = lines
+            .iter()
+            .find(|l| l.contains('✖') && l.contains("spotify"))
+            .unwrap_or_else(|| panic!("{text}"));
+        assert_eq!(col(rejected, "API"), kind_at, "{rejected:?}");
+        assert_eq!(col(rejected, "spotify"), name_at, "{rejected:?}");
+        // The flag stands apart from the kind.
+        assert!(!rejected.contains("✖API"), "{rejected:?}");
+        let below = lines.iter().skip_while(|l| !l.contains("KIND")).skip(1);
+        for line in below.filter(|l| l.contains("API       ") && !l.contains('✖')) {
+            assert_eq!(col(line, "API"), kind_at, "{line:?}");
+        }
+    }
+}

@@ -119,6 +119,9 @@ fn draw_facets(frame: &mut Frame, app: &App, area: Rect) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
+/// The flag column that marks entities Backstage would reject: `✖` and a space.
+const FLAG_WIDTH: usize = 2;
+
 struct Columns {
     kind: usize,
     name: usize,
@@ -127,8 +130,10 @@ struct Columns {
     title: usize,
 }
 
-fn columns(width: usize) -> Columns {
-    let body = width.saturating_sub(2);
+/// The columns of the list at a width, after the cursor marker (and the rejected-entity flag
+/// column, when `flags`).
+fn columns(width: usize, flags: bool) -> Columns {
+    let body = width.saturating_sub(2 + if flags { FLAG_WIDTH } else { 0 });
     let kind = 10;
     let lifecycle = if body >= 70 { 13 } else { 0 };
     let owner = if body >= 60 { 18.min(body / 5) } else { 0 };
@@ -145,10 +150,12 @@ fn columns(width: usize) -> Columns {
 
 fn draw_list(frame: &mut Frame, app: &App, area: Rect, geometry: &mut Geometry) {
     geometry.list = area;
-    let cols = columns(usize::from(area.width));
+    // Rejected entities are flagged in a column of their own, there only when some are.
+    let flags = app.catalog.entities().iter().any(|e| !e.is_accepted());
+    let cols = columns(usize::from(area.width), flags);
     let header_style = app.theme.style("muted").add_modifier(Modifier::BOLD);
     let mut header = vec![
-        Span::raw("  "),
+        Span::raw(if flags { "    " } else { "  " }),
         Span::styled(pad("KIND", cols.kind), header_style),
         Span::styled(pad("NAME", cols.name), header_style),
     ];
@@ -197,11 +204,18 @@ fn draw_list(frame: &mut Frame, app: &App, area: Rect, geometry: &mut Geometry) 
         };
         let marker = if selected { "▶ " } else { "  " };
         let mut spans = vec![Span::styled(marker, base)];
-        let kind_text = if e.is_accepted() {
-            sanitize_line(e.kind()).into_owned()
-        } else {
-            format!("✖{}", sanitize_line(e.kind()))
-        };
+        if flags {
+            let flag = if e.is_accepted() { "  " } else { "✖ " };
+            spans.push(Span::styled(
+                flag,
+                if selected {
+                    base
+                } else {
+                    app.theme.style("error")
+                },
+            ));
+        }
+        let kind_text = sanitize_line(e.kind()).into_owned();
         let kind_style = if e.is_accepted() {
             app.theme.style("muted")
         } else {
@@ -296,14 +310,18 @@ mod tests {
 
     #[test]
     fn columns_fit_every_width() {
-        for w in 0..300 {
-            let c = columns(w);
-            assert!(
-                2 + c.kind + c.name + c.owner + c.lifecycle + c.title <= w.max(2 + c.kind + c.name),
-                "{w}"
-            );
+        for flags in [false, true] {
+            let lead = 2 + if flags { FLAG_WIDTH } else { 0 };
+            for w in 0..300 {
+                let c = columns(w, flags);
+                assert!(
+                    lead + c.kind + c.name + c.owner + c.lifecycle + c.title
+                        <= w.max(lead + c.kind + c.name),
+                    "{w}"
+                );
+            }
+            let c = columns(80, flags);
+            assert!(c.owner > 0 && c.lifecycle > 0 && c.title > 0);
         }
-        let c = columns(80);
-        assert!(c.owner > 0 && c.lifecycle > 0 && c.title > 0);
     }
 }
