@@ -632,3 +632,104 @@ fn the_rejected_flag_keeps_the_list_columns_aligned() {
         }
     }
 }
+
+#[test]
+fn v_at_80_columns_says_why_there_is_no_preview() {
+    let mut app = examples_app();
+    render(&mut app, 80, 24);
+    assert!(app.settings.preview);
+    key(&mut app, KeyCode::Char('v'));
+    let notice = app.notice.clone().expect("v says something");
+    assert!(
+        notice.text.contains("120 columns") && notice.text.contains("80"),
+        "{}",
+        notice.text
+    );
+    let text = screen_text(&render(&mut app, 80, 24));
+    assert!(text.contains("120 columns"), "{text}");
+    // Wide enough: v hides and shows it.
+    render(&mut app, 140, 30);
+    key(&mut app, KeyCode::Char('v'));
+    assert!(!app.settings.preview);
+    assert_eq!(app.notice.as_ref().unwrap().text, "preview off");
+    key(&mut app, KeyCode::Char('v'));
+    assert!(app.settings.preview);
+}
+
+#[test]
+fn pinning_the_same_entity_twice_focuses_its_pane() {
+    let mut app = examples_app();
+    key(&mut app, KeyCode::Char('p'));
+    assert_eq!(app.watch.panes.len(), 1);
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Char('p'));
+    assert_eq!(app.watch.panes.len(), 2);
+    key(&mut app, KeyCode::Up);
+    key(&mut app, KeyCode::Char('p'));
+    assert_eq!(app.watch.panes.len(), 2, "no duplicate pane");
+    let notice = app.notice.clone().unwrap();
+    assert!(
+        notice.text.contains("already pinned in pane 1"),
+        "{}",
+        notice.text
+    );
+    let focus = app.watch.panes.focus().unwrap();
+    assert_eq!(app.watch.panes.number(focus), Some(1));
+}
+
+#[test]
+fn watch_pane_hints_name_keys_while_a_prompt_is_open() {
+    use greenroom::tui::action::Action;
+    let mut app = examples_app();
+    key(&mut app, KeyCode::Char('p'));
+    key(&mut app, KeyCode::Char('W'));
+    // An empty pane below, then the save prompt over the workspace.
+    key(&mut app, KeyCode::Char('s'));
+    key(&mut app, KeyCode::Char('S'));
+    assert!(app.overlay.is_some(), "the prompt is open");
+    for (w, h) in [(80, 24), (120, 40)] {
+        let text = screen_text(&render(&mut app, w, h));
+        for a in Action::ALL {
+            assert!(
+                !text.contains(a.name()),
+                "{} shown as an id at {w}x{h}: {text}",
+                a.name()
+            );
+        }
+        assert!(text.contains("pin an entity with p"), "{text}");
+    }
+}
+
+#[test]
+fn the_selected_rows_match_is_readable_in_every_theme() {
+    use greenroom::tui::theme::{BUILTIN, ColorDepth, Theme};
+    use ratatui::style::Modifier;
+    let mut app = examples_app();
+    type_text(&mut app, "/wayb");
+    for (name, _) in BUILTIN {
+        app.theme = Theme::builtin(name, ColorDepth::TrueColor).unwrap();
+        let selection = app.theme.style("selection");
+        let t = render(&mut app, 80, 24);
+        let text = screen_text(&t);
+        let (row, line) = text
+            .lines()
+            .enumerate()
+            .find(|(_, l)| l.starts_with('▶'))
+            .unwrap();
+        let x = line[..line.find("wayback").unwrap()].chars().count() as u16;
+        let buf = t.backend().buffer();
+        let matched = buf[(x, row as u16)].style();
+        let plain = buf[(x + 6, row as u16)].style();
+        let norm = |c: Option<ratatui::style::Color>| c.unwrap_or(ratatui::style::Color::Reset);
+        assert_eq!(
+            (norm(matched.fg), norm(matched.bg)),
+            (norm(selection.fg), norm(selection.bg)),
+            "{name}: the match keeps the selection's colours"
+        );
+        assert!(
+            matched.add_modifier.contains(Modifier::UNDERLINED),
+            "{name}: picked out by underline"
+        );
+        assert_ne!(matched, plain, "{name}");
+    }
+}

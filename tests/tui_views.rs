@@ -50,7 +50,9 @@ fn catalog_search_narrows_and_highlights() {
         .find(|(_, l)| l.starts_with('▶') && l.contains("Component wayback-archive"))
         .unwrap();
     let row = row as u16;
-    let name_at = line[..line.find("wayback-archive").unwrap()].chars().count() as u16;
+    let name_at = line[..line.find("wayback-archive").unwrap()]
+        .chars()
+        .count() as u16;
     let matched = buf[(name_at, row)].style();
     let unmatched = buf[(name_at + 8, row)].style();
     assert_ne!(

@@ -250,6 +250,8 @@ pub struct Geometry {
     pub links: Vec<crate::tui::links::LinkArea>,
     /// The watch workspace's pane area (moving focus by direction follows what is seen).
     pub watch: ratatui::layout::Rect,
+    /// The terminal's width at the last frame.
+    pub width: u16,
     /// The help overlay: the lines it has room for and the scroll it settled on.
     pub help_rows: u16,
     pub help_scroll: Option<usize>,
@@ -1040,7 +1042,28 @@ impl App {
                 }
                 None => self.notify("select a link first (Links or annotations)", true),
             },
-            Action::TogglePreview => self.settings.preview = !self.settings.preview,
+            Action::TogglePreview => {
+                // Too narrow for the preview: say so rather than toggle something unseen.
+                let width = self.geometry.width;
+                let need = super::views::PREVIEW_MIN_WIDTH;
+                let narrow = width > 0 && width < need;
+                if narrow && self.settings.preview {
+                    self.notify(
+                        format!("the preview needs {need} columns; this terminal has {width}"),
+                        true,
+                    );
+                    return;
+                }
+                self.settings.preview = !self.settings.preview;
+                let text = match (self.settings.preview, narrow) {
+                    (false, _) => "preview off".to_owned(),
+                    (true, true) => {
+                        format!("preview on from {need} columns; this terminal has {width}")
+                    }
+                    (true, false) => "preview on".to_owned(),
+                };
+                self.notify(text, false);
+            }
             // The scaffolder's own actions (scaffold::act took those that apply here).
             Action::Templates
             | Action::ScaffoldStart

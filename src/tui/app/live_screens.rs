@@ -361,17 +361,26 @@ impl App {
             Some(w) => format!("{w} of {name}"),
             None => name,
         };
-        let n = self.watch.pin(pin);
+        let pinned = self.watch.pin(pin);
         let watch_key = self
             .keymap
-            .keys_for(&self.contexts(), Action::Watch)
+            .keys_for(
+                &[Context::Catalog, Context::Entity, Context::Global],
+                Action::Watch,
+            )
             .into_iter()
             .next()
-            .unwrap_or_else(|| "nav.watch".into());
-        self.notify(
-            format!("pinned {what} → pane {n} · {watch_key} watch"),
-            false,
-        );
+            .map_or_else(
+                || "the palette's \"watch\"".to_owned(),
+                |k| format!("{k} watch"),
+            );
+        match pinned {
+            Ok(n) => self.notify(format!("pinned {what} → pane {n} · {watch_key}"), false),
+            Err(n) => self.notify(
+                format!("{what} is already pinned in pane {n} (focused there) · {watch_key}"),
+                false,
+            ),
+        }
     }
 
     fn refresh_on_screen(&mut self) {

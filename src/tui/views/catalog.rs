@@ -22,7 +22,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, geometry: &mut Geometry) {
     .areas(area);
     draw_query(frame, app, query);
     draw_facets(frame, app, facets);
-    let (list, preview) = if app.settings.preview && rest.width >= 120 {
+    let (list, preview) = if app.settings.preview && rest.width >= super::PREVIEW_MIN_WIDTH {
         let [l, p] = Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)])
             .areas(rest);
         (l, Some(p))
@@ -229,9 +229,16 @@ fn draw_list(frame: &mut Frame, app: &App, area: Rect, geometry: &mut Geometry) 
         let name = sanitize_line(&e.entity_ref.short(Some(e.kind()))).into_owned();
         let name_fit = format!("{} ", pad(&name, cols.name.saturating_sub(1)));
         let matched = highlight(&name, &s.hits_query);
+        // On the selected row the match keeps the selection's colours (a match colour on the
+        // selection colour is unreadable in some themes) and is picked out by underline.
+        let match_style = if selected {
+            base.add_modifier(Modifier::BOLD | Modifier::UNDERLINED)
+        } else {
+            base.patch(app.theme.style("match"))
+        };
         for (i, c) in name_fit.chars().enumerate() {
             let style = if matched.contains(&i) && c != '…' {
-                base.patch(app.theme.style("match"))
+                match_style
             } else {
                 base
             };
