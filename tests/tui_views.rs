@@ -43,17 +43,18 @@ fn catalog_search_narrows_and_highlights() {
     // The matched characters of the first name are styled as matches.
     let t = render(&mut app, 80, 24);
     let buf = t.backend().buffer();
-    let row = (0..24)
-        .find(|y| {
-            screen_text(&t)
-                .lines()
-                .nth(*y as usize)
-                .unwrap()
-                .contains("▶ Component wayback-archive")
-        })
+    let text = screen_text(&t);
+    let (row, line) = text
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.starts_with('▶') && l.contains("Component wayback-archive"))
         .unwrap();
-    let matched = buf[(12, row)].style();
-    let unmatched = buf[(20, row)].style();
+    let row = row as u16;
+    let name_at = line[..line.find("wayback-archive").unwrap()]
+        .chars()
+        .count() as u16;
+    let matched = buf[(name_at, row)].style();
+    let unmatched = buf[(name_at + 8, row)].style();
     assert_ne!(
         matched, unmatched,
         "w of wayback is highlighted, later letters are not"

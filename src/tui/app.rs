@@ -19,6 +19,13 @@ use tui_textarea::TextArea;
 
 pub mod live_screens;
 
+/// Empties a one-line input; true when there was something to remove.
+fn clear_text(input: &mut TextArea<'static>) -> bool {
+    input.cancel_selection();
+    input.move_cursor(tui_textarea::CursorMove::End);
+    input.delete_line_by_head()
+}
+
 /// Something the runner does on the app's behalf.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Effect {
@@ -140,6 +147,9 @@ pub struct SearchState {
     pub hits: Arc<Vec<Hit>>,
     pub hits_query: Query,
     pub hits_generation: u64,
+    /// The generation at which the catalogue on screen was installed: results of searches
+    /// asked before it index another catalogue and are dropped.
+    pub catalog_generation: u64,
     pub facets: Facets,
     pub cursor: usize,
     pub offset: usize,
@@ -160,6 +170,7 @@ impl SearchState {
             hits: Arc::new(Vec::new()),
             hits_query: Query::default(),
             hits_generation: 0,
+            catalog_generation: 0,
             facets: Facets::default(),
             cursor: 0,
             offset: 0,
@@ -176,11 +187,40 @@ impl SearchState {
     }
 }
 
-/// One palette entry: an action, or an entity to open.
+/// One palette entry: an action, an entity to open, or a built-in theme to switch to.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PaletteItem {
     Action(Action),
     Entity(String),
+    Theme(&'static str),
+}
+
+/// Other words people type for an action in the palette.
+fn palette_keywords(a: Action) -> &'static str {
+    match a {
+        Action::Quit => "exit close leave",
+        Action::Help => "keys shortcuts keybindings bindings",
+        Action::Palette => "commands",
+        Action::Reload => "refresh reread",
+        Action::ToggleMouse => "mouse click",
+        Action::TogglePreview => "side pane",
+        Action::Problems => "errors warnings lint validate diagnostics",
+        Action::Templates => "scaffolder create new",
+        Action::Watch => "dashboard panes",
+        Action::SearchFocus => "find filter query",
+        _ => "",
+    }
+}
+
+/// How well `text` (lower-cased words) names something described by `hay`: every word of the
+/// text starts a word of the hay.
+fn words_prefix(hay: &str, text: &str) -> bool {
+    let words: Vec<&str> = hay
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    text.split_whitespace()
+        .all(|t| words.iter().any(|w| w.starts_with(t)))
 }
 
 pub struct PaletteState {
@@ -217,6 +257,11 @@ pub struct Geometry {
     pub links: Vec<crate::tui::links::LinkArea>,
     /// The watch workspace's pane area (moving focus by direction follows what is seen).
     pub watch: ratatui::layout::Rect,
+    /// The terminal's width at the last frame.
+    pub width: u16,
+    /// The help overlay: the lines it has room for and the scroll it settled on.
+    pub help_rows: u16,
+    pub help_scroll: Option<usize>,
 }
 
 pub struct App {
@@ -279,11 +324,43 @@ impl App {
     }
 
     /// Installs a loaded catalogue and starts the search for the current query.
+    ///
+    /// The hits on screen are positions in the catalogue they were searched in, so they are
+    /// carried over to the new one by entity ref in the same step (dropping entities that are
+    /// gone): the list never indexes one catalogue with another's hits, and the cursor stays
+    /// on the same entity while the new search runs. Results of searches asked before this
+    /// point are dropped when they arrive (see `catalog_generation`).
     pub fn set_catalog(&mut self, catalog: Catalog, index: Arc<SearchIndex>) {
-        self.catalog = Arc::new(catalog);
+        let old = std::mem::replace(&mut self.catalog, Arc::new(catalog));
+        let keep = self
+            .search
+            .hits
+            .get(self.search.cursor)
+            .and_then(|h| old.entities().get(h.entity))
+            .map(|e| e.key.clone());
+        let hits: Vec<Hit> = self
+            .search
+            .hits
+            .iter()
+            .filter_map(|h| {
+                let key = &old.entities().get(h.entity)?.key;
+                Some(Hit {
+                    entity: self.catalog.position(key)?,
+                    score: h.score,
+                })
+            })
+            .collect();
+        self.search.cursor = keep
+            .and_then(|k| {
+                hits.iter()
+                    .position(|h| self.catalog.entities()[h.entity].key == k)
+            })
+            .unwrap_or_else(|| self.search.cursor.min(hits.len().saturating_sub(1)));
+        self.search.hits = Arc::new(hits);
         self.index = index;
         self.loading = None;
         self.search.generation += 1;
+        self.search.catalog_generation = self.search.generation;
         self.effects.push(Effect::Search {
             generation: self.search.generation,
             query: self.search.query.clone(),
@@ -307,6 +384,9 @@ impl App {
         self.geometry = g.clone();
         if let Some(o) = g.list_offset {
             self.search.offset = o;
+        }
+        if let (Some(Overlay::Help { scroll }), Some(drawn)) = (&mut self.overlay, g.help_scroll) {
+            *scroll = drawn;
         }
         if let Some(scroll) = g.doc_scroll {
             match self.screen_mut() {
@@ -446,8 +526,13 @@ impl App {
         match event {
             AppEvent::Terminal(e) => self.on_terminal(e),
             AppEvent::Loaded(catalog, index) => {
-                self.set_catalog(*catalog, index);
-                scaffold::after_load(self);
+                // What this session registered goes back in before the catalogue is shown, so
+                // a reload never shows it without them.
+                let catalog = Arc::new(*catalog);
+                if !scaffold::after_load(self, &catalog) {
+                    let catalog = Arc::try_unwrap(catalog).unwrap_or_else(|c| (*c).clone());
+                    self.set_catalog(catalog, index);
+                }
             }
             AppEvent::Scaffold(e) => scaffold::on_event(self, e),
             AppEvent::Progress(p) => {
@@ -462,7 +547,9 @@ impl App {
                 hits,
                 facets,
             } => {
-                if generation >= self.search.hits_generation && generation <= self.search.generation
+                if generation >= self.search.hits_generation
+                    && generation >= self.search.catalog_generation
+                    && generation <= self.search.generation
                 {
                     let keep = self.selected_hit_key();
                     self.search.hits = hits;
@@ -471,10 +558,9 @@ impl App {
                     self.search.facets = facets;
                     self.search.cursor = keep
                         .and_then(|k| {
-                            self.search
-                                .hits
-                                .iter()
-                                .position(|h| self.catalog.entities()[h.entity].key == k)
+                            self.search.hits.iter().position(|h| {
+                                self.catalog.entities().get(h.entity).map(|e| &e.key) == Some(&k)
+                            })
                         })
                         .unwrap_or(0);
                     self.dirty = true;
@@ -575,8 +661,15 @@ impl App {
             self.live_type_key(input);
             return;
         }
+        // ctrl-u clears the line, as in a shell (the editor would undo one edit).
+        let clear_line = input.ctrl && !input.alt && input.key == Key::Char('u');
         if let Some(Overlay::Palette(p)) = &mut self.overlay {
-            if p.input.input(input) {
+            let changed = if clear_line {
+                clear_text(&mut p.input)
+            } else {
+                p.input.input(input)
+            };
+            if changed {
                 self.refilter_palette();
             }
             return;
@@ -584,7 +677,12 @@ impl App {
         if scaffold::act::type_key(self, key) {
             return;
         }
-        if self.search.input.input(input) {
+        let changed = if clear_line {
+            clear_text(&mut self.search.input)
+        } else {
+            self.search.input.input(input)
+        };
+        if changed {
             self.query_changed();
         }
     }
@@ -611,7 +709,8 @@ impl App {
         self.search
             .hits
             .get(self.search.cursor)
-            .map(|h| self.catalog.entities()[h.entity].key.clone())
+            .and_then(|h| self.catalog.entities().get(h.entity))
+            .map(|e| e.key.clone())
     }
 
     /// The rows of the current entity tab (or problems pane).
@@ -659,6 +758,11 @@ impl App {
         }
     }
 
+    /// The furthest a view of `len` rows scrolls: its last screenful at the top.
+    pub(crate) fn max_scroll(&self, len: usize) -> usize {
+        len.saturating_sub(usize::from(self.geometry.body_rows).max(1))
+    }
+
     pub(crate) fn page(&self) -> usize {
         usize::from(self.geometry.body_rows.max(2) - 1)
     }
@@ -679,8 +783,13 @@ impl App {
                 _ => cursor,
             }
         };
-        if let Some(Overlay::Help { scroll }) = &mut self.overlay {
-            *scroll = step(*scroll, 500);
+        if matches!(self.overlay, Some(Overlay::Help { .. })) {
+            // Scrolling stops at the last screenful, so the way back up is one key away.
+            let lines = super::views::help_lines(self).len();
+            let max = lines.saturating_sub(usize::from(self.geometry.help_rows).max(1));
+            if let Some(Overlay::Help { scroll }) = &mut self.overlay {
+                *scroll = step((*scroll).min(max), max + 1);
+            }
             return;
         }
         if let Some(Overlay::Palette(p)) = &mut self.overlay {
@@ -705,8 +814,10 @@ impl App {
                 let mut cursor = s.cursor;
                 let mut scroll = s.scroll;
                 if selectable.is_empty() {
-                    // Nothing to select (a definition): move the view.
-                    scroll = step(scroll, rows.len());
+                    // Nothing to select (a definition): move the view, down to the last
+                    // screenful.
+                    let max = self.max_scroll(rows.len());
+                    scroll = step(scroll.min(max), max + 1);
                 } else {
                     let at = selectable.iter().position(|i| *i == cursor).unwrap_or(0);
                     cursor = selectable[step(at, selectable.len())];
@@ -921,18 +1032,27 @@ impl App {
                 if !matches!(self.screen(), Screen::Catalog) {
                     self.push(Screen::Catalog);
                 }
+                // The query still shown is selected, so typing replaces it (as fzf and k9s
+                // do); an arrow key keeps it for editing.
+                if !self.search.focused && !self.search.text().is_empty() {
+                    self.search.input.select_all();
+                }
                 self.search.focused = true;
             }
             Action::SearchClear => {
+                // Clearing never leaves the query line: the next word typed must be a query,
+                // not commands (`q` quits, `p` pins).
                 if self.search.text().is_empty() {
-                    self.search.focused = false;
                     return;
                 }
                 self.search.input = SearchState::new().input;
                 self.search.cursor = 0;
                 self.query_changed();
             }
-            Action::SearchDone => self.search.focused = false,
+            Action::SearchDone => {
+                self.search.input.cancel_selection();
+                self.search.focused = false;
+            }
             Action::Open => self.open_selected(),
             Action::Owner => {
                 let owner = self
@@ -974,7 +1094,28 @@ impl App {
                 Some(l) => self.open_link(&l),
                 None => self.notify("select a link first (Links or annotations)", true),
             },
-            Action::TogglePreview => self.settings.preview = !self.settings.preview,
+            Action::TogglePreview => {
+                // Too narrow for the preview: say so rather than toggle something unseen.
+                let width = self.geometry.width;
+                let need = super::views::PREVIEW_MIN_WIDTH;
+                let narrow = width > 0 && width < need;
+                if narrow && self.settings.preview {
+                    self.notify(
+                        format!("the preview needs {need} columns; this terminal has {width}"),
+                        true,
+                    );
+                    return;
+                }
+                self.settings.preview = !self.settings.preview;
+                let text = match (self.settings.preview, narrow) {
+                    (false, _) => "preview off".to_owned(),
+                    (true, true) => {
+                        format!("preview on from {need} columns; this terminal has {width}")
+                    }
+                    (true, false) => "preview on".to_owned(),
+                };
+                self.notify(text, false);
+            }
             // The scaffolder's own actions (scaffold::act took those that apply here).
             Action::Templates
             | Action::ScaffoldStart
@@ -1029,6 +1170,7 @@ impl App {
             match item {
                 Some(PaletteItem::Action(a)) => self.act(a),
                 Some(PaletteItem::Entity(k)) => self.open_entity(&k, Tab::Overview),
+                Some(PaletteItem::Theme(name)) => self.use_theme(name),
                 None => {}
             }
             return;
@@ -1102,38 +1244,96 @@ impl App {
         self.refilter_palette();
     }
 
-    /// Every action and entity, fuzzy-filtered by the palette's input; actions first.
+    /// Every action, entity and theme, filtered by the palette's input and ranked so that what
+    /// the text names outright comes first: an entity whose name is the text, then actions and
+    /// themes whose words start with the text's words, then entities found by search, and
+    /// last actions that only match fuzzily.
     fn refilter_palette(&mut self) {
         use fuzzy_matcher::FuzzyMatcher;
+        const EXACT_ENTITY: i64 = 5;
+        const EXACT_ACTION: i64 = 4;
+        const NAMED: i64 = 3;
+        const ENTITY_PREFIX: i64 = 2;
+        const ENTITY: i64 = 1;
+        const FUZZY: i64 = 0;
         let Some(Overlay::Palette(p)) = &mut self.overlay else {
             return;
         };
-        let text = p.input.lines().first().cloned().unwrap_or_default();
+        let raw = p.input.lines().first().cloned().unwrap_or_default();
+        let text = raw.trim().to_lowercase();
         let matcher = fuzzy_matcher::skim::SkimMatcherV2::default().ignore_case();
-        let mut scored: Vec<(i64, PaletteItem)> = Action::ALL
-            .iter()
-            .filter_map(|a| {
-                let hay = format!("{} {}", a.name(), a.description());
-                let s = if text.is_empty() {
-                    Some(0)
-                } else {
-                    matcher.fuzzy_match(&hay, &text)
-                };
-                s.map(|s| (s + 1000, PaletteItem::Action(*a)))
-            })
-            .collect();
+        // (tier, score within the tier, order), highest first.
+        let mut scored: Vec<((i64, i64, i64), PaletteItem)> = Vec::new();
+        for (i, a) in Action::ALL.iter().enumerate() {
+            let order = -(i as i64);
+            if text.is_empty() {
+                scored.push(((FUZZY, 0, order), PaletteItem::Action(*a)));
+                continue;
+            }
+            let hay =
+                format!("{} {} {}", a.name(), a.description(), palette_keywords(*a)).to_lowercase();
+            let rank = if a.name() == text {
+                Some((EXACT_ACTION, 0))
+            } else if words_prefix(&hay, &text) {
+                Some((NAMED, matcher.fuzzy_match(&hay, &text).unwrap_or(0)))
+            } else {
+                matcher.fuzzy_match(&hay, &text).map(|s| (FUZZY, s))
+            };
+            if let Some((tier, score)) = rank {
+                scored.push(((tier, score, order), PaletteItem::Action(*a)));
+            }
+        }
+        for (i, (name, _)) in super::theme::BUILTIN.iter().enumerate() {
+            let hay = format!("theme colour color {name}");
+            let order = -(i as i64);
+            if text.is_empty() {
+                scored.push(((FUZZY, -1, order), PaletteItem::Theme(name)));
+            } else if words_prefix(&hay, &text) {
+                scored.push(((NAMED, 0, order), PaletteItem::Theme(name)));
+            }
+        }
         if !text.is_empty() {
-            let hits = self.index.search(&Query::parse(&text));
-            scored.extend(hits.iter().take(50).map(|h| {
-                (
-                    0,
-                    PaletteItem::Entity(self.catalog.entities()[h.entity].key.clone()),
-                )
-            }));
+            let hits = self.index.search(&Query::parse(&raw));
+            for (rank, h) in hits.iter().take(50).enumerate() {
+                let Some(e) = self.catalog.entities().get(h.entity) else {
+                    continue;
+                };
+                let name = e.name().to_lowercase();
+                let short = e.entity_ref.short(Some(e.kind())).to_lowercase();
+                let exact = name == text
+                    || short == text
+                    || e.key == text
+                    || e.title().is_some_and(|t| t.to_lowercase() == text);
+                let tier = if exact {
+                    EXACT_ENTITY
+                } else if name.starts_with(&text) {
+                    ENTITY_PREFIX
+                } else {
+                    ENTITY
+                };
+                scored.push((
+                    (tier, -(rank as i64), 0),
+                    PaletteItem::Entity(e.key.clone()),
+                ));
+            }
         }
         scored.sort_by_key(|s| std::cmp::Reverse(s.0));
         p.items = scored.into_iter().map(|(_, i)| i).collect();
         p.cursor = 0;
+    }
+
+    /// Switches to a built-in theme for this session.
+    fn use_theme(&mut self, name: &str) {
+        match super::theme::Theme::builtin(name, self.theme.depth) {
+            Some(theme) => {
+                self.theme = theme;
+                self.notify(
+                    format!("theme {name} for this session; keep it with [ui] theme = \"{name}\""),
+                    false,
+                );
+            }
+            None => self.notify(format!("no built-in theme {name}"), true),
+        }
     }
 
     /// Runs pending searches synchronously (tests and the first frame before workers start).

@@ -373,6 +373,15 @@ impl<T> PaneTree<T> {
         self.zoomed
     }
 
+    /// Focuses a pane; false when there is no such pane.
+    pub fn set_focus(&mut self, id: PaneId) -> bool {
+        let known = self.contents.contains_key(&id);
+        if known {
+            self.focus = id;
+        }
+        known
+    }
+
     pub fn focus_next(&mut self, forward: bool) {
         let panes = self.panes();
         if panes.is_empty() {

@@ -628,16 +628,21 @@ pub fn problems(catalog: &Catalog) -> Vec<Row> {
                 Severity::Error => ("✖ ", "error"),
                 Severity::Warning => ("⚠ ", "warn"),
             };
+            // The message first (what is wrong), then where: the file and the entity.
+            let mut pieces = vec![
+                piece(mark, role),
+                piece(sanitize_line(&d.message).into_owned(), "text"),
+                piece(
+                    format!("{}:{}:{}", sanitize_line(&d.file), d.line, d.column),
+                    "muted",
+                ),
+            ];
+            if let Some(r) = &d.entity_ref {
+                pieces.push(piece(sanitize_line(r).into_owned(), "accent"));
+            }
             Row {
                 target: d.entity_ref.clone().filter(|r| catalog.get(r).is_some()),
-                ..Row::text(vec![
-                    piece(mark, role),
-                    piece(
-                        format!("{}:{}:{} ", sanitize_line(&d.file), d.line, d.column),
-                        "muted",
-                    ),
-                    piece(sanitize_line(&d.message).into_owned(), "text"),
-                ])
+                ..Row::text(pieces)
             }
         })
         .collect()

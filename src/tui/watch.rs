@@ -64,8 +64,19 @@ impl Watch {
     }
 
     /// Pins into the focused pane when it is empty, else into a new pane where there is
-    /// most room. Returns the pane's number.
-    pub fn pin(&mut self, pin: Pin) -> usize {
+    /// most room. Returns the pane's number; `Err` with the number of the pane that already
+    /// shows this pin (now focused) instead of a second pane with the same thing.
+    pub fn pin(&mut self, pin: Pin) -> Result<usize, usize> {
+        let same = self.panes.panes().into_iter().find(|id| {
+            self.panes
+                .get(*id)
+                .is_some_and(|p| p.as_ref() == Some(&pin))
+        });
+        if let Some(id) = same {
+            self.panes.set_focus(id);
+            self.changed();
+            return Err(self.panes.number(id).unwrap_or(1));
+        }
         let id = match self.panes.focused_mut() {
             Some(slot @ None) => {
                 *slot = Some(pin);
@@ -74,7 +85,7 @@ impl Watch {
             _ => self.panes.add_where_roomy(Some(pin)),
         };
         self.changed();
-        self.panes.number(id).unwrap_or(1)
+        Ok(self.panes.number(id).unwrap_or(1))
     }
 
     /// Opens a saved layout.
@@ -102,13 +113,17 @@ mod tests {
     #[test]
     fn pins_fill_the_focused_empty_pane_then_make_room() {
         let mut w = Watch::default();
-        assert_eq!(w.pin(Pin::entity("component:default/a")), 1);
+        assert_eq!(w.pin(Pin::entity("component:default/a")), Ok(1));
         w.panes.split(super::super::panes::Split::Right, None);
         let n = w.pin(Pin::entity("component:default/b"));
-        assert_eq!(n, 2, "the empty focused pane took it");
+        assert_eq!(n, Ok(2), "the empty focused pane took it");
         assert_eq!(w.panes.len(), 2);
-        w.pin(Pin::entity("component:default/c"));
+        w.pin(Pin::entity("component:default/c")).unwrap();
         assert_eq!(w.panes.len(), 3);
         assert!(w.version >= 3);
+        // The same pin again: no new pane; the one showing it is focused.
+        assert_eq!(w.pin(Pin::entity("component:default/a")), Err(1));
+        assert_eq!(w.panes.len(), 3);
+        assert_eq!(w.panes.number(w.panes.focus().unwrap()), Some(1));
     }
 }

@@ -278,11 +278,12 @@ impl App {
     pub(super) fn live_move_cursor(&mut self, step: &dyn Fn(usize, usize) -> usize, bottom: bool) {
         let rows = self.rows();
         let page = self.page();
+        let max = self.max_scroll(rows.len());
         if let Screen::OnCall { cursor, scroll } = self.screen_mut() {
             let selectable: Vec<usize> =
                 (0..rows.len()).filter(|i| rows[*i].selectable()).collect();
             if selectable.is_empty() {
-                *scroll = step(*scroll, rows.len());
+                *scroll = step((*scroll).min(max), max + 1);
                 return;
             }
             let at = selectable.iter().position(|i| *i == *cursor).unwrap_or(0);
@@ -360,17 +361,26 @@ impl App {
             Some(w) => format!("{w} of {name}"),
             None => name,
         };
-        let n = self.watch.pin(pin);
+        let pinned = self.watch.pin(pin);
         let watch_key = self
             .keymap
-            .keys_for(&self.contexts(), Action::Watch)
+            .keys_for(
+                &[Context::Catalog, Context::Entity, Context::Global],
+                Action::Watch,
+            )
             .into_iter()
             .next()
-            .unwrap_or_else(|| "nav.watch".into());
-        self.notify(
-            format!("pinned {what} → pane {n} · {watch_key} watch"),
-            false,
-        );
+            .map_or_else(
+                || "the palette's \"watch\"".to_owned(),
+                |k| format!("{k} watch"),
+            );
+        match pinned {
+            Ok(n) => self.notify(format!("pinned {what} → pane {n} · {watch_key}"), false),
+            Err(n) => self.notify(
+                format!("{what} is already pinned in pane {n} (focused there) · {watch_key}"),
+                false,
+            ),
+        }
     }
 
     fn refresh_on_screen(&mut self) {

@@ -77,6 +77,8 @@ pub struct ScaffoldState {
     /// The "N problems on this page" notice shown, and for which page: it goes as soon as it
     /// no longer tells the truth (fixed, another page, the review).
     problems_notice: Option<(String, usize)>,
+    /// A freshly read catalogue waiting for the registrations to be added back.
+    pub reloaded: Option<std::sync::Arc<crate::catalog::Catalog>>,
     next_id: u64,
 }
 
@@ -218,23 +220,26 @@ pub fn on_deadline(app: &mut App, now: Instant) {
     }
 }
 
-/// After the catalogue is read again: what this session registered goes back in.
-pub fn after_load(app: &mut App) {
+/// After the catalogue is read again: what this session registered goes back in before it is
+/// shown. Returns true when the loaded catalogue waits for that (the one on screen, which has
+/// them, stays until the worker answers with both together).
+pub fn after_load(app: &mut App, loaded: &std::sync::Arc<crate::catalog::Catalog>) -> bool {
     // The templates view shows the new catalogue's templates at once (ctrl-r there reloads).
-    let catalog = app.catalog.clone();
-    app.scaffold.templates.sync(&catalog);
+    app.scaffold.templates.sync(loaded);
     if app.scaffold.registered.is_empty() {
-        return;
+        return false;
     }
     let id = app.scaffold.next_id();
+    app.scaffold.reloaded = Some(loaded.clone());
     let job = Job {
         id,
         kind: JobKind::Register {
             registrations: app.scaffold.registered.clone(),
-            catalog: app.catalog.clone(),
+            catalog: loaded.clone(),
         },
     };
     app.push_effect(Effect::Scaffold(job));
+    true
 }
 
 /// A report from the worker.
@@ -301,29 +306,41 @@ pub fn on_event(app: &mut App, event: RunEvent) {
             index,
             registrations,
         } => {
-            if !std::sync::Arc::ptr_eq(&base, &app.catalog) {
-                // The catalogue changed meanwhile (a reload): add them to the one open now.
+            // The catalogue this belongs on: a reloaded one waiting for it, else the open one.
+            let current = app
+                .scaffold
+                .reloaded
+                .clone()
+                .unwrap_or_else(|| app.catalog.clone());
+            if !std::sync::Arc::ptr_eq(&base, &current) {
+                // The catalogue changed meanwhile (a reload): add them to that one instead.
                 let job = Job {
                     id,
                     kind: JobKind::Register {
                         registrations,
-                        catalog: app.catalog.clone(),
+                        catalog: current,
                     },
                 };
                 app.push_effect(Effect::Scaffold(job));
                 return;
             }
+            let reload = app.scaffold.reloaded.take().is_some();
             app.set_catalog(*catalog, index);
-            let refs: Vec<String> = registrations
-                .iter()
-                .filter_map(|r| r.entity_ref.clone())
-                .collect();
-            for r in registrations {
+            // A descriptor that can no longer be read (its folder was removed) is said to be
+            // gone rather than silently dropped.
+            let (kept, gone): (Vec<Registration>, Vec<Registration>) =
+                registrations.into_iter().partition(|r| {
+                    r.entity_ref
+                        .as_deref()
+                        .is_none_or(|k| app.catalog.get(k).is_some())
+                });
+            let refs: Vec<String> = kept.iter().filter_map(|r| r.entity_ref.clone()).collect();
+            for r in gone.iter().chain(&kept) {
                 app.scaffold
                     .registered
                     .retain(|o| o.catalog_info != r.catalog_info);
-                app.scaffold.registered.push(r);
             }
+            app.scaffold.registered.extend(kept);
             if let Some(run) = app
                 .scaffold
                 .wizard
@@ -333,7 +350,32 @@ pub fn on_event(app: &mut App, event: RunEvent) {
             {
                 run.registered = refs.clone();
             }
-            if !refs.is_empty() {
+            if !gone.is_empty() {
+                let what: Vec<String> = gone
+                    .iter()
+                    .map(|r| {
+                        format!(
+                            "{} ({} can no longer be read)",
+                            r.entity_ref.as_deref().unwrap_or("an entity"),
+                            r.catalog_info.display()
+                        )
+                    })
+                    .collect();
+                app.notify(
+                    format!("registered this session, now gone: {}", what.join(", ")),
+                    true,
+                );
+            } else if reload {
+                if !refs.is_empty() {
+                    app.notify(
+                        format!(
+                            "reloaded; kept what this session registered: {}",
+                            refs.join(", ")
+                        ),
+                        false,
+                    );
+                }
+            } else if !refs.is_empty() {
                 app.notify(format!("{} added to the catalogue", refs.join(", ")), false);
             }
         }

@@ -22,7 +22,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, geometry: &mut Geometry) {
     .areas(area);
     draw_query(frame, app, query);
     draw_facets(frame, app, facets);
-    let (list, preview) = if app.settings.preview && rest.width >= 120 {
+    let (list, preview) = if app.settings.preview && rest.width >= super::PREVIEW_MIN_WIDTH {
         let [l, p] = Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)])
             .areas(rest);
         (l, Some(p))
@@ -61,6 +61,7 @@ fn draw_query(frame: &mut Frame, app: &App, area: Rect) {
         let mut textarea = s.input.clone();
         textarea.set_style(app.theme.style("text"));
         textarea.set_placeholder_style(app.theme.style("muted"));
+        textarea.set_selection_style(app.theme.style("selection"));
         if s.focused {
             textarea.set_cursor_style(app.theme.style("selection"));
         } else {
@@ -118,6 +119,9 @@ fn draw_facets(frame: &mut Frame, app: &App, area: Rect) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
+/// The flag column that marks entities Backstage would reject: `✖` and a space.
+const FLAG_WIDTH: usize = 2;
+
 struct Columns {
     kind: usize,
     name: usize,
@@ -126,8 +130,10 @@ struct Columns {
     title: usize,
 }
 
-fn columns(width: usize) -> Columns {
-    let body = width.saturating_sub(2);
+/// The columns of the list at a width, after the cursor marker (and the rejected-entity flag
+/// column, when `flags`).
+fn columns(width: usize, flags: bool) -> Columns {
+    let body = width.saturating_sub(2 + if flags { FLAG_WIDTH } else { 0 });
     let kind = 10;
     let lifecycle = if body >= 70 { 13 } else { 0 };
     let owner = if body >= 60 { 18.min(body / 5) } else { 0 };
@@ -144,10 +150,12 @@ fn columns(width: usize) -> Columns {
 
 fn draw_list(frame: &mut Frame, app: &App, area: Rect, geometry: &mut Geometry) {
     geometry.list = area;
-    let cols = columns(usize::from(area.width));
+    // Rejected entities are flagged in a column of their own, there only when some are.
+    let flags = app.catalog.entities().iter().any(|e| !e.is_accepted());
+    let cols = columns(usize::from(area.width), flags);
     let header_style = app.theme.style("muted").add_modifier(Modifier::BOLD);
     let mut header = vec![
-        Span::raw("  "),
+        Span::raw(if flags { "    " } else { "  " }),
         Span::styled(pad("KIND", cols.kind), header_style),
         Span::styled(pad("NAME", cols.name), header_style),
     ];
@@ -183,7 +191,11 @@ fn draw_list(frame: &mut Frame, app: &App, area: Rect, geometry: &mut Geometry) 
         )));
     }
     for (row, hit) in s.hits.iter().enumerate().skip(offset).take(visible) {
-        let e = &app.catalog.entities()[hit.entity];
+        // Hits and catalogue are installed together (`App::set_catalog`); a hit that does
+        // not index this catalogue is skipped rather than trusted.
+        let Some(e) = app.catalog.entities().get(hit.entity) else {
+            continue;
+        };
         let selected = row == s.cursor;
         let base = if selected {
             app.theme.style("selection")
@@ -192,11 +204,18 @@ fn draw_list(frame: &mut Frame, app: &App, area: Rect, geometry: &mut Geometry) 
         };
         let marker = if selected { "▶ " } else { "  " };
         let mut spans = vec![Span::styled(marker, base)];
-        let kind_text = if e.is_accepted() {
-            sanitize_line(e.kind()).into_owned()
-        } else {
-            format!("✖{}", sanitize_line(e.kind()))
-        };
+        if flags {
+            let flag = if e.is_accepted() { "  " } else { "✖ " };
+            spans.push(Span::styled(
+                flag,
+                if selected {
+                    base
+                } else {
+                    app.theme.style("error")
+                },
+            ));
+        }
+        let kind_text = sanitize_line(e.kind()).into_owned();
         let kind_style = if e.is_accepted() {
             app.theme.style("muted")
         } else {
@@ -210,9 +229,16 @@ fn draw_list(frame: &mut Frame, app: &App, area: Rect, geometry: &mut Geometry) 
         let name = sanitize_line(&e.entity_ref.short(Some(e.kind()))).into_owned();
         let name_fit = format!("{} ", pad(&name, cols.name.saturating_sub(1)));
         let matched = highlight(&name, &s.hits_query);
+        // On the selected row the match keeps the selection's colours (a match colour on the
+        // selection colour is unreadable in some themes) and is picked out by underline.
+        let match_style = if selected {
+            base.add_modifier(Modifier::BOLD | Modifier::UNDERLINED)
+        } else {
+            base.patch(app.theme.style("match"))
+        };
         for (i, c) in name_fit.chars().enumerate() {
             let style = if matched.contains(&i) && c != '…' {
-                base.patch(app.theme.style("match"))
+                match_style
             } else {
                 base
             };
@@ -291,14 +317,18 @@ mod tests {
 
     #[test]
     fn columns_fit_every_width() {
-        for w in 0..300 {
-            let c = columns(w);
-            assert!(
-                2 + c.kind + c.name + c.owner + c.lifecycle + c.title <= w.max(2 + c.kind + c.name),
-                "{w}"
-            );
+        for flags in [false, true] {
+            let lead = 2 + if flags { FLAG_WIDTH } else { 0 };
+            for w in 0..300 {
+                let c = columns(w, flags);
+                assert!(
+                    lead + c.kind + c.name + c.owner + c.lifecycle + c.title
+                        <= w.max(lead + c.kind + c.name),
+                    "{w}"
+                );
+            }
+            let c = columns(80, flags);
+            assert!(c.owner > 0 && c.lifecycle > 0 && c.title > 0);
         }
-        let c = columns(80);
-        assert!(c.owner > 0 && c.lifecycle > 0 && c.title > 0);
     }
 }

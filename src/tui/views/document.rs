@@ -135,16 +135,96 @@ pub fn draw_problems(
     );
     let rows = app.rows();
     geometry.body_rows = body.height;
-    let scroll = draw_rows(
-        frame,
-        app,
-        &rows,
-        Some(cursor),
-        scroll,
-        body,
-        &mut geometry.links,
-    );
-    geometry.doc_scroll = Some(scroll);
+    geometry.doc_scroll = Some(draw_problem_list(frame, app, &rows, cursor, scroll, body));
+}
+
+/// The lines one problem takes at a width. The one under the cursor is shown whole: its mark
+/// and message wrapped under a hanging indent, then where it is (file:line:col) and the entity.
+/// The others take one line each: the message (cut to fit) and the file's name and line.
+fn problem_lines(app: &App, row: &Row, width: usize, selected: bool) -> Vec<Line<'static>> {
+    let [mark, message, place, entity @ ..] = &row.pieces[..] else {
+        // "No problems": one plain line.
+        let mut spans = vec![Span::raw("  ")];
+        spans.extend(spans_of(app, &row.pieces));
+        return vec![Line::from(spans)];
+    };
+    let indent = 2 + mark.text.width();
+    let room = width.saturating_sub(indent).max(10);
+    if !selected {
+        let file = place.text.rsplit('/').next().unwrap_or(&place.text);
+        // file:line, without the column.
+        let short = file.rsplit_once(':').map_or(file, |(f, _)| f);
+        let short = super::fit(short, room / 2);
+        let text = super::fit(&message.text, room.saturating_sub(short.width() + 2));
+        let gap = room.saturating_sub(text.width() + short.width());
+        return vec![Line::from(vec![
+            Span::raw("  "),
+            Span::styled(mark.text.clone(), app.theme.style(mark.role)),
+            Span::styled(text, app.theme.style("text")),
+            Span::raw(" ".repeat(gap)),
+            Span::styled(short.to_owned(), app.theme.style("muted")),
+        ])];
+    }
+    let base = app.theme.style("selection");
+    let mut lines = Vec::new();
+    for (i, text) in crate::tui::status_panel::wrap(&message.text, room)
+        .into_iter()
+        .enumerate()
+    {
+        let mut spans = if i == 0 {
+            vec![
+                Span::styled("▶ ", base),
+                Span::styled(mark.text.clone(), app.theme.style(mark.role).patch(base)),
+            ]
+        } else {
+            vec![Span::styled(" ".repeat(indent), base)]
+        };
+        spans.push(Span::styled(text, base));
+        lines.push(Line::from(spans).style(base));
+    }
+    let mut place_text = place.text.clone();
+    if let Some(e) = entity.first() {
+        place_text.push_str(&format!("  {}", e.text));
+    }
+    for text in crate::tui::status_panel::wrap(&place_text, room) {
+        lines.push(Line::from(vec![
+            Span::raw(" ".repeat(indent)),
+            Span::styled(text, app.theme.style("muted")),
+        ]));
+    }
+    lines
+}
+
+/// Problems, one line each and the one under the cursor (file-level problems too) whole,
+/// kept in view; returns the index of the first problem shown.
+fn draw_problem_list(
+    frame: &mut Frame,
+    app: &App,
+    rows: &[Row],
+    cursor: usize,
+    scroll: usize,
+    area: Rect,
+) -> usize {
+    let width = usize::from(area.width);
+    let height = usize::from(area.height);
+    let cursor = cursor.min(rows.len().saturating_sub(1));
+    let blocks: Vec<Vec<Line>> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| problem_lines(app, r, width, i == cursor))
+        .collect();
+    let mut scroll = scroll.min(cursor);
+    while scroll < cursor && blocks[scroll..=cursor].iter().map(Vec::len).sum::<usize>() > height {
+        scroll += 1;
+    }
+    let lines: Vec<Line> = blocks
+        .into_iter()
+        .skip(scroll)
+        .flatten()
+        .take(height)
+        .collect();
+    frame.render_widget(Paragraph::new(lines), area);
+    scroll
 }
 
 /// Draws rows with the cursor kept in view; returns the scroll offset used.

@@ -19,13 +19,20 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 use unicode_width::UnicodeWidthStr;
 
+pub use overlays::help_lines;
+
 pub const MIN_WIDTH: u16 = 60;
+/// The catalogue shows its preview pane from this width.
+pub const PREVIEW_MIN_WIDTH: u16 = 120;
 pub const MIN_HEIGHT: u16 = 12;
 
 /// Paints one frame and returns the geometry the app needs for mouse hits and scrolling.
 pub fn draw(frame: &mut Frame, app: &App) -> Geometry {
     let area = frame.area();
-    let mut geometry = Geometry::default();
+    let mut geometry = Geometry {
+        width: area.width,
+        ..Geometry::default()
+    };
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         too_small(frame, app, area);
         return geometry;
@@ -51,7 +58,7 @@ pub fn draw(frame: &mut Frame, app: &App) -> Geometry {
         Screen::Watch => status::draw_watch(frame, app, body, &mut geometry),
     }
     draw_hints(frame, app, hints);
-    overlays::draw(frame, app, area);
+    overlays::draw(frame, app, area, &mut geometry);
     geometry
 }
 

@@ -1,7 +1,7 @@
 //! The help overlay and the command palette, drawn over the screen and clamped to it.
 
 use super::super::action::Action;
-use super::super::app::{App, Overlay, PaletteItem};
+use super::super::app::{App, Geometry, Overlay, PaletteItem};
 use super::super::keymap::Context;
 use super::{fit, pad};
 use crate::text::sanitize_line;
@@ -10,9 +10,9 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
-pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
+pub fn draw(frame: &mut Frame, app: &App, area: Rect, geometry: &mut Geometry) {
     match &app.overlay {
-        Some(Overlay::Help { scroll }) => help(frame, app, area, *scroll),
+        Some(Overlay::Help { scroll }) => help(frame, app, area, *scroll, geometry),
         Some(Overlay::Palette(p)) => palette(frame, app, area, p),
         Some(Overlay::Input(i)) => super::status::draw_input(frame, app, area, i),
         None => {}
@@ -93,7 +93,7 @@ pub fn help_lines(app: &App) -> Vec<(String, &'static str)> {
     lines
 }
 
-fn help(frame: &mut Frame, app: &App, area: Rect, scroll: usize) {
+fn help(frame: &mut Frame, app: &App, area: Rect, scroll: usize, geometry: &mut Geometry) {
     let rect = centred(area, 96, area.height.saturating_sub(2));
     frame.render_widget(Clear, rect);
     let block = Block::default()
@@ -107,6 +107,8 @@ fn help(frame: &mut Frame, app: &App, area: Rect, scroll: usize) {
     frame.render_widget(block, rect);
     let lines = help_lines(app);
     let scroll = scroll.min(lines.len().saturating_sub(usize::from(inner.height)));
+    geometry.help_rows = inner.height;
+    geometry.help_scroll = Some(scroll);
     let shown: Vec<Line> = lines
         .iter()
         .skip(scroll)
@@ -143,14 +145,6 @@ fn palette(frame: &mut Frame, app: &App, area: Rect, p: &super::super::app::Pale
     let visible = usize::from(list.height);
     let offset = p.cursor.saturating_sub(visible.saturating_sub(1));
     let width = usize::from(list.width);
-    let contexts = [
-        Context::Catalog,
-        Context::Entity,
-        Context::Tree,
-        Context::OnCall,
-        Context::Watch,
-        Context::Global,
-    ];
     let mut lines = Vec::new();
     for (i, item) in p.items.iter().enumerate().skip(offset).take(visible) {
         let selected = i == p.cursor;
@@ -162,7 +156,7 @@ fn palette(frame: &mut Frame, app: &App, area: Rect, p: &super::super::app::Pale
         let marker = if selected { "▶ " } else { "  " };
         let (label, detail) = match item {
             PaletteItem::Action(a) => {
-                let keys = app.keymap.keys_for(&contexts, *a).join(", ");
+                let keys = action_keys(app, *a);
                 (
                     format!("{} {}", action_icon(*a), a.description()),
                     format!("{}  {keys}", a.name()),
@@ -177,13 +171,22 @@ fn palette(frame: &mut Frame, app: &App, area: Rect, p: &super::super::app::Pale
                     ),
                     sanitize_line(e.title().unwrap_or("")).into_owned(),
                 ),
-                None => (k.clone(), String::new()),
+                None => (sanitize_line(k).into_owned(), String::new()),
             },
+            PaletteItem::Theme(name) => (
+                format!("◐ Theme: {name}"),
+                if app.theme.name == *name {
+                    "in use".to_owned()
+                } else {
+                    "switch to it for this session".to_owned()
+                },
+            ),
         };
         let left = width * 55 / 100;
         lines.push(Line::from(vec![
             Span::styled(marker, base),
-            Span::styled(pad(&label, left.saturating_sub(2)), base),
+            // A column between the label and the detail, even when the label is cut.
+            Span::styled(format!("{} ", pad(&label, left.saturating_sub(3))), base),
             Span::styled(
                 pad(&detail, width.saturating_sub(left)),
                 if selected {
@@ -201,6 +204,19 @@ fn palette(frame: &mut Frame, app: &App, area: Rect, p: &super::super::app::Pale
         )));
     }
     frame.render_widget(Paragraph::new(lines), list);
+}
+
+/// Every key bound to an action, in any context (global first), each once.
+pub fn action_keys(app: &App, action: Action) -> String {
+    let mut keys: Vec<String> = Vec::new();
+    for context in Context::ALL {
+        for (k, a) in app.keymap.bindings(context) {
+            if a == action && !keys.contains(&k) {
+                keys.push(k);
+            }
+        }
+    }
+    keys.join(", ")
 }
 
 fn action_icon(_a: Action) -> &'static str {

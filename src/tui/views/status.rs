@@ -93,12 +93,23 @@ pub fn draw_watch(frame: &mut Frame, app: &App, area: Rect, geometry: &mut Geome
     }
 }
 
+/// The key for an action in the workspace's own contexts (not those of a prompt open over
+/// it), for hints written into the panes; an unbound action is named as people read it.
 fn key(app: &App, action: super::super::action::Action) -> String {
+    use super::super::keymap::Context;
     app.keymap
-        .keys_for(&app.contexts(), action)
+        .keys_for(
+            &[
+                Context::Watch,
+                Context::Catalog,
+                Context::Entity,
+                Context::Global,
+            ],
+            action,
+        )
         .into_iter()
         .next()
-        .unwrap_or_else(|| action.name().to_owned())
+        .unwrap_or_else(|| format!("\"{}\" (palette)", action.description()))
 }
 
 fn draw_empty_workspace(frame: &mut Frame, app: &App, area: Rect) {
