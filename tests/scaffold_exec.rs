@@ -546,3 +546,26 @@ fn backstage_event_streams_map_to_the_same_events() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn non_ascii_expressions_fail_the_step_with_a_located_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = template_dir(
+        &tmp.path().join("tpl"),
+        NO_PARAMS,
+        "    - id: fetch\n      name: Fetch the skeleton\n      action: fetch:template\n      input: {url: ./skeleton}",
+        &[("skeleton/README.md", "# title\n${{ é \u{1b}[2J }}\n")],
+    );
+    let result = dry_run::dry_run(&task(t, json!({})), &mut |_| {});
+    assert_eq!(result.status, TaskStatus::Failed);
+    let e = result.error.unwrap_or_default();
+    for part in [
+        "Fetch the skeleton (fetch)",
+        "rendering README.md",
+        "syntax error",
+        "line 2",
+    ] {
+        assert!(e.contains(part), "{part}: {e}");
+    }
+    assert!(!e.contains('\u{1b}'), "{e:?}");
+}

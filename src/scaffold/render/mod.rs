@@ -50,7 +50,8 @@ impl From<minijinja::Error> for RenderError {
         if let Some(line) = e.line() {
             text = format!("{text} (line {line})");
         }
-        RenderError(text)
+        // Details can quote the template or its values: no escape sequence leaves here.
+        RenderError(crate::text::sanitize_line(&text).into_owned())
     }
 }
 
