@@ -569,3 +569,91 @@ fn non_ascii_expressions_fail_the_step_with_a_located_error() {
     }
     assert!(!e.contains('\u{1b}'), "{e:?}");
 }
+
+/// Templates read only their own folder: `file://` URLs, absolute paths, `..` and symbolic
+/// links leading out are refused with an error naming the step, in dry runs and real runs,
+/// by every action that reads files.
+#[test]
+fn reads_are_confined_to_the_template_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let private = tmp.path().join("private");
+    std::fs::create_dir_all(&private).unwrap();
+    std::fs::write(private.join("key.pem"), "PRIVATE KEY").unwrap();
+    let key = private.join("key.pem");
+    let (key, private_dir) = (key.display(), private.display());
+    let cases = [
+        format!("fetch:plain:file\n      input: {{url: 'file://{key}', targetPath: key.pem}}"),
+        format!("fetch:plain:file\n      input: {{url: '{key}', targetPath: key.pem}}"),
+        "fetch:plain:file\n      input: {url: ../private/key.pem, targetPath: key.pem}".into(),
+        format!("fetch:plain\n      input: {{url: 'file://{private_dir}'}}"),
+        "fetch:plain\n      input: {url: ../private}".into(),
+        "fetch:plain\n      input: {url: ./skeleton/../../private}".into(),
+        format!("fetch:plain\n      input: {{url: '{private_dir}'}}"),
+        "fetch:template\n      input: {url: ../private}".into(),
+        format!("fetch:template\n      input: {{url: 'file://{private_dir}'}}"),
+        "fetch:template:file\n      input: {url: ../private/key.pem, targetPath: key.pem}".into(),
+        format!("fetch:template:file\n      input: {{url: 'file://{key}', targetPath: key.pem}}"),
+        "fetch:plain\n      input: {url: ./dirlink}".into(),
+        "fetch:template\n      input: {url: ./dirlink}".into(),
+        "fetch:plain:file\n      input: {url: ./keylink, targetPath: key.pem}".into(),
+        "fetch:template:file\n      input: {url: ./keylink, targetPath: key.pem}".into(),
+        "fetch:plain:file\n      input: {url: ./dirlink/key.pem, targetPath: key.pem}".into(),
+    ];
+    for (i, case) in cases.iter().enumerate() {
+        let dir = tmp.path().join(format!("case{i}"));
+        let steps = format!("    - id: grab\n      name: Grab\n      action: {case}");
+        let t = template_dir(
+            &dir.join("tpl"),
+            NO_PARAMS,
+            &steps,
+            &[("skeleton/ok.txt", "ok")],
+        );
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(&private, dir.join("tpl/dirlink")).unwrap();
+            std::os::unix::fs::symlink(private.join("key.pem"), dir.join("tpl/keylink")).unwrap();
+        }
+        let spec = task(t, json!({}));
+        let dry = dry_run::dry_run(&spec, &mut |_| {});
+        let target = dir.join("out");
+        let (real, events) = run(&LocalExecutor::write_to(&target, false), &spec);
+        for (mode, result) in [("dry run", &dry), ("run", &real)] {
+            let e = result.error.clone().unwrap_or_default();
+            assert!(
+                !result.succeeded() && e.starts_with("Grab (grab): refused"),
+                "case {i} ({case}), {mode}: {e}"
+            );
+            assert!(
+                e.contains("outside the template's folder"),
+                "case {i}, {mode}: {e}"
+            );
+            assert!(
+                result.files.iter().all(|f| f.content != b"PRIVATE KEY"),
+                "case {i}, {mode}"
+            );
+        }
+        assert!(!format!("{events:?}").contains("PRIVATE KEY"));
+        assert!(!target.exists(), "case {i}");
+    }
+    // Links that stay inside the folder still work.
+    let dir = tmp.path().join("inside");
+    let t = template_dir(
+        &dir.join("tpl"),
+        NO_PARAMS,
+        "    - id: grab\n      action: fetch:plain\n      input: {url: ./alias}\n    - id: one\n      action: fetch:plain:file\n      input: {url: ./skeleton/../skeleton/ok.txt, targetPath: one.txt}",
+        &[("skeleton/ok.txt", "ok")],
+    );
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(dir.join("tpl/skeleton"), dir.join("tpl/alias")).unwrap();
+    #[cfg(not(unix))]
+    std::fs::create_dir_all(dir.join("tpl/alias")).unwrap();
+    let dry = dry_run::dry_run(&task(t, json!({})), &mut |_| {});
+    assert!(dry.succeeded(), "{:?}", dry.error);
+    assert_eq!(
+        dry.files
+            .iter()
+            .map(|f| f.path.as_str())
+            .collect::<Vec<_>>(),
+        ["ok.txt", "one.txt"]
+    );
+}
