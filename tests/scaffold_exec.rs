@@ -657,3 +657,72 @@ fn reads_are_confined_to_the_template_folder() {
         ["ok.txt", "one.txt"]
     );
 }
+
+/// A runaway loop in a skeleton file, or an output bomb in a step's input, fails its step with
+/// an error naming the step and the limit; nothing is written.
+#[test]
+fn hostile_templates_fail_their_step_at_a_limit() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "    - id: fetch\n      name: Fetch\n      action: fetch:template\n      input: {url: ./skeleton}",
+            "Fetch (fetch): rendering loop.txt: the template did more than",
+        ),
+        (
+            "    - id: log\n      name: Log\n      action: debug:log\n      input: {message: \"${{ 'x' * 10000000 }}\"}",
+            "Log (log): rendering its input: the rendered text would be larger than the limit of",
+        ),
+    ];
+    for (i, (steps, expected)) in cases.iter().enumerate() {
+        let dir = tmp.path().join(format!("case{i}"));
+        let t = template_dir(
+            &dir.join("tpl"),
+            NO_PARAMS,
+            steps,
+            &[(
+                "skeleton/loop.txt",
+                "{% for i in range(100000) %}{% for j in range(100000) %}${{ j }}{% endfor %}{% endfor %}",
+            )],
+        );
+        let spec = task(t, json!({}));
+        let dry = dry_run::dry_run(&spec, &mut |_| {});
+        let target = dir.join("out");
+        let (real, _) = run(&LocalExecutor::write_to(&target, false), &spec);
+        for result in [&dry, &real] {
+            let e = result.error.clone().unwrap_or_default();
+            assert!(!result.succeeded() && e.contains(expected), "case {i}: {e}");
+        }
+        assert!(!target.exists());
+    }
+}
+
+/// The bundled demo's templates render within the limits.
+#[test]
+fn the_demo_templates_render_within_the_limits() {
+    let sources: Vec<Box<dyn greenroom::sources::Source>> =
+        vec![Box::new(greenroom::sources::demo::source())];
+    let catalog = greenroom::sources::load(
+        &sources,
+        &greenroom::sources::LoadOptions {
+            online: false,
+            ..Default::default()
+        },
+    );
+    let templates = greenroom::scaffold::templates(&catalog);
+    assert!(templates.len() >= 5);
+    for entity in templates {
+        let t = Template::from_entity(entity).unwrap();
+        let values = json!({"name": "svc", "component_id": "svc", "repoUrl": "github.com?owner=o&repo=svc", "owner": "group:default/team-a", "description": "d"});
+        let form = Form::with_values(&t, &values, &Secrets::default());
+        let spec = TaskSpec {
+            template: t.clone(),
+            values: form.values(),
+            secrets: Secrets::default(),
+            user: User::default(),
+            sensitive: vec![],
+        };
+        let result = dry_run::dry_run(&spec, &mut |_| {});
+        assert!(result.succeeded(), "{}: {:?}", t.entity_ref, result.error);
+        assert!(!result.files.is_empty(), "{}", t.entity_ref);
+    }
+}

@@ -232,3 +232,77 @@ fn error_messages_carry_no_escape_sequences() {
         .to_string();
     assert!(!e.contains('\u{1b}') && !e.contains('\u{7}'), "{e:?}");
 }
+
+/// Hostile templates end (quickly: fuel, not a clock) with an error that says which limit
+/// they hit; they are never rendered forever, nor to gigabytes.
+#[test]
+fn hostile_templates_hit_a_limit() {
+    use greenroom::limits::{TEMPLATE_FUEL, TEMPLATE_OUTPUT_BYTES};
+    let r = Renderer::new(RenderOptions::default());
+    let work = [
+        "{% for i in range(100000) %}{% for j in range(100000) %}${{ i }}{% endfor %}{% endfor %}",
+        "${{ range(100000) | map('string') | join(',') | length }}{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
+        "{% macro f(n) %}{% for i in range(100000) %}{% endfor %}${{ f(n + 1) }}{% endmacro %}${{ f(0) }}",
+    ];
+    for source in work {
+        let e = r.render(source, &ctx()).unwrap_err();
+        assert!(e.is_limit(), "{source}: {e}");
+        assert!(
+            e.to_string()
+                .contains(&format!("more than {TEMPLATE_FUEL} units of work")),
+            "{e}"
+        );
+    }
+    // A step input fails instead of keeping its source text.
+    let nested = "${{ (range(100000) | map('string') | list | length) }}{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}";
+    assert!(
+        r.try_render_tree(&json!({"k": nested}), &ctx())
+            .unwrap_err()
+            .is_limit()
+    );
+    let size = [
+        "{% for i in range(100000) %}${{ 'x' * 1000 }}{% endfor %}",
+        "${{ 'x' * 10000000 }}",
+        "${{ 'ab' | indent(100000000000) }}\nline",
+        "${{ 'a\nb\nc' | indent(5000000, true) }}",
+        "${{ 'x' | center(100000000000) }}",
+        "${{ ('x' * 1000) | replace('x', 'y' * 100000) }}",
+        "${{ ('x' * 1000) | replace('', 'y' * 100000) }}",
+        "${{ range(10000) | join('y' * 10000) }}",
+        "${{ ('x' * 10000) | join('y' * 10000) }}",
+    ];
+    for source in size {
+        for result in [
+            r.render(source, &ctx()).map(|_| ()),
+            r.render_value(source, &ctx()).map(|_| ()),
+        ] {
+            let e = result.unwrap_err();
+            assert!(e.is_limit(), "{source}: {e}");
+            assert!(
+                e.to_string()
+                    .contains(&format!("{TEMPLATE_OUTPUT_BYTES} bytes")),
+                "{source}: {e}"
+            );
+        }
+        assert!(
+            r.try_render_tree(&json!([{ "k": source }]), &ctx())
+                .unwrap_err()
+                .is_limit()
+        );
+    }
+    // Ordinary errors still keep the source text in a step input (Backstage's behaviour).
+    assert_eq!(
+        r.try_render_tree(
+            &json!({"k": "${{ parameters.name | parseRepoUrl }}"}),
+            &ctx()
+        )
+        .unwrap(),
+        Some(json!({"k": "${{ parameters.name | parseRepoUrl }}"}))
+    );
+    // Below the limits the same filters work as before.
+    assert_eq!(
+        r.render("${{ 'a\nb' | indent(2) }}|${{ 'x' | center(5) }}|${{ 'aXa' | replace('X', 'y') }}|${{ [1, 2] | join('-') }}", &ctx())
+            .unwrap(),
+        "a\n  b|  x  |aya|1-2"
+    );
+}
