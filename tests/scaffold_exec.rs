@@ -726,3 +726,50 @@ fn the_demo_templates_render_within_the_limits() {
         assert!(!result.files.is_empty(), "{}", t.entity_ref);
     }
 }
+
+/// A value computed from a secret (`replace`, `reverse`, `list | join`, …) is as secret as the
+/// secret: step logs, errors and input dumps show `<derived from a secret>` instead.
+#[test]
+fn values_derived_from_secrets_never_reach_logs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let steps = "    - id: log\n      action: debug:log\n      input:\n        message: \"${{ secrets.token | replace('Quokka', 'Q') }}\"\n    - id: rev\n      action: debug:log\n      input:\n        message: \"${{ secrets.token | reverse }}\"\n    - id: spaced\n      action: debug:log\n      input:\n        message: \"${{ secrets.token | list | join(' ') }}\"\n    - id: fetch\n      action: fetch:template\n      input: {url: ./skeleton, values: {auth: \"${{ secrets.token | upper }}\", name: plain-name}}\n    - id: broken\n      action: fetch:plain\n      input: {url: \"./missing-${{ secrets.token | lower }}\"}";
+    let t = template_dir(
+        &tmp.path().join("tpl"),
+        NO_PARAMS,
+        steps,
+        &[("skeleton/README.md", "# ${{ values.name }}\n")],
+    );
+    let mut secrets = Secrets::default();
+    secrets.insert("token", "tok-Quokka-99");
+    let spec = TaskSpec {
+        template: t,
+        values: json!({}),
+        secrets,
+        user: User::default(),
+        sensitive: vec![],
+    };
+    let dry = dry_run::dry_run(&spec, &mut |_| {});
+    let (real, events) = run(
+        &LocalExecutor::write_to(tmp.path().join("out"), false),
+        &spec,
+    );
+    let logs = format!(
+        "{events:?} {:?} {:?} {:?}",
+        real.error, dry.events, dry.error
+    );
+    for derived in [
+        "tok-Quokka-99",
+        "tok-Q-99",
+        "99-akkouQ-kot",
+        "t o k - Q u o k k a - 9 9",
+        "TOK-QUOKKA-99",
+        "tok-quokka-99",
+    ] {
+        assert!(!logs.contains(derived), "logs show {derived}: {logs}");
+    }
+    assert!(logs.contains("<derived from a secret>"), "{logs}");
+    assert!(
+        logs.contains("plain-name"),
+        "values not derived from a secret stay"
+    );
+}

@@ -84,6 +84,35 @@ fn each_log(key: &str, value: &Json) -> String {
     json!({"key": key, "value": text(value)}).to_string()
 }
 
+/// The text of every rendered input value whose source reads `secrets`: what a log line
+/// must not show even after a filter changed it (`reverse`, `replace`, `join`…).
+fn derived_from_secrets(source: &Json, rendered: &Json, out: &mut Vec<String>) {
+    fn texts(v: &Json, out: &mut Vec<String>) {
+        match v {
+            Json::String(s) => out.push(s.clone()),
+            Json::Number(n) => out.push(n.to_string()),
+            Json::Array(items) => items.iter().for_each(|i| texts(i, out)),
+            Json::Object(map) => map.values().for_each(|i| texts(i, out)),
+            Json::Bool(_) | Json::Null => {}
+        }
+    }
+    match (source, rendered) {
+        (Json::String(s), _) if s.contains("secrets") => texts(rendered, out),
+        (Json::Array(a), Json::Array(b)) => a
+            .iter()
+            .zip(b)
+            .for_each(|(s, r)| derived_from_secrets(s, r, out)),
+        (Json::Object(a), Json::Object(b)) => {
+            for (k, s) in a {
+                if let Some(r) = b.get(k) {
+                    derived_from_secrets(s, r, out);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
 struct Run<'a> {
     exec: &'a LocalExecutor,
     task: &'a TaskSpec,
@@ -443,6 +472,9 @@ impl Run<'_> {
             let input = self
                 .render(&step.input, &ctx, "its input")?
                 .unwrap_or_else(|| json!({}));
+            let mut derived = Vec::new();
+            derived_from_secrets(&step.input, &input, &mut derived);
+            self.redactor.extend_derived(derived);
             let mut step_outputs = Map::new();
             let mut lines: Vec<String> = Vec::new();
             let result = {
