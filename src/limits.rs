@@ -20,6 +20,14 @@ pub const SETTINGS_FILE_BYTES: u64 = 1024 * 1024;
 
 // ---------------------------------------------------------------- templates (rendering, runs)
 
+/// The work one `${{ }}` render may do, in minijinja's fuel (about one unit per instruction:
+/// a loop iteration costs a few). Generous for real skeleton files; a nested `range(100000)`
+/// loop runs out within a fraction of a second instead of running forever.
+pub const TEMPLATE_FUEL: u64 = 5_000_000;
+
+/// The largest text one render may produce (a skeleton file, a path, a step input value).
+pub const TEMPLATE_OUTPUT_BYTES: usize = 8 * 1024 * 1024;
+
 // ---------------------------------------------------------------- HTTP (status, remote sources)
 
 /// The largest status API response body read (GitHub, GitLab, PagerDuty, Argo CD, Kubernetes,

@@ -546,3 +546,230 @@ fn backstage_event_streams_map_to_the_same_events() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn non_ascii_expressions_fail_the_step_with_a_located_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = template_dir(
+        &tmp.path().join("tpl"),
+        NO_PARAMS,
+        "    - id: fetch\n      name: Fetch the skeleton\n      action: fetch:template\n      input: {url: ./skeleton}",
+        &[("skeleton/README.md", "# title\n${{ é \u{1b}[2J }}\n")],
+    );
+    let result = dry_run::dry_run(&task(t, json!({})), &mut |_| {});
+    assert_eq!(result.status, TaskStatus::Failed);
+    let e = result.error.unwrap_or_default();
+    for part in [
+        "Fetch the skeleton (fetch)",
+        "rendering README.md",
+        "syntax error",
+        "line 2",
+    ] {
+        assert!(e.contains(part), "{part}: {e}");
+    }
+    assert!(!e.contains('\u{1b}'), "{e:?}");
+}
+
+/// Templates read only their own folder: `file://` URLs, absolute paths, `..` and symbolic
+/// links leading out are refused with an error naming the step, in dry runs and real runs,
+/// by every action that reads files.
+#[test]
+fn reads_are_confined_to_the_template_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let private = tmp.path().join("private");
+    std::fs::create_dir_all(&private).unwrap();
+    std::fs::write(private.join("key.pem"), "PRIVATE KEY").unwrap();
+    let key = private.join("key.pem");
+    let (key, private_dir) = (key.display(), private.display());
+    let cases = [
+        format!("fetch:plain:file\n      input: {{url: 'file://{key}', targetPath: key.pem}}"),
+        format!("fetch:plain:file\n      input: {{url: '{key}', targetPath: key.pem}}"),
+        "fetch:plain:file\n      input: {url: ../private/key.pem, targetPath: key.pem}".into(),
+        format!("fetch:plain\n      input: {{url: 'file://{private_dir}'}}"),
+        "fetch:plain\n      input: {url: ../private}".into(),
+        "fetch:plain\n      input: {url: ./skeleton/../../private}".into(),
+        format!("fetch:plain\n      input: {{url: '{private_dir}'}}"),
+        "fetch:template\n      input: {url: ../private}".into(),
+        format!("fetch:template\n      input: {{url: 'file://{private_dir}'}}"),
+        "fetch:template:file\n      input: {url: ../private/key.pem, targetPath: key.pem}".into(),
+        format!("fetch:template:file\n      input: {{url: 'file://{key}', targetPath: key.pem}}"),
+        "fetch:plain\n      input: {url: ./dirlink}".into(),
+        "fetch:template\n      input: {url: ./dirlink}".into(),
+        "fetch:plain:file\n      input: {url: ./keylink, targetPath: key.pem}".into(),
+        "fetch:template:file\n      input: {url: ./keylink, targetPath: key.pem}".into(),
+        "fetch:plain:file\n      input: {url: ./dirlink/key.pem, targetPath: key.pem}".into(),
+    ];
+    for (i, case) in cases.iter().enumerate() {
+        let dir = tmp.path().join(format!("case{i}"));
+        let steps = format!("    - id: grab\n      name: Grab\n      action: {case}");
+        let t = template_dir(
+            &dir.join("tpl"),
+            NO_PARAMS,
+            &steps,
+            &[("skeleton/ok.txt", "ok")],
+        );
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(&private, dir.join("tpl/dirlink")).unwrap();
+            std::os::unix::fs::symlink(private.join("key.pem"), dir.join("tpl/keylink")).unwrap();
+        }
+        let spec = task(t, json!({}));
+        let dry = dry_run::dry_run(&spec, &mut |_| {});
+        let target = dir.join("out");
+        let (real, events) = run(&LocalExecutor::write_to(&target, false), &spec);
+        for (mode, result) in [("dry run", &dry), ("run", &real)] {
+            let e = result.error.clone().unwrap_or_default();
+            assert!(
+                !result.succeeded() && e.starts_with("Grab (grab): refused"),
+                "case {i} ({case}), {mode}: {e}"
+            );
+            assert!(
+                e.contains("outside the template's folder"),
+                "case {i}, {mode}: {e}"
+            );
+            assert!(
+                result.files.iter().all(|f| f.content != b"PRIVATE KEY"),
+                "case {i}, {mode}"
+            );
+        }
+        assert!(!format!("{events:?}").contains("PRIVATE KEY"));
+        assert!(!target.exists(), "case {i}");
+    }
+    // Links that stay inside the folder still work.
+    let dir = tmp.path().join("inside");
+    let t = template_dir(
+        &dir.join("tpl"),
+        NO_PARAMS,
+        "    - id: grab\n      action: fetch:plain\n      input: {url: ./alias}\n    - id: one\n      action: fetch:plain:file\n      input: {url: ./skeleton/../skeleton/ok.txt, targetPath: one.txt}",
+        &[("skeleton/ok.txt", "ok")],
+    );
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(dir.join("tpl/skeleton"), dir.join("tpl/alias")).unwrap();
+    #[cfg(not(unix))]
+    std::fs::create_dir_all(dir.join("tpl/alias")).unwrap();
+    let dry = dry_run::dry_run(&task(t, json!({})), &mut |_| {});
+    assert!(dry.succeeded(), "{:?}", dry.error);
+    assert_eq!(
+        dry.files
+            .iter()
+            .map(|f| f.path.as_str())
+            .collect::<Vec<_>>(),
+        ["ok.txt", "one.txt"]
+    );
+}
+
+/// A runaway loop in a skeleton file, or an output bomb in a step's input, fails its step with
+/// an error naming the step and the limit; nothing is written.
+#[test]
+fn hostile_templates_fail_their_step_at_a_limit() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "    - id: fetch\n      name: Fetch\n      action: fetch:template\n      input: {url: ./skeleton}",
+            "Fetch (fetch): rendering loop.txt: the template did more than",
+        ),
+        (
+            "    - id: log\n      name: Log\n      action: debug:log\n      input: {message: \"${{ 'x' * 10000000 }}\"}",
+            "Log (log): rendering its input: the rendered text would be larger than the limit of",
+        ),
+    ];
+    for (i, (steps, expected)) in cases.iter().enumerate() {
+        let dir = tmp.path().join(format!("case{i}"));
+        let t = template_dir(
+            &dir.join("tpl"),
+            NO_PARAMS,
+            steps,
+            &[(
+                "skeleton/loop.txt",
+                "{% for i in range(100000) %}{% for j in range(100000) %}${{ j }}{% endfor %}{% endfor %}",
+            )],
+        );
+        let spec = task(t, json!({}));
+        let dry = dry_run::dry_run(&spec, &mut |_| {});
+        let target = dir.join("out");
+        let (real, _) = run(&LocalExecutor::write_to(&target, false), &spec);
+        for result in [&dry, &real] {
+            let e = result.error.clone().unwrap_or_default();
+            assert!(!result.succeeded() && e.contains(expected), "case {i}: {e}");
+        }
+        assert!(!target.exists());
+    }
+}
+
+/// The bundled demo's templates render within the limits.
+#[test]
+fn the_demo_templates_render_within_the_limits() {
+    let sources: Vec<Box<dyn greenroom::sources::Source>> =
+        vec![Box::new(greenroom::sources::demo::source())];
+    let catalog = greenroom::sources::load(
+        &sources,
+        &greenroom::sources::LoadOptions {
+            online: false,
+            ..Default::default()
+        },
+    );
+    let templates = greenroom::scaffold::templates(&catalog);
+    assert!(templates.len() >= 5);
+    for entity in templates {
+        let t = Template::from_entity(entity).unwrap();
+        let values = json!({"name": "svc", "component_id": "svc", "repoUrl": "github.com?owner=o&repo=svc", "owner": "group:default/team-a", "description": "d"});
+        let form = Form::with_values(&t, &values, &Secrets::default());
+        let spec = TaskSpec {
+            template: t.clone(),
+            values: form.values(),
+            secrets: Secrets::default(),
+            user: User::default(),
+            sensitive: vec![],
+        };
+        let result = dry_run::dry_run(&spec, &mut |_| {});
+        assert!(result.succeeded(), "{}: {:?}", t.entity_ref, result.error);
+        assert!(!result.files.is_empty(), "{}", t.entity_ref);
+    }
+}
+
+/// A value computed from a secret (`replace`, `reverse`, `list | join`, …) is as secret as the
+/// secret: step logs, errors and input dumps show `<derived from a secret>` instead.
+#[test]
+fn values_derived_from_secrets_never_reach_logs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let steps = "    - id: log\n      action: debug:log\n      input:\n        message: \"${{ secrets.token | replace('Quokka', 'Q') }}\"\n    - id: rev\n      action: debug:log\n      input:\n        message: \"${{ secrets.token | reverse }}\"\n    - id: spaced\n      action: debug:log\n      input:\n        message: \"${{ secrets.token | list | join(' ') }}\"\n    - id: fetch\n      action: fetch:template\n      input: {url: ./skeleton, values: {auth: \"${{ secrets.token | upper }}\", name: plain-name}}\n    - id: broken\n      action: fetch:plain\n      input: {url: \"./missing-${{ secrets.token | lower }}\"}";
+    let t = template_dir(
+        &tmp.path().join("tpl"),
+        NO_PARAMS,
+        steps,
+        &[("skeleton/README.md", "# ${{ values.name }}\n")],
+    );
+    let mut secrets = Secrets::default();
+    secrets.insert("token", "tok-Quokka-99");
+    let spec = TaskSpec {
+        template: t,
+        values: json!({}),
+        secrets,
+        user: User::default(),
+        sensitive: vec![],
+    };
+    let dry = dry_run::dry_run(&spec, &mut |_| {});
+    let (real, events) = run(
+        &LocalExecutor::write_to(tmp.path().join("out"), false),
+        &spec,
+    );
+    let logs = format!(
+        "{events:?} {:?} {:?} {:?}",
+        real.error, dry.events, dry.error
+    );
+    for derived in [
+        "tok-Quokka-99",
+        "tok-Q-99",
+        "99-akkouQ-kot",
+        "t o k - Q u o k k a - 9 9",
+        "TOK-QUOKKA-99",
+        "tok-quokka-99",
+    ] {
+        assert!(!logs.contains(derived), "logs show {derived}: {logs}");
+    }
+    assert!(logs.contains("<derived from a secret>"), "{logs}");
+    assert!(
+        logs.contains("plain-name"),
+        "values not derived from a secret stay"
+    );
+}

@@ -27,6 +27,11 @@ pub trait TemplateFiles: Send + Sync {
     fn is_executable(&self, _path: &Path) -> bool {
         false
     }
+    /// Where a path really is, symbolic links resolved (an error when it does not exist).
+    /// Trees without links answer with the path itself.
+    fn real_path(&self, path: &Path) -> io::Result<PathBuf> {
+        Ok(normalize(path))
+    }
 }
 
 /// A template's base: the folder its `template.yaml` is in, in some file tree. Relative
@@ -51,18 +56,41 @@ impl TemplateBase {
         }
     }
 
-    /// Resolves an action's `url` input against the template's folder. Remote URLs are not
-    /// fetched locally.
+    /// Resolves an action's `url` input against the template's folder, confining reads as
+    /// writes are confined: `file://` URLs, absolute paths, `..` leading out and symbolic links
+    /// whose real path is outside the folder are refused (a shared template must not copy
+    /// `~/.ssh` into the repository it generates). Remote URLs are not fetched locally.
     pub fn resolve(&self, url: &str) -> Result<PathBuf, String> {
+        let refuse = |why: &str| {
+            Err(format!(
+                "refused {url:?}: {why}; a template reads only files inside the template's folder ({})",
+                self.dir.display()
+            ))
+        };
+        if url.starts_with("file:") {
+            return refuse("file: URLs point outside the template's folder");
+        }
         if url.contains("://") {
-            if let Some(path) = url.strip_prefix("file://") {
-                return Ok(normalize(Path::new(path)));
-            }
             return Err(format!(
                 "fetching {url} is not supported when running locally: greenroom reads skeletons only from the template's own folder"
             ));
         }
-        Ok(normalize(&self.dir.join(url)))
+        if Path::new(url).is_absolute() || url.starts_with('/') || url.starts_with('\\') {
+            return refuse("absolute paths point outside the template's folder");
+        }
+        let dir = normalize(&self.dir);
+        let path = normalize(&dir.join(url));
+        if !path.starts_with(&dir) {
+            return refuse("it leads outside the template's folder");
+        }
+        // Symbolic links: where the path really is must be inside where the folder really is.
+        if let Ok(real) = self.files.real_path(&path) {
+            let real_dir = self.files.real_path(&dir).unwrap_or(dir);
+            if !real.starts_with(&real_dir) {
+                return refuse("a symbolic link leads outside the template's folder");
+            }
+        }
+        Ok(path)
     }
 }
 
@@ -78,8 +106,9 @@ impl TemplateFiles for DiskFiles {
             ));
         }
         let mut out = Vec::new();
+        // Walked where it really is (the folder itself may be a link that stays inside).
         let real_dir = std::fs::canonicalize(dir)?;
-        for entry in walkdir::WalkDir::new(dir)
+        for entry in walkdir::WalkDir::new(&real_dir)
             .follow_links(false)
             .sort_by_file_name()
         {
@@ -102,7 +131,7 @@ impl TemplateFiles for DiskFiles {
                     ));
                 }
             }
-            let rel = entry.path().strip_prefix(dir).unwrap_or(entry.path());
+            let rel = entry.path().strip_prefix(&real_dir).unwrap_or(entry.path());
             let path = rel
                 .components()
                 .map(|c| c.as_os_str().to_string_lossy())
@@ -123,6 +152,10 @@ impl TemplateFiles for DiskFiles {
             path,
             crate::limits::FILE_BYTES,
         )?)
+    }
+
+    fn real_path(&self, path: &Path) -> io::Result<PathBuf> {
+        std::fs::canonicalize(path)
     }
 
     fn is_dir(&self, path: &Path) -> bool {
@@ -322,5 +355,15 @@ mod tests {
             PathBuf::from("/template/content")
         );
         assert!(base.resolve("https://github.com/x/y").is_err());
+        for outside in [
+            "file:///etc/shadow",
+            "file:../values.json",
+            "/values.json",
+            "../values.json",
+            "./content/../../values.json",
+        ] {
+            let e = base.resolve(outside).unwrap_err();
+            assert!(e.starts_with("refused"), "{outside}: {e}");
+        }
     }
 }

@@ -84,6 +84,35 @@ fn each_log(key: &str, value: &Json) -> String {
     json!({"key": key, "value": text(value)}).to_string()
 }
 
+/// The text of every rendered input value whose source reads `secrets`: what a log line
+/// must not show even after a filter changed it (`reverse`, `replace`, `join`…).
+fn derived_from_secrets(source: &Json, rendered: &Json, out: &mut Vec<String>) {
+    fn texts(v: &Json, out: &mut Vec<String>) {
+        match v {
+            Json::String(s) => out.push(s.clone()),
+            Json::Number(n) => out.push(n.to_string()),
+            Json::Array(items) => items.iter().for_each(|i| texts(i, out)),
+            Json::Object(map) => map.values().for_each(|i| texts(i, out)),
+            Json::Bool(_) | Json::Null => {}
+        }
+    }
+    match (source, rendered) {
+        (Json::String(s), _) if s.contains("secrets") => texts(rendered, out),
+        (Json::Array(a), Json::Array(b)) => a
+            .iter()
+            .zip(b)
+            .for_each(|(s, r)| derived_from_secrets(s, r, out)),
+        (Json::Object(a), Json::Object(b)) => {
+            for (k, s) in a {
+                if let Some(r) = b.get(k) {
+                    derived_from_secrets(s, r, out);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
 struct Run<'a> {
     exec: &'a LocalExecutor,
     task: &'a TaskSpec,
@@ -133,8 +162,12 @@ impl Run<'_> {
         Context::new(&vars)
     }
 
-    fn render(&self, value: &Json, ctx: &Context) -> Option<Json> {
-        self.renderer.render_tree(value, ctx)
+    /// Renders a step's field; a render that hits a resource limit is an error naming what
+    /// was rendered (other failures keep the source text, as Backstage does).
+    fn render(&self, value: &Json, ctx: &Context, what: &str) -> Result<Option<Json>, String> {
+        self.renderer
+            .try_render_tree(value, ctx)
+            .map_err(|e| format!("rendering {what}: {e}"))
     }
 
     fn execute(mut self) -> RunResult {
@@ -201,7 +234,7 @@ impl Run<'_> {
                     Some(Json::String(cond)) => {
                         self.status.invoked.store(false, Ordering::SeqCst);
                         let ctx = self.context(Some(self.task.secrets.to_json()), None);
-                        let _ = self.render(&Json::String(cond.clone()), &ctx);
+                        let _ = self.render(&Json::String(cond.clone()), &ctx, "if");
                         self.status.invoked.load(Ordering::SeqCst)
                     }
                     _ => false,
@@ -266,7 +299,17 @@ impl Run<'_> {
             };
             return self.finish(result, TaskStatus::Failed, Some(e));
         }
-        result.output = self.render_output();
+        result.output = match self.render_output() {
+            Ok(output) => output,
+            Err(e) => {
+                let e = if self.dry() {
+                    e
+                } else {
+                    format!("{e}; nothing was written")
+                };
+                return self.finish(result, TaskStatus::Failed, Some(e));
+            }
+        };
         if let Mode::Write { target, overwrite } = &self.exec.mode {
             result.files = ws.files().unwrap_or_default();
             if let Err(e) = workspace::move_into_place(ws, target, *overwrite) {
@@ -306,11 +349,12 @@ impl Run<'_> {
     }
 
     /// `spec.output` rendered without secrets; links and text whose `if` is falsy dropped.
-    fn render_output(&self) -> Json {
+    fn render_output(&self) -> Result<Json, String> {
         let ctx = self.context(None, None);
-        let mut output = self
-            .render(&self.task.template.output, &ctx)
-            .unwrap_or_else(|| json!({}));
+        let mut output = match self.render(&self.task.template.output, &ctx, "the output") {
+            Ok(o) => o.unwrap_or_else(|| json!({})),
+            Err(e) => return Err(e),
+        };
         for key in ["links", "text"] {
             if let Some(Json::Array(items)) = output.get_mut(key) {
                 // An `if` that rendered undefined is gone, and the item stays (as in Backstage).
@@ -322,7 +366,7 @@ impl Run<'_> {
                 }
             }
         }
-        output
+        Ok(output)
     }
 
     fn execute_step(&mut self, step: &Step, ws: &Workspace) -> Result<Outcome, String> {
@@ -331,7 +375,7 @@ impl Run<'_> {
         let skipped_by_if = match &step.condition {
             Some(Json::Bool(false)) => true,
             Some(c @ Json::String(_)) if step.each.is_none() => {
-                !is_truthy(self.render(c, &ctx).as_ref())
+                !is_truthy(self.render(c, &ctx, "its if")?.as_ref())
             }
             _ => false,
         };
@@ -353,7 +397,7 @@ impl Run<'_> {
         if self.dry() {
             let redacted = self.context(Some(self.task.secrets.redacted_json()), None);
             let debug_input = self
-                .render(&step.input, &redacted)
+                .render(&step.input, &redacted, "its input")?
                 .unwrap_or_else(|| json!({}));
             let text = serde_json::to_string_pretty(&debug_input).unwrap_or_default();
             self.emit(
@@ -378,7 +422,7 @@ impl Run<'_> {
         }
         let iterations: Vec<Option<(String, Json)>> = match &step.each {
             None => vec![None],
-            Some(each) => match self.render(each, &ctx) {
+            Some(each) => match self.render(each, &ctx, "its each")? {
                 None => {
                     return Err(format!(
                         "Invalid value on action {}.each parameter, \"{}\" cannot be resolved to a value",
@@ -408,7 +452,7 @@ impl Run<'_> {
             };
             if let Some((k, v)) = &iteration {
                 let should_run = match &step.condition {
-                    Some(c) => is_truthy(self.render(c, &ctx).as_ref()),
+                    Some(c) => is_truthy(self.render(c, &ctx, "its if")?.as_ref()),
                     None => true,
                 };
                 if !should_run {
@@ -425,7 +469,12 @@ impl Run<'_> {
                     None,
                 );
             }
-            let input = self.render(&step.input, &ctx).unwrap_or_else(|| json!({}));
+            let input = self
+                .render(&step.input, &ctx, "its input")?
+                .unwrap_or_else(|| json!({}));
+            let mut derived = Vec::new();
+            derived_from_secrets(&step.input, &input, &mut derived);
+            self.redactor.extend_derived(derived);
             let mut step_outputs = Map::new();
             let mut lines: Vec<String> = Vec::new();
             let result = {

@@ -8,7 +8,7 @@ mod local;
 pub mod workspace;
 
 pub use local::LocalExecutor;
-pub use workspace::{Workspace, WorkspaceFile};
+pub use workspace::{Workspace, WorkspaceFile, cleanup_all};
 
 use super::secrets::Secrets;
 use super::template::Template;

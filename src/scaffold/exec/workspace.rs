@@ -1,14 +1,152 @@
 //! The folder a run works in: a fresh temporary directory that no path may escape (`..`,
 //! absolute paths, symlinks leading out), and the move of the finished result into its target,
 //! which happens whole or not at all.
+//!
+//! Live workspaces are registered so a handled signal can remove them ([`cleanup_all`]), and
+//! the first workspace of a process sweeps ones that crashed processes left behind (older than
+//! a day, owning pid gone; never another live greenroom's).
 
 use std::io;
 use std::path::{Component, Path, PathBuf};
+use std::sync::Mutex;
+use std::time::{Duration, SystemTime};
+
+/// Workspace folders are named `greenroom-scaffold-<pid>-<random>`.
+const PREFIX: &str = "greenroom-scaffold-";
+
+/// Folders of runs in progress, removable all at once.
+pub struct LiveWorkspaces {
+    paths: Mutex<Vec<PathBuf>>,
+}
+
+impl LiveWorkspaces {
+    pub const fn new() -> LiveWorkspaces {
+        LiveWorkspaces {
+            paths: Mutex::new(Vec::new()),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<PathBuf>> {
+        self.paths.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn add(&self, path: &Path) {
+        self.lock().push(path.to_path_buf());
+    }
+
+    fn remove(&self, path: &Path) {
+        self.lock().retain(|p| p != path);
+    }
+
+    pub fn contains(&self, path: &Path) -> bool {
+        self.lock().iter().any(|p| p == path)
+    }
+
+    /// Removes every registered folder (and forgets it); returns how many were removed.
+    pub fn cleanup_all(&self) -> usize {
+        let paths = std::mem::take(&mut *self.lock());
+        paths
+            .iter()
+            .filter(|p| std::fs::remove_dir_all(p).is_ok())
+            .count()
+    }
+}
+
+impl Default for LiveWorkspaces {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The process's live workspaces (and cross-filesystem staging folders).
+pub static LIVE: LiveWorkspaces = LiveWorkspaces::new();
+
+/// Removes the temporary folders of every scaffold run in progress. For the signal path
+/// (SIGTERM, SIGHUP, SIGINT handled): call before exiting. Returns how many were removed.
+pub fn cleanup_all() -> usize {
+    LIVE.cleanup_all()
+}
+
+/// How old a leftover workspace must be before the sweep removes it.
+const STALE_AFTER: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// Removes leftover workspaces in `dir`: named `greenroom-scaffold-<pid>-…`, a real folder
+/// (not a link) owned by this user, last modified before `now - STALE_AFTER`, and whose pid
+/// is not running. Returns what was removed.
+pub fn sweep_stale(dir: &Path, now: SystemTime) -> Vec<PathBuf> {
+    let mut removed = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return removed;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name
+            .strip_prefix(PREFIX)
+            .and_then(|rest| rest.split_once('-'))
+            .and_then(|(pid, _)| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let Ok(meta) = std::fs::symlink_metadata(entry.path()) else {
+            continue;
+        };
+        let old = meta
+            .modified()
+            .ok()
+            .and_then(|m| now.duration_since(m).ok())
+            .is_some_and(|age| age > STALE_AFTER);
+        if !meta.is_dir() || !old || !owned_by_me(&meta) || process_alive(pid) {
+            continue;
+        }
+        if std::fs::remove_dir_all(entry.path()).is_ok() {
+            removed.push(entry.path());
+        }
+    }
+    removed
+}
+
+#[cfg(unix)]
+fn owned_by_me(meta: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    // SAFETY: getuid has no preconditions.
+    meta.uid() == unsafe { libc::getuid() }
+}
+
+#[cfg(not(unix))]
+fn owned_by_me(_meta: &std::fs::Metadata) -> bool {
+    true
+}
+
+/// Whether a process with this id exists (when unsure, it does).
+#[cfg(unix)]
+fn process_alive(pid: u32) -> bool {
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
+        return true;
+    };
+    if pid <= 0 {
+        return true;
+    }
+    // SAFETY: signal 0 only checks that the process exists.
+    let rc = unsafe { libc::kill(pid, 0) };
+    rc == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
+}
+
+#[cfg(not(unix))]
+fn process_alive(_pid: u32) -> bool {
+    true
+}
 
 pub struct Workspace {
     /// Canonical path of the temporary directory.
     root: PathBuf,
     dir: Option<tempfile::TempDir>,
+    live: &'static LiveWorkspaces,
+}
+
+impl Drop for Workspace {
+    fn drop(&mut self) {
+        self.live.remove(&self.root);
+    }
 }
 
 impl std::fmt::Debug for Workspace {
@@ -29,13 +167,24 @@ pub struct WorkspaceFile {
 impl Workspace {
     /// A new empty workspace in the system's temporary folder.
     pub fn new() -> io::Result<Workspace> {
+        static SWEPT: std::sync::Once = std::sync::Once::new();
+        SWEPT.call_once(|| {
+            sweep_stale(&std::env::temp_dir(), SystemTime::now());
+        });
+        Self::registered_in(&LIVE)
+    }
+
+    /// A new workspace registered in `live` (tests use their own registry).
+    pub fn registered_in(live: &'static LiveWorkspaces) -> io::Result<Workspace> {
         let dir = tempfile::Builder::new()
-            .prefix("greenroom-scaffold-")
+            .prefix(&format!("{PREFIX}{}-", std::process::id()))
             .tempdir()?;
         let root = std::fs::canonicalize(dir.path())?;
+        live.add(&root);
         Ok(Workspace {
             root,
             dir: Some(dir),
+            live,
         })
     }
 
@@ -93,6 +242,7 @@ impl Workspace {
         if let Some(d) = self.dir.take() {
             let _ = d.keep();
         }
+        self.live.remove(&self.root);
         self.root.clone()
     }
 }
@@ -171,6 +321,9 @@ pub fn write_file(
     content: &[u8],
     executable: bool,
 ) -> Result<(), String> {
+    if !root.is_dir() {
+        return Err("the workspace was removed (greenroom is exiting)".into());
+    }
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)
             .map_err(|e| format!("creating {}: {e}", relative_name(root, parent)))?;
@@ -275,11 +428,16 @@ fn place(workspace: &mut Workspace, target: &Path, parent: &Path) -> Result<(), 
         .prefix(".greenroom-staging-")
         .tempdir_in(parent)
         .map_err(|e| format!("staging next to {}: {e}", target.display()))?;
+    LIVE.add(staging.path());
     let staged = staging.path().join("result");
-    copy_tree(workspace.root(), &staged).map_err(|e| format!("copying the result: {e}"))?;
-    std::fs::rename(&staged, target)
-        .map_err(|e| format!("moving the result to {}: {e}", target.display()))?;
-    Ok(())
+    let moved = copy_tree(workspace.root(), &staged)
+        .map_err(|e| format!("copying the result: {e}"))
+        .and_then(|()| {
+            std::fs::rename(&staged, target)
+                .map_err(|e| format!("moving the result to {}: {e}", target.display()))
+        });
+    LIVE.remove(staging.path());
+    moved
 }
 
 fn copy_tree(from: &Path, to: &Path) -> io::Result<()> {
@@ -322,6 +480,75 @@ mod tests {
             std::os::unix::fs::symlink(ws.root().join("sub"), ws.root().join("inner")).unwrap();
             std::fs::create_dir(ws.root().join("sub")).unwrap();
             assert!(ws.write("inner/ok.txt", b"x", false).is_ok());
+        }
+    }
+
+    #[test]
+    fn live_workspaces_are_registered_and_removed_by_cleanup() {
+        let ws = Workspace::new().unwrap();
+        assert!(LIVE.contains(ws.root()), "the process registry knows it");
+        let name = ws
+            .root()
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        assert!(
+            name.starts_with(&format!("greenroom-scaffold-{}-", std::process::id())),
+            "{name}"
+        );
+        let root = ws.root().to_path_buf();
+        drop(ws);
+        assert!(!LIVE.contains(&root) && !root.exists());
+
+        // Its own registry, so the test does not remove other tests' workspaces.
+        static MINE: LiveWorkspaces = LiveWorkspaces::new();
+        let a = Workspace::registered_in(&MINE).unwrap();
+        let b = Workspace::registered_in(&MINE).unwrap();
+        a.write("x/y.txt", b"half", false).unwrap();
+        assert_eq!(MINE.cleanup_all(), 2);
+        assert!(!a.root().exists() && !b.root().exists());
+        // A step still running cannot bring the folder back.
+        assert!(a.write("z.txt", b"late", false).is_err());
+        assert!(!a.root().exists());
+        drop((a, b));
+        assert_eq!(MINE.cleanup_all(), 0);
+    }
+
+    #[test]
+    fn the_sweep_removes_only_old_folders_of_dead_processes() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dead = {
+            let mut child = std::process::Command::new("true").spawn().unwrap();
+            let pid = child.id();
+            child.wait().unwrap();
+            pid
+        };
+        let me = std::process::id();
+        let mk = |name: &str| {
+            let p = tmp.path().join(name);
+            std::fs::create_dir(&p).unwrap();
+            std::fs::write(p.join("f"), "x").unwrap();
+            p
+        };
+        let stale = mk(&format!("greenroom-scaffold-{dead}-abc"));
+        let live = mk(&format!("greenroom-scaffold-{me}-abc"));
+        let legacy = mk("greenroom-scaffold-abcdef");
+        let other = mk(&format!("something-else-{dead}-abc"));
+        // Not old yet: nothing goes.
+        assert!(sweep_stale(tmp.path(), SystemTime::now()).is_empty());
+        // Two days on (an injected clock): only the dead process's folder goes.
+        let later = SystemTime::now() + Duration::from_secs(2 * 24 * 3600);
+        assert_eq!(sweep_stale(tmp.path(), later), vec![stale.clone()]);
+        assert!(!stale.exists() && live.exists() && legacy.exists() && other.exists());
+        #[cfg(unix)]
+        {
+            // A link with the right name is not followed.
+            let target = mk("precious");
+            let link = tmp.path().join(format!("greenroom-scaffold-{dead}-lnk"));
+            std::os::unix::fs::symlink(&target, &link).unwrap();
+            assert!(sweep_stale(tmp.path(), later).is_empty());
+            assert!(target.join("f").exists());
         }
     }
 

@@ -1,10 +1,12 @@
 //! Filters: Backstage's own (`parseRepoUrl`, `parseEntityRef`, `pick`, `projectSlug`) and the
 //! nunjucks built-ins templates use that minijinja does not have (or has with another meaning).
+//! Filters whose result can be far larger than their input (`indent`, `center`, `replace`,
+//! `join`) refuse results past the output limit before building them.
 
-use super::js;
+use super::{check_size, js};
 use crate::catalog::{RefContext, parse_ref};
 use crate::scaffold::repo_url::RepoUrl;
-use minijinja::value::{Kwargs, Rest, Serde, ValueKind};
+use minijinja::value::{Kwargs, Rest, Serde, StringInput, ValueKind};
 use minijinja::{Environment, Error, ErrorKind, State, Value};
 
 fn fail(message: impl Into<String>) -> Error {
@@ -30,6 +32,43 @@ pub fn install(env: &mut Environment<'static>) {
     env.add_filter("random", random);
     env.add_filter("string", |v: Value| js::to_js_string(&v));
     env.add_filter("join", join);
+    env.add_filter("indent", indent);
+    env.add_filter("replace", replace);
+}
+
+/// minijinja's `indent`, refused when the indented text would pass the output limit.
+fn indent(
+    value: StringInput<'_>,
+    width: Option<usize>,
+    first: Option<bool>,
+    blank: Option<bool>,
+    kwargs: Kwargs,
+) -> Result<Value, Error> {
+    let requested: Option<usize> = kwargs.peek("width")?;
+    let w = width.or(requested).unwrap_or(4);
+    let lines = value.as_str().split('\n').count();
+    check_size(w.saturating_mul(lines).saturating_add(value.as_str().len()))?;
+    minijinja::filters::indent(value, width, first, blank, kwargs)
+}
+
+/// minijinja's `replace`, refused when the result would pass the output limit.
+fn replace(
+    state: &mut State,
+    value: StringInput<'_>,
+    from: StringInput<'_>,
+    to: StringInput<'_>,
+) -> Result<Value, Error> {
+    let (v, f) = (value.as_str(), from.as_str());
+    let hits = if f.is_empty() {
+        v.chars().count() + 1
+    } else {
+        v.matches(f).count()
+    };
+    check_size(
+        hits.saturating_mul(to.as_str().len())
+            .saturating_add(v.len()),
+    )?;
+    minijinja::filters::replace(state, value, from, to)
 }
 
 fn json_of(v: &Value) -> serde_json::Value {
@@ -203,15 +242,16 @@ fn rejectattr(state: &mut State, value: Value, args: Rest<Value>) -> Result<Vec<
     attr_filter(state, value, &args, false)
 }
 
-fn center(s: String, width: Option<usize>) -> String {
+fn center(s: String, width: Option<usize>) -> Result<String, Error> {
     let width = width.unwrap_or(80);
     let len = s.chars().count();
     if len >= width {
-        return s;
+        return Ok(s);
     }
+    check_size(width.saturating_add(s.len()))?;
     let left = (width - len) / 2;
     let right = width - len - left;
-    format!("{}{s}{}", " ".repeat(left), " ".repeat(right))
+    Ok(format!("{}{s}{}", " ".repeat(left), " ".repeat(right)))
 }
 
 fn nl2br(s: String) -> String {
@@ -256,19 +296,22 @@ fn random(value: Value) -> Result<Value, Error> {
 fn join(value: Value, sep: Option<String>, kwargs: Kwargs) -> Result<String, Error> {
     let attr: Option<String> = kwargs.get("attribute")?;
     kwargs.assert_all_used()?;
+    let sep = sep.unwrap_or_default();
     if let Some(s) = value.as_str() {
-        return Ok(s
-            .chars()
-            .map(String::from)
-            .collect::<Vec<_>>()
-            .join(&sep.unwrap_or_default()));
+        let n = s.chars().count();
+        check_size(n.saturating_mul(sep.len()).saturating_add(s.len()))?;
+        return Ok(s.chars().map(String::from).collect::<Vec<_>>().join(&sep));
     }
-    let items: Vec<String> = value
-        .try_iter()?
-        .map(|v| match &attr {
+    let mut items: Vec<String> = Vec::new();
+    let mut size = 0usize;
+    for v in value.try_iter()? {
+        let text = match &attr {
             Some(a) => js::to_js_string(&v.get_attr(a).unwrap_or(Value::UNDEFINED)),
             None => js::to_js_string(&v),
-        })
-        .collect();
-    Ok(items.join(&sep.unwrap_or_default()))
+        };
+        size = size.saturating_add(text.len()).saturating_add(sep.len());
+        check_size(size)?;
+        items.push(text);
+    }
+    Ok(items.join(&sep))
 }

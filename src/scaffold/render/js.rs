@@ -108,32 +108,31 @@ fn quote_bare_key(rest: &str, out: &mut String) -> usize {
 /// expression inside it. Such a value keeps its native type when rendered.
 pub fn sole_expression<'a>(source: &'a str, start: &str) -> Option<&'a str> {
     let inner = source.strip_prefix(start)?.strip_suffix("}}")?;
-    // The first `}}` outside a string literal must be the final one.
-    let bytes = inner.as_bytes();
-    let mut quote: Option<u8> = None;
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
+    // The first `}}` outside a string literal must be the final one. Walk by character (not
+    // by byte): slicing inside a multi-byte character would panic.
+    let mut quote: Option<char> = None;
+    let mut chars = inner.char_indices();
+    while let Some((i, c)) = chars.next() {
         match quote {
             Some(q) => {
-                if b == b'\\' {
-                    i += 1;
-                } else if b == q {
+                if c == '\\' {
+                    chars.next();
+                } else if c == q {
                     quote = None;
                 }
             }
             None => {
-                if b == b'\'' || b == b'"' {
-                    quote = Some(b);
-                } else if inner[i..].starts_with("}}")
-                    || inner[i..].starts_with(start)
-                    || inner[i..].starts_with("{%")
+                let rest = &inner[i..];
+                if c == '\'' || c == '"' {
+                    quote = Some(c);
+                } else if rest.starts_with("}}")
+                    || rest.starts_with(start)
+                    || rest.starts_with("{%")
                 {
                     return None;
                 }
             }
         }
-        i += 1;
     }
     if quote.is_some() {
         return None;
@@ -207,6 +206,29 @@ mod tests {
         assert_eq!(sole_expression(" ${{ a }}", "${{"), None);
         assert_eq!(sole_expression("${{ a }}-${{ b }}", "${{"), None);
         assert_eq!(sole_expression("${{ a }}x", "${{"), None);
+    }
+
+    #[test]
+    fn sole_expressions_with_non_ascii_text() {
+        // Each of these panicked by slicing inside a multi-byte character.
+        for (source, inner) in [
+            ("${{ é }}", Some(" é ")),
+            ("${{ '🦀' }}", Some(" '🦀' ")),
+            ("${{ x }}é${{ y }}", None),
+            (
+                "${{ 'e\u{301}' ~ \"\\ü\" }}",
+                Some(" 'e\u{301}' ~ \"\\ü\" "),
+            ),
+            ("${{ 日本 }}", Some(" 日本 ")),
+            ("${{ '\u{1b}[31m' }}", Some(" '\u{1b}[31m' ")),
+            ("${{ 'é", None),
+        ] {
+            assert_eq!(sole_expression(source, "${{"), inner, "{source}");
+        }
+        assert_eq!(
+            rewrite_operators("${{ 'é' === \"ü\" and {ß: 1} }}", "${{"),
+            "${{ 'é' == \"ü\" and {ß: 1} }}"
+        );
     }
 
     #[test]

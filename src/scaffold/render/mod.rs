@@ -10,13 +10,20 @@
 //!   and the nunjucks built-ins; `always()`/`failure()` for step conditions.
 //!
 //! Not supported: nunjucks regex literals (`r/…/`), `+` between strings and numbers.
+//!
+//! Every render is bounded (`crate::limits`): minijinja's fuel stops runaway loops, and the text
+//! one render produces (and what the amplifying filters `indent`, `center`, `replace`, `join`
+//! would make) is capped. Hitting a limit is an error that [`RenderError::is_limit`] tells
+//! apart, so a step fails with it instead of keeping its input's source text.
 
 mod filters;
 pub mod js;
 
+use crate::limits::{TEMPLATE_FUEL, TEMPLATE_OUTPUT_BYTES};
 use minijinja::value::Serde;
-use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
+use minijinja::{AutoEscape, Environment, ErrorKind, UndefinedBehavior, Value};
 use serde_json::{Map, Value as Json};
+use std::cell::Cell;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -38,19 +45,102 @@ pub struct StatusChecks {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct RenderError(pub String);
+#[error("{message}")]
+pub struct RenderError {
+    message: String,
+    limit: bool,
+}
+
+impl RenderError {
+    pub fn new(message: impl Into<String>) -> RenderError {
+        RenderError {
+            message: message.into(),
+            limit: false,
+        }
+    }
+
+    /// Whether rendering stopped at a resource limit (fuel or output size) rather than at a
+    /// mistake in the template.
+    pub fn is_limit(&self) -> bool {
+        self.limit
+    }
+
+    fn output_limit() -> RenderError {
+        RenderError {
+            message: format!("{OUTPUT_LIMIT} {TEMPLATE_OUTPUT_BYTES} bytes"),
+            limit: true,
+        }
+    }
+}
+
+/// How an output-size refusal starts (filters raise it as a minijinja error).
+const OUTPUT_LIMIT: &str = "the rendered text would be larger than the limit of";
+
+/// The error a filter returns when its result would pass [`TEMPLATE_OUTPUT_BYTES`].
+pub(crate) fn check_size(bytes: usize) -> Result<(), minijinja::Error> {
+    if bytes > TEMPLATE_OUTPUT_BYTES {
+        return Err(minijinja::Error::new(
+            ErrorKind::InvalidOperation,
+            format!("{OUTPUT_LIMIT} {TEMPLATE_OUTPUT_BYTES} bytes"),
+        ));
+    }
+    Ok(())
+}
 
 impl From<minijinja::Error> for RenderError {
     fn from(e: minijinja::Error) -> Self {
-        let mut text = e.kind().to_string();
-        if let Some(detail) = e.detail() {
-            text = format!("{text}: {detail}");
+        let out_of_fuel = e.kind() == ErrorKind::OutOfFuel;
+        let too_large = e.detail().is_some_and(|d| d.starts_with(OUTPUT_LIMIT));
+        let mut text = if out_of_fuel {
+            format!(
+                "the template did more than {TEMPLATE_FUEL} units of work (a loop that runs too long?)"
+            )
+        } else {
+            e.kind().to_string()
+        };
+        if let Some(detail) = e.detail().filter(|_| !out_of_fuel) {
+            text = if too_large {
+                detail.to_owned()
+            } else {
+                format!("{text}: {detail}")
+            };
         }
         if let Some(line) = e.line() {
             text = format!("{text} (line {line})");
         }
-        RenderError(text)
+        // Details can quote the template or its values: no escape sequence leaves here.
+        RenderError {
+            message: crate::text::sanitize_line(&text).into_owned(),
+            limit: out_of_fuel || too_large,
+        }
+    }
+}
+
+thread_local! {
+    /// Bytes the formatter has emitted in the render running on this thread (captured blocks
+    /// and macro output included), so one render cannot build gigabytes out of sight.
+    static EMITTED: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Collects a render's output, refusing to grow past [`TEMPLATE_OUTPUT_BYTES`].
+#[derive(Default)]
+struct CappedOutput {
+    buf: Vec<u8>,
+    exceeded: bool,
+}
+
+impl std::io::Write for CappedOutput {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        if self.buf.len() + data.len() > TEMPLATE_OUTPUT_BYTES {
+            self.exceeded = true;
+            return Err(std::io::Error::other(OUTPUT_LIMIT));
+        }
+        self.buf.extend_from_slice(data);
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
@@ -93,8 +183,13 @@ impl Renderer {
         env.set_syntax(syntax);
         env.set_undefined_behavior(UndefinedBehavior::Chainable);
         env.set_auto_escape_callback(|_| AutoEscape::None);
+        env.set_fuel(Some(TEMPLATE_FUEL));
         env.set_formatter(|out, _state, value| {
-            out.write_str(&js::to_js_string(value))
+            let text = js::to_js_string(value);
+            let total = EMITTED.get().saturating_add(text.len());
+            check_size(total)?;
+            EMITTED.set(total);
+            out.write_str(&text)
                 .map_err(|_| minijinja::Error::new(minijinja::ErrorKind::WriteFailure, "write"))
         });
         env.add_global("null", Value::from(()));
@@ -119,7 +214,15 @@ impl Renderer {
             return Ok(source.to_owned());
         }
         let source = js::rewrite_operators(source, self.expr_start);
-        Ok(self.env.render_str(&source, ctx.0.clone())?)
+        let template = self.env.template_from_str(&source)?;
+        let mut out = CappedOutput::default();
+        EMITTED.set(0);
+        let rendered = template.render_captured_to(ctx.0.clone(), &mut out);
+        match rendered {
+            Err(_) if out.exceeded => Err(RenderError::output_limit()),
+            Err(e) => Err(e.into()),
+            Ok(_) => String::from_utf8(out.buf).map_err(|e| RenderError::new(e.to_string())),
+        }
     }
 
     fn has_template_syntax(&self, source: &str) -> bool {
@@ -134,38 +237,66 @@ impl Renderer {
                 js::rewrite_operators(&format!("{}{expr}}}}}", self.expr_start), self.expr_start);
             let inner = &expr[self.expr_start.len()..expr.len() - 2];
             let compiled = self.env.compile_expression(inner)?;
+            EMITTED.set(0);
             let value = compiled.eval(ctx.0.clone())?;
-            return Ok(to_json(&value));
+            let json = to_json(&value);
+            let size = match &json {
+                None => 0,
+                Some(Json::String(s)) => s.len(),
+                Some(other) => serde_json::to_string(other).map_or(0, |t| t.len()),
+            };
+            if size > TEMPLATE_OUTPUT_BYTES {
+                return Err(RenderError::output_limit());
+            }
+            return Ok(json);
         }
         self.render(source, ctx).map(|s| Some(Json::String(s)))
     }
 
     /// Renders every string leaf of a JSON tree as the workflow runner does: a failing render
     /// keeps the original string, an undefined sole expression drops its object key (and
-    /// becomes `null` inside an array, as `JSON.stringify` makes of it).
+    /// becomes `null` inside an array, as `JSON.stringify` makes of it). A render that hits a
+    /// resource limit keeps its source text too; [`Self::try_render_tree`] reports it instead.
     pub fn render_tree(&self, input: &Json, ctx: &Context) -> Option<Json> {
-        match input {
+        self.tree(input, ctx, false)
+            .unwrap_or_else(|_| Some(input.clone()))
+    }
+
+    /// [`Self::render_tree`], except that a leaf hitting a resource limit is an error (what
+    /// the executor uses: a step must not run on its input's unrendered source).
+    pub fn try_render_tree(
+        &self,
+        input: &Json,
+        ctx: &Context,
+    ) -> Result<Option<Json>, RenderError> {
+        self.tree(input, ctx, true)
+    }
+
+    fn tree(&self, input: &Json, ctx: &Context, strict: bool) -> Result<Option<Json>, RenderError> {
+        Ok(match input {
             Json::String(s) => match self.render_value(s, ctx) {
                 Ok(v) => v,
+                Err(e) if strict && e.is_limit() => return Err(e),
                 Err(_) => Some(input.clone()),
             },
-            Json::Array(items) => Some(Json::Array(
-                items
-                    .iter()
-                    .map(|i| self.render_tree(i, ctx).unwrap_or(Json::Null))
-                    .collect(),
-            )),
+            Json::Array(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for i in items {
+                    out.push(self.tree(i, ctx, strict)?.unwrap_or(Json::Null));
+                }
+                Some(Json::Array(out))
+            }
             Json::Object(map) => {
                 let mut out = Map::new();
                 for (k, v) in map {
-                    if let Some(v) = self.render_tree(v, ctx) {
+                    if let Some(v) = self.tree(v, ctx, strict)? {
                         out.insert(k.clone(), v);
                     }
                 }
                 Some(Json::Object(out))
             }
             other => Some(other.clone()),
-        }
+        })
     }
 }
 
