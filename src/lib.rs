@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod limits;
 pub mod logging;
+pub mod report;
 pub mod scaffold;
 pub mod search;
 pub mod sources;

@@ -320,3 +320,30 @@ fn config_sources_info_and_located_config_errors() {
             .contains("bundled demo")
     );
 }
+
+/// A panic in a command prints one short sanitised line naming the log file (no backtrace on
+/// the terminal), writes the full report there, and exits 101.
+#[test]
+fn a_panic_is_reported_briefly_with_the_full_report_in_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = greenroom(dir.path())
+        .args(["info"])
+        .env("GREENROOM_PANIC_TEST", "cli")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(101));
+    let err = stderr(&out);
+    assert!(err.contains("greenroom crashed: test panic (cli)"), "{err}");
+    assert!(
+        !err.contains('\x1b'),
+        "escape sequences reached the terminal: {err:?}"
+    );
+    assert!(!err.contains("Backtrace"), "{err}");
+    let log = dir.path().join("xdg-state/greenroom/greenroom.log");
+    assert!(err.contains(&log.display().to_string()), "{err}");
+    let report = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        report.contains("test panic (cli)") && report.contains("Backtrace:"),
+        "{report}"
+    );
+}

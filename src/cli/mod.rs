@@ -250,15 +250,35 @@ impl Context {
     }
 }
 
-/// Parses the command line and runs it.
-pub fn main() -> ExitCode {
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Failure {}
+
+/// Parses the command line and runs it; an error is an eyre report.
+pub fn try_main() -> color_eyre::Result<ExitCode> {
     let cli = Cli::parse();
-    let result = Context::new(cli).and_then(|ctx| commands::run(&ctx));
-    match result {
-        Ok(code) => ExitCode::from(code),
-        Err(f) => {
-            eprintln!("greenroom: {}", f.message);
-            ExitCode::from(f.code)
+    let ctx = Context::new(cli)?;
+    crate::report::set_log_file(&ctx.paths.log_file);
+    crate::report::test_panic("cli");
+    Ok(ExitCode::from(commands::run(&ctx)?))
+}
+
+/// Runs the command line and turns an error report into one sanitised line on stderr and its
+/// exit status (2 for usage errors, 1 otherwise).
+pub fn main() -> ExitCode {
+    match try_main() {
+        Ok(code) => code,
+        Err(report) => {
+            let code = report.downcast_ref::<Failure>().map_or(1, |f| f.code);
+            eprintln!(
+                "greenroom: {}",
+                crate::text::sanitize_block(&format!("{report:#}"))
+            );
+            ExitCode::from(code)
         }
     }
 }
