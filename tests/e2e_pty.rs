@@ -238,6 +238,17 @@ fn search_open_quit_restores_the_terminal() {
     s.assert_restored();
 }
 
+/// Without a configured catalogue the portal opens the bundled demo and says so.
+#[test]
+fn the_portal_says_when_it_opens_the_demo_because_nothing_is_configured() {
+    let mut s = Session::start(&[]);
+    s.wait_for("No catalogue configured: the bundled demo (-c PATH)");
+    s.wait_for("190/190");
+    s.send("q");
+    assert!(s.wait_exit().success());
+    s.assert_restored();
+}
+
 /// Every terminating signal, from `kill`, `timeout` or a process manager, gives the terminal
 /// back (main screen, mouse off, cursor shown, cooked mode) and exits with 128 + the signal.
 #[test]

@@ -121,7 +121,10 @@ pub fn run(ctx: &Context, chosen: Chosen, ui: &UiOverrides) -> Result<u8, Failur
         tmux: env("TMUX").is_some(),
     };
     let mut app = App::new(keymap, theme, settings, chosen.description.clone());
-    app.demo = chosen.description.starts_with("the bundled demo");
+    app.demo = chosen.demo;
+    if chosen.description == crate::cli::DEMO_FALLBACK {
+        app.notify("No catalogue configured: the bundled demo (-c PATH)", false);
+    }
     app.scaffold.user = scaffold::current_user(&ctx.config);
     status_runtime::prepare_layouts(&mut app, ctx, layout.as_ref());
     for issue in &issues {
