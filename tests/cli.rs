@@ -449,3 +449,27 @@ fn help_describes_every_subcommand() {
     assert_eq!(out.status.code(), Some(0));
     assert!(stdout(&out).contains("after `--` every word is part of the query"));
 }
+
+/// `greenroom keys` reports a binding no terminal can send (ctrl-] arrives as ctrl-5) with
+/// file and line, and exits 1; the built-in vim map has none.
+#[test]
+fn keys_reports_untypeable_bindings() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "keymap.toml",
+        "inherits = \"vim\"\n[global]\n\"ctrl-]\" = \"nav.forward\"\n",
+    );
+    let out = greenroom(dir.path()).arg("keys").output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("keymap.toml:3:")
+            && err.contains("can never be typed")
+            && err.contains("ctrl-5"),
+        "{err}"
+    );
+    let (out, _) = run(&["keys", "--keymap", "vim"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(!stdout(&out).contains("ctrl-]"));
+}
