@@ -9,6 +9,7 @@ pub mod config;
 pub mod fsread;
 pub mod limits;
 pub mod logging;
+pub mod report;
 pub mod scaffold;
 pub mod search;
 pub mod sources;

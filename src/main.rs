@@ -1,3 +1,5 @@
+//! The `greenroom` binary: signal dispositions and the report hooks, then the command line.
+
 fn main() -> std::process::ExitCode {
     // Behave like other command-line tools when output goes to a closed pipe (`| head`): stop
     // quietly instead of panicking on the failed write.
@@ -6,5 +8,6 @@ fn main() -> std::process::ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
+    greenroom::report::install();
     greenroom::cli::main()
 }

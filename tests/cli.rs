@@ -320,3 +320,156 @@ fn config_sources_info_and_located_config_errors() {
             .contains("bundled demo")
     );
 }
+
+/// A panic in a command prints one short sanitised line naming the log file (no backtrace on
+/// the terminal), writes the full report there, and exits 101.
+#[test]
+fn a_panic_is_reported_briefly_with_the_full_report_in_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = greenroom(dir.path())
+        .args(["info"])
+        .env("GREENROOM_PANIC_TEST", "cli")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(101));
+    let err = stderr(&out);
+    assert!(err.contains("greenroom crashed: test panic (cli)"), "{err}");
+    assert!(
+        !err.contains('\x1b'),
+        "escape sequences reached the terminal: {err:?}"
+    );
+    assert!(!err.contains("Backtrace"), "{err}");
+    let log = dir.path().join("xdg-state/greenroom/greenroom.log");
+    assert!(err.contains(&log.display().to_string()), "{err}");
+    let report = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        report.contains("test panic (cli)") && report.contains("Backtrace:"),
+        "{report}"
+    );
+}
+
+/// With no path, no -c and nothing configured, validate checks the current directory (not the
+/// demo, which would pass forever); finding nothing there is an error; `--demo` is said so.
+#[test]
+fn validate_without_a_path_checks_the_current_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("repo");
+    write(
+        &repo,
+        "catalog-info.yaml",
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: Bad Name\nspec:\n  type: service\n  lifecycle: production\n  owner: guest\n",
+    );
+    let out = greenroom(dir.path())
+        .arg("validate")
+        .current_dir(&repo)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("catalog-info.yaml:4:"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(stderr(&out).is_empty(), "{}", stderr(&out));
+
+    let empty = dir.path().join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    for args in [&["validate"][..], &["export"], &["search", "checkout"]] {
+        let out = greenroom(dir.path())
+            .args(args)
+            .current_dir(&empty)
+            .output()
+            .unwrap();
+        assert!(
+            !stdout(&out).contains("checkout-service"),
+            "{args:?} read the demo: {}",
+            stdout(&out)
+        );
+        if args[0] == "validate" {
+            assert_eq!(out.status.code(), Some(1));
+            assert!(stderr(&out).contains("no entities in"), "{}", stderr(&out));
+        }
+    }
+
+    let out = greenroom(dir.path())
+        .args(["validate", "--demo"])
+        .current_dir(&empty)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stderr(&out).contains("bundled demo"), "{}", stderr(&out));
+}
+
+/// Options after the query words are options (global ones too); `--` ends them.
+#[test]
+fn search_takes_options_anywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "catalog-info.yaml", SERVICE);
+    let file = file.to_str().unwrap();
+    let (out, _) = run(&[
+        "search",
+        "payments",
+        "-type:website",
+        "-c",
+        file,
+        "--json",
+        "-n",
+        "5",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v = json(&out);
+    assert_eq!(v["query"], "payments -type:website");
+    let refs: Vec<&str> = v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["entityRef"].as_str().unwrap())
+        .collect();
+    assert_eq!(refs, ["component:default/payments"]);
+    let (out, _) = run(&["search", "-c", file, "--json", "--", "payments", "--json"]);
+    assert_eq!(json(&out)["query"], "payments --json");
+}
+
+/// `--help` describes every subcommand and the exit statuses; `help CMD` describes one.
+#[test]
+fn help_describes_every_subcommand() {
+    let (out, _) = run(&["--help"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = stdout(&out);
+    for cmd in [
+        "validate", "export", "show", "search", "keys", "scaffold", "status", "oncall", "info",
+    ] {
+        assert!(
+            text.contains(&format!("\n  {cmd} ")),
+            "{cmd} missing: {text}"
+        );
+    }
+    assert!(text.contains("128+N"), "{text}");
+    let (out, _) = run(&["help", "search"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout(&out).contains("after `--` every word is part of the query"));
+}
+
+/// `greenroom keys` reports a binding no terminal can send (ctrl-] arrives as ctrl-5) with
+/// file and line, and exits 1; the built-in vim map has none.
+#[test]
+fn keys_reports_untypeable_bindings() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "keymap.toml",
+        "inherits = \"vim\"\n[global]\n\"ctrl-]\" = \"nav.forward\"\n",
+    );
+    let out = greenroom(dir.path()).arg("keys").output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("keymap.toml:3:")
+            && err.contains("can never be typed")
+            && err.contains("ctrl-5"),
+        "{err}"
+    );
+    let (out, _) = run(&["keys", "--keymap", "vim"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(!stdout(&out).contains("ctrl-]"));
+}

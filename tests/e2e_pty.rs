@@ -59,6 +59,19 @@ impl Session {
             None,
             tempfile::tempdir().unwrap(),
             cwd,
+            &[],
+        )
+    }
+
+    /// greenroom with extra environment variables, its config and state in `config`.
+    fn start_with_env(args: &[&str], env: &[(&str, &str)], config: tempfile::TempDir) -> Session {
+        Self::start_at(
+            env!("CARGO_BIN_EXE_greenroom"),
+            args,
+            None,
+            config,
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")),
+            env,
         )
     }
 
@@ -74,6 +87,7 @@ impl Session {
             stop_after,
             config,
             std::path::Path::new(env!("CARGO_MANIFEST_DIR")),
+            &[],
         )
     }
 
@@ -83,6 +97,7 @@ impl Session {
         stop_after: Option<&'static str>,
         config: tempfile::TempDir,
         cwd: &std::path::Path,
+        env: &[(&str, &str)],
     ) -> Session {
         Self::start_with_env(program, args, stop_after, config, cwd, &[])
     }
@@ -235,16 +250,96 @@ fn search_open_quit_restores_the_terminal() {
     s.assert_restored();
 }
 
+/// Without a configured catalogue the portal opens the bundled demo and says so.
 #[test]
-fn sigterm_and_sighup_restore_the_terminal() {
-    for signal in [libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT] {
-        let mut s = Session::start(&["-c", &examples(), "--offline"]);
+fn the_portal_says_when_it_opens_the_demo_because_nothing_is_configured() {
+    let mut s = Session::start(&[]);
+    s.wait_for("No catalogue configured: the bundled demo (-c PATH)");
+    s.wait_for("190/190");
+    s.send("q");
+    assert!(s.wait_exit().success());
+    s.assert_restored();
+}
+
+/// Every terminating signal, from `kill`, `timeout` or a process manager, gives the terminal
+/// back (main screen, mouse off, cursor shown, cooked mode) and exits with 128 + the signal.
+#[test]
+fn terminating_signals_restore_the_terminal_and_exit_128_plus_the_signal() {
+    for (signal, code) in [
+        (libc::SIGTERM, 143),
+        (libc::SIGHUP, 129),
+        (libc::SIGINT, 130),
+        (libc::SIGQUIT, 131),
+        (libc::SIGUSR1, 138),
+        (libc::SIGPIPE, 141),
+    ] {
+        let mut s = Session::start(&["-c", &examples(), "--offline", "--mouse"]);
         s.wait_for("69 entities");
+        assert_ne!(
+            s.screen.lock().unwrap().screen().mouse_protocol_mode(),
+            vt100::MouseProtocolMode::None,
+            "--mouse turns capture on"
+        );
         let pid = s.child.process_id().unwrap() as libc::pid_t;
         // SAFETY: signalling our own child.
         assert_eq!(unsafe { libc::kill(pid, signal) }, 0);
-        s.wait_exit();
+        let status = s.wait_exit();
+        assert_eq!(
+            (status.exit_code(), status.signal()),
+            (code, None),
+            "signal {signal}"
+        );
         s.assert_restored();
+    }
+}
+
+/// An abort cannot go through the event loop; its handler still gives the terminal back
+/// before the process dies of it.
+#[test]
+fn an_abort_restores_the_terminal() {
+    let mut s = Session::start(&["-c", &examples(), "--offline", "--mouse"]);
+    s.wait_for("69 entities");
+    let pid = s.child.process_id().unwrap() as libc::pid_t;
+    // SAFETY: signalling our own child.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGABRT) }, 0);
+    let status = s.wait_exit();
+    assert!(status.signal().is_some(), "died of the abort: {status:?}");
+    s.assert_restored();
+}
+
+/// A panic on the main loop, a runtime worker (tokio would catch it and keep drawing) or a plain
+/// thread restores the terminal, prints a short sanitised message naming the log file, writes
+/// the full report with a backtrace there, and exits 101.
+#[test]
+fn a_panic_on_any_thread_restores_reports_and_exits() {
+    for place in ["main", "task", "thread"] {
+        let config = tempfile::tempdir().unwrap();
+        let log = config.path().join("state/greenroom/greenroom.log");
+        let mut s = Session::start_with_env(
+            &["-c", &examples(), "--offline", "--mouse"],
+            &[("GREENROOM_PANIC_TEST", place)],
+            config,
+        );
+        let status = s.wait_exit();
+        assert_eq!(
+            (status.exit_code(), status.signal()),
+            (101, None),
+            "{place}"
+        );
+        s.assert_restored();
+        s.wait_for(&format!("greenroom crashed: test panic ({place})"));
+        s.wait_for("The full report (with a backtrace) is in");
+        let raw = String::from_utf8_lossy(&s.raw.lock().unwrap()).into_owned();
+        assert!(
+            !raw.contains("pwned\x07"),
+            "the message reached the terminal raw"
+        );
+        let report = std::fs::read_to_string(&log).unwrap();
+        assert!(
+            report.contains(&format!("test panic ({place})")),
+            "{report}"
+        );
+        assert!(report.contains("Backtrace:"), "{report}");
     }
 }
 
@@ -428,6 +523,50 @@ fn ctrl_z_suspends_and_resumes() {
     s.wait_for("69 entities");
     s.send("q");
     s.wait_for("greenroom-exited");
+    s.assert_restored();
+}
+
+/// SIGTSTP sent from outside (not the keyboard) stops greenroom the same way: the terminal is
+/// given back first, and taken again when the shell continues it.
+#[test]
+fn sigtstp_from_outside_restores_stops_and_resumes() {
+    let script = format!(
+        "set -m; {} -c {} --offline --mouse; read -r _; fg; echo greenroom-exited $?",
+        env!("CARGO_BIN_EXE_greenroom"),
+        examples()
+    );
+    let mut s = Session::start_program("bash", &["--norc", "--noprofile", "-c", &script]);
+    s.wait_for("69 entities");
+    let shell = s.child.process_id().unwrap();
+    let children = std::fs::read_to_string(format!("/proc/{shell}/task/{shell}/children")).unwrap();
+    let pid: u32 = children.split_whitespace().next().unwrap().parse().unwrap();
+    let state = || {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+        stat[stat.rfind(')').unwrap() + 2..].chars().next().unwrap()
+    };
+    // SAFETY: signalling a process this test started.
+    assert_eq!(unsafe { libc::kill(pid as libc::pid_t, libc::SIGTSTP) }, 0);
+    let start = Instant::now();
+    while state() != 'T' {
+        assert!(start.elapsed() < WAIT, "not stopped (state {})", state());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    s.assert_restored();
+    // The shell is reading a line; Enter makes it run `fg`.
+    s.send("\r");
+    let start = Instant::now();
+    while !s.screen.lock().unwrap().screen().alternate_screen() {
+        assert!(start.elapsed() < WAIT, "did not take the terminal back");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    s.wait_for("69 entities");
+    assert_ne!(
+        s.screen.lock().unwrap().screen().mouse_protocol_mode(),
+        vt100::MouseProtocolMode::None,
+        "mouse capture back on"
+    );
+    s.send("q");
+    s.wait_for("greenroom-exited 0");
     s.assert_restored();
 }
 

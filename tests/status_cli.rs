@@ -71,3 +71,41 @@ fn oncall_lists_teams_services_and_people() {
         "{out}"
     );
 }
+
+/// Prometheus annotations without a configured Prometheus: the same one message as the Status
+/// tab, in the human output and as `warnings` in JSON; not a failure.
+#[test]
+fn status_says_when_an_annotated_source_is_off() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("catalog-info.yaml"),
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: metered\n  annotations:\n    prometheus.io/rule: up|job\nspec:\n  type: service\n  lifecycle: production\n  owner: guest\n",
+    )
+    .unwrap();
+    let run = |json: bool| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_greenroom"));
+        c.args([
+            "--config",
+            "/nonexistent/greenroom.toml",
+            "status",
+            "metered",
+            "-c",
+        ])
+        .arg(dir.path())
+        .env("NO_COLOR", "1");
+        if json {
+            c.arg("--json");
+        }
+        c.output().unwrap()
+    };
+    let out = run(false);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("⚠ prometheus.io/rule is set, but Prometheus is off: give [status.prometheus] a base_url"),
+        "{text}"
+    );
+    assert!(!text.contains("no status sources"), "{text}");
+    let v: Value = serde_json::from_slice(&run(true).stdout).unwrap();
+    assert_eq!(v["warnings"].as_array().map(Vec::len), Some(1), "{v}");
+}

@@ -7,6 +7,7 @@ use greenroom::catalog::Catalog;
 use greenroom::sources::{self, LoadOptions, Source as CatalogSource, files::FileSource};
 use greenroom::status::value::StatusValue;
 use greenroom::status::{ErrorKind, Source, StatusConfig, StatusService, Target, Widget};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
@@ -67,7 +68,12 @@ fn prometheus() -> Option<Server> {
             if std::env::var("CI").is_ok_and(|v| v == "true") {
                 panic!("{why}");
             }
-            eprintln!("SKIPPING the real-Prometheus test outside CI: {why}");
+            // Straight to the process's stderr: the test harness captures eprintln!, which
+            // would hide the notice in a passing `cargo test` run.
+            let _ = writeln!(
+                std::io::stderr(),
+                "\nSKIPPING the real-Prometheus test outside CI: {why}"
+            );
             None
         }
     }

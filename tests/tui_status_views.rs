@@ -681,3 +681,36 @@ fn hostile_upstream_text_reaches_the_screen_harmless() {
         }
     }
 }
+
+/// An entity whose only status annotations are Prometheus ones, with Prometheus unconfigured:
+/// one message says which annotations go unread and what to set, and nothing claims that
+/// none of its annotations name a source.
+#[test]
+fn unconfigured_prometheus_is_one_clear_message() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("catalog-info.yaml"),
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: metered\n  annotations:\n    prometheus.io/rule: up|job\n    prometheus.io/alert: all\nspec:\n  type: service\n  lifecycle: production\n  owner: guest\n",
+    )
+    .unwrap();
+    let source: Box<dyn sources::Source> =
+        Box::new(sources::files::FileSource::disk(&[dir.path().to_path_buf()]).unwrap());
+    let catalog = sources::load(&[source], &LoadOptions::default());
+    let index = Arc::new(greenroom::search::SearchIndex::build(&catalog));
+    let mut app = App::new(
+        Keymap::builtin("default").unwrap(),
+        Theme::builtin("dark", ColorDepth::TrueColor).unwrap(),
+        Settings::default(),
+        "test".into(),
+    );
+    app.handle(AppEvent::Loaded(Box::new(catalog), index));
+    app.live = Live::with_store(StatusConfig::default(), StatusStore::new());
+    app.open_entity("component:default/metered", Tab::Status);
+    let text = screen_text(&render(&mut app, 120, 40));
+    assert!(
+        text.contains("⚠ prometheus.io/rule, prometheus.io/alert are set, but Prometheus is off: give [status.prometheus] a base_url"),
+        "{text}"
+    );
+    assert_eq!(text.matches("Prometheus is off").count(), 1, "{text}");
+    assert!(!text.contains("none of its annotations"), "{text}");
+}

@@ -18,8 +18,7 @@ pub fn run(ctx: &Context) -> Result<u8, Failure> {
         }) => export(ctx, *include_rejected),
         Some(Command::Show { reference, json }) => show(ctx, reference, *json),
         Some(Command::Search { query, limit, json }) => {
-            let (words, limit, json) = split_search_flags(query, *limit, *json)?;
-            search(ctx, &words.join(" "), limit, json)
+            search(ctx, &query.join(" "), *limit, *json)
         }
         Some(Command::Info { json }) => info(ctx, *json),
         Some(Command::Keys { actions, json }) => keys(ctx, *actions, *json),
@@ -76,7 +75,16 @@ fn sorted_diagnostics(catalog: &Catalog) -> Vec<&Diagnostic> {
 }
 
 fn validate(ctx: &Context, paths: &[std::path::PathBuf], json: bool) -> Result<u8, Failure> {
-    let catalog = load(ctx.choose(paths)?);
+    let chosen = ctx.choose_for_command(paths)?;
+    let description = chosen.description.clone();
+    let catalog = load(chosen);
+    if catalog.is_empty() && catalog.diagnostics().is_empty() {
+        // Checking nothing must not pass: a CI step pointed at the wrong folder would go green.
+        return Err(Failure::failed(format!(
+            "no entities in {}: directories are searched for catalog-info.yaml; name files or folders with greenroom validate PATH...",
+            sanitize_line(&description)
+        )));
+    }
     let diagnostics = sorted_diagnostics(&catalog);
     let errors = catalog.error_count();
     if json {
@@ -124,7 +132,7 @@ fn validate(ctx: &Context, paths: &[std::path::PathBuf], json: bool) -> Result<u
 }
 
 fn export(ctx: &Context, include_rejected: bool) -> Result<u8, Failure> {
-    let catalog = load(ctx.choose(&[])?);
+    let catalog = load(ctx.choose_for_command(&[])?);
     let mut entities: Vec<&Entity> = catalog
         .entities()
         .iter()
@@ -167,7 +175,7 @@ fn not_found(catalog: &Catalog, text: &str, candidates: &[&Entity]) -> Failure {
 }
 
 fn show(ctx: &Context, text: &str, json: bool) -> Result<u8, Failure> {
-    let catalog = load(ctx.choose(&[])?);
+    let catalog = load(ctx.choose_for_command(&[])?);
     let entity = catalog
         .resolve(text)
         .map_err(|c| not_found(&catalog, text, &c))?;
@@ -312,7 +320,7 @@ fn truncate(s: &str, max: usize) -> String {
 }
 
 fn search(ctx: &Context, text: &str, limit: usize, json: bool) -> Result<u8, Failure> {
-    let catalog = load(ctx.choose(&[])?);
+    let catalog = load(ctx.choose_for_command(&[])?);
     let index = SearchIndex::build(&catalog);
     let hits = index.search(&Query::parse(text));
     let shown = &hits[..hits.len().min(limit)];
@@ -376,34 +384,6 @@ fn search(ctx: &Context, text: &str, limit: usize, json: bool) -> Result<u8, Fai
         );
     }
     Ok(0)
-}
-
-/// The query takes words starting with `-` (negations), so clap stops parsing options at the
-/// first word; options written after the query are picked out here.
-fn split_search_flags(
-    words: &[String],
-    limit: usize,
-    json: bool,
-) -> Result<(Vec<String>, usize, bool), Failure> {
-    let (mut limit, mut json) = (limit, json);
-    let mut rest = Vec::new();
-    let mut iter = words.iter();
-    let bad_limit = |v: &str| Failure::usage(format!("--limit needs a number, got \"{v}\""));
-    while let Some(w) = iter.next() {
-        match w.as_str() {
-            "--json" => json = true,
-            "--limit" | "-n" => {
-                let v = iter.next().ok_or_else(|| bad_limit(""))?;
-                limit = v.parse().map_err(|_| bad_limit(v))?;
-            }
-            "--" => rest.extend(iter.by_ref().cloned()),
-            other => match other.strip_prefix("--limit=") {
-                Some(v) => limit = v.parse().map_err(|_| bad_limit(v))?,
-                None => rest.push(w.clone()),
-            },
-        }
-    }
-    Ok((rest, limit, json))
 }
 
 fn info(ctx: &Context, json: bool) -> Result<u8, Failure> {
@@ -519,23 +499,4 @@ fn keys(ctx: &Context, actions: bool, json: bool) -> Result<u8, Failure> {
         super::print_diagnostic(issue);
     }
     Ok(u8::from(!issues.is_empty()))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn words(s: &str) -> Vec<String> {
-        s.split(' ').map(String::from).collect()
-    }
-
-    #[test]
-    fn search_flags_after_the_query_are_options() {
-        let (w, limit, json) =
-            split_search_flags(&words("pay -tag:x --limit 3 --json"), 20, false).unwrap();
-        assert_eq!((w, limit, json), (words("pay -tag:x"), 3, true));
-        let (w, limit, _) = split_search_flags(&words("a --limit=5 -- --json"), 20, false).unwrap();
-        assert_eq!((w, limit), (words("a --json"), 5));
-        assert!(split_search_flags(&words("a --limit x"), 20, false).is_err());
-    }
 }

@@ -8,7 +8,8 @@ mod style;
 
 use crate::config::{Config, ConfigError, Paths};
 use crate::sources::{self, LoadOptions, Source, files::FileSource};
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
+use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -21,9 +22,17 @@ pub use style::Style;
     version,
     about = "A developer portal for the terminal: find a service, see who owns it, check its health",
     long_about = "A developer portal for the terminal. greenroom reads Backstage catalog-info.yaml \
-        descriptors exactly as Backstage does and lets you search, inspect and validate them.\n\n\
-        Without a subcommand it opens the terminal portal. The catalogue is, in order: the paths \
-        given with -c, the sources in the config file, or the bundled demo organisation."
+        descriptors exactly as Backstage does. Without a subcommand it opens the terminal portal \
+        (catalogue, ownership, on-call, live status, Software Templates); the subcommands do the \
+        same work for scripts: validate, export, show and search the catalogue, print live \
+        status and who is on call, run a Software Template, print the keymap, and show where \
+        greenroom keeps its files. Every subcommand takes --json.\n\n\
+        The catalogue is, in order: the paths given with -c, the sources in the config file, \
+        else for the portal the bundled demo organisation (it says so), and for validate, \
+        export, show and search the current directory (--demo picks the demo).\n\n\
+        Options go before or after the subcommand. `greenroom help COMMAND` describes one.",
+    after_help = "Exit status: 0 success, 1 failure (errors found, not found, a failed source or \
+        step), 2 usage errors; 128+N when ended by signal N (SIGTERM 143, SIGINT 130, SIGHUP 129)."
 )]
 pub struct Cli {
     /// Catalogue to open: a descriptor file, or a directory walked for catalog-info.yaml
@@ -44,15 +53,15 @@ pub struct Cli {
     pub offline: bool,
 
     /// Colour depth: auto, truecolor, 256, 16 or none (NO_COLOR is honoured by auto).
-    #[arg(long, value_name = "DEPTH")]
+    #[arg(long, value_name = "DEPTH", global = true)]
     pub color: Option<String>,
 
     /// Theme: dark, light, high-contrast, mono, or a file name in <config dir>/themes/.
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", global = true)]
     pub theme: Option<String>,
 
     /// Keymap: default, vim or emacs (keymap.toml in the config dir overrides keys).
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", global = true)]
     pub keymap: Option<String>,
 
     /// Capture the mouse (off by default so the terminal's own selection works).
@@ -75,9 +84,11 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check descriptors with Backstage's rules, like a CI step. Exit status: 0 when there
-    /// are no errors (warnings allowed), 1 when there are errors, 2 on usage errors.
+    /// are no errors (warnings allowed), 1 when there are errors or no descriptors at all, 2 on
+    /// usage errors.
     Validate {
-        /// Files or directories to check (default: the chosen catalogue).
+        /// Files or directories to check (default: -c, else the configured sources, else the
+        /// current directory).
         paths: Vec<PathBuf>,
         /// Print {"entities": N, "diagnostics": [...]} instead of file:line:col lines.
         #[arg(long)]
@@ -102,9 +113,11 @@ pub enum Command {
         json: bool,
     },
     /// Fuzzy-search the catalogue (same query language as the portal: kind:, owner:, tag:,
-    /// type:, lifecycle:, system:, domain:, ns:, -negation, "phrases").
+    /// type:, lifecycle:, system:, domain:, ns:, -negation, "phrases"). Options may come
+    /// before, between or after the query words; after `--` every word is part of the query.
     Search {
-        /// The query words (a word may start with `-` to negate it).
+        /// The query words. A word starting with `-` negates it, unless it is exactly one of
+        /// the options (-c, -n, --json, ...); put such a word after `--`.
         #[arg(value_name = "QUERY", required = true, num_args = 1.., allow_hyphen_values = true)]
         query: Vec<String>,
         /// At most this many results.
@@ -114,7 +127,9 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Print the keymap in force (built-in map plus keymap.toml), and any problems in it.
+    /// Print the keymap in force (built-in map plus keymap.toml), and any problems in it:
+    /// unknown actions, bad keys, keys a terminal cannot send or tell apart. Exit status 1
+    /// when there are problems.
     Keys {
         /// List every action instead.
         #[arg(long)]
@@ -137,7 +152,8 @@ pub enum Command {
         #[arg(long)]
         fake: bool,
     },
-    /// Who is on call now: for a team's services, one service, or every team.
+    /// Who is on call now: for a team's services, one service, or every team. Exit status 1
+    /// when a source failed.
     Oncall {
         /// A team (Group) or a service; all teams when omitted.
         #[arg(value_name = "TEAM|REF")]
@@ -192,6 +208,8 @@ pub struct Chosen {
     pub sources: Vec<Box<dyn Source>>,
     pub options: LoadOptions,
     pub description: String,
+    /// The bundled demo is (among) the catalogue.
+    pub demo: bool,
 }
 
 /// Everything a command needs from the environment.
@@ -208,8 +226,26 @@ impl Context {
         Ok(Context { cli, paths, config })
     }
 
-    /// The catalogue: `paths` if given, else `-c`, else the config's sources, else the demo.
+    /// The portal's catalogue: `paths` if given, else `-c`, else the config's sources, else
+    /// the bundled demo (which the portal then says it is showing).
     pub fn choose(&self, paths: &[PathBuf]) -> Result<Chosen, Failure> {
+        self.choose_with(paths, Fallback::Demo)
+    }
+
+    /// A command's catalogue (validate, export, show, search): as [`Context::choose`], but with
+    /// nothing given or configured it is the current directory, never the demo, so that a CI
+    /// step checks the repository it runs in. The demo only with `--demo` (or configured).
+    pub fn choose_for_command(&self, paths: &[PathBuf]) -> Result<Chosen, Failure> {
+        let chosen = self.choose_with(paths, Fallback::CurrentDir)?;
+        if chosen.demo {
+            eprintln!(
+                "greenroom: reading the bundled demo catalogue (Encore), not your descriptors"
+            );
+        }
+        Ok(chosen)
+    }
+
+    fn choose_with(&self, paths: &[PathBuf], fallback: Fallback) -> Result<Chosen, Failure> {
         let mut options = self.config.load_options();
         if self.cli.offline {
             options.online = false;
@@ -219,48 +255,156 @@ impl Context {
         } else {
             paths
         };
+        let disk = |paths: &[PathBuf]| -> Result<(Vec<Box<dyn Source>>, String), Failure> {
+            let s = FileSource::disk(paths).map_err(|e| Failure::usage(e.to_string()))?;
+            let d = s.describe();
+            Ok((vec![Box::new(s)], d))
+        };
+        let mut demo = false;
         let (sources, description): (Vec<Box<dyn Source>>, String) = if self.cli.demo {
+            demo = true;
             (
                 vec![Box::new(sources::demo::source())],
                 "the bundled demo".into(),
             )
         } else if !explicit.is_empty() {
-            let s = FileSource::disk(explicit).map_err(|e| Failure::usage(e.to_string()))?;
-            let d = s.describe();
-            (vec![Box::new(s)], d)
+            disk(explicit)?
         } else {
             let configured = self.config.sources()?;
-            if configured.is_empty() {
-                (
-                    vec![Box::new(sources::demo::source())],
-                    "the bundled demo (no catalogue sources configured)".into(),
-                )
-            } else {
+            if !configured.is_empty() {
+                demo = self
+                    .config
+                    .catalog
+                    .sources
+                    .iter()
+                    .any(|s| matches!(s, crate::config::SourceConfig::Demo));
                 let d = configured
                     .iter()
                     .map(|s| s.describe())
                     .collect::<Vec<_>>()
                     .join("; ");
                 (configured, d)
+            } else if fallback == Fallback::CurrentDir {
+                disk(&[PathBuf::from(".")])?
+            } else {
+                demo = true;
+                (
+                    vec![Box::new(sources::demo::source())],
+                    DEMO_FALLBACK.into(),
+                )
             }
         };
         Ok(Chosen {
             sources,
             options,
             description,
+            demo,
         })
     }
 }
 
-/// Parses the command line and runs it.
+/// How the portal describes the demo it opened because nothing was configured.
+pub const DEMO_FALLBACK: &str = "the bundled demo (no catalogue sources configured)";
+
+/// What a command falls back to when no catalogue is given or configured.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Fallback {
+    Demo,
+    CurrentDir,
+}
+
+/// Parses the command line. `search` takes its query as trailing words that may start with `-`
+/// (negations), which clap would otherwise read to the end; so the words are parsed again with
+/// the options among them (any option of `search`, global ones included, written exactly)
+/// moved before a `--`.
+pub fn parse_from(argv: Vec<OsString>) -> Cli {
+    let cli = Cli::parse_from(&argv);
+    let Some(Command::Search { query, .. }) = &cli.command else {
+        return cli;
+    };
+    let Some(split) = argv.len().checked_sub(query.len()) else {
+        return cli;
+    };
+    let mut args: Vec<OsString> = argv[..split].to_vec();
+    let (options, words) = if args.last().is_some_and(|a| a == "--") {
+        args.pop();
+        (Vec::new(), query.clone())
+    } else {
+        let mut command = Cli::command();
+        command.build();
+        match command.find_subcommand("search") {
+            Some(search) => split_options(search, query),
+            None => return cli,
+        }
+    };
+    args.extend(options.into_iter().map(OsString::from));
+    args.push("--".into());
+    args.extend(words.into_iter().map(OsString::from));
+    Cli::parse_from(args)
+}
+
+/// Picks out of `words` the ones that are exactly an option of `command` (with its value), up
+/// to a `--`; the rest are query words.
+fn split_options(command: &clap::Command, words: &[String]) -> (Vec<String>, Vec<String>) {
+    let find = |word: &str| {
+        command.get_arguments().find(|a| {
+            if let Some(long) = word.strip_prefix("--") {
+                let name = long.split_once('=').map_or(long, |(n, _)| n);
+                a.get_long() == Some(name)
+            } else {
+                let mut chars = word.chars();
+                chars.next() == Some('-')
+                    && chars.next().is_some_and(|c| a.get_short() == Some(c))
+                    && chars.next().is_none()
+            }
+        })
+    };
+    let (mut options, mut query) = (Vec::new(), Vec::new());
+    let mut iter = words.iter();
+    while let Some(word) = iter.next() {
+        if word == "--" {
+            query.extend(iter.by_ref().cloned());
+            break;
+        }
+        match find(word) {
+            Some(arg) => {
+                options.push(word.clone());
+                if arg.get_action().takes_values() && !word.contains('=') {
+                    options.extend(iter.next().cloned());
+                }
+            }
+            None => query.push(word.clone()),
+        }
+    }
+    (options, query)
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Failure {}
+
+/// Parses the command line and runs it; an error is an eyre report.
+pub fn try_main() -> color_eyre::Result<ExitCode> {
+    let cli = parse_from(std::env::args_os().collect());
+    let ctx = Context::new(cli)?;
+    crate::report::set_log_file(&ctx.paths.log_file);
+    crate::report::test_panic("cli");
+    Ok(ExitCode::from(commands::run(&ctx)?))
+}
+
+/// Runs the command line and turns an error report into one sanitised line on stderr and its
+/// exit status (2 for usage errors, 1 otherwise).
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let result = Context::new(cli).and_then(|ctx| commands::run(&ctx));
-    match result {
-        Ok(code) => ExitCode::from(code),
-        Err(f) => {
-            print_diagnostic(&format!("greenroom: {}", f.message));
-            ExitCode::from(f.code)
+    match try_main() {
+        Ok(code) => code,
+        Err(report) => {
+            let code = report.downcast_ref::<Failure>().map_or(1, |f| f.code);
+            print_diagnostic(&format!("greenroom: {report:#}"));
+            ExitCode::from(code)
         }
     }
 }
@@ -278,4 +422,50 @@ pub fn diagnostic_text(message: &str) -> String {
     let mut text = crate::text::sanitize_block(message).into_owned();
     text.push('\n');
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(line: &str) -> Cli {
+        parse_from(line.split(' ').map(OsString::from).collect())
+    }
+
+    fn search_of(cli: &Cli) -> (Vec<String>, usize, bool) {
+        match &cli.command {
+            Some(Command::Search { query, limit, json }) => (query.clone(), *limit, *json),
+            other => panic!("not a search: {other:?}"),
+        }
+    }
+
+    fn words(s: &str) -> Vec<String> {
+        s.split(' ').map(String::from).collect()
+    }
+
+    #[test]
+    fn options_after_search_words_are_options() {
+        let cli = parse("greenroom search bill -c DIR -tag:x --limit 3 --json --offline");
+        assert_eq!(cli.catalog, vec![PathBuf::from("DIR")]);
+        assert!(cli.offline);
+        assert_eq!(search_of(&cli), (words("bill -tag:x"), 3, true));
+        let cli = parse("greenroom -c A search pay --limit=4 -lifecycle:x --offline");
+        assert_eq!(cli.catalog, vec![PathBuf::from("A")]);
+        assert!(cli.offline);
+        assert_eq!(search_of(&cli), (words("pay -lifecycle:x"), 4, false));
+        // A negated word that merely starts like a short option stays a word.
+        assert_eq!(
+            search_of(&parse("greenroom search -cart")).0,
+            words("-cart")
+        );
+    }
+
+    #[test]
+    fn after_a_double_dash_every_word_is_the_query() {
+        let cli = parse("greenroom search a -- -c --json");
+        assert_eq!(search_of(&cli), (words("a -c --json"), 20, false));
+        assert!(cli.catalog.is_empty());
+        let cli = parse("greenroom search -- -n x");
+        assert_eq!(search_of(&cli).0, words("-n x"));
+    }
 }

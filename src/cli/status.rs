@@ -106,6 +106,7 @@ pub fn status(ctx: &Context, text: &str, json_out: bool, fake: bool) -> Result<u
         let demo = config.demo;
         let service = StatusService::start(config);
         let targets = service.targets_for(entity);
+        let off = crate::tui::status_panel::off_sources(entity, service.config());
         service.fetch_once(&targets).await;
         let now = Instant::now();
         let entries = service.store().snapshot(&targets);
@@ -115,6 +116,7 @@ pub fn status(ctx: &Context, text: &str, json_out: bool, fake: bool) -> Result<u
                 "entityRef": entity.key,
                 "demo": demo,
                 "sources": entries.iter().map(|e| entry_json(e, now)).collect::<Vec<_>>(),
+                "warnings": off,
             }))?;
         } else {
             let style = Style::for_stdout();
@@ -125,7 +127,10 @@ pub fn status(ctx: &Context, text: &str, json_out: bool, fake: bool) -> Result<u
                 style.dim(&l(&entity.key)),
                 if demo { style.warning("  (demo data)") } else { String::new() }
             );
-            if entries.is_empty() {
+            for message in &off {
+                println!("  {}", style.warning(&format!("⚠ {}", l(message))));
+            }
+            if entries.is_empty() && off.is_empty() {
                 println!(
                     "  no status sources: annotate it with pagerduty.com/service-id, github.com/project-slug, prometheus.io/rule, greenroom.dev/health-url, ..."
                 );

@@ -328,6 +328,18 @@ impl Keymap {
                     ));
                     continue;
                 };
+                if let Some((chord, why)) =
+                    keys.iter().find_map(|c| c.untypeable().map(|why| (c, why)))
+                {
+                    issues.push(located(
+                        file_name,
+                        text,
+                        span,
+                        format!("{key_text} can never be typed: {why} ({chord} is skipped)"),
+                        true,
+                    ));
+                    continue;
+                }
                 if let Some(twin) = keys.iter().find_map(Chord::legacy_twin) {
                     issues.push(located(
                         file_name,
@@ -541,6 +553,35 @@ mod tests {
             "{lines:#?}"
         );
         assert!(issues.iter().all(|i| i.file.ends_with("keymap.toml")));
+    }
+
+    #[test]
+    fn untypeable_bindings_are_problems_in_any_keymap_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keymap.toml");
+        std::fs::write(
+            &path,
+            "[global]\n\"ctrl-]\" = \"nav.forward\"\n\"g ctrl-K\" = \"app.help\"\n",
+        )
+        .unwrap();
+        let (map, issues) = Keymap::load("default", Some(&path));
+        let found: Vec<(usize, bool)> = issues.iter().map(|i| (i.line, i.error)).collect();
+        assert_eq!(found, vec![(2, true), (3, true)], "{issues:#?}");
+        assert!(issues[0].message.contains("ctrl-5"), "{}", issues[0]);
+        assert_eq!(
+            map.lookup(&[Context::Global], &[], chord("ctrl-5")),
+            Lookup::None
+        );
+        // The same check covers the built-in maps (builtin_maps_load_without_issues).
+        let mut built_in = Keymap::default();
+        let mut issues = Vec::new();
+        built_in.apply(
+            "keymaps/x.toml",
+            "[global]\n\"ctrl-]\" = \"nav.forward\"\n",
+            &mut issues,
+            0,
+        );
+        assert_eq!(issues.len(), 1, "{issues:?}");
     }
 
     #[test]

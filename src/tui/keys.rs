@@ -167,6 +167,54 @@ impl Chord {
         }
     }
 
+    /// Why a terminal can never deliver this chord as written (legacy keyboard encoding, which
+    /// is what greenroom reads): what reaches greenroom instead, or that nothing distinct does.
+    pub fn untypeable(&self) -> Option<String> {
+        if !self.ctrl {
+            return None;
+        }
+        let nothing = |what: &str| Some(format!("terminals send {what}, not a key of its own"));
+        match self.code {
+            // Control codes 0x1C-0x1F and 0x00 arrive as these chords.
+            Code::Char(c) if !self.alt || c.is_ascii_punctuation() || c.is_ascii_digit() => {
+                let arrives = match c {
+                    ']' => Some("ctrl-5 (byte 0x1D)"),
+                    '\\' => Some("ctrl-4 (byte 0x1C)"),
+                    '^' => Some("ctrl-6 (byte 0x1E)"),
+                    '_' | '/' => Some("ctrl-7 (byte 0x1F)"),
+                    '@' | '2' => Some("ctrl-space (byte 0x00)"),
+                    '3' => Some("esc (byte 0x1B)"),
+                    '8' => Some("backspace (byte 0x7F)"),
+                    _ => None,
+                };
+                if let Some(arrives) = arrives {
+                    return Some(format!("terminals send it as {arrives}"));
+                }
+                if c.is_ascii_uppercase() {
+                    return Some(format!(
+                        "terminals send ctrl-{c} exactly as ctrl-{}, without shift",
+                        c.to_ascii_lowercase()
+                    ));
+                }
+                let typeable = c.is_ascii_lowercase()
+                    || matches!(c, ' ' | '[' | '4' | '5' | '6' | '7')
+                    || !c.is_ascii();
+                if typeable {
+                    None
+                } else {
+                    nothing(&format!("plain {c} for ctrl-{c}"))
+                }
+            }
+            Code::Enter | Code::Tab | Code::Esc | Code::Backspace | Code::Delete if !self.alt => {
+                nothing(&format!(
+                    "the same bytes for ctrl-{0} as for {0}",
+                    Chord::plain(self.code)
+                ))
+            }
+            _ => None,
+        }
+    }
+
     pub fn is_plain_char(&self) -> bool {
         matches!(self.code, Code::Char(_)) && !self.ctrl && !self.alt
     }
@@ -260,6 +308,34 @@ mod tests {
         );
         let e = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
         assert_eq!(Chord::from_event(&e), Some(Chord::parse("ctrl-c").unwrap()));
+    }
+
+    #[test]
+    fn untypeable_chords_say_why() {
+        let why = |s: &str| Chord::parse(s).unwrap().untypeable();
+        assert!(
+            why("ctrl-]").unwrap().contains("ctrl-5"),
+            "{:?}",
+            why("ctrl-]")
+        );
+        assert!(why("ctrl-\\").unwrap().contains("ctrl-4"));
+        assert!(why("ctrl-/").unwrap().contains("ctrl-7"));
+        assert!(why("ctrl-K").unwrap().contains("ctrl-k"));
+        assert!(why("ctrl-,").is_some());
+        assert!(why("ctrl-enter").is_some());
+        assert!(why("ctrl-alt-]").is_some());
+        for ok in [
+            "ctrl-k",
+            "ctrl-space",
+            "ctrl-5",
+            "alt-]",
+            "]",
+            "ctrl-alt-d",
+            "ctrl-up",
+            "f5",
+        ] {
+            assert_eq!(why(ok), None, "{ok}");
+        }
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub mod panes;
 pub mod rows;
 pub mod scaffold;
 pub mod search_worker;
+pub mod signals;
 pub mod status_panel;
 mod status_runtime;
 pub mod terminal;
@@ -123,7 +124,10 @@ pub fn run(ctx: &Context, chosen: Chosen, ui: &UiOverrides) -> Result<u8, Failur
         opener: opener::find_opener(env),
     };
     let mut app = App::new(keymap, theme, settings, chosen.description.clone());
-    app.demo = chosen.description.starts_with("the bundled demo");
+    app.demo = chosen.demo;
+    if chosen.description == crate::cli::DEMO_FALLBACK {
+        app.notify("No catalogue configured: the bundled demo (-c PATH)", false);
+    }
     app.scaffold.user = scaffold::current_user(&ctx.config);
     status_runtime::prepare_layouts(&mut app, ctx, layout.as_ref());
     for issue in &issues {
@@ -206,31 +210,6 @@ fn spawn_input(tx: UnboundedSender<AppEvent>) {
     });
 }
 
-/// SIGTERM, SIGHUP (a dropped SSH link) and SIGQUIT end the portal through the normal path,
-/// so the terminal is restored.
-#[cfg(unix)]
-fn spawn_signals(tx: UnboundedSender<AppEvent>) {
-    use tokio::signal::unix::{SignalKind, signal};
-    for (kind, name) in [
-        (SignalKind::terminate(), "SIGTERM"),
-        (SignalKind::hangup(), "SIGHUP"),
-        (SignalKind::quit(), "SIGQUIT"),
-    ] {
-        let tx = tx.clone();
-        if let Ok(mut s) = signal(kind) {
-            tokio::spawn(async move {
-                if s.recv().await.is_some() {
-                    tracing::info!("{name}: quitting");
-                    let _ = tx.send(AppEvent::Quit(name));
-                }
-            });
-        }
-    }
-}
-
-#[cfg(not(unix))]
-fn spawn_signals(_tx: UnboundedSender<AppEvent>) {}
-
 /// Watches the terminal for hang-up. A dead tty can make the input reader spin instead of
 /// failing; poll() with no events requested sleeps until the hang-up and costs nothing.
 #[cfg(unix)]
@@ -271,14 +250,17 @@ async fn event_loop(
 ) -> Result<u8, Failure> {
     let (tx, mut rx) = unbounded_channel::<AppEvent>();
     let mut live = status_runtime::StatusRuntime::start(&mut app, status, tx.clone());
+    // Before taking the terminal, so no signal can leave it in greenroom's modes.
+    let mut signals = signals::listen();
     let mut guard = TerminalGuard::new(app.settings.mouse)
         .map_err(|e| Failure::failed(format!("cannot use the terminal: {e}")))?;
-    spawn_signals(tx.clone());
+    spawn_crash_tests();
     spawn_hangup_watch(tx.clone());
     spawn_input(tx.clone());
     spawn_loader(sources.clone(), options.clone(), tx.clone());
     let worker = SearchWorker::start(tx.clone());
     let io_failed = |e: std::io::Error| Failure::failed(format!("drawing failed: {e}"));
+    let mut exit_code = 0;
     loop {
         if app.dirty {
             app.dirty = false;
@@ -298,6 +280,18 @@ async fn event_loop(
         }
         let deadline = app.deadline();
         tokio::select! {
+            Some(signal) = signals.recv() => match signal {
+                signals::SignalEvent::Quit { code, .. } => {
+                    exit_code = code;
+                    break;
+                }
+                signals::SignalEvent::Suspend => {
+                    guard
+                        .suspend()
+                        .map_err(|e| Failure::failed(format!("resuming: {e}")))?;
+                    app.dirty = true;
+                }
+            },
             event = rx.recv() => {
                 let Some(event) = event else { break };
                 app.handle(event);
@@ -367,5 +361,15 @@ async fn event_loop(
         }
     }
     drop(guard);
-    Ok(0)
+    Ok(exit_code)
+}
+
+/// Debug builds only: the panics the crash tests ask for (`GREENROOM_PANIC_TEST`), on the
+/// main loop, a runtime worker and a plain thread, once the portal owns the terminal.
+fn spawn_crash_tests() {
+    if cfg!(debug_assertions) {
+        crate::report::test_panic("main");
+        tokio::spawn(async { crate::report::test_panic("task") });
+        std::thread::spawn(|| crate::report::test_panic("thread"));
+    }
 }

@@ -871,6 +871,34 @@ fn source_off_reason(config: &StatusConfig, s: Source) -> String {
     }
 }
 
+/// One message per status source the entity's annotations point at but the config has turned
+/// off: which annotations go unread and what to set. The Status tab and `greenroom status` both
+/// show these.
+pub fn off_sources(entity: &Entity, config: &StatusConfig) -> Vec<String> {
+    let mut by_source: Vec<(Source, Vec<&str>)> = Vec::new();
+    for (key, s) in ANNOTATIONS {
+        if entity.annotation(key).is_none() || config.resolve(*s).enabled {
+            continue;
+        }
+        match by_source.iter_mut().find(|(x, _)| x == s) {
+            Some((_, keys)) => keys.push(key),
+            None => by_source.push((*s, vec![key])),
+        }
+    }
+    by_source
+        .into_iter()
+        .map(|(s, keys)| {
+            format!(
+                "{} {} set, but {} is off: {}",
+                keys.join(", "),
+                if keys.len() == 1 { "is" } else { "are" },
+                s.label(),
+                source_off_reason(config, s)
+            )
+        })
+        .collect()
+}
+
 /// The Status tab of an entity: a line saying demo data when it is, the widgets grouped by
 /// section, and plain words when there is nothing to show (with the annotations that would
 /// enable each widget, and sources the config has turned off).
@@ -919,29 +947,15 @@ pub fn entity_rows(
         }
         out.blank();
     }
-    // Annotations the entity has whose source is off: say why nothing shows for them.
-    let off: Vec<(&str, Source)> = ANNOTATIONS
-        .iter()
-        .filter(|(key, s)| entity.annotation(key).is_some() && !config.resolve(*s).enabled)
-        .copied()
-        .collect();
-    for (key, s) in &off {
-        out.line(
-            0,
-            vec![piece(
-                format!(
-                    "⚠ {key} is set, but {} is off: {}",
-                    s.label(),
-                    source_off_reason(config, *s)
-                ),
-                "warn",
-            )],
-            None,
-        );
+    // Annotations the entity has whose source is off: say why nothing shows for them, once per
+    // source; then "none of its annotations name a source" would contradict it.
+    let off = off_sources(entity, config);
+    for message in &off {
+        out.line(0, vec![piece(format!("⚠ {message}"), "warn")], None);
     }
     if entries.is_empty() && team.is_none_or(|l| l.is_empty()) {
         if !off.is_empty() {
-            out.blank();
+            return out;
         }
         out.line(
             0,

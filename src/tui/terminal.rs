@@ -1,17 +1,60 @@
 //! Owning the terminal: raw mode, the alternate screen, bracketed paste, optional mouse capture,
 //! and putting all of it back on every way out (normal exit, error, panic, signals, ctrl-z).
+//! The panic hook (`crate::report`) and the signal handlers (`super::signals`) call in here.
 
 use crossterm::{cursor, event, execute, terminal};
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use std::io::{self, Stdout, Write};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
 
 pub type Term = Terminal<CrosstermBackend<Stdout>>;
 
 /// Whether the terminal is currently in greenroom's mode (so restoring twice is harmless).
 static ACTIVE: AtomicBool = AtomicBool::new(false);
 static MOUSE: AtomicBool = AtomicBool::new(false);
+
+/// The terminal's settings before raw mode, for [`restore_from_signal`] (which may not take
+/// locks, so it cannot ask crossterm). Replaced on every entry; the old copy is leaked (one
+/// small struct per ctrl-z).
+#[cfg(unix)]
+static SAVED_TERMIOS: AtomicPtr<libc::termios> = AtomicPtr::new(std::ptr::null_mut());
+
+#[cfg(unix)]
+/// What [`restore`] writes, as bytes: mouse reporting off (every mode crossterm turns on),
+/// bracketed paste off, synchronized update ended, main screen, cursor shown.
+const RESTORE_BYTES: &[u8] = b"\x1b[?1006l\x1b[?1015l\x1b[?1003l\x1b[?1002l\x1b[?1000l\x1b[?2004l\x1b[?2026l\x1b[?1049l\x1b[?25h";
+
+/// Puts the terminal back from inside a signal handler (an abort): only async-signal-safe
+/// calls (`write`, `tcsetattr`), no locks, no allocation.
+#[cfg(unix)]
+pub fn restore_from_signal() {
+    if !ACTIVE.swap(false, Ordering::SeqCst) {
+        return;
+    }
+    // SAFETY: write(2) of a static buffer and tcsetattr(3) with a termios saved by `enter`;
+    // both are async-signal-safe.
+    unsafe {
+        let _ = libc::write(
+            libc::STDOUT_FILENO,
+            RESTORE_BYTES.as_ptr().cast(),
+            RESTORE_BYTES.len(),
+        );
+        let saved = SAVED_TERMIOS.load(Ordering::SeqCst);
+        if !saved.is_null() {
+            libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, saved);
+        }
+    }
+}
+
+#[cfg(unix)]
+fn save_termios() {
+    // SAFETY: tcgetattr fills a zeroed termios; on failure nothing is saved.
+    let mut t: libc::termios = unsafe { std::mem::zeroed() };
+    if unsafe { libc::tcgetattr(libc::STDIN_FILENO, &mut t) } == 0 {
+        SAVED_TERMIOS.store(Box::into_raw(Box::new(t)), Ordering::SeqCst);
+    }
+}
 
 /// Puts the terminal back as it was. Safe to call at any time, any number of times, from a
 /// panic hook or a signal path.
@@ -35,6 +78,8 @@ pub fn restore() {
 }
 
 fn enter(mouse: bool) -> io::Result<()> {
+    #[cfg(unix)]
+    save_termios();
     terminal::enable_raw_mode()?;
     ACTIVE.store(true, Ordering::SeqCst);
     let mut out = io::stdout();
@@ -61,16 +106,6 @@ pub fn set_mouse(on: bool) -> io::Result<()> {
     Ok(())
 }
 
-/// Restores the terminal before the default panic report is printed, so the report is
-/// readable and the shell is usable.
-pub fn install_panic_hook() {
-    let previous = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        restore();
-        previous(info);
-    }));
-}
-
 /// The terminal while greenroom owns it; dropping it restores everything.
 pub struct TerminalGuard {
     pub terminal: Term,
@@ -78,7 +113,6 @@ pub struct TerminalGuard {
 
 impl TerminalGuard {
     pub fn new(mouse: bool) -> io::Result<TerminalGuard> {
-        install_panic_hook();
         if let Err(e) = enter(mouse) {
             restore();
             return Err(e);
@@ -93,16 +127,13 @@ impl TerminalGuard {
         Ok(TerminalGuard { terminal })
     }
 
-    /// ctrl-z: give the terminal back, stop like any job, and take it again on `fg`.
+    /// ctrl-z or SIGTSTP: give the terminal back, stop like any job, and take it again on `fg`.
     #[cfg(unix)]
     pub fn suspend(&mut self) -> io::Result<()> {
         let mouse = MOUSE.load(Ordering::SeqCst);
         restore();
-        // SAFETY: raising a signal in our own process; SIGTSTP keeps its default action, so the
-        // process stops here and resumes when the shell sends SIGCONT.
-        unsafe {
-            libc::raise(libc::SIGTSTP);
-        }
+        // Stops here; resumes when the shell sends SIGCONT (`fg`).
+        super::signals::stop_self();
         enter(mouse)?;
         self.terminal.clear()
     }

@@ -77,15 +77,16 @@ pub fn describe(pattern: &str) -> Option<String> {
     let (second, q2, rest2) = class_run(rest)?;
     if !rest2.is_empty() || q1 != '1' || !matches!(q2, '*' | '+') {
         // A trailing single class (`[a-z0-9]$`) is a common "must end with" form.
-        if q1 == '1' && matches!(q2, '*' | '+') {
-            if let Some((third, '1', "")) = class_run(rest2) {
-                return Some(format!(
-                    "{}; starting with {} and ending with {}",
-                    list(&second),
-                    singular(&first),
-                    singular(&third)
-                ));
-            }
+        if q1 == '1'
+            && matches!(q2, '*' | '+')
+            && let Some((third, '1', "")) = class_run(rest2)
+        {
+            return Some(format!(
+                "{}; starting with {} and ending with {}",
+                list(&second),
+                singular(&first),
+                singular(&third)
+            ));
         }
         return None;
     }

@@ -244,7 +244,7 @@ fn pd_incident_list(t: f64, service_id: &str, all_dates: bool) -> Vec<Value> {
         i["service"] = json!({"id": service_id, "type": "service_reference"});
         out.push(i);
     };
-    if hash(&[service_id, &c.to_string()]) % 3 == 0 && phase < 150.0 {
+    if hash(&[service_id, &c.to_string()]).is_multiple_of(3) && phase < 150.0 {
         let status = if phase < 60.0 {
             "triggered"
         } else {
@@ -259,7 +259,7 @@ fn pd_incident_list(t: f64, service_id: &str, all_dates: bool) -> Vec<Value> {
             t - phase,
         );
     }
-    if all_dates && hash(&[service_id]) % 4 == 0 {
+    if all_dates && hash(&[service_id]).is_multiple_of(4) {
         make(
             17,
             "Certificate renewal job keeps failing",
@@ -290,7 +290,7 @@ fn run_state(slug: &str, c: i64, phase: f64) -> (&'static str, Option<&'static s
         ("queued", None)
     } else if phase < 75.0 {
         ("in_progress", None)
-    } else if hash(&[slug, &c.to_string()]) % 5 == 0 {
+    } else if hash(&[slug, &c.to_string()]).is_multiple_of(5) {
         ("completed", Some("failure"))
     } else {
         ("completed", Some("success"))
@@ -440,7 +440,7 @@ pub fn argo_app(t: f64, name: &str) -> Value {
         ("OutOfSync", "Healthy", "Succeeded")
     } else if phase < 45.0 {
         ("Synced", "Progressing", "Running")
-    } else if hash(&[name, "degraded", &c.to_string()]) % 6 == 0 && phase < 120.0 {
+    } else if hash(&[name, "degraded", &c.to_string()]).is_multiple_of(6) && phase < 120.0 {
         ("Synced", "Degraded", "Succeeded")
     } else {
         ("Synced", "Healthy", "Succeeded")
@@ -629,13 +629,13 @@ pub fn prom_alerts(names: &FakeNames, t: f64) -> Value {
     for (alert, service) in names.alerts() {
         let key = format!("{alert}/{service}");
         let (c, phase) = cycle(t, 420.0, &key);
-        if hash(&[&key, &c.to_string()]) % 3 != 0 || phase >= 240.0 {
+        if !hash(&[&key, &c.to_string()]).is_multiple_of(3) || phase >= 240.0 {
             continue;
         }
         let mut a = template.clone();
         a["labels"] = json!({
             "alertname": alert, "service": service,
-            "severity": if hash(&[&alert]) % 2 == 0 { "critical" } else { "warning" },
+            "severity": if hash(&[&alert]).is_multiple_of(2) { "critical" } else { "warning" },
         });
         a["annotations"] = json!({"summary": format!("{alert} on {service}")});
         a["state"] = json!(if phase < 60.0 { "pending" } else { "firing" });
@@ -651,7 +651,7 @@ pub fn prom_alerts(names: &FakeNames, t: f64) -> Value {
 pub fn health(t: f64, host: &str) -> (u16, Value) {
     let service = host.split('.').next().unwrap_or(host);
     let (_, phase) = cycle(t, 400.0, service);
-    if hash(&[service]) % 3 == 0 && phase < 30.0 {
+    if hash(&[service]).is_multiple_of(3) && phase < 30.0 {
         let mut down = fixture!("spring-actuator-health-up-details.json").clone();
         down["status"] = json!("DOWN");
         down["components"]["db"]["status"] = json!("DOWN");
