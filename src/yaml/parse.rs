@@ -555,7 +555,7 @@ mod tests {
         }
         text.push_str("  ");
         text.push_str(&"x, ".repeat(width));
-        text.push_str("x");
+        text.push('x');
         text.push_str(&"]".repeat(depth));
         text.push('\n');
         text
