@@ -6,6 +6,8 @@
 pub mod catalog;
 pub mod cli;
 pub mod config;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod limits;
 pub mod logging;
 pub mod scaffold;
