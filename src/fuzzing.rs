@@ -298,12 +298,31 @@ pub fn search(data: &[u8]) {
             let _ = search::highlight(&e.key, &query);
         }
     }
-    // Typing: each prefix narrows the previous one's hits.
-    let mut previous: Option<Vec<search::Hit>> = None;
-    for (i, _) in text.char_indices().skip(1).take(32) {
-        let q = Query::parse(&text[..i]);
-        let hits = index.search_within(&q, previous.as_deref());
-        previous = Some(hits);
+    // Typing, as the portal does: a query that narrows the previous one searches only within
+    // its hits, which must give exactly what a full search gives.
+    let mut previous: Option<(Query, Vec<search::Hit>)> = None;
+    for end in text
+        .char_indices()
+        .map(|(i, _)| i)
+        .skip(1)
+        .chain([text.len()])
+        .take(32)
+    {
+        let q = Query::parse(&text[..end]);
+        let within = previous
+            .as_ref()
+            .filter(|(p, _)| q.narrows(p))
+            .map(|(_, h)| h.as_slice());
+        let hits = index.search_within(&q, within);
+        if within.is_some() {
+            assert_eq!(
+                hits,
+                index.search(&q),
+                "narrowing to {q:?} from {:?} changed the hits",
+                previous.as_ref().map(|(p, _)| p)
+            );
+        }
+        previous = Some((q, hits));
     }
 }
 
