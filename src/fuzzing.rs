@@ -52,7 +52,8 @@ fn text(data: &[u8]) -> String {
 /// The YAML reader: every document, its JSON, and positions that stay inside the text.
 pub fn yaml(data: &[u8]) {
     let text = text(data);
-    let lines = text.split('\n').count() as u32;
+    // YAML breaks lines at CR LF, LF and a lone CR.
+    let lines = text.replace("\r\n", "\n").split(['\n', '\r']).count() as u32;
     for doc in yaml::parse_documents(&text, &Limits::default()) {
         match doc.result {
             Ok(Some(node)) => {
