@@ -114,6 +114,15 @@ fn pos_of(span: &Span, line_offset: u32) -> Pos {
     )
 }
 
+/// Where a chunk's text ends (just after its last character). The reader places empty nodes at
+/// a text's end (`? ` as the last line) one line past it when there is no final newline.
+fn end_of(text: &str, line_offset: u32) -> Pos {
+    let text = text.replace("\r\n", "\n");
+    let breaks = text.matches(['\n', '\r']).count() as u32;
+    let last = text.rsplit(['\n', '\r']).next().unwrap_or("");
+    Pos::new(line_offset + breaks + 1, last.chars().count() as u32 + 1)
+}
+
 enum Frame {
     Seq {
         items: Vec<Node>,
@@ -172,6 +181,8 @@ enum Anchor {
 struct Builder<'l> {
     limits: &'l Limits,
     line_offset: u32,
+    /// No position is past this: the end of the chunk's text.
+    end: Pos,
     stack: Vec<Frame>,
     anchors: HashMap<usize, Anchor>,
     alias_nodes: usize,
@@ -315,7 +326,7 @@ impl Builder<'_> {
     }
 
     fn event(&mut self, event: Event<'_>, span: Span) -> Result<(), YamlError> {
-        let pos = pos_of(&span, self.line_offset);
+        let pos = pos_of(&span, self.line_offset).min(self.end);
         match event {
             Event::Scalar(value, style, anchor, tag) => {
                 self.build_one(pos)?;
@@ -432,11 +443,12 @@ fn parse_chunk(text: &str, line_offset: u32, limits: &Limits, out: &mut Vec<RawD
     let mut parser = Parser::new_from_str(text);
     let mut builder: Option<Builder> = None;
     let mut doc_start = Pos::new(line_offset + 1, 1);
+    let end = end_of(text, line_offset);
     while let Some(item) = parser.next_event() {
         match item {
             Err(e) => {
                 let m = e.marker();
-                let pos = Pos::new(m.line() as u32 + line_offset, m.col() as u32 + 1);
+                let pos = Pos::new(m.line() as u32 + line_offset, m.col() as u32 + 1).min(end);
                 let message = if e.info().contains("recursion limit") {
                     "nesting too deep (the YAML reader's recursion limit)".to_owned()
                 } else {
@@ -449,10 +461,11 @@ fn parse_chunk(text: &str, line_offset: u32, limits: &Limits, out: &mut Vec<RawD
                 return;
             }
             Ok((Event::DocumentStart(_), span)) => {
-                doc_start = pos_of(&span, line_offset);
+                doc_start = pos_of(&span, line_offset).min(end);
                 builder = Some(Builder {
                     limits,
                     line_offset,
+                    end,
                     stack: Vec::new(),
                     anchors: HashMap::new(),
                     alias_nodes: 0,
@@ -642,6 +655,21 @@ after: *one
         let d = docs("a: &a [1, *a]\n");
         let err = d[0].result.as_ref().unwrap_err();
         assert!(err.message.contains("unknown anchor"), "{err:?}");
+    }
+
+    #[test]
+    fn positions_stay_inside_the_text() {
+        // An empty key as the last line, without a final newline (found by fuzzing).
+        let d = docs("a: 1\n? ");
+        let root = d[0].result.as_ref().unwrap().as_ref().unwrap();
+        let (k, v) = &root.as_map().unwrap()[1];
+        assert_eq!((k.pos, v.pos), (Pos::new(2, 3), Pos::new(2, 3)));
+        // With the newline, the empty last line exists.
+        let d = docs("a: 1\n? \n");
+        let root = d[0].result.as_ref().unwrap().as_ref().unwrap();
+        assert_eq!(root.as_map().unwrap()[1].0.pos, Pos::new(3, 1));
+        let err = docs("[a, ? ")[0].result.clone().unwrap_err();
+        assert_eq!(err.pos, Pos::new(1, 7));
     }
 
     #[test]
