@@ -7,6 +7,8 @@ pub mod catalog;
 pub mod cli;
 pub mod config;
 pub mod fsread;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod limits;
 pub mod logging;
 pub mod report;

@@ -18,6 +18,19 @@ pub const SETTINGS_FILE_BYTES: u64 = 1024 * 1024;
 
 // ---------------------------------------------------------------- YAML
 
+/// Nodes that aliases may copy into one document, in total (an alias bomb is refused).
+pub const YAML_ALIAS_NODES: usize = 10_000;
+
+/// Deepest nesting of maps and lists in a YAML document.
+pub const YAML_DEPTH: usize = 256;
+
+/// Nodes one YAML document may materialise: every scalar and collection, every node an alias
+/// copies, and each anchored node once more per anchor (with the length of its path), so nested
+/// anchors (`&a0 [&a1 [&a2 [...]]]`) are refused in time linear in the file instead of costing
+/// depth × size. A million nodes is far beyond any descriptor (an 8 MiB file of one-character
+/// scalars holds about four million) and about 50 MB of tree.
+pub const YAML_DOCUMENT_NODES: usize = 1_000_000;
+
 // ---------------------------------------------------------------- templates (rendering, runs)
 
 /// The work one `${{ }}` render may do, in minijinja's fuel (about one unit per instruction:

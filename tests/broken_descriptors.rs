@@ -381,6 +381,32 @@ fn alias_bomb() {
     assert_good_loaded(&catalog);
 }
 
+/// Issue 9: nested anchors without any alias (`&a0 [&a1 [ ... [x, x, ...]]]`), 1.6 MB, which
+/// ran out of memory: refused at the anchor where the document's node budget runs out, and the
+/// rest of the catalogue loads.
+#[test]
+fn anchor_bomb() {
+    let depth = 100;
+    let mut text = component("anchors");
+    text.push_str("  bomb:\n");
+    for level in 0..depth {
+        text.push_str(&format!("    &a{level} [\n"));
+    }
+    text.push_str("    ");
+    text.push_str(&"x, ".repeat(520_000));
+    text.push('x');
+    text.push_str(&"]".repeat(depth));
+    text.push('\n');
+    let tree = Tree::new(&[("n/catalog-info.yaml", text.as_bytes())]);
+    let catalog = tree.load_all();
+    let d = find(&catalog, "n/catalog-info.yaml", "anchor or alias bomb");
+    // The ~520,000 nodes built, plus the innermost anchor (line 10 + 99) charging its ~520,000
+    // once more, pass the budget of a million.
+    assert_at(d, Severity::Error, 10 + 99, 5);
+    assert!(catalog.get("component:default/anchors").is_none());
+    assert_good_loaded(&catalog);
+}
+
 /// 10 MB of descriptors: over the default size limit it is refused with a located error; with
 /// the limit raised it loads completely.
 #[test]

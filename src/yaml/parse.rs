@@ -2,23 +2,28 @@
 
 use super::scalar::{resolve_plain, resolve_tagged};
 use super::{Node, NodeValue, Pos, YamlError};
+use crate::limits;
 use saphyr_parser::{Event, Parser, ScalarStyle, Span};
 use std::collections::{HashMap, HashSet};
 
-/// Bounds that keep hostile input (alias bombs, absurd nesting) from exhausting the machine.
+/// Bounds that keep hostile input (alias bombs, anchor bombs, absurd nesting) from exhausting
+/// the machine. The defaults are the constants in [`crate::limits`].
 #[derive(Clone, Debug)]
 pub struct Limits {
     /// Nodes that aliases may copy in one document, in total.
     pub max_alias_nodes: usize,
     /// Deepest nesting of maps and lists.
     pub max_depth: usize,
+    /// Nodes one document may materialise, anchored nodes counted again per anchor.
+    pub max_nodes: usize,
 }
 
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            max_alias_nodes: 10_000,
-            max_depth: 256,
+            max_alias_nodes: limits::YAML_ALIAS_NODES,
+            max_depth: limits::YAML_DEPTH,
+            max_nodes: limits::YAML_DOCUMENT_NODES,
         }
     }
 }
@@ -109,11 +114,24 @@ fn pos_of(span: &Span, line_offset: u32) -> Pos {
     )
 }
 
+/// Where a chunk's text ends (just after its last character). The reader places empty nodes at
+/// a text's end (`? ` as the last line) one line past it when there is no final newline.
+fn end_of(text: &str, line_offset: u32) -> Pos {
+    let text = text.replace("\r\n", "\n");
+    let breaks = text.matches(['\n', '\r']).count() as u32;
+    let last = text.rsplit(['\n', '\r']).next().unwrap_or("");
+    Pos::new(line_offset + breaks + 1, last.chars().count() as u32 + 1)
+}
+
 enum Frame {
     Seq {
         items: Vec<Node>,
         pos: Pos,
         anchor: usize,
+        /// Nodes built in the document when this collection opened (its size is the difference).
+        start: usize,
+        /// This collection is (inside) a complex map key, which becomes a string.
+        in_key: bool,
     },
     Map {
         entries: Vec<(Node, Node)>,
@@ -121,15 +139,57 @@ enum Frame {
         seen: HashSet<String>,
         pos: Pos,
         anchor: usize,
+        start: usize,
+        in_key: bool,
     },
+}
+
+impl Frame {
+    /// The index the next child will have (the value of an entry, for a map).
+    fn next_index(&self) -> usize {
+        match self {
+            Frame::Seq { items, .. } => items.len(),
+            Frame::Map { entries, .. } => entries.len(),
+        }
+    }
+
+    fn child(&self, index: usize) -> Option<&Node> {
+        match self {
+            Frame::Seq { items, .. } => items.get(index),
+            Frame::Map { entries, .. } => entries.get(index).map(|(_, v)| v),
+        }
+    }
+
+    /// Whether a node completed now would be placed as a map key (or inside one).
+    fn next_is_key(&self) -> bool {
+        match self {
+            Frame::Seq { in_key, .. } => *in_key,
+            Frame::Map { key, in_key, .. } => *in_key || key.is_none(),
+        }
+    }
+}
+
+/// What an anchor refers to. Anchored nodes are not copied when they are defined: the anchor
+/// records where the node sits in the tree being built, and only an alias copies it.
+enum Anchor {
+    /// Child indexes from the document root (map entries by their index, meaning the value).
+    At { path: Vec<usize>, size: usize },
+    /// Anchors on or inside complex map keys, which are replaced by their string form: a copy.
+    Copy { node: Node, size: usize },
 }
 
 struct Builder<'l> {
     limits: &'l Limits,
     line_offset: u32,
+    /// No position is past this: the end of the chunk's text.
+    end: Pos,
     stack: Vec<Frame>,
-    anchors: HashMap<usize, Node>,
+    anchors: HashMap<usize, Anchor>,
     alias_nodes: usize,
+    /// Nodes in the tree so far (alias copies included).
+    built: usize,
+    /// What the budget is charged: `built` plus each anchored node and its path once more.
+    charged: usize,
     root: Option<Node>,
 }
 
@@ -139,6 +199,34 @@ impl Builder<'_> {
             pos,
             message: message.into(),
         }
+    }
+
+    /// Charges `n` nodes to the document's budget.
+    fn charge(&mut self, n: usize, pos: Pos) -> Result<(), YamlError> {
+        self.charged = self.charged.saturating_add(n);
+        if self.charged > self.limits.max_nodes {
+            return Err(self.error(
+                pos,
+                format!(
+                    "the document holds more than {} nodes (anchored nodes count once more per \
+                     anchor); refusing what looks like an anchor or alias bomb",
+                    self.limits.max_nodes
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Counts one new node of the tree.
+    fn build_one(&mut self, pos: Pos) -> Result<usize, YamlError> {
+        let start = self.built;
+        self.built += 1;
+        self.charge(1, pos)?;
+        Ok(start)
+    }
+
+    fn in_key(&self) -> bool {
+        self.stack.last().is_some_and(Frame::next_is_key)
     }
 
     fn open(&mut self, frame: Frame, pos: Pos) -> Result<(), YamlError> {
@@ -152,10 +240,67 @@ impl Builder<'_> {
         Ok(())
     }
 
+    /// Records an anchor on a node about to be placed at the top of the stack.
+    fn record_anchor(
+        &mut self,
+        anchor: usize,
+        node: &Node,
+        size: usize,
+        in_key: bool,
+    ) -> Result<(), YamlError> {
+        if self.stack.is_empty() {
+            // The document root: nothing can follow it, so no alias can refer to it.
+            return Ok(());
+        }
+        let record = if in_key {
+            self.charge(size.saturating_add(1), node.pos)?;
+            Anchor::Copy {
+                node: node.clone(),
+                size,
+            }
+        } else {
+            let path: Vec<usize> = self.stack.iter().map(Frame::next_index).collect();
+            self.charge(size.saturating_add(path.len()), node.pos)?;
+            Anchor::At { path, size }
+        };
+        self.anchors.insert(anchor, record);
+        Ok(())
+    }
+
+    /// The node an anchor refers to, and its size in nodes.
+    fn anchored(&self, anchor: usize) -> Option<(&Node, usize)> {
+        match self.anchors.get(&anchor)? {
+            Anchor::Copy { node, size } => Some((node, *size)),
+            Anchor::At { path, size } => {
+                let mut node: Option<&Node> = None;
+                for (level, &index) in path.iter().enumerate() {
+                    node = Some(match node {
+                        Some(n) => match &n.value {
+                            NodeValue::Seq(items) => items.get(index)?,
+                            NodeValue::Map(entries) => &entries.get(index)?.1,
+                            _ => return None,
+                        },
+                        None => {
+                            let frame = self.stack.get(level)?;
+                            match frame.child(index) {
+                                Some(child) => child,
+                                // The child at this index is the next open collection.
+                                None if index == frame.next_index() => continue,
+                                None => return None,
+                            }
+                        }
+                    });
+                }
+                node.map(|n| (n, *size))
+            }
+        }
+    }
+
     /// Places a finished node into its parent (or makes it the document root).
-    fn complete(&mut self, node: Node, anchor: usize) -> Result<(), YamlError> {
+    fn complete(&mut self, node: Node, anchor: usize, size: usize) -> Result<(), YamlError> {
         if anchor > 0 {
-            self.anchors.insert(anchor, node.clone());
+            let in_key = self.in_key();
+            self.record_anchor(anchor, &node, size, in_key)?;
         }
         match self.stack.last_mut() {
             None => self.root = Some(node),
@@ -181,9 +326,10 @@ impl Builder<'_> {
     }
 
     fn event(&mut self, event: Event<'_>, span: Span) -> Result<(), YamlError> {
-        let pos = pos_of(&span, self.line_offset);
+        let pos = pos_of(&span, self.line_offset).min(self.end);
         match event {
             Event::Scalar(value, style, anchor, tag) => {
+                self.build_one(pos)?;
                 let v = match (&tag, style) {
                     (Some(t), _) if t.is_yaml_core_schema() => resolve_tagged(&t.suffix, &value)
                         .ok_or_else(|| {
@@ -193,46 +339,64 @@ impl Builder<'_> {
                     (None, ScalarStyle::Plain) => resolve_plain(&value),
                     (None, _) => NodeValue::Str(value.into_owned()),
                 };
-                self.complete(Node::new(v, pos), anchor)
+                self.complete(Node::new(v, pos), anchor, 1)
             }
-            Event::SequenceStart(anchor, _) => self.open(
-                Frame::Seq {
-                    items: Vec::new(),
+            Event::SequenceStart(anchor, _) => {
+                let in_key = self.in_key();
+                let start = self.build_one(pos)?;
+                self.open(
+                    Frame::Seq {
+                        items: Vec::new(),
+                        pos,
+                        anchor,
+                        start,
+                        in_key,
+                    },
                     pos,
-                    anchor,
-                },
-                pos,
-            ),
-            Event::MappingStart(anchor, _) => self.open(
-                Frame::Map {
-                    entries: Vec::new(),
-                    key: None,
-                    seen: HashSet::new(),
+                )
+            }
+            Event::MappingStart(anchor, _) => {
+                let in_key = self.in_key();
+                let start = self.build_one(pos)?;
+                self.open(
+                    Frame::Map {
+                        entries: Vec::new(),
+                        key: None,
+                        seen: HashSet::new(),
+                        pos,
+                        anchor,
+                        start,
+                        in_key,
+                    },
                     pos,
-                    anchor,
-                },
-                pos,
-            ),
+                )
+            }
             Event::SequenceEnd | Event::MappingEnd => {
-                let (node, anchor) = match self.stack.pop() {
-                    Some(Frame::Seq { items, pos, anchor }) => {
-                        (Node::new(NodeValue::Seq(items), pos), anchor)
-                    }
+                let (node, anchor, start) = match self.stack.pop() {
+                    Some(Frame::Seq {
+                        items,
+                        pos,
+                        anchor,
+                        start,
+                        ..
+                    }) => (Node::new(NodeValue::Seq(items), pos), anchor, start),
                     Some(Frame::Map {
                         entries,
                         pos,
                         anchor,
+                        start,
                         ..
-                    }) => (Node::new(NodeValue::Map(entries), pos), anchor),
+                    }) => (Node::new(NodeValue::Map(entries), pos), anchor, start),
                     None => return Err(self.error(pos, "unbalanced collection end")),
                 };
-                self.complete(node, anchor)
+                let size = self.built - start;
+                self.complete(node, anchor, size)
             }
             Event::Alias(id) => {
-                let Some(target) = self.anchors.get(&id) else {
+                let Some((_, size)) = self.anchored(id) else {
                     return Err(self.error(pos, "alias to an unknown anchor"));
                 };
-                self.alias_nodes += count_nodes(target);
+                self.alias_nodes = self.alias_nodes.saturating_add(size);
                 if self.alias_nodes > self.limits.max_alias_nodes {
                     return Err(self.error(
                         pos,
@@ -242,9 +406,14 @@ impl Builder<'_> {
                         ),
                     ));
                 }
-                let mut copy = target.clone();
+                self.built += size;
+                self.charge(size, pos)?;
+                let mut copy = match self.anchored(id) {
+                    Some((target, _)) => target.clone(),
+                    None => return Err(self.error(pos, "alias to an unknown anchor")),
+                };
                 copy.pos = pos;
-                self.complete(copy, 0)
+                self.complete(copy, 0, size)
             }
             Event::Nothing
             | Event::StreamStart
@@ -253,20 +422,6 @@ impl Builder<'_> {
             | Event::DocumentEnd => Ok(()),
         }
     }
-}
-
-fn count_nodes(node: &Node) -> usize {
-    let mut count = 0;
-    let mut todo = vec![node];
-    while let Some(n) = todo.pop() {
-        count += 1;
-        match &n.value {
-            NodeValue::Seq(items) => todo.extend(items),
-            NodeValue::Map(entries) => todo.extend(entries.iter().map(|(_, v)| v)),
-            _ => {}
-        }
-    }
-    count
 }
 
 /// Map keys become strings as JavaScript's `String(key)` makes them.
@@ -288,11 +443,12 @@ fn parse_chunk(text: &str, line_offset: u32, limits: &Limits, out: &mut Vec<RawD
     let mut parser = Parser::new_from_str(text);
     let mut builder: Option<Builder> = None;
     let mut doc_start = Pos::new(line_offset + 1, 1);
+    let end = end_of(text, line_offset);
     while let Some(item) = parser.next_event() {
         match item {
             Err(e) => {
                 let m = e.marker();
-                let pos = Pos::new(m.line() as u32 + line_offset, m.col() as u32 + 1);
+                let pos = Pos::new(m.line() as u32 + line_offset, m.col() as u32 + 1).min(end);
                 let message = if e.info().contains("recursion limit") {
                     "nesting too deep (the YAML reader's recursion limit)".to_owned()
                 } else {
@@ -305,13 +461,16 @@ fn parse_chunk(text: &str, line_offset: u32, limits: &Limits, out: &mut Vec<RawD
                 return;
             }
             Ok((Event::DocumentStart(_), span)) => {
-                doc_start = pos_of(&span, line_offset);
+                doc_start = pos_of(&span, line_offset).min(end);
                 builder = Some(Builder {
                     limits,
                     line_offset,
+                    end,
                     stack: Vec::new(),
                     anchors: HashMap::new(),
                     alias_nodes: 0,
+                    built: 0,
+                    charged: 0,
                     root: None,
                 });
             }
@@ -399,6 +558,118 @@ mod tests {
         let d = docs(&text);
         let err = d[0].result.as_ref().unwrap_err();
         assert!(err.message.contains("alias bomb"), "{err:?}");
+    }
+
+    /// The anchor bomb of issue 9: `&a0 [&a1 [ ... [x, x, ...]]]`, one level per line, no alias.
+    fn anchor_bomb(depth: usize, width: usize) -> String {
+        let mut text = String::from("bomb:\n");
+        for level in 0..depth {
+            text.push_str(&format!("  &a{level} [\n"));
+        }
+        text.push_str("  ");
+        text.push_str(&"x, ".repeat(width));
+        text.push('x');
+        text.push_str(&"]".repeat(depth));
+        text.push('\n');
+        text
+    }
+
+    #[test]
+    fn nested_anchors_are_refused_where_the_budget_runs_out() {
+        // 0.4 MB (12.6 s and 2.9 GB before) and 1.6 MB (out of memory before).
+        for width in [130_000, 520_000] {
+            let text = anchor_bomb(100, width);
+            let d = docs(&text);
+            let err = d[0].result.as_ref().unwrap_err();
+            assert!(err.message.contains("anchor or alias bomb"), "{err:?}");
+            assert!(err.message.contains("1000000 nodes"), "{err:?}");
+            // Each anchor, innermost first, charges its subtree and its path once more; the
+            // budget runs out at the anchor whose charge passes a million nodes.
+            let nodes = width + 1 + 100;
+            let mut charged = nodes;
+            let mut level = 100;
+            while charged <= 1_000_000 {
+                level -= 1;
+                charged += (nodes - level) + (level + 1);
+            }
+            assert_eq!(err.pos, Pos::new(2 + level as u32, 3), "{err:?}");
+        }
+    }
+
+    #[test]
+    fn the_node_budget_counts_every_node_and_alias_copy() {
+        let limits = Limits {
+            max_nodes: 10,
+            ..Limits::default()
+        };
+        // The map, three keys, a list of two, two more values: nine nodes. A tenth key is
+        // fine, its value is the eleventh node and refused.
+        let ok = parse_documents("a: [1, 2]\nb: 3\nc: 4\n", &limits);
+        assert!(ok[0].result.is_ok(), "{:?}", ok[0].result);
+        let over = parse_documents("a: [1, 2]\nb: 3\nc: 4\nd: 5\n", &limits);
+        assert_eq!(over[0].result.as_ref().unwrap_err().pos, Pos::new(4, 4));
+        // Aliases count what they copy.
+        let alias = parse_documents("a: &x [1, 2]\nb: *x\n", &limits);
+        assert!(alias[0].result.is_err(), "{:?}", alias[0].result);
+    }
+
+    #[test]
+    fn anchors_and_aliases_load_as_before() {
+        let text = "\
+outer: &outer
+  inner: &inner [1, &one one, {k: &deep v}]
+  more: *inner
+again: *outer
+scalar: *one
+deep: *deep
+list:
+  - &item {name: a}
+  - *item
+  - [*item, *inner]
+? &key [complex, key]
+: *key
+redefined: &one two
+after: *one
+";
+        let root = docs(text)[0].result.clone().unwrap().unwrap();
+        let expected: serde_json::Value = serde_json::json!({
+            "outer": {"inner": [1, "one", {"k": "v"}], "more": [1, "one", {"k": "v"}]},
+            "again": {"inner": [1, "one", {"k": "v"}], "more": [1, "one", {"k": "v"}]},
+            "scalar": "one",
+            "deep": "v",
+            "list": [{"name": "a"}, {"name": "a"}, [{"name": "a"}, [1, "one", {"k": "v"}]]],
+            "[\"complex\",\"key\"]": ["complex", "key"],
+            "redefined": "two",
+            "after": "two",
+        });
+        assert_eq!(root.to_json(), expected);
+        // An alias copy sits where the alias is; its insides keep the anchored positions.
+        let more = root.at(&["outer", "more"]).unwrap();
+        assert_eq!(more.pos, Pos::new(3, 9));
+        assert_eq!(more.at(&["1"]).unwrap().pos, Pos::new(2, 21));
+        assert_eq!(root.get("after").unwrap().pos, Pos::new(14, 8));
+    }
+
+    #[test]
+    fn an_anchor_cannot_be_aliased_inside_itself() {
+        let d = docs("a: &a [1, *a]\n");
+        let err = d[0].result.as_ref().unwrap_err();
+        assert!(err.message.contains("unknown anchor"), "{err:?}");
+    }
+
+    #[test]
+    fn positions_stay_inside_the_text() {
+        // An empty key as the last line, without a final newline (found by fuzzing).
+        let d = docs("a: 1\n? ");
+        let root = d[0].result.as_ref().unwrap().as_ref().unwrap();
+        let (k, v) = &root.as_map().unwrap()[1];
+        assert_eq!((k.pos, v.pos), (Pos::new(2, 3), Pos::new(2, 3)));
+        // With the newline, the empty last line exists.
+        let d = docs("a: 1\n? \n");
+        let root = d[0].result.as_ref().unwrap().as_ref().unwrap();
+        assert_eq!(root.as_map().unwrap()[1].0.pos, Pos::new(3, 1));
+        let err = docs("[a, ? ")[0].result.clone().unwrap_err();
+        assert_eq!(err.pos, Pos::new(1, 7));
     }
 
     #[test]

@@ -76,7 +76,7 @@ fn opt_str(v: &Value, ptr: &str) -> Option<String> {
     v.pointer(ptr).and_then(Value::as_str).map(str::to_owned)
 }
 
-fn policy_of(svc: &Value) -> Option<NamedRef> {
+pub(crate) fn policy_of(svc: &Value) -> Option<NamedRef> {
     let ep = svc.get("escalation_policy")?;
     Some(NamedRef {
         id: opt_str(ep, "/id")?,
@@ -174,7 +174,7 @@ async fn oncall(api: &Api<'_>, svc: &Value, share: Duration) -> Result<Fetched, 
     })
 }
 
-fn entry(o: &Value) -> Option<OnCallEntry> {
+pub(crate) fn entry(o: &Value) -> Option<OnCallEntry> {
     let user = o.get("user")?;
     Some(OnCallEntry {
         user_id: opt_str(user, "/id")?,

@@ -14,7 +14,7 @@ use std::time::Duration;
 pub struct Prometheus;
 
 /// The `{"status":"success","data":...}` envelope; an error envelope becomes a `FetchError`.
-fn data(v: Value) -> Result<Value, FetchError> {
+pub(crate) fn data(v: Value) -> Result<Value, FetchError> {
     match v.get("status").and_then(Value::as_str) {
         Some("success") => Ok(v.get("data").cloned().unwrap_or(Value::Null)),
         _ => Err(FetchError::Decode(format!(
