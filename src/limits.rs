@@ -18,9 +18,18 @@ pub const FILE_BYTES: u64 = 8 * 1024 * 1024;
 
 // ---------------------------------------------------------------- HTTP (status, remote sources)
 
+/// Connecting to a remote catalogue.
+pub const HTTP_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// One request to a remote catalogue (a page of entities), from sending to the last byte.
+pub const HTTP_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// Entities asked for per page of Backstage's `by-query` (it allows up to 1000 or more;
+/// 500 keeps a page a few MB).
+pub const BACKSTAGE_PAGE_SIZE: usize = 500;
+/// The largest page read from Backstage.
+pub const BACKSTAGE_PAGE_BYTES: u64 = 64 * 1024 * 1024;
+/// Pages read from one Backstage before giving up (a backend that never stops sending
+/// cursors): 10,000 pages of 500 is five million entities.
+pub const BACKSTAGE_MAX_PAGES: usize = 10_000;
+
 /// How much of a status command's output is kept.
 pub const COMMAND_OUTPUT_BYTES: u64 = 1 << 20;
-
-/// Kept so `Duration` is in scope for the timeouts the sections above add.
-#[allow(dead_code)]
-const _DURATION: Duration = Duration::ZERO;

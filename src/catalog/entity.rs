@@ -55,8 +55,11 @@ pub struct Entity {
     pub verdict: Verdict,
     /// Spec references that produce relations (empty for rejected entities).
     pub ref_sites: Vec<RefSite>,
-    /// Filled in when the catalogue is assembled.
+    /// Filled in when the catalogue is assembled, or given by a remote catalogue.
     pub relations: Vec<Relation>,
+    /// `relations` came with the entity (a remote catalogue computed them); assembling adds
+    /// only the relations other sources' entities imply.
+    pub relations_given: bool,
 }
 
 fn str_of(v: Option<&Value>) -> Option<&str> {

@@ -3,6 +3,7 @@
 //! and the embedded demo are here; a Backstage server, Port and the local cache plug in beside
 //! them through the same [`Source`] trait.
 
+pub mod backstage;
 pub mod demo;
 pub mod files;
 pub mod http;
