@@ -94,7 +94,7 @@ fi
 
 port=$(free_port)
 mkdir -p "$dir/backend"
-cp "$root/.ci/backstage/index.js" "$dir/backend/"
+cp "$root/.ci/backstage/index.js" "$root/.ci/backstage/package.json" "$dir/backend/"
 ln -sfn "$modules/node_modules" "$dir/backend/node_modules"
 sed -e "s#@PORT@#$port#g" -e "s#@PGPORT@#$pgport#g" -e "s#@RUN@#$dir#g" -e "s#@CATALOG@#$catalog#g" \
   "$root/.ci/backstage/app-config.yaml" > "$dir/backend/app-config.yaml"

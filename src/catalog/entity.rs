@@ -32,6 +32,18 @@ pub struct Origin {
     pub origin_location: Arc<str>,
 }
 
+impl Origin {
+    /// Where the entity was defined, for people: `file:line` for a file, the descriptor's
+    /// location and the portal it was read from for a remote entity (which has no line).
+    pub fn place(&self) -> String {
+        if self.pos.line == 0 {
+            self.file.to_string()
+        } else {
+            format!("{}:{}", self.file, self.pos.line)
+        }
+    }
+}
+
 /// A reference written in the entity's spec, with where it was written, so problems with its
 /// target can point at it.
 #[derive(Clone, Debug, PartialEq)]

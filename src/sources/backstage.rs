@@ -238,10 +238,12 @@ impl BackstageSource {
                     .unwrap_or(&file)
                     .into()
             };
+            let location = annotation(ANNOTATION_LOCATION);
             let origin = Origin {
-                file: file.clone(),
-                pos: Pos::START,
-                location: annotation(ANNOTATION_LOCATION),
+                file: format!("{location} (from Backstage at {file})").into(),
+                // Remote: no line to point at.
+                pos: Pos { line: 0, column: 0 },
+                location,
                 origin_location: annotation(ANNOTATION_ORIGIN_LOCATION),
             };
             out.entities.push(Entity {
