@@ -16,6 +16,18 @@
 //! token_env = "BACKSTAGE_TOKEN"            # a static or service token; omit for guest
 //! filter = ["kind=component", "kind=api"]  # optional, Backstage's filter syntax
 //! namespace = "payments"                   # optional
+//!
+//! [[catalog.source]]
+//! type = "port"
+//! base_url = "https://api.port.io"         # or https://api.us.port.io
+//! client_id_env = "PORT_CLIENT_ID"
+//! client_secret_env = "PORT_CLIENT_SECRET"
+//! blueprints = ["service", "system"]        # optional; default: every non-system blueprint
+//! [catalog.source.mapping.microservice]     # optional, per blueprint
+//! kind = "Component"
+//! type = "service"
+//! annotations = { "pagerduty.com/service-id" = "pd_service" }
+//! relations = { usedBy = "dependencyOf" }
 //! ```
 
 use crate::catalog::validate::CheckOptions;
@@ -215,6 +227,33 @@ pub enum SourceConfig {
         #[serde(default)]
         page_size: Option<usize>,
     },
+    /// Port's catalogue (teams, users, blueprint entities), read over its REST API.
+    #[serde(rename_all = "snake_case")]
+    Port {
+        #[serde(default = "default_port_url")]
+        base_url: String,
+        #[serde(default = "default_port_id_env")]
+        client_id_env: String,
+        #[serde(default = "default_port_secret_env")]
+        client_secret_env: String,
+        #[serde(default)]
+        blueprints: Vec<String>,
+        #[serde(default)]
+        mapping:
+            std::collections::BTreeMap<String, crate::sources::port::mapping::BlueprintMapping>,
+    },
+}
+
+fn default_port_url() -> String {
+    "https://api.port.io".into()
+}
+
+fn default_port_id_env() -> String {
+    "PORT_CLIENT_ID".into()
+}
+
+fn default_port_secret_env() -> String {
+    "PORT_CLIENT_SECRET".into()
 }
 
 impl Config {
@@ -255,6 +294,18 @@ impl Config {
                 return Err(located(
                     span,
                     "a files source needs `path` or `paths`".into(),
+                ));
+            }
+            if let SourceConfig::Port { base_url, .. } = s
+                && !url::Url::parse(base_url).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
+            {
+                let span = find_nth_table(text, "[[catalog.source]]", i);
+                return Err(located(
+                    span,
+                    format!(
+                        "base_url must be Port's API URL such as https://api.port.io, not {:?}",
+                        crate::text::sanitize_line(base_url)
+                    ),
                 ));
             }
             if let SourceConfig::Backstage {
@@ -335,6 +386,20 @@ impl Config {
                     if let Some(n) = page_size {
                         source.page_size = *n;
                     }
+                    out.push(Box::new(source));
+                }
+                SourceConfig::Port {
+                    base_url,
+                    client_id_env,
+                    client_secret_env,
+                    blueprints,
+                    mapping,
+                } => {
+                    let mut source = sources::port::PortSource::new(base_url.clone());
+                    source.client_id_env.clone_from(client_id_env);
+                    source.client_secret_env.clone_from(client_secret_env);
+                    source.blueprints.clone_from(blueprints);
+                    source.mapping.clone_from(mapping);
                     out.push(Box::new(source));
                 }
             }
@@ -423,6 +488,34 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("base_url"), "{e}");
+    }
+
+    #[test]
+    fn a_port_source_parses_with_defaults_and_mappings() {
+        let c = parse(
+            "[[catalog.source]]\ntype = \"port\"\nblueprints = [\"service\"]\n[catalog.source.mapping.service]\nkind = \"Component\"\nannotations = { \"pagerduty.com/service-id\" = \"pd\" }\n",
+        )
+        .unwrap();
+        let SourceConfig::Port {
+            base_url,
+            client_id_env,
+            mapping,
+            ..
+        } = &c.catalog.sources[0]
+        else {
+            panic!("{:?}", c.catalog.sources);
+        };
+        assert_eq!(base_url, "https://api.port.io");
+        assert_eq!(client_id_env, "PORT_CLIENT_ID");
+        assert_eq!(mapping["service"].kind.as_deref(), Some("Component"));
+        assert_eq!(
+            mapping["service"].annotations["pagerduty.com/service-id"],
+            "pd"
+        );
+        let e = parse("[[catalog.source]]\ntype = \"port\"\n[catalog.source.mapping.service]\nkinds = \"x\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("kinds"), "{e}");
     }
 
     #[test]

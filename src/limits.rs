@@ -30,6 +30,16 @@ pub const BACKSTAGE_PAGE_BYTES: u64 = 64 * 1024 * 1024;
 /// Pages read from one Backstage before giving up (a backend that never stops sending
 /// cursors): 10,000 pages of 500 is five million entities.
 pub const BACKSTAGE_MAX_PAGES: usize = 10_000;
+/// Entities asked for per page of Port's entity search (its maximum is 1000).
+pub const PORT_PAGE_SIZE: usize = 1000;
+/// The largest answer read from Port.
+pub const PORT_PAGE_BYTES: u64 = 64 * 1024 * 1024;
+/// Pages read from one blueprint before giving up.
+pub const PORT_MAX_PAGES: usize = 10_000;
+/// The longest one load waits out Port's rate limit (429) before it gives up.
+pub const PORT_MAX_RATE_WAIT: Duration = Duration::from_secs(60);
+/// A Port token (valid 3 h) is renewed this long before it expires.
+pub const PORT_TOKEN_RENEW_BEFORE: Duration = Duration::from_secs(600);
 
 /// How much of a status command's output is kept.
 pub const COMMAND_OUTPUT_BYTES: u64 = 1 << 20;

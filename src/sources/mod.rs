@@ -8,6 +8,7 @@ pub mod demo;
 pub mod files;
 pub mod http;
 pub mod placeholders;
+pub mod port;
 pub mod vfs;
 
 use crate::catalog::validate::CheckOptions;
