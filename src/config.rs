@@ -9,6 +9,25 @@
 //! [[catalog.source]]
 //! type = "files"
 //! path = "~/src/platform"
+//!
+//! [[catalog.source]]
+//! type = "backstage"
+//! base_url = "https://backstage.example.com"
+//! token_env = "BACKSTAGE_TOKEN"            # a static or service token; omit for guest
+//! filter = ["kind=component", "kind=api"]  # optional, Backstage's filter syntax
+//! namespace = "payments"                   # optional
+//!
+//! [[catalog.source]]
+//! type = "port"
+//! base_url = "https://api.port.io"         # or https://api.us.port.io
+//! client_id_env = "PORT_CLIENT_ID"
+//! client_secret_env = "PORT_CLIENT_SECRET"
+//! blueprints = ["service", "system"]        # optional; default: every non-system blueprint
+//! [catalog.source.mapping.microservice]     # optional, per blueprint
+//! kind = "Component"
+//! type = "service"
+//! annotations = { "pagerduty.com/service-id" = "pd_service" }
+//! relations = { usedBy = "dependencyOf" }
 //! ```
 
 use crate::catalog::validate::CheckOptions;
@@ -195,6 +214,46 @@ pub enum SourceConfig {
     },
     /// The bundled demo organisation.
     Demo,
+    /// A Backstage backend's catalog, read over its REST API.
+    #[serde(rename_all = "snake_case")]
+    Backstage {
+        base_url: String,
+        #[serde(default)]
+        token_env: Option<String>,
+        #[serde(default)]
+        filter: Vec<String>,
+        #[serde(default)]
+        namespace: Option<String>,
+        #[serde(default)]
+        page_size: Option<usize>,
+    },
+    /// Port's catalogue (teams, users, blueprint entities), read over its REST API.
+    #[serde(rename_all = "snake_case")]
+    Port {
+        #[serde(default = "default_port_url")]
+        base_url: String,
+        #[serde(default = "default_port_id_env")]
+        client_id_env: String,
+        #[serde(default = "default_port_secret_env")]
+        client_secret_env: String,
+        #[serde(default)]
+        blueprints: Vec<String>,
+        #[serde(default)]
+        mapping:
+            std::collections::BTreeMap<String, crate::sources::port::mapping::BlueprintMapping>,
+    },
+}
+
+fn default_port_url() -> String {
+    "https://api.port.io".into()
+}
+
+fn default_port_id_env() -> String {
+    "PORT_CLIENT_ID".into()
+}
+
+fn default_port_secret_env() -> String {
+    "PORT_CLIENT_SECRET".into()
 }
 
 impl Config {
@@ -238,6 +297,44 @@ impl Config {
                     "a files source needs `path` or `paths`".into(),
                 ));
             }
+            if let SourceConfig::Port { base_url, .. } = s
+                && !url::Url::parse(base_url).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
+            {
+                let span = find_nth_table(text, "[[catalog.source]]", i);
+                return Err(located(
+                    span,
+                    format!(
+                        "base_url must be Port's API URL such as https://api.port.io, not {:?}",
+                        crate::text::sanitize_line(base_url)
+                    ),
+                ));
+            }
+            if let SourceConfig::Backstage {
+                base_url,
+                page_size,
+                ..
+            } = s
+            {
+                let span = find_nth_table(text, "[[catalog.source]]", i);
+                match url::Url::parse(base_url) {
+                    Ok(u) if matches!(u.scheme(), "http" | "https") => {}
+                    _ => {
+                        return Err(located(
+                            span,
+                            format!(
+                                "base_url must be an http(s) URL such as https://backstage.example.com, not {:?}",
+                                crate::text::sanitize_line(base_url)
+                            ),
+                        ));
+                    }
+                }
+                if page_size.is_some_and(|n| n == 0 || n > 10_000) {
+                    return Err(located(
+                        span,
+                        "page_size must be between 1 and 10000".into(),
+                    ));
+                }
+            }
         }
         if let Err(e) = crate::sources::vfs::glob_matcher(&config.catalog.pattern) {
             let span = text.find("pattern").map(|s| s..s);
@@ -274,6 +371,36 @@ impl Config {
                             .map_or_else(String::new, |f| f.display().to_string()),
                         message: format!("catalog source {e}"),
                     })?;
+                    out.push(Box::new(source));
+                }
+                SourceConfig::Backstage {
+                    base_url,
+                    token_env,
+                    filter,
+                    namespace,
+                    page_size,
+                } => {
+                    let mut source = sources::backstage::BackstageSource::new(base_url.clone());
+                    source.token_env.clone_from(token_env);
+                    source.filter.clone_from(filter);
+                    source.namespace.clone_from(namespace);
+                    if let Some(n) = page_size {
+                        source.page_size = *n;
+                    }
+                    out.push(Box::new(source));
+                }
+                SourceConfig::Port {
+                    base_url,
+                    client_id_env,
+                    client_secret_env,
+                    blueprints,
+                    mapping,
+                } => {
+                    let mut source = sources::port::PortSource::new(base_url.clone());
+                    source.client_id_env.clone_from(client_id_env);
+                    source.client_secret_env.clone_from(client_secret_env);
+                    source.blueprints.clone_from(blueprints);
+                    source.mapping.clone_from(mapping);
                     out.push(Box::new(source));
                 }
             }
@@ -334,6 +461,62 @@ mod tests {
         assert_eq!(c.catalog.pattern, "catalog-info.{yaml,yml}");
         assert!(c.catalog.sources.is_empty());
         assert!(c.catalog.online);
+    }
+
+    #[test]
+    fn a_backstage_source_parses_and_bad_urls_are_located() {
+        let c = parse(
+            "[[catalog.source]]\ntype = \"backstage\"\nbase_url = \"https://bs.example.com\"\ntoken_env = \"BS_TOKEN\"\nfilter = [\"kind=component\"]\n",
+        )
+        .unwrap();
+        assert!(matches!(
+            &c.catalog.sources[0],
+            SourceConfig::Backstage { base_url, token_env: Some(t), filter, .. }
+                if base_url == "https://bs.example.com" && t == "BS_TOKEN" && filter.len() == 1
+        ));
+        assert_eq!(
+            c.sources().unwrap()[0].describe(),
+            "Backstage at https://bs.example.com"
+        );
+        let e = parse("\n[[catalog.source]]\ntype = \"backstage\"\nbase_url = \"file:///etc\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("config.toml:2:1: base_url must be an http(s) URL"),
+            "{e}"
+        );
+        let e = parse("[[catalog.source]]\ntype = \"backstage\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("base_url"), "{e}");
+    }
+
+    #[test]
+    fn a_port_source_parses_with_defaults_and_mappings() {
+        let c = parse(
+            "[[catalog.source]]\ntype = \"port\"\nblueprints = [\"service\"]\n[catalog.source.mapping.service]\nkind = \"Component\"\nannotations = { \"pagerduty.com/service-id\" = \"pd\" }\n",
+        )
+        .unwrap();
+        let SourceConfig::Port {
+            base_url,
+            client_id_env,
+            mapping,
+            ..
+        } = &c.catalog.sources[0]
+        else {
+            panic!("{:?}", c.catalog.sources);
+        };
+        assert_eq!(base_url, "https://api.port.io");
+        assert_eq!(client_id_env, "PORT_CLIENT_ID");
+        assert_eq!(mapping["service"].kind.as_deref(), Some("Component"));
+        assert_eq!(
+            mapping["service"].annotations["pagerduty.com/service-id"],
+            "pd"
+        );
+        let e = parse("[[catalog.source]]\ntype = \"port\"\n[catalog.source.mapping.service]\nkinds = \"x\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("kinds"), "{e}");
     }
 
     #[test]

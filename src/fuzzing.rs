@@ -122,7 +122,7 @@ impl Vfs for MemFs {
         "file"
     }
 
-    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+    fn read(&self, path: &Path, _max_bytes: u64) -> io::Result<Vec<u8>> {
         self.files
             .get(&normalize(path))
             .cloned()
@@ -138,7 +138,7 @@ impl Vfs for MemFs {
         }
     }
 
-    fn walk(&self, root: &Path, matcher: &dyn Fn(&Path) -> bool) -> Vec<WalkItem> {
+    fn walk(&self, root: &Path, _within: &Path, matcher: &dyn Fn(&Path) -> bool) -> Vec<WalkItem> {
         let root = normalize(root);
         self.files
             .keys()

@@ -60,5 +60,28 @@ pub const REMOTE_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// A whole `$text`/`$json`/`$yaml` request (its body is capped by `FILE_BYTES`).
 pub const REMOTE_REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 
+/// Connecting to a remote catalogue.
+pub const HTTP_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// One request to a remote catalogue (a page of entities), from sending to the last byte.
+pub const HTTP_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// Entities asked for per page of Backstage's `by-query` (it allows up to 1000 or more;
+/// 500 keeps a page a few MB).
+pub const BACKSTAGE_PAGE_SIZE: usize = 500;
+/// The largest page read from Backstage.
+pub const BACKSTAGE_PAGE_BYTES: u64 = 64 * 1024 * 1024;
+/// Pages read from one Backstage before giving up (a backend that never stops sending
+/// cursors): 10,000 pages of 500 is five million entities.
+pub const BACKSTAGE_MAX_PAGES: usize = 10_000;
+/// Entities asked for per page of Port's entity search (its maximum is 1000).
+pub const PORT_PAGE_SIZE: usize = 1000;
+/// The largest answer read from Port.
+pub const PORT_PAGE_BYTES: u64 = 64 * 1024 * 1024;
+/// Pages read from one blueprint before giving up.
+pub const PORT_MAX_PAGES: usize = 10_000;
+/// The longest one load waits out Port's rate limit (429) before it gives up.
+pub const PORT_MAX_RATE_WAIT: Duration = Duration::from_secs(60);
+/// A Port token (valid 3 h) is renewed this long before it expires.
+pub const PORT_TOKEN_RENEW_BEFORE: Duration = Duration::from_secs(600);
+
 /// How much of a status command's output is kept.
 pub const COMMAND_OUTPUT_BYTES: u64 = 1 << 20;

@@ -32,6 +32,18 @@ pub struct Origin {
     pub origin_location: Arc<str>,
 }
 
+impl Origin {
+    /// Where the entity was defined, for people: `file:line` for a file, the descriptor's
+    /// location and the portal it was read from for a remote entity (which has no line).
+    pub fn place(&self) -> String {
+        if self.pos.line == 0 {
+            self.file.to_string()
+        } else {
+            format!("{}:{}", self.file, self.pos.line)
+        }
+    }
+}
+
 /// A reference written in the entity's spec, with where it was written, so problems with its
 /// target can point at it.
 #[derive(Clone, Debug, PartialEq)]
@@ -55,8 +67,11 @@ pub struct Entity {
     pub verdict: Verdict,
     /// Spec references that produce relations (empty for rejected entities).
     pub ref_sites: Vec<RefSite>,
-    /// Filled in when the catalogue is assembled.
+    /// Filled in when the catalogue is assembled, or given by a remote catalogue.
     pub relations: Vec<Relation>,
+    /// `relations` came with the entity (a remote catalogue computed them); assembling adds
+    /// only the relations other sources' entities imply.
+    pub relations_given: bool,
 }
 
 fn str_of(v: Option<&Value>) -> Option<&str> {

@@ -91,13 +91,17 @@ impl Catalog {
             }
         }
         for e in self.entities.iter_mut() {
-            e.relations = if e.is_accepted() {
-                by_source
-                    .remove(&e.key)
-                    .map(|s| s.into_iter().collect())
-                    .unwrap_or_default()
-            } else {
+            let computed = by_source.remove(&e.key).unwrap_or_default();
+            e.relations = if !e.is_accepted() {
                 Vec::new()
+            } else if e.relations_given {
+                // A remote entity: what its portal said, plus what local entities imply.
+                let mut all: BTreeSet<Relation> =
+                    std::mem::take(&mut e.relations).into_iter().collect();
+                all.extend(computed);
+                all.into_iter().collect()
+            } else {
+                computed.into_iter().collect()
             };
         }
         // BTreeSet order is (type enum order, target); Backstage sorts by type name.

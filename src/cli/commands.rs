@@ -286,10 +286,9 @@ fn render_entity(catalog: &Catalog, e: &Entity, style: &Style, out: &mut String)
         }
     }
     out.push_str(&format!(
-        "\n  {:<13}{}:{}\n",
+        "\n  {:<13}{}\n",
         style.dim("defined in"),
-        l(&e.origin.file),
-        e.origin.pos.line
+        l(&e.origin.place()),
     ));
     let problems: Vec<&Diagnostic> = catalog.diagnostics_for(&e.key).collect();
     if !problems.is_empty() {

@@ -425,6 +425,7 @@ impl Loader<'_> {
             verdict,
             ref_sites,
             relations: Vec::new(),
+            relations_given: false,
         });
         self.entity_reader.push(task.reader);
         self.entities.len() - 1

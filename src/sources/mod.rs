@@ -3,10 +3,12 @@
 //! and the embedded demo are here; a Backstage server, Port and the local cache plug in beside
 //! them through the same [`Source`] trait.
 
+pub mod backstage;
 pub mod demo;
 pub mod files;
 pub mod http;
 pub mod placeholders;
+pub mod port;
 pub mod vfs;
 
 use crate::catalog::validate::CheckOptions;

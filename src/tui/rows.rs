@@ -389,10 +389,7 @@ pub fn overview(catalog: &Catalog, e: &Entity) -> Vec<Row> {
     rows.push(Row::blank());
     rows.push(Row::text(vec![
         piece("defined in  ", "muted"),
-        piece(
-            format!("{}:{}", sanitize_line(&e.origin.file), e.origin.pos.line),
-            "muted",
-        ),
+        piece(sanitize_line(&e.origin.place()).into_owned(), "muted"),
     ]));
     rows
 }
