@@ -99,11 +99,11 @@ impl Session {
         cwd: &std::path::Path,
         env: &[(&str, &str)],
     ) -> Session {
-        Self::start_with_env(program, args, stop_after, config, cwd, &[])
+        Self::start_pty(program, args, stop_after, config, cwd, env)
     }
 
     /// As `start_at`, with environment variables set on top (after the defaults).
-    fn start_with_env(
+    fn start_pty(
         program: &str,
         args: &[&str],
         stop_after: Option<&'static str>,
@@ -424,7 +424,7 @@ fn tmux_copies_and_links_without_an_opener() {
     std::fs::write(&tmux, script).unwrap();
     std::fs::set_permissions(&tmux, std::fs::Permissions::from_mode(0o755)).unwrap();
     let path = bin.display().to_string();
-    let mut s = Session::start_with_env(
+    let mut s = Session::start_pty(
         env!("CARGO_BIN_EXE_greenroom"),
         &["-c", &examples(), "--offline"],
         None,

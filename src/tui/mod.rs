@@ -282,6 +282,8 @@ async fn event_loop(
         tokio::select! {
             Some(signal) = signals.recv() => match signal {
                 signals::SignalEvent::Quit { code, .. } => {
+                    // A run killed by the signal leaves no temporary workspace behind.
+                    crate::scaffold::exec::cleanup_all();
                     exit_code = code;
                     break;
                 }
