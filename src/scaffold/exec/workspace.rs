@@ -535,10 +535,13 @@ mod tests {
         let live = mk(&format!("greenroom-scaffold-{me}-abc"));
         let legacy = mk("greenroom-scaffold-abcdef");
         let other = mk(&format!("something-else-{dead}-abc"));
+        // "Now" is the folders' own modification time (the file system's clock), so the test
+        // holds whatever the process's clock says (CI runs it a year ahead too).
+        let made = std::fs::metadata(&stale).unwrap().modified().unwrap();
         // Not old yet: nothing goes.
-        assert!(sweep_stale(tmp.path(), SystemTime::now()).is_empty());
+        assert!(sweep_stale(tmp.path(), made + Duration::from_secs(60)).is_empty());
         // Two days on (an injected clock): only the dead process's folder goes.
-        let later = SystemTime::now() + Duration::from_secs(2 * 24 * 3600);
+        let later = made + Duration::from_secs(2 * 24 * 3600);
         assert_eq!(sweep_stale(tmp.path(), later), vec![stale.clone()]);
         assert!(!stale.exists() && live.exists() && legacy.exists() && other.exists());
         #[cfg(unix)]
