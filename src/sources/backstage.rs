@@ -10,7 +10,7 @@
 //! Failures never lose what was read: an error on page N keeps pages 1..N-1 and says which
 //! page failed; 401/403 name the environment variable that holds the token.
 
-use super::{Progress, Source, SourceOutput};
+use super::{Source, SourceOutput};
 use crate::catalog::entity::{ANNOTATION_LOCATION, ANNOTATION_ORIGIN_LOCATION, Verdict};
 use crate::catalog::{Diagnostic, Entity, EntityRef, Origin, Relation, RelationType, Severity};
 use crate::yaml::Pos;
@@ -277,33 +277,12 @@ impl Source for BackstageSource {
     }
 
     fn load(&self, opts: &super::LoadOptions) -> SourceOutput {
-        let report = |n: usize| {
-            if let Some(p) = &opts.progress {
-                p(Progress {
-                    files_read: 0,
-                    entities: n,
-                });
-            }
-        };
-        let (items, failure) = self.fetch(&report);
+        let (items, failure) = self.fetch(&|n| opts.report_entities(n));
         let read = items.len();
         let mut out = self.convert(items);
         if let Some(why) = failure {
-            let kept = if read == 0 {
-                String::new()
-            } else {
-                format!(" (kept the {read} entities read before it)")
-            };
-            out.diagnostics.insert(
-                0,
-                self.diagnostic(
-                    None,
-                    &format!(
-                        "reading the catalogue from {} failed: {why}{kept}",
-                        self.api()
-                    ),
-                ),
-            );
+            let message = super::remote_failure(&self.api(), &why, read);
+            out.diagnostics.insert(0, self.diagnostic(None, &message));
         }
         out
     }
@@ -356,21 +335,15 @@ fn error_message(body: &[u8]) -> Option<String> {
     Some(crate::text::sanitize_line(&format!("({name}: {message})")).into_owned())
 }
 
-fn describe_reqwest(e: &reqwest::Error, url: &str) -> String {
+/// A request failure for people: timeouts and refused connections said plainly.
+pub(crate) fn describe_reqwest(e: &reqwest::Error, url: &str) -> String {
     if e.is_timeout() {
-        return format!("{url} did not answer in time");
+        format!("{url} did not answer in time")
+    } else if e.is_connect() {
+        format!("could not connect to {url}")
+    } else {
+        super::http::describe_error(e)
     }
-    if e.is_connect() {
-        return format!("could not connect to {url}");
-    }
-    let mut s = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(inner) = source {
-        s.push_str(": ");
-        s.push_str(&inner.to_string());
-        source = inner.source();
-    }
-    s
 }
 
 #[cfg(test)]

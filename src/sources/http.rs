@@ -54,7 +54,7 @@ impl HttpFetcher {
     }
 }
 
-fn describe_error(e: &reqwest::Error) -> String {
+pub fn describe_error(e: &reqwest::Error) -> String {
     let mut s = e.to_string();
     let mut source = std::error::Error::source(e);
     while let Some(inner) = source {

@@ -63,6 +63,29 @@ impl std::fmt::Debug for LoadOptions {
     }
 }
 
+impl LoadOptions {
+    /// Reports `entities` read so far by a remote source (no files).
+    pub fn report_entities(&self, entities: usize) {
+        if let Some(p) = &self.progress {
+            p(Progress {
+                files_read: 0,
+                entities,
+            });
+        }
+    }
+}
+
+/// How a remote source says it stopped early: why, and what it kept.
+pub fn remote_failure(from: &str, why: &str, kept: usize) -> String {
+    if kept == 0 {
+        format!("reading the catalogue from {from} failed: {why}")
+    } else {
+        format!(
+            "reading the catalogue from {from} failed: {why} (kept the {kept} entities read before it)"
+        )
+    }
+}
+
 /// What one source produced.
 #[derive(Debug, Default)]
 pub struct SourceOutput {

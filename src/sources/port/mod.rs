@@ -9,7 +9,7 @@
 
 pub mod mapping;
 
-use super::{Progress, Source, SourceOutput};
+use super::{Source, SourceOutput};
 use crate::catalog::{Diagnostic, Severity};
 use crate::yaml::Pos;
 use mapping::{BlueprintMapping, BlueprintRelations, Mapper};
@@ -205,28 +205,10 @@ impl Source for PortSource {
     }
 
     fn load(&self, opts: &super::LoadOptions) -> SourceOutput {
-        let report = |n: usize| {
-            if let Some(p) = &opts.progress {
-                p(Progress {
-                    files_read: 0,
-                    entities: n,
-                });
-            }
-        };
-        let (mut out, failure) = self.read(&report);
+        let (mut out, failure) = self.read(&|n| opts.report_entities(n));
         if let Some(why) = failure {
-            let n = out.entities.len();
-            let kept = if n == 0 {
-                String::new()
-            } else {
-                format!(" (kept the {n} entities read before it)")
-            };
-            out.diagnostics.insert(
-                0,
-                self.diagnostic(&format!(
-                    "reading the catalogue from Port failed: {why}{kept}"
-                )),
-            );
+            let message = super::remote_failure("Port", &why, out.entities.len());
+            out.diagnostics.insert(0, self.diagnostic(&message));
         }
         out
     }
@@ -409,13 +391,7 @@ fn port_error(body: &Value) -> String {
 }
 
 fn describe(e: &reqwest::Error, url: &str) -> String {
-    if e.is_timeout() {
-        format!("{url} did not answer in time")
-    } else if e.is_connect() {
-        format!("could not connect to {url}")
-    } else {
-        e.to_string()
-    }
+    super::backstage::describe_reqwest(e, url)
 }
 
 fn urlencode(s: &str) -> String {
