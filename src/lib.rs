@@ -1,23 +1,17 @@
 //! greenroom: a developer portal for the terminal.
 //!
-//! The core (catalogue, sources, search) knows nothing of the terminal; the command line and
-//! the portal are faces over it.
+//! The core (`greenroom-core`: catalogue, sources, search, status, scaffolder) knows nothing of
+//! the terminal; this crate holds the faces over it: the command line and the portal. The core's
+//! modules are re-exported under their old paths so `greenroom::catalog` keeps meaning what it
+//! always meant.
 
-pub mod catalog;
+pub use greenroom_core::{
+    catalog, config, fsread, limits, scaffold, search, sources, status, text, yaml,
+};
+
 pub mod cli;
-pub mod config;
-pub mod fsread;
 #[doc(hidden)]
 pub mod fuzzing;
-pub mod limits;
 pub mod logging;
 pub mod report;
-pub mod scaffold;
-pub mod search;
-pub mod sources;
-pub mod status;
-#[cfg(test)]
-pub(crate) mod test_body_server;
-pub mod text;
 pub mod tui;
-pub mod yaml;

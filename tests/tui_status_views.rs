@@ -600,7 +600,10 @@ fn panes_split_focus_resize_zoom_close_and_save() {
     let mut g = fixture();
     g.app.open_layout(&config.layouts[0]).unwrap();
     assert_eq!(
-        greenroom::tui::layouts::LayoutSpec::from_tree("oncall wall", &g.app.watch.panes),
+        <greenroom::tui::layouts::LayoutSpec as greenroom::tui::layouts::LayoutTree>::from_tree(
+            "oncall wall",
+            &g.app.watch.panes
+        ),
         saved
     );
 }

@@ -22,7 +22,7 @@ pub fn run(ctx: &Context) -> Result<u8, Failure> {
         }
         Some(Command::Info { json }) => info(ctx, *json),
         Some(Command::Keys { actions, json }) => keys(ctx, *actions, *json),
-        Some(Command::Scaffold(args)) => crate::scaffold::cli::run(ctx, args),
+        Some(Command::Scaffold(args)) => crate::cli::scaffold::run(ctx, args),
         Some(Command::Status {
             reference,
             json,

@@ -3,6 +3,7 @@
 
 mod commands;
 mod json;
+pub mod scaffold;
 mod status;
 mod style;
 
@@ -139,7 +140,7 @@ pub enum Command {
     },
     /// Run a Software Template without the form: values from a file, validated as the form
     /// does. Exit status: 0 done, 1 invalid values or a failed step, 2 usage errors.
-    Scaffold(crate::scaffold::cli::ScaffoldArgs),
+    Scaffold(crate::cli::scaffold::ScaffoldArgs),
     /// Live status of one entity (CI, deployments, health, metrics, alerts, incidents,
     /// on-call), each source fetched once. Exit status 1 when a source failed.
     Status {

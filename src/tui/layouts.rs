@@ -21,45 +21,21 @@
 use super::panes::PaneTree;
 use super::watch::Pin;
 use ratatui::layout::Rect;
-use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct LayoutSpec {
-    pub name: String,
-    /// The focused pane, counted from 1.
-    #[serde(default = "first")]
-    pub focus: usize,
-    #[serde(default)]
-    pub zoom: bool,
-    #[serde(default)]
-    pub panes: Vec<PaneSpec>,
-}
+pub use crate::config::{LayoutSpec, PaneSpec};
 
-fn first() -> usize {
-    1
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct PaneSpec {
-    /// The pinned entity's ref; none for an empty pane.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub entity: Option<String>,
-    /// Only this widget of the entity (`builds`, `metric`, `oncall`, ...).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub widget: Option<String>,
-    /// Which one, when the entity has several of that widget (a metric's query).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub label: Option<String>,
-    /// `[x, y, width, height]` in percent of the workspace.
-    pub at: [u16; 4],
-}
-
-impl LayoutSpec {
+/// A saved layout is data in the config; turning it into a workspace (and back) is the
+/// terminal's business, so the conversion lives here.
+pub trait LayoutTree: Sized {
     /// The layout of a workspace, under `name`.
-    pub fn from_tree(name: &str, tree: &PaneTree<Option<Pin>>) -> LayoutSpec {
+    fn from_tree(name: &str, tree: &PaneTree<Option<Pin>>) -> Self;
+    /// The workspace this layout describes; says what is wrong with hand-edited rectangles.
+    fn to_tree(&self) -> Result<PaneTree<Option<Pin>>, String>;
+}
+
+impl LayoutTree for LayoutSpec {
+    fn from_tree(name: &str, tree: &PaneTree<Option<Pin>>) -> LayoutSpec {
         let (rects, focus) = tree.to_rects();
         LayoutSpec {
             name: name.to_owned(),
@@ -77,8 +53,7 @@ impl LayoutSpec {
         }
     }
 
-    /// The workspace this layout describes; says what is wrong with hand-edited rectangles.
-    pub fn to_tree(&self) -> Result<PaneTree<Option<Pin>>, String> {
+    fn to_tree(&self) -> Result<PaneTree<Option<Pin>>, String> {
         let panes = self
             .panes
             .iter()

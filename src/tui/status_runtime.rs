@@ -4,7 +4,7 @@
 //! asked for with `--layout`.
 
 use super::app::{App, AppEvent};
-use super::layouts::{self, LayoutSpec};
+use super::layouts::{self, LayoutSpec, LayoutTree};
 use crate::cli::{Context, Failure};
 use crate::status::fake::{FakeUpstream, start_demo};
 use crate::status::{StatusConfig, StatusService};

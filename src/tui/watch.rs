@@ -1,7 +1,7 @@
 //! The watch workspace: panes each holding a pinned entity (or one widget of it), kept while
 //! the portal runs, and the named layouts saved in the config file.
 
-use super::layouts::LayoutSpec;
+use super::layouts::{LayoutSpec, LayoutTree};
 use super::panes::PaneTree;
 use crate::status::Target;
 use std::path::PathBuf;

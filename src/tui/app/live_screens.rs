@@ -7,7 +7,7 @@ use crate::status::oncall::{OnCallOverview, oncall_targets};
 use crate::status::{StatusService, Target, TargetId, targets_for};
 use crate::tui::action::Action;
 use crate::tui::keymap::Context;
-use crate::tui::layouts::{self, LayoutSpec};
+use crate::tui::layouts::{self, LayoutSpec, LayoutTree};
 use crate::tui::oncall_view::{self, Users};
 use crate::tui::panes::{Direction, RESIZE_STEP, Split};
 use crate::tui::rows::{Row, Tab};

@@ -137,7 +137,7 @@ mod tests {
     #[test]
     fn the_real_payload_parses() {
         let runs: Runs = serde_json::from_str(include_str!(
-            "../../../tests/fixtures/status/github-actions-runs.json"
+            "../../../../../tests/fixtures/status/github-actions-runs.json"
         ))
         .unwrap();
         let r = &runs.workflow_runs[0];

@@ -418,8 +418,8 @@ mod tests {
     use crate::sources::{self, LoadOptions, Source as CatalogSource, files::FileSource};
 
     fn catalog() -> Catalog {
-        let dir =
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/status/catalog");
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../tests/fixtures/status/catalog");
         let source: Box<dyn CatalogSource> = Box::new(FileSource::disk(&[dir]).unwrap());
         sources::load(
             &[source],

@@ -93,7 +93,7 @@ mod tests {
     #[test]
     fn the_roadie_mock_app_reads() {
         let v: Value = serde_json::from_str(include_str!(
-            "../../../tests/fixtures/status/argocd-application.json"
+            "../../../../../tests/fixtures/status/argocd-application.json"
         ))
         .unwrap();
         let a = app(&v);

@@ -14,7 +14,7 @@ macro_rules! fixture {
         static CELL: OnceLock<Value> = OnceLock::new();
         CELL.get_or_init(|| {
             serde_json::from_str(include_str!(concat!(
-                "../../../tests/fixtures/status/",
+                "../../../../../tests/fixtures/status/",
                 $file
             )))
             .expect("the fixture is JSON")

@@ -1,14 +1,14 @@
 //! `greenroom scaffold`: the template run without the form, on the same code path (the form
 //! model validates the values and fills defaults; the local executor runs the steps).
 
-use super::dry_run;
-use super::exec::{Executor, LocalExecutor, RunResult, TaskEvent, User};
-use super::form::FieldError;
-use super::secrets::Secrets;
-use super::template::Template;
 use crate::catalog::refs::canonical_key;
 use crate::catalog::{Catalog, RefContext};
 use crate::cli::{Context, Failure};
+use crate::scaffold::dry_run;
+use crate::scaffold::exec::{Executor, LocalExecutor, RunResult, TaskEvent, User};
+use crate::scaffold::form::FieldError;
+use crate::scaffold::secrets::Secrets;
+use crate::scaffold::template::Template;
 use crate::text::sanitize_line;
 use serde_json::{Value as Json, json};
 use std::io::Write;
@@ -246,7 +246,7 @@ pub fn run(ctx: &Context, args: &ScaffoldArgs) -> Result<u8, Failure> {
                 .map(|e| Json::Object(e.data.clone()))
         }),
     };
-    let task = match super::task_from_values(&template, &values, &secrets, user) {
+    let task = match crate::scaffold::task_from_values(&template, &values, &secrets, user) {
         Ok(t) => t,
         Err(errors) => return report_errors(&errors, args.json),
     };

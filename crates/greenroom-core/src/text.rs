@@ -19,7 +19,7 @@ fn needs_work(c: char) -> bool {
 }
 
 /// Explicit embeddings, overrides and isolates ("Trojan Source").
-pub(crate) fn is_bidi_control(c: char) -> bool {
+pub fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
 }
 

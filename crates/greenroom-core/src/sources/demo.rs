@@ -7,7 +7,7 @@ use include_dir::{Dir, include_dir};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-static DEMO: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/demo");
+static DEMO: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/../../demo");
 
 /// The embedded demo tree (templates read their skeletons from it too).
 pub fn files() -> &'static Dir<'static> {

@@ -32,7 +32,7 @@
 
 use crate::catalog::validate::CheckOptions;
 use crate::sources::{self, LoadOptions, Source, files::FileSource};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 pub const CONFIG_ENV: &str = "GREENROOM_CONFIG";
@@ -108,7 +108,7 @@ pub struct Config {
     pub scaffold: crate::scaffold::config::ScaffoldConfig,
     /// Named watch layouts (`[[layouts]]`, see `tui::layouts`).
     #[serde(default)]
-    pub layouts: Vec<crate::tui::layouts::LayoutSpec>,
+    pub layouts: Vec<LayoutSpec>,
     /// The config file this came from (None for defaults).
     #[serde(skip)]
     pub file: Option<PathBuf>,
@@ -445,6 +445,41 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
 
 fn find_nth_table(text: &str, header: &str, n: usize) -> Option<std::ops::Range<usize>> {
     text.match_indices(header).nth(n).map(|(i, _)| i..i)
+}
+
+/// A named watch layout (`[[layouts]]`): panes placed in percent of the workspace. The
+/// terminal portal turns it into a workspace and saves it back.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LayoutSpec {
+    pub name: String,
+    /// The focused pane, counted from 1.
+    #[serde(default = "first")]
+    pub focus: usize,
+    #[serde(default)]
+    pub zoom: bool,
+    #[serde(default)]
+    pub panes: Vec<PaneSpec>,
+}
+
+fn first() -> usize {
+    1
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PaneSpec {
+    /// The pinned entity's ref; none for an empty pane.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entity: Option<String>,
+    /// Only this widget of the entity (`builds`, `metric`, `oncall`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub widget: Option<String>,
+    /// Which one, when the entity has several of that widget (a metric's query).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// `[x, y, width, height]` in percent of the workspace.
+    pub at: [u16; 4],
 }
 
 #[cfg(test)]

@@ -105,7 +105,7 @@ mod tests {
     #[test]
     fn the_recorded_gitlab_payload_parses() {
         let p: Vec<Pipeline> = serde_json::from_str(include_str!(
-            "../../../tests/fixtures/status/gitlab-pipelines.json"
+            "../../../../../tests/fixtures/status/gitlab-pipelines.json"
         ))
         .unwrap();
         assert_eq!(p.len(), 5);

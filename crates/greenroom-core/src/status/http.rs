@@ -635,8 +635,9 @@ mod tests {
 
     #[test]
     fn github_rate_limits_are_told_from_permission_errors() {
-        let body =
-            include_str!("../../tests/fixtures/status/github-error-primary-rate-limit-403.json");
+        let body = include_str!(
+            "../../../../tests/fixtures/status/github-error-primary-rate-limit-403.json"
+        );
         let reset = SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap()
@@ -656,8 +657,9 @@ mod tests {
             "{wait:?}"
         );
 
-        let secondary_body =
-            include_str!("../../tests/fixtures/status/github-error-secondary-rate-limit.json");
+        let secondary_body = include_str!(
+            "../../../../tests/fixtures/status/github-error-secondary-rate-limit.json"
+        );
         let secondary = response(403, &[("retry-after", "30")], secondary_body);
         assert_eq!(
             rate_limit_wait(Source::GitHub, &secondary),
@@ -679,7 +681,7 @@ mod tests {
 
     #[test]
     fn pagerduty_and_gitlab_resets() {
-        let body = include_str!("../../tests/fixtures/status/pagerduty-error-429.json");
+        let body = include_str!("../../../../tests/fixtures/status/pagerduty-error-429.json");
         let pd = response(
             429,
             &[("ratelimit-remaining", "0"), ("ratelimit-reset", "20")],
@@ -703,9 +705,9 @@ mod tests {
 
     #[test]
     fn error_messages_come_from_each_shape() {
-        let pd = include_str!("../../tests/fixtures/status/pagerduty-error-generic.json");
+        let pd = include_str!("../../../../tests/fixtures/status/pagerduty-error-generic.json");
         assert!(!error_message(pd.as_bytes()).is_empty());
-        let argo = include_str!("../../tests/fixtures/status/argocd-error-404.json");
+        let argo = include_str!("../../../../tests/fixtures/status/argocd-error-404.json");
         assert!(error_message(argo.as_bytes()).contains("not found"));
         assert_eq!(error_message(b"Retry later\n"), "Retry later");
     }

@@ -2,7 +2,6 @@
 //! from the catalogue, their forms as data, validation, `${{ }}` rendering, and local (or, later,
 //! remote) execution with dry runs. Knows nothing of the terminal.
 
-pub mod cli;
 pub mod config;
 pub mod dry_run;
 pub mod exec;

@@ -3,8 +3,8 @@
 //! their age. No terminal in here; the UI reads the store and is told when it changes.
 //!
 //! ```no_run
-//! # async fn demo(catalog: greenroom::catalog::Catalog) {
-//! use greenroom::status::{StatusService, StatusConfig};
+//! # async fn demo(catalog: greenroom_core::catalog::Catalog) {
+//! use greenroom_core::status::{StatusService, StatusConfig};
 //! let service = StatusService::start(StatusConfig::default());
 //! let (tx, mut changed) = tokio::sync::mpsc::unbounded_channel();
 //! service.store().subscribe(tx);
@@ -21,6 +21,7 @@
 //! ```
 
 pub mod config;
+#[cfg(feature = "fake-upstream")]
 pub mod fake;
 pub mod fetch;
 pub mod http;

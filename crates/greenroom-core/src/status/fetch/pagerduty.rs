@@ -76,7 +76,7 @@ fn opt_str(v: &Value, ptr: &str) -> Option<String> {
     v.pointer(ptr).and_then(Value::as_str).map(str::to_owned)
 }
 
-pub(crate) fn policy_of(svc: &Value) -> Option<NamedRef> {
+pub fn policy_of(svc: &Value) -> Option<NamedRef> {
     let ep = svc.get("escalation_policy")?;
     Some(NamedRef {
         id: opt_str(ep, "/id")?,
@@ -174,7 +174,7 @@ async fn oncall(api: &Api<'_>, svc: &Value, share: Duration) -> Result<Fetched, 
     })
 }
 
-pub(crate) fn entry(o: &Value) -> Option<OnCallEntry> {
+pub fn entry(o: &Value) -> Option<OnCallEntry> {
     let user = o.get("user")?;
     Some(OnCallEntry {
         user_id: opt_str(user, "/id")?,
@@ -284,7 +284,7 @@ mod tests {
     #[test]
     fn lowest_level_dedupes_users_from_the_real_payload() {
         let v: Value = serde_json::from_str(include_str!(
-            "../../../tests/fixtures/status/pagerduty-oncalls-include-users.json"
+            "../../../../../tests/fixtures/status/pagerduty-oncalls-include-users.json"
         ))
         .unwrap();
         let mut all: Vec<OnCallEntry> = v["oncalls"]

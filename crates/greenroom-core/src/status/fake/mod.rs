@@ -66,7 +66,7 @@ impl Fault {
         Fault::status(
             429,
             &[("retry-after", retry_after)],
-            include_str!("../../../tests/fixtures/status/pagerduty-error-429.json"),
+            include_str!("../../../../../tests/fixtures/status/pagerduty-error-429.json"),
         )
     }
 
@@ -96,7 +96,9 @@ impl Fault {
                 ("x-ratelimit-reset", &reset_epoch.to_string()),
                 ("x-ratelimit-resource", "core"),
             ],
-            include_str!("../../../tests/fixtures/status/github-error-primary-rate-limit-403.json"),
+            include_str!(
+                "../../../../../tests/fixtures/status/github-error-primary-rate-limit-403.json"
+            ),
         )
     }
 
@@ -105,7 +107,9 @@ impl Fault {
         Fault::status(
             403,
             &[("retry-after", &retry_after_secs.to_string())],
-            include_str!("../../../tests/fixtures/status/github-error-secondary-rate-limit.json"),
+            include_str!(
+                "../../../../../tests/fixtures/status/github-error-secondary-rate-limit.json"
+            ),
         )
     }
 }

@@ -105,7 +105,7 @@ mod tests {
     #[test]
     fn the_k3s_capture_is_a_complete_rollout_and_missing_fields_are_zero() {
         let v: Value = serde_json::from_str(include_str!(
-            "../../../tests/fixtures/status/kubernetes-deployments-list.json"
+            "../../../../../tests/fixtures/status/kubernetes-deployments-list.json"
         ))
         .unwrap();
         let d = deployment(&v["items"][0]);

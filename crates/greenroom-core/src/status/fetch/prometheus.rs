@@ -14,7 +14,7 @@ use std::time::Duration;
 pub struct Prometheus;
 
 /// The `{"status":"success","data":...}` envelope; an error envelope becomes a `FetchError`.
-pub(crate) fn data(v: Value) -> Result<Value, FetchError> {
+pub fn data(v: Value) -> Result<Value, FetchError> {
     match v.get("status").and_then(Value::as_str) {
         Some("success") => Ok(v.get("data").cloned().unwrap_or(Value::Null)),
         _ => Err(FetchError::Decode(format!(
@@ -244,10 +244,10 @@ mod tests {
     #[test]
     fn captured_vector_and_matrix_fold_into_series() {
         let instant = fixture(include_str!(
-            "../../../tests/fixtures/status/prometheus-query-vector.json"
+            "../../../../../tests/fixtures/status/prometheus-query-vector.json"
         ));
         let range = fixture(include_str!(
-            "../../../tests/fixtures/status/prometheus-query-range-matrix.json"
+            "../../../../../tests/fixtures/status/prometheus-query-range-matrix.json"
         ));
         let s = fold(&instant, &range, Some("job"));
         assert_eq!(s.len(), 1);
@@ -255,11 +255,11 @@ mod tests {
         assert_eq!(s[0].value, Some(1.0));
         assert_eq!(s[0].points.len(), 4);
         let scalar = fixture(include_str!(
-            "../../../tests/fixtures/status/prometheus-query-scalar.json"
+            "../../../../../tests/fixtures/status/prometheus-query-scalar.json"
         ));
         assert_eq!(fold(&scalar, &Value::Null, None)[0].value, Some(1.0));
         let empty = fixture(include_str!(
-            "../../../tests/fixtures/status/prometheus-query-empty.json"
+            "../../../../../tests/fixtures/status/prometheus-query-empty.json"
         ));
         assert!(fold(&empty, &empty, None).is_empty());
         // The range query ends at the server's clock, read from the instant answer.
@@ -271,12 +271,12 @@ mod tests {
     #[test]
     fn errors_and_alert_filters() {
         let bad: Value = serde_json::from_str(include_str!(
-            "../../../tests/fixtures/status/prometheus-error-bad-data-400.json"
+            "../../../../../tests/fixtures/status/prometheus-error-bad-data-400.json"
         ))
         .unwrap();
         assert!(data(bad).unwrap_err().to_string().contains("bad_data"));
         let a = fixture(include_str!(
-            "../../../tests/fixtures/status/prometheus-alerts.json"
+            "../../../../../tests/fixtures/status/prometheus-alerts.json"
         ));
         assert_eq!(alerts(&a, &[], &[]).len(), 2);
         let firing = alerts(&a, &["AlwaysFiring".into()], &[]);

@@ -159,13 +159,15 @@ mod tests {
     #[test]
     fn spring_bodies_read() {
         let (s, c) = read_body(
-            include_bytes!("../../../tests/fixtures/status/spring-actuator-health-up-details.json"),
+            include_bytes!(
+                "../../../../../tests/fixtures/status/spring-actuator-health-up-details.json"
+            ),
             "status",
         );
         assert_eq!(s.as_deref(), Some("UP"));
         assert!(c.contains(&("db".to_owned(), "UP".to_owned())));
         let (s, _) = read_body(
-            include_bytes!("../../../tests/fixtures/status/spring-actuator-health-down.json"),
+            include_bytes!("../../../../../tests/fixtures/status/spring-actuator-health-down.json"),
             "status",
         );
         assert_eq!(s.as_deref(), Some("DOWN"));

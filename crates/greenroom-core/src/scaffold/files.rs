@@ -310,7 +310,7 @@ mod tests {
     use include_dir::include_dir;
 
     static TREE: Dir<'static> =
-        include_dir!("$CARGO_MANIFEST_DIR/tests/fixtures/scaffold/dry-run/create-app-nodejs");
+        include_dir!("$CARGO_MANIFEST_DIR/../../tests/fixtures/scaffold/dry-run/create-app-nodejs");
 
     #[test]
     fn embedded_and_memory_trees_list_like_the_disk() {
@@ -326,7 +326,7 @@ mod tests {
             embedded.is_dir(Path::new("/template")) && embedded.is_file(Path::new("/values.json"))
         );
         let disk_root = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/scaffold/dry-run/create-app-nodejs");
+            .join("../../tests/fixtures/scaffold/dry-run/create-app-nodejs");
         let on_disk: Vec<String> = DiskFiles
             .list(&disk_root.join("template/content"))
             .unwrap()
