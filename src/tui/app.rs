@@ -147,6 +147,9 @@ pub struct SearchState {
     pub hits: Arc<Vec<Hit>>,
     pub hits_query: Query,
     pub hits_generation: u64,
+    /// How many of `hits` are in rank order (the worker ranks the best; the rest is ranked
+    /// when the list scrolls near it).
+    pub ranked: usize,
     /// The generation at which the catalogue on screen was installed: results of searches
     /// asked before it index another catalogue and are dropped.
     pub catalog_generation: u64,
@@ -170,6 +173,7 @@ impl SearchState {
             hits: Arc::new(Vec::new()),
             hits_query: Query::default(),
             hits_generation: 0,
+            ranked: 0,
             catalog_generation: 0,
             facets: Facets::default(),
             cursor: 0,
@@ -356,6 +360,7 @@ impl App {
                     .position(|h| self.catalog.entities()[h.entity].key == k)
             })
             .unwrap_or_else(|| self.search.cursor.min(hits.len().saturating_sub(1)));
+        self.search.ranked = self.search.ranked.min(hits.len());
         self.search.hits = Arc::new(hits);
         self.index = index;
         self.loading = None;
@@ -519,7 +524,20 @@ impl App {
 
     pub fn handle(&mut self, event: AppEvent) {
         self.handle_inner(event);
+        self.rank_hits_in_view();
         self.sync_live();
+    }
+
+    /// The search worker ranks only the best hits (see `search_worker::RANKED`); when the
+    /// list comes within two pages of the unranked rest, the rest is ranked once, here.
+    fn rank_hits_in_view(&mut self) {
+        let near = self.search.cursor.max(self.search.offset) + 2 * self.page().max(1) + 1;
+        if self.search.ranked < self.search.hits.len() && near > self.search.ranked {
+            let from = self.search.ranked;
+            let hits: &mut Vec<Hit> = Arc::make_mut(&mut self.search.hits);
+            self.index.order_from(hits, from);
+            self.search.ranked = self.search.hits.len();
+        }
     }
 
     fn handle_inner(&mut self, event: AppEvent) {
@@ -551,17 +569,16 @@ impl App {
                     && generation >= self.search.catalog_generation
                     && generation <= self.search.generation
                 {
-                    let keep = self.selected_hit_key();
+                    // The cursor stays on the same entity: hits hold catalogue positions, so
+                    // finding it compares integers (no ref strings, no entity lookups).
+                    let keep = self.search.hits.get(self.search.cursor).map(|h| h.entity);
+                    self.search.ranked = hits.len().min(crate::tui::search_worker::RANKED);
                     self.search.hits = hits;
                     self.search.hits_query = query;
                     self.search.hits_generation = generation;
                     self.search.facets = facets;
                     self.search.cursor = keep
-                        .and_then(|k| {
-                            self.search.hits.iter().position(|h| {
-                                self.catalog.entities().get(h.entity).map(|e| &e.key) == Some(&k)
-                            })
-                        })
+                        .and_then(|k| self.search.hits.iter().position(|h| h.entity == k))
                         .unwrap_or(0);
                     self.dirty = true;
                 }
@@ -693,7 +710,11 @@ impl App {
         if query == self.search.query {
             return;
         }
-        let within = (query.narrows(&self.search.hits_query) && !self.search.searching())
+        // The latest results answer `hits_query` whether or not a newer search is in flight,
+        // so a query that narrows it searches only among them (typing ahead of the worker
+        // stays cheap). Not across a catalogue change: carried-over hits miss new entities.
+        let within = (query.narrows(&self.search.hits_query)
+            && self.search.hits_generation >= self.search.catalog_generation)
             .then(|| self.search.hits.clone());
         self.search.query = query.clone();
         self.search.generation += 1;
