@@ -35,7 +35,8 @@ fn timeval(t: libc::timeval) -> f64 {
     t.tv_sec as f64 + t.tv_usec as f64 / 1e6
 }
 
-/// Runs `exe args` with stdout to /dev/null and measures it with `wait4`.
+/// Runs `exe args` with stdout to /dev/null and measures it with `wait4` (which reaps it).
+#[allow(clippy::zombie_processes)]
 fn run_child(exe: &str, args: &[&str]) -> Figures {
     let started = Instant::now();
     let child = Command::new(exe)

@@ -185,21 +185,25 @@ pub fn write_related_catalog(dir: &Path, n: usize, per_file: usize) {
             let owner = pick_from(&mut rng, &groups).unwrap();
             let system = pick_from(&mut rng, &systems).unwrap();
             let mut extra = String::new();
-            let deps: Vec<String> = (0..rng.next_u64() % 3)
-                .filter_map(|_| pick_from(&mut rng, &components))
-                .map(|c| format!("component:{c}"))
-                .chain(pick_from(&mut rng, &resources).map(|r| format!("resource:{r}")))
-                .collect();
+            let mut deps: Vec<String> = Vec::new();
+            for _ in 0..rng.next_u64() % 3 {
+                if let Some(c) = pick_from(&mut rng, &components) {
+                    deps.push(format!("component:{c}"));
+                }
+            }
+            if let Some(r) = pick_from(&mut rng, &resources) {
+                deps.push(format!("resource:{r}"));
+            }
             if !deps.is_empty() {
-                let _ = write!(extra, "  dependsOn: [{}]\n", deps.join(", "));
+                let _ = writeln!(extra, "  dependsOn: [{}]", deps.join(", "));
             }
             if let Some(api) = pick_from(&mut rng, &apis) {
-                let _ = write!(extra, "  consumesApis: [{api}]\n");
+                let _ = writeln!(extra, "  consumesApis: [{api}]");
             }
-            if rng.next_u64() % 4 == 0
+            if rng.next_u64().is_multiple_of(4)
                 && let Some(api) = pick_from(&mut rng, &apis)
             {
-                let _ = write!(extra, "  providesApis: [{api}]\n");
+                let _ = writeln!(extra, "  providesApis: [{api}]");
             }
             components.push(name.clone());
             format!(
