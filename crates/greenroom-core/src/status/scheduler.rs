@@ -261,8 +261,12 @@ async fn fetch_gated(
         if let Some(until) = gate.blocked_until() {
             tokio::time::sleep_until(until).await;
         }
-        // The slot goes to the target whose shown data is oldest.
-        let data_from = store.get(&target.id).and_then(|e| e.fetched_at);
+        // The slot goes to the target whose shown data is oldest, counting a failed attempt
+        // as an answer (else a target that keeps failing would take the slot from the rest).
+        let data_from = store.get(&target.id).and_then(|e| {
+            let tried = e.error.as_ref().map(|err| err.at);
+            e.fetched_at.max(tried)
+        });
         let host_permit = gate.permits.acquire(data_from, interval).await;
         let global = cx
             .http
