@@ -175,7 +175,13 @@ fn report(what: &str, runs: &[Figures], with_rss: bool) {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let mut sizes: Vec<usize> = args.iter().filter_map(|a| a.parse().ok()).collect();
+    // Numbers are sizes, except the value after a flag.
+    let mut sizes: Vec<usize> = args
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i == 0 || !args[i - 1].starts_with("--"))
+        .filter_map(|(_, a)| a.parse().ok())
+        .collect();
     let flag = |name: &str| {
         args.iter()
             .position(|a| a == name)
