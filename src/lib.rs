@@ -8,6 +8,7 @@
 pub use greenroom_core::{
     catalog, config, fsread, limits, scaffold, search, sources, status, text, yaml,
 };
+pub use greenroom_hub as hub;
 
 pub mod cli;
 #[doc(hidden)]

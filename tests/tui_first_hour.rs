@@ -4,14 +4,13 @@
 //! watch workspace's hints.
 
 use crossterm::event::KeyCode;
-use greenroom::catalog::Catalog;
-use greenroom::search::SearchIndex;
 use greenroom::sources::{Source, files::FileSource};
 use greenroom::tui::app::{App, AppEvent, Effect, Screen};
 use std::path::Path;
 use std::sync::Arc;
 
 mod ui_support;
+use ui_support::Portal;
 
 use ui_support::{ctrl, key, render, screen_text, type_text};
 
@@ -32,30 +31,28 @@ fn catalogue_dir(names: &[&str]) -> tempfile::TempDir {
     dir
 }
 
-fn read(dir: &Path) -> Catalog {
+/// The portal on a folder the hub reads (again on every reload).
+fn app_on(dir: &Path) -> Portal {
     let source: Box<dyn Source> = Box::new(FileSource::disk(&[dir.to_path_buf()]).unwrap());
-    ui_support::load(source)
+    ui_support::app_on_sources(vec![source], "test catalogue")
 }
 
-fn app_on(dir: &Path) -> App {
-    let source: Box<dyn Source> = Box::new(FileSource::disk(&[dir.to_path_buf()]).unwrap());
-    ui_support::app_with(ui_support::load(source), "test catalogue")
-}
-
-/// ctrl-r as the runner does it: the key asks for a reload, the loader reads the folder again
-/// and the result arrives. Nothing runs the search in between, as in the real loop, where
-/// the frame after `Loaded` is drawn before the search worker answers.
-fn reload(app: &mut App, dir: &Path) {
+/// ctrl-r through the session: the key asks the hub for a reload, the hub reads the folder
+/// again and the session takes the new snapshot in. Nothing runs the search in between, as in
+/// the real loop, where the frame after a new catalogue is drawn before the search answers.
+fn reload(app: &mut Portal, _dir: &Path) {
     ctrl(app, 'r');
-    assert!(app.take_effects().contains(&Effect::Reload));
-    loaded(app, dir);
+    app.session.pump_where(&|e| matches!(e, Effect::Reload));
+    assert!(
+        !app.take_effects().contains(&Effect::Reload),
+        "the reload was carried out"
+    );
 }
 
-/// The loader's answer arriving.
-fn loaded(app: &mut App, dir: &Path) {
-    let catalog = read(dir);
-    let index = Arc::new(SearchIndex::build(&catalog));
-    app.handle(AppEvent::Loaded(Box::new(catalog), index));
+/// The hub reads the folder again and the session takes the snapshot in, searching nothing.
+fn loaded(app: &mut Portal, _dir: &Path) {
+    app.hub().catalog.reload();
+    app.session.pump_where(&|_| false);
 }
 
 fn selected(app: &App) -> Option<String> {
@@ -174,56 +171,26 @@ fn search_results_for_the_old_catalogue_are_dropped() {
     );
 }
 
-/// A descriptor registered as the scaffolder's `catalog:register` step does it.
-fn register(app: &mut App, dir: &Path, name: &str) -> std::path::PathBuf {
+/// A descriptor registered as the scaffolder's `catalog:register` step does it: through the
+/// hub, for every session.
+fn register(app: &mut Portal, dir: &Path, name: &str) -> std::path::PathBuf {
     use greenroom::scaffold::exec::Registration;
-    use greenroom::tui::scaffold::run::{self, Job, JobKind};
     let out = dir.join(name);
     std::fs::create_dir_all(&out).unwrap();
     let file = out.join("catalog-info.yaml");
     std::fs::write(&file, component(name, "team")).unwrap();
-    let job = Job {
-        id: 999,
-        kind: JobKind::Register {
-            registrations: vec![Registration {
-                catalog_info: file.clone(),
-                entities: Vec::new(),
-                entity_ref: Some(format!("component:default/{name}")),
-            }],
-            catalog: app.catalog.clone(),
-        },
-    };
-    let mut events = Vec::new();
-    run::execute(job, &mut |e| events.push(e));
-    for e in events {
-        app.handle(AppEvent::Scaffold(e));
-    }
-    app.run_searches_inline();
+    app.hub().catalog.register(vec![Registration {
+        catalog_info: file.clone(),
+        entities: Vec::new(),
+        entity_ref: Some(format!("component:default/{name}")),
+    }]);
+    app.pump();
     out
 }
 
-/// Runs the scaffolder jobs the app asked for, as its worker would.
-fn run_jobs(app: &mut App) {
-    use greenroom::tui::scaffold::run;
-    loop {
-        let mut jobs = Vec::new();
-        for effect in app.take_effects() {
-            match effect {
-                Effect::Scaffold(job) => jobs.push(job),
-                other => app.push_effect(other),
-            }
-        }
-        if jobs.is_empty() {
-            return;
-        }
-        for job in jobs {
-            let mut events = Vec::new();
-            run::execute(job, &mut |e| events.push(e));
-            for e in events {
-                app.handle(AppEvent::Scaffold(e));
-            }
-        }
-    }
+/// Lets the session carry out what it asked for (reloads and runs finish on the inline hub).
+fn run_jobs(app: &mut Portal) {
+    app.pump();
 }
 
 #[test]
@@ -287,12 +254,12 @@ fn a_registered_entity_whose_folder_was_removed_is_reported_gone() {
         "{}",
         notice.text
     );
-    assert!(app.scaffold.registered.is_empty());
+    assert!(app.hub().catalog.current().registered.is_empty());
     assert!(matches!(app.screen(), Screen::Catalog));
     render(&mut app, 80, 24);
 }
 
-fn examples_app() -> App {
+fn examples_app() -> Portal {
     let root =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/backstage-examples/root.yaml");
     app_on(&root)

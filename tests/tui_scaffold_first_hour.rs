@@ -5,20 +5,20 @@
 //! are copied where they cannot be opened, only safe schemes opened, and copies inside tmux.
 
 mod ui_support;
+use ui_support::Portal;
 
 use crossterm::event::KeyCode;
 use greenroom::catalog::Catalog;
 use greenroom::scaffold::Template;
 use greenroom::sources::{self, files::FileSource};
 use greenroom::tui::app::{App, AppEvent, Effect, Screen};
-use greenroom::tui::scaffold::run::{self, Job};
 use greenroom::tui::scaffold::wizard::{Stage, Wizard};
 use greenroom::tui::scaffold::{self as scaffold, OnYes, Popup};
 use serde_json::{Value as Json, json};
 use std::path::{Path, PathBuf};
 use ui_support::{ctrl, key, render, screen_text, type_text};
 
-fn demo_app() -> App {
+fn demo_app() -> Portal {
     ui_support::app_with(ui_support::load(Box::new(sources::demo::source())), "test")
 }
 
@@ -36,7 +36,7 @@ fn wizard(app: &App) -> &Wizard {
     app.scaffold.wizard.as_deref().expect("a template is open")
 }
 
-fn screen(app: &mut App, w: u16, h: u16) -> String {
+fn screen(app: &mut Portal, w: u16, h: u16) -> String {
     screen_text(&render(app, w, h))
 }
 
@@ -44,27 +44,10 @@ fn notice(app: &App) -> Option<String> {
     app.notice.as_ref().map(|n| n.text.clone())
 }
 
-/// Performs the scaffolder's pending jobs here, as the runner's worker would.
-fn run_jobs(app: &mut App) {
-    loop {
-        let mut jobs: Vec<Job> = Vec::new();
-        for effect in app.take_effects() {
-            match effect {
-                Effect::Scaffold(job) => jobs.push(job),
-                other => app.push_effect(other),
-            }
-        }
-        if jobs.is_empty() {
-            return;
-        }
-        for job in jobs {
-            let mut events = Vec::new();
-            run::execute(job, &mut |e| events.push(e));
-            for e in events {
-                app.handle(AppEvent::Scaffold(e));
-            }
-        }
-    }
+/// Lets the session carry out what the app asked for: runs go to the hub's run service
+/// (inline here, so they finish at once) and their events come back through the session.
+fn run_jobs(app: &mut Portal) {
+    app.pump();
 }
 
 /// A service form: a name (with a default), a port (a number with a default), a description.
@@ -151,7 +134,7 @@ fn a_default_is_typed_after_and_ctrl_u_clears_the_field() {
 }
 
 /// Fills the service form and opens the target prompt, cleared.
-fn to_target_prompt(app: &mut App) {
+fn to_target_prompt(app: &mut Portal) {
     scaffold::start(app, service_template(), None);
     key(app, KeyCode::Tab);
     key(app, KeyCode::Tab);
@@ -421,7 +404,7 @@ fn the_owner_picker_fits_60_columns() {
 }
 
 /// An entity with a link, and the app on its link row.
-fn on_entity_link(app: &mut App) -> String {
+fn on_entity_link(app: &mut Portal) -> String {
     app.open_entity(
         "component:default/checkout-service",
         greenroom::tui::rows::Tab::Overview,

@@ -7,10 +7,11 @@ use greenroom::tui::app::{App, AppEvent};
 use std::path::{Path, PathBuf};
 
 mod ui_support;
+use ui_support::Portal;
 
 use ui_support::{key, render, screen_text, type_text};
 
-fn app_for(path: &Path) -> App {
+fn app_for(path: &Path) -> Portal {
     let source: Box<dyn Source> = Box::new(FileSource::disk(&[path.to_path_buf()]).unwrap());
     ui_support::app_with(ui_support::load(source), "Backstage examples")
 }
@@ -19,7 +20,7 @@ fn examples() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/backstage-examples/root.yaml")
 }
 
-fn both_sizes(name: &str, app: &mut App) {
+fn both_sizes(name: &str, app: &mut Portal) {
     for (w, h) in [(80, 24), (120, 40)] {
         let t = render(app, w, h);
         insta::assert_snapshot!(format!("{name}_{w}x{h}"), t.backend());
@@ -203,7 +204,7 @@ fn keyboard_walk_find_owner_member_and_back() {
 #[test]
 fn enter_before_the_search_worker_answers_opens_the_match() {
     let mut app = app_for(&examples());
-    let press = |app: &mut App, code: KeyCode| {
+    let press = |app: &mut Portal, code: KeyCode| {
         app.handle(AppEvent::Terminal(Event::Key(KeyEvent::new(
             code,
             KeyModifiers::NONE,

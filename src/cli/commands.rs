@@ -31,7 +31,7 @@ pub fn run(ctx: &Context) -> Result<u8, Failure> {
         Some(Command::Oncall { scope, json, fake }) => {
             super::status::oncall(ctx, scope.as_deref(), *json, *fake)
         }
-        None => crate::tui::run(ctx, ctx.choose(&[])?, &ui_overrides(ctx)),
+        None => portal(ctx),
     }
 }
 
@@ -424,6 +424,23 @@ fn info(ctx: &Context, json: bool) -> Result<u8, Failure> {
     Ok(0)
 }
 
+/// The portal (no subcommand): the chosen catalogue and the options the portal takes.
+fn portal(ctx: &Context) -> Result<u8, Failure> {
+    let chosen = ctx.choose(&[])?;
+    let options = crate::tui::PortalOptions {
+        config: ctx.config.clone(),
+        config_file: ctx.paths.config_file.clone(),
+        log_file: ctx.paths.log_file.clone(),
+        ui: ui_overrides(ctx),
+        demo_fallback: chosen.description == super::DEMO_FALLBACK,
+        sources: chosen.sources,
+        load: chosen.options,
+        description: chosen.description,
+        demo: chosen.demo,
+    };
+    Ok(crate::tui::run(options)?)
+}
+
 fn ui_overrides(ctx: &Context) -> crate::tui::UiOverrides {
     crate::tui::UiOverrides {
         color: ctx.cli.color.clone(),
@@ -440,7 +457,12 @@ fn ui_overrides(ctx: &Context) -> crate::tui::UiOverrides {
 fn keys(ctx: &Context, actions: bool, json: bool) -> Result<u8, Failure> {
     use crate::tui::action::Action;
     use crate::tui::keymap::Context as KeyContext;
-    let (keymap, _theme, issues) = crate::tui::look_and_feel(ctx, &ui_overrides(ctx))?;
+    let (keymap, _theme, issues) = crate::tui::look_and_feel(
+        &ctx.config,
+        &ctx.paths.config_file,
+        &ui_overrides(ctx),
+        &crate::tui::session::ClientEnv::from_process(),
+    )?;
     if actions {
         if json {
             let list: Vec<Value> = Action::ALL

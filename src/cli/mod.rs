@@ -182,6 +182,16 @@ pub struct Failure {
     pub code: u8,
 }
 
+impl From<crate::tui::PortalError> for Failure {
+    fn from(e: crate::tui::PortalError) -> Failure {
+        if e.usage {
+            Failure::usage(e.message)
+        } else {
+            Failure::failed(e.message)
+        }
+    }
+}
+
 impl Failure {
     pub fn usage(message: impl Into<String>) -> Self {
         Failure {

@@ -46,11 +46,24 @@ pub enum Effect {
     SaveLayout(super::layouts::LayoutSpec),
 }
 
-/// Messages into the app from the runner and background work.
+impl Effect {
+    /// Work the hub does for the session (search, reload, runs, saving a layout), as opposed
+    /// to what the session does at its own terminal (clipboard, links, suspend, mouse).
+    pub fn is_hub_request(&self) -> bool {
+        matches!(
+            self,
+            Effect::Search { .. } | Effect::Reload | Effect::Scaffold(_) | Effect::SaveLayout(_)
+        )
+    }
+}
+
+/// Messages into the app from the session and the hub.
 pub enum AppEvent {
     Terminal(Event),
+    /// A catalogue read outside the hub (tests): installed as a new snapshot would be.
     Loaded(Box<Catalog>, Arc<SearchIndex>),
-    Progress(Progress),
+    /// The hub published a catalogue snapshot (a load's progress, a new catalogue).
+    Snapshot(Arc<greenroom_hub::CatalogSnapshot>),
     Searched {
         generation: u64,
         query: Query,
@@ -267,6 +280,8 @@ pub struct Geometry {
 pub struct App {
     pub catalog: Arc<Catalog>,
     pub index: Arc<SearchIndex>,
+    /// The hub's `catalog_version` of the catalogue on screen (0: none yet).
+    pub catalog_version: u64,
     pub source: String,
     pub loading: Option<Progress>,
     pub demo: bool,
@@ -298,6 +313,7 @@ impl App {
         App {
             catalog,
             index,
+            catalog_version: 0,
             source,
             loading: Some(Progress {
                 files_read: 0,
@@ -330,8 +346,8 @@ impl App {
     /// gone): the list never indexes one catalogue with another's hits, and the cursor stays
     /// on the same entity while the new search runs. Results of searches asked before this
     /// point are dropped when they arrive (see `catalog_generation`).
-    pub fn set_catalog(&mut self, catalog: Catalog, index: Arc<SearchIndex>) {
-        let old = std::mem::replace(&mut self.catalog, Arc::new(catalog));
+    pub fn set_catalog(&mut self, catalog: Arc<Catalog>, index: Arc<SearchIndex>) {
+        let old = std::mem::replace(&mut self.catalog, catalog);
         let keep = self
             .search
             .hits
@@ -377,6 +393,22 @@ impl App {
         }
         self.at = self.at.min(self.history.len() - 1);
         self.dirty = true;
+    }
+
+    /// Takes in the hub's newest snapshot: a newer catalogue is installed (the same `Arc`s
+    /// every session holds), load progress is shown while nothing is loaded.
+    pub fn install_snapshot(&mut self, snapshot: &greenroom_hub::CatalogSnapshot) {
+        if snapshot.catalog_version > self.catalog_version {
+            self.catalog_version = snapshot.catalog_version;
+            scaffold::after_load(self, &snapshot.catalog, Some(&snapshot.change));
+            self.set_catalog(snapshot.catalog.clone(), snapshot.index.clone());
+        } else if let Some(p) = snapshot.progress
+            && self.loading.is_some()
+            && self.loading != Some(p)
+        {
+            self.loading = Some(p);
+            self.dirty = true;
+        }
     }
 
     /// Remembers what the last frame laid out.
@@ -526,21 +558,13 @@ impl App {
         match event {
             AppEvent::Terminal(e) => self.on_terminal(e),
             AppEvent::Loaded(catalog, index) => {
-                // What this session registered goes back in before the catalogue is shown, so
-                // a reload never shows it without them.
                 let catalog = Arc::new(*catalog);
-                if !scaffold::after_load(self, &catalog) {
-                    let catalog = Arc::try_unwrap(catalog).unwrap_or_else(|c| (*c).clone());
-                    self.set_catalog(catalog, index);
-                }
+                scaffold::after_load(self, &catalog, None);
+                self.catalog_version += 1;
+                self.set_catalog(catalog, index);
             }
+            AppEvent::Snapshot(snapshot) => self.install_snapshot(&snapshot),
             AppEvent::Scaffold(e) => scaffold::on_event(self, e),
-            AppEvent::Progress(p) => {
-                if self.loading.is_some() {
-                    self.loading = Some(p);
-                    self.dirty = true;
-                }
-            }
             AppEvent::Searched {
                 generation,
                 query,

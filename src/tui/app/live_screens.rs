@@ -4,7 +4,7 @@
 
 use super::{App, Effect, Overlay, Screen};
 use crate::status::oncall::{OnCallOverview, oncall_targets};
-use crate::status::{StatusService, Target, TargetId, targets_for};
+use crate::status::{Target, TargetId, targets_for};
 use crate::tui::action::Action;
 use crate::tui::keymap::Context;
 use crate::tui::layouts::{self, LayoutSpec, LayoutTree};
@@ -31,8 +31,8 @@ const TEAM: &str = "team";
 const ONCALL: &str = "oncall";
 
 impl App {
-    /// Starts showing live status from a running service.
-    pub fn attach_status(&mut self, service: StatusService) {
+    /// Starts showing live status through this session's subscription to the hub's service.
+    pub fn attach_status(&mut self, service: greenroom_hub::Subscription) {
         self.live.attach(service);
         self.sync_live();
         self.dirty = true;

@@ -452,7 +452,6 @@ fn start_run(app: &mut App, target: Option<PathBuf>, overwrite: bool) {
         kind: JobKind::Run {
             task: Box::new(task),
             executor,
-            catalog,
         },
     }));
 }
