@@ -85,3 +85,7 @@ pub const PORT_TOKEN_RENEW_BEFORE: Duration = Duration::from_secs(600);
 
 /// How much of a status command's output is kept.
 pub const COMMAND_OUTPUT_BYTES: u64 = 1 << 20;
+
+/// Finished scaffolder runs the hub keeps (with their events, for re-attaching); the oldest
+/// finished run is forgotten past this.
+pub const FINISHED_RUNS_KEPT: usize = 32;

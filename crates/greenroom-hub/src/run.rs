@@ -3,6 +3,7 @@
 //! produced, and can be followed from any session: attaching replays what happened so far,
 //! then passes on what comes next, with nothing lost or repeated in between.
 
+use greenroom_core::limits::FINISHED_RUNS_KEPT;
 use greenroom_core::scaffold::exec::{CancelToken, Executor, LocalExecutor, TaskStatus};
 use greenroom_core::scaffold::{RunResult, TaskEvent, TaskSpec};
 use std::collections::HashMap;
@@ -39,6 +40,8 @@ pub enum RunUpdate {
 type Sink = Box<dyn FnMut(&RunUpdate) + Send>;
 
 struct Run {
+    /// Order of starting, to forget the oldest finished runs first.
+    seq: u64,
     executor: Arc<dyn RunExecutor>,
     updates: Vec<RunUpdate>,
     followers: Vec<Sink>,
@@ -85,6 +88,7 @@ impl RunService {
         self.lock().insert(
             id,
             Run {
+                seq: id.0,
                 executor: executor.clone(),
                 updates: Vec::new(),
                 followers: vec![Box::new(follow)],
@@ -165,15 +169,35 @@ impl RunService {
         for f in &mut run.followers {
             f(&update);
         }
-        if matches!(update, RunUpdate::Finished(_)) {
+        let finished = matches!(update, RunUpdate::Finished(_));
+        if finished {
             run.finished = true;
             run.followers.clear();
         }
         run.updates.push(update);
+        if finished {
+            forget_oldest(&mut runs, FINISHED_RUNS_KEPT);
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<RunId, Run>> {
         self.inner.runs.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Forgets the oldest finished runs past `keep` (a long-lived hub does not grow).
+fn forget_oldest(runs: &mut HashMap<RunId, Run>, keep: usize) {
+    let mut finished: Vec<(u64, RunId)> = runs
+        .iter()
+        .filter(|(_, r)| r.finished)
+        .map(|(id, r)| (r.seq, *id))
+        .collect();
+    if finished.len() <= keep {
+        return;
+    }
+    finished.sort();
+    for (_, id) in &finished[..finished.len() - keep] {
+        runs.remove(id);
     }
 }
 
@@ -302,6 +326,24 @@ mod tests {
         assert_eq!(rx.recv().unwrap(), "finished Cancelled");
         service.forget(id);
         assert_eq!(service.is_finished(id), None);
+    }
+
+    #[test]
+    fn only_the_newest_finished_runs_are_kept() {
+        let service = RunService::inline();
+        let ids: Vec<RunId> = (0..FINISHED_RUNS_KEPT + 3)
+            .map(|_| {
+                let (executor, go) = scripted(vec![]);
+                drop(go);
+                service.start(task(), executor, |_| {})
+            })
+            .collect();
+        for id in &ids[..3] {
+            assert_eq!(service.is_finished(*id), None, "forgotten");
+        }
+        for id in &ids[3..] {
+            assert_eq!(service.is_finished(*id), Some(true));
+        }
     }
 
     #[test]
