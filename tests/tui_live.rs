@@ -73,10 +73,8 @@ async fn until(
             tokio::time::Instant::now() < deadline,
             "timed out waiting for {what}; the screen:\n{text}"
         );
-        tokio::select! {
-            _ = app.session.wait() => {}
-            () = tokio::time::sleep(Duration::from_millis(50)) => {}
-        }
+        // Woken by a status change or the app's own deadline (the age tick), not by polling.
+        let _ = tokio::time::timeout_at(deadline, app.session.wait()).await;
         app.searches();
     }
 }
