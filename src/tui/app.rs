@@ -19,6 +19,54 @@ use tui_textarea::TextArea;
 
 pub mod live_screens;
 
+/// The contexts in force when `most` is the most specific one: the keymap tries them in this
+/// order, the hint bar and the palette read them.
+pub fn contexts_with(most: Context) -> Vec<Context> {
+    match most {
+        Context::Global => vec![Context::Global],
+        Context::Catalog
+        | Context::Entity
+        | Context::Problems
+        | Context::OnCall
+        | Context::Watch
+        | Context::Help
+        | Context::Review
+        | Context::Preview
+        | Context::Progress => vec![most, Context::Global],
+        Context::Tree => vec![Context::Tree, Context::Entity, Context::Global],
+        Context::Choice => vec![Context::Choice, Context::Form],
+        Context::Search
+        | Context::Palette
+        | Context::Templates
+        | Context::Form
+        | Context::Picker
+        | Context::Confirm
+        | Context::Prompt
+        | Context::Input => vec![most],
+    }
+}
+
+/// The handlers the action table names, one per feature: each performs the actions the table
+/// routes to it.
+pub mod handlers {
+    use super::{Action, App, scaffold};
+
+    /// Moving, opening, navigating, copying: every screen's actions.
+    pub fn general(app: &mut App, action: Action) {
+        app.act_general(action);
+    }
+
+    /// The scaffolder's: templates, forms, pickers, review, runs.
+    pub fn scaffold(app: &mut App, action: Action) {
+        scaffold::act::act(app, action);
+    }
+
+    /// Live status, on call and the watch workspace.
+    pub fn live(app: &mut App, action: Action) {
+        app.act_live(action);
+    }
+}
+
 /// Empties a one-line input; true when there was something to remove.
 fn clear_text(input: &mut TextArea<'static>) -> bool {
     input.cancel_selection();
@@ -494,26 +542,37 @@ impl App {
 
     /// The contexts in force, most specific first.
     pub fn contexts(&self) -> Vec<Context> {
+        contexts_with(self.context())
+    }
+
+    /// The most specific context in force (an overlay's, or the screen's).
+    pub fn context(&self) -> Context {
         match &self.overlay {
-            Some(Overlay::Help { .. }) => return vec![Context::Help, Context::Global],
-            Some(Overlay::Palette(_)) => return vec![Context::Palette],
-            Some(Overlay::Input(_)) => return vec![Context::Input],
-            None => {}
+            Some(Overlay::Help { .. }) => Context::Help,
+            Some(Overlay::Palette(_)) => Context::Palette,
+            Some(Overlay::Input(_)) => Context::Input,
+            None => self.screen_context(),
         }
-        if let Some(contexts) = scaffold::contexts(self) {
-            return contexts;
+    }
+
+    /// The contexts of the screen under any overlay (what the palette offers actions for).
+    pub fn screen_contexts(&self) -> Vec<Context> {
+        contexts_with(self.screen_context())
+    }
+
+    fn screen_context(&self) -> Context {
+        if let Some(context) = scaffold::context(self) {
+            return context;
         }
         match self.screen() {
-            Screen::Catalog if self.search.focused => vec![Context::Search],
-            Screen::Catalog => vec![Context::Catalog, Context::Global],
-            Screen::Entity(e) if matches!(e.tab, Tab::Relations | Tab::Ownership) => {
-                vec![Context::Tree, Context::Entity, Context::Global]
-            }
-            Screen::Entity(_) => vec![Context::Entity, Context::Global],
-            Screen::Problems { .. } => vec![Context::Problems, Context::Global],
-            Screen::Scaffold(_) => vec![Context::Global],
-            Screen::OnCall { .. } => vec![Context::OnCall, Context::Global],
-            Screen::Watch => vec![Context::Watch, Context::Global],
+            Screen::Catalog if self.search.focused => Context::Search,
+            Screen::Catalog => Context::Catalog,
+            Screen::Entity(e) if matches!(e.tab, Tab::Relations | Tab::Ownership) => Context::Tree,
+            Screen::Entity(_) => Context::Entity,
+            Screen::Problems { .. } => Context::Problems,
+            Screen::Scaffold(_) => Context::Global,
+            Screen::OnCall { .. } => Context::OnCall,
+            Screen::Watch => Context::Watch,
         }
     }
 
@@ -959,16 +1018,18 @@ impl App {
         }
     }
 
-    /// Performs one named action.
+    /// Performs one named action, through its handler in the action table.
     pub fn act(&mut self, action: Action) {
         self.dirty = true;
-        self.act_inner(action);
+        (action.handler())(self, action);
         self.settle_cursor();
         self.settle_oncall_cursor();
         self.sync_live();
     }
 
-    fn act_inner(&mut self, action: Action) {
+    /// The actions shared by every screen (moving, opening, navigating, copying). A scaffolder
+    /// screen gives them its own meaning first (moving in a form, quitting asks first).
+    fn act_general(&mut self, action: Action) {
         if scaffold::act::act(self, action) {
             return;
         }
@@ -1116,50 +1177,8 @@ impl App {
                 };
                 self.notify(text, false);
             }
-            // The scaffolder's own actions (scaffold::act took those that apply here).
-            Action::Templates
-            | Action::ScaffoldStart
-            | Action::FieldNext
-            | Action::FieldPrev
-            | Action::FormActivate
-            | Action::FormToggle
-            | Action::ChoiceNext
-            | Action::ChoicePrev
-            | Action::ItemAdd
-            | Action::ItemRemove
-            | Action::PageNext
-            | Action::PagePrev
-            | Action::FormCancel
-            | Action::PickerChoose
-            | Action::PickerMark
-            | Action::PickerClose
-            | Action::ConfirmYes
-            | Action::ConfirmNo
-            | Action::ScaffoldCreate
-            | Action::ScaffoldDryRun
-            | Action::ScaffoldBack
-            | Action::ScaffoldCancel
-            | Action::ScaffoldToggleLog => {}
-            Action::StatusTab
-            | Action::StatusRefresh
-            | Action::OnCall
-            | Action::Watch
-            | Action::Pin
-            | Action::SplitRight
-            | Action::SplitDown
-            | Action::FocusLeft
-            | Action::FocusRight
-            | Action::FocusUp
-            | Action::FocusDown
-            | Action::FocusNext
-            | Action::FocusPrev
-            | Action::Grow
-            | Action::Shrink
-            | Action::Zoom
-            | Action::ClosePane
-            | Action::SaveLayout
-            | Action::InputSubmit
-            | Action::InputCancel => self.act_live(action),
+            // The table routes the scaffolder's and live status's actions to their handlers.
+            _ => {}
         }
     }
 
@@ -1244,7 +1263,18 @@ impl App {
         self.refilter_palette();
     }
 
-    /// Every action, entity and theme, filtered by the palette's input and ranked so that what
+    /// The actions the palette offers here: the commands that apply in the contexts of the
+    /// screen under it, in table order.
+    pub fn palette_actions(&self) -> Vec<Action> {
+        let contexts = self.screen_contexts();
+        Action::ALL
+            .iter()
+            .copied()
+            .filter(|a| a.in_palette() && a.applies_in(&contexts))
+            .collect()
+    }
+
+    /// Every action valid here, entity and theme, filtered by the palette's input and ranked so that what
     /// the text names outright comes first: an entity whose name is the text, then actions and
     /// themes whose words start with the text's words, then entities found by search, and
     /// last actions that only match fuzzily.
@@ -1256,6 +1286,7 @@ impl App {
         const ENTITY_PREFIX: i64 = 2;
         const ENTITY: i64 = 1;
         const FUZZY: i64 = 0;
+        let actions = self.palette_actions();
         let Some(Overlay::Palette(p)) = &mut self.overlay else {
             return;
         };
@@ -1264,7 +1295,8 @@ impl App {
         let matcher = fuzzy_matcher::skim::SkimMatcherV2::default().ignore_case();
         // (tier, score within the tier, order), highest first.
         let mut scored: Vec<((i64, i64, i64), PaletteItem)> = Vec::new();
-        for (i, a) in Action::ALL.iter().enumerate() {
+        for (i, a) in actions.into_iter().enumerate() {
+            let a = &a;
             let order = -(i as i64);
             if text.is_empty() {
                 scored.push(((FUZZY, 0, order), PaletteItem::Action(*a)));

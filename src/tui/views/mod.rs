@@ -181,95 +181,27 @@ fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-/// The actions worth a hint in each situation, with a short label.
-fn hint_actions(app: &App) -> Vec<(Action, &'static str)> {
-    use Action::*;
-    if app.overlay.is_some() {
-        return match app.overlay {
-            Some(super::app::Overlay::Palette(_)) => vec![(Open, "run"), (Back, "close")],
-            Some(super::app::Overlay::Input(_)) => {
-                vec![(InputSubmit, "save"), (InputCancel, "cancel")]
-            }
-            _ => vec![(Down, "scroll"), (Back, "close")],
-        };
-    }
-    if matches!(app.screen(), Screen::Scaffold(_)) {
-        return scaffold::hint_actions(app);
-    }
-    match app.screen() {
-        Screen::Catalog if app.search.focused => vec![
-            (Open, "open"),
-            (Down, "move"),
-            (SearchDone, "list"),
-            (SearchClear, "clear"),
-            (Palette, "palette"),
-        ],
-        Screen::Catalog => vec![(SearchFocus, "search"), (Open, "open")]
-            .into_iter()
-            .chain(scaffold::entity_hints(app))
-            .chain([
-                (Owner, "owner"),
-                (WhoOwns, "who owns"),
-                (Pin, "pin"),
-                (OnCall, "on call"),
-                (Watch, "watch"),
-                (Problems, "problems"),
-                (Palette, "palette"),
-                (Help, "help"),
-                (Quit, "quit"),
-            ])
-            .collect(),
-        Screen::Entity(s) if s.tab == super::rows::Tab::Status => vec![
-            (Open, "open/fold"),
-            (Back, "back"),
-            (StatusRefresh, "refresh"),
-            (Pin, "pin widget"),
-            (NextTab, "next tab"),
-            (Watch, "watch"),
-            (Help, "help"),
-        ],
-        Screen::Entity(_) => {
-            let mut hints = vec![(Open, "open"), (Back, "back")];
-            hints.extend(scaffold::entity_hints(app));
-            hints.extend([
-                (NextTab, "next tab"),
-                (Owner, "owner"),
-                (StatusTab, "status"),
-                (Toggle, "expand"),
-                (CopyRef, "copy ref"),
-                (OpenLink, "open link"),
-                (Pin, "pin"),
-                (Help, "help"),
-            ]);
-            hints
-        }
-        Screen::Problems { .. } => vec![
-            (Open, "open entity"),
-            (Back, "back"),
-            (Help, "help"),
-            (Quit, "quit"),
-        ],
-        Screen::Scaffold(_) => Vec::new(),
-        Screen::OnCall { .. } => vec![
-            (Open, "open"),
-            (Back, "back"),
-            (StatusRefresh, "refresh"),
-            (Pin, "pin"),
-            (Help, "help"),
-        ],
-        Screen::Watch => vec![
-            (SplitRight, "split →"),
-            (SplitDown, "split ↓"),
-            (FocusNext, "next"),
-            (Zoom, "zoom"),
-            (ClosePane, "close"),
-            (SaveLayout, "save"),
-            (Grow, "grow"),
-            (Shrink, "shrink"),
-            (Open, "open"),
-            (Back, "back"),
-            (Help, "help"),
-        ],
+/// The actions worth a hint right now, with their labels: those the action table hints in the
+/// contexts in force, in table order, less those the state rules out (a form field's kind, a
+/// run still going, an entity that is not a template).
+pub fn hint_actions(app: &App) -> Vec<(Action, &'static str)> {
+    let contexts = app.contexts();
+    Action::ALL
+        .iter()
+        .copied()
+        .filter(|a| a.hinted_in(&contexts) && hint_fits(app, *a))
+        .map(|a| (a, a.hint()))
+        .collect()
+}
+
+/// Whether a hinted action makes sense in the state on screen.
+fn hint_fits(app: &App, action: Action) -> bool {
+    use super::rows::Tab;
+    let status_tab = matches!(app.screen(), Screen::Entity(s) if s.tab == Tab::Status);
+    match action {
+        Action::StatusRefresh => !matches!(app.screen(), Screen::Entity(_)) || status_tab,
+        Action::StatusTab => !status_tab,
+        _ => scaffold::hint_fits(app, action),
     }
 }
 

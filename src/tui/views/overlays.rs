@@ -69,15 +69,7 @@ pub fn help_lines(app: &App) -> Vec<(String, &'static str)> {
             "title",
         ));
         for (keys, action) in bindings {
-            lines.push((
-                format!(
-                    "  {:<12} {:<26} {}",
-                    keys,
-                    action.name(),
-                    action.description()
-                ),
-                "text",
-            ));
+            lines.push((format!("  {keys:<12} {}", action.description()), "text"));
         }
     }
     lines.push((String::new(), "text"));
