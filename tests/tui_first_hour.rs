@@ -491,7 +491,7 @@ fn palette_items(app: &App) -> Vec<greenroom::tui::app::PaletteItem> {
 
 fn palette_text(app: &App) -> String {
     match &app.overlay {
-        Some(greenroom::tui::app::Overlay::Palette(p)) => p.input.lines()[0].clone(),
+        Some(greenroom::tui::app::Overlay::Palette(p)) => p.text(),
         _ => panic!("the palette is not open"),
     }
 }

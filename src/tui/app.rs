@@ -260,21 +260,19 @@ fn palette_keywords(a: Action) -> &'static str {
     }
 }
 
-/// How well `text` (lower-cased words) names something described by `hay`: every word of the
-/// text starts a word of the hay.
-fn words_prefix(hay: &str, text: &str) -> bool {
-    let words: Vec<&str> = hay
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .collect();
-    text.split_whitespace()
-        .all(|t| words.iter().any(|w| w.starts_with(t)))
-}
-
 pub struct PaletteState {
-    pub input: TextArea<'static>,
+    /// The input, over every entity of the catalogue (positions in it), ranked by the same
+    /// matcher and text as the pickers' entities.
+    pub entities: crate::tui::filter_list::FilterList<usize>,
     pub items: Vec<PaletteItem>,
     pub cursor: usize,
+}
+
+impl PaletteState {
+    /// What was typed.
+    pub fn text(&self) -> String {
+        self.entities.text()
+    }
 }
 
 pub enum Overlay {
@@ -667,7 +665,7 @@ impl App {
             return;
         }
         if let Some(Overlay::Palette(p)) = &mut self.overlay {
-            p.input.insert_str(clean);
+            p.entities.insert_str(&clean);
             self.refilter_palette();
             return;
         }
@@ -723,12 +721,7 @@ impl App {
         // ctrl-u clears the line, as in a shell (the editor would undo one edit).
         let clear_line = input.ctrl && !input.alt && input.key == Key::Char('u');
         if let Some(Overlay::Palette(p)) = &mut self.overlay {
-            let changed = if clear_line {
-                clear_text(&mut p.input)
-            } else {
-                p.input.input(input)
-            };
-            if changed {
+            if p.entities.edit(input) {
                 self.refilter_palette();
             }
             return;
@@ -1252,11 +1245,24 @@ impl App {
     }
 
     fn open_palette(&mut self) {
-        let mut input = TextArea::default();
-        input.set_placeholder_text("type an action or an entity name");
-        input.set_cursor_line_style(ratatui::style::Style::default());
+        use crate::scaffold::pickers::{EntityPicker, stringify_ref};
+        let mut entities =
+            crate::tui::filter_list::FilterList::new("", "type an action or an entity name");
+        entities.set_pool(
+            self.catalog
+                .entities()
+                .iter()
+                .enumerate()
+                .map(|(i, e)| {
+                    (
+                        EntityPicker::haystack(&stringify_ref(e), e.display_name()),
+                        i,
+                    )
+                })
+                .collect(),
+        );
         self.overlay = Some(Overlay::Palette(Box::new(PaletteState {
-            input,
+            entities,
             items: Vec::new(),
             cursor: 0,
         })));
@@ -1279,20 +1285,19 @@ impl App {
     /// themes whose words start with the text's words, then entities found by search, and
     /// last actions that only match fuzzily.
     fn refilter_palette(&mut self) {
-        use fuzzy_matcher::FuzzyMatcher;
         const EXACT_ENTITY: i64 = 5;
         const EXACT_ACTION: i64 = 4;
         const NAMED: i64 = 3;
         const ENTITY_PREFIX: i64 = 2;
         const ENTITY: i64 = 1;
         const FUZZY: i64 = 0;
+        const LOOSE_ENTITY: i64 = -1;
         let actions = self.palette_actions();
         let Some(Overlay::Palette(p)) = &mut self.overlay else {
             return;
         };
-        let raw = p.input.lines().first().cloned().unwrap_or_default();
-        let text = raw.trim().to_lowercase();
-        let matcher = fuzzy_matcher::skim::SkimMatcherV2::default().ignore_case();
+        let text = p.text().trim().to_lowercase();
+        let matcher = crate::search::matcher::Matcher::new(&text);
         // (tier, score within the tier, order), highest first.
         let mut scored: Vec<((i64, i64, i64), PaletteItem)> = Vec::new();
         for (i, a) in actions.into_iter().enumerate() {
@@ -1306,10 +1311,10 @@ impl App {
                 format!("{} {} {}", a.name(), a.description(), palette_keywords(*a)).to_lowercase();
             let rank = if a.name() == text {
                 Some((EXACT_ACTION, 0))
-            } else if words_prefix(&hay, &text) {
-                Some((NAMED, matcher.fuzzy_match(&hay, &text).unwrap_or(0)))
+            } else if crate::search::matcher::words_start(&hay, &text) {
+                Some((NAMED, matcher.score(&hay).unwrap_or(0)))
             } else {
-                matcher.fuzzy_match(&hay, &text).map(|s| (FUZZY, s))
+                matcher.score(&hay).map(|s| (FUZZY, s))
             };
             if let Some((tier, score)) = rank {
                 scored.push(((tier, score, order), PaletteItem::Action(*a)));
@@ -1320,14 +1325,15 @@ impl App {
             let order = -(i as i64);
             if text.is_empty() {
                 scored.push(((FUZZY, -1, order), PaletteItem::Theme(name)));
-            } else if words_prefix(&hay, &text) {
+            } else if crate::search::matcher::words_start(&hay, &text) {
                 scored.push(((NAMED, 0, order), PaletteItem::Theme(name)));
             }
         }
         if !text.is_empty() {
-            let hits = self.index.search(&Query::parse(&raw));
-            for (rank, h) in hits.iter().take(50).enumerate() {
-                let Some(e) = self.catalog.entities().get(h.entity) else {
+            // Entities in the matcher's order; those the text names outright go first.
+            let mut entities: Vec<((i64, i64, i64), PaletteItem)> = Vec::new();
+            for (rank, at) in p.entities.items().enumerate() {
+                let Some(e) = self.catalog.entities().get(*at) else {
                     continue;
                 };
                 let name = e.name().to_lowercase();
@@ -1340,14 +1346,20 @@ impl App {
                     EXACT_ENTITY
                 } else if name.starts_with(&text) {
                     ENTITY_PREFIX
-                } else {
+                } else if crate::search::matcher::words_start(&p.entities.pool()[*at].0, &text) {
                     ENTITY
+                } else {
+                    // Letters found here and there: after the actions that match too.
+                    LOOSE_ENTITY
                 };
-                scored.push((
+                entities.push((
                     (tier, -(rank as i64), 0),
                     PaletteItem::Entity(e.key.clone()),
                 ));
             }
+            entities.sort_by_key(|s| std::cmp::Reverse(s.0));
+            entities.truncate(crate::limits::PALETTE_ENTITIES);
+            scored.extend(entities);
         }
         scored.sort_by_key(|s| std::cmp::Reverse(s.0));
         p.items = scored.into_iter().map(|(_, i)| i).collect();

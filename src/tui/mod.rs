@@ -5,6 +5,7 @@
 pub mod action;
 pub mod app;
 pub mod clipboard;
+pub mod filter_list;
 pub mod keymap;
 pub mod keys;
 pub mod layouts;

@@ -85,3 +85,7 @@ pub const PORT_TOKEN_RENEW_BEFORE: Duration = Duration::from_secs(600);
 
 /// How much of a status command's output is kept.
 pub const COMMAND_OUTPUT_BYTES: u64 = 1 << 20;
+
+/// Entities the command palette lists for what is typed (the best matches; typing more narrows
+/// them).
+pub const PALETTE_ENTITIES: usize = 50;

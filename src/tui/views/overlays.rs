@@ -129,11 +129,7 @@ fn palette(frame: &mut Frame, app: &App, area: Rect, p: &super::super::app::Pale
         return;
     }
     let [input, list] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
-    let mut textarea = p.input.clone();
-    textarea.set_style(app.theme.style("text"));
-    textarea.set_placeholder_style(app.theme.style("muted"));
-    textarea.set_cursor_style(app.theme.style("selection"));
-    frame.render_widget(&textarea, input);
+    p.entities.draw_input(frame, input, &app.theme);
     let visible = usize::from(list.height);
     let offset = p.cursor.saturating_sub(visible.saturating_sub(1));
     let width = usize::from(list.width);

@@ -185,7 +185,7 @@ fn picker(frame: &mut Frame, app: &App, p: &PickerPopup, area: Rect) {
                 .map(|l| (l, "error")),
         );
     }
-    let list_h = (p.items.len().max(1) as u16).min(12);
+    let list_h = (p.list.len().max(1) as u16).min(12);
     let height = 1 + list_h + notes.len() as u16 + 2;
     let rect = centred(area, width, height);
     frame.render_widget(Clear, rect);
@@ -208,18 +208,13 @@ fn picker(frame: &mut Frame, app: &App, p: &PickerPopup, area: Rect) {
     let [prompt, line] =
         Layout::horizontal([Constraint::Length(2), Constraint::Min(1)]).areas(input);
     frame.render_widget(Span::styled("› ", app.theme.style("accent")), prompt);
-    let mut e = p.filter.clone();
-    e.set_style(app.theme.style("text"));
-    e.set_placeholder_style(app.theme.style("muted"));
-    e.set_cursor_style(app.theme.style("selection"));
-    frame.render_widget(&e, line);
+    p.list.draw_input(frame, line, &app.theme);
 
     let visible = usize::from(list.height);
-    let offset = p.cursor.saturating_sub(visible.saturating_sub(1));
+    let offset = p.list.offset(visible);
     let mark_w = if p.multi { 4 } else { 0 };
     let longest = |compact: bool| {
-        p.items
-            .iter()
+        p.items()
             .map(|i| {
                 let l = sanitize_line(&i.label);
                 mark_w
@@ -232,7 +227,7 @@ fn picker(frame: &mut Frame, app: &App, p: &PickerPopup, area: Rect) {
             .max()
             .unwrap_or(0)
     };
-    let has_detail = p.items.iter().any(|i| !i.detail.is_empty());
+    let has_detail = p.items().any(|i| !i.detail.is_empty());
     let (mut label_w, mut detail_w) = picker_columns(inner_w, longest(false), has_detail);
     // Refs that do not fit lose what tells them apart least: the default namespace.
     let compact = longest(false) > label_w;
@@ -240,14 +235,14 @@ fn picker(frame: &mut Frame, app: &App, p: &PickerPopup, area: Rect) {
         (label_w, detail_w) = picker_columns(inner_w, longest(true), has_detail);
     }
     let mut lines = Vec::new();
-    if p.items.is_empty() {
+    if p.list.is_empty() {
         lines.push(Line::styled(
             "  nothing to choose",
             app.theme.style("muted"),
         ));
     }
-    for (i, item) in p.items.iter().enumerate().skip(offset).take(visible) {
-        let selected = i == p.cursor;
+    for (i, item) in p.items().enumerate().skip(offset).take(visible) {
+        let selected = i == p.cursor();
         let base = if selected {
             app.theme.style("selection")
         } else if item.typed {

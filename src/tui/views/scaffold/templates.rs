@@ -21,7 +21,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         Constraint::Min(1),
     ])
     .areas(area);
-    let count = format!("{}/{} ", t.shown.len(), t.entries.len());
+    let count = format!("{}/{} ", t.shown().len(), t.entries.len());
     let mut heading = vec![Span::styled(
         " Software templates",
         app.theme.style("title"),
@@ -53,18 +53,14 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let [prompt, input] =
         Layout::horizontal([Constraint::Length(3), Constraint::Min(1)]).areas(filter);
     frame.render_widget(Span::styled(" › ", app.theme.style("accent")), prompt);
-    let mut line = t.filter.clone();
-    line.set_style(app.theme.style("text"));
-    line.set_placeholder_style(app.theme.style("muted"));
-    line.set_cursor_style(app.theme.style("selection"));
-    frame.render_widget(&line, input);
+    t.list.draw_input(frame, input, &app.theme);
 
     let (list, details) = if rest.width >= 110 {
         let [l, d] = Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)])
             .areas(rest);
         (l, d)
     } else {
-        let list_height = (t.shown.len() as u16 + 1).clamp(3, (rest.height / 2).max(3));
+        let list_height = (t.shown().len() as u16 + 1).clamp(3, (rest.height / 2).max(3));
         let [l, d] =
             Layout::vertical([Constraint::Length(list_height), Constraint::Min(0)]).areas(rest);
         (l, d)
@@ -93,19 +89,19 @@ fn draw_list(frame: &mut Frame, app: &App, area: Rect) {
             "  No templates in this catalogue: templates are entities of kind Template (scaffolder.backstage.io/v1beta3).",
             app.theme.style("muted"),
         ));
-    } else if t.shown.is_empty() {
+    } else if t.shown().is_empty() {
         lines.push(Line::styled(
             "  Nothing matches the filter (ctrl-l clears it).",
             app.theme.style("muted"),
         ));
     }
-    let offset = t.cursor.saturating_sub(height.saturating_sub(1));
+    let offset = t.list.offset(height);
     let title_w = (width * 45 / 100).max(12);
     let name_w = (width * 30 / 100).max(8);
     let owner_w = width.saturating_sub(2 + title_w + name_w);
-    for (row, i) in t.shown.iter().enumerate().skip(offset).take(height) {
+    for (row, i) in t.shown().iter().enumerate().skip(offset).take(height) {
         let e = &t.entries[*i];
-        let selected = row == t.cursor;
+        let selected = row == t.cursor();
         let base = if selected {
             app.theme.style("selection")
         } else {
