@@ -752,7 +752,7 @@ fn the_selected_rows_match_is_readable_in_every_theme() {
     type_text(&mut app, "/wayb");
     for (name, _) in BUILTIN {
         app.theme = Theme::builtin(name, ColorDepth::TrueColor).unwrap();
-        let selection = app.theme.style("selection");
+        let selection = app.theme.style(greenroom::tui::theme::Role::Selection);
         let t = render(&mut app, 80, 24);
         let text = screen_text(&t);
         let (row, line) = text

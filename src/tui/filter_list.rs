@@ -11,6 +11,7 @@
 use super::action::Action;
 use super::scaffold::editor::{edit, line_editor, text_of};
 use crate::search::matcher::{self, Matcher};
+use crate::tui::theme::Role;
 use tui_textarea::{Input, Key, TextArea};
 
 pub struct FilterList<T> {
@@ -199,9 +200,9 @@ impl<T> FilterList<T> {
         theme: &super::theme::Theme,
     ) {
         let mut line = self.input.clone();
-        line.set_style(theme.style("text"));
-        line.set_placeholder_style(theme.style("muted"));
-        line.set_cursor_style(theme.style("selection"));
+        line.set_style(theme.style(Role::Text));
+        line.set_placeholder_style(theme.style(Role::Muted));
+        line.set_cursor_style(theme.style(Role::Selection));
         frame.render_widget(&line, area);
     }
 
