@@ -551,6 +551,61 @@ fn palette_theme_finds_the_themes_and_switches() {
 }
 
 #[test]
+fn palette_offers_the_users_themes_from_the_config_dir() {
+    use greenroom::tui::app::PaletteItem;
+    use greenroom::tui::theme::Role;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("sunset.toml"),
+        "inherits = \"light\"\n[roles]\naccent = \"#ff8800\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("odd\u{1b}[31m.toml"),
+        "[roles]\nsparkle = \"red\"\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("notes.txt"), "not a theme").unwrap();
+    let mut app = examples_app();
+    app.settings.themes_dir = Some(dir.path().to_path_buf());
+    key(&mut app, KeyCode::Char(':'));
+    type_text(&mut app, "theme");
+    let themes: Vec<String> = palette_items(&app)
+        .into_iter()
+        .filter_map(|i| match i {
+            PaletteItem::Theme(n) => Some(n),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        themes.len(),
+        6,
+        "four built in and the two files: {themes:?}"
+    );
+    assert!(themes.contains(&"sunset".to_string()));
+    // A hostile file name is shown without its escape sequence.
+    let text = screen_text(&render(&mut app, 80, 24));
+    assert!(!text.contains('\u{1b}'), "{text}");
+    type_text(&mut app, " sunset\n");
+    assert_eq!(app.theme.name, "sunset");
+    assert_eq!(
+        app.theme.style(Role::Accent).fg,
+        Some(ratatui::style::Color::Rgb(255, 136, 0))
+    );
+    assert!(!app.notice.as_ref().unwrap().error);
+    // A theme with a problem is used, and the problem named with its line.
+    key(&mut app, KeyCode::Char(':'));
+    type_text(&mut app, "theme odd\n");
+    let notice = app.notice.as_ref().unwrap();
+    assert!(
+        notice.error && notice.text.contains(":2:"),
+        "{}",
+        notice.text
+    );
+    assert!(notice.text.contains("not a role"), "{}", notice.text);
+}
+
+#[test]
 fn palette_ctrl_u_clears_the_input() {
     let mut app = examples_app();
     key(&mut app, KeyCode::Char(':'));

@@ -125,6 +125,8 @@ pub struct Settings {
     pub tmux: bool,
     /// How tmux's options are read, to say when tmux drops copies.
     pub tmux_options: super::clipboard::TmuxOptions,
+    /// Where the user's themes are (`<config dir>/themes`), offered in the palette.
+    pub themes_dir: Option<std::path::PathBuf>,
     /// The program that opens links here; None when there is none (links are copied).
     /// The default assumes the platform's opener; the portal looks for it on PATH.
     pub opener: Option<std::path::PathBuf>,
@@ -139,6 +141,7 @@ impl Default for Settings {
             remote: false,
             tmux: false,
             tmux_options: super::clipboard::read_tmux_option,
+            themes_dir: None,
             opener: Some(super::opener::OPENER.into()),
         }
     }
@@ -235,12 +238,13 @@ impl SearchState {
     }
 }
 
-/// One palette entry: an action, an entity to open, or a built-in theme to switch to.
+/// One palette entry: an action, an entity to open, or a theme to switch to.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PaletteItem {
     Action(Action),
     Entity(String),
-    Theme(&'static str),
+    /// A built-in theme, or one of the user's (`<config dir>/themes/<name>.toml`).
+    Theme(String),
 }
 
 /// Other words people type for an action in the palette.
@@ -266,6 +270,8 @@ pub struct PaletteState {
     pub entities: crate::tui::filter_list::FilterList<usize>,
     pub items: Vec<PaletteItem>,
     pub cursor: usize,
+    /// The themes offered: the built-in ones, then the user's.
+    pub themes: Vec<String>,
 }
 
 impl PaletteState {
@@ -1182,7 +1188,7 @@ impl App {
             match item {
                 Some(PaletteItem::Action(a)) => self.act(a),
                 Some(PaletteItem::Entity(k)) => self.open_entity(&k, Tab::Overview),
-                Some(PaletteItem::Theme(name)) => self.use_theme(name),
+                Some(PaletteItem::Theme(name)) => self.use_theme(&name),
                 None => {}
             }
             return;
@@ -1261,10 +1267,18 @@ impl App {
                 })
                 .collect(),
         );
+        let themes = super::theme::BUILTIN
+            .iter()
+            .map(|(n, _)| (*n).to_owned())
+            .chain(super::theme::user_themes(
+                self.settings.themes_dir.as_deref(),
+            ))
+            .collect();
         self.overlay = Some(Overlay::Palette(Box::new(PaletteState {
             entities,
             items: Vec::new(),
             cursor: 0,
+            themes,
         })));
         self.refilter_palette();
     }
@@ -1320,13 +1334,13 @@ impl App {
                 scored.push(((tier, score, order), PaletteItem::Action(*a)));
             }
         }
-        for (i, (name, _)) in super::theme::BUILTIN.iter().enumerate() {
+        for (i, name) in p.themes.iter().enumerate() {
             let hay = format!("theme colour color {name}");
             let order = -(i as i64);
             if text.is_empty() {
-                scored.push(((FUZZY, -1, order), PaletteItem::Theme(name)));
+                scored.push(((FUZZY, -1, order), PaletteItem::Theme(name.clone())));
             } else if crate::search::matcher::words_start(&hay, &text) {
-                scored.push(((NAMED, 0, order), PaletteItem::Theme(name)));
+                scored.push(((NAMED, 0, order), PaletteItem::Theme(name.clone())));
             }
         }
         if !text.is_empty() {
@@ -1366,17 +1380,36 @@ impl App {
         p.cursor = 0;
     }
 
-    /// Switches to a built-in theme for this session.
+    /// Switches to a theme (built in, or the user's) for this session.
     fn use_theme(&mut self, name: &str) {
-        match super::theme::Theme::builtin(name, self.theme.depth) {
-            Some(theme) => {
+        let (theme, issues) =
+            super::theme::Theme::load(name, self.settings.themes_dir.as_deref(), self.theme.depth);
+        let shown = crate::text::sanitize_line(name).into_owned();
+        match issues.first() {
+            // A theme that is not there (removed since the palette opened) changes nothing.
+            Some(i) if i.message.contains("not found") || i.message.contains("not read") => self
+                .notify(
+                    format!("theme {shown}: {}", crate::text::sanitize_line(&i.message)),
+                    true,
+                ),
+            first => {
                 self.theme = theme;
+                let problems = match first {
+                    Some(i) => format!(
+                        " ({} problem{}: {})",
+                        issues.len(),
+                        if issues.len() == 1 { "" } else { "s" },
+                        crate::text::sanitize_line(&i.to_string())
+                    ),
+                    None => String::new(),
+                };
                 self.notify(
-                    format!("theme {name} for this session; keep it with [ui] theme = \"{name}\""),
-                    false,
+                    format!(
+                        "theme {shown} for this session; keep it with [ui] theme = \"{shown}\"{problems}"
+                    ),
+                    first.is_some(),
                 );
             }
-            None => self.notify(format!("no built-in theme {name}"), true),
         }
     }
 

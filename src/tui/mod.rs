@@ -122,6 +122,7 @@ pub fn run(ctx: &Context, chosen: Chosen, ui: &UiOverrides) -> Result<u8, Failur
         remote: env("SSH_CONNECTION").is_some() || env("SSH_TTY").is_some(),
         tmux: env("TMUX").is_some(),
         tmux_options: clipboard::read_tmux_option,
+        themes_dir: ctx.paths.config_file.parent().map(|d| d.join("themes")),
         opener: opener::find_opener(env),
     };
     let mut app = App::new(keymap, theme, settings, chosen.description.clone());

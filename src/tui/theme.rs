@@ -68,6 +68,26 @@ pub fn role_names() -> Vec<&'static str> {
     Role::ALL.iter().map(|r| r.name()).collect()
 }
 
+/// The user's themes: the names of the `.toml` files in `themes_dir` that are not built-in
+/// names, sorted, at most `limits::USER_THEMES` of them.
+pub fn user_themes(themes_dir: Option<&Path>) -> Vec<String> {
+    let Some(entries) = themes_dir.and_then(|d| std::fs::read_dir(d).ok()) else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = entries
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            let stem = name.strip_suffix(".toml")?;
+            (!stem.is_empty() && !BUILTIN.iter().any(|(b, _)| *b == stem)).then(|| stem.to_owned())
+        })
+        .collect();
+    names.sort();
+    names.truncate(crate::limits::USER_THEMES);
+    names
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum ColorDepth {
     None,

@@ -89,3 +89,6 @@ pub const COMMAND_OUTPUT_BYTES: u64 = 1 << 20;
 /// Entities the command palette lists for what is typed (the best matches; typing more narrows
 /// them).
 pub const PALETTE_ENTITIES: usize = 50;
+
+/// Themes from the config dir's `themes/` the palette offers (sorted by name).
+pub const USER_THEMES: usize = 100;

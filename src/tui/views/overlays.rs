@@ -166,7 +166,8 @@ fn palette(frame: &mut Frame, app: &App, area: Rect, p: &super::super::app::Pale
                 None => (sanitize_line(k).into_owned(), String::new()),
             },
             PaletteItem::Theme(name) => (
-                format!("◐ Theme: {name}"),
+                // A user theme's name is a file name: no control sequences reach the screen.
+                format!("◐ Theme: {}", sanitize_line(name)),
                 if app.theme.name == *name {
                     "in use".to_owned()
                 } else {
