@@ -183,10 +183,10 @@ fn templates_filter_fuzzily_and_template_entities_lead_to_them() {
     type_text(&mut app, "kafka");
     let s = screen(&mut app);
     assert!(s.contains("▶ Go Kafka consumer"), "best match first: {s}");
-    assert!(app.scaffold.templates.shown.len() < 5, "{s}");
+    assert!(app.scaffold.templates.shown().len() < 5, "{s}");
     assert!(s.contains("Steps  1."), "{s}");
     ctrl(&mut app, 'l');
-    assert_eq!(app.scaffold.templates.shown.len(), 5);
+    assert_eq!(app.scaffold.templates.shown().len(), 5);
     // The palette reaches the view too.
     key(&mut app, KeyCode::Esc);
     app.act(Action::Templates);
@@ -200,7 +200,7 @@ fn a_page_with_problems_cannot_be_left_forward() {
     let at = app
         .scaffold
         .templates
-        .shown
+        .shown()
         .iter()
         .position(|i| app.scaffold.templates.entries[*i].name == "techdocs-site")
         .unwrap();
@@ -358,11 +358,7 @@ fn fill_focused(app: &mut Portal) {
             let Some(Popup::Picker(p)) = &app.scaffold.popup else {
                 panic!("no tags picker");
             };
-            let typed = p
-                .items
-                .iter()
-                .position(|i| i.typed)
-                .expect("offered as typed");
+            let typed = p.items().position(|i| i.typed).expect("offered as typed");
             for _ in 0..typed {
                 key(app, KeyCode::Down);
             }

@@ -253,3 +253,70 @@ fn opening_a_link_over_ssh_copies_it() {
     key(&mut app, KeyCode::Char('x'));
     assert_eq!(app.take_effects(), vec![Effect::OpenUrl(url)]);
 }
+
+/// Every screen's key-hint bar, in one reviewed snapshot: what the action table hints in the
+/// contexts in force, with the table's labels, in the table's order.
+#[test]
+fn hint_bars_come_from_the_action_table() {
+    use greenroom::tui::views::hint_actions;
+    let mut app = app_for(&examples());
+    let mut out = String::new();
+    let mut bar = |app: &mut App, name: &str| {
+        let hints = hint_actions(app);
+        let contexts = app.contexts();
+        assert!(!hints.is_empty(), "{name}: no hints");
+        for (action, label) in &hints {
+            assert_eq!(*label, action.hint(), "{name}: {action:?}'s label");
+            assert!(
+                action.hinted_in(&contexts),
+                "{name}: {action:?} not hinted here"
+            );
+        }
+        let text = screen_text(&render(app, 200, 30));
+        let last = text.lines().last().unwrap().trim_end().to_owned();
+        // Every hint with a key is drawn, in the table's order.
+        let mut at = 0;
+        let drawn = format!("{last} ");
+        for (action, label) in &hints {
+            // Help keeps its place at the end of the bar.
+            if *action == greenroom::tui::action::Action::Help
+                || app.keymap.keys_for(&contexts, *action).is_empty()
+            {
+                continue;
+            }
+            let found = drawn[at..]
+                .find(&format!(" {label} "))
+                .unwrap_or_else(|| panic!("{name}: {label:?} not in order in {drawn:?}"));
+            at += found + 1 + label.len();
+        }
+        out.push_str(&format!("{name:<16}{last}\n"));
+    };
+    bar(&mut app, "catalog");
+    key(&mut app, KeyCode::Char('/'));
+    bar(&mut app, "search");
+    key(&mut app, KeyCode::Esc);
+    app.open_entity(
+        "component:default/wayback-archive",
+        greenroom::tui::rows::Tab::Overview,
+    );
+    bar(&mut app, "entity");
+    key(&mut app, KeyCode::Char('2'));
+    bar(&mut app, "relations");
+    key(&mut app, KeyCode::Char('5'));
+    bar(&mut app, "status tab");
+    key(&mut app, KeyCode::Char('!'));
+    bar(&mut app, "problems");
+    key(&mut app, KeyCode::Char('O'));
+    bar(&mut app, "on call");
+    key(&mut app, KeyCode::Char('W'));
+    bar(&mut app, "watch");
+    key(&mut app, KeyCode::Char('?'));
+    bar(&mut app, "help");
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Char(':'));
+    bar(&mut app, "palette");
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Char('n'));
+    bar(&mut app, "templates");
+    insta::assert_snapshot!("hint_bars", out);
+}

@@ -19,6 +19,54 @@ use tui_textarea::TextArea;
 
 pub mod live_screens;
 
+/// The contexts in force when `most` is the most specific one: the keymap tries them in this
+/// order, the hint bar and the palette read them.
+pub fn contexts_with(most: Context) -> Vec<Context> {
+    match most {
+        Context::Global => vec![Context::Global],
+        Context::Catalog
+        | Context::Entity
+        | Context::Problems
+        | Context::OnCall
+        | Context::Watch
+        | Context::Help
+        | Context::Review
+        | Context::Preview
+        | Context::Progress => vec![most, Context::Global],
+        Context::Tree => vec![Context::Tree, Context::Entity, Context::Global],
+        Context::Choice => vec![Context::Choice, Context::Form],
+        Context::Search
+        | Context::Palette
+        | Context::Templates
+        | Context::Form
+        | Context::Picker
+        | Context::Confirm
+        | Context::Prompt
+        | Context::Input => vec![most],
+    }
+}
+
+/// The handlers the action table names, one per feature: each performs the actions the table
+/// routes to it.
+pub mod handlers {
+    use super::{Action, App, scaffold};
+
+    /// Moving, opening, navigating, copying: every screen's actions.
+    pub fn general(app: &mut App, action: Action) {
+        app.act_general(action);
+    }
+
+    /// The scaffolder's: templates, forms, pickers, review, runs.
+    pub fn scaffold(app: &mut App, action: Action) {
+        scaffold::act::act(app, action);
+    }
+
+    /// Live status, on call and the watch workspace.
+    pub fn live(app: &mut App, action: Action) {
+        app.act_live(action);
+    }
+}
+
 /// Empties a one-line input; true when there was something to remove.
 fn clear_text(input: &mut TextArea<'static>) -> bool {
     input.cancel_selection();
@@ -90,6 +138,8 @@ pub struct Settings {
     pub tmux: bool,
     /// How tmux's options are read, to say when tmux drops copies.
     pub tmux_options: super::clipboard::TmuxOptions,
+    /// Where the user's themes are (`<config dir>/themes`), offered in the palette.
+    pub themes_dir: Option<std::path::PathBuf>,
     /// The program that opens links here; None when there is none (links are copied).
     /// The default assumes the platform's opener; the portal looks for it on PATH.
     pub opener: Option<std::path::PathBuf>,
@@ -104,6 +154,7 @@ impl Default for Settings {
             remote: false,
             tmux: false,
             tmux_options: super::clipboard::read_tmux_option,
+            themes_dir: None,
             opener: Some(super::opener::OPENER.into()),
         }
     }
@@ -200,12 +251,13 @@ impl SearchState {
     }
 }
 
-/// One palette entry: an action, an entity to open, or a built-in theme to switch to.
+/// One palette entry: an action, an entity to open, or a theme to switch to.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PaletteItem {
     Action(Action),
     Entity(String),
-    Theme(&'static str),
+    /// A built-in theme, or one of the user's (`<config dir>/themes/<name>.toml`).
+    Theme(String),
 }
 
 /// Other words people type for an action in the palette.
@@ -225,21 +277,21 @@ fn palette_keywords(a: Action) -> &'static str {
     }
 }
 
-/// How well `text` (lower-cased words) names something described by `hay`: every word of the
-/// text starts a word of the hay.
-fn words_prefix(hay: &str, text: &str) -> bool {
-    let words: Vec<&str> = hay
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .collect();
-    text.split_whitespace()
-        .all(|t| words.iter().any(|w| w.starts_with(t)))
-}
-
 pub struct PaletteState {
-    pub input: TextArea<'static>,
+    /// The input, over every entity of the catalogue (positions in it), ranked by the same
+    /// matcher and text as the pickers' entities.
+    pub entities: crate::tui::filter_list::FilterList<usize>,
     pub items: Vec<PaletteItem>,
     pub cursor: usize,
+    /// The themes offered: the built-in ones, then the user's.
+    pub themes: Vec<String>,
+}
+
+impl PaletteState {
+    /// What was typed.
+    pub fn text(&self) -> String {
+        self.entities.text()
+    }
 }
 
 pub enum Overlay {
@@ -526,26 +578,37 @@ impl App {
 
     /// The contexts in force, most specific first.
     pub fn contexts(&self) -> Vec<Context> {
+        contexts_with(self.context())
+    }
+
+    /// The most specific context in force (an overlay's, or the screen's).
+    pub fn context(&self) -> Context {
         match &self.overlay {
-            Some(Overlay::Help { .. }) => return vec![Context::Help, Context::Global],
-            Some(Overlay::Palette(_)) => return vec![Context::Palette],
-            Some(Overlay::Input(_)) => return vec![Context::Input],
-            None => {}
+            Some(Overlay::Help { .. }) => Context::Help,
+            Some(Overlay::Palette(_)) => Context::Palette,
+            Some(Overlay::Input(_)) => Context::Input,
+            None => self.screen_context(),
         }
-        if let Some(contexts) = scaffold::contexts(self) {
-            return contexts;
+    }
+
+    /// The contexts of the screen under any overlay (what the palette offers actions for).
+    pub fn screen_contexts(&self) -> Vec<Context> {
+        contexts_with(self.screen_context())
+    }
+
+    fn screen_context(&self) -> Context {
+        if let Some(context) = scaffold::context(self) {
+            return context;
         }
         match self.screen() {
-            Screen::Catalog if self.search.focused => vec![Context::Search],
-            Screen::Catalog => vec![Context::Catalog, Context::Global],
-            Screen::Entity(e) if matches!(e.tab, Tab::Relations | Tab::Ownership) => {
-                vec![Context::Tree, Context::Entity, Context::Global]
-            }
-            Screen::Entity(_) => vec![Context::Entity, Context::Global],
-            Screen::Problems { .. } => vec![Context::Problems, Context::Global],
-            Screen::Scaffold(_) => vec![Context::Global],
-            Screen::OnCall { .. } => vec![Context::OnCall, Context::Global],
-            Screen::Watch => vec![Context::Watch, Context::Global],
+            Screen::Catalog if self.search.focused => Context::Search,
+            Screen::Catalog => Context::Catalog,
+            Screen::Entity(e) if matches!(e.tab, Tab::Relations | Tab::Ownership) => Context::Tree,
+            Screen::Entity(_) => Context::Entity,
+            Screen::Problems { .. } => Context::Problems,
+            Screen::Scaffold(_) => Context::Global,
+            Screen::OnCall { .. } => Context::OnCall,
+            Screen::Watch => Context::Watch,
         }
     }
 
@@ -632,7 +695,7 @@ impl App {
             return;
         }
         if let Some(Overlay::Palette(p)) = &mut self.overlay {
-            p.input.insert_str(clean);
+            p.entities.insert_str(&clean);
             self.refilter_palette();
             return;
         }
@@ -688,12 +751,7 @@ impl App {
         // ctrl-u clears the line, as in a shell (the editor would undo one edit).
         let clear_line = input.ctrl && !input.alt && input.key == Key::Char('u');
         if let Some(Overlay::Palette(p)) = &mut self.overlay {
-            let changed = if clear_line {
-                clear_text(&mut p.input)
-            } else {
-                p.input.input(input)
-            };
-            if changed {
+            if p.entities.edit(input) {
                 self.refilter_palette();
             }
             return;
@@ -983,16 +1041,18 @@ impl App {
         }
     }
 
-    /// Performs one named action.
+    /// Performs one named action, through its handler in the action table.
     pub fn act(&mut self, action: Action) {
         self.dirty = true;
-        self.act_inner(action);
+        (action.handler())(self, action);
         self.settle_cursor();
         self.settle_oncall_cursor();
         self.sync_live();
     }
 
-    fn act_inner(&mut self, action: Action) {
+    /// The actions shared by every screen (moving, opening, navigating, copying). A scaffolder
+    /// screen gives them its own meaning first (moving in a form, quitting asks first).
+    fn act_general(&mut self, action: Action) {
         if scaffold::act::act(self, action) {
             return;
         }
@@ -1140,50 +1200,8 @@ impl App {
                 };
                 self.notify(text, false);
             }
-            // The scaffolder's own actions (scaffold::act took those that apply here).
-            Action::Templates
-            | Action::ScaffoldStart
-            | Action::FieldNext
-            | Action::FieldPrev
-            | Action::FormActivate
-            | Action::FormToggle
-            | Action::ChoiceNext
-            | Action::ChoicePrev
-            | Action::ItemAdd
-            | Action::ItemRemove
-            | Action::PageNext
-            | Action::PagePrev
-            | Action::FormCancel
-            | Action::PickerChoose
-            | Action::PickerMark
-            | Action::PickerClose
-            | Action::ConfirmYes
-            | Action::ConfirmNo
-            | Action::ScaffoldCreate
-            | Action::ScaffoldDryRun
-            | Action::ScaffoldBack
-            | Action::ScaffoldCancel
-            | Action::ScaffoldToggleLog => {}
-            Action::StatusTab
-            | Action::StatusRefresh
-            | Action::OnCall
-            | Action::Watch
-            | Action::Pin
-            | Action::SplitRight
-            | Action::SplitDown
-            | Action::FocusLeft
-            | Action::FocusRight
-            | Action::FocusUp
-            | Action::FocusDown
-            | Action::FocusNext
-            | Action::FocusPrev
-            | Action::Grow
-            | Action::Shrink
-            | Action::Zoom
-            | Action::ClosePane
-            | Action::SaveLayout
-            | Action::InputSubmit
-            | Action::InputCancel => self.act_live(action),
+            // The table routes the scaffolder's and live status's actions to their handlers.
+            _ => {}
         }
     }
 
@@ -1194,7 +1212,7 @@ impl App {
             match item {
                 Some(PaletteItem::Action(a)) => self.act(a),
                 Some(PaletteItem::Entity(k)) => self.open_entity(&k, Tab::Overview),
-                Some(PaletteItem::Theme(name)) => self.use_theme(name),
+                Some(PaletteItem::Theme(name)) => self.use_theme(&name),
                 None => {}
             }
             return;
@@ -1257,38 +1275,71 @@ impl App {
     }
 
     fn open_palette(&mut self) {
-        let mut input = TextArea::default();
-        input.set_placeholder_text("type an action or an entity name");
-        input.set_cursor_line_style(ratatui::style::Style::default());
+        use crate::scaffold::pickers::{EntityPicker, stringify_ref};
+        let mut entities =
+            crate::tui::filter_list::FilterList::new("", "type an action or an entity name");
+        entities.set_pool(
+            self.catalog
+                .entities()
+                .iter()
+                .enumerate()
+                .map(|(i, e)| {
+                    (
+                        EntityPicker::haystack(&stringify_ref(e), e.display_name()),
+                        i,
+                    )
+                })
+                .collect(),
+        );
+        let themes = super::theme::BUILTIN
+            .iter()
+            .map(|(n, _)| (*n).to_owned())
+            .chain(super::theme::user_themes(
+                self.settings.themes_dir.as_deref(),
+            ))
+            .collect();
         self.overlay = Some(Overlay::Palette(Box::new(PaletteState {
-            input,
+            entities,
             items: Vec::new(),
             cursor: 0,
+            themes,
         })));
         self.refilter_palette();
     }
 
-    /// Every action, entity and theme, filtered by the palette's input and ranked so that what
+    /// The actions the palette offers here: the commands that apply in the contexts of the
+    /// screen under it, in table order.
+    pub fn palette_actions(&self) -> Vec<Action> {
+        let contexts = self.screen_contexts();
+        Action::ALL
+            .iter()
+            .copied()
+            .filter(|a| a.in_palette() && a.applies_in(&contexts))
+            .collect()
+    }
+
+    /// Every action valid here, entity and theme, filtered by the palette's input and ranked so that what
     /// the text names outright comes first: an entity whose name is the text, then actions and
     /// themes whose words start with the text's words, then entities found by search, and
     /// last actions that only match fuzzily.
     fn refilter_palette(&mut self) {
-        use fuzzy_matcher::FuzzyMatcher;
         const EXACT_ENTITY: i64 = 5;
         const EXACT_ACTION: i64 = 4;
         const NAMED: i64 = 3;
         const ENTITY_PREFIX: i64 = 2;
         const ENTITY: i64 = 1;
         const FUZZY: i64 = 0;
+        const LOOSE_ENTITY: i64 = -1;
+        let actions = self.palette_actions();
         let Some(Overlay::Palette(p)) = &mut self.overlay else {
             return;
         };
-        let raw = p.input.lines().first().cloned().unwrap_or_default();
-        let text = raw.trim().to_lowercase();
-        let matcher = fuzzy_matcher::skim::SkimMatcherV2::default().ignore_case();
+        let text = p.text().trim().to_lowercase();
+        let matcher = crate::search::matcher::Matcher::new(&text);
         // (tier, score within the tier, order), highest first.
         let mut scored: Vec<((i64, i64, i64), PaletteItem)> = Vec::new();
-        for (i, a) in Action::ALL.iter().enumerate() {
+        for (i, a) in actions.into_iter().enumerate() {
+            let a = &a;
             let order = -(i as i64);
             if text.is_empty() {
                 scored.push(((FUZZY, 0, order), PaletteItem::Action(*a)));
@@ -1298,28 +1349,29 @@ impl App {
                 format!("{} {} {}", a.name(), a.description(), palette_keywords(*a)).to_lowercase();
             let rank = if a.name() == text {
                 Some((EXACT_ACTION, 0))
-            } else if words_prefix(&hay, &text) {
-                Some((NAMED, matcher.fuzzy_match(&hay, &text).unwrap_or(0)))
+            } else if crate::search::matcher::words_start(&hay, &text) {
+                Some((NAMED, matcher.score(&hay).unwrap_or(0)))
             } else {
-                matcher.fuzzy_match(&hay, &text).map(|s| (FUZZY, s))
+                matcher.score(&hay).map(|s| (FUZZY, s))
             };
             if let Some((tier, score)) = rank {
                 scored.push(((tier, score, order), PaletteItem::Action(*a)));
             }
         }
-        for (i, (name, _)) in super::theme::BUILTIN.iter().enumerate() {
+        for (i, name) in p.themes.iter().enumerate() {
             let hay = format!("theme colour color {name}");
             let order = -(i as i64);
             if text.is_empty() {
-                scored.push(((FUZZY, -1, order), PaletteItem::Theme(name)));
-            } else if words_prefix(&hay, &text) {
-                scored.push(((NAMED, 0, order), PaletteItem::Theme(name)));
+                scored.push(((FUZZY, -1, order), PaletteItem::Theme(name.clone())));
+            } else if crate::search::matcher::words_start(&hay, &text) {
+                scored.push(((NAMED, 0, order), PaletteItem::Theme(name.clone())));
             }
         }
         if !text.is_empty() {
-            let hits = self.index.search(&Query::parse(&raw));
-            for (rank, h) in hits.iter().take(50).enumerate() {
-                let Some(e) = self.catalog.entities().get(h.entity) else {
+            // Entities in the matcher's order; those the text names outright go first.
+            let mut entities: Vec<((i64, i64, i64), PaletteItem)> = Vec::new();
+            for (rank, at) in p.entities.items().enumerate() {
+                let Some(e) = self.catalog.entities().get(*at) else {
                     continue;
                 };
                 let name = e.name().to_lowercase();
@@ -1332,31 +1384,56 @@ impl App {
                     EXACT_ENTITY
                 } else if name.starts_with(&text) {
                     ENTITY_PREFIX
-                } else {
+                } else if crate::search::matcher::words_start(&p.entities.pool()[*at].0, &text) {
                     ENTITY
+                } else {
+                    // Letters found here and there: after the actions that match too.
+                    LOOSE_ENTITY
                 };
-                scored.push((
+                entities.push((
                     (tier, -(rank as i64), 0),
                     PaletteItem::Entity(e.key.clone()),
                 ));
             }
+            entities.sort_by_key(|s| std::cmp::Reverse(s.0));
+            entities.truncate(crate::limits::PALETTE_ENTITIES);
+            scored.extend(entities);
         }
         scored.sort_by_key(|s| std::cmp::Reverse(s.0));
         p.items = scored.into_iter().map(|(_, i)| i).collect();
         p.cursor = 0;
     }
 
-    /// Switches to a built-in theme for this session.
+    /// Switches to a theme (built in, or the user's) for this session.
     fn use_theme(&mut self, name: &str) {
-        match super::theme::Theme::builtin(name, self.theme.depth) {
-            Some(theme) => {
+        let (theme, issues) =
+            super::theme::Theme::load(name, self.settings.themes_dir.as_deref(), self.theme.depth);
+        let shown = crate::text::sanitize_line(name).into_owned();
+        match issues.first() {
+            // A theme that is not there (removed since the palette opened) changes nothing.
+            Some(i) if i.message.contains("not found") || i.message.contains("not read") => self
+                .notify(
+                    format!("theme {shown}: {}", crate::text::sanitize_line(&i.message)),
+                    true,
+                ),
+            first => {
                 self.theme = theme;
+                let problems = match first {
+                    Some(i) => format!(
+                        " ({} problem{}: {})",
+                        issues.len(),
+                        if issues.len() == 1 { "" } else { "s" },
+                        crate::text::sanitize_line(&i.to_string())
+                    ),
+                    None => String::new(),
+                };
                 self.notify(
-                    format!("theme {name} for this session; keep it with [ui] theme = \"{name}\""),
-                    false,
+                    format!(
+                        "theme {shown} for this session; keep it with [ui] theme = \"{shown}\"{problems}"
+                    ),
+                    first.is_some(),
                 );
             }
-            None => self.notify(format!("no built-in theme {name}"), true),
         }
     }
 

@@ -604,6 +604,28 @@ mod tests {
         );
     }
 
+    /// Actions reached only through the palette or another action, on purpose.
+    const NO_DEFAULT_KEY: &[Action] = &[];
+
+    #[test]
+    fn every_action_has_a_default_key_where_it_applies_in_every_builtin_map() {
+        for (name, _) in BUILTIN {
+            let map = Keymap::builtin(name).unwrap();
+            for a in Action::ALL {
+                if NO_DEFAULT_KEY.contains(a) {
+                    continue;
+                }
+                // A key in any context the action applies in (Global reaches every screen
+                // context that falls back to it).
+                let bound = a.contexts().iter().any(|c| {
+                    let in_force = crate::tui::app::contexts_with(*c);
+                    !map.keys_for(&in_force, *a).is_empty()
+                });
+                assert!(bound, "{name}: {} has no key where it applies", a.name());
+            }
+        }
+    }
+
     #[test]
     fn keys_for_skips_shadowed_bindings() {
         let map = Keymap::builtin("default").unwrap();

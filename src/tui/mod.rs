@@ -8,6 +8,7 @@ pub mod action;
 pub mod app;
 pub mod clipboard;
 pub mod input;
+pub mod filter_list;
 pub mod keymap;
 pub mod keys;
 pub mod layouts;
@@ -159,6 +160,7 @@ pub fn new_app(options: &PortalOptions, env: &ClientEnv) -> Result<App, PortalEr
         remote: env.remote(),
         tmux: env.tmux(),
         tmux_options: clipboard::read_tmux_option,
+        themes_dir: options.config_file.parent().map(|d| d.join("themes")),
         opener: env.opener(),
     };
     let mut app = App::new(keymap, theme, settings, options.description.clone());

@@ -89,3 +89,10 @@ pub const COMMAND_OUTPUT_BYTES: u64 = 1 << 20;
 /// Finished scaffolder runs the hub keeps (with their events, for re-attaching); the oldest
 /// finished run is forgotten past this.
 pub const FINISHED_RUNS_KEPT: usize = 32;
+
+/// Entities the command palette lists for what is typed (the best matches; typing more narrows
+/// them).
+pub const PALETTE_ENTITIES: usize = 50;
+
+/// Themes from the config dir's `themes/` the palette offers (sorted by name).
+pub const USER_THEMES: usize = 100;

@@ -127,33 +127,29 @@ pub fn showing(app: &App) -> Option<Showing> {
     })
 }
 
-/// The keymap contexts of the scaffolder screens (`None` elsewhere).
-pub fn contexts(app: &App) -> Option<Vec<Context>> {
+/// The most specific keymap context of the scaffolder screens (`None` elsewhere).
+pub fn context(app: &App) -> Option<Context> {
     let showing = showing(app)?;
     if let Some(p) = &app.scaffold.popup {
         return Some(match p {
-            Popup::Picker(_) => vec![Context::Picker],
-            Popup::Confirm(_) => vec![Context::Confirm],
-            Popup::Target { .. } => vec![Context::Prompt],
+            Popup::Picker(_) => Context::Picker,
+            Popup::Confirm(_) => Context::Confirm,
+            Popup::Target { .. } => Context::Prompt,
         });
     }
     let w = app.scaffold.wizard.as_deref();
     Some(match showing {
-        Showing::Templates => vec![Context::Templates],
+        Showing::Templates => Context::Templates,
         Showing::Wizard(Stage::Form) => {
             if w.is_some_and(|w| w.form.typing()) {
-                vec![Context::Form]
+                Context::Form
             } else {
-                vec![Context::Choice, Context::Form]
+                Context::Choice
             }
         }
-        Showing::Wizard(Stage::Review) => vec![Context::Review, Context::Global],
-        Showing::Wizard(Stage::DryRun) if !w.is_some_and(Wizard::running) => {
-            vec![Context::Preview, Context::Global]
-        }
-        Showing::Wizard(Stage::DryRun | Stage::Create) => {
-            vec![Context::Progress, Context::Global]
-        }
+        Showing::Wizard(Stage::Review) => Context::Review,
+        Showing::Wizard(Stage::DryRun) if !w.is_some_and(Wizard::running) => Context::Preview,
+        Showing::Wizard(Stage::DryRun | Stage::Create) => Context::Progress,
     })
 }
 

@@ -8,6 +8,7 @@
 //! matches first, then by a precomputed catalogue order, so sorting compares integers only.
 //! Facet counts use small integer ids per kind, owner and lifecycle.
 
+pub mod matcher;
 pub mod query;
 pub mod score;
 
