@@ -69,6 +69,160 @@ impl Source for FileSource {
     }
 
     fn load(&self, opts: &LoadOptions) -> SourceOutput {
+        self.load_stamped(opts).0
+    }
+
+    fn cache_key(&self) -> Option<String> {
+        // The demo's embedded files carry no stamps: it is not cached.
+        self.vfs.stamp(self.roots.first()?)?;
+        let roots: Vec<String> = self.roots.iter().map(|r| r.display().to_string()).collect();
+        Some(format!("files\n{}", roots.join("\n")))
+    }
+
+    fn as_files(&self) -> Option<&FileSource> {
+        Some(self)
+    }
+}
+
+/// What a file source's output was read from, so a later start can tell, without parsing
+/// anything, that nothing changed: every file read with its (size, mtime), every walk made
+/// (directory, pattern) with the files it found, and every path looked at and found missing or
+/// a directory. Replaying the walks and stamping the files again is the whole check.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Stamps {
+    pub files: Vec<(PathBuf, u64, i64)>,
+    pub walks: Vec<WalkRecord>,
+    /// Paths looked at that were not files: (path, is a directory).
+    pub probes: Vec<(PathBuf, bool)>,
+    /// A descriptor used `$text`/`$json`/`$yaml` placeholders, whose targets (maybe URLs) are
+    /// not stamped: such a source is always read again.
+    pub volatile: bool,
+}
+
+/// One walk: files under `base` (within `within`) matching `glob` on the name or the
+/// relative path.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WalkRecord {
+    pub base: PathBuf,
+    pub within: PathBuf,
+    pub glob: String,
+    pub on_name: bool,
+    pub files: Vec<PathBuf>,
+}
+
+fn walk_files(vfs: &dyn Vfs, w: &WalkRecord) -> Option<Vec<PathBuf>> {
+    let matcher = glob_matcher(&w.glob).ok()?;
+    if vfs.kind(&w.base) != PathKind::Dir {
+        return Some(Vec::new());
+    }
+    let on_name = w.on_name;
+    let items = vfs.walk(&w.base, &w.within, &|rel: &Path| {
+        if on_name {
+            rel.file_name().is_some_and(|n| matcher.is_match(n))
+        } else {
+            matcher.is_match(rel)
+        }
+    });
+    Some(
+        items
+            .into_iter()
+            .filter_map(|i| match i {
+                WalkItem::File(f) => Some(f),
+                _ => None,
+            })
+            .collect(),
+    )
+}
+
+impl Stamps {
+    /// Whether the files on `vfs` are still what these stamps recorded.
+    pub fn still_valid(&self, vfs: &dyn Vfs) -> bool {
+        if self.volatile {
+            return false;
+        }
+        let probes_hold = self.probes.iter().all(|(p, dir)| match vfs.kind(p) {
+            PathKind::Dir => *dir,
+            PathKind::Missing => !*dir,
+            PathKind::File(_) => false,
+        });
+        probes_hold
+            && self
+                .walks
+                .par_iter()
+                .all(|w| walk_files(vfs, w).is_some_and(|f| f == w.files))
+            && self
+                .files
+                .par_iter()
+                .all(|(p, size, mtime)| vfs.stamp(p) == Some((*size, *mtime)))
+    }
+
+    pub fn encode(&self, w: &mut super::cache::codec::Writer) {
+        let path = |w: &mut super::cache::codec::Writer, p: &Path| w.str(&p.to_string_lossy());
+        w.len(self.files.len());
+        for (p, size, mtime) in &self.files {
+            path(w, p);
+            w.varint(*size);
+            w.i64(*mtime);
+        }
+        w.len(self.walks.len());
+        for walk in &self.walks {
+            path(w, &walk.base);
+            path(w, &walk.within);
+            w.str(&walk.glob);
+            w.bool(walk.on_name);
+            w.len(walk.files.len());
+            for f in &walk.files {
+                path(w, f);
+            }
+        }
+        w.len(self.probes.len());
+        for (p, dir) in &self.probes {
+            path(w, p);
+            w.bool(*dir);
+        }
+        w.bool(self.volatile);
+    }
+
+    pub fn decode(
+        r: &mut super::cache::codec::Reader<'_>,
+    ) -> Result<Stamps, super::cache::codec::DecodeError> {
+        let mut s = Stamps::default();
+        for _ in 0..r.len(3)? {
+            s.files.push((r.str()?.into(), r.varint()?, r.i64()?));
+        }
+        for _ in 0..r.len(5)? {
+            let base = r.str()?.into();
+            let within = r.str()?.into();
+            let glob = r.string()?;
+            let on_name = r.bool()?;
+            let mut files = Vec::new();
+            for _ in 0..r.len(1)? {
+                files.push(r.str()?.into());
+            }
+            s.walks.push(WalkRecord {
+                base,
+                within,
+                glob,
+                on_name,
+                files,
+            });
+        }
+        for _ in 0..r.len(2)? {
+            s.probes.push((r.str()?.into(), r.bool()?));
+        }
+        s.volatile = r.bool()?;
+        Ok(s)
+    }
+}
+
+impl FileSource {
+    /// Whether the files are still as `stamps` recorded (see [`Stamps`]).
+    pub fn unchanged(&self, stamps: &Stamps) -> bool {
+        stamps.still_valid(&*self.vfs)
+    }
+
+    /// Reads the files, and the stamps of what was read (empty where the file tree has none).
+    pub fn load_stamped(&self, opts: &LoadOptions) -> (SourceOutput, Stamps) {
         let http = if opts.online {
             HttpFetcher::new().ok()
         } else {
@@ -87,13 +241,16 @@ impl Source for FileSource {
             seen: HashMap::new(),
             files_read: 0,
             roots: Vec::new(),
+            stamps: Stamps::default(),
         };
         loader.run(&self.roots);
-        SourceOutput {
+        let output = SourceOutput {
             entities: loader.entities,
             diagnostics: loader.diagnostics,
             relations_given: false,
-        }
+            ..SourceOutput::default()
+        };
+        (output, loader.stamps)
     }
 }
 
@@ -157,6 +314,8 @@ enum DocRead {
 }
 
 struct FileRead {
+    /// The text holds `$text`/`$json`/`$yaml` placeholders (their targets are not stamped).
+    placeholders: bool,
     display: String,
     /// Problems about the file as a whole (size, encoding, reading).
     problems: Vec<Problem>,
@@ -174,6 +333,7 @@ struct Loader<'a> {
     files_read: usize,
     /// The roots the user named (directories, identity form): nothing outside them is read.
     roots: Vec<Arc<Path>>,
+    stamps: Stamps,
 }
 
 impl Loader<'_> {
@@ -181,9 +341,21 @@ impl Loader<'_> {
         let mut wave = self.root_tasks(roots);
         while !wave.is_empty() {
             let ctx = &self.ctx;
-            let reads: Vec<FileRead> = wave.par_iter().map(|t| read_file(ctx, t)).collect();
+            let reads: Vec<(FileRead, Option<(u64, i64)>)> = wave
+                .par_iter()
+                .map(|t| {
+                    // Stamped before reading: a change while reading shows as a change later.
+                    let stamp = ctx.vfs.stamp(&t.path);
+                    (read_file(ctx, t), stamp)
+                })
+                .collect();
             let mut next = Vec::new();
-            for (task, read) in wave.iter().zip(reads) {
+            for (task, (read, stamp)) in wave.iter().zip(reads) {
+                match stamp {
+                    Some((size, mtime)) => self.stamps.files.push((task.path.clone(), size, mtime)),
+                    None => self.stamps.probes.push((task.path.clone(), false)),
+                }
+                self.stamps.volatile |= read.placeholders;
                 self.absorb(task, read, &mut next);
             }
             wave = next;
@@ -231,12 +403,26 @@ impl Loader<'_> {
             let (files, root_dir) = match vfs.kind(root) {
                 PathKind::Dir => {
                     let within = vfs.identity(root);
+                    self.stamps.probes.push((root.clone(), true));
                     let items = vfs.walk(root, &within, &|rel: &Path| {
                         if match_path {
                             matcher.is_match(rel)
                         } else {
                             rel.file_name().is_some_and(|n| matcher.is_match(n))
                         }
+                    });
+                    self.stamps.walks.push(WalkRecord {
+                        base: root.clone(),
+                        within: within.clone(),
+                        glob: pattern.clone(),
+                        on_name: !match_path,
+                        files: items
+                            .iter()
+                            .filter_map(|i| match i {
+                                WalkItem::File(f) => Some(f.clone()),
+                                _ => None,
+                            })
+                            .collect(),
                     });
                     let mut files = Vec::new();
                     for item in items {
@@ -274,6 +460,7 @@ impl Loader<'_> {
                         .map_or_else(|| PathBuf::from("/"), Path::to_path_buf),
                 ),
                 PathKind::Missing => {
+                    self.stamps.probes.push((root.clone(), false));
                     self.diagnostics.push(Diagnostic::new(
                         Severity::Error,
                         vfs.display(root),
@@ -513,7 +700,22 @@ impl Loader<'_> {
                 continue;
             };
             let files = if is_glob {
-                match expand_glob(vfs, &path, &within) {
+                let (base, rest) = glob_base(&path);
+                self.stamps.walks.push(WalkRecord {
+                    base: base.clone(),
+                    within: within.to_path_buf(),
+                    glob: rest.to_string_lossy().into_owned(),
+                    on_name: false,
+                    files: Vec::new(),
+                });
+                let walk = self.stamps.walks.len() - 1;
+                let base_is_dir = vfs.kind(&base) == PathKind::Dir;
+                self.stamps.probes.push((base, base_is_dir));
+                let expanded = expand_glob(vfs, &path, &within);
+                if let Ok((files, _)) = &expanded {
+                    self.stamps.walks[walk].files = files.clone();
+                }
+                match expanded {
                     Ok((files, outside)) => {
                         for (link, real) in outside {
                             self.diagnostics.push(Diagnostic::new(
@@ -543,7 +745,13 @@ impl Loader<'_> {
                     }
                 }
             } else {
-                match vfs.kind(&path) {
+                let kind = vfs.kind(&path);
+                if !matches!(kind, PathKind::File(_)) {
+                    self.stamps
+                        .probes
+                        .push((path.clone(), kind == PathKind::Dir));
+                }
+                match kind {
                     PathKind::File(_) => vec![path.clone()],
                     PathKind::Dir => {
                         self.location_error(loc, entity, &file, *pos, format!(
@@ -788,6 +996,7 @@ fn decode(bytes: &[u8]) -> (String, Option<Problem>) {
 fn read_file(ctx: &ReadCtx<'_>, task: &Task) -> FileRead {
     let vfs = ctx.vfs;
     let mut read = FileRead {
+        placeholders: false,
         display: vfs.display(&task.path),
         problems: Vec::new(),
         docs: Vec::new(),
@@ -825,6 +1034,7 @@ fn read_file(ctx: &ReadCtx<'_>, task: &Task) -> FileRead {
         return read;
     }
     read.problems.extend(encoding_problem);
+    read.placeholders = ["$text", "$json", "$yaml"].iter().any(|p| text.contains(p));
     for raw in parse_documents(&text, &ctx.opts.yaml) {
         let root = match raw.result {
             Ok(Some(root)) => root,
