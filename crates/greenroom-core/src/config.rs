@@ -127,6 +127,13 @@ pub struct CatalogConfig {
     pub max_file_bytes: u64,
     #[serde(default, rename = "source")]
     pub sources: Vec<SourceConfig>,
+    /// Keep every source's catalogue in the cache dir (see `sources::cache`).
+    #[serde(default = "default_true")]
+    pub cache: bool,
+    /// Seconds a remote source's cached copy serves commands without asking the server again
+    /// (default `limits::CACHE_MAX_AGE`); 0 always asks.
+    #[serde(default)]
+    pub cache_max_age: Option<u64>,
 }
 
 impl Default for CatalogConfig {
@@ -137,6 +144,8 @@ impl Default for CatalogConfig {
             online: true,
             max_file_bytes: default_max_file_bytes(),
             sources: Vec::new(),
+            cache: true,
+            cache_max_age: None,
         }
     }
 }
@@ -406,6 +415,13 @@ impl Config {
             }
         }
         Ok(out)
+    }
+
+    /// How old a remote source's cached copy may be for a command to use it.
+    pub fn cache_max_age(&self) -> std::time::Duration {
+        self.catalog
+            .cache_max_age
+            .map_or(crate::limits::CACHE_MAX_AGE, std::time::Duration::from_secs)
     }
 
     pub fn load_options(&self) -> LoadOptions {

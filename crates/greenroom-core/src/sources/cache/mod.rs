@@ -284,9 +284,11 @@ fn hash_name(prefix: &str, key: &str) -> String {
 /// What makes a source's output differ besides the source itself: the load options.
 fn full_key(source: &dyn Source, opts: &LoadOptions) -> Option<String> {
     let key = source.cache_key()?;
+    // Not `online`: `--offline` must find the same entry (descriptors with placeholders are
+    // read again anyway, see `Stamps::volatile`).
     Some(format!(
-        "{key}\n{}\n{:?}\n{}\n{}",
-        opts.pattern, opts.check.extra_kinds, opts.max_file_bytes, opts.online
+        "{key}\n{}\n{:?}\n{}",
+        opts.pattern, opts.check.extra_kinds, opts.max_file_bytes
     ))
 }
 
