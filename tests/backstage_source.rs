@@ -447,8 +447,7 @@ fn a_real_backstage_read_as_a_source_equals_what_it_serves() {
     let first = cache.refresh(&sources, &opts, Policy::Refresh, None, &|_| {});
     assert_eq!(first.sources[0].state, SourceState::Fresh);
     let want = normalised(served.into_iter());
-    let entities =
-        |c: &Catalog| normalised(c.entities().iter().map(|e| e.to_backstage_json()));
+    let entities = |c: &Catalog| normalised(c.entities().iter().map(|e| e.to_backstage_json()));
     assert_eq!(entities(first.catalog.as_ref().unwrap()), want);
     drop(b); // stops the backend
     let (warm, warnings) = cache.open(&sources, &opts);
@@ -456,12 +455,22 @@ fn a_real_backstage_read_as_a_source_equals_what_it_serves() {
     let warm = warm.expect("a cached start");
     assert_eq!(entities(&warm.catalog), want);
     assert!(warm.sources[0].age(cache.now()).is_some());
-    let r = cache.refresh(&sources, &opts, Policy::Refresh, Some(&warm), &|_| {});
+    let r = cache.refresh(
+        &sources,
+        &opts,
+        Policy::Refresh,
+        Some(&warm.sources),
+        &|_| {},
+    );
     assert!(
         matches!(&r.sources[0].state, SourceState::Offline(_)),
         "{:?}",
         r.sources[0]
     );
-    assert!(r.sources[0].state_text(cache.now()).starts_with("offline (cached "));
+    assert!(
+        r.sources[0]
+            .state_text(cache.now())
+            .starts_with("offline (cached ")
+    );
     assert_eq!(entities(r.catalog.as_ref().unwrap()), want);
 }

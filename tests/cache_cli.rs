@@ -45,8 +45,16 @@ fn write(dir: &Path, rel: &str, text: &str) -> PathBuf {
 fn setup() -> (tempfile::TempDir, String) {
     let home = tempfile::tempdir().unwrap();
     let cat = home.path().join("cat");
-    write(&cat, "pay/catalog-info.yaml", &component("payments", "team-pay"));
-    write(&cat, "ship/catalog-info.yaml", &component("shipping", "team-ship"));
+    write(
+        &cat,
+        "pay/catalog-info.yaml",
+        &component("payments", "team-pay"),
+    );
+    write(
+        &cat,
+        "ship/catalog-info.yaml",
+        &component("shipping", "team-ship"),
+    );
     let cat = cat.display().to_string();
     (home, cat)
 }
@@ -63,7 +71,10 @@ fn cache_files(home: &Path) -> Vec<PathBuf> {
 #[test]
 fn offline_with_an_empty_cache_fails_clearly() {
     let (home, cat) = setup();
-    let o = run(home.path(), &["-c", &cat, "--offline", "search", "payments"]);
+    let o = run(
+        home.path(),
+        &["-c", &cat, "--offline", "search", "payments"],
+    );
     assert_eq!(o.status.code(), Some(1), "{}", err(&o));
     assert!(
         err(&o).contains("--offline: nothing is cached for files in")
@@ -84,7 +95,10 @@ fn a_search_fills_the_cache_and_offline_serves_it_with_its_age() {
     // The descriptors are gone; offline still answers, and says it is the cache.
     std::fs::rename(&cat, format!("{cat}-moved")).unwrap();
     std::fs::create_dir(&cat).unwrap();
-    let o = run(home.path(), &["-c", &cat, "--offline", "show", "payments", "--json"]);
+    let o = run(
+        home.path(),
+        &["-c", &cat, "--offline", "show", "payments", "--json"],
+    );
     assert!(o.status.success(), "{}", err(&o));
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["metadata"]["name"], "payments");
@@ -105,8 +119,16 @@ fn a_changed_or_new_descriptor_is_seen_through_the_cache() {
     let (home, cat) = setup();
     let cat_path = PathBuf::from(&cat);
     run(home.path(), &["-c", &cat, "search", "payments"]);
-    write(&cat_path, "pay/catalog-info.yaml", &component("payments", "team-money-people"));
-    write(&cat_path, "new/catalog-info.yaml", &component("newcomer", "team-pay"));
+    write(
+        &cat_path,
+        "pay/catalog-info.yaml",
+        &component("payments", "team-money-people"),
+    );
+    write(
+        &cat_path,
+        "new/catalog-info.yaml",
+        &component("newcomer", "team-pay"),
+    );
     let o = run(home.path(), &["-c", &cat, "show", "payments", "--json"]);
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["spec"]["owner"], "team-money-people");
@@ -157,7 +179,13 @@ fn cache_info_and_clear() {
     }
     let o = run(home.path(), &["cache", "info"]);
     let text = out(&o);
-    for word in ["entities 2", "age", "size", "version  1", "path     source-"] {
+    for word in [
+        "entities 2",
+        "age",
+        "size",
+        "version  1",
+        "path     source-",
+    ] {
         assert!(text.contains(word), "{word}: {text}");
     }
     let o = run(home.path(), &["cache", "clear"]);
@@ -168,7 +196,11 @@ fn cache_info_and_clear() {
 #[test]
 fn the_cache_can_be_turned_off() {
     let (home, cat) = setup();
-    std::fs::write(home.path().join("config.toml"), "[catalog]\ncache = false\n").unwrap();
+    std::fs::write(
+        home.path().join("config.toml"),
+        "[catalog]\ncache = false\n",
+    )
+    .unwrap();
     let o = run(home.path(), &["-c", &cat, "search", "payments"]);
     assert!(out(&o).contains("payments"), "{}", err(&o));
     assert!(cache_files(home.path()).is_empty());

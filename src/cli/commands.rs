@@ -1,9 +1,9 @@
 //! The subcommands.
 
 use super::{CacheAction, Chosen, Command, Context, Failure, Style};
-use crate::sources::cache::{self, CatalogCache, Policy, SourceState};
 use crate::catalog::{Catalog, Diagnostic, Entity, RelationType, Severity};
 use crate::search::{Query, SearchIndex};
+use crate::sources::cache::{self, CatalogCache, Policy, SourceState};
 use crate::sources::{self, Progress};
 use crate::text::{sanitize_block, sanitize_line};
 use serde_json::{Value, json};
@@ -103,7 +103,7 @@ pub(super) fn load_cached(ctx: &Context, mut chosen: Chosen) -> Result<Catalog, 
         &chosen.sources,
         &chosen.options,
         policy,
-        warm.as_ref(),
+        warm.as_ref().map(|w| w.sources.as_slice()),
         &|_| {},
     );
     clear_progress(&shown);
@@ -144,9 +144,9 @@ fn cache_command(ctx: &Context, action: &CacheAction) -> Result<u8, Failure> {
     let cache = CatalogCache::new(&ctx.paths.cache_dir);
     match action {
         CacheAction::Clear => {
-            let n = cache.clear().map_err(|e| {
-                Failure::failed(format!("clearing {}: {e}", cache.dir().display()))
-            })?;
+            let n = cache
+                .clear()
+                .map_err(|e| Failure::failed(format!("clearing {}: {e}", cache.dir().display())))?;
             println!(
                 "removed {n} cache file{} from {}",
                 if n == 1 { "" } else { "s" },
@@ -180,7 +180,9 @@ fn cache_command(ctx: &Context, action: &CacheAction) -> Result<u8, Failure> {
                         })
                     })
                     .collect();
-                print_json(&json!({"dir": cache.dir(), "formatVersion": cache::FORMAT_VERSION, "files": items}))?;
+                print_json(
+                    &json!({"dir": cache.dir(), "formatVersion": cache::FORMAT_VERSION, "files": items}),
+                )?;
                 return Ok(0);
             }
             let style = Style::for_stdout();
@@ -210,10 +212,14 @@ fn cache_command(ctx: &Context, action: &CacheAction) -> Result<u8, Failure> {
                 row_line("size", &format!("{:.1} MB", f.bytes as f64 / 1_048_576.0));
                 row_line(
                     "version",
-                    &f.version.map_or_else(|| "unknown".into(), |v| v.to_string()),
+                    &f.version
+                        .map_or_else(|| "unknown".into(), |v| v.to_string()),
                 );
                 if let Some(p) = &f.problem {
-                    row_line("problem", &format!("{} (rebuilt on the next start)", sanitize_line(p)));
+                    row_line(
+                        "problem",
+                        &format!("{} (rebuilt on the next start)", sanitize_line(p)),
+                    );
                 }
             }
             Ok(0)

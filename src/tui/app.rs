@@ -51,6 +51,8 @@ pub enum AppEvent {
     Terminal(Event),
     Loaded(Box<Catalog>, Arc<SearchIndex>),
     Progress(Progress),
+    /// Each catalogue source's state (fresh, refreshing, offline with its age...).
+    Sources(Vec<crate::sources::cache::SourceStatus>),
     Searched {
         generation: u64,
         query: Query,
@@ -289,6 +291,10 @@ pub struct App {
     pub live: super::live::Live,
     /// The watch workspace's panes and saved layouts.
     pub watch: super::watch::Watch,
+    /// Each catalogue source's state, from the cache's start and refresh.
+    pub sources: Vec<crate::sources::cache::SourceStatus>,
+    /// How far a background refresh (behind a cached catalogue) has got.
+    pub refresh_progress: Option<Progress>,
 }
 
 impl App {
@@ -320,6 +326,8 @@ impl App {
             scaffold: scaffold::ScaffoldState::default(),
             live: super::live::Live::default(),
             watch: super::watch::Watch::default(),
+            sources: Vec::new(),
+            refresh_progress: None,
         }
     }
 
@@ -539,7 +547,17 @@ impl App {
                 if self.loading.is_some() {
                     self.loading = Some(p);
                     self.dirty = true;
+                } else if super::cache_state::refreshing(self) {
+                    self.refresh_progress = Some(p);
+                    self.dirty = true;
                 }
+            }
+            AppEvent::Sources(sources) => {
+                if !super::cache_state::refreshing_in(&sources) {
+                    self.refresh_progress = None;
+                }
+                self.sources = sources;
+                self.dirty = true;
             }
             AppEvent::Searched {
                 generation,

@@ -4,6 +4,7 @@
 
 pub mod action;
 pub mod app;
+pub mod cache_state;
 pub mod clipboard;
 pub mod keymap;
 pub mod keys;
@@ -26,6 +27,7 @@ pub mod watch;
 
 use crate::cli::{Chosen, Context, Failure};
 use crate::search::SearchIndex;
+use crate::sources::cache::{CatalogCache, Policy};
 use crate::sources::{self, LoadOptions, Progress, Source};
 use app::{App, AppEvent, Effect, Geometry, Settings};
 use crossterm::{execute, terminal as ct};
@@ -150,16 +152,32 @@ pub fn run(ctx: &Context, chosen: Chosen, ui: &UiOverrides) -> Result<u8, Failur
     let sources = Arc::new(chosen.sources);
     let options = chosen.options;
     let status = ctx.config.status.clone();
-    let result = runtime.block_on(event_loop(app, sources, options, status));
+    let cache = catalog_cache(ctx);
+    let result = runtime.block_on(event_loop(app, sources, options, status, cache));
     // Do not wait for tasks: after a hang-up the input task can be stuck retrying reads on the
     // dead terminal (crossterm#793), and waiting for it would keep the process alive, spinning.
     runtime.shutdown_background();
     result
 }
 
+/// The catalogue cache the portal starts from, and how (`--offline`: the cache alone); none
+/// when `catalog.cache = false`.
+fn catalog_cache(ctx: &Context) -> Option<(CatalogCache, Policy)> {
+    if !ctx.config.catalog.cache && !ctx.cli.offline {
+        return None;
+    }
+    let policy = if ctx.cli.offline {
+        Policy::Offline
+    } else {
+        Policy::Refresh
+    };
+    Some((CatalogCache::new(&ctx.paths.cache_dir), policy))
+}
+
 fn spawn_loader(
     sources: Arc<Vec<Box<dyn Source>>>,
     mut options: LoadOptions,
+    cache: Option<(CatalogCache, Policy)>,
     tx: UnboundedSender<AppEvent>,
 ) {
     let progress_tx = tx.clone();
@@ -171,6 +189,9 @@ fn spawn_loader(
             let _ = progress_tx.send(AppEvent::Progress(p));
         }
     }));
+    if let Some((cache, policy)) = cache {
+        return cache_state::spawn(sources, options, cache, policy, tx);
+    }
     tokio::task::spawn_blocking(move || {
         let started = Instant::now();
         let catalog = sources::load(&sources, &options);
@@ -247,6 +268,7 @@ async fn event_loop(
     sources: Arc<Vec<Box<dyn Source>>>,
     options: LoadOptions,
     status: crate::status::StatusConfig,
+    cache: Option<(CatalogCache, Policy)>,
 ) -> Result<u8, Failure> {
     let (tx, mut rx) = unbounded_channel::<AppEvent>();
     let mut live = status_runtime::StatusRuntime::start(&mut app, status, tx.clone());
@@ -257,7 +279,7 @@ async fn event_loop(
     spawn_crash_tests();
     spawn_hangup_watch(tx.clone());
     spawn_input(tx.clone());
-    spawn_loader(sources.clone(), options.clone(), tx.clone());
+    spawn_loader(sources.clone(), options.clone(), cache.clone(), tx.clone());
     let worker = SearchWorker::start(tx.clone());
     let io_failed = |e: std::io::Error| Failure::failed(format!("drawing failed: {e}"));
     let mut exit_code = 0;
@@ -353,7 +375,9 @@ async fn event_loop(
                 Effect::SetMouse(on) => {
                     let _ = terminal::set_mouse(on);
                 }
-                Effect::Reload => spawn_loader(sources.clone(), options.clone(), tx.clone()),
+                Effect::Reload => {
+                    spawn_loader(sources.clone(), options.clone(), cache.clone(), tx.clone())
+                }
                 Effect::Scaffold(job) => scaffold::run::spawn(job, tx.clone()),
                 Effect::SaveLayout(spec) => status_runtime::save_layout(&mut app, spec),
             }

@@ -490,15 +490,15 @@ impl CatalogCache {
     }
 
     /// Brings the catalogue up to date under `policy`, reporting each source's state as it
-    /// changes. Given the `warm` catalogue [`CatalogCache::open`] returned, a refresh that
-    /// finds every source unchanged returns no catalogue (keep the warm one) and writes
-    /// nothing.
+    /// changes. Given the sources of the `warm` catalogue [`CatalogCache::open`] returned (the
+    /// catalogue itself may have gone to the screen), a refresh that finds every source
+    /// unchanged returns no catalogue (keep the warm one) and writes nothing.
     pub fn refresh(
         &self,
         sources: &[Box<dyn Source>],
         opts: &LoadOptions,
         policy: Policy,
-        warm: Option<&Warm>,
+        warm: Option<&[SourceStatus]>,
         report: &(dyn Fn(&[SourceStatus]) + Sync),
     ) -> Refreshed {
         let now = self.now();
@@ -508,7 +508,7 @@ impl CatalogCache {
             .iter()
             .enumerate()
             .map(|(i, s)| {
-                let cached = warm.and_then(|w| w.sources.get(i));
+                let cached = warm.and_then(|w| w.get(i));
                 SourceStatus {
                     name: s.describe(),
                     state: if keys[i].is_none() {
@@ -621,9 +621,8 @@ impl CatalogCache {
         }
         // A cached copy whose entry date moved (a source served from an older entry) is a change.
         let warm_holds = warm.is_some_and(|w| {
-            w.sources.len() == statuses.len()
-                && w.sources
-                    .iter()
+            w.len() == statuses.len()
+                && w.iter()
                     .zip(&statuses)
                     .all(|(a, b)| a.cached_at == b.cached_at)
         });
@@ -669,6 +668,7 @@ impl CatalogCache {
         }
         let catalog = super::merge(named);
         if policy != Policy::Offline
+            && keys.iter().any(Option::is_some)
             && let Err(e) = self.write_catalog(&keys, &statuses, &catalog)
         {
             warnings.push(format!("the catalogue cache was not written: {e}"));

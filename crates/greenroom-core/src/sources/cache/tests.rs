@@ -103,7 +103,13 @@ fn unchanged_files_are_not_read_again_and_changes_are_seen() {
     let sources = files(&cat);
     cache.refresh(&sources, &opts(), Policy::Refresh, None, &nothing);
     let warm = cache.open(&sources, &opts()).0.unwrap();
-    let again = cache.refresh(&sources, &opts(), Policy::Refresh, Some(&warm), &nothing);
+    let again = cache.refresh(
+        &sources,
+        &opts(),
+        Policy::Refresh,
+        Some(&warm.sources),
+        &nothing,
+    );
     assert!(
         again.catalog.is_none(),
         "nothing changed: the warm catalogue holds"
@@ -112,7 +118,13 @@ fn unchanged_files_are_not_read_again_and_changes_are_seen() {
 
     // A changed file (size differs).
     write(&cat, "a/catalog-info.yaml", &component("alpha", "team-bb"));
-    let changed = cache.refresh(&sources, &opts(), Policy::Refresh, Some(&warm), &nothing);
+    let changed = cache.refresh(
+        &sources,
+        &opts(),
+        Policy::Refresh,
+        Some(&warm.sources),
+        &nothing,
+    );
     let c = changed.catalog.expect("a change is read");
     assert_eq!(
         c.get("component:default/alpha").unwrap().owner(),
@@ -122,14 +134,26 @@ fn unchanged_files_are_not_read_again_and_changes_are_seen() {
     let warm = cache.open(&sources, &opts()).0.unwrap();
     write(&cat, "c/catalog-info.yaml", &component("gamma", "team-a"));
     let c = cache
-        .refresh(&sources, &opts(), Policy::Refresh, Some(&warm), &nothing)
+        .refresh(
+            &sources,
+            &opts(),
+            Policy::Refresh,
+            Some(&warm.sources),
+            &nothing,
+        )
         .catalog
         .expect("a new file is read");
     assert!(c.get("component:default/gamma").is_some());
     let warm = cache.open(&sources, &opts()).0.unwrap();
     write(&cat, "more/y.yaml", &component("y", "team-a"));
     let c = cache
-        .refresh(&sources, &opts(), Policy::Refresh, Some(&warm), &nothing)
+        .refresh(
+            &sources,
+            &opts(),
+            Policy::Refresh,
+            Some(&warm.sources),
+            &nothing,
+        )
         .catalog
         .expect("a file a Location's glob now matches is read");
     assert!(c.get("component:default/y").is_some());
@@ -137,7 +161,13 @@ fn unchanged_files_are_not_read_again_and_changes_are_seen() {
     let warm = cache.open(&sources, &opts()).0.unwrap();
     std::fs::remove_file(cat.join("more/x.yaml")).unwrap();
     let c = cache
-        .refresh(&sources, &opts(), Policy::Refresh, Some(&warm), &nothing)
+        .refresh(
+            &sources,
+            &opts(),
+            Policy::Refresh,
+            Some(&warm.sources),
+            &nothing,
+        )
         .catalog
         .expect("a removed file is seen");
     assert!(c.get("component:default/x").is_none());
@@ -295,7 +325,7 @@ fn an_unreachable_remote_source_serves_its_cache_with_its_age() {
         &sources,
         &opts(),
         Policy::MaxAge(Duration::from_secs(300)),
-        Some(&warm),
+        Some(&warm.sources),
         &nothing,
     );
     assert_eq!(loads.load(Ordering::SeqCst), 1);
@@ -305,9 +335,13 @@ fn an_unreachable_remote_source_serves_its_cache_with_its_age() {
     *now.lock().unwrap() += Duration::from_secs(7200 - 60);
     up.store(false, Ordering::SeqCst);
     let seen = Mutex::new(Vec::new());
-    let r = cache.refresh(&sources, &opts(), Policy::Refresh, Some(&warm), &|s| {
-        seen.lock().unwrap().push(s[0].state.clone())
-    });
+    let r = cache.refresh(
+        &sources,
+        &opts(),
+        Policy::Refresh,
+        Some(&warm.sources),
+        &|s| seen.lock().unwrap().push(s[0].state.clone()),
+    );
     assert_eq!(
         r.sources[0].state,
         SourceState::Offline("connection refused".into())
@@ -328,7 +362,13 @@ fn an_unreachable_remote_source_serves_its_cache_with_its_age() {
     );
     // Offline: the cache alone, no request.
     let before = loads.load(Ordering::SeqCst);
-    let r = cache.refresh(&sources, &opts(), Policy::Offline, Some(&warm), &nothing);
+    let r = cache.refresh(
+        &sources,
+        &opts(),
+        Policy::Offline,
+        Some(&warm.sources),
+        &nothing,
+    );
     assert_eq!(loads.load(Ordering::SeqCst), before);
     assert_eq!(r.sources[0].state, SourceState::Cached);
     assert_eq!(
