@@ -6,6 +6,7 @@
 //! drop entities greenroom keeps (it stores nothing under a Location once any file it reads
 //! fails), greenroom keeps them and says so in a warning.
 
+use super::cache::codec::{DecodeError, Reader, Writer};
 use super::http::HttpFetcher;
 use super::placeholders::{PlaceholderContext, substitute};
 use super::vfs::{DiskFs, PathKind, Vfs, WalkItem, glob_matcher, normalize};
@@ -76,7 +77,9 @@ impl Source for FileSource {
         // The demo's embedded files carry no stamps: it is not cached.
         self.vfs.stamp(self.roots.first()?)?;
         let roots: Vec<String> = self.roots.iter().map(|r| r.display().to_string()).collect();
-        Some(format!("files\n{}", roots.join("\n")))
+        // Files are shown relative to the working directory: part of what was cached.
+        let cwd = std::env::current_dir().unwrap_or_default();
+        Some(format!("files\n{}\n{}", cwd.display(), roots.join("\n")))
     }
 
     fn as_files(&self) -> Option<&FileSource> {
@@ -223,6 +226,18 @@ impl FileSource {
 
     /// Reads the files, and the stamps of what was read (empty where the file tree has none).
     pub fn load_stamped(&self, opts: &LoadOptions) -> (SourceOutput, Stamps) {
+        let (out, stamps, _) = self.load_memo(opts, None);
+        (out, stamps)
+    }
+
+    /// As [`FileSource::load_stamped`], taking each file whose (path, size, mtime) is in `memo`
+    /// from there instead of parsing it, and returning the memo of this read (every file's
+    /// parsed form) for the next one.
+    pub fn load_memo(
+        &self,
+        opts: &LoadOptions,
+        memo: Option<&Memo<'_>>,
+    ) -> (SourceOutput, Stamps, MemoOut) {
         let http = if opts.online {
             HttpFetcher::new().ok()
         } else {
@@ -242,6 +257,8 @@ impl FileSource {
             files_read: 0,
             roots: Vec::new(),
             stamps: Stamps::default(),
+            memo,
+            memo_out: MemoOut::default(),
         };
         loader.run(&self.roots);
         let output = SourceOutput {
@@ -250,7 +267,12 @@ impl FileSource {
             relations_given: false,
             ..SourceOutput::default()
         };
-        (output, loader.stamps)
+        let mut memo_out = loader.memo_out;
+        let mut w = Writer::new();
+        w.len(memo_out.files);
+        w.buf.extend_from_slice(&memo_out.bytes);
+        memo_out.bytes = w.buf;
+        (output, loader.stamps, memo_out)
     }
 }
 
@@ -334,6 +356,8 @@ struct Loader<'a> {
     /// The roots the user named (directories, identity form): nothing outside them is read.
     roots: Vec<Arc<Path>>,
     stamps: Stamps,
+    memo: Option<&'a Memo<'a>>,
+    memo_out: MemoOut,
 }
 
 impl Loader<'_> {
@@ -341,16 +365,45 @@ impl Loader<'_> {
         let mut wave = self.root_tasks(roots);
         while !wave.is_empty() {
             let ctx = &self.ctx;
-            let reads: Vec<(FileRead, Option<(u64, i64)>)> = wave
+            let memo = self.memo;
+            let reads: Vec<(FileRead, Option<(u64, i64)>, Option<Vec<u8>>, bool)> = wave
                 .par_iter()
                 .map(|t| {
                     // Stamped before reading: a change while reading shows as a change later.
                     let stamp = ctx.vfs.stamp(&t.path);
-                    (read_file(ctx, t), stamp)
+                    let remembered = memo
+                        .zip(stamp)
+                        .and_then(|(m, s)| m.get(&t.path, s, t.from_walk));
+                    if let Some((read, bytes)) = remembered {
+                        return (read, stamp, Some(bytes.to_vec()), true);
+                    }
+                    let read = read_file(ctx, t);
+                    let bytes = (stamp.is_some() && !read.placeholders).then(|| {
+                        let mut w = Writer::new();
+                        encode_read(&mut w, &read);
+                        w.buf
+                    });
+                    (read, stamp, bytes, false)
                 })
                 .collect();
             let mut next = Vec::new();
-            for (task, (read, stamp)) in wave.iter().zip(reads) {
+            for (task, (read, stamp, bytes, reused)) in wave.iter().zip(reads) {
+                if reused {
+                    self.memo_out.reused += 1;
+                } else {
+                    self.memo_out.parsed += 1;
+                }
+                if let (Some((size, mtime)), Some(bytes)) = (stamp, bytes) {
+                    let mut w = Writer::new();
+                    w.str(&task.path.to_string_lossy());
+                    w.varint(size);
+                    w.i64(mtime);
+                    w.bool(task.from_walk);
+                    w.len(bytes.len());
+                    self.memo_out.bytes.extend_from_slice(&w.buf);
+                    self.memo_out.bytes.extend_from_slice(&bytes);
+                    self.memo_out.files += 1;
+                }
                 match stamp {
                     Some((size, mtime)) => self.stamps.files.push((task.path.clone(), size, mtime)),
                     None => self.stamps.probes.push((task.path.clone(), false)),
@@ -885,6 +938,182 @@ impl Loader<'_> {
         }
         self.diagnostics.extend(warnings);
     }
+}
+
+/// Every file's parsed form from an earlier read, by (path, size, mtime) and whether it was
+/// found by walking (a templated file found by walking is skipped, not parsed): what lets a
+/// refresh parse only the files that changed. Entries are decoded only when used.
+#[derive(Default)]
+pub struct Memo<'a> {
+    files: HashMap<PathBuf, (u64, i64, bool, &'a [u8])>,
+}
+
+impl<'a> Memo<'a> {
+    /// The memo in `bytes` (as [`MemoOut::bytes`] wrote it).
+    pub fn parse(bytes: &'a [u8]) -> Result<Memo<'a>, DecodeError> {
+        let mut r = Reader::new(bytes);
+        let n = r.len(5)?;
+        let mut files = HashMap::with_capacity(n);
+        for _ in 0..n {
+            let path = PathBuf::from(r.str()?);
+            let (size, mtime, from_walk) = (r.varint()?, r.i64()?, r.bool()?);
+            let len = r.len(1)?;
+            files.insert(path, (size, mtime, from_walk, r.bytes(len)?));
+        }
+        Ok(Memo { files })
+    }
+
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    fn get(&self, path: &Path, stamp: (u64, i64), from_walk: bool) -> Option<(FileRead, &'a [u8])> {
+        let &(size, mtime, walk, bytes) = self.files.get(path)?;
+        if (size, mtime, walk) != (stamp.0, stamp.1, from_walk) {
+            return None;
+        }
+        let read = decode_read(&mut Reader::new(bytes)).ok()?;
+        Some((read, bytes))
+    }
+}
+
+/// The memo a read leaves for the next one, and how many files it took from the old memo
+/// and how many it parsed.
+#[derive(Debug, Default)]
+pub struct MemoOut {
+    pub bytes: Vec<u8>,
+    pub files: usize,
+    pub reused: usize,
+    pub parsed: usize,
+}
+
+fn encode_problems(w: &mut Writer, problems: &[Problem]) {
+    w.len(problems.len());
+    for p in problems {
+        w.problem(p);
+    }
+}
+
+fn decode_problems(r: &mut Reader<'_>) -> Result<Vec<Problem>, DecodeError> {
+    (0..r.len(3)?).map(|_| r.problem()).collect()
+}
+
+fn encode_read(w: &mut Writer, read: &FileRead) {
+    w.bool(read.placeholders);
+    w.str(&read.display);
+    encode_problems(w, &read.problems);
+    w.len(read.docs.len());
+    for d in &read.docs {
+        match d {
+            DocRead::Broken { identity, problems } => {
+                w.u8(0);
+                match identity {
+                    None => w.bool(false),
+                    Some((id, data, pos)) => {
+                        w.bool(true);
+                        w.entity_ref(id);
+                        w.value(data);
+                        w.pos(*pos);
+                    }
+                }
+                encode_problems(w, problems);
+            }
+            DocRead::Entity {
+                identity,
+                data,
+                pos,
+                problems,
+                sites,
+                location,
+            } => {
+                w.u8(1);
+                w.entity_ref(identity);
+                w.value(data);
+                w.pos(*pos);
+                encode_problems(w, problems);
+                w.len(sites.len());
+                for s in sites {
+                    w.ref_site(s);
+                }
+                match location {
+                    None => w.bool(false),
+                    Some(l) => {
+                        w.bool(true);
+                        w.opt_str(l.location_type.as_deref());
+                        w.len(l.targets.len());
+                        for (t, pos) in &l.targets {
+                            w.str(t);
+                            w.pos(*pos);
+                        }
+                        w.bool(l.optional);
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn decode_read(r: &mut Reader<'_>) -> Result<FileRead, DecodeError> {
+    let placeholders = r.bool()?;
+    let display = r.string()?;
+    let problems = decode_problems(r)?;
+    let mut docs = Vec::new();
+    for _ in 0..r.len(2)? {
+        docs.push(match r.u8()? {
+            0 => {
+                let identity = if r.bool()? {
+                    Some((r.entity_ref()?, r.value()?, r.pos()?))
+                } else {
+                    None
+                };
+                DocRead::Broken {
+                    identity,
+                    problems: decode_problems(r)?,
+                }
+            }
+            1 => {
+                let identity = r.entity_ref()?;
+                let data = r.value()?;
+                let pos = r.pos()?;
+                let problems = decode_problems(r)?;
+                let sites = (0..r.len(8)?)
+                    .map(|_| r.ref_site())
+                    .collect::<Result<Vec<_>, _>>()?;
+                let location = if r.bool()? {
+                    let location_type = r.opt_string()?;
+                    let targets = (0..r.len(3)?)
+                        .map(|_| Ok((r.string()?, r.pos()?)))
+                        .collect::<Result<Vec<_>, DecodeError>>()?;
+                    Some(LocationSpecRead {
+                        location_type,
+                        targets,
+                        optional: r.bool()?,
+                    })
+                } else {
+                    None
+                };
+                DocRead::Entity {
+                    identity,
+                    data,
+                    pos,
+                    problems,
+                    sites,
+                    location,
+                }
+            }
+            _ => return Err(DecodeError("malformed cache data (document)".into())),
+        });
+    }
+    Ok(FileRead {
+        placeholders,
+        display,
+        problems,
+        docs,
+    })
 }
 
 fn has_glob_char(s: &str) -> bool {

@@ -241,6 +241,8 @@ struct SourceEntry {
     written_at: SystemTime,
     stamps: Option<Stamps>,
     payload: Vec<u8>,
+    /// Where the files' memo (see [`super::files::Memo`]) lies in `payload`.
+    memo: std::ops::Range<usize>,
     /// Where the output starts in `payload`.
     output_at: usize,
 }
@@ -326,10 +328,15 @@ impl CatalogCache {
 
     fn read_source(&self, key: &str) -> Result<SourceEntry, CacheError> {
         let payload = read_framed(&self.source_path(key), KIND_SOURCE)?;
-        let decode = |payload: &[u8]| -> Result<
-            (String, String, SystemTime, Option<Stamps>, usize),
-            DecodeError,
-        > {
+        type Head = (
+            String,
+            String,
+            SystemTime,
+            Option<Stamps>,
+            std::ops::Range<usize>,
+            usize,
+        );
+        let decode = |payload: &[u8]| -> Result<Head, DecodeError> {
             let mut r = Reader::new(payload);
             let stored_key = r.string()?;
             let description = r.string()?;
@@ -339,15 +346,20 @@ impl CatalogCache {
             } else {
                 None
             };
+            let memo_len = r.len(1)?;
+            let memo_at = payload.len() - r.remaining();
+            r.bytes(memo_len)?;
+            let memo = memo_at..memo_at + memo_len;
             Ok((
                 stored_key,
                 description,
                 written_at,
                 stamps,
+                memo,
                 payload.len() - r.remaining(),
             ))
         };
-        let (stored_key, description, written_at, stamps, output_at) =
+        let (stored_key, description, written_at, stamps, memo, output_at) =
             decode(&payload).map_err(|e| CacheError::Unusable(e.0))?;
         if stored_key != key {
             return Err(CacheError::Unusable("holds another source".into()));
@@ -357,6 +369,7 @@ impl CatalogCache {
             written_at,
             stamps,
             payload,
+            memo,
             output_at,
         })
     }
@@ -367,6 +380,7 @@ impl CatalogCache {
         description: &str,
         written_at: SystemTime,
         stamps: Option<&Stamps>,
+        memo: &[u8],
         output: &SourceOutput,
     ) -> std::io::Result<()> {
         let mut w = Writer::new();
@@ -377,6 +391,8 @@ impl CatalogCache {
         if let Some(s) = stamps {
             s.encode(&mut w);
         }
+        w.len(memo.len());
+        w.buf.extend_from_slice(memo);
         w.bool(output.relations_given);
         w.entities(&output.entities);
         w.diagnostics(&output.diagnostics);
@@ -568,13 +584,27 @@ impl CatalogCache {
                     None
                 }
                 (_, Some(files)) => {
-                    let (out, stamps) = files.load_stamped(opts);
+                    // Only the files that changed are parsed; the others come from the memo.
+                    let memo = entry
+                        .as_ref()
+                        .and_then(|e| super::files::Memo::parse(&e.payload[e.memo.clone()]).ok());
+                    let (out, stamps, memo_out) = files.load_memo(opts, memo.as_ref());
+                    tracing::debug!(
+                        parsed = memo_out.parsed,
+                        reused = memo_out.reused,
+                        "files source read"
+                    );
                     status.state = SourceState::Fresh;
                     status.cached_at = Some(now);
                     status.entities = out.entities.len();
-                    if let Err(e) =
-                        self.write_source(key, &source.describe(), now, Some(&stamps), &out)
-                    {
+                    if let Err(e) = self.write_source(
+                        key,
+                        &source.describe(),
+                        now,
+                        Some(&stamps),
+                        &memo_out.bytes,
+                        &out,
+                    ) {
                         warnings.push(format!("the catalogue cache was not written: {e}"));
                     }
                     changed = true;
@@ -606,7 +636,7 @@ impl CatalogCache {
                             status.cached_at = Some(now);
                             status.entities = out.entities.len();
                             if let Err(e) =
-                                self.write_source(key, &source.describe(), now, None, &out)
+                                self.write_source(key, &source.describe(), now, None, &[], &out)
                             {
                                 warnings.push(format!("the catalogue cache was not written: {e}"));
                             }
@@ -771,6 +801,8 @@ fn describe_payload(kind: u8, p: &[u8], info: &mut FileInfo) -> Result<(), Decod
         if r.bool()? {
             Stamps::decode(&mut r)?;
         }
+        let memo = r.len(1)?;
+        r.bytes(memo)?;
         r.bool()?;
         info.entities = r.len(16)?;
     } else {

@@ -445,3 +445,51 @@ fn info_lists_files_and_clear_removes_them() {
     assert!(cache.info().is_empty());
     assert_eq!(cache.clear().unwrap(), 0);
 }
+
+#[test]
+fn a_refresh_parses_only_the_files_that_changed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cat = tmp.path().join("cat");
+    write(&cat, "a/catalog-info.yaml", &component("alpha", "team-a"));
+    write(&cat, "b/catalog-info.yaml", &component("beta", "team-a"));
+    // A broken document, a rejected entity, a Location with targets, a placeholder.
+    write(&cat, "broken/catalog-info.yaml", "kind: [\n");
+    write(
+        &cat,
+        "bad/catalog-info.yaml",
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: bad_name!\nspec:\n  type: service\n",
+    );
+    write(
+        &cat,
+        "loc/catalog-info.yaml",
+        "apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata:\n  name: more\nspec:\n  type: file\n  targets: [\"../more/x.yaml\"]\n  presence: optional\n",
+    );
+    write(&cat, "more/x.yaml", &component("x", "team-a"));
+    write(
+        &cat,
+        "ph/catalog-info.yaml",
+        "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: ph\n  description:\n    $text: ./README.md\nspec:\n  type: service\n  lifecycle: production\n  owner: team-a\n",
+    );
+    write(&cat, "ph/README.md", "hello");
+    let source = FileSource::disk(&[cat.clone()]).unwrap();
+    let (first, _, memo_out) = source.load_memo(&opts(), None);
+    assert_eq!(memo_out.parsed, 7);
+    assert_eq!(
+        memo_out.files, 6,
+        "the file with a placeholder is not remembered"
+    );
+    let memo = crate::sources::files::Memo::parse(&memo_out.bytes).unwrap();
+    assert_eq!(memo.len(), 6);
+    let (again, _, out) = source.load_memo(&opts(), Some(&memo));
+    assert_eq!((out.parsed, out.reused), (1, 6));
+    let both = |o: SourceOutput| json_of(&crate::sources::merge(vec![("s".into(), o)]));
+    assert_eq!(both(again), both(first));
+
+    write(&cat, "b/catalog-info.yaml", &component("beta", "team-bbb"));
+    let (changed, _, out) = source.load_memo(&opts(), Some(&memo));
+    assert_eq!((out.parsed, out.reused), (2, 5));
+    let fresh = source.load_stamped(&opts()).0;
+    let changed = both(changed);
+    assert_eq!(changed, both(fresh));
+    assert!(changed.0.iter().any(|e| e["spec"]["owner"] == "team-bbb"));
+}
