@@ -27,6 +27,8 @@ pub struct FileSource {
     vfs: Arc<dyn Vfs>,
     roots: Vec<PathBuf>,
     label: String,
+    /// Kinds this source's own files may hold, besides `catalog.rules` (see [`super::rules`]).
+    pub rules: Vec<super::rules::CatalogRule>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -52,6 +54,7 @@ impl FileSource {
             vfs: Arc::new(fs),
             roots,
             label: format!("files in {label}"),
+            rules: Vec::new(),
         })
     }
 
@@ -60,6 +63,7 @@ impl FileSource {
             vfs,
             roots,
             label: label.into(),
+            rules: Vec::new(),
         }
     }
 }
@@ -79,7 +83,12 @@ impl Source for FileSource {
         let roots: Vec<String> = self.roots.iter().map(|r| r.display().to_string()).collect();
         // Files are shown relative to the working directory: part of what was cached.
         let cwd = std::env::current_dir().unwrap_or_default();
-        Some(format!("files\n{}\n{}", cwd.display(), roots.join("\n")))
+        Some(format!(
+            "files\n{}\n{}\n{:?}",
+            cwd.display(),
+            roots.join("\n"),
+            self.rules
+        ))
     }
 
     fn as_files(&self) -> Option<&FileSource> {
@@ -259,6 +268,7 @@ impl FileSource {
             stamps: Stamps::default(),
             memo,
             memo_out: MemoOut::default(),
+            own_rules: &self.rules,
         };
         loader.run(&self.roots);
         let output = SourceOutput {
@@ -358,6 +368,7 @@ struct Loader<'a> {
     stamps: Stamps,
     memo: Option<&'a Memo<'a>>,
     memo_out: MemoOut,
+    own_rules: &'a [super::rules::CatalogRule],
 }
 
 impl Loader<'_> {
@@ -551,6 +562,81 @@ impl Loader<'_> {
     }
 
     fn absorb(&mut self, task: &Task, read: FileRead, next: &mut Vec<Task>) {
+        let first_entity = self.entities.len();
+        self.absorb_docs(task, read, next);
+        self.enforce_rules(task, first_entity);
+        if let Some(progress) = &self.ctx.opts.progress {
+            progress(Progress {
+                files_read: self.files_read,
+                entities: self.entities.len(),
+            });
+        }
+    }
+
+    /// `catalog.rules`: an entity of a kind not allowed from this file fails the whole read of
+    /// the file, as Backstage fails the location's processing: none of its entities is stored.
+    fn enforce_rules(&mut self, task: &Task, first_entity: usize) {
+        let Some(rules) = self.ctx.opts.rules.clone() else {
+            if self.own_rules.is_empty() {
+                return;
+            }
+            let defaults = super::rules::CatalogRules::from_config(&[], true).unwrap_or_default();
+            return self.enforce_with(&defaults, task, first_entity);
+        };
+        self.enforce_with(&rules, task, first_entity);
+    }
+
+    fn enforce_with(
+        &mut self,
+        rules: &super::rules::CatalogRules,
+        task: &Task,
+        first_entity: usize,
+    ) {
+        let location_type = self.ctx.vfs.location_type();
+        let target = task.path.display().to_string();
+        let own: &[super::rules::CatalogRule] = if self.locations[task.reader].entity.is_none() {
+            self.own_rules
+        } else {
+            &[]
+        };
+        let Some(bad) = (first_entity..self.entities.len())
+            .find(|&i| !rules.allows(self.entities[i].kind(), location_type, &target, own))
+        else {
+            return;
+        };
+        let e = &self.entities[bad];
+        let allowed = rules.allowed_kinds(location_type, &target, own);
+        // As Backstage's `stringifyEntityRef` writes it: the kind lower-cased.
+        let r = &e.entity_ref;
+        let message = format!(
+            "Entity {}:{}/{} at {location_type}:{target}, originated at {}, is not of an allowed kind for that location (catalog.rules allow {} here); Backstage stores none of the {} entities in this file",
+            r.kind.to_lowercase(),
+            r.namespace,
+            r.name,
+            e.origin.origin_location,
+            if allowed.is_empty() {
+                "nothing".to_owned()
+            } else {
+                allowed.join(", ")
+            },
+            self.entities.len() - first_entity,
+        );
+        let (file, pos, key) = (e.origin.file.to_string(), e.origin.pos, e.key.clone());
+        self.fail(task.reader, format!("{file}:{pos}: {message}"));
+        self.diagnostics.push(Diagnostic::new(
+            Severity::Error,
+            &file,
+            pos,
+            Some(key),
+            message,
+        ));
+        for e in &mut self.entities[first_entity..] {
+            e.verdict = Verdict::Rejected;
+            e.ref_sites.clear();
+        }
+    }
+
+    fn absorb_docs(&mut self, task: &Task, read: FileRead, next: &mut Vec<Task>) {
         self.files_read += 1;
         let file = read.display;
         for p in read.problems {
@@ -626,12 +712,6 @@ impl Loader<'_> {
                     }
                 }
             }
-        }
-        if let Some(progress) = &self.ctx.opts.progress {
-            progress(Progress {
-                files_read: self.files_read,
-                entities: self.entities.len(),
-            });
         }
     }
 

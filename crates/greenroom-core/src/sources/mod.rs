@@ -10,6 +10,7 @@ pub mod files;
 pub mod http;
 pub mod placeholders;
 pub mod port;
+pub mod rules;
 pub mod vfs;
 
 use crate::catalog::validate::CheckOptions;
@@ -39,6 +40,8 @@ pub struct LoadOptions {
     pub max_file_bytes: u64,
     pub yaml: Limits,
     pub progress: Option<ProgressFn>,
+    /// Backstage's `catalog.rules`, when configured (see [`rules`]).
+    pub rules: Option<Arc<rules::CatalogRules>>,
 }
 
 impl Default for LoadOptions {
@@ -50,6 +53,7 @@ impl Default for LoadOptions {
             max_file_bytes: DEFAULT_MAX_FILE_BYTES,
             yaml: Limits::default(),
             progress: None,
+            rules: None,
         }
     }
 }

@@ -289,8 +289,8 @@ fn full_key(source: &dyn Source, opts: &LoadOptions) -> Option<String> {
     // Not `online`: `--offline` must find the same entry (descriptors with placeholders are
     // read again anyway, see `Stamps::volatile`).
     Some(format!(
-        "{key}\n{}\n{:?}\n{}",
-        opts.pattern, opts.check.extra_kinds, opts.max_file_bytes
+        "{key}\n{}\n{:?}\n{}\n{:?}",
+        opts.pattern, opts.check.extra_kinds, opts.max_file_bytes, opts.rules
     ))
 }
 
