@@ -63,7 +63,9 @@ fn the_first_catalogue_comes_from_the_cache_then_a_refresh_follows() {
     write(&cat, "a/catalog-info.yaml", &component("alpha"));
     write(&cat, "b/catalog-info.yaml", &component("beta"));
     let cache = CatalogCache::new(&tmp.path().join("cache"));
-    let sources: Vec<Box<dyn Source>> = vec![Box::new(FileSource::disk(&[cat.clone()]).unwrap())];
+    let sources: Vec<Box<dyn Source>> = vec![Box::new(
+        FileSource::disk(std::slice::from_ref(&cat)).unwrap(),
+    )];
 
     // Cold: nothing cached, one catalogue after reading.
     let (seen, _) = start(&sources, &cache);

@@ -288,6 +288,10 @@ impl FileSource {
 
 type LocId = usize;
 
+/// A file read in a wave: what was read, its stamp, its memo bytes (when it may be
+/// remembered) and whether it came from the memo.
+type WaveRead = (FileRead, Option<(u64, i64)>, Option<Vec<u8>>, bool);
+
 /// A location that reads files: an implicit root (a file given or found by walking), or a
 /// Location entity.
 struct LocRecord {
@@ -377,7 +381,7 @@ impl Loader<'_> {
         while !wave.is_empty() {
             let ctx = &self.ctx;
             let memo = self.memo;
-            let reads: Vec<(FileRead, Option<(u64, i64)>, Option<Vec<u8>>, bool)> = wave
+            let reads: Vec<WaveRead> = wave
                 .par_iter()
                 .map(|t| {
                     // Stamped before reading: a change while reading shows as a change later.

@@ -561,7 +561,7 @@ mod tests {
         w.varint(1 << 60);
         assert!(Reader::new(&w.buf).value().is_err());
         // Nesting deeper than the limit.
-        let deep = vec![7u8, 1].repeat(crate::limits::CACHE_VALUE_DEPTH + 1);
+        let deep = [7u8, 1].repeat(crate::limits::CACHE_VALUE_DEPTH + 1);
         let mut bytes = deep;
         bytes.push(0);
         let err = Reader::new(&bytes).value().unwrap_err();

@@ -471,7 +471,7 @@ fn a_refresh_parses_only_the_files_that_changed() {
         "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: ph\n  description:\n    $text: ./README.md\nspec:\n  type: service\n  lifecycle: production\n  owner: team-a\n",
     );
     write(&cat, "ph/README.md", "hello");
-    let source = FileSource::disk(&[cat.clone()]).unwrap();
+    let source = FileSource::disk(std::slice::from_ref(&cat)).unwrap();
     let (first, _, memo_out) = source.load_memo(&opts(), None);
     assert_eq!(memo_out.parsed, 7);
     assert_eq!(
