@@ -173,7 +173,8 @@ impl SourceStatus {
             .map(|t| now.duration_since(t).unwrap_or_default())
     }
 
-    /// "fresh", "refreshing (cached 5 min ago)", "offline (cached 2 h ago): why", ...
+    /// "fresh", "refreshing (cached 5 min ago)", "cached 5 min ago", "offline (cached 2 h
+    /// ago): why", "failed: why".
     pub fn state_text(&self, now: SystemTime) -> String {
         let age = self
             .age(now)
@@ -182,7 +183,10 @@ impl SourceStatus {
             SourceState::Fresh => "fresh".into(),
             SourceState::Uncached => "read".into(),
             SourceState::Refreshing => format!("refreshing{age}"),
-            SourceState::Cached => format!("cached{age}"),
+            SourceState::Cached => self.age(now).map_or_else(
+                || "cached".into(),
+                |a| format!("cached {} ago", age_text(a)),
+            ),
             SourceState::Offline(why) => format!("offline{age}: {why}"),
             SourceState::Failed(why) => format!("failed: {why}"),
         }
