@@ -375,6 +375,7 @@ fn an_unreachable_remote_source_serves_its_cache_with_its_age() {
         r.sources[0].age(cache.now()),
         Some(Duration::from_secs(7200))
     );
+    assert_eq!(r.sources[0].state_text(cache.now()), "cached 2 h ago");
 }
 
 #[test]
