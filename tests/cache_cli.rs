@@ -1,7 +1,8 @@
 //! The catalogue cache as the command line uses it, run as the real binary: read commands fill
-//! and reuse it (a changed descriptor is still seen), `--offline` serves it alone and says how
-//! old it is (or fails clearly when it is empty), a damaged cache is a warning and is rebuilt,
-//! `greenroom cache info|clear` show and clear it.
+//! and reuse it (a changed descriptor is still seen), `--offline` serves a remote catalogue from
+//! it alone and says how old it is (or fails clearly when it is empty), an unreachable backend
+//! is served from it with a warning, a damaged cache is a warning and is rebuilt, `greenroom
+//! cache info|clear` show and clear it.
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -68,16 +69,58 @@ fn cache_files(home: &Path) -> Vec<PathBuf> {
     v
 }
 
+/// A Backstage backend that answers one `by-query` request with one entity, then is gone
+/// (its port refuses connections).
+fn one_shot_backstage() -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        let mut reader = BufReader::new(stream.try_clone().unwrap());
+        let mut line = String::new();
+        while reader.read_line(&mut line).unwrap_or(0) > 0 && line != "\r\n" {
+            line.clear();
+        }
+        let body = serde_json::json!({
+            "items": [{
+                "apiVersion": "backstage.io/v1alpha1",
+                "kind": "Component",
+                "metadata": {"name": "remote-pay", "namespace": "default", "annotations": {
+                    "backstage.io/managed-by-location": "url:https://git.example/pay/catalog-info.yaml"}},
+                "spec": {"type": "service", "lifecycle": "production", "owner": "team-pay"},
+                "relations": []
+            }],
+            "totalItems": 1,
+            "pageInfo": {}
+        })
+        .to_string();
+        let _ = write!(
+            stream,
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        // The listener drops here: the backend is gone.
+    });
+    url
+}
+
+fn backstage_config(home: &Path, url: &str) {
+    std::fs::write(
+        home.join("config.toml"),
+        format!("[[catalog.source]]\ntype = \"backstage\"\nbase_url = \"{url}\"\n"),
+    )
+    .unwrap();
+}
+
 #[test]
 fn offline_with_an_empty_cache_fails_clearly() {
-    let (home, cat) = setup();
-    let o = run(
-        home.path(),
-        &["-c", &cat, "--offline", "search", "payments"],
-    );
+    let home = tempfile::tempdir().unwrap();
+    backstage_config(home.path(), "http://127.0.0.1:9");
+    let o = run(home.path(), &["--offline", "search", "payments"]);
     assert_eq!(o.status.code(), Some(1), "{}", err(&o));
     assert!(
-        err(&o).contains("--offline: nothing is cached for files in")
+        err(&o).contains("--offline: nothing is cached for Backstage at http://127.0.0.1:9")
             && err(&o).contains("run once without --offline"),
         "{}",
         err(&o)
@@ -86,32 +129,52 @@ fn offline_with_an_empty_cache_fails_clearly() {
 }
 
 #[test]
-fn a_search_fills_the_cache_and_offline_serves_it_with_its_age() {
-    let (home, cat) = setup();
-    let o = run(home.path(), &["-c", &cat, "search", "payments"]);
+fn a_remote_catalogue_is_served_from_the_cache_offline_and_when_unreachable() {
+    let home = tempfile::tempdir().unwrap();
+    let url = one_shot_backstage();
+    backstage_config(home.path(), &url);
+    let o = run(home.path(), &["search", "remote"]);
     assert!(o.status.success(), "{}", err(&o));
-    assert!(out(&o).contains("payments"));
-    assert_eq!(cache_files(home.path()).len(), 2);
-    // The descriptors are gone; offline still answers, and says it is the cache.
-    std::fs::rename(&cat, format!("{cat}-moved")).unwrap();
-    std::fs::create_dir(&cat).unwrap();
-    let o = run(
-        home.path(),
-        &["-c", &cat, "--offline", "show", "payments", "--json"],
-    );
+    assert!(out(&o).contains("remote-pay"), "{}", out(&o));
+    // The backend is gone. Offline: the cache, with its age.
+    let o = run(home.path(), &["--offline", "show", "remote-pay", "--json"]);
     assert!(o.status.success(), "{}", err(&o));
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(v["metadata"]["name"], "payments");
+    assert_eq!(v["spec"]["owner"], "team-pay");
     assert!(
-        err(&o).contains("greenroom: offline: files in")
-            && err(&o).contains(" as cached ")
-            && err(&o).contains(" s ago"),
+        err(&o).contains(&format!(
+            "greenroom: offline: Backstage at {url} as cached "
+        )) && err(&o).contains(" s ago"),
         "{}",
         err(&o)
     );
-    // Online, the (now empty) directory is what counts.
-    let o = run(home.path(), &["-c", &cat, "search", "payments"]);
-    assert!(out(&o).contains("no matches"), "{}", out(&o));
+    // Online but older than the max age (0 here): asked, unreachable, served from the cache.
+    std::fs::write(
+        home.path().join("config.toml"),
+        format!("[catalog]\ncache_max_age = 0\n\n[[catalog.source]]\ntype = \"backstage\"\nbase_url = \"{url}\"\n"),
+    )
+    .unwrap();
+    let o = run(home.path(), &["search", "remote"]);
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(out(&o).contains("remote-pay"), "{}", out(&o));
+    assert!(
+        err(&o).contains(&format!("warning: Backstage at {url} could not be read"))
+            && err(&o).contains("using its cache from"),
+        "{}",
+        err(&o)
+    );
+}
+
+#[test]
+fn offline_files_are_read_from_disk_with_no_network() {
+    let (home, cat) = setup();
+    let o = run(
+        home.path(),
+        &["-c", &cat, "--offline", "search", "payments"],
+    );
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(out(&o).contains("payments"));
+    assert_eq!(cache_files(home.path()).len(), 1, "the source is cached");
 }
 
 #[test]

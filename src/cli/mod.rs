@@ -49,8 +49,9 @@ pub struct Cli {
     #[arg(long, value_name = "FILE", global = true, env = crate::config::CONFIG_ENV)]
     pub config: Option<PathBuf>,
 
-    /// Use no network for the catalogue: serve it from the cache alone (saying how old it
-    /// is; an error when nothing is cached yet), and do not fetch $text/$json/$yaml URLs.
+    /// Use no network for the catalogue: remote sources (Backstage, Port) come from the cache
+    /// alone (saying how old it is; an error when nothing is cached yet), files are read from
+    /// disk, and $text/$json/$yaml URLs are not fetched.
     #[arg(long, global = true)]
     pub offline: bool,
 

@@ -15,8 +15,9 @@
 //! read, with its size and mtime, and every directory walk replayed), and parsed again only
 //! when something changed; a remote source (Backstage, Port) is served from the cache when it
 //! is younger than the policy's max age, and fetched otherwise; when fetching fails, its cached
-//! entities are served and its state says so, with their age. `--offline` serves the cache
-//! alone.
+//! entities are served and its state says so, with their age. `--offline` ([`Policy::Offline`])
+//! asks no server: remote sources come from the cache alone; files, being local, are still
+//! revalidated (and read with no `$text` URL fetched).
 
 pub mod codec;
 
@@ -200,7 +201,8 @@ pub enum Policy {
     Refresh,
     /// Use a remote source's cached copy while younger than this.
     MaxAge(Duration),
-    /// Use the cache alone.
+    /// No network: remote sources from the cache alone (failed when nothing is cached);
+    /// files revalidated as usual.
     Offline,
 }
 
@@ -570,13 +572,14 @@ impl CatalogCache {
                 }
             };
             let status = &mut statuses[i];
+            // Offline means no network: a files source is still revalidated on disk.
             let out = match (&entry, source.as_files()) {
-                (Some(e), _) if policy == Policy::Offline => {
+                (Some(e), None) if policy == Policy::Offline => {
                     status.state = SourceState::Cached;
                     status.cached_at = Some(e.written_at);
                     None
                 }
-                (None, _) if policy == Policy::Offline => {
+                (None, None) if policy == Policy::Offline => {
                     status.state =
                         SourceState::Failed("offline, and nothing is cached for it".into());
                     changed = true;
