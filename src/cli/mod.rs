@@ -49,7 +49,9 @@ pub struct Cli {
     #[arg(long, value_name = "FILE", global = true, env = crate::config::CONFIG_ENV)]
     pub config: Option<PathBuf>,
 
-    /// Do not fetch $text/$json/$yaml URLs over the network.
+    /// Use no network for the catalogue: remote sources (Backstage, Port) come from the cache
+    /// alone (saying how old it is; an error when nothing is cached yet), files are read from
+    /// disk, and $text/$json/$yaml URLs are not fetched.
     #[arg(long, global = true)]
     pub offline: bool,
 
@@ -166,6 +168,12 @@ pub enum Command {
         #[arg(long)]
         fake: bool,
     },
+    /// Show or clear the catalogue cache (every source's last catalogue, kept so a start is
+    /// instant and works offline).
+    Cache {
+        #[command(subcommand)]
+        action: CacheAction,
+    },
     /// Show where greenroom keeps its config, cache, state and log files, and the catalogue
     /// it would open.
     Info {
@@ -173,6 +181,18 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CacheAction {
+    /// Per cached source: its file, entities, age, size and format version (and why a file
+    /// would not be used).
+    Info {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete every cache file (the next start reads every source again).
+    Clear,
 }
 
 /// A failure to report and the exit status it means.

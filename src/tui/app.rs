@@ -356,6 +356,10 @@ pub struct App {
     pub live: super::live::Live,
     /// The watch workspace's panes and saved layouts.
     pub watch: super::watch::Watch,
+    /// Each catalogue source's state, from the cache's start and refresh.
+    pub sources: Vec<crate::sources::cache::SourceStatus>,
+    /// How far a background refresh (behind a cached catalogue) has got.
+    pub refresh_progress: Option<Progress>,
 }
 
 impl App {
@@ -388,6 +392,8 @@ impl App {
             scaffold: scaffold::ScaffoldState::default(),
             live: super::live::Live::default(),
             watch: super::watch::Watch::default(),
+            sources: Vec::new(),
+            refresh_progress: None,
         }
     }
 
@@ -449,17 +455,32 @@ impl App {
 
     /// Takes in the hub's newest snapshot: a newer catalogue is installed (the same `Arc`s
     /// every session holds), load progress is shown while nothing is loaded.
+    /// Each source's state (fresh, refreshing from the cache, offline with its age) goes to
+    /// the header; a refresh behind a cached catalogue shows its progress there.
     pub fn install_snapshot(&mut self, snapshot: &greenroom_hub::CatalogSnapshot) {
+        if self.sources != snapshot.sources {
+            self.sources = snapshot.sources.clone();
+            self.dirty = true;
+        }
+        if !super::cache_state::refreshing_in(&self.sources) && self.refresh_progress.is_some() {
+            self.refresh_progress = None;
+            self.dirty = true;
+        }
         if snapshot.catalog_version > self.catalog_version {
             self.catalog_version = snapshot.catalog_version;
             scaffold::after_load(self, &snapshot.catalog, Some(&snapshot.change));
             self.set_catalog(snapshot.catalog.clone(), snapshot.index.clone());
-        } else if let Some(p) = snapshot.progress
-            && self.loading.is_some()
-            && self.loading != Some(p)
-        {
-            self.loading = Some(p);
-            self.dirty = true;
+        } else if let Some(p) = snapshot.progress {
+            if self.loading.is_some() && self.loading != Some(p) {
+                self.loading = Some(p);
+                self.dirty = true;
+            } else if self.loading.is_none()
+                && super::cache_state::refreshing_in(&self.sources)
+                && self.refresh_progress != Some(p)
+            {
+                self.refresh_progress = Some(p);
+                self.dirty = true;
+            }
         }
     }
 

@@ -6,9 +6,10 @@
 
 pub mod action;
 pub mod app;
+pub mod cache_state;
 pub mod clipboard;
-pub mod input;
 pub mod filter_list;
+pub mod input;
 pub mod keymap;
 pub mod keys;
 pub mod layouts;
@@ -29,10 +30,14 @@ pub mod views;
 pub mod watch;
 
 use crate::config::Config;
+use crate::sources::cache::{CatalogCache, Policy};
 use crate::sources::{LoadOptions, Source};
 use app::{App, Settings};
 use futures_util::StreamExt;
-use greenroom_hub::{CatalogService, Hub, RunService, SearchPool, SourcesLoader, StatusService};
+use greenroom_hub::{
+    CachedLoader, CatalogLoader, CatalogService, Hub, RunService, SearchPool, SourcesLoader,
+    StatusService,
+};
 use input::Input;
 use keymap::Keymap;
 use session::{ClientEnv, Control, Session};
@@ -64,6 +69,9 @@ pub struct PortalOptions {
     pub ui: UiOverrides,
     pub sources: Vec<Box<dyn Source>>,
     pub load: LoadOptions,
+    /// The catalogue cache to start from and how (`--offline`: remote sources from the cache
+    /// alone); none when `catalog.cache = false`.
+    pub cache: Option<(CatalogCache, Policy)>,
     /// The catalogue, for people.
     pub description: String,
     /// The bundled demo is (among) the catalogue.
@@ -228,7 +236,15 @@ pub fn run(options: PortalOptions) -> Result<u8, PortalError> {
         .enable_all()
         .build()
         .map_err(|e| PortalError::failed(format!("starting the runtime: {e}")))?;
-    let loader = Arc::new(SourcesLoader::new(options.sources, options.load));
+    let loader: Arc<dyn CatalogLoader> = match options.cache {
+        Some((cache, policy)) => Arc::new(CachedLoader::new(
+            options.sources,
+            options.load,
+            cache,
+            policy,
+        )),
+        None => Arc::new(SourcesLoader::new(options.sources, options.load)),
+    };
     let status = options.config.status.clone();
     let demo = options.demo;
     let result = runtime.block_on(async move {

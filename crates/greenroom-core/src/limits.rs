@@ -96,3 +96,18 @@ pub const PALETTE_ENTITIES: usize = 50;
 
 /// Themes from the config dir's `themes/` the palette offers (sorted by name).
 pub const USER_THEMES: usize = 100;
+
+// ---------------------------------------------------------------- the catalogue cache
+
+/// The largest cache file read (a million entities take a few hundred MB); a larger file is
+/// ignored with a warning and rebuilt.
+pub const CACHE_FILE_BYTES: u64 = 2 * 1024 * 1024 * 1024;
+
+/// Deepest nesting of maps and lists decoded from a cache file (as [`YAML_DEPTH`] for YAML):
+/// a forged file cannot exhaust the stack.
+pub const CACHE_VALUE_DEPTH: usize = 256;
+
+/// How old a remote source's cached copy may be for a command (search, show, export,
+/// validate) to use it without asking the server again, when `catalog.cache_max_age` is not
+/// set. The portal always refreshes in the background.
+pub const CACHE_MAX_AGE: Duration = Duration::from_secs(300);

@@ -7,47 +7,35 @@
 use greenroom_core::catalog::Catalog;
 use greenroom_core::scaffold::exec::{Registration, add_registered};
 use greenroom_core::search::SearchIndex;
+use greenroom_core::sources::cache::{CatalogCache, Policy};
 use greenroom_core::sources::{self, LoadOptions, Progress, ProgressFn, Source};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 use tokio::sync::watch;
 
 /// How often load progress is published at most (a redraw per file would be wasted work).
 const PROGRESS_EVERY: Duration = Duration::from_millis(100);
 
-/// Where one source's part of the catalogue stands.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum SourceState {
-    /// Read just now.
-    Fresh,
-    /// Shown from an earlier read while a new one runs.
-    Refreshing,
-    /// Shown from an earlier read; the source cannot be reached.
-    Offline,
-    /// Could not be read; why, for people.
-    Failed(String),
-}
+/// How each source stands (fresh, refreshing from the cache, offline with its age...): the
+/// cache's own words, so the header and `greenroom cache info` say the same.
+pub use greenroom_core::sources::cache::{SourceState, SourceStatus};
 
-/// One source in a snapshot: what it is, how it stands, and how old its data is.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SourceStatus {
-    pub name: String,
-    pub state: SourceState,
-    /// Age of the data shown (zero when fresh), when known.
-    pub age: Option<Duration>,
-}
-
-/// What a loader hands over: a catalogue and how each source stands.
+/// What a loader hands over: a catalogue (none when the one shown still holds and only the
+/// sources' states moved) and how each source stands.
 pub struct Loaded {
-    pub catalog: Catalog,
+    pub catalog: Option<Catalog>,
     pub sources: Vec<SourceStatus>,
 }
 
 /// Reads the catalogue. Runs on a worker thread; calls `publish` once per catalogue worth
 /// showing (the cache seam: a cached catalogue, then the refreshed one) and `progress` as it
 /// reads.
+/// Hands a loaded catalogue (or only new source states) to the service; callable from any
+/// thread the loader uses.
+pub type Publish<'a> = dyn Fn(Loaded) + Sync + 'a;
+
 pub trait CatalogLoader: Send + Sync + 'static {
-    fn load(&self, progress: ProgressFn, publish: &mut dyn FnMut(Loaded));
+    fn load(&self, progress: ProgressFn, publish: &Publish<'_>);
 }
 
 /// The loader over configured sources: one read, one catalogue.
@@ -63,7 +51,7 @@ impl SourcesLoader {
 }
 
 impl CatalogLoader for SourcesLoader {
-    fn load(&self, progress: ProgressFn, publish: &mut dyn FnMut(Loaded)) {
+    fn load(&self, progress: ProgressFn, publish: &Publish<'_>) {
         let mut options = self.options.clone();
         options.progress = Some(progress);
         let catalog = sources::load(&self.sources, &options);
@@ -73,10 +61,94 @@ impl CatalogLoader for SourcesLoader {
             .map(|s| SourceStatus {
                 name: s.describe(),
                 state: SourceState::Fresh,
-                age: Some(Duration::ZERO),
+                entities: 0,
+                cached_at: Some(SystemTime::now()),
             })
             .collect();
-        publish(Loaded { catalog, sources });
+        publish(Loaded {
+            catalog: Some(catalog),
+            sources,
+        });
+    }
+}
+
+/// The loader over configured sources with the catalogue cache: the cached catalogue is
+/// published at once (its sources marked refreshing), then each source's state as the
+/// refresh moves, then the refreshed catalogue (or only the states, when nothing changed).
+/// With [`Policy::Offline`] remote sources come from the cache alone.
+pub struct CachedLoader {
+    sources: Vec<Box<dyn Source>>,
+    options: LoadOptions,
+    cache: CatalogCache,
+    policy: Policy,
+}
+
+impl CachedLoader {
+    pub fn new(
+        sources: Vec<Box<dyn Source>>,
+        options: LoadOptions,
+        cache: CatalogCache,
+        policy: Policy,
+    ) -> CachedLoader {
+        CachedLoader {
+            sources,
+            options,
+            cache,
+            policy,
+        }
+    }
+}
+
+impl CatalogLoader for CachedLoader {
+    fn load(&self, progress: ProgressFn, publish: &Publish<'_>) {
+        let mut options = self.options.clone();
+        options.progress = Some(progress);
+        let started = Instant::now();
+        let (warm, warnings) = self.cache.open(&self.sources, &options);
+        for w in &warnings {
+            tracing::warn!("{w}");
+        }
+        let warm_sources = warm.as_ref().map(|w| {
+            let mut states = w.sources.clone();
+            if self.policy != Policy::Offline {
+                for s in &mut states {
+                    if s.state == SourceState::Cached {
+                        s.state = SourceState::Refreshing;
+                    }
+                }
+            }
+            states
+        });
+        if let Some(w) = warm {
+            tracing::info!(
+                entities = w.catalog.len(),
+                ms = started.elapsed().as_millis() as u64,
+                "cached catalogue opened"
+            );
+            publish(Loaded {
+                catalog: Some(w.catalog),
+                sources: warm_sources.clone().unwrap_or_default(),
+            });
+        }
+        let refreshed = self.cache.refresh(
+            &self.sources,
+            &options,
+            self.policy,
+            warm_sources.as_deref(),
+            &|states: &[SourceStatus]| {
+                publish(Loaded {
+                    catalog: None,
+                    sources: states.to_vec(),
+                })
+            },
+        );
+        for w in &refreshed.warnings {
+            tracing::warn!("{w}");
+        }
+        publish(Loaded {
+            catalog: refreshed.catalog,
+            sources: refreshed.sources,
+        });
     }
 }
 
@@ -95,10 +167,10 @@ impl FixedLoader {
 }
 
 impl CatalogLoader for FixedLoader {
-    fn load(&self, _progress: ProgressFn, publish: &mut dyn FnMut(Loaded)) {
+    fn load(&self, _progress: ProgressFn, publish: &Publish<'_>) {
         let catalog = self.0.lock().unwrap_or_else(|e| e.into_inner()).clone();
         publish(Loaded {
-            catalog,
+            catalog: Some(catalog),
             sources: Vec::new(),
         });
     }
@@ -119,6 +191,8 @@ pub enum Change {
     },
     /// The scaffolder registered entities.
     Registered,
+    /// Only the sources' states moved (a refresh started, failed or found nothing new).
+    Sources,
 }
 
 /// One immutable state of the catalogue, shared by every session.
@@ -266,7 +340,7 @@ impl CatalogService {
             *last = Some(Instant::now());
             this.publish_progress(generation, p);
         });
-        self.inner.loader.load(progress, &mut |loaded| {
+        self.inner.loader.load(progress, &|loaded| {
             self.install(generation, loaded, started);
         });
     }
@@ -277,8 +351,13 @@ impl CatalogService {
             return;
         }
         let current = self.current();
-        if current.progress.is_none() && current.is_loaded() {
-            // A reload: sessions keep showing the catalogue they have, without a bar.
+        let refreshing = current
+            .sources
+            .iter()
+            .any(|s| s.state == SourceState::Refreshing);
+        if current.progress.is_none() && current.is_loaded() && !refreshing {
+            // A reload: sessions keep showing the catalogue they have, without a bar. A
+            // refresh behind a cached catalogue shows its progress in the header instead.
             return;
         }
         self.send(&current, |s| {
@@ -292,7 +371,15 @@ impl CatalogService {
         if state.load_generation != generation {
             return;
         }
-        let (catalog, kept, gone) = with_registered(loaded.catalog, &mut state.registered);
+        let Some(catalog) = loaded.catalog else {
+            let current = self.current();
+            self.send(&current, |s| {
+                s.sources = loaded.sources;
+                s.change = Change::Sources;
+            });
+            return;
+        };
+        let (catalog, kept, gone) = with_registered(catalog, &mut state.registered);
         state.gone.extend(gone);
         let gone = state.gone.clone();
         let index = Arc::new(SearchIndex::build(&catalog));
@@ -418,7 +505,7 @@ mod tests {
     }
 
     impl CatalogLoader for TwoStep {
-        fn load(&self, progress: ProgressFn, publish: &mut dyn FnMut(Loaded)) {
+        fn load(&self, progress: ProgressFn, publish: &Publish<'_>) {
             self.loads.fetch_add(1, Ordering::SeqCst);
             progress(Progress {
                 files_read: 1,
@@ -433,19 +520,21 @@ mod tests {
             };
             let catalog = sources::load(std::slice::from_ref(&source), &opts);
             publish(Loaded {
-                catalog: Catalog::default(),
+                catalog: Some(Catalog::default()),
                 sources: vec![SourceStatus {
                     name: "cache".into(),
                     state: SourceState::Refreshing,
-                    age: Some(Duration::from_secs(60)),
+                    entities: 0,
+                    cached_at: Some(SystemTime::now() - Duration::from_secs(60)),
                 }],
             });
             publish(Loaded {
-                catalog,
+                catalog: Some(catalog),
                 sources: vec![SourceStatus {
                     name: "cache".into(),
                     state: SourceState::Fresh,
-                    age: Some(Duration::ZERO),
+                    entities: 1,
+                    cached_at: Some(SystemTime::now()),
                 }],
             });
         }

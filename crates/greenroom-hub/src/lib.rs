@@ -17,7 +17,10 @@ pub mod status;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-pub use catalog::{CatalogLoader, CatalogService, CatalogSnapshot, SourcesLoader};
+pub use catalog::{
+    CachedLoader, CatalogLoader, CatalogService, CatalogSnapshot, SourceState, SourceStatus,
+    SourcesLoader,
+};
 pub use run::{RunExecutor, RunId, RunService};
 pub use search::SearchPool;
 pub use status::{StatusService, Subscription};

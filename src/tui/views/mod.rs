@@ -161,7 +161,9 @@ fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
     let fixed: usize = left.iter().map(|s| s.content.width()).sum();
     // Two spaces around the source, one column to spare.
     let room = width.saturating_sub(fixed + right_width + 3);
-    let source = sanitize_line(&app.source).into_owned();
+    let source = crate::tui::cache_state::header_text(app, std::time::SystemTime::now())
+        .unwrap_or_else(|| app.source.clone());
+    let source = sanitize_line(&source).into_owned();
     if room >= 8 {
         left.push(Span::styled(format!(" {} ", fit(&source, room)), bar));
     }
