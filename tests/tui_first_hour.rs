@@ -585,7 +585,6 @@ fn palette_ctrl_u_clears_the_input() {
 
 #[test]
 fn palette_shows_the_key_of_every_bound_action() {
-    use greenroom::tui::action::Action;
     use greenroom::tui::keymap::Context;
     let mut app = examples_app();
     let mut checked = 0;

@@ -1112,15 +1112,9 @@ impl App {
                     self.at -= 1;
                 }
             }
-            Action::Forward => {
-                if self.at + 1 < self.history.len() {
-                    self.at += 1;
-                }
-            }
-            Action::Home => {
-                if !matches!(self.screen(), Screen::Catalog) {
-                    self.push(Screen::Catalog);
-                }
+            Action::Forward if self.at + 1 < self.history.len() => self.at += 1,
+            Action::Home if !matches!(self.screen(), Screen::Catalog) => {
+                self.push(Screen::Catalog);
             }
             Action::Problems => self.push(Screen::Problems {
                 cursor: 0,
