@@ -21,6 +21,7 @@ pub fn run(ctx: &Context) -> Result<u8, Failure> {
             search(ctx, &query.join(" "), *limit, *json)
         }
         Some(Command::Info { json }) => info(ctx, *json),
+        Some(Command::Docs(args)) => super::docs::run(ctx, args),
         Some(Command::Keys { actions, json }) => keys(ctx, *actions, *json),
         Some(Command::Scaffold(args)) => crate::cli::scaffold::run(ctx, args),
         Some(Command::Status {
@@ -36,7 +37,7 @@ pub fn run(ctx: &Context) -> Result<u8, Failure> {
 }
 
 /// Loads the chosen catalogue, showing progress on stderr when it takes a while.
-fn load(mut chosen: Chosen) -> Catalog {
+pub(super) fn load(mut chosen: Chosen) -> Catalog {
     let started = Instant::now();
     let shown = Arc::new(Mutex::new(None::<Instant>));
     if std::io::stderr().is_terminal() {
@@ -149,7 +150,7 @@ fn export(ctx: &Context, include_rejected: bool) -> Result<u8, Failure> {
     Ok(0)
 }
 
-fn not_found(catalog: &Catalog, text: &str, candidates: &[&Entity]) -> Failure {
+pub(super) fn not_found(catalog: &Catalog, text: &str, candidates: &[&Entity]) -> Failure {
     if !candidates.is_empty() {
         let list: Vec<String> = candidates.iter().map(|e| e.key.clone()).collect();
         return Failure::failed(format!(

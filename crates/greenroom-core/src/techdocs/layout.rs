@@ -213,7 +213,12 @@ impl Layouter {
             }
             Block::Paragraph { spans } => self.wrap(spans, first, rest, None),
             Block::List { start, items } => {
+                // A loose list (an item of several blocks) keeps a blank line between items.
+                let loose = items.iter().any(|i| i.blocks.len() > 1);
                 for (i, item) in items.iter().enumerate() {
+                    if i > 0 && loose {
+                        self.prefixed_blank(rest);
+                    }
                     let bullet = match start {
                         Some(n) => format!("{}. ", n + i as u64),
                         None => "• ".to_owned(),

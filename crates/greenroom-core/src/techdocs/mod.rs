@@ -18,4 +18,64 @@ pub use layout::{Laid, Line, Seg, Style, layout};
 pub use model::{Block, Document, Link};
 pub use search::{DocsHit, DocsIndex};
 pub use site::{NavItem, Site, SitePage};
-pub use source::{DocsSource, NoDocs, docs_source};
+pub use source::{Backend, DocsSource, NoDocs, Resolved, docs_source, has_docs};
+
+use crate::catalog::Catalog;
+
+/// The Backstage backends among the configured sources (their docs come from their TechDocs).
+pub fn backends(config: &crate::config::Config) -> Vec<Backend> {
+    config
+        .catalog
+        .sources
+        .iter()
+        .filter_map(|s| match s {
+            crate::config::SourceConfig::Backstage {
+                base_url,
+                token_env,
+                ..
+            } => Some(Backend {
+                base_url: base_url.clone(),
+                token_env: token_env.clone(),
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Every docs site of the catalogue once (entities sharing docs through `techdocs-entity`
+/// count once): (the entity whose docs they are, its source).
+pub fn catalog_sources(catalog: &Catalog, backends: &[Backend]) -> Vec<(String, DocsSource)> {
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for e in catalog.entities() {
+        if !source::has_docs(e) || catalog.get(&e.key).is_none_or(|x| !std::ptr::eq(x, e)) {
+            continue;
+        }
+        if let Ok(r) = docs_source(catalog, e, backends)
+            && seen.insert(r.owner_key.clone())
+        {
+            out.push((r.owner_key, r.source));
+        }
+    }
+    out
+}
+
+/// Indexes every docs site of the catalogue, calling `progress(sites done, sites)` as it
+/// goes. Sites that cannot be opened are listed in the index's problems.
+pub fn index_catalog(
+    catalog: &Catalog,
+    backends: &[Backend],
+    online: bool,
+    progress: &dyn Fn(usize, usize),
+) -> DocsIndex {
+    let sources = catalog_sources(catalog, backends);
+    let mut index = DocsIndex::default();
+    for (i, (key, source)) in sources.iter().enumerate() {
+        match Site::open(source, online) {
+            Ok(site) => index.add_site(key, &site),
+            Err(e) => index.problems.push(format!("{key}: {e}")),
+        }
+        progress(i + 1, sources.len());
+    }
+    index
+}
