@@ -115,6 +115,18 @@ actions! {
     SaveLayout => "layout.save", "Save the panes as a named layout in the config file";
     InputSubmit => "input.submit", "Accept what was typed";
     InputCancel => "input.cancel", "Close the prompt without doing anything";
+    DocsTab => "tab.docs", "Docs tab: the entity's TechDocs";
+    DocsSearch => "docs.search", "Search every docs site (Enter opens the page at the match)";
+    DocsFind => "docs.find", "Find in the docs page";
+    DocsFindNext => "docs.find_next", "Next line the find text is on";
+    DocsFindPrev => "docs.find_prev", "Previous line the find text is on";
+    DocsNextLink => "docs.next_link", "Select the next link on the docs page";
+    DocsPrevLink => "docs.prev_link", "Select the previous link on the docs page";
+    DocsBack => "docs.back", "Back to the docs page before (or the screen before)";
+    DocsForward => "docs.forward", "Forward to the next docs page again";
+    DocsToggleNav => "docs.nav", "Show or focus the docs site's nav tree";
+    DocsLeft => "docs.scroll_left", "Scroll code blocks left";
+    DocsRight => "docs.scroll_right", "Scroll code blocks right";
 }
 
 #[cfg(test)]

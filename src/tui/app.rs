@@ -17,6 +17,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tui_textarea::TextArea;
 
+mod docs;
 pub mod live_screens;
 
 /// Empties a one-line input; true when there was something to remove.
@@ -236,6 +237,8 @@ pub enum Overlay {
     Palette(Box<PaletteState>),
     /// A one-line prompt (a layout's name).
     Input(Box<live_screens::NameInput>),
+    /// Search every docs site, or find in the docs page on screen.
+    DocsSearch(Box<super::docs::SearchOverlay>),
 }
 
 #[derive(Clone, Debug)]
@@ -289,6 +292,8 @@ pub struct App {
     pub live: super::live::Live,
     /// The watch workspace's panes and saved layouts.
     pub watch: super::watch::Watch,
+    /// The Docs tab's reader and the docs search index.
+    pub docs: super::docs::DocsState,
 }
 
 impl App {
@@ -320,6 +325,7 @@ impl App {
             scaffold: scaffold::ScaffoldState::default(),
             live: super::live::Live::default(),
             watch: super::watch::Watch::default(),
+            docs: super::docs::DocsState::default(),
         }
     }
 
@@ -331,6 +337,7 @@ impl App {
     /// on the same entity while the new search runs. Results of searches asked before this
     /// point are dropped when they arrive (see `catalog_generation`).
     pub fn set_catalog(&mut self, catalog: Catalog, index: Arc<SearchIndex>) {
+        self.docs.reset();
         let old = std::mem::replace(&mut self.catalog, Arc::new(catalog));
         let keep = self
             .search
@@ -478,6 +485,13 @@ impl App {
             .into_iter()
             .chain(scaffold::deadline(self))
             .chain(self.live.deadline())
+            // While the docs index is built, look for it now and then.
+            .chain(
+                self.docs
+                    .indexing
+                    .as_ref()
+                    .map(|_| Instant::now() + Duration::from_millis(100)),
+            )
             .min()
     }
 
@@ -490,13 +504,14 @@ impl App {
         if self.live.on_deadline(now) {
             self.dirty = true;
         }
+        self.sync_docs();
     }
 
     /// The contexts in force, most specific first.
     pub fn contexts(&self) -> Vec<Context> {
         match &self.overlay {
             Some(Overlay::Help { .. }) => return vec![Context::Help, Context::Global],
-            Some(Overlay::Palette(_)) => return vec![Context::Palette],
+            Some(Overlay::Palette(_) | Overlay::DocsSearch(_)) => return vec![Context::Palette],
             Some(Overlay::Input(_)) => return vec![Context::Input],
             None => {}
         }
@@ -509,6 +524,9 @@ impl App {
             Screen::Entity(e) if matches!(e.tab, Tab::Relations | Tab::Ownership) => {
                 vec![Context::Tree, Context::Entity, Context::Global]
             }
+            Screen::Entity(e) if e.tab == Tab::Docs => {
+                vec![Context::Docs, Context::Entity, Context::Global]
+            }
             Screen::Entity(_) => vec![Context::Entity, Context::Global],
             Screen::Problems { .. } => vec![Context::Problems, Context::Global],
             Screen::Scaffold(_) => vec![Context::Global],
@@ -519,6 +537,7 @@ impl App {
 
     pub fn handle(&mut self, event: AppEvent) {
         self.handle_inner(event);
+        self.sync_docs();
         self.sync_live();
     }
 
@@ -607,6 +626,9 @@ impl App {
         if self.live_paste(&clean) {
             return;
         }
+        if self.docs_paste(&clean) {
+            return;
+        }
         if let Some(Overlay::Palette(p)) = &mut self.overlay {
             p.input.insert_str(clean);
             self.refilter_palette();
@@ -631,7 +653,10 @@ impl App {
         self.dirty = true;
         let contexts = self.contexts();
         let typing = self.search.focused && self.overlay.is_none()
-            || matches!(self.overlay, Some(Overlay::Palette(_) | Overlay::Input(_)))
+            || matches!(
+                self.overlay,
+                Some(Overlay::Palette(_) | Overlay::Input(_) | Overlay::DocsSearch(_))
+            )
             || scaffold::typing(self);
         match self.keymap.lookup(&contexts, &self.pending, chord) {
             Lookup::Action(a) => {
@@ -663,6 +688,9 @@ impl App {
         }
         // ctrl-u clears the line, as in a shell (the editor would undo one edit).
         let clear_line = input.ctrl && !input.alt && input.key == Key::Char('u');
+        if self.docs_type_key(input.clone(), clear_line) {
+            return;
+        }
         if let Some(Overlay::Palette(p)) = &mut self.overlay {
             let changed = if clear_line {
                 clear_text(&mut p.input)
@@ -723,6 +751,7 @@ impl App {
                     Tab::Ownership => rows::ownership(&self.catalog, e, s.transitive),
                     Tab::Definition => rows::definition(e),
                     Tab::Status => self.status_rows_for_screen().unwrap_or_default(),
+                    Tab::Docs => Vec::new(),
                 },
                 None => Vec::new(),
             },
@@ -897,6 +926,7 @@ impl App {
 
     fn selected_link(&self) -> Option<String> {
         match self.screen() {
+            Screen::Entity(_) if self.docs_tab_shown() => self.docs_selected_link(),
             Screen::Entity(s) => self.rows().get(s.cursor).and_then(|r| r.link.clone()),
             _ => None,
         }
@@ -970,6 +1000,9 @@ impl App {
 
     fn act_inner(&mut self, action: Action) {
         if scaffold::act::act(self, action) {
+            return;
+        }
+        if self.docs_act(action) {
             return;
         }
         match action {
@@ -1160,6 +1193,19 @@ impl App {
             | Action::SaveLayout
             | Action::InputSubmit
             | Action::InputCancel => self.act_live(action),
+            // With no page to go back (or forward) to, the docs keys move between screens.
+            Action::DocsBack => self.act_inner(Action::Back),
+            Action::DocsForward => self.act_inner(Action::Forward),
+            Action::DocsTab
+            | Action::DocsSearch
+            | Action::DocsFind
+            | Action::DocsFindNext
+            | Action::DocsFindPrev
+            | Action::DocsNextLink
+            | Action::DocsPrevLink
+            | Action::DocsToggleNav
+            | Action::DocsLeft
+            | Action::DocsRight => {}
         }
     }
 

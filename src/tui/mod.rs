@@ -5,6 +5,7 @@
 pub mod action;
 pub mod app;
 pub mod clipboard;
+pub mod docs;
 pub mod keymap;
 pub mod keys;
 pub mod layouts;
@@ -125,6 +126,8 @@ pub fn run(ctx: &Context, chosen: Chosen, ui: &UiOverrides) -> Result<u8, Failur
     };
     let mut app = App::new(keymap, theme, settings, chosen.description.clone());
     app.demo = chosen.demo;
+    app.docs.backends = crate::techdocs::backends(&ctx.config);
+    app.docs.online = chosen.options.online;
     if chosen.description == crate::cli::DEMO_FALLBACK {
         app.notify("No catalogue configured: the bundled demo (-c PATH)", false);
     }

@@ -67,6 +67,8 @@ pub enum Tab {
     Definition,
     /// Live status: CI, deploys, health, metrics, alerts, incidents, on call.
     Status,
+    /// TechDocs, for entities that have them.
+    Docs,
 }
 
 impl Tab {
@@ -77,6 +79,7 @@ impl Tab {
             Tab::Ownership => "Ownership",
             Tab::Definition => "Definition",
             Tab::Status => "Status",
+            Tab::Docs => "Docs",
         }
     }
 
@@ -89,6 +92,7 @@ impl Tab {
             Tab::Ownership => 3,
             Tab::Definition => 4,
             Tab::Status => 5,
+            Tab::Docs => 6,
         }
     }
 
@@ -100,6 +104,9 @@ impl Tab {
             tabs.push(Tab::Definition);
         }
         tabs.push(Tab::Status);
+        if crate::techdocs::has_docs(e) {
+            tabs.push(Tab::Docs);
+        }
         tabs
     }
 }

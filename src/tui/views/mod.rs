@@ -3,6 +3,7 @@
 //! panic at any size.
 
 mod catalog;
+pub mod docs;
 mod document;
 mod overlays;
 mod scaffold;
@@ -187,6 +188,9 @@ fn hint_actions(app: &App) -> Vec<(Action, &'static str)> {
     if app.overlay.is_some() {
         return match app.overlay {
             Some(super::app::Overlay::Palette(_)) => vec![(Open, "run"), (Back, "close")],
+            Some(super::app::Overlay::DocsSearch(_)) => {
+                vec![(Open, "open"), (Down, "move"), (Back, "close")]
+            }
             Some(super::app::Overlay::Input(_)) => {
                 vec![(InputSubmit, "save"), (InputCancel, "cancel")]
             }
@@ -219,6 +223,16 @@ fn hint_actions(app: &App) -> Vec<(Action, &'static str)> {
                 (Quit, "quit"),
             ])
             .collect(),
+        Screen::Entity(s) if s.tab == super::rows::Tab::Docs => vec![
+            (DocsNextLink, "link"),
+            (Open, "follow"),
+            (DocsBack, "page back"),
+            (DocsFind, "find"),
+            (DocsToggleNav, "nav"),
+            (DocsSearch, "search docs"),
+            (NextTab, "next tab"),
+            (Help, "help"),
+        ],
         Screen::Entity(s) if s.tab == super::rows::Tab::Status => vec![
             (Open, "open/fold"),
             (Back, "back"),

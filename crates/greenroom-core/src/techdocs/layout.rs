@@ -476,10 +476,16 @@ impl Layouter {
         let mut top = first.to_vec();
         top.push(seg(rule("┌", "┬", "┐"), border));
         self.push_line(top, false);
-        self.table_row(header, &widths, rest, true);
-        let mut mid = rest.to_vec();
-        mid.push(seg(rule("├", "┼", "┤"), border));
-        self.push_line(mid, false);
+        // A header of empty cells (`| | |`) is not drawn.
+        if header
+            .iter()
+            .any(|c| !super::model::spans_text(c).trim().is_empty())
+        {
+            self.table_row(header, &widths, rest, true);
+            let mut mid = rest.to_vec();
+            mid.push(seg(rule("├", "┼", "┤"), border));
+            self.push_line(mid, false);
+        }
         for row in rows {
             self.table_row(row, &widths, rest, false);
         }
