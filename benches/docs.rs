@@ -66,7 +66,13 @@ fn main() {
         t.elapsed().as_secs_f64() * 1e3
     );
     let mut times = Vec::new();
-    for query in ["rollback deploy", "psp failover", "kubectl pods", "on-call escalation", "barcode"] {
+    for query in [
+        "rollback deploy",
+        "psp failover",
+        "kubectl pods",
+        "on-call escalation",
+        "barcode",
+    ] {
         for n in 1..=query.len() {
             let t = Instant::now();
             std::hint::black_box(index.search(&query[..n], 50));
@@ -83,7 +89,12 @@ fn main() {
 
     // 3. Indexing 1,000 pages on a worker while the UI thread ticks.
     let pages: Vec<(String, String)> = (0..1000)
-        .map(|i| (format!("p{i}.md"), big_page(3 * 1024).replace("A very long runbook", &format!("Page {i}"))))
+        .map(|i| {
+            (
+                format!("p{i}.md"),
+                big_page(3 * 1024).replace("A very long runbook", &format!("Page {i}")),
+            )
+        })
         .collect();
     let site = Site::in_memory("Big", pages);
     let started = Instant::now();

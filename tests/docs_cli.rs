@@ -29,13 +29,23 @@ fn stderr(o: &Output) -> String {
 
 #[test]
 fn a_page_piped_is_plain_text_with_its_links() {
-    let o = run(&["docs", "--demo", "checkout-service", "runbook", "--width", "80"]);
+    let o = run(&[
+        "docs",
+        "--demo",
+        "checkout-service",
+        "runbook",
+        "--width",
+        "80",
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let out = stdout(&o);
     assert!(out.starts_with("Runbook\n═══════\n"), "{out}");
     assert!(out.contains("│ Redis                 │"), "{out}");
     assert!(!out.contains('\x1b'), "no escapes when piped");
-    assert!(out.contains("Links:\n  [1] https://grafana.encore.example/d/checkout-service/overview"), "{out}");
+    assert!(
+        out.contains("Links:\n  [1] https://grafana.encore.example/d/checkout-service/overview"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -49,7 +59,9 @@ fn json_gives_the_page_structure_and_the_nav() {
     assert_eq!(v["nav"].as_array().unwrap().len(), 4);
     let blocks = v["document"]["blocks"].as_array().unwrap();
     assert_eq!(blocks[0]["type"], "heading");
-    assert!(blocks.iter().any(|b| b["type"] == "admonition" && b["kind"] == "warning" && b["title"] == "PCI DSS scope"));
+    assert!(blocks.iter().any(|b| b["type"] == "admonition"
+        && b["kind"] == "warning"
+        && b["title"] == "PCI DSS scope"));
     assert!(blocks.iter().any(|b| b["type"] == "table"));
 }
 
@@ -58,7 +70,10 @@ fn nav_prints_the_tree() {
     let o = run(&["docs", "--demo", "component:checkout-service", "--nav"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let out = stdout(&o);
-    assert!(out.starts_with("Checkout  component:default/checkout-service\n"), "{out}");
+    assert!(
+        out.starts_with("Checkout  component:default/checkout-service\n"),
+        "{out}"
+    );
     assert!(out.contains("  Runbook  runbook.md\n"), "{out}");
     let o = run(&["docs", "--demo", "checkout-service", "--nav", "--json"]);
     let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
@@ -75,12 +90,21 @@ fn search_ranks_and_json_lists_hits() {
     assert!(!items.is_empty());
     assert_eq!(items[0]["site"], "Payments Gateway");
     assert_eq!(items[0]["heading"], "Failover");
-    assert!(items[0]["snippet"].as_str().unwrap().to_lowercase().contains("fail"));
+    assert!(
+        items[0]["snippet"]
+            .as_str()
+            .unwrap()
+            .to_lowercase()
+            .contains("fail")
+    );
     let scores: Vec<u64> = items.iter().map(|i| i["score"].as_u64().unwrap()).collect();
     assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
     let o = run(&["docs", "--demo", "--search", "failover", "-n", "1"]);
     let out = stdout(&o);
-    assert!(out.starts_with("Payments Gateway PSP routing › Failover"), "{out}");
+    assert!(
+        out.starts_with("Payments Gateway PSP routing › Failover"),
+        "{out}"
+    );
     assert_eq!(out.lines().count(), 2, "{out}");
 }
 

@@ -159,7 +159,7 @@ fn techdocs_entity_reuses_another_entitys_docs() {
     write("site/docs/index.md", "# Lib\n");
     write("site/docs/guide.md", "# Guide\n");
     let catalog = load(Box::new(
-        greenroom::sources::files::FileSource::disk(&[root.clone()]).unwrap(),
+        greenroom::sources::files::FileSource::disk(std::slice::from_ref(&root)).unwrap(),
     ));
     let app = catalog.get("component:default/app").unwrap();
     let r = techdocs::docs_source(&catalog, app, &[]).unwrap();

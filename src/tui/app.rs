@@ -209,6 +209,7 @@ fn palette_keywords(a: Action) -> &'static str {
         Action::Templates => "scaffolder create new",
         Action::Watch => "dashboard panes",
         Action::SearchFocus => "find filter query",
+        Action::DocsSearch | Action::DocsTab => "techdocs documentation runbook mkdocs",
         _ => "",
     }
 }

@@ -81,9 +81,7 @@ pub struct Backend {
 
 /// Whether an entity has docs at all (cheap: annotations only), for tabs and lists.
 pub fn has_docs(e: &Entity) -> bool {
-    e.annotation(ANNOTATION_REF).is_some()
-        || e.annotation(ANNOTATION_ENTITY).is_some()
-        || backstage_base(e).is_some()
+    e.annotation(ANNOTATION_REF).is_some() || e.annotation(ANNOTATION_ENTITY).is_some()
 }
 
 /// The Backstage base URL an entity was read from (see `sources::backstage`).
