@@ -6,7 +6,7 @@
 //! always meant.
 
 pub use greenroom_core::{
-    catalog, config, fsread, limits, scaffold, search, sources, status, text, yaml,
+    catalog, config, fsread, limits, scaffold, search, sources, status, techdocs, text, yaml,
 };
 pub use greenroom_hub as hub;
 

@@ -23,6 +23,7 @@ pub fn run(ctx: &Context) -> Result<u8, Failure> {
         }
         Some(Command::Info { json }) => info(ctx, *json),
         Some(Command::Cache { action }) => cache_command(ctx, action),
+        Some(Command::Docs(args)) => super::docs::run(ctx, args),
         Some(Command::Keys { actions, json }) => keys(ctx, *actions, *json),
         Some(Command::Scaffold(args)) => crate::cli::scaffold::run(ctx, args),
         Some(Command::Status {
@@ -39,7 +40,7 @@ pub fn run(ctx: &Context) -> Result<u8, Failure> {
 
 /// Loads the chosen catalogue, showing progress on stderr when it takes a while. Read
 /// commands go through the cache (see [`load_cached`]); `validate` always reads.
-fn load(mut chosen: Chosen) -> Catalog {
+pub(super) fn load(mut chosen: Chosen) -> Catalog {
     let shown = show_progress(&mut chosen);
     let catalog = sources::load(&chosen.sources, &chosen.options);
     clear_progress(&shown);
@@ -316,7 +317,7 @@ fn export(ctx: &Context, include_rejected: bool) -> Result<u8, Failure> {
     Ok(0)
 }
 
-fn not_found(catalog: &Catalog, text: &str, candidates: &[&Entity]) -> Failure {
+pub(super) fn not_found(catalog: &Catalog, text: &str, candidates: &[&Entity]) -> Failure {
     if !candidates.is_empty() {
         let list: Vec<String> = candidates.iter().map(|e| e.key.clone()).collect();
         return Failure::failed(format!(

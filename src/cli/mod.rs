@@ -2,6 +2,7 @@
 //! the core with human output or `--json`.
 
 mod commands;
+mod docs;
 mod json;
 pub mod scaffold;
 mod status;
@@ -25,7 +26,7 @@ pub use style::Style;
     long_about = "A developer portal for the terminal. greenroom reads Backstage catalog-info.yaml \
         descriptors exactly as Backstage does. Without a subcommand it opens the terminal portal \
         (catalogue, ownership, on-call, live status, Software Templates); the subcommands do the \
-        same work for scripts: validate, export, show and search the catalogue, print live \
+        same work for scripts: validate, export, show and search the catalogue, read its TechDocs, print live \
         status and who is on call, run a Software Template, print the keymap, and show where \
         greenroom keeps its files. Every subcommand takes --json.\n\n\
         The catalogue is, in order: the paths given with -c, the sources in the config file, \
@@ -174,6 +175,10 @@ pub enum Command {
         #[command(subcommand)]
         action: CacheAction,
     },
+    /// An entity's TechDocs: a page rendered for the terminal (plain text when piped), the
+    /// site's nav (--nav), or a search across every docs site (--search QUERY). Exit status 1
+    /// when the entity has no docs (with the reason) or the page does not exist.
+    Docs(crate::cli::docs::DocsArgs),
     /// Show where greenroom keeps its config, cache, state and log files, and the catalogue
     /// it would open.
     Info {

@@ -17,6 +17,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tui_textarea::TextArea;
 
+mod docs;
 pub mod live_screens;
 
 /// The contexts in force when `most` is the most specific one: the keymap tries them in this
@@ -34,6 +35,7 @@ pub fn contexts_with(most: Context) -> Vec<Context> {
         | Context::Preview
         | Context::Progress => vec![most, Context::Global],
         Context::Tree => vec![Context::Tree, Context::Entity, Context::Global],
+        Context::Docs => vec![Context::Docs, Context::Entity, Context::Global],
         Context::Choice => vec![Context::Choice, Context::Form],
         Context::Search
         | Context::Palette
@@ -273,6 +275,7 @@ fn palette_keywords(a: Action) -> &'static str {
         Action::Templates => "scaffolder create new",
         Action::Watch => "dashboard panes",
         Action::SearchFocus => "find filter query",
+        Action::DocsSearch | Action::DocsTab => "techdocs documentation runbook mkdocs",
         _ => "",
     }
 }
@@ -301,6 +304,8 @@ pub enum Overlay {
     Palette(Box<PaletteState>),
     /// A one-line prompt (a layout's name).
     Input(Box<live_screens::NameInput>),
+    /// Search every docs site, or find in the docs page on screen.
+    DocsSearch(Box<super::docs::SearchOverlay>),
 }
 
 #[derive(Clone, Debug)]
@@ -360,6 +365,8 @@ pub struct App {
     pub sources: Vec<crate::sources::cache::SourceStatus>,
     /// How far a background refresh (behind a cached catalogue) has got.
     pub refresh_progress: Option<Progress>,
+    /// The Docs tab's reader and the docs search index.
+    pub docs: super::docs::DocsState,
 }
 
 impl App {
@@ -394,6 +401,7 @@ impl App {
             watch: super::watch::Watch::default(),
             sources: Vec::new(),
             refresh_progress: None,
+            docs: super::docs::DocsState::default(),
         }
     }
 
@@ -405,6 +413,7 @@ impl App {
     /// on the same entity while the new search runs. Results of searches asked before this
     /// point are dropped when they arrive (see `catalog_generation`).
     pub fn set_catalog(&mut self, catalog: Arc<Catalog>, index: Arc<SearchIndex>) {
+        self.docs.reset();
         let old = std::mem::replace(&mut self.catalog, catalog);
         let keep = self
             .search
@@ -583,6 +592,13 @@ impl App {
             .into_iter()
             .chain(scaffold::deadline(self))
             .chain(self.live.deadline())
+            // While the docs index is built, look for it now and then.
+            .chain(
+                self.docs
+                    .indexing
+                    .as_ref()
+                    .map(|_| Instant::now() + Duration::from_millis(100)),
+            )
             .min()
     }
 
@@ -595,6 +611,7 @@ impl App {
         if self.live.on_deadline(now) {
             self.dirty = true;
         }
+        self.sync_docs();
     }
 
     /// The contexts in force, most specific first.
@@ -606,7 +623,7 @@ impl App {
     pub fn context(&self) -> Context {
         match &self.overlay {
             Some(Overlay::Help { .. }) => Context::Help,
-            Some(Overlay::Palette(_)) => Context::Palette,
+            Some(Overlay::Palette(_) | Overlay::DocsSearch(_)) => Context::Palette,
             Some(Overlay::Input(_)) => Context::Input,
             None => self.screen_context(),
         }
@@ -625,6 +642,7 @@ impl App {
             Screen::Catalog if self.search.focused => Context::Search,
             Screen::Catalog => Context::Catalog,
             Screen::Entity(e) if matches!(e.tab, Tab::Relations | Tab::Ownership) => Context::Tree,
+            Screen::Entity(e) if e.tab == Tab::Docs => Context::Docs,
             Screen::Entity(_) => Context::Entity,
             Screen::Problems { .. } => Context::Problems,
             Screen::Scaffold(_) => Context::Global,
@@ -635,6 +653,7 @@ impl App {
 
     pub fn handle(&mut self, event: AppEvent) {
         self.handle_inner(event);
+        self.sync_docs();
         self.sync_live();
     }
 
@@ -715,6 +734,9 @@ impl App {
         if self.live_paste(&clean) {
             return;
         }
+        if self.docs_paste(&clean) {
+            return;
+        }
         if let Some(Overlay::Palette(p)) = &mut self.overlay {
             p.entities.insert_str(&clean);
             self.refilter_palette();
@@ -739,7 +761,10 @@ impl App {
         self.dirty = true;
         let contexts = self.contexts();
         let typing = self.search.focused && self.overlay.is_none()
-            || matches!(self.overlay, Some(Overlay::Palette(_) | Overlay::Input(_)))
+            || matches!(
+                self.overlay,
+                Some(Overlay::Palette(_) | Overlay::Input(_) | Overlay::DocsSearch(_))
+            )
             || scaffold::typing(self);
         match self.keymap.lookup(&contexts, &self.pending, chord) {
             Lookup::Action(a) => {
@@ -771,6 +796,9 @@ impl App {
         }
         // ctrl-u clears the line, as in a shell (the editor would undo one edit).
         let clear_line = input.ctrl && !input.alt && input.key == Key::Char('u');
+        if self.docs_type_key(input.clone(), clear_line) {
+            return;
+        }
         if let Some(Overlay::Palette(p)) = &mut self.overlay {
             if p.entities.edit(input) {
                 self.refilter_palette();
@@ -826,6 +854,7 @@ impl App {
                     Tab::Ownership => rows::ownership(&self.catalog, e, s.transitive),
                     Tab::Definition => rows::definition(e),
                     Tab::Status => self.status_rows_for_screen().unwrap_or_default(),
+                    Tab::Docs => Vec::new(),
                 },
                 None => Vec::new(),
             },
@@ -1000,6 +1029,7 @@ impl App {
 
     fn selected_link(&self) -> Option<String> {
         match self.screen() {
+            Screen::Entity(_) if self.docs_tab_shown() => self.docs_selected_link(),
             Screen::Entity(s) => self.rows().get(s.cursor).and_then(|r| r.link.clone()),
             _ => None,
         }
@@ -1075,6 +1105,9 @@ impl App {
     /// screen gives them its own meaning first (moving in a form, quitting asks first).
     fn act_general(&mut self, action: Action) {
         if scaffold::act::act(self, action) {
+            return;
+        }
+        if self.docs_act(action) {
             return;
         }
         match action {
@@ -1215,6 +1248,9 @@ impl App {
                 };
                 self.notify(text, false);
             }
+            // With no page to go back (or forward) to, the docs keys move between screens.
+            Action::DocsBack => self.act_general(Action::Back),
+            Action::DocsForward => self.act_general(Action::Forward),
             // The table routes the scaffolder's and live status's actions to their handlers.
             _ => {}
         }

@@ -32,10 +32,11 @@ pub enum Context {
     OnCall,
     Watch,
     Input,
+    Docs,
 }
 
 impl Context {
-    pub const ALL: [Context; 20] = [
+    pub const ALL: [Context; 21] = [
         Context::Global,
         Context::Catalog,
         Context::Search,
@@ -56,6 +57,7 @@ impl Context {
         Context::OnCall,
         Context::Watch,
         Context::Input,
+        Context::Docs,
     ];
 
     pub fn name(self) -> &'static str {
@@ -80,6 +82,7 @@ impl Context {
             Context::OnCall => "oncall",
             Context::Watch => "watch",
             Context::Input => "input",
+            Context::Docs => "docs",
         }
     }
 
@@ -109,6 +112,7 @@ impl Context {
             Context::OnCall => "the on-call view",
             Context::Watch => "the watch workspace",
             Context::Input => "typing a name",
+            Context::Docs => "the Docs tab (a TechDocs page)",
         }
     }
 }

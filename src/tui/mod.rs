@@ -8,6 +8,7 @@ pub mod action;
 pub mod app;
 pub mod cache_state;
 pub mod clipboard;
+pub mod docs;
 pub mod filter_list;
 pub mod input;
 pub mod keymap;
@@ -173,6 +174,8 @@ pub fn new_app(options: &PortalOptions, env: &ClientEnv) -> Result<App, PortalEr
     };
     let mut app = App::new(keymap, theme, settings, options.description.clone());
     app.demo = options.demo;
+    app.docs.backends = crate::techdocs::backends(&options.config);
+    app.docs.online = options.load.online;
     if options.demo_fallback {
         app.notify("No catalogue configured: the bundled demo (-c PATH)", false);
     }

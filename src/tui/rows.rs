@@ -68,6 +68,8 @@ pub enum Tab {
     Definition,
     /// Live status: CI, deploys, health, metrics, alerts, incidents, on call.
     Status,
+    /// TechDocs, for entities that have them.
+    Docs,
 }
 
 impl Tab {
@@ -78,6 +80,7 @@ impl Tab {
             Tab::Ownership => "Ownership",
             Tab::Definition => "Definition",
             Tab::Status => "Status",
+            Tab::Docs => "Docs",
         }
     }
 
@@ -90,6 +93,7 @@ impl Tab {
             Tab::Ownership => 3,
             Tab::Definition => 4,
             Tab::Status => 5,
+            Tab::Docs => 6,
         }
     }
 
@@ -101,6 +105,9 @@ impl Tab {
             tabs.push(Tab::Definition);
         }
         tabs.push(Tab::Status);
+        if crate::techdocs::has_docs(e) {
+            tabs.push(Tab::Docs);
+        }
         tabs
     }
 }

@@ -12,6 +12,7 @@ pub mod scaffold;
 pub mod search;
 pub mod sources;
 pub mod status;
+pub mod techdocs;
 #[cfg(test)]
 pub(crate) mod test_body_server;
 pub mod text;

@@ -111,3 +111,25 @@ pub const CACHE_VALUE_DEPTH: usize = 256;
 /// validate) to use it without asking the server again, when `catalog.cache_max_age` is not
 /// set. The portal always refreshes in the background.
 pub const CACHE_MAX_AGE: Duration = Duration::from_secs(300);
+
+// ---------------------------------------------------------------- TechDocs
+
+/// The largest docs page read (a Markdown file, or a built HTML page from a TechDocs backend).
+pub const DOCS_PAGE_BYTES: u64 = 2 * 1024 * 1024;
+
+/// The most one docs site may read in total (every page, `mkdocs.yml`, the search index):
+/// pages past it are listed but not opened, and the reader says why.
+pub const DOCS_SITE_BYTES: u64 = 32 * 1024 * 1024;
+
+/// The most pages one docs site may have (walked from `docs_dir`, or in its nav).
+pub const DOCS_SITE_PAGES: usize = 5_000;
+
+/// How deep blocks nest in a docs page (quotes in lists in admonitions ...); deeper content is
+/// kept but flattened, so no page can make the layout recurse without bound.
+pub const DOCS_NESTING: usize = 32;
+
+/// Connecting to a TechDocs backend or a `url:` docs host.
+pub const DOCS_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// One request for a docs page or the metadata of a site.
+pub const DOCS_REQUEST_TIMEOUT: Duration = Duration::from_secs(15);

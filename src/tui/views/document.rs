@@ -97,6 +97,11 @@ pub fn draw_entity(
     }
     frame.render_widget(Paragraph::new(Line::from(tab_spans)), tabs);
 
+    if s.tab == Tab::Docs {
+        geometry.body_rows = body.height;
+        super::docs::draw_docs(frame, app, body, geometry);
+        return;
+    }
     let rows = app.rows();
     geometry.body_rows = body.height;
     let has_cursor = rows.iter().any(Row::selectable);

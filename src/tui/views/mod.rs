@@ -3,6 +3,7 @@
 //! panic at any size.
 
 mod catalog;
+pub mod docs;
 mod document;
 mod overlays;
 mod scaffold;

@@ -16,6 +16,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, geometry: &mut Geometry) {
         Some(Overlay::Help { scroll }) => help(frame, app, area, *scroll, geometry),
         Some(Overlay::Palette(p)) => palette(frame, app, area, p),
         Some(Overlay::Input(i)) => super::status::draw_input(frame, app, area, i),
+        Some(Overlay::DocsSearch(o)) => super::docs::draw_search(frame, app, area, o),
         None => {}
     }
 }
