@@ -6,8 +6,8 @@
 use crossterm::event::KeyCode;
 use greenroom::sources;
 use greenroom::tui::app::Effect;
-use ui_support::Portal;
 use greenroom::tui::rows::Tab;
+use ui_support::Portal;
 
 mod ui_support;
 

@@ -21,9 +21,7 @@ pub const NAV_BESIDE: u16 = 100;
 const NAV_WIDTH: u16 = 28;
 
 fn style_of(app: &App, s: techdocs::Style) -> Style {
-    let mut st = app
-        .theme
-        .style(Role::parse(s.role).unwrap_or(Role::Text));
+    let mut st = app.theme.style(Role::parse(s.role).unwrap_or(Role::Text));
     if s.bold {
         st = st.add_modifier(Modifier::BOLD);
     }
@@ -57,7 +55,10 @@ fn skip_cols(s: &str, skip: usize) -> (String, usize) {
 pub fn draw_docs(frame: &mut Frame, app: &App, area: Rect, geometry: &mut Geometry) {
     let Some(r) = app.docs.reader.as_ref() else {
         frame.render_widget(
-            Paragraph::new(Span::styled(" opening the docs…", app.theme.style(Role::Muted))),
+            Paragraph::new(Span::styled(
+                " opening the docs…",
+                app.theme.style(Role::Muted),
+            )),
             area,
         );
         return;
@@ -132,7 +133,8 @@ fn header(frame: &mut Frame, app: &App, r: &Reader, area: Rect) {
         let n = r.matches().len();
         spans.push(Span::styled(
             format!("  find \"{f}\": {n} lines"),
-            app.theme.style(if n == 0 { Role::Warn } else { Role::Match }),
+            app.theme
+                .style(if n == 0 { Role::Warn } else { Role::Match }),
         ));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
@@ -203,10 +205,11 @@ fn draw_side(frame: &mut Frame, app: &App, r: &Reader, area: Rect) {
     let focus = r.nav_open;
     let block = Block::default()
         .borders(Borders::RIGHT)
-        .border_style(
-            app.theme
-                .style(if focus { Role::BorderFocus } else { Role::Border }),
-        );
+        .border_style(app.theme.style(if focus {
+            Role::BorderFocus
+        } else {
+            Role::Border
+        }));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let width = usize::from(inner.width);
@@ -319,7 +322,11 @@ pub fn draw_search(frame: &mut Frame, app: &App, area: Rect, o: &SearchOverlay) 
     let offset = o.cursor.saturating_sub(visible.saturating_sub(1));
     for (i, h) in o.hits.iter().enumerate().skip(offset).take(visible.max(1)) {
         let selected = i == o.cursor;
-        let base = app.theme.style(if selected { Role::Selection } else { Role::Text });
+        let base = app.theme.style(if selected {
+            Role::Selection
+        } else {
+            Role::Text
+        });
         let heading = if h.heading.is_empty() || h.heading == h.page_title {
             String::new()
         } else {
