@@ -4,6 +4,7 @@
 //! crossterm, tui-textarea or clap, so the compiler keeps the rule. The terminal portal, the
 //! command line and (next) the SSH server are faces over it.
 
+pub mod apidef;
 pub mod catalog;
 pub mod config;
 pub mod fsread;

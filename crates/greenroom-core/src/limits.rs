@@ -85,3 +85,20 @@ pub const PORT_TOKEN_RENEW_BEFORE: Duration = Duration::from_secs(600);
 
 /// How much of a status command's output is kept.
 pub const COMMAND_OUTPUT_BYTES: u64 = 1 << 20;
+
+// ---------------------------------------------------------------- API definitions (explorer)
+
+/// The largest API definition the explorer reads into a tree (a larger one is shown as raw
+/// text with a notice).
+pub const APIDEF_BYTES: usize = 4 * 1024 * 1024;
+
+/// Nodes one API tree may hold; past it the tree is cut and says so.
+pub const APIDEF_NODES: usize = 50_000;
+
+/// How deep schemas are expanded through properties, items and `$ref`s (a `$ref` cycle is cut
+/// at its first repeat, whatever this says).
+pub const APIDEF_SCHEMA_DEPTH: usize = 8;
+
+/// Deepest nesting of brackets in a GraphQL or `.proto` text (deeper is refused before parsing,
+/// so a recursive parser cannot exhaust the stack).
+pub const APIDEF_NESTING: usize = 64;
