@@ -71,6 +71,9 @@ actions! {
     CopyRef => "copy.ref", "Copy the entity ref to the clipboard";
     CopyLink => "copy.link", "Copy the selected link to the clipboard";
     OpenLink => "link.open", "Open the selected link (copies it over SSH)";
+    DefinitionRaw => "definition.raw", "API definition: the raw text, or back to the explorer";
+    DefinitionFind => "definition.find", "Find within the API definition (Esc clears)";
+    CopyItem => "copy.item", "Copy the selected API operation as curl, or its path";
     TogglePreview => "view.toggle_preview", "Show or hide the preview pane";
     Templates => "nav.templates", "Software templates: create a service, site or library";
     ScaffoldStart => "scaffold.start", "Fill in the selected template's form";

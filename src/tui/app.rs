@@ -104,6 +104,8 @@ pub struct EntityScreen {
     pub scroll: usize,
     pub expanded: HashSet<String>,
     pub transitive: bool,
+    /// The Definition tab: raw text or explorer, and the find within it.
+    pub definition: super::apiview::DefinitionView,
 }
 
 impl EntityScreen {
@@ -115,6 +117,7 @@ impl EntityScreen {
             scroll: 0,
             expanded: HashSet::new(),
             transitive: false,
+            definition: Default::default(),
         }
     }
 }
@@ -506,7 +509,9 @@ impl App {
         match self.screen() {
             Screen::Catalog if self.search.focused => vec![Context::Search],
             Screen::Catalog => vec![Context::Catalog, Context::Global],
-            Screen::Entity(e) if matches!(e.tab, Tab::Relations | Tab::Ownership) => {
+            Screen::Entity(e)
+                if matches!(e.tab, Tab::Relations | Tab::Ownership | Tab::Definition) =>
+            {
                 vec![Context::Tree, Context::Entity, Context::Global]
             }
             Screen::Entity(_) => vec![Context::Entity, Context::Global],
@@ -721,7 +726,7 @@ impl App {
                     Tab::Overview => rows::overview(&self.catalog, e),
                     Tab::Relations => rows::relations_tree(&self.catalog, e, &s.expanded),
                     Tab::Ownership => rows::ownership(&self.catalog, e, s.transitive),
-                    Tab::Definition => rows::definition(e),
+                    Tab::Definition => super::apiview::rows(e, &s.definition, &s.expanded),
                     Tab::Status => self.status_rows_for_screen().unwrap_or_default(),
                 },
                 None => Vec::new(),
@@ -942,6 +947,68 @@ impl App {
         }
     }
 
+    /// Switches the Definition tab between the explorer and the raw text (opening the tab
+    /// first when another one is showing).
+    fn toggle_definition_raw(&mut self) {
+        let on_tab = matches!(self.screen(), Screen::Entity(s) if s.tab == Tab::Definition);
+        if !on_tab {
+            let has = matches!(self.screen(), Screen::Entity(s)
+                if self.catalog.get(&s.key).is_some_and(|e| Tab::for_entity(e).contains(&Tab::Definition)));
+            if !has {
+                self.notify("only an API has a definition", true);
+                return;
+            }
+            self.switch_tab(Some(Tab::Definition), 0);
+        }
+        if let Screen::Entity(s) = self.screen_mut() {
+            s.definition.raw = !s.definition.raw;
+            s.cursor = 0;
+            s.scroll = 0;
+        }
+    }
+
+    /// Opens the find prompt over the Definition tab (opening the tab first).
+    fn open_definition_find(&mut self) {
+        let has = matches!(self.screen(), Screen::Entity(s)
+            if self.catalog.get(&s.key).is_some_and(|e| Tab::for_entity(e).contains(&Tab::Definition)));
+        if !has {
+            self.notify("only an API has a definition to find in", true);
+            return;
+        }
+        if !matches!(self.screen(), Screen::Entity(s) if s.tab == Tab::Definition) {
+            self.switch_tab(Some(Tab::Definition), 0);
+        }
+        let current = match self.screen() {
+            Screen::Entity(s) => s.definition.find.clone(),
+            _ => String::new(),
+        };
+        if let Screen::Entity(s) = self.screen_mut() {
+            s.definition.raw = false;
+        }
+        let mut input = TextArea::new(vec![current]);
+        input.move_cursor(tui_textarea::CursorMove::End);
+        input.set_placeholder_text("a path, method, operation, type or field");
+        input.set_cursor_line_style(ratatui::style::Style::default());
+        self.overlay = Some(Overlay::Input(Box::new(live_screens::NameInput {
+            input,
+            purpose: live_screens::InputPurpose::FindInDefinition,
+            title: " Find in the definition ",
+            hint: "shows what matches and the way to it · enter keeps it · esc clears".into(),
+            error: None,
+        })));
+    }
+
+    /// Sets the find within the Definition tab, the cursor on the first row it can stop on.
+    pub(crate) fn set_definition_find(&mut self, text: String) {
+        if let Screen::Entity(s) = self.screen_mut() {
+            s.definition.find = text;
+            s.cursor = 0;
+            s.scroll = 0;
+        }
+        self.settle_cursor();
+        self.dirty = true;
+    }
+
     /// Keeps an entity screen's cursor on a row it can stop on (rows change with tabs, trees
     /// opening and closing, and reloads).
     fn settle_cursor(&mut self) {
@@ -1001,6 +1068,14 @@ impl App {
             }
             Action::Back => {
                 if self.overlay.take().is_some() {
+                    return;
+                }
+                // Esc first drops a find in the definition, then goes back.
+                if let Screen::Entity(s) = self.screen()
+                    && s.tab == Tab::Definition
+                    && !s.definition.find.is_empty()
+                {
+                    self.set_definition_find(String::new());
                     return;
                 }
                 if self.at > 0 {
@@ -1094,6 +1169,28 @@ impl App {
                 Some(l) => self.open_link(&l),
                 None => self.notify("select a link first (Links or annotations)", true),
             },
+            Action::DefinitionRaw => self.toggle_definition_raw(),
+            Action::DefinitionFind => self.open_definition_find(),
+            Action::CopyItem => {
+                let row = match self.screen() {
+                    Screen::Entity(s) => self.rows().get(s.cursor).cloned(),
+                    _ => None,
+                };
+                match row.and_then(|r| r.copy) {
+                    Some(text) => {
+                        let what = if text.starts_with("curl ") {
+                            "curl line"
+                        } else {
+                            "path"
+                        };
+                        self.copy(text, what)
+                    }
+                    None => self.notify(
+                        "nothing to copy here: select an operation or a field on the Definition tab",
+                        true,
+                    ),
+                }
+            }
             Action::TogglePreview => {
                 // Too narrow for the preview: say so rather than toggle something unseen.
                 let width = self.geometry.width;

@@ -3,6 +3,7 @@
 //! as one synchronized update. Loading and searching run elsewhere and report back.
 
 pub mod action;
+pub mod apiview;
 pub mod app;
 pub mod clipboard;
 pub mod keymap;

@@ -30,10 +30,15 @@ pub struct Row {
     pub link: Option<String>,
     /// A tree node that can expand: its id and whether it is open.
     pub node: Option<(String, bool)>,
+    /// What the copy action puts on the clipboard for this row (an API operation's `curl`
+    /// line, a path in a definition).
+    pub copy: Option<String>,
+    /// The line of the entity's text (its definition) this row shows.
+    pub line: Option<u32>,
 }
 
 impl Row {
-    fn text(pieces: Vec<Piece>) -> Row {
+    pub(crate) fn text(pieces: Vec<Piece>) -> Row {
         Row {
             pieces,
             ..Row::default()
@@ -50,7 +55,7 @@ impl Row {
 
     /// Whether the cursor stops on this row.
     pub fn selectable(&self) -> bool {
-        self.target.is_some() || self.link.is_some() || self.node.is_some()
+        self.target.is_some() || self.link.is_some() || self.node.is_some() || self.copy.is_some()
     }
 
     pub fn plain_text(&self) -> String {

@@ -228,6 +228,15 @@ fn hint_actions(app: &App) -> Vec<(Action, &'static str)> {
             (Watch, "watch"),
             (Help, "help"),
         ],
+        Screen::Entity(s) if s.tab == super::rows::Tab::Definition => vec![
+            (Open, "expand"),
+            (Back, "back"),
+            (DefinitionFind, "find"),
+            (CopyItem, "copy"),
+            (DefinitionRaw, "raw"),
+            (NextTab, "next tab"),
+            (Help, "help"),
+        ],
         Screen::Entity(_) => {
             let mut hints = vec![(Open, "open"), (Back, "back")];
             hints.extend(scaffold::entity_hints(app));

@@ -22,7 +22,11 @@ pub fn parse(source: &str) -> ApiTree {
     let mut r = Resolver::new(&root);
 
     if let Some(servers) = root.get("servers").and_then(Y::as_map) {
-        let mut group = Node::new(Role::Group, "Servers").detail(servers.len().to_string());
+        let mut group = Node {
+            folded: true,
+            ..Node::new(Role::Group, "Servers")
+        }
+        .detail(servers.len().to_string());
         for (k, s) in servers {
             let (s, _) = r.deref(s);
             let url = str_at(s, "url")

@@ -97,6 +97,8 @@ pub struct Node {
     pub line: Option<u32>,
     /// What "copy" puts on the clipboard: a `curl` line, a channel, an RPC path.
     pub copy: Option<String>,
+    /// Starts closed even at the top (servers: useful, but not what one comes for).
+    pub folded: bool,
     pub children: Vec<Node>,
 }
 
@@ -109,6 +111,7 @@ impl Node {
             detail: String::new(),
             line: None,
             copy: None,
+            folded: false,
             children: Vec::new(),
         }
     }
@@ -339,6 +342,27 @@ mod tests {
         b.cut(&mut nodes);
         assert_eq!(nodes.len(), limits::APIDEF_NODES);
         assert!(b.exhausted);
+    }
+
+    #[test]
+    fn every_demo_api_reads_cleanly() {
+        let apis = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../demo/apis");
+        let mut seen = std::collections::BTreeSet::new();
+        for entry in std::fs::read_dir(apis).unwrap() {
+            for f in std::fs::read_dir(entry.unwrap().path()).unwrap() {
+                let path = f.unwrap().path();
+                if path.file_name().unwrap() == "catalog-info.yaml" {
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).unwrap();
+                let t = parse(None, &text).unwrap_or_else(|| panic!("{path:?}: no format"));
+                assert!(t.diagnostics.is_empty(), "{path:?}: {:?}", t.diagnostics);
+                assert!(t.count() > 10, "{path:?}");
+                assert!(!t.truncated, "{path:?}");
+                seen.insert(t.format.label());
+            }
+        }
+        assert_eq!(seen.len(), 4, "{seen:?}");
     }
 
     #[test]

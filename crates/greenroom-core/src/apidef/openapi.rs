@@ -151,7 +151,10 @@ fn base_url(root: &Y, v2: bool) -> String {
 }
 
 fn servers(root: &Y, v2: bool) -> Option<Node> {
-    let mut group = Node::new(Role::Group, "Servers");
+    let mut group = Node {
+        folded: true,
+        ..Node::new(Role::Group, "Servers")
+    };
     if v2 {
         let base = base_url(root, true);
         if base.is_empty() {
@@ -195,7 +198,7 @@ fn operation<'a>(
         .badge(method.to_uppercase())
         .detail(summary)
         .line(line_of(op));
-    if op.get("deprecated").and_then(|d| text(d)).as_deref() == Some("true") {
+    if op.get("deprecated").and_then(text).as_deref() == Some("true") {
         node.detail = format!("(deprecated) {}", node.detail);
     }
     if let Some(id) = str_at(op, "operationId") {
