@@ -71,7 +71,7 @@ actions! {
     CopyRef => "copy.ref", "Copy the entity ref to the clipboard";
     CopyLink => "copy.link", "Copy the selected link to the clipboard";
     OpenLink => "link.open", "Open the selected link (copies it over SSH)";
-    DefinitionRaw => "definition.raw", "API definition: the raw text, or back to the explorer";
+    DefinitionRaw => "view.raw", "The entity as loaded (YAML and where from); on an API's definition, its raw text";
     DefinitionFind => "definition.find", "Find within the API definition (Esc clears)";
     CopyItem => "copy.item", "Copy the selected API operation as curl, or its path";
     TogglePreview => "view.toggle_preview", "Show or hide the preview pane";

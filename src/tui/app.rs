@@ -239,6 +239,16 @@ pub enum Overlay {
     Palette(Box<PaletteState>),
     /// A one-line prompt (a layout's name).
     Input(Box<live_screens::NameInput>),
+    /// A value shown whole (a long annotation), or the entity as loaded.
+    Detail(Box<Detail>),
+}
+
+/// Text shown whole in a scrolling popup; its lines are sanitised and wrapped when drawn.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Detail {
+    pub title: String,
+    pub lines: Vec<String>,
+    pub scroll: usize,
 }
 
 #[derive(Clone, Debug)]
@@ -265,6 +275,8 @@ pub struct Geometry {
     /// The help overlay: the lines it has room for and the scroll it settled on.
     pub help_rows: u16,
     pub help_scroll: Option<usize>,
+    /// The detail popup: its wrapped line count at the last frame.
+    pub detail_lines: usize,
 }
 
 pub struct App {
@@ -391,6 +403,9 @@ impl App {
         if let (Some(Overlay::Help { scroll }), Some(drawn)) = (&mut self.overlay, g.help_scroll) {
             *scroll = drawn;
         }
+        if let (Some(Overlay::Detail(d)), Some(drawn)) = (&mut self.overlay, g.help_scroll) {
+            d.scroll = drawn;
+        }
         if let Some(scroll) = g.doc_scroll {
             match self.screen_mut() {
                 Screen::Entity(s) => s.scroll = scroll,
@@ -498,7 +513,9 @@ impl App {
     /// The contexts in force, most specific first.
     pub fn contexts(&self) -> Vec<Context> {
         match &self.overlay {
-            Some(Overlay::Help { .. }) => return vec![Context::Help, Context::Global],
+            Some(Overlay::Help { .. } | Overlay::Detail(_)) => {
+                return vec![Context::Help, Context::Global];
+            }
             Some(Overlay::Palette(_)) => return vec![Context::Palette],
             Some(Overlay::Input(_)) => return vec![Context::Input],
             None => {}
@@ -801,6 +818,14 @@ impl App {
             p.cursor = step(p.cursor, p.items.len());
             return;
         }
+        if matches!(self.overlay, Some(Overlay::Detail(_))) {
+            let lines = self.geometry.detail_lines;
+            let max = lines.saturating_sub(usize::from(self.geometry.help_rows).max(1));
+            if let Some(Overlay::Detail(d)) = &mut self.overlay {
+                d.scroll = step(d.scroll.min(max), max + 1);
+            }
+            return;
+        }
         match self.screen() {
             Screen::Catalog => {
                 self.search.cursor = step(self.search.cursor, self.search.hits.len());
@@ -947,18 +972,42 @@ impl App {
         }
     }
 
-    /// Switches the Definition tab between the explorer and the raw text (opening the tab
-    /// first when another one is showing).
+    /// Shows text whole in the detail popup (sanitised and wrapped when drawn).
+    pub(crate) fn show_detail(&mut self, title: String, lines: Vec<String>) {
+        self.overlay = Some(Overlay::Detail(Box::new(Detail {
+            title,
+            lines,
+            scroll: 0,
+        })));
+    }
+
+    /// The entity as loaded: its YAML in Backstage's stored form, and where it came from.
+    fn show_raw_entity(&mut self) {
+        let Some(e) = self
+            .current_entity()
+            .and_then(|k| self.catalog.get(&k).cloned())
+        else {
+            self.notify("select an entity first", true);
+            return;
+        };
+        let mut lines = vec![
+            format!("# from {}", e.origin.place()),
+            format!("# location {}", e.origin.location),
+        ];
+        match serde_yaml::to_string(&e.data) {
+            Ok(text) => lines.extend(text.lines().map(str::to_owned)),
+            Err(err) => lines.push(format!("# could not be written as YAML: {err}")),
+        }
+        self.show_detail(format!("{} as loaded", e.key), lines);
+    }
+
+    /// On an API's Definition tab, switches between the explorer and the raw text; elsewhere
+    /// shows the entity as loaded.
     fn toggle_definition_raw(&mut self) {
         let on_tab = matches!(self.screen(), Screen::Entity(s) if s.tab == Tab::Definition);
         if !on_tab {
-            let has = matches!(self.screen(), Screen::Entity(s)
-                if self.catalog.get(&s.key).is_some_and(|e| Tab::for_entity(e).contains(&Tab::Definition)));
-            if !has {
-                self.notify("only an API has a definition", true);
-                return;
-            }
-            self.switch_tab(Some(Tab::Definition), 0);
+            self.show_raw_entity();
+            return;
         }
         if let Screen::Entity(s) = self.screen_mut() {
             s.definition.raw = !s.definition.raw;
@@ -1289,6 +1338,17 @@ impl App {
                     }) => self.open_entity(&t, Tab::Overview),
                     Some(Row { node: Some(_), .. }) => self.toggle_node(None),
                     Some(Row { link: Some(_), .. }) => self.act(Action::OpenLink),
+                    Some(Row {
+                        copy: Some(value),
+                        pieces,
+                        ..
+                    }) if s.tab == Tab::Overview => {
+                        let title = pieces
+                            .first()
+                            .map(|p| p.text.trim().to_owned())
+                            .unwrap_or_default();
+                        self.show_detail(title, value.lines().map(str::to_owned).collect());
+                    }
                     _ => {}
                 }
             }
