@@ -6,7 +6,7 @@
 //! always meant.
 
 pub use greenroom_core::{
-    apidef, catalog, config, fsread, limits, scaffold, search, sources, status, text, yaml,
+    apidef, catalog, config, fsread, graph, limits, scaffold, search, sources, status, text, yaml,
 };
 
 pub mod cli;

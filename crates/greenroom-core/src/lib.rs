@@ -8,6 +8,7 @@ pub mod apidef;
 pub mod catalog;
 pub mod config;
 pub mod fsread;
+pub mod graph;
 pub mod limits;
 pub mod scaffold;
 pub mod search;

@@ -102,3 +102,6 @@ pub const APIDEF_SCHEMA_DEPTH: usize = 8;
 /// Deepest nesting of brackets in a GraphQL or `.proto` text (deeper is refused before parsing,
 /// so a recursive parser cannot exhaust the stack).
 pub const APIDEF_NESTING: usize = 64;
+
+/// Entities one relations graph draws; past it the graph says how many it left out.
+pub const GRAPH_NODES: usize = 500;
