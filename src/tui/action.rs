@@ -74,6 +74,12 @@ actions! {
     DefinitionRaw => "view.raw", "The entity as loaded (YAML and where from); on an API's definition, its raw text";
     DefinitionFind => "definition.find", "Find within the API definition (Esc clears)";
     CopyItem => "copy.item", "Copy the selected API operation as curl, or its path";
+    GraphToggle => "relations.graph", "Relations as a graph of boxes, or as a tree";
+    GraphDirection => "graph.direction", "Graph: both ways, outgoing only, incoming only";
+    GraphDeeper => "graph.deeper", "Graph: one step further out";
+    GraphShallower => "graph.shallower", "Graph: one step less";
+    GraphKinds => "graph.kinds", "Graph: all kinds, no people, software only";
+    GraphRelations => "graph.relations", "Graph: all relations, dependencies, APIs, ownership, structure";
     TogglePreview => "view.toggle_preview", "Show or hide the preview pane";
     Templates => "nav.templates", "Software templates: create a service, site or library";
     ScaffoldStart => "scaffold.start", "Fill in the selected template's form";

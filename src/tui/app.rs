@@ -106,6 +106,8 @@ pub struct EntityScreen {
     pub transitive: bool,
     /// The Definition tab: raw text or explorer, and the find within it.
     pub definition: super::apiview::DefinitionView,
+    /// The Relations tab's graph mode.
+    pub graph: super::graph_view::GraphView,
 }
 
 impl EntityScreen {
@@ -118,6 +120,7 @@ impl EntityScreen {
             expanded: HashSet::new(),
             transitive: false,
             definition: Default::default(),
+            graph: Default::default(),
         }
     }
 }
@@ -972,6 +975,73 @@ impl App {
         }
     }
 
+    /// The Relations tab's graph keys; true when the action was the graph's.
+    fn graph_act(&mut self, action: Action) -> bool {
+        if self.overlay.is_some() {
+            return false;
+        }
+        let catalog = self.catalog.clone();
+        let Screen::Entity(s) = self.screen_mut() else {
+            return false;
+        };
+        if s.tab != Tab::Relations {
+            return false;
+        }
+        let v = &mut s.graph;
+        let key = s.key.clone();
+        match action {
+            Action::GraphToggle => {
+                v.on = !v.on;
+                return true;
+            }
+            _ if !v.on => return false,
+            Action::GraphDirection => v.direction = v.direction.next(),
+            Action::GraphDeeper => v.depth = (v.depth + 1).min(super::graph_view::MAX_DEPTH),
+            Action::GraphShallower => v.depth = v.depth.saturating_sub(1).max(1),
+            Action::GraphKinds => v.kinds = (v.kinds + 1) % super::graph_view::KIND_PRESETS.len(),
+            Action::GraphRelations => {
+                v.relations = (v.relations + 1) % super::graph_view::RELATION_PRESETS
+            }
+            Action::Up
+            | Action::Down
+            | Action::PageUp
+            | Action::PageDown
+            | Action::Expand
+            | Action::Collapse
+            | Action::Top
+            | Action::Bottom => {
+                let g = v.graph(&catalog, &key);
+                let (dx, dy) = match action {
+                    Action::Up => (0, -1),
+                    Action::Down => (0, 1),
+                    Action::PageUp => (0, -5),
+                    Action::PageDown => (0, 5),
+                    Action::Top => (0, -100_000),
+                    Action::Bottom => (0, 100_000),
+                    Action::Expand => (1, 0),
+                    _ => (-1, 0),
+                };
+                v.step(&g, dx, dy);
+            }
+            Action::Open | Action::Toggle => {
+                let g = v.graph(&catalog, &key);
+                let n = v.selected_node(&g);
+                let target = g.nodes[n].key.clone();
+                if target == key {
+                    self.notify("this is the entity itself: move to another box first", true);
+                } else {
+                    self.open_entity(&target, Tab::Relations);
+                    // The entity opens in graph mode too.
+                    if let Screen::Entity(s) = self.screen_mut() {
+                        s.graph.on = true;
+                    }
+                }
+            }
+            _ => return false,
+        }
+        true
+    }
+
     /// Shows text whole in the detail popup (sanitised and wrapped when drawn).
     pub(crate) fn show_detail(&mut self, title: String, lines: Vec<String>) {
         self.overlay = Some(Overlay::Detail(Box::new(Detail {
@@ -1086,6 +1156,9 @@ impl App {
 
     fn act_inner(&mut self, action: Action) {
         if scaffold::act::act(self, action) {
+            return;
+        }
+        if self.graph_act(action) {
             return;
         }
         match action {
@@ -1218,6 +1291,22 @@ impl App {
                 Some(l) => self.open_link(&l),
                 None => self.notify("select a link first (Links or annotations)", true),
             },
+            Action::GraphToggle => {
+                if let Some(k) = self.current_entity() {
+                    self.open_entity(&k, Tab::Relations);
+                    if let Screen::Entity(s) = self.screen_mut() {
+                        s.graph.on = true;
+                    }
+                }
+            }
+            Action::GraphDirection
+            | Action::GraphDeeper
+            | Action::GraphShallower
+            | Action::GraphKinds
+            | Action::GraphRelations => self.notify(
+                "these keys work on the relations graph (m on the Relations tab)",
+                true,
+            ),
             Action::DefinitionRaw => self.toggle_definition_raw(),
             Action::DefinitionFind => self.open_definition_find(),
             Action::CopyItem => {

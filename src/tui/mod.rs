@@ -6,6 +6,7 @@ pub mod action;
 pub mod apiview;
 pub mod app;
 pub mod clipboard;
+pub mod graph_view;
 pub mod keymap;
 pub mod keys;
 pub mod layouts;

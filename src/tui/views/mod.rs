@@ -4,6 +4,7 @@
 
 mod catalog;
 mod document;
+mod graph;
 mod overlays;
 mod scaffold;
 mod status;
@@ -226,6 +227,27 @@ fn hint_actions(app: &App) -> Vec<(Action, &'static str)> {
             (Pin, "pin widget"),
             (NextTab, "next tab"),
             (Watch, "watch"),
+            (Help, "help"),
+        ],
+        Screen::Entity(s) if s.tab == super::rows::Tab::Relations && s.graph.on => vec![
+            (Open, "open"),
+            (GraphToggle, "tree"),
+            (GraphDirection, "direction"),
+            (GraphDeeper, "deeper"),
+            (GraphShallower, "shallower"),
+            (GraphKinds, "kinds"),
+            (GraphRelations, "relations"),
+            (Back, "back"),
+            (Help, "help"),
+        ],
+        Screen::Entity(s) if s.tab == super::rows::Tab::Relations => vec![
+            (Open, "open"),
+            (Back, "back"),
+            (GraphToggle, "graph"),
+            (Toggle, "expand"),
+            (NextTab, "next tab"),
+            (Owner, "owner"),
+            (CopyRef, "copy ref"),
             (Help, "help"),
         ],
         Screen::Entity(s) if s.tab == super::rows::Tab::Definition => vec![
