@@ -6,7 +6,8 @@
 //! always meant.
 
 pub use greenroom_core::{
-    apidef, catalog, config, fsread, graph, limits, scaffold, search, sources, status, text, yaml,
+    apidef, catalog, config, fsread, graph, limits, scaffold, search, sources, stars, status, text,
+    yaml,
 };
 
 pub mod cli;

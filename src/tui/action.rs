@@ -80,6 +80,10 @@ actions! {
     GraphShallower => "graph.shallower", "Graph: one step less";
     GraphKinds => "graph.kinds", "Graph: all kinds, no people, software only";
     GraphRelations => "graph.relations", "Graph: all relations, dependencies, APIs, ownership, structure";
+    StarToggle => "star.toggle", "Star or unstar the entity (kept across sessions)";
+    FilterMine => "list.mine", "The catalogue: only what I or my groups own, or everything";
+    FilterStarred => "list.starred", "The catalogue: only starred entities, or everything";
+    SortNext => "list.sort", "Sort the catalogue: relevance, name, kind, owner, lifecycle";
     TogglePreview => "view.toggle_preview", "Show or hide the preview pane";
     Templates => "nav.templates", "Software templates: create a service, site or library";
     ScaffoldStart => "scaffold.start", "Fill in the selected template's form";

@@ -193,6 +193,49 @@ impl SearchState {
     }
 }
 
+/// Which entities the catalogue list keeps.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ListFilter {
+    #[default]
+    All,
+    /// Owned by the configured user or one of their groups.
+    Mine,
+    Starred,
+}
+
+/// The catalogue list's order.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ListSort {
+    #[default]
+    Relevance,
+    Name,
+    Kind,
+    Owner,
+    Lifecycle,
+}
+
+impl ListSort {
+    fn next(self) -> ListSort {
+        match self {
+            ListSort::Relevance => ListSort::Name,
+            ListSort::Name => ListSort::Kind,
+            ListSort::Kind => ListSort::Owner,
+            ListSort::Owner => ListSort::Lifecycle,
+            ListSort::Lifecycle => ListSort::Relevance,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ListSort::Relevance => "relevance",
+            ListSort::Name => "name",
+            ListSort::Kind => "kind",
+            ListSort::Owner => "owner",
+            ListSort::Lifecycle => "lifecycle",
+        }
+    }
+}
+
 /// One palette entry: an action, an entity to open, or a built-in theme to switch to.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PaletteItem {
@@ -214,6 +257,10 @@ fn palette_keywords(a: Action) -> &'static str {
         Action::Templates => "scaffolder create new",
         Action::Watch => "dashboard panes",
         Action::SearchFocus => "find filter query",
+        Action::FilterMine => "owned by me my team ownership",
+        Action::FilterStarred => "favourites favorites bookmarks stars",
+        Action::StarToggle => "favourite favorite bookmark",
+        Action::SortNext => "order columns",
         _ => "",
     }
 }
@@ -307,6 +354,11 @@ pub struct App {
     pub live: super::live::Live,
     /// The watch workspace's panes and saved layouts.
     pub watch: super::watch::Watch,
+    /// Starred entities (kept in the state dir).
+    pub stars: crate::stars::Stars,
+    /// What the catalogue list keeps and its order.
+    pub list_filter: ListFilter,
+    pub list_sort: ListSort,
 }
 
 impl App {
@@ -338,6 +390,9 @@ impl App {
             scaffold: scaffold::ScaffoldState::default(),
             live: super::live::Live::default(),
             watch: super::watch::Watch::default(),
+            stars: crate::stars::Stars::default(),
+            list_filter: ListFilter::All,
+            list_sort: ListSort::Relevance,
         }
     }
 
@@ -577,6 +632,7 @@ impl App {
                     && generation <= self.search.generation
                 {
                     let keep = self.selected_hit_key();
+                    let hits = self.shape_hits(hits);
                     self.search.hits = hits;
                     self.search.hits_query = query;
                     self.search.hits_generation = generation;
@@ -1042,6 +1098,84 @@ impl App {
         true
     }
 
+    /// The refs the "mine" filter keeps as owners: the configured user and their groups.
+    pub fn my_owners(&self) -> Option<Vec<String>> {
+        let user = self.scaffold.user.clone()?;
+        let mut owners = vec![user.clone()];
+        if let Some(u) = self.catalog.get(&user) {
+            owners.extend(
+                u.related(&crate::catalog::RelationType::MemberOf)
+                    .map(str::to_owned),
+            );
+        }
+        Some(owners)
+    }
+
+    /// Applies the list filter and order to fresh search results.
+    fn shape_hits(&self, hits: Arc<Vec<Hit>>) -> Arc<Vec<Hit>> {
+        if self.list_filter == ListFilter::All && self.list_sort == ListSort::Relevance {
+            return hits;
+        }
+        let owners = self.my_owners().unwrap_or_default();
+        let entities = self.catalog.entities();
+        let mut out: Vec<Hit> = hits
+            .iter()
+            .filter(|h| {
+                let Some(e) = entities.get(h.entity) else {
+                    return false;
+                };
+                match self.list_filter {
+                    ListFilter::All => true,
+                    ListFilter::Starred => self.stars.contains(&e.key),
+                    ListFilter::Mine => rows::owner_of(e).is_some_and(|o| owners.contains(&o)),
+                }
+            })
+            .cloned()
+            .collect();
+        let field = |h: &Hit| -> (String, String) {
+            let e = &entities[h.entity];
+            let f = match self.list_sort {
+                ListSort::Relevance => String::new(),
+                ListSort::Name => e.name().to_lowercase(),
+                ListSort::Kind => e.kind().to_lowercase(),
+                ListSort::Owner => rows::owner_of(e).unwrap_or_else(|| "~".into()),
+                ListSort::Lifecycle => e.lifecycle().unwrap_or("~").to_lowercase(),
+            };
+            (f, e.name().to_lowercase())
+        };
+        if self.list_sort != ListSort::Relevance {
+            out.sort_by_cached_key(field);
+        }
+        Arc::new(out)
+    }
+
+    /// Searches again from scratch (the filter or order changed).
+    fn research(&mut self) {
+        self.search.generation += 1;
+        self.search.cursor = 0;
+        self.search.offset = 0;
+        self.effects.push(Effect::Search {
+            generation: self.search.generation,
+            query: self.search.query.clone(),
+            within: None,
+        });
+    }
+
+    /// A few words on the list's filter and order, for the query line; empty when neither
+    /// is set.
+    pub fn list_note(&self) -> String {
+        let mut parts = Vec::new();
+        match self.list_filter {
+            ListFilter::All => {}
+            ListFilter::Mine => parts.push("mine".to_owned()),
+            ListFilter::Starred => parts.push("★ starred".to_owned()),
+        }
+        if self.list_sort != ListSort::Relevance {
+            parts.push(format!("by {}", self.list_sort.label()));
+        }
+        parts.join(" · ")
+    }
+
     /// Shows text whole in the detail popup (sanitised and wrapped when drawn).
     pub(crate) fn show_detail(&mut self, title: String, lines: Vec<String>) {
         self.overlay = Some(Overlay::Detail(Box::new(Detail {
@@ -1308,6 +1442,56 @@ impl App {
                 true,
             ),
             Action::DefinitionRaw => self.toggle_definition_raw(),
+            Action::StarToggle => match self.current_entity() {
+                Some(k) => match self.stars.toggle(&k) {
+                    Ok(true) => self.notify(
+                        format!("★ starred {}", crate::text::sanitize_line(&k)),
+                        false,
+                    ),
+                    Ok(false) => self.notify(
+                        format!("unstarred {}", crate::text::sanitize_line(&k)),
+                        false,
+                    ),
+                    Err(e) => self.notify(format!("star not saved: {e}"), true),
+                },
+                None => self.notify("select an entity to star", true),
+            },
+            Action::FilterMine => {
+                if self.list_filter == ListFilter::Mine {
+                    self.list_filter = ListFilter::All;
+                } else if self.scaffold.user.is_none() {
+                    self.notify(
+                        "who are you? set [scaffold] user = \"user:default/you\" in the config file",
+                        true,
+                    );
+                    return;
+                } else {
+                    self.list_filter = ListFilter::Mine;
+                }
+                if !matches!(self.screen(), Screen::Catalog) {
+                    self.push(Screen::Catalog);
+                }
+                self.research();
+            }
+            Action::FilterStarred => {
+                self.list_filter = if self.list_filter == ListFilter::Starred {
+                    ListFilter::All
+                } else {
+                    ListFilter::Starred
+                };
+                if self.list_filter == ListFilter::Starred && self.stars.keys.is_empty() {
+                    self.notify("nothing starred yet: s stars the selected entity", false);
+                }
+                if !matches!(self.screen(), Screen::Catalog) {
+                    self.push(Screen::Catalog);
+                }
+                self.research();
+            }
+            Action::SortNext => {
+                self.list_sort = self.list_sort.next();
+                self.notify(format!("sorted by {}", self.list_sort.label()), false);
+                self.research();
+            }
             Action::DefinitionFind => self.open_definition_find(),
             Action::CopyItem => {
                 let row = match self.screen() {

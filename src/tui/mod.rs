@@ -131,6 +131,11 @@ pub fn run(ctx: &Context, chosen: Chosen, ui: &UiOverrides) -> Result<u8, Failur
         app.notify("No catalogue configured: the bundled demo (-c PATH)", false);
     }
     app.scaffold.user = scaffold::current_user(&ctx.config);
+    let (stars, stars_problem) = crate::stars::Stars::load(ctx.paths.state_dir.join("starred"));
+    app.stars = stars;
+    if let Some(problem) = stars_problem {
+        tracing::warn!("starred entities: {problem}");
+    }
     status_runtime::prepare_layouts(&mut app, ctx, layout.as_ref());
     for issue in &issues {
         tracing::warn!("{issue}");

@@ -13,6 +13,7 @@ pub mod limits;
 pub mod scaffold;
 pub mod search;
 pub mod sources;
+pub mod stars;
 pub mod status;
 #[cfg(test)]
 pub(crate) mod test_body_server;
