@@ -83,7 +83,7 @@ pub fn help_lines(app: &App) -> Vec<(String, &'static str)> {
     }
     lines.push((String::new(), "text"));
     lines.push((
-        "Search: words match fuzzily; kind: type: owner: tag: lifecycle: system: domain: ns:"
+        "Search: words match fuzzily; kind: type: owner: tag: label: lifecycle: system: domain: ns:"
             .into(),
         "muted",
     ));
