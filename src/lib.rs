@@ -6,7 +6,8 @@
 //! always meant.
 
 pub use greenroom_core::{
-    catalog, config, fsread, limits, scaffold, search, sources, status, techdocs, text, yaml,
+    apidef, catalog, config, fsread, graph, limits, scaffold, search, sources, stars, status,
+    techdocs, text, yaml,
 };
 pub use greenroom_hub as hub;
 

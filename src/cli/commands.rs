@@ -599,6 +599,7 @@ fn portal(ctx: &Context) -> Result<u8, Failure> {
         config: ctx.config.clone(),
         config_file: ctx.paths.config_file.clone(),
         log_file: ctx.paths.log_file.clone(),
+        state_dir: ctx.paths.state_dir.clone(),
         ui: ui_overrides(ctx),
         demo_fallback: chosen.description == super::DEMO_FALLBACK,
         sources: chosen.sources,

@@ -170,6 +170,10 @@ pub struct EntityScreen {
     pub scroll: usize,
     pub expanded: HashSet<String>,
     pub transitive: bool,
+    /// The Definition tab: raw text or explorer, and the find within it.
+    pub definition: super::apiview::DefinitionView,
+    /// The Relations tab's graph mode.
+    pub graph: super::graph_view::GraphView,
 }
 
 impl EntityScreen {
@@ -181,6 +185,8 @@ impl EntityScreen {
             scroll: 0,
             expanded: HashSet::new(),
             transitive: false,
+            definition: Default::default(),
+            graph: Default::default(),
         }
     }
 }
@@ -253,6 +259,49 @@ impl SearchState {
     }
 }
 
+/// Which entities the catalogue list keeps.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ListFilter {
+    #[default]
+    All,
+    /// Owned by the configured user or one of their groups.
+    Mine,
+    Starred,
+}
+
+/// The catalogue list's order.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ListSort {
+    #[default]
+    Relevance,
+    Name,
+    Kind,
+    Owner,
+    Lifecycle,
+}
+
+impl ListSort {
+    fn next(self) -> ListSort {
+        match self {
+            ListSort::Relevance => ListSort::Name,
+            ListSort::Name => ListSort::Kind,
+            ListSort::Kind => ListSort::Owner,
+            ListSort::Owner => ListSort::Lifecycle,
+            ListSort::Lifecycle => ListSort::Relevance,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ListSort::Relevance => "relevance",
+            ListSort::Name => "name",
+            ListSort::Kind => "kind",
+            ListSort::Owner => "owner",
+            ListSort::Lifecycle => "lifecycle",
+        }
+    }
+}
+
 /// One palette entry: an action, an entity to open, or a theme to switch to.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PaletteItem {
@@ -276,6 +325,10 @@ fn palette_keywords(a: Action) -> &'static str {
         Action::Watch => "dashboard panes",
         Action::SearchFocus => "find filter query",
         Action::DocsSearch | Action::DocsTab => "techdocs documentation runbook mkdocs",
+        Action::FilterMine => "owned by me my team ownership",
+        Action::FilterStarred => "favourites favorites bookmarks stars",
+        Action::StarToggle => "favourite favorite bookmark",
+        Action::SortNext => "order columns",
         _ => "",
     }
 }
@@ -306,6 +359,16 @@ pub enum Overlay {
     Input(Box<live_screens::NameInput>),
     /// Search every docs site, or find in the docs page on screen.
     DocsSearch(Box<super::docs::SearchOverlay>),
+    /// A value shown whole (a long annotation), or the entity as loaded.
+    Detail(Box<Detail>),
+}
+
+/// Text shown whole in a scrolling popup; its lines are sanitised and wrapped when drawn.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Detail {
+    pub title: String,
+    pub lines: Vec<String>,
+    pub scroll: usize,
 }
 
 #[derive(Clone, Debug)]
@@ -332,6 +395,8 @@ pub struct Geometry {
     /// The help overlay: the lines it has room for and the scroll it settled on.
     pub help_rows: u16,
     pub help_scroll: Option<usize>,
+    /// The detail popup: its wrapped line count at the last frame.
+    pub detail_lines: usize,
 }
 
 pub struct App {
@@ -367,6 +432,11 @@ pub struct App {
     pub refresh_progress: Option<Progress>,
     /// The Docs tab's reader and the docs search index.
     pub docs: super::docs::DocsState,
+    /// Starred entities (kept in the state dir).
+    pub stars: crate::stars::Stars,
+    /// What the catalogue list keeps and its order.
+    pub list_filter: ListFilter,
+    pub list_sort: ListSort,
 }
 
 impl App {
@@ -402,6 +472,9 @@ impl App {
             sources: Vec::new(),
             refresh_progress: None,
             docs: super::docs::DocsState::default(),
+            stars: crate::stars::Stars::default(),
+            list_filter: ListFilter::All,
+            list_sort: ListSort::Relevance,
         }
     }
 
@@ -501,6 +574,9 @@ impl App {
         }
         if let (Some(Overlay::Help { scroll }), Some(drawn)) = (&mut self.overlay, g.help_scroll) {
             *scroll = drawn;
+        }
+        if let (Some(Overlay::Detail(d)), Some(drawn)) = (&mut self.overlay, g.help_scroll) {
+            d.scroll = drawn;
         }
         if let Some(scroll) = g.doc_scroll {
             match self.screen_mut() {
@@ -622,7 +698,7 @@ impl App {
     /// The most specific context in force (an overlay's, or the screen's).
     pub fn context(&self) -> Context {
         match &self.overlay {
-            Some(Overlay::Help { .. }) => Context::Help,
+            Some(Overlay::Help { .. } | Overlay::Detail(_)) => Context::Help,
             Some(Overlay::Palette(_) | Overlay::DocsSearch(_)) => Context::Palette,
             Some(Overlay::Input(_)) => Context::Input,
             None => self.screen_context(),
@@ -641,7 +717,11 @@ impl App {
         match self.screen() {
             Screen::Catalog if self.search.focused => Context::Search,
             Screen::Catalog => Context::Catalog,
-            Screen::Entity(e) if matches!(e.tab, Tab::Relations | Tab::Ownership) => Context::Tree,
+            Screen::Entity(e)
+                if matches!(e.tab, Tab::Relations | Tab::Ownership | Tab::Definition) =>
+            {
+                Context::Tree
+            }
             Screen::Entity(e) if e.tab == Tab::Docs => Context::Docs,
             Screen::Entity(_) => Context::Entity,
             Screen::Problems { .. } => Context::Problems,
@@ -679,6 +759,7 @@ impl App {
                     && generation <= self.search.generation
                 {
                     let keep = self.selected_hit_key();
+                    let hits = self.shape_hits(hits);
                     self.search.hits = hits;
                     self.search.hits_query = query;
                     self.search.hits_generation = generation;
@@ -852,7 +933,7 @@ impl App {
                     Tab::Overview => rows::overview(&self.catalog, e),
                     Tab::Relations => rows::relations_tree(&self.catalog, e, &s.expanded),
                     Tab::Ownership => rows::ownership(&self.catalog, e, s.transitive),
-                    Tab::Definition => rows::definition(e),
+                    Tab::Definition => super::apiview::rows(e, &s.definition, &s.expanded),
                     Tab::Status => self.status_rows_for_screen().unwrap_or_default(),
                     Tab::Docs => Vec::new(),
                 },
@@ -926,6 +1007,14 @@ impl App {
         }
         if let Some(Overlay::Palette(p)) = &mut self.overlay {
             p.cursor = step(p.cursor, p.items.len());
+            return;
+        }
+        if matches!(self.overlay, Some(Overlay::Detail(_))) {
+            let lines = self.geometry.detail_lines;
+            let max = lines.saturating_sub(usize::from(self.geometry.help_rows).max(1));
+            if let Some(Overlay::Detail(d)) = &mut self.overlay {
+                d.scroll = step(d.scroll.min(max), max + 1);
+            }
             return;
         }
         match self.screen() {
@@ -1075,6 +1164,237 @@ impl App {
         }
     }
 
+    /// The Relations tab's graph keys; true when the action was the graph's.
+    fn graph_act(&mut self, action: Action) -> bool {
+        if self.overlay.is_some() {
+            return false;
+        }
+        let catalog = self.catalog.clone();
+        let Screen::Entity(s) = self.screen_mut() else {
+            return false;
+        };
+        if s.tab != Tab::Relations {
+            return false;
+        }
+        let v = &mut s.graph;
+        let key = s.key.clone();
+        match action {
+            Action::GraphToggle => {
+                v.on = !v.on;
+                return true;
+            }
+            _ if !v.on => return false,
+            Action::GraphDirection => v.direction = v.direction.next(),
+            Action::GraphDeeper => v.depth = (v.depth + 1).min(super::graph_view::MAX_DEPTH),
+            Action::GraphShallower => v.depth = v.depth.saturating_sub(1).max(1),
+            Action::GraphKinds => v.kinds = (v.kinds + 1) % super::graph_view::KIND_PRESETS.len(),
+            Action::GraphRelations => {
+                v.relations = (v.relations + 1) % super::graph_view::RELATION_PRESETS
+            }
+            Action::Up
+            | Action::Down
+            | Action::PageUp
+            | Action::PageDown
+            | Action::Expand
+            | Action::Collapse
+            | Action::Top
+            | Action::Bottom => {
+                let g = v.graph(&catalog, &key);
+                let (dx, dy) = match action {
+                    Action::Up => (0, -1),
+                    Action::Down => (0, 1),
+                    Action::PageUp => (0, -5),
+                    Action::PageDown => (0, 5),
+                    Action::Top => (0, -100_000),
+                    Action::Bottom => (0, 100_000),
+                    Action::Expand => (1, 0),
+                    _ => (-1, 0),
+                };
+                v.step(&g, dx, dy);
+            }
+            Action::Open | Action::Toggle => {
+                let g = v.graph(&catalog, &key);
+                let n = v.selected_node(&g);
+                let target = g.nodes[n].key.clone();
+                if target == key {
+                    self.notify("this is the entity itself: move to another box first", true);
+                } else {
+                    self.open_entity(&target, Tab::Relations);
+                    // The entity opens in graph mode too.
+                    if let Screen::Entity(s) = self.screen_mut() {
+                        s.graph.on = true;
+                    }
+                }
+            }
+            _ => return false,
+        }
+        true
+    }
+
+    /// The refs the "mine" filter keeps as owners: the configured user and their groups.
+    pub fn my_owners(&self) -> Option<Vec<String>> {
+        let user = self.scaffold.user.clone()?;
+        let mut owners = vec![user.clone()];
+        if let Some(u) = self.catalog.get(&user) {
+            owners.extend(
+                u.related(&crate::catalog::RelationType::MemberOf)
+                    .map(str::to_owned),
+            );
+        }
+        Some(owners)
+    }
+
+    /// Applies the list filter and order to fresh search results.
+    fn shape_hits(&self, hits: Arc<Vec<Hit>>) -> Arc<Vec<Hit>> {
+        if self.list_filter == ListFilter::All && self.list_sort == ListSort::Relevance {
+            return hits;
+        }
+        let owners = self.my_owners().unwrap_or_default();
+        let entities = self.catalog.entities();
+        let mut out: Vec<Hit> = hits
+            .iter()
+            .filter(|h| {
+                let Some(e) = entities.get(h.entity) else {
+                    return false;
+                };
+                match self.list_filter {
+                    ListFilter::All => true,
+                    ListFilter::Starred => self.stars.contains(&e.key),
+                    ListFilter::Mine => rows::owner_of(e).is_some_and(|o| owners.contains(&o)),
+                }
+            })
+            .cloned()
+            .collect();
+        let field = |h: &Hit| -> (String, String) {
+            let e = &entities[h.entity];
+            let f = match self.list_sort {
+                ListSort::Relevance => String::new(),
+                ListSort::Name => e.name().to_lowercase(),
+                ListSort::Kind => e.kind().to_lowercase(),
+                ListSort::Owner => rows::owner_of(e).unwrap_or_else(|| "~".into()),
+                ListSort::Lifecycle => e.lifecycle().unwrap_or("~").to_lowercase(),
+            };
+            (f, e.name().to_lowercase())
+        };
+        if self.list_sort != ListSort::Relevance {
+            out.sort_by_cached_key(field);
+        }
+        Arc::new(out)
+    }
+
+    /// Searches again from scratch (the filter or order changed).
+    fn research(&mut self) {
+        self.search.generation += 1;
+        self.search.cursor = 0;
+        self.search.offset = 0;
+        self.effects.push(Effect::Search {
+            generation: self.search.generation,
+            query: self.search.query.clone(),
+            within: None,
+        });
+    }
+
+    /// A few words on the list's filter and order, for the query line; empty when neither
+    /// is set.
+    pub fn list_note(&self) -> String {
+        let mut parts = Vec::new();
+        match self.list_filter {
+            ListFilter::All => {}
+            ListFilter::Mine => parts.push("mine".to_owned()),
+            ListFilter::Starred => parts.push("★ starred".to_owned()),
+        }
+        if self.list_sort != ListSort::Relevance {
+            parts.push(format!("by {}", self.list_sort.label()));
+        }
+        parts.join(" · ")
+    }
+
+    /// Shows text whole in the detail popup (sanitised and wrapped when drawn).
+    pub(crate) fn show_detail(&mut self, title: String, lines: Vec<String>) {
+        self.overlay = Some(Overlay::Detail(Box::new(Detail {
+            title,
+            lines,
+            scroll: 0,
+        })));
+    }
+
+    /// The entity as loaded: its YAML in Backstage's stored form, and where it came from.
+    fn show_raw_entity(&mut self) {
+        let Some(e) = self
+            .current_entity()
+            .and_then(|k| self.catalog.get(&k).cloned())
+        else {
+            self.notify("select an entity first", true);
+            return;
+        };
+        let mut lines = vec![
+            format!("# from {}", e.origin.place()),
+            format!("# location {}", e.origin.location),
+        ];
+        match serde_yaml::to_string(&e.data) {
+            Ok(text) => lines.extend(text.lines().map(str::to_owned)),
+            Err(err) => lines.push(format!("# could not be written as YAML: {err}")),
+        }
+        self.show_detail(format!("{} as loaded", e.key), lines);
+    }
+
+    /// On an API's Definition tab, switches between the explorer and the raw text; elsewhere
+    /// shows the entity as loaded.
+    fn toggle_definition_raw(&mut self) {
+        let on_tab = matches!(self.screen(), Screen::Entity(s) if s.tab == Tab::Definition);
+        if !on_tab {
+            self.show_raw_entity();
+            return;
+        }
+        if let Screen::Entity(s) = self.screen_mut() {
+            s.definition.raw = !s.definition.raw;
+            s.cursor = 0;
+            s.scroll = 0;
+        }
+    }
+
+    /// Opens the find prompt over the Definition tab (opening the tab first).
+    fn open_definition_find(&mut self) {
+        let has = matches!(self.screen(), Screen::Entity(s)
+            if self.catalog.get(&s.key).is_some_and(|e| Tab::for_entity(e).contains(&Tab::Definition)));
+        if !has {
+            self.notify("only an API has a definition to find in", true);
+            return;
+        }
+        if !matches!(self.screen(), Screen::Entity(s) if s.tab == Tab::Definition) {
+            self.switch_tab(Some(Tab::Definition), 0);
+        }
+        let current = match self.screen() {
+            Screen::Entity(s) => s.definition.find.clone(),
+            _ => String::new(),
+        };
+        if let Screen::Entity(s) = self.screen_mut() {
+            s.definition.raw = false;
+        }
+        let mut input = TextArea::new(vec![current]);
+        input.move_cursor(tui_textarea::CursorMove::End);
+        input.set_placeholder_text("a path, method, operation, type or field");
+        input.set_cursor_line_style(ratatui::style::Style::default());
+        self.overlay = Some(Overlay::Input(Box::new(live_screens::NameInput {
+            input,
+            purpose: live_screens::InputPurpose::FindInDefinition,
+            title: " Find in the definition ",
+            hint: "shows what matches and the way to it · enter keeps it · esc clears".into(),
+            error: None,
+        })));
+    }
+
+    /// Sets the find within the Definition tab, the cursor on the first row it can stop on.
+    pub(crate) fn set_definition_find(&mut self, text: String) {
+        if let Screen::Entity(s) = self.screen_mut() {
+            s.definition.find = text;
+            s.cursor = 0;
+            s.scroll = 0;
+        }
+        self.settle_cursor();
+        self.dirty = true;
+    }
+
     /// Keeps an entity screen's cursor on a row it can stop on (rows change with tabs, trees
     /// opening and closing, and reloads).
     fn settle_cursor(&mut self) {
@@ -1110,6 +1430,9 @@ impl App {
         if self.docs_act(action) {
             return;
         }
+        if self.graph_act(action) {
+            return;
+        }
         match action {
             Action::Quit => self.quit = true,
             Action::Help => {
@@ -1139,6 +1462,14 @@ impl App {
             }
             Action::Back => {
                 if self.overlay.take().is_some() {
+                    return;
+                }
+                // Esc first drops a find in the definition, then goes back.
+                if let Screen::Entity(s) = self.screen()
+                    && s.tab == Tab::Definition
+                    && !s.definition.find.is_empty()
+                {
+                    self.set_definition_find(String::new());
                     return;
                 }
                 if self.at > 0 {
@@ -1226,6 +1557,94 @@ impl App {
                 Some(l) => self.open_link(&l),
                 None => self.notify("select a link first (Links or annotations)", true),
             },
+            Action::GraphToggle => {
+                if let Some(k) = self.current_entity() {
+                    self.open_entity(&k, Tab::Relations);
+                    if let Screen::Entity(s) = self.screen_mut() {
+                        s.graph.on = true;
+                    }
+                }
+            }
+            Action::GraphDirection
+            | Action::GraphDeeper
+            | Action::GraphShallower
+            | Action::GraphKinds
+            | Action::GraphRelations => self.notify(
+                "these keys work on the relations graph (m on the Relations tab)",
+                true,
+            ),
+            Action::DefinitionRaw => self.toggle_definition_raw(),
+            Action::StarToggle => match self.current_entity() {
+                Some(k) => match self.stars.toggle(&k) {
+                    Ok(true) => self.notify(
+                        format!("★ starred {}", crate::text::sanitize_line(&k)),
+                        false,
+                    ),
+                    Ok(false) => self.notify(
+                        format!("unstarred {}", crate::text::sanitize_line(&k)),
+                        false,
+                    ),
+                    Err(e) => self.notify(format!("star not saved: {e}"), true),
+                },
+                None => self.notify("select an entity to star", true),
+            },
+            Action::FilterMine => {
+                if self.list_filter == ListFilter::Mine {
+                    self.list_filter = ListFilter::All;
+                } else if self.scaffold.user.is_none() {
+                    self.notify(
+                        "who are you? set [scaffold] user = \"user:default/you\" in the config file",
+                        true,
+                    );
+                    return;
+                } else {
+                    self.list_filter = ListFilter::Mine;
+                }
+                if !matches!(self.screen(), Screen::Catalog) {
+                    self.push(Screen::Catalog);
+                }
+                self.research();
+            }
+            Action::FilterStarred => {
+                self.list_filter = if self.list_filter == ListFilter::Starred {
+                    ListFilter::All
+                } else {
+                    ListFilter::Starred
+                };
+                if self.list_filter == ListFilter::Starred && self.stars.keys.is_empty() {
+                    self.notify("nothing starred yet: s stars the selected entity", false);
+                }
+                if !matches!(self.screen(), Screen::Catalog) {
+                    self.push(Screen::Catalog);
+                }
+                self.research();
+            }
+            Action::SortNext => {
+                self.list_sort = self.list_sort.next();
+                self.notify(format!("sorted by {}", self.list_sort.label()), false);
+                self.research();
+            }
+            Action::DefinitionFind => self.open_definition_find(),
+            Action::CopyItem => {
+                let row = match self.screen() {
+                    Screen::Entity(s) => self.rows().get(s.cursor).cloned(),
+                    _ => None,
+                };
+                match row.and_then(|r| r.copy) {
+                    Some(text) => {
+                        let what = if text.starts_with("curl ") {
+                            "curl line"
+                        } else {
+                            "path"
+                        };
+                        self.copy(text, what)
+                    }
+                    None => self.notify(
+                        "nothing to copy here: select an operation or a field on the Definition tab",
+                        true,
+                    ),
+                }
+            }
             Action::TogglePreview => {
                 // Too narrow for the preview: say so rather than toggle something unseen.
                 let width = self.geometry.width;
@@ -1285,6 +1704,17 @@ impl App {
                     }) => self.open_entity(&t, Tab::Overview),
                     Some(Row { node: Some(_), .. }) => self.toggle_node(None),
                     Some(Row { link: Some(_), .. }) => self.act(Action::OpenLink),
+                    Some(Row {
+                        copy: Some(value),
+                        pieces,
+                        ..
+                    }) if s.tab == Tab::Overview => {
+                        let title = pieces
+                            .first()
+                            .map(|p| p.text.trim().to_owned())
+                            .unwrap_or_default();
+                        self.show_detail(title, value.lines().map(str::to_owned).collect());
+                    }
                     _ => {}
                 }
             }

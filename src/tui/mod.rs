@@ -5,11 +5,13 @@
 //! process's terminal, with the signals and the hang-up watcher that only it has.
 
 pub mod action;
+pub mod apiview;
 pub mod app;
 pub mod cache_state;
 pub mod clipboard;
 pub mod docs;
 pub mod filter_list;
+pub mod graph_view;
 pub mod input;
 pub mod keymap;
 pub mod keys;
@@ -67,6 +69,8 @@ pub struct PortalOptions {
     pub config: Config,
     pub config_file: PathBuf,
     pub log_file: PathBuf,
+    /// Where per-user state lives (the starred entities).
+    pub state_dir: PathBuf,
     pub ui: UiOverrides,
     pub sources: Vec<Box<dyn Source>>,
     pub load: LoadOptions,
@@ -187,6 +191,11 @@ pub fn new_app(options: &PortalOptions, env: &ClientEnv) -> Result<App, PortalEr
         &options.config_file,
         layout.as_ref(),
     );
+    let (stars, stars_problem) = crate::stars::Stars::load(options.state_dir.join("starred"));
+    app.stars = stars;
+    if let Some(problem) = stars_problem {
+        tracing::warn!("starred entities: {problem}");
+    }
     for issue in &issues {
         tracing::warn!("{issue}");
     }

@@ -31,10 +31,15 @@ pub struct Row {
     pub link: Option<String>,
     /// A tree node that can expand: its id and whether it is open.
     pub node: Option<(String, bool)>,
+    /// What the copy action puts on the clipboard for this row (an API operation's `curl`
+    /// line, a path in a definition).
+    pub copy: Option<String>,
+    /// The line of the entity's text (its definition) this row shows.
+    pub line: Option<u32>,
 }
 
 impl Row {
-    fn text(pieces: Vec<Piece>) -> Row {
+    pub(crate) fn text(pieces: Vec<Piece>) -> Row {
         Row {
             pieces,
             ..Row::default()
@@ -51,7 +56,7 @@ impl Row {
 
     /// Whether the cursor stops on this row.
     pub fn selectable(&self) -> bool {
-        self.target.is_some() || self.link.is_some() || self.node.is_some()
+        self.target.is_some() || self.link.is_some() || self.node.is_some() || self.copy.is_some()
     }
 
     pub fn plain_text(&self) -> String {
@@ -196,6 +201,26 @@ fn spec_lines(key: &str, value: &serde_json::Value, out: &mut Vec<(String, Strin
     }
 }
 
+/// A `key = value` row of the Overview (a label or an annotation): a link when the value is
+/// one, and always something to copy and to show whole.
+fn key_value_row(k: &str, v: &str, copy: String) -> Row {
+    let link = crate::tui::opener::safe_url(v);
+    let role = if link.is_some() {
+        Role::Link
+    } else {
+        Role::Text
+    };
+    Row {
+        link,
+        copy: Some(copy),
+        ..Row::text(vec![
+            piece(format!("  {}", sanitize_line(k)), Role::Muted),
+            piece(" = ", Role::Muted),
+            piece(sanitize_line(v).into_owned(), role),
+        ])
+    }
+}
+
 /// Groups that own an entity, the owner first, then up through parents to the root.
 pub fn owner_chain(catalog: &Catalog, e: &Entity) -> Vec<String> {
     let mut chain = Vec::new();
@@ -307,6 +332,14 @@ pub fn overview(catalog: &Catalog, e: &Entity) -> Vec<Row> {
         "ref",
         vec![piece(sanitize_line(&e.key).into_owned(), Role::Text)],
     ));
+    let labels: Vec<(&str, &str)> = e.labels().collect();
+    if !labels.is_empty() {
+        rows.push(Row::blank());
+        rows.push(Row::heading("Labels"));
+        for (k, v) in labels {
+            rows.push(key_value_row(k, v, v.to_owned()));
+        }
+    }
     let links: Vec<(&str, Option<&str>)> = e.links().collect();
     if !links.is_empty() {
         rows.push(Row::blank());
@@ -352,13 +385,18 @@ pub fn overview(catalog: &Catalog, e: &Entity) -> Vec<Row> {
                 spec_lines(k, v, &mut lines, 0);
             }
             for (k, value) in lines {
-                rows.push(field_row(
-                    &format!("  {}", sanitize_line(&k)),
-                    vec![piece(sanitize_line(&value).into_owned(), Role::Text)],
-                ));
+                rows.push(Row {
+                    copy: Some(value.clone()),
+                    ..field_row(
+                        &format!("  {}", sanitize_line(&k)),
+                        vec![piece(sanitize_line(&value).into_owned(), Role::Text)],
+                    )
+                });
             }
         }
     }
+    // Labels and annotations: every one a row the cursor stops on, so all are reachable;
+    // Enter shows a long value whole, copy takes the value.
     let annotations: Vec<(&str, &str)> = e
         .annotations()
         .filter(|(k, _)| !k.starts_with("backstage.io/managed-by"))
@@ -367,21 +405,7 @@ pub fn overview(catalog: &Catalog, e: &Entity) -> Vec<Row> {
         rows.push(Row::blank());
         rows.push(Row::heading("Annotations"));
         for (k, v) in annotations {
-            rows.push(Row {
-                link: crate::tui::opener::safe_url(v),
-                ..Row::text(vec![
-                    piece(format!("  {}", sanitize_line(k)), Role::Muted),
-                    piece(" = ", Role::Muted),
-                    piece(
-                        sanitize_line(v).into_owned(),
-                        if crate::tui::opener::safe_url(v).is_some() {
-                            Role::Link
-                        } else {
-                            Role::Text
-                        },
-                    ),
-                ])
-            });
+            rows.push(key_value_row(k, v, v.to_owned()));
         }
     }
     let problems: Vec<_> = catalog.diagnostics_for(&e.key).collect();

@@ -133,3 +133,23 @@ pub const DOCS_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// One request for a docs page or the metadata of a site.
 pub const DOCS_REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
+
+// ---------------------------------------------------------------- API definitions (explorer)
+
+/// The largest API definition the explorer reads into a tree (a larger one is shown as raw
+/// text with a notice).
+pub const APIDEF_BYTES: usize = 4 * 1024 * 1024;
+
+/// Nodes one API tree may hold; past it the tree is cut and says so.
+pub const APIDEF_NODES: usize = 50_000;
+
+/// How deep schemas are expanded through properties, items and `$ref`s (a `$ref` cycle is cut
+/// at its first repeat, whatever this says).
+pub const APIDEF_SCHEMA_DEPTH: usize = 8;
+
+/// Deepest nesting of brackets in a GraphQL or `.proto` text (deeper is refused before parsing,
+/// so a recursive parser cannot exhaust the stack).
+pub const APIDEF_NESTING: usize = 64;
+
+/// Entities one relations graph draws; past it the graph says how many it left out.
+pub const GRAPH_NODES: usize = 500;

@@ -20,10 +20,21 @@ use tui_textarea::TextArea;
 /// A one-line text prompt over the screen.
 pub struct NameInput {
     pub input: TextArea<'static>,
+    /// What the prompt is for.
+    pub purpose: InputPurpose,
     pub title: &'static str,
     pub hint: String,
     /// Why the last submit was refused.
     pub error: Option<String>,
+}
+
+/// What a one-line prompt is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InputPurpose {
+    /// The name to save the watch layout under.
+    SaveLayout,
+    /// Find within an API definition, applied as it is typed.
+    FindInDefinition,
 }
 
 const ENTITY: &str = "entity";
@@ -428,6 +439,7 @@ impl App {
             .map_or_else(|| "the config file".into(), |p| p.display().to_string());
         self.overlay = Some(Overlay::Input(Box::new(NameInput {
             input,
+            purpose: InputPurpose::SaveLayout,
             title: " Save this layout as ",
             hint: format!("saved in {file}; reopen with greenroom --layout NAME"),
             error,
@@ -439,6 +451,11 @@ impl App {
             return;
         };
         let text = input.input.lines().first().cloned().unwrap_or_default();
+        if input.purpose == InputPurpose::FindInDefinition {
+            // The find was applied while typing; Enter keeps it.
+            self.overlay = None;
+            return;
+        }
         match layouts::check_name(&text) {
             Err(e) => input.error = Some(e),
             Ok(name) => {
@@ -484,6 +501,10 @@ impl App {
         if let Some(Overlay::Input(i)) = &mut self.overlay {
             if i.input.input(input) {
                 i.error = None;
+                if i.purpose == InputPurpose::FindInDefinition {
+                    let text = i.input.lines().first().cloned().unwrap_or_default();
+                    self.set_definition_find(text);
+                }
             }
             return true;
         }
@@ -494,6 +515,10 @@ impl App {
         if let Some(Overlay::Input(i)) = &mut self.overlay {
             i.input.insert_str(text);
             i.error = None;
+            if i.purpose == InputPurpose::FindInDefinition {
+                let text = i.input.lines().first().cloned().unwrap_or_default();
+                self.set_definition_find(text);
+            }
             return true;
         }
         false
@@ -554,7 +579,15 @@ impl App {
             Action::ClosePane => self.pane_action(|p, _| p.close_focused().is_some()),
             Action::SaveLayout => self.open_name_input(),
             Action::InputSubmit => self.submit_input(),
-            Action::InputCancel => self.overlay = None,
+            Action::InputCancel => {
+                // Cancelling a find drops it.
+                if let Some(Overlay::Input(i)) = &self.overlay
+                    && i.purpose == InputPurpose::FindInDefinition
+                {
+                    self.set_definition_find(String::new());
+                }
+                self.overlay = None;
+            }
             _ => {}
         }
     }

@@ -38,13 +38,17 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, geometry: &mut Geometry) {
 
 fn draw_query(frame: &mut Frame, app: &App, area: Rect) {
     let s = &app.search;
-    let count = if app.loading.is_some() {
+    let mut count = if app.loading.is_some() {
         "reading…".to_owned()
     } else if s.searching() {
         format!("{}/{} …", s.hits.len(), app.catalog.len())
     } else {
         format!("{}/{}", s.hits.len(), app.catalog.len())
     };
+    let note = app.list_note();
+    if !note.is_empty() {
+        count = format!("{note} · {count}");
+    }
     let prompt_style = if s.focused {
         app.theme.style(Role::Accent).add_modifier(Modifier::BOLD)
     } else {

@@ -102,8 +102,12 @@ pub fn draw_entity(
         super::docs::draw_docs(frame, app, body, geometry);
         return;
     }
-    let rows = app.rows();
     geometry.body_rows = body.height;
+    if s.tab == Tab::Relations && s.graph.on {
+        super::graph::draw(frame, app, s, body);
+        return;
+    }
+    let rows = app.rows();
     let has_cursor = rows.iter().any(Row::selectable);
     let scroll = draw_rows(
         frame,

@@ -5,6 +5,7 @@
 mod catalog;
 pub mod docs;
 mod document;
+mod graph;
 mod overlays;
 mod scaffold;
 mod status;
@@ -205,6 +206,20 @@ fn hint_fits(app: &App, action: Action) -> bool {
     match action {
         Action::StatusRefresh => !matches!(app.screen(), Screen::Entity(_)) || status_tab,
         Action::StatusTab => !status_tab,
+        // The explorer's and the graph's keys, only where they act.
+        Action::DefinitionFind | Action::CopyItem | Action::DefinitionRaw => {
+            matches!(app.screen(), Screen::Entity(s) if s.tab == Tab::Definition)
+        }
+        Action::GraphToggle => {
+            matches!(app.screen(), Screen::Entity(s) if s.tab == Tab::Relations)
+        }
+        Action::GraphDirection
+        | Action::GraphDeeper
+        | Action::GraphShallower
+        | Action::GraphKinds
+        | Action::GraphRelations => {
+            matches!(app.screen(), Screen::Entity(s) if s.tab == Tab::Relations && s.graph.on)
+        }
         _ => scaffold::hint_fits(app, action),
     }
 }

@@ -17,6 +17,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, geometry: &mut Geometry) {
         Some(Overlay::Palette(p)) => palette(frame, app, area, p),
         Some(Overlay::Input(i)) => super::status::draw_input(frame, app, area, i),
         Some(Overlay::DocsSearch(o)) => super::docs::draw_search(frame, app, area, o),
+        Some(Overlay::Detail(d)) => detail(frame, app, area, d, geometry),
         None => {}
     }
 }
@@ -76,7 +77,7 @@ pub fn help_lines(app: &App) -> Vec<(String, Role)> {
     }
     lines.push((String::new(), Role::Text));
     lines.push((
-        "Search: words match fuzzily; kind: type: owner: tag: lifecycle: system: domain: ns:"
+        "Search: words match fuzzily; kind: type: owner: tag: label: lifecycle: system: domain: ns:"
             .into(),
         Role::Muted,
     ));
@@ -112,6 +113,59 @@ fn help(frame: &mut Frame, app: &App, area: Rect, scroll: usize, geometry: &mut 
                 fit(t, usize::from(inner.width)),
                 app.theme.style(*role),
             ))
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(shown), inner);
+}
+
+/// A value or the entity's YAML shown whole: sanitised, wrapped to the popup, scrolling.
+fn detail(
+    frame: &mut Frame,
+    app: &App,
+    area: Rect,
+    d: &super::super::app::Detail,
+    geometry: &mut Geometry,
+) {
+    let rect = centred(area, 100, area.height.saturating_sub(2));
+    frame.render_widget(Clear, rect);
+    let title = format!(" {} (Esc closes) ", fit(&sanitize_line(&d.title), 70));
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(app.theme.style(Role::BorderFocus))
+        .title(Span::styled(title, app.theme.style(Role::Title)));
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    let width = usize::from(inner.width).max(1);
+    let lines: Vec<String> = d
+        .lines
+        .iter()
+        .flat_map(|l| {
+            let clean = sanitize_line(l);
+            // Keep the indentation (YAML), wrapping what follows it under it.
+            let rest = clean.trim_start_matches(' ');
+            let indent = (clean.len() - rest.len()).min(width / 2);
+            crate::tui::status_panel::wrap(rest, width - indent)
+                .into_iter()
+                .map(|w| format!("{}{w}", " ".repeat(indent)))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let height = usize::from(inner.height);
+    let scroll = d.scroll.min(lines.len().saturating_sub(height));
+    geometry.help_rows = inner.height;
+    geometry.help_scroll = Some(scroll);
+    geometry.detail_lines = lines.len();
+    let shown: Vec<Line> = lines
+        .iter()
+        .skip(scroll)
+        .take(height)
+        .map(|t| {
+            let role = if t.starts_with('#') {
+                Role::Muted
+            } else {
+                Role::Text
+            };
+            Line::from(Span::styled(t.clone(), app.theme.style(role)))
         })
         .collect();
     frame.render_widget(Paragraph::new(shown), inner);
