@@ -96,12 +96,12 @@ fn stars_are_kept_and_filter_the_list() {
     let (again, problem) = greenroom::stars::Stars::load(file);
     assert!(problem.is_none());
     assert!(again.contains(&second) && again.contains("api:default/checkout-api"));
-    // Unstar from the filtered list; S shows everything again.
+    // Unstar from the filtered list; * shows everything again.
     key(&mut app, KeyCode::Char('s'));
     key(&mut app, KeyCode::Char('*'));
-    key(&mut app, KeyCode::Char('S'));
+    key(&mut app, KeyCode::Char('*'));
     assert_eq!(app.search.hits.len(), 1);
-    key(&mut app, KeyCode::Char('S'));
+    key(&mut app, KeyCode::Char('*'));
     assert_eq!(app.search.hits.len(), 190);
 }
 
