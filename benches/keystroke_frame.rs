@@ -1,9 +1,10 @@
-//! What a keystroke costs end to end, as a user feels it: the key goes to the real `App`, its
-//! search hops to the real search worker thread, the answer comes back as an event, and the
-//! frame is drawn into a ratatui `TestBackend` (80×24). Realistic queries are typed and then
-//! erased with backspace; each keystroke is timed from the key to the first frame showing its
-//! results. A second pass types each query as one burst (faster than results arrive) and
-//! times the last key to the settled frame. Prints p50/p90/p99/max.
+//! What a keystroke costs end to end, as a user feels it: the key goes to a real `Session`
+//! (the same code every terminal runs), its search hops to the hub's `SearchPool` thread, the
+//! answer comes back through the session's channel, and the frame is drawn the way a session
+//! draws it (the full crossterm byte stream, into a sink, 80×24). Realistic queries are typed
+//! and then erased with backspace; each keystroke is timed from the key to the first frame
+//! showing its results. A second pass types each query as one burst (faster than results
+//! arrive) and times the last key to the settled frame. Prints p50/p90/p99/max.
 //!
 //! `cargo bench --bench keystroke_frame [-- ENTITIES]` (default 100000; 1000000 with
 //! `GREENROOM_BENCH_1M=1` or `-- 1000000`).
@@ -11,19 +12,16 @@
 #[path = "common/mod.rs"]
 mod common;
 
-use crossterm::event::{Event, KeyCode, KeyEvent};
-use greenroom::search::SearchIndex;
-use greenroom::sources::{self, LoadOptions, Source, files::FileSource};
-use greenroom::tui::app::{App, AppEvent, Effect, Settings};
+use greenroom::hub::catalog::SourcesLoader;
+use greenroom::hub::{CatalogService, Hub, RunService, SearchPool, StatusService};
+use greenroom::sources::{LoadOptions, Source, files::FileSource};
+use greenroom::tui::app::{App, Settings};
+use greenroom::tui::input::{Input, Key};
 use greenroom::tui::keymap::Keymap;
-use greenroom::tui::search_worker::{Request, SearchWorker};
+use greenroom::tui::session::{PlainHost, Session};
 use greenroom::tui::theme::{ColorDepth, Theme};
-use greenroom::tui::views;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 
 const QUERIES: &[&str] = &[
     "checkout",
@@ -42,56 +40,38 @@ const QUERIES: &[&str] = &[
 ];
 
 struct Harness {
-    app: App,
-    worker: SearchWorker,
-    events: UnboundedReceiver<AppEvent>,
-    terminal: Terminal<TestBackend>,
+    session: Session<std::io::Sink>,
+    runtime: tokio::runtime::Runtime,
 }
 
 impl Harness {
-    /// Hands the app's searches to the worker, as the runner does.
-    fn dispatch(&mut self) {
-        for effect in self.app.take_effects() {
-            if let Effect::Search {
-                generation,
-                query,
-                within,
-            } = effect
-            {
-                self.worker.request(Request {
-                    index: self.app.index.clone(),
-                    generation,
-                    query,
-                    within,
-                });
-            }
-        }
-    }
-
-    fn key(&mut self, code: KeyCode) {
-        self.app
-            .handle(AppEvent::Terminal(Event::Key(KeyEvent::from(code))));
-        self.dispatch();
+    /// A key press, through the session; its search goes to the pool.
+    fn key(&mut self, input: Input) {
+        self.session.feed(input);
+        self.session.pump();
     }
 
     fn draw(&mut self) {
-        let app = &mut self.app;
-        let mut geometry = Default::default();
-        self.terminal
-            .draw(|f| geometry = views::draw(f, app))
-            .unwrap();
-        app.apply_geometry(geometry);
+        self.session.app.dirty = true;
+        self.session.draw().unwrap();
     }
 
     /// Waits for answers until the app has its newest results, then draws.
     fn settle(&mut self) {
-        while self.app.search.searching() {
-            let event = self.events.blocking_recv().expect("the worker answers");
-            self.app.handle(event);
-            self.dispatch();
+        loop {
+            self.session.pump();
+            if !self.session.app.search.searching() {
+                break;
+            }
+            let session = &mut self.session;
+            assert!(self.runtime.block_on(session.wait()), "the hub went away");
         }
         self.draw();
     }
+}
+
+fn char_key(c: char) -> Input {
+    Input::typed(&c.to_string()).remove(0)
 }
 
 fn ms(d: Duration) -> f64 {
@@ -120,45 +100,47 @@ fn main() {
     }
     let dir = tempfile::tempdir().unwrap();
     common::write_related_catalog(dir.path(), n, 100);
-    let started = Instant::now();
     let source: Box<dyn Source> = Box::new(FileSource::disk(&[dir.path().to_path_buf()]).unwrap());
-    let catalog = sources::load(
-        &[source],
-        &LoadOptions {
+    let loader = SourcesLoader::new(
+        vec![source],
+        LoadOptions {
             online: false,
             ..LoadOptions::default()
         },
     );
-    let load = started.elapsed();
-    let started = Instant::now();
-    let index = Arc::new(SearchIndex::build(&catalog));
-    let build = started.elapsed();
-    println!(
-        "catalogue: {} entities loaded in {:.2} s, index built in {:.0} ms",
-        catalog.len(),
-        load.as_secs_f64(),
-        ms(build)
+    let hub = Hub::new(
+        CatalogService::inline(Arc::new(loader)),
+        StatusService::waiting(),
+        RunService::inline(),
+        SearchPool::start(1),
     );
-    let (tx, events) = unbounded_channel();
-    let mut h = Harness {
-        app: App::new(
-            Keymap::builtin("default").unwrap(),
-            Theme::builtin("dark", ColorDepth::TrueColor).unwrap(),
-            Settings {
-                hyperlinks: false,
-                ..Settings::default()
-            },
-            "bench".into(),
-        ),
-        worker: SearchWorker::start(tx),
-        events,
-        terminal: Terminal::new(TestBackend::new(80, 24)).unwrap(),
-    };
-    h.app.handle(AppEvent::Loaded(Box::new(catalog), index));
-    h.dispatch();
+    let started = Instant::now();
+    hub.catalog.reload();
+    let load = started.elapsed();
+    println!(
+        "catalogue: {} entities loaded and indexed in {:.2} s",
+        hub.catalog.current().catalog.len(),
+        load.as_secs_f64(),
+    );
+    let app = App::new(
+        Keymap::builtin("default").unwrap(),
+        Theme::builtin("dark", ColorDepth::TrueColor).unwrap(),
+        Settings {
+            hyperlinks: false,
+            ..Settings::default()
+        },
+        "bench".into(),
+    );
+    let session = Session::new(&hub, app, std::io::sink(), (80, 24), Box::new(PlainHost)).unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .unwrap();
+    let mut h = Harness { session, runtime };
     h.settle();
-    h.key(KeyCode::Char('/'));
+    h.key(char_key('/'));
     h.settle();
+    let backspace = Input::key(Key::Backspace);
 
     let (mut typing, mut erasing, mut bursts) = (Vec::new(), Vec::new(), Vec::new());
     for round in 0..3 {
@@ -166,7 +148,7 @@ fn main() {
             // Typed one key at a time, each waited for.
             for c in q.chars() {
                 let t = Instant::now();
-                h.key(KeyCode::Char(c));
+                h.key(char_key(c));
                 h.settle();
                 if round > 0 {
                     typing.push(ms(t.elapsed()));
@@ -174,7 +156,7 @@ fn main() {
             }
             for _ in q.chars() {
                 let t = Instant::now();
-                h.key(KeyCode::Backspace);
+                h.key(backspace.clone());
                 h.settle();
                 if round > 0 {
                     erasing.push(ms(t.elapsed()));
@@ -184,7 +166,7 @@ fn main() {
             let mut last = Instant::now();
             for c in q.chars() {
                 last = Instant::now();
-                h.key(KeyCode::Char(c));
+                h.key(char_key(c));
                 // A frame after every key, as the runner draws while typing.
                 h.draw();
             }
@@ -193,12 +175,14 @@ fn main() {
                 bursts.push(ms(last.elapsed()));
             }
             for _ in q.chars() {
-                h.key(KeyCode::Backspace);
+                h.key(backspace.clone());
             }
             h.settle();
         }
     }
-    println!("keystroke to settled frame, {n} entities (worker thread + TestBackend draw):");
+    println!(
+        "keystroke to settled frame, {n} entities (session, search pool thread, frame drawn):"
+    );
     report("typing, each key waited for", typing.clone());
     report("backspace, each key waited for", erasing.clone());
     report("burst typing: last key to settled frame", bursts);

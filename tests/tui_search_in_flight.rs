@@ -123,8 +123,8 @@ fn the_cursor_follows_its_entity_into_the_new_results() {
 
 #[test]
 fn hits_past_the_ranked_head_are_ranked_when_the_list_reaches_them() {
+    use greenroom::hub::search::RANKED;
     use greenroom::sources::files::FileSource;
-    use greenroom::tui::search_worker::RANKED;
     let dir = tempfile::tempdir().unwrap();
     let mut yaml = String::new();
     for i in 0..(RANKED * 2) {
@@ -166,4 +166,44 @@ fn hits_past_the_ranked_head_are_ranked_when_the_list_reaches_them() {
     app.handle(AppEvent::Terminal(Event::Resize(80, 24)));
     assert_eq!(app.search.ranked, full.len());
     assert_eq!(*app.search.hits, full);
+}
+
+#[test]
+fn a_filter_change_is_not_narrowed_from_the_list_before_it() {
+    let mut app = ui_support::app_with(ui_support::load(Box::new(demo::source())), "demo");
+    ui_support::key(&mut app, KeyCode::Char('/'));
+    let s = the_search(press_unanswered(&mut app, KeyCode::Char('s')));
+    answer(&mut app, s);
+    // "se" asked, not answered; then the list keeps only the starred (nothing is).
+    let se = the_search(
+        press_unanswered(&mut app, KeyCode::Esc)
+            .into_iter()
+            .chain(press_unanswered(&mut app, KeyCode::Char('/')))
+            .chain(press_unanswered(&mut app, KeyCode::Char('e')))
+            .collect(),
+    );
+    let starred = the_search(
+        press_unanswered(&mut app, KeyCode::Esc)
+            .into_iter()
+            .chain(press_unanswered(&mut app, KeyCode::Char('*')))
+            .collect(),
+    );
+    assert!(starred.2.is_none());
+    // The answer asked before the filter changed is dropped.
+    let before = app.search.hits_generation;
+    answer(&mut app, se);
+    assert_eq!(
+        app.search.hits_generation, before,
+        "an answer for the old list applied"
+    );
+    // Typing before the filtered answer arrives does not narrow from the old list.
+    ui_support::key(&mut app, KeyCode::Char('/'));
+    let ser = the_search(press_unanswered(&mut app, KeyCode::Char('r')));
+    assert!(
+        ser.2.is_none(),
+        "narrowed from results of the list before the filter changed"
+    );
+    answer(&mut app, starred);
+    answer(&mut app, ser);
+    assert!(app.search.hits.is_empty(), "nothing is starred");
 }

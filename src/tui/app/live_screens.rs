@@ -4,7 +4,7 @@
 
 use super::{App, Effect, Overlay, Screen};
 use crate::status::oncall::{OnCallOverview, oncall_targets};
-use crate::status::{StatusService, Target, TargetId, targets_for};
+use crate::status::{Target, TargetId, targets_for};
 use crate::tui::action::Action;
 use crate::tui::keymap::Context;
 use crate::tui::layouts::{self, LayoutSpec, LayoutTree};
@@ -20,10 +20,21 @@ use tui_textarea::TextArea;
 /// A one-line text prompt over the screen.
 pub struct NameInput {
     pub input: TextArea<'static>,
+    /// What the prompt is for.
+    pub purpose: InputPurpose,
     pub title: &'static str,
     pub hint: String,
     /// Why the last submit was refused.
     pub error: Option<String>,
+}
+
+/// What a one-line prompt is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InputPurpose {
+    /// The name to save the watch layout under.
+    SaveLayout,
+    /// Find within an API definition, applied as it is typed.
+    FindInDefinition,
 }
 
 const ENTITY: &str = "entity";
@@ -31,8 +42,8 @@ const TEAM: &str = "team";
 const ONCALL: &str = "oncall";
 
 impl App {
-    /// Starts showing live status from a running service.
-    pub fn attach_status(&mut self, service: StatusService) {
+    /// Starts showing live status through this session's subscription to the hub's service.
+    pub fn attach_status(&mut self, service: greenroom_hub::Subscription) {
         self.live.attach(service);
         self.sync_live();
         self.dirty = true;
@@ -429,6 +440,7 @@ impl App {
             .map_or_else(|| "the config file".into(), |p| p.display().to_string());
         self.overlay = Some(Overlay::Input(Box::new(NameInput {
             input,
+            purpose: InputPurpose::SaveLayout,
             title: " Save this layout as ",
             hint: format!("saved in {file}; reopen with greenroom --layout NAME"),
             error,
@@ -440,6 +452,11 @@ impl App {
             return;
         };
         let text = input.input.lines().first().cloned().unwrap_or_default();
+        if input.purpose == InputPurpose::FindInDefinition {
+            // The find was applied while typing; Enter keeps it.
+            self.overlay = None;
+            return;
+        }
         match layouts::check_name(&text) {
             Err(e) => input.error = Some(e),
             Ok(name) => {
@@ -485,6 +502,10 @@ impl App {
         if let Some(Overlay::Input(i)) = &mut self.overlay {
             if i.input.input(input) {
                 i.error = None;
+                if i.purpose == InputPurpose::FindInDefinition {
+                    let text = i.input.lines().first().cloned().unwrap_or_default();
+                    self.set_definition_find(text);
+                }
             }
             return true;
         }
@@ -495,6 +516,10 @@ impl App {
         if let Some(Overlay::Input(i)) = &mut self.overlay {
             i.input.insert_str(text);
             i.error = None;
+            if i.purpose == InputPurpose::FindInDefinition {
+                let text = i.input.lines().first().cloned().unwrap_or_default();
+                self.set_definition_find(text);
+            }
             return true;
         }
         false
@@ -555,7 +580,15 @@ impl App {
             Action::ClosePane => self.pane_action(|p, _| p.close_focused().is_some()),
             Action::SaveLayout => self.open_name_input(),
             Action::InputSubmit => self.submit_input(),
-            Action::InputCancel => self.overlay = None,
+            Action::InputCancel => {
+                // Cancelling a find drops it.
+                if let Some(Overlay::Input(i)) = &self.overlay
+                    && i.purpose == InputPurpose::FindInDefinition
+                {
+                    self.set_definition_find(String::new());
+                }
+                self.overlay = None;
+            }
             _ => {}
         }
     }

@@ -8,6 +8,7 @@
 //! matches first, then by a precomputed catalogue order, so sorting compares integers only.
 //! Facet counts use small integer ids per kind, owner and lifecycle.
 
+pub mod matcher;
 pub mod query;
 pub mod score;
 
@@ -74,6 +75,8 @@ struct Doc {
     description: Span,
     /// Tags: a range of `SearchIndex::tag_spans`.
     tags: (u32, u16),
+    /// Labels as `key=value`: a range of `SearchIndex::label_spans`.
+    labels: (u32, u16),
     /// The owner as written; `owner_ref` its canonical ref (both match `owner:`).
     owner: Span,
     owner_ref: Span,
@@ -93,6 +96,7 @@ pub struct SearchIndex {
     docs: Vec<Doc>,
     arena: String,
     tag_spans: Vec<Span>,
+    label_spans: Vec<Span>,
     /// Document index by catalogue order.
     by_order: Vec<u32>,
     /// Interned kind, lifecycle and owner names, by id; kinds also lower-cased in the arena.
@@ -144,6 +148,7 @@ struct Draft {
     title: String,
     description: String,
     tags: Vec<String>,
+    labels: Vec<String>,
     owner: String,
     owner_ref: String,
     spec_type: String,
@@ -183,6 +188,7 @@ impl SearchIndex {
             text: String::new(),
         };
         let mut tag_spans = Vec::new();
+        let mut label_spans = Vec::new();
         let mut kinds = Interner::default();
         let mut lifecycles = Interner::default();
         let mut owners = Interner::default();
@@ -195,6 +201,10 @@ impl SearchIndex {
                 let tags_start = tag_spans.len() as u32;
                 for t in &d.tags {
                     tag_spans.push(arena.push(t));
+                }
+                let labels_start = label_spans.len() as u32;
+                for l in &d.labels {
+                    label_spans.push(arena.push(l));
                 }
                 let kind_mask = mask_of(&d.kind.to_lowercase());
                 let name = arena.push(&d.name);
@@ -214,6 +224,7 @@ impl SearchIndex {
                     title,
                     description,
                     tags: (tags_start, d.tags.len().min(u16::MAX as usize) as u16),
+                    labels: (labels_start, d.labels.len().min(u16::MAX as usize) as u16),
                     owner,
                     owner_ref: arena.push(&d.owner_ref),
                     spec_type: arena.push(&d.spec_type),
@@ -258,6 +269,7 @@ impl SearchIndex {
             docs,
             arena,
             tag_spans,
+            label_spans,
             by_order: order.into_iter().map(|i| i as u32).collect(),
             kinds: kinds.names,
             kind_spans,
@@ -317,6 +329,10 @@ impl SearchIndex {
             title: title.to_lowercase(),
             description: lower(e.description()),
             tags: e.tags().map(str::to_lowercase).collect(),
+            labels: e
+                .labels()
+                .map(|(k, v)| format!("{k}={v}").to_lowercase())
+                .collect(),
             owner: lower(e.owner()),
             owner_name: ref_name(&owner_ref).to_owned(),
             owner_ref,
@@ -331,6 +347,11 @@ impl SearchIndex {
 
     fn text(&self, s: &Span) -> &str {
         &self.arena[s.start as usize..(s.start + s.len) as usize]
+    }
+
+    fn labels(&self, doc: &Doc) -> &[Span] {
+        let start = doc.labels.0 as usize;
+        &self.label_spans[start..start + doc.labels.1 as usize]
     }
 
     fn tags(&self, doc: &Doc) -> &[Span] {
@@ -560,6 +581,16 @@ impl<'q> Plan<'q> {
             Field::System => starts(&doc.system),
             Field::Domain => starts(&doc.domain),
             Field::Tag => self.index.tags(doc).iter().any(starts),
+            // `label:key` has the key (any value); `label:key=value` the key with a value
+            // starting so.
+            Field::Label => self.index.labels(doc).iter().any(|s| {
+                let label = self.text(s);
+                if value.contains('=') {
+                    label.starts_with(value)
+                } else {
+                    label.split_once('=').is_some_and(|(k, _)| k == value)
+                }
+            }),
             Field::Owner => {
                 let owner_ref = self.text(&doc.owner_ref);
                 starts(&doc.owner)
@@ -803,6 +834,46 @@ mod tests {
             .search_top_cancellable(&q, None, 10, &|| false)
             .unwrap();
         assert_eq!(found.len(), index.search(&q).len());
+    }
+
+    #[test]
+    fn label_filters_match_keys_and_values() {
+        use crate::sources::{self, LoadOptions, Source, files::FileSource};
+        let dir = tempfile::tempdir().unwrap();
+        let doc = |name: &str, labels: &str| {
+            format!(
+                "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {{name: {name}, labels: {{{labels}}}}}\nspec: {{type: service, lifecycle: production, owner: team}}\n"
+            )
+        };
+        let text = [
+            doc("gold", "tier: Gold, team.example/cost-centre: cc-42"),
+            doc("silver", "tier: silver"),
+            doc("plain", ""),
+        ]
+        .join("---\n");
+        std::fs::write(dir.path().join("catalog-info.yaml"), text).unwrap();
+        let s: Box<dyn Source> = Box::new(FileSource::disk(&[dir.path().to_path_buf()]).unwrap());
+        let catalog = sources::load(&[s], &LoadOptions::default());
+        let index = SearchIndex::build(&catalog);
+        let names = |q: &str| {
+            let mut n: Vec<String> = index
+                .search(&Query::parse(q))
+                .iter()
+                .map(|h| catalog.entities()[h.entity].name().to_owned())
+                .collect();
+            n.sort();
+            n
+        };
+        assert_eq!(names("label:tier"), ["gold", "silver"]);
+        assert_eq!(names("label:tier=gold"), ["gold"]);
+        assert_eq!(
+            names("label:TIER=G"),
+            ["gold"],
+            "case-insensitive, value prefix"
+        );
+        assert_eq!(names("label:ti"), Vec::<String>::new(), "keys match whole");
+        assert_eq!(names("-label:tier"), ["plain"]);
+        assert_eq!(names("label:team.example/cost-centre=cc-42"), ["gold"]);
     }
 
     #[test]

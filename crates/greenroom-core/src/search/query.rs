@@ -1,5 +1,5 @@
 //! The query language: fuzzy words, `"quoted phrases"`, field filters (`kind:`, `type:`,
-//! `owner:`, `tag:`, `lifecycle:`, `system:`, `domain:`, `ns:`), and `-` to negate a filter,
+//! `owner:`, `tag:`, `label:`, `lifecycle:`, `system:`, `domain:`, `ns:`), and `-` to negate a filter,
 //! phrase or word. Filters on the same field are alternatives; everything else must all hold.
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -8,6 +8,8 @@ pub enum Field {
     Type,
     Owner,
     Tag,
+    /// `label:key` (has the label) or `label:key=value`.
+    Label,
     Lifecycle,
     System,
     Domain,
@@ -15,11 +17,12 @@ pub enum Field {
 }
 
 impl Field {
-    pub const ALL: [Field; 8] = [
+    pub const ALL: [Field; 9] = [
         Field::Kind,
         Field::Type,
         Field::Owner,
         Field::Tag,
+        Field::Label,
         Field::Lifecycle,
         Field::System,
         Field::Domain,
@@ -32,6 +35,7 @@ impl Field {
             "type" => Field::Type,
             "owner" => Field::Owner,
             "tag" | "tags" => Field::Tag,
+            "label" | "labels" => Field::Label,
             "lifecycle" => Field::Lifecycle,
             "system" => Field::System,
             "domain" => Field::Domain,
@@ -46,6 +50,7 @@ impl Field {
             Field::Type => "type",
             Field::Owner => "owner",
             Field::Tag => "tag",
+            Field::Label => "label",
             Field::Lifecycle => "lifecycle",
             Field::System => "system",
             Field::Domain => "domain",
