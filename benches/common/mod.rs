@@ -76,6 +76,12 @@ impl Rng {
 /// Writes `n` entities into `dir` as multi-document files of 1,000 entities each.
 #[allow(dead_code)]
 pub fn write_catalog(dir: &Path, n: usize) {
+    write_catalog_with(dir, n, 8);
+}
+
+/// As [`write_catalog`], with descriptions of `words` words (150 is about 1 KB).
+#[allow(dead_code)]
+pub fn write_catalog_with(dir: &Path, n: usize, words: usize) {
     let mut rng = Rng::new(0x9E37_79B9_7F4A_7C15);
     let teams: u64 = 200;
     let mut file = String::new();
@@ -86,7 +92,7 @@ pub fn write_catalog(dir: &Path, n: usize) {
         let region = rng.pick(REGIONS);
         let name = format!("{area}-{suffix}-{region}-{i:05}");
         let team = format!("team-{}", rng.next_u64() % teams);
-        let description: Vec<&str> = (0..8).map(|_| rng.pick(WORDS)).collect();
+        let description: Vec<&str> = (0..words).map(|_| rng.pick(WORDS)).collect();
         let tags = format!("[{}, {}]", rng.pick(TAGS), rng.pick(TAGS));
         let lifecycle = ["production", "experimental", "deprecated"][(rng.next_u64() % 3) as usize];
         let roll = rng.next_u64() % 100;

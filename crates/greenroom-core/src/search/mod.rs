@@ -56,6 +56,9 @@ const W_DESCRIPTION: i32 = 1;
 const EXACT_NAME: i64 = 100_000;
 const PREFIX_NAME: i64 = 50_000;
 const IN_NAME: i64 = 10_000;
+/// Descriptions longer than this (bytes) get their word starts indexed: scanning a 1 KB
+/// text for every occurrence of a word's first letter is what made long descriptions slow.
+const LONG_TEXT: usize = 160;
 
 /// A lower-cased text in the index's arena, and the characters it holds.
 #[derive(Clone, Copy, Debug, Default)]
@@ -73,6 +76,9 @@ struct Doc {
     name: Span,
     title: Span,
     description: Span,
+    /// A long description's word starts: a range of `SearchIndex::word_starts` (empty for
+    /// a short one, which is scanned).
+    description_words: (u32, u32),
     /// Tags: a range of `SearchIndex::tag_spans`.
     tags: (u32, u16),
     /// Labels as `key=value`: a range of `SearchIndex::label_spans`.
@@ -95,6 +101,9 @@ struct Doc {
 pub struct SearchIndex {
     docs: Vec<Doc>,
     arena: String,
+    /// Word starts of long descriptions, per document a sorted run (see
+    /// [`score::word_starts`]).
+    word_starts: Vec<(u16, u16)>,
     tag_spans: Vec<Span>,
     label_spans: Vec<Span>,
     /// Document index by catalogue order.
@@ -147,6 +156,8 @@ struct Draft {
     name: String,
     title: String,
     description: String,
+    /// Word starts of a long description (empty for a short one).
+    description_starts: Vec<(u16, u16)>,
     tags: Vec<String>,
     labels: Vec<String>,
     owner: String,
@@ -189,6 +200,7 @@ impl SearchIndex {
         };
         let mut tag_spans = Vec::new();
         let mut label_spans = Vec::new();
+        let mut word_starts = Vec::new();
         let mut kinds = Interner::default();
         let mut lifecycles = Interner::default();
         let mut owners = Interner::default();
@@ -210,6 +222,9 @@ impl SearchIndex {
                 let name = arena.push(&d.name);
                 let title = arena.push(&d.title);
                 let description = arena.push(&d.description);
+                let description_words =
+                    (word_starts.len() as u32, d.description_starts.len() as u32);
+                word_starts.extend_from_slice(&d.description_starts);
                 let owner = arena.push(&d.owner);
                 let mask = name.mask
                     | title.mask
@@ -223,6 +238,7 @@ impl SearchIndex {
                     name,
                     title,
                     description,
+                    description_words,
                     tags: (tags_start, d.tags.len().min(u16::MAX as usize) as u16),
                     labels: (labels_start, d.labels.len().min(u16::MAX as usize) as u16),
                     owner,
@@ -268,6 +284,7 @@ impl SearchIndex {
         SearchIndex {
             docs,
             arena,
+            word_starts,
             tag_spans,
             label_spans,
             by_order: order.into_iter().map(|i| i as u32).collect(),
@@ -324,10 +341,16 @@ impl SearchIndex {
             None => String::new(),
         };
         let lower = |s: Option<&str>| s.unwrap_or_default().to_lowercase();
+        let description = lower(e.description());
         Draft {
             name: e.name().to_lowercase(),
             title: title.to_lowercase(),
-            description: lower(e.description()),
+            description_starts: if description.len() > LONG_TEXT {
+                score::word_starts(&description).unwrap_or_default()
+            } else {
+                Vec::new()
+            },
+            description,
             tags: e.tags().map(str::to_lowercase).collect(),
             labels: e
                 .labels()
@@ -657,11 +680,19 @@ impl<'q> Plan<'q> {
         score::score_known(self.text(s), s.ascii, word.text, word.ascii).map(|v| v * weight)
     }
 
-    fn description_score(&self, s: &Span, word: &Word) -> Option<i32> {
+    fn description_score(&self, doc: &Doc, word: &Word) -> Option<i32> {
+        let s = &doc.description;
         if s.mask & word.mask != word.mask {
             return None;
         }
-        score::word_prefix(self.text(s), word.text).map(|v| v * W_DESCRIPTION)
+        let (start, len) = doc.description_words;
+        let score = if len == 0 {
+            score::word_prefix(self.text(s), word.text)
+        } else {
+            let starts = &self.index.word_starts[start as usize..(start + len) as usize];
+            score::word_prefix_indexed(self.text(s), starts, word.text)
+        };
+        score.map(|v| v * W_DESCRIPTION)
     }
 
     /// Best weighted score of one word over the fields, with name boosts.
@@ -697,7 +728,7 @@ impl<'q> Plan<'q> {
             best = best.max(s);
         }
         if best.is_none_or(|b| b < word.ceiling * W_DESCRIPTION) {
-            best = best.max(self.description_score(&doc.description, word));
+            best = best.max(self.description_score(doc, word));
         }
         Some(i64::from(best?) + boost)
     }
@@ -742,6 +773,11 @@ mod tests {
     /// A catalogue of `n` entities with names, titles, tags and descriptions drawn from a few
     /// words, so queries hit many entities with many equal scores.
     fn generated(n: usize) -> Catalog {
+        generated_with(n, 4)
+    }
+
+    /// As [`generated`], with descriptions of `words` words.
+    fn generated_with(n: usize, words: usize) -> Catalog {
         use crate::sources::{LoadOptions, Source, files::FileSource};
         const WORDS: &[&str] = &[
             "pay", "ment", "search", "seat", "order", "api", "team", "svc", "eu", "us", "edge",
@@ -752,9 +788,10 @@ mod tests {
         let mut yaml = String::new();
         for i in 0..n {
             let kind = ["Component", "API", "Resource"][i % 3];
+            let description: Vec<&str> = (0..words).map(|_| w()).collect();
             yaml.push_str(&format!(
-                "---\napiVersion: backstage.io/v1alpha1\nkind: {kind}\nmetadata:\n  name: {}-{}-{i}\n  title: {} {}\n  description: {} {} {} {}\n  tags: [{}]\nspec:\n  type: service\n  lifecycle: production\n  owner: team-{}\n",
-                w(), w(), w(), w(), w(), w(), w(), w(), w(), i % 17
+                "---\napiVersion: backstage.io/v1alpha1\nkind: {kind}\nmetadata:\n  name: {}-{}-{i}\n  title: {} {}\n  description: {}\n  tags: [{}]\nspec:\n  type: service\n  lifecycle: production\n  owner: team-{}\n",
+                w(), w(), w(), w(), description.join(" "), w(), i % 17
             ));
         }
         let dir = tempfile::tempdir().unwrap();
@@ -818,6 +855,25 @@ mod tests {
             big += usize::from(full.len() > k && k > 0);
         }
         assert!(big > 20, "too few queries left hits unranked: {big}");
+    }
+
+    #[test]
+    fn long_descriptions_answer_through_their_word_starts_as_a_scan_would() {
+        // Descriptions of ~60 words (~300 bytes) get their word starts indexed.
+        let catalog = generated_with(500, 60);
+        let indexed = SearchIndex::build(&catalog);
+        assert!(indexed.docs.iter().all(|d| d.description_words.1 > 0));
+        let mut scanned = SearchIndex::build(&catalog);
+        scanned.word_starts.clear();
+        for d in &mut scanned.docs {
+            d.description_words = (0, 0);
+        }
+        let mut rng = fastrand::Rng::with_seed(3);
+        for _ in 0..300 {
+            let text = random_query(&mut rng);
+            let query = Query::parse(&text);
+            assert_eq!(indexed.search(&query), scanned.search(&query), "{text:?}");
+        }
     }
 
     #[test]
