@@ -6,7 +6,7 @@
 //! always meant.
 
 pub use greenroom_core::{
-    catalog, config, fsread, limits, scaffold, search, sources, status, text, yaml,
+    catalog, config, fsread, limits, scaffold, scorecard, search, sources, status, text, yaml,
 };
 
 pub mod cli;

@@ -9,6 +9,7 @@ pub mod config;
 pub mod fsread;
 pub mod limits;
 pub mod scaffold;
+pub mod scorecard;
 pub mod search;
 pub mod sources;
 pub mod status;

@@ -85,3 +85,22 @@ pub const PORT_TOKEN_RENEW_BEFORE: Duration = Duration::from_secs(600);
 
 /// How much of a status command's output is kept.
 pub const COMMAND_OUTPUT_BYTES: u64 = 1 << 20;
+
+// ---------------------------------------------------------------- scorecards
+
+/// The largest scorecard file read (hand-written YAML; a few KB is typical).
+pub const SCORECARD_FILE_BYTES: u64 = 1024 * 1024;
+
+/// Rules in one scorecard.
+pub const SCORECARD_RULES: usize = 500;
+
+/// How deep `all`/`any`/`not` may nest in one predicate.
+pub const SCORECARD_PREDICATE_DEPTH: usize = 32;
+
+/// The compiled size of one regular expression in a scorecard (`matches`, link `title`/`url`):
+/// the regex crate runs in linear time, this bounds its memory.
+pub const SCORECARD_REGEX_BYTES: usize = 1 << 20;
+
+/// The largest repository file a `file:` rule reads (README, CODEOWNERS); larger ones are
+/// reported unknown, not read.
+pub const SCORECARD_REPO_FILE_BYTES: u64 = 1024 * 1024;
