@@ -109,6 +109,9 @@ pub struct Config {
     /// Named watch layouts (`[[layouts]]`, see `tui::layouts`).
     #[serde(default)]
     pub layouts: Vec<LayoutSpec>,
+    /// Scorecard files (`[[scorecards]] path = ...`, see `scorecard`).
+    #[serde(default)]
+    pub scorecards: Vec<ScorecardFile>,
     /// The config file this came from (None for defaults).
     #[serde(skip)]
     pub file: Option<PathBuf>,
@@ -445,6 +448,30 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
 
 fn find_nth_table(text: &str, header: &str, n: usize) -> Option<std::ops::Range<usize>> {
     text.match_indices(header).nth(n).map(|(i, _)| i..i)
+}
+
+/// A scorecard file or a directory of them (`[[scorecards]]`).
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ScorecardFile {
+    /// Relative to the config file; `~` is the home directory.
+    pub path: PathBuf,
+}
+
+impl Config {
+    /// The configured scorecard paths, resolved (`~` and relative to the config file).
+    pub fn scorecard_paths(&self) -> Vec<PathBuf> {
+        let base = self
+            .file
+            .as_deref()
+            .and_then(Path::parent)
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        self.scorecards
+            .iter()
+            .map(|s| resolve_path(&s.path, &base))
+            .collect()
+    }
 }
 
 /// A named watch layout (`[[layouts]]`): panes placed in percent of the workspace. The

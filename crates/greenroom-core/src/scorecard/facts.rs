@@ -141,6 +141,21 @@ impl LiveFacts for StoreLive<'_> {
     }
 }
 
+/// The status targets live rules read for an entity (what to fetch, or to show interest in).
+pub fn live_targets(entity: &Entity, config: &StatusConfig) -> Vec<crate::status::Target> {
+    let widgets = [
+        LiveFact::OnCall,
+        LiveFact::Ci,
+        LiveFact::Alerts,
+        LiveFact::Health,
+    ]
+    .map(LiveFact::widget);
+    targets_for(entity, config)
+        .into_iter()
+        .filter(|t| widgets.contains(&t.widget))
+        .collect()
+}
+
 /// The freshest value among the entries, else why there is none.
 pub fn observe_entries(entries: &[Entry], now: Instant) -> LiveObs {
     let best = entries
