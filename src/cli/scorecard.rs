@@ -121,10 +121,9 @@ pub fn run(ctx: &Context, args: &ScorecardArgs) -> Result<u8, Failure> {
             scorecard::owned_transitively(&catalog, &group.key)
                 .iter()
                 .filter_map(|k| catalog.get(k))
-                .filter(|e| e.is_accepted())
                 .collect()
         }
-        (None, None) => catalog.accepted().collect(),
+        (None, None) => scorecard::gradable(&catalog).collect(),
     };
 
     let offline = ctx.cli.offline;

@@ -281,10 +281,20 @@ pub fn applies(card: &Scorecard, entity: &Entity, inputs: &Inputs) -> bool {
     }
 }
 
-/// Every (scorecard, entity) grade for the accepted entities of the catalogue.
+/// The entities scorecards grade: every entity once (the first of a duplicated ref), those
+/// Backstage would reject included, since a missing owner is exactly what a gate must catch.
+pub fn gradable(catalog: &Catalog) -> impl Iterator<Item = &Entity> {
+    catalog.entities().iter().filter(|e| {
+        catalog
+            .get(&e.key)
+            .is_some_and(|first| std::ptr::eq(first, *e))
+    })
+}
+
+/// Every (scorecard, entity) grade for the [`gradable`] entities of the catalogue.
 pub fn grade_all(cards: &[Scorecard], inputs: &Inputs) -> Vec<Grade> {
     let mut out = Vec::new();
-    for e in inputs.catalog.accepted() {
+    for e in gradable(inputs.catalog) {
         grade_entity_into(cards, e, inputs, &mut out);
     }
     out
