@@ -98,6 +98,8 @@ actions! {
     StatusTab => "tab.status", "Live status tab: CI, deploys, health, metrics, alerts, on call";
     StatusRefresh => "status.refresh", "Fetch the live status on screen now";
     OnCall => "nav.oncall", "Who is on call now, for every team";
+    ScorecardsTab => "tab.scorecards", "Scorecards tab: levels, what fails and the fix; a team's roll-up";
+    Scorecards => "nav.scorecards", "Scorecards overview: teams by scorecard level, worst first";
     Watch => "nav.watch", "The watch workspace: pinned entities in split panes";
     Pin => "watch.pin", "Pin the entity (or the selected status widget) to a watch pane";
     SplitRight => "pane.split_right", "Split the pane: a new empty pane to the right";

@@ -136,6 +136,11 @@ pub enum Screen {
     },
     /// The watch workspace (its panes live in `App::watch`).
     Watch,
+    /// Teams × scorecards, worst first.
+    Scorecards {
+        cursor: usize,
+        scroll: usize,
+    },
 }
 
 pub struct SearchState {
@@ -208,6 +213,9 @@ fn palette_keywords(a: Action) -> &'static str {
         Action::Templates => "scaffolder create new",
         Action::Watch => "dashboard panes",
         Action::SearchFocus => "find filter query",
+        Action::Scorecards | Action::ScorecardsTab => {
+            "grades levels standards maturity readiness heat map gold silver bronze"
+        }
         _ => "",
     }
 }
@@ -289,6 +297,8 @@ pub struct App {
     pub live: super::live::Live,
     /// The watch workspace's panes and saved layouts.
     pub watch: super::watch::Watch,
+    /// Scorecards and the graded board.
+    pub scores: super::scores::Scores,
 }
 
 impl App {
@@ -320,6 +330,7 @@ impl App {
             scaffold: scaffold::ScaffoldState::default(),
             live: super::live::Live::default(),
             watch: super::watch::Watch::default(),
+            scores: super::scores::Scores::default(),
         }
     }
 
@@ -391,9 +402,9 @@ impl App {
         if let Some(scroll) = g.doc_scroll {
             match self.screen_mut() {
                 Screen::Entity(s) => s.scroll = scroll,
-                Screen::Problems { scroll: s, .. } | Screen::OnCall { scroll: s, .. } => {
-                    *s = scroll
-                }
+                Screen::Problems { scroll: s, .. }
+                | Screen::OnCall { scroll: s, .. }
+                | Screen::Scorecards { scroll: s, .. } => *s = scroll,
                 Screen::Catalog | Screen::Scaffold(_) | Screen::Watch => {}
             }
         }
@@ -510,7 +521,9 @@ impl App {
                 vec![Context::Tree, Context::Entity, Context::Global]
             }
             Screen::Entity(_) => vec![Context::Entity, Context::Global],
-            Screen::Problems { .. } => vec![Context::Problems, Context::Global],
+            Screen::Problems { .. } | Screen::Scorecards { .. } => {
+                vec![Context::Problems, Context::Global]
+            }
             Screen::Scaffold(_) => vec![Context::Global],
             Screen::OnCall { .. } => vec![Context::OnCall, Context::Global],
             Screen::Watch => vec![Context::Watch, Context::Global],
@@ -520,6 +533,37 @@ impl App {
     pub fn handle(&mut self, event: AppEvent) {
         self.handle_inner(event);
         self.sync_live();
+        self.sync_scores();
+    }
+
+    /// Grades again when the catalogue changed, or when live facts changed while a view that
+    /// shows them across entities (the overview, a team's roll-up) is open; a change that
+    /// alters the board redraws, and a `level:` search is asked again.
+    pub fn sync_scores(&mut self) {
+        if self.loading.is_some() {
+            return;
+        }
+        let across = match self.screen() {
+            Screen::Scorecards { .. } => true,
+            Screen::Entity(s) => {
+                s.tab == Tab::Scorecards
+                    && self.catalog.get(&s.key).is_some_and(|e| e.is_kind("Group"))
+            }
+            _ => false,
+        };
+        let version = across.then(|| self.live.store().version());
+        let catalog = self.catalog.clone();
+        if self.scores.ensure(&catalog, &self.live, version) {
+            self.dirty = true;
+            if crate::scorecard::has_level_terms(&self.search.query) {
+                self.search.generation += 1;
+                self.effects.push(Effect::Search {
+                    generation: self.search.generation,
+                    query: self.search.query.clone(),
+                    within: None,
+                });
+            }
+        }
     }
 
     fn handle_inner(&mut self, event: AppEvent) {
@@ -723,10 +767,17 @@ impl App {
                     Tab::Ownership => rows::ownership(&self.catalog, e, s.transitive),
                     Tab::Definition => rows::definition(e),
                     Tab::Status => self.status_rows_for_screen().unwrap_or_default(),
+                    Tab::Scorecards => self.scorecard_rows(e),
                 },
                 None => Vec::new(),
             },
             Screen::Problems { .. } => rows::problems(&self.catalog),
+            Screen::Scorecards { .. } => super::scores::overview_rows(
+                &self.catalog,
+                &self.scores.cards,
+                &self.scores.teams,
+                self.geometry.width,
+            ),
             Screen::OnCall { .. } => self.status_rows_for_screen().unwrap_or_default(),
             Screen::Catalog | Screen::Scaffold(_) | Screen::Watch => Vec::new(),
         }
@@ -742,7 +793,9 @@ impl App {
                     .and_then(|r| r.target.clone())
                     .or_else(|| Some(s.key.clone()))
             }
-            Screen::Problems { cursor, .. } | Screen::OnCall { cursor, .. } => {
+            Screen::Problems { cursor, .. }
+            | Screen::OnCall { cursor, .. }
+            | Screen::Scorecards { cursor, .. } => {
                 self.rows().get(*cursor).and_then(|r| r.target.clone())
             }
             Screen::Scaffold(_) => scaffold::selected_entity(self),
@@ -800,10 +853,12 @@ impl App {
             Screen::Catalog => {
                 self.search.cursor = step(self.search.cursor, self.search.hits.len());
             }
-            Screen::Problems { cursor, .. } => {
+            Screen::Problems { cursor, .. } | Screen::Scorecards { cursor, .. } => {
                 let len = self.rows().len();
                 let c = step(*cursor, len);
-                if let Screen::Problems { cursor, .. } = self.screen_mut() {
+                if let Screen::Problems { cursor, .. } | Screen::Scorecards { cursor, .. } =
+                    self.screen_mut()
+                {
                     *cursor = c;
                 }
             }
@@ -1021,6 +1076,15 @@ impl App {
                 cursor: 0,
                 scroll: 0,
             }),
+            Action::Scorecards => {
+                if !matches!(self.screen(), Screen::Scorecards { .. }) {
+                    self.push(Screen::Scorecards {
+                        cursor: 0,
+                        scroll: 0,
+                    });
+                }
+            }
+            Action::ScorecardsTab => self.switch_tab(Some(Tab::Scorecards), 0),
             Action::Up
             | Action::Down
             | Action::PageUp
@@ -1189,7 +1253,15 @@ impl App {
                 match row {
                     Some(Row {
                         target: Some(t), ..
-                    }) => self.open_entity(&t, Tab::Overview),
+                    }) => {
+                        // From the Scorecards tab (a team's roll-up) to the entity's grades.
+                        let tab = if s.tab == Tab::Scorecards {
+                            Tab::Scorecards
+                        } else {
+                            Tab::Overview
+                        };
+                        self.open_entity(&t, tab)
+                    }
                     Some(Row { node: Some(_), .. }) => self.toggle_node(None),
                     Some(Row { link: Some(_), .. }) => self.act(Action::OpenLink),
                     _ => {}
@@ -1202,6 +1274,11 @@ impl App {
                 }
             }
             Screen::Scaffold(_) => {}
+            Screen::Scorecards { cursor, .. } => {
+                if let Some(t) = self.rows().get(*cursor).and_then(|r| r.target.clone()) {
+                    self.open_entity(&t, Tab::Scorecards);
+                }
+            }
             Screen::OnCall { cursor, .. } => {
                 match self.rows().get(*cursor).and_then(|r| r.target.clone()) {
                     Some(t) => self.open_entity(&t, Tab::Status),
@@ -1220,7 +1297,9 @@ impl App {
             return;
         }
         let query = self.search.query.clone();
-        let hits = Arc::new(self.index.search(&query));
+        let mut hits = self.index.search(&query);
+        super::search_worker::filter_levels(self.scores.board.as_deref(), &query, &mut hits);
+        let hits = Arc::new(hits);
         let facets = self.index.facets(&hits);
         let generation = self.search.generation;
         self.handle(AppEvent::Searched {
@@ -1230,6 +1309,27 @@ impl App {
             facets,
         });
         self.search.cursor = 0;
+    }
+
+    /// The Scorecards tab: a Group's roll-up, or the entity graded now (live facts as the
+    /// status store has them).
+    fn scorecard_rows(&self, e: &crate::catalog::Entity) -> Vec<Row> {
+        let cards = &self.scores.cards;
+        if e.is_kind("Group") && !cards.is_empty() {
+            return super::scores::team_rows(&self.catalog, self.scores.board.as_deref(), e);
+        }
+        let live = crate::scorecard::StoreLive {
+            store: self.live.store(),
+            config: self.live.config(),
+            now: self.live.now(),
+        };
+        let inputs = crate::scorecard::Inputs {
+            catalog: &self.catalog,
+            live: &live,
+            repo: &crate::scorecard::facts::LocalRepos,
+        };
+        let grades = crate::scorecard::grade_entity(cards, e, &inputs);
+        super::scores::entity_rows(cards, &grades, cards.is_empty())
     }
 
     fn open_palette(&mut self) {
@@ -1345,10 +1445,15 @@ impl App {
                     query,
                     within,
                 } => {
-                    let hits = Arc::new(
-                        self.index
-                            .search_within(&query, within.as_deref().map(|v| &v[..])),
+                    let mut hits = self
+                        .index
+                        .search_within(&query, within.as_deref().map(|v| &v[..]));
+                    super::search_worker::filter_levels(
+                        self.scores.board.as_deref(),
+                        &query,
+                        &mut hits,
                     );
+                    let hits = Arc::new(hits);
                     let facets = self.index.facets(&hits);
                     self.handle(AppEvent::Searched {
                         generation,

@@ -15,6 +15,7 @@ pub mod opener;
 pub mod panes;
 pub mod rows;
 pub mod scaffold;
+pub mod scores;
 pub mod search_worker;
 pub mod signals;
 pub mod status_panel;
@@ -129,6 +130,16 @@ pub fn run(ctx: &Context, chosen: Chosen, ui: &UiOverrides) -> Result<u8, Failur
         app.notify("No catalogue configured: the bundled demo (-c PATH)", false);
     }
     app.scaffold.user = scaffold::current_user(&ctx.config);
+    app.scores = scores::Scores::new(load_scorecards(ctx, chosen.demo));
+    if let Some(d) = app.scores.diagnostics.first() {
+        app.notify(
+            format!(
+                "{}:{}:{}: {} (scorecard files; greenroom scorecard lists every problem)",
+                d.file, d.line, d.column, d.message
+            ),
+            true,
+        );
+    }
     status_runtime::prepare_layouts(&mut app, ctx, layout.as_ref());
     for issue in &issues {
         tracing::warn!("{issue}");
@@ -155,6 +166,17 @@ pub fn run(ctx: &Context, chosen: Chosen, ui: &UiOverrides) -> Result<u8, Failur
     // dead terminal (crossterm#793), and waiting for it would keep the process alive, spinning.
     runtime.shutdown_background();
     result
+}
+
+/// The scorecard files the config names, else the demo's when the catalogue is the demo
+/// (Port's are added from the catalogue once it is loaded).
+fn load_scorecards(ctx: &Context, demo: bool) -> crate::scorecard::Loaded {
+    let paths = ctx.config.scorecard_paths();
+    if paths.is_empty() && demo {
+        crate::scorecard::sources::demo()
+    } else {
+        crate::scorecard::sources::from_paths(&paths)
+    }
 }
 
 fn spawn_loader(
@@ -318,6 +340,7 @@ async fn event_loop(
                     within,
                 } => worker.request(Request {
                     index: app.index.clone(),
+                    board: app.scores.board.clone(),
                     generation,
                     query,
                     within,

@@ -67,6 +67,8 @@ pub enum Tab {
     Definition,
     /// Live status: CI, deploys, health, metrics, alerts, incidents, on call.
     Status,
+    /// Scorecards: levels, failing rules and their fix; for a Group, its roll-up.
+    Scorecards,
 }
 
 impl Tab {
@@ -77,6 +79,7 @@ impl Tab {
             Tab::Ownership => "Ownership",
             Tab::Definition => "Definition",
             Tab::Status => "Status",
+            Tab::Scorecards => "Scorecards",
         }
     }
 
@@ -89,6 +92,7 @@ impl Tab {
             Tab::Ownership => 3,
             Tab::Definition => 4,
             Tab::Status => 5,
+            Tab::Scorecards => 6,
         }
     }
 
@@ -100,6 +104,7 @@ impl Tab {
             tabs.push(Tab::Definition);
         }
         tabs.push(Tab::Status);
+        tabs.push(Tab::Scorecards);
         tabs
     }
 }

@@ -9,6 +9,8 @@ use tokio::sync::mpsc::UnboundedSender;
 
 pub struct Request {
     pub index: Arc<SearchIndex>,
+    /// The graded scorecards, for `level:` filters.
+    pub board: Option<Arc<crate::scorecard::Board>>,
     pub generation: u64,
     pub query: Query,
     pub within: Option<Arc<Vec<Hit>>>,
@@ -38,9 +40,10 @@ fn serve(rx: Receiver<Request>, events: UnboundedSender<AppEvent>) {
         while let Ok(newer) = rx.try_recv() {
             request = newer;
         }
-        let hits = request
+        let mut hits = request
             .index
             .search_within(&request.query, request.within.as_deref().map(|v| &v[..]));
+        filter_levels(request.board.as_deref(), &request.query, &mut hits);
         let facets = request.index.facets(&hits);
         let sent = events.send(AppEvent::Searched {
             generation: request.generation,
@@ -51,5 +54,14 @@ fn serve(rx: Receiver<Request>, events: UnboundedSender<AppEvent>) {
         if sent.is_err() {
             return;
         }
+    }
+}
+
+/// Applies the query's `level:` filters; without a graded board they match nothing.
+pub fn filter_levels(board: Option<&crate::scorecard::Board>, query: &Query, hits: &mut Vec<Hit>) {
+    match board {
+        Some(b) => b.filter_hits(query, hits),
+        None if crate::scorecard::has_level_terms(query) => hits.clear(),
+        None => {}
     }
 }

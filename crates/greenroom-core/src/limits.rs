@@ -104,3 +104,7 @@ pub const SCORECARD_REGEX_BYTES: usize = 1 << 20;
 /// The largest repository file a `file:` rule reads (README, CODEOWNERS); larger ones are
 /// reported unknown, not read.
 pub const SCORECARD_REPO_FILE_BYTES: u64 = 1024 * 1024;
+
+/// Live status targets the portal's scorecards overview (or a team's roll-up) asks to be
+/// fetched at once; entities beyond it grade their live rules as unknown.
+pub const SCORECARD_LIVE_TARGETS: usize = 2000;

@@ -56,6 +56,9 @@ pub fn draw(frame: &mut Frame, app: &App) -> Geometry {
             status::draw_oncall(frame, app, *cursor, *scroll, body, &mut geometry)
         }
         Screen::Watch => status::draw_watch(frame, app, body, &mut geometry),
+        Screen::Scorecards { cursor, scroll } => {
+            document::draw_scorecards(frame, app, *cursor, *scroll, body, &mut geometry)
+        }
     }
     draw_hints(frame, app, hints);
     overlays::draw(frame, app, area, &mut geometry);
@@ -243,6 +246,12 @@ fn hint_actions(app: &App) -> Vec<(Action, &'static str)> {
             ]);
             hints
         }
+        Screen::Scorecards { .. } => vec![
+            (Open, "open team"),
+            (Back, "back"),
+            (Help, "help"),
+            (Quit, "quit"),
+        ],
         Screen::Problems { .. } => vec![
             (Open, "open entity"),
             (Back, "back"),

@@ -321,19 +321,48 @@ pub struct Board {
     pub cards: Arc<Vec<Scorecard>>,
     pub grades: Vec<Grade>,
     by_entity: HashMap<String, Vec<usize>>,
+    /// Grades by the entity's position in the catalogue graded (search hits are positions).
+    by_position: HashMap<usize, Vec<usize>>,
 }
 
 impl Board {
-    pub fn new(cards: Arc<Vec<Scorecard>>, grades: Vec<Grade>) -> Board {
+    pub fn new(cards: Arc<Vec<Scorecard>>, grades: Vec<Grade>, catalog: &Catalog) -> Board {
         let mut by_entity: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut by_position: HashMap<usize, Vec<usize>> = HashMap::new();
         for (i, g) in grades.iter().enumerate() {
             by_entity.entry(g.entity.clone()).or_default().push(i);
+            if let Some(p) = catalog.position(&g.entity) {
+                by_position.entry(p).or_default().push(i);
+            }
         }
         Board {
             cards,
             grades,
             by_entity,
+            by_position,
         }
+    }
+
+    /// Keeps the search hits the query's `level:` filters allow: filters are alternatives,
+    /// negated ones exclude (an entity no scorecard grades matches no level).
+    pub fn filter_hits(&self, query: &crate::search::Query, hits: &mut Vec<crate::search::Hit>) {
+        let (allow, deny) = level_terms(query);
+        if allow.is_empty() && deny.is_empty() {
+            return;
+        }
+        hits.retain(|h| {
+            let grades = self
+                .by_position
+                .get(&h.entity)
+                .map_or(&[][..], Vec::as_slice);
+            let any = |f: &LevelFilter| {
+                grades.iter().any(|i| {
+                    let g = &self.grades[*i];
+                    f.matches(&self.cards[g.scorecard], g.level)
+                })
+            };
+            (allow.is_empty() || allow.iter().any(any)) && !deny.iter().any(any)
+        });
     }
 
     pub fn of(&self, entity: &str) -> impl Iterator<Item = &Grade> {
@@ -349,6 +378,38 @@ impl Board {
         self.of(entity)
             .any(|g| filter.matches(&self.cards[g.scorecard], g.level))
     }
+}
+
+/// The query's `level:` filters: (allowed, excluded); unparsable values match nothing.
+pub fn level_terms(query: &crate::search::Query) -> (Vec<LevelFilter>, Vec<LevelFilter>) {
+    use crate::search::query::{Field, Term};
+    let (mut allow, mut deny) = (Vec::new(), Vec::new());
+    for t in &query.terms {
+        if let Term::Filter {
+            field: Field::Level,
+            value,
+            negated,
+        } = t
+        {
+            let f = LevelFilter::parse(value).unwrap_or(LevelFilter {
+                cmp: std::cmp::Ordering::Equal,
+                or_equal: false,
+                level: String::new(),
+            });
+            if *negated {
+                deny.push(f);
+            } else {
+                allow.push(f);
+            }
+        }
+    }
+    (allow, deny)
+}
+
+/// Whether the query has `level:` filters (which only the graded board can answer).
+pub fn has_level_terms(query: &crate::search::Query) -> bool {
+    let (a, d) = level_terms(query);
+    !a.is_empty() || !d.is_empty()
 }
 
 /// A `level:` search filter: `level:gold`, `level:<silver`, `level:>=bronze`, `level:unrated`.
@@ -385,6 +446,9 @@ impl LevelFilter {
     /// Whether a grade's level on a scorecard satisfies the filter. Scorecards without a level
     /// of that name do not match (except the base level, which every scorecard has).
     pub fn matches(&self, card: &Scorecard, level: Option<usize>) -> bool {
+        if self.level.is_empty() {
+            return false;
+        }
         let want: Option<usize> = if self.level.eq_ignore_ascii_case(BASE_LEVEL) {
             None
         } else {
@@ -413,8 +477,10 @@ pub struct TeamCell {
     /// The lowest level among what the team owns (None: the base level).
     pub worst: Option<usize>,
     pub graded: usize,
-    /// How many are below the scorecard's first level... top level: counts per level, base first.
+    /// How many are at each level, the base level first.
     pub per_level: Vec<usize>,
+    /// The mean percentage of points.
+    pub mean_percent: f64,
 }
 
 impl TeamCell {
@@ -452,8 +518,9 @@ pub fn owned_transitively(catalog: &Catalog, group: &str) -> Vec<String> {
 }
 
 impl Board {
-    /// One row per Group that owns something graded, worst first (lowest worst level, then the
-    /// lowest mean level, then name).
+    /// One row per Group that owns something graded, worst first: the lowest level over the
+    /// scorecards with levels, then the lowest mean level, then the lowest mean percentage of
+    /// points, then the name.
     pub fn teams(&self, catalog: &Catalog) -> Vec<TeamRow> {
         let mut rows = Vec::new();
         for g in catalog.accepted().filter(|e| e.is_kind("Group")) {
@@ -466,7 +533,11 @@ impl Board {
                         worst: grade.level,
                         graded: 0,
                         per_level: vec![0; card.levels.len() + 1],
+                        mean_percent: 0.0,
                     });
+                    cell.mean_percent = (cell.mean_percent * cell.graded as f64
+                        + f64::from(grade.percent()))
+                        / (cell.graded + 1) as f64;
                     cell.graded += 1;
                     cell.worst = cell.worst.min(grade.level);
                     cell.per_level[grade.level.map_or(0, |l| l + 1)] += 1;
@@ -479,19 +550,36 @@ impl Board {
                 });
             }
         }
-        let key = |r: &TeamRow| -> (f64, f64) {
-            let graded: Vec<&TeamCell> = r.cells.iter().flatten().collect();
-            let worst = graded
+        let cards = &self.cards;
+        let key = |r: &TeamRow| -> (f64, f64, f64) {
+            let laddered: Vec<&TeamCell> = r
+                .cells
+                .iter()
+                .zip(cards.iter())
+                .filter(|(_, card)| !card.levels.is_empty())
+                .filter_map(|(c, _)| c.as_ref())
+                .collect();
+            let worst = laddered
                 .iter()
                 .map(|c| c.worst.map_or(0.0, |l| l as f64 + 1.0))
                 .fold(f64::INFINITY, f64::min);
-            let mean = graded.iter().map(|c| c.mean_rank()).sum::<f64>() / graded.len() as f64;
-            (worst, mean)
+            let mean =
+                laddered.iter().map(|c| c.mean_rank()).sum::<f64>() / laddered.len().max(1) as f64;
+            let points: Vec<f64> = r
+                .cells
+                .iter()
+                .zip(cards.iter())
+                .filter(|(_, card)| card.levels.is_empty())
+                .filter_map(|(c, _)| c.as_ref().map(|c| c.mean_percent))
+                .collect();
+            let pct = points.iter().sum::<f64>() / points.len().max(1) as f64;
+            (worst, mean, pct)
         };
         rows.sort_by(|a, b| {
             let (ka, kb) = (key(a), key(b));
             ka.0.total_cmp(&kb.0)
                 .then(ka.1.total_cmp(&kb.1))
+                .then(ka.2.total_cmp(&kb.2))
                 .then_with(|| a.group.cmp(&b.group))
         });
         rows

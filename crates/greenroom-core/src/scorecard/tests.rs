@@ -529,7 +529,7 @@ fn teams_roll_up_transitively_worst_first() {
         live: &NoLive,
         repo: &LocalRepos,
     };
-    let board = Board::new(cards.clone(), grade_all(&cards, &inputs));
+    let board = Board::new(cards.clone(), grade_all(&cards, &inputs), &c);
     // payments owns `silver` and, through payments-core, `good`; the library is not graded.
     let owned = owned_transitively(&c, "group:default/payments");
     assert!(owned.contains(&"component:default/good".to_owned()));

@@ -462,6 +462,11 @@ impl<'q> Plan<'q> {
                 }),
                 Term::Phrase(p) => plan.phrases.push((p, mask_of(p))),
                 Term::Exclude(x) => plan.excludes.push((x, mask_of(x))),
+                // Scorecard levels are not in the index: the graded board filters them.
+                Term::Filter {
+                    field: Field::Level,
+                    ..
+                } => {}
                 Term::Filter {
                     field,
                     value,
@@ -506,6 +511,7 @@ impl<'q> Plan<'q> {
             Field::System => starts(&doc.system),
             Field::Domain => starts(&doc.domain),
             Field::Tag => self.index.tags(doc).iter().any(starts),
+            Field::Level => true,
             Field::Owner => {
                 let owner_ref = self.text(&doc.owner_ref);
                 starts(&doc.owner)

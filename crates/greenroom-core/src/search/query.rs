@@ -12,6 +12,9 @@ pub enum Field {
     System,
     Domain,
     Namespace,
+    /// A scorecard level (`level:gold`, `level:<silver`): answered by the graded board
+    /// (`scorecard::Board::filter_hits`), not the index.
+    Level,
 }
 
 impl Field {
@@ -36,6 +39,7 @@ impl Field {
             "system" => Field::System,
             "domain" => Field::Domain,
             "ns" | "namespace" => Field::Namespace,
+            "level" => Field::Level,
             _ => return None,
         })
     }
@@ -50,6 +54,7 @@ impl Field {
             Field::System => "system",
             Field::Domain => "domain",
             Field::Namespace => "ns",
+            Field::Level => "level",
         }
     }
 }
