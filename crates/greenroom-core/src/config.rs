@@ -518,6 +518,25 @@ mod tests {
     }
 
     #[test]
+    fn scorecard_paths_are_relative_to_the_config_file() {
+        let mut c = Config::parse(
+            "[[scorecards]]\npath = \"cards\"\n[[scorecards]]\npath = \"/abs/x.yaml\"\n",
+            Path::new("/etc/greenroom/config.toml"),
+        )
+        .unwrap();
+        c.file = Some(PathBuf::from("/etc/greenroom/config.toml"));
+        assert_eq!(
+            c.scorecard_paths(),
+            [
+                PathBuf::from("/etc/greenroom/cards"),
+                PathBuf::from("/abs/x.yaml")
+            ]
+        );
+        let e = parse("[[scorecards]]\nfile = \"x\"\n").unwrap_err();
+        assert!(e.to_string().contains("unknown field `file`"), "{e}");
+    }
+
+    #[test]
     fn empty_config_is_defaults() {
         let c = parse("").unwrap();
         assert_eq!(c.catalog.pattern, "catalog-info.{yaml,yml}");
