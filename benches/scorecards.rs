@@ -38,15 +38,25 @@ fn catalogue(n: u64) -> Catalog {
         let links = if broken {
             "[]".to_owned()
         } else {
-            format!("[{{ url: 'https://runbooks.example/svc-{i}', title: Runbook, type: runbook }}]")
+            format!(
+                "[{{ url: 'https://runbooks.example/svc-{i}', title: Runbook, type: runbook }}]"
+            )
         };
         let _ = write!(
             yaml,
             "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: svc-{i}\n  description: Service {i}\n  labels: {{ tier: tier-{} }}\n  tags: [go, grpc]\n  links: {links}\n  annotations:\n    pagerduty.com/service-id: PSVC{i}\n    github.com/project-slug: acme/svc-{i}\n{}spec: {{ type: service, lifecycle: {}, owner: {}, system: sys-{} }}\n---\n",
             i % 3 + 1,
-            if i % 4 == 0 { "    backstage.io/techdocs-ref: 'dir:.'\n" } else { "" },
+            if i % 4 == 0 {
+                "    backstage.io/techdocs-ref: 'dir:.'\n"
+            } else {
+                ""
+            },
             if broken { "experimental" } else { "production" },
-            if broken { "nobody".to_owned() } else { format!("team-{}", i % teams) },
+            if broken {
+                "nobody".to_owned()
+            } else {
+                format!("team-{}", i % teams)
+            },
             i % teams,
         );
     }
@@ -145,6 +155,10 @@ fn main() {
     );
     println!(
         "goal (≤ 1 s for 100k entities × 3 scorecards × 15 rules): {}",
-        if median <= Duration::from_secs(1) { "met" } else { "NOT met" }
+        if median <= Duration::from_secs(1) {
+            "met"
+        } else {
+            "NOT met"
+        }
     );
 }

@@ -188,7 +188,7 @@ impl Grade {
 
     /// The rules standing between this entity and the next level (those at or below it that do
     /// not count as passed), or None at the top level.
-    pub fn next_level<'s>(&self, card: &'s Scorecard) -> Option<(usize, Vec<&RuleResult>)> {
+    pub fn next_level(&self, card: &Scorecard) -> Option<(usize, Vec<&RuleResult>)> {
         let next = self.level.map_or(0, |l| l + 1);
         if next >= card.levels.len() {
             return None;

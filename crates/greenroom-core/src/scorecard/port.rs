@@ -20,8 +20,9 @@ fn results(e: &Entity) -> Option<&serde_json::Map<String, Value>> {
 /// The Port scorecards found on the catalogue's Port entities, ids sorted.
 pub fn from_catalog(catalog: &Catalog) -> Vec<Scorecard> {
     use std::collections::BTreeMap;
-    // id → (levels in order seen, rule ids and levels in order seen)
-    let mut found: BTreeMap<String, (Vec<String>, Vec<(String, String)>)> = BTreeMap::new();
+    // id → (levels in the order seen, (rule id, its level) in the order seen)
+    type Seen = (Vec<String>, Vec<(String, String)>);
+    let mut found: BTreeMap<String, Seen> = BTreeMap::new();
     for e in catalog.accepted() {
         let Some(cards) = results(e) else { continue };
         for (id, card) in cards {
