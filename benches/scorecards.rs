@@ -33,7 +33,14 @@ fn catalogue(n: u64) -> Catalog {
         );
     }
     let entities = n.saturating_sub(teams * 3);
+    // Files stay far below the 8 MiB descriptor limit.
+    let mut file = 0;
     for i in 0..entities {
+        if i > 0 && i % 5_000 == 0 {
+            std::fs::write(dir.path().join(format!("part-{file}.yaml")), &yaml).unwrap();
+            yaml.clear();
+            file += 1;
+        }
         let broken = i % 10 == 0;
         let links = if broken {
             "[]".to_owned()
@@ -60,7 +67,16 @@ fn catalogue(n: u64) -> Catalog {
             i % teams,
         );
     }
-    std::fs::write(dir.path().join("catalog-info.yaml"), yaml).unwrap();
+    std::fs::write(dir.path().join(format!("part-{file}.yaml")), &yaml).unwrap();
+    let targets: Vec<String> = (0..=file).map(|f| format!("./part-{f}.yaml")).collect();
+    std::fs::write(
+        dir.path().join("catalog-info.yaml"),
+        format!(
+            "apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata: {{ name: bench }}\nspec: {{ targets: [{}] }}\n",
+            targets.join(", ")
+        ),
+    )
+    .unwrap();
     let src: Box<dyn Source> = Box::new(FileSource::disk(&[dir.path().to_path_buf()]).unwrap());
     sources::load(
         &[src],
@@ -109,6 +125,12 @@ fn main() {
         "catalogue: {} entities read in {:.2?}",
         catalog.len(),
         t.elapsed()
+    );
+    assert!(
+        catalog.len() as u64 >= n,
+        "only {} entities read: {:?}",
+        catalog.len(),
+        catalog.diagnostics().first()
     );
     let mut cards = Vec::new();
     for id in ["readiness", "operations", "hygiene"] {

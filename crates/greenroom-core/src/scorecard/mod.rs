@@ -292,12 +292,14 @@ pub fn gradable(catalog: &Catalog) -> impl Iterator<Item = &Entity> {
 }
 
 /// Every (scorecard, entity) grade for the [`gradable`] entities of the catalogue.
+/// Entities are graded on all cores; the order is the catalogue's.
 pub fn grade_all(cards: &[Scorecard], inputs: &Inputs) -> Vec<Grade> {
-    let mut out = Vec::new();
-    for e in gradable(inputs.catalog) {
-        grade_entity_into(cards, e, inputs, &mut out);
-    }
-    out
+    use rayon::prelude::*;
+    let entities: Vec<&Entity> = gradable(inputs.catalog).collect();
+    entities
+        .par_iter()
+        .flat_map_iter(|e| grade_entity(cards, e, inputs))
+        .collect()
 }
 
 /// Every scorecard that applies to one entity, graded.
