@@ -6,8 +6,10 @@
 //! always meant.
 
 pub use greenroom_core::{
-    catalog, config, fsread, limits, scaffold, scorecard, search, sources, status, text, yaml,
+    apidef, catalog, config, fsread, graph, limits, scaffold, scorecard, search, sources, stars,
+    status, techdocs, text, yaml,
 };
+pub use greenroom_hub as hub;
 
 pub mod cli;
 #[doc(hidden)]

@@ -6,6 +6,7 @@
 
 use greenroom::catalog::Catalog;
 use greenroom::sources::backstage::BackstageSource;
+use greenroom::sources::cache::{CatalogCache, Policy, SourceState};
 use greenroom::sources::files::FileSource;
 use greenroom::sources::{self, LoadOptions, Source};
 use serde_json::Value;
@@ -422,7 +423,7 @@ fn a_real_backstage_read_as_a_source_equals_what_it_serves() {
         catalog.diagnostics()
     );
     let ours = catalog.entities().iter().map(|e| e.to_backstage_json());
-    assert_eq!(normalised(ours), normalised(served.into_iter()));
+    assert_eq!(normalised(ours), normalised(served.clone().into_iter()));
     assert!(catalog.entities().len() > 50);
 
     // A filter is applied by the backend, and every page keeps it (it travels in the cursor).
@@ -433,4 +434,43 @@ fn a_real_backstage_read_as_a_source_equals_what_it_serves() {
     let catalog = load(vec![Box::new(apis)]);
     assert!(catalog.entities().len() > 2);
     assert!(catalog.entities().iter().all(|e| e.kind() == "API"));
+
+    // Read through the cache, then with the backend stopped: the cached start shows the same
+    // entities with their age, and a refresh says the source is offline and keeps them.
+    let cache_dir = tempfile::tempdir().unwrap();
+    let cache = CatalogCache::new(cache_dir.path());
+    let mut cached = BackstageSource::new(&b.url);
+    cached.token_env = Some("GREENROOM_TEST_BS_TOKEN_LIVE".into());
+    cached.request_timeout = Duration::from_secs(5);
+    let sources: Vec<Box<dyn Source>> = vec![Box::new(cached)];
+    let opts = LoadOptions::default();
+    let first = cache.refresh(&sources, &opts, Policy::Refresh, None, &|_| {});
+    assert_eq!(first.sources[0].state, SourceState::Fresh);
+    let want = normalised(served.into_iter());
+    let entities = |c: &Catalog| normalised(c.entities().iter().map(|e| e.to_backstage_json()));
+    assert_eq!(entities(first.catalog.as_ref().unwrap()), want);
+    drop(b); // stops the backend
+    let (warm, warnings) = cache.open(&sources, &opts);
+    assert!(warnings.is_empty(), "{warnings:?}");
+    let warm = warm.expect("a cached start");
+    assert_eq!(entities(&warm.catalog), want);
+    assert!(warm.sources[0].age(cache.now()).is_some());
+    let r = cache.refresh(
+        &sources,
+        &opts,
+        Policy::Refresh,
+        Some(&warm.sources),
+        &|_| {},
+    );
+    assert!(
+        matches!(&r.sources[0].state, SourceState::Offline(_)),
+        "{:?}",
+        r.sources[0]
+    );
+    assert!(
+        r.sources[0]
+            .state_text(cache.now())
+            .starts_with("offline (cached ")
+    );
+    assert_eq!(entities(r.catalog.as_ref().unwrap()), want);
 }

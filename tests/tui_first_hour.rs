@@ -4,14 +4,13 @@
 //! watch workspace's hints.
 
 use crossterm::event::KeyCode;
-use greenroom::catalog::Catalog;
-use greenroom::search::SearchIndex;
 use greenroom::sources::{Source, files::FileSource};
 use greenroom::tui::app::{App, AppEvent, Effect, Screen};
 use std::path::Path;
 use std::sync::Arc;
 
 mod ui_support;
+use ui_support::Portal;
 
 use ui_support::{ctrl, key, render, screen_text, type_text};
 
@@ -32,30 +31,28 @@ fn catalogue_dir(names: &[&str]) -> tempfile::TempDir {
     dir
 }
 
-fn read(dir: &Path) -> Catalog {
+/// The portal on a folder the hub reads (again on every reload).
+fn app_on(dir: &Path) -> Portal {
     let source: Box<dyn Source> = Box::new(FileSource::disk(&[dir.to_path_buf()]).unwrap());
-    ui_support::load(source)
+    ui_support::app_on_sources(vec![source], "test catalogue")
 }
 
-fn app_on(dir: &Path) -> App {
-    let source: Box<dyn Source> = Box::new(FileSource::disk(&[dir.to_path_buf()]).unwrap());
-    ui_support::app_with(ui_support::load(source), "test catalogue")
-}
-
-/// ctrl-r as the runner does it: the key asks for a reload, the loader reads the folder again
-/// and the result arrives. Nothing runs the search in between, as in the real loop, where
-/// the frame after `Loaded` is drawn before the search worker answers.
-fn reload(app: &mut App, dir: &Path) {
+/// ctrl-r through the session: the key asks the hub for a reload, the hub reads the folder
+/// again and the session takes the new snapshot in. Nothing runs the search in between, as in
+/// the real loop, where the frame after a new catalogue is drawn before the search answers.
+fn reload(app: &mut Portal, _dir: &Path) {
     ctrl(app, 'r');
-    assert!(app.take_effects().contains(&Effect::Reload));
-    loaded(app, dir);
+    app.session.pump_where(&|e| matches!(e, Effect::Reload));
+    assert!(
+        !app.take_effects().contains(&Effect::Reload),
+        "the reload was carried out"
+    );
 }
 
-/// The loader's answer arriving.
-fn loaded(app: &mut App, dir: &Path) {
-    let catalog = read(dir);
-    let index = Arc::new(SearchIndex::build(&catalog));
-    app.handle(AppEvent::Loaded(Box::new(catalog), index));
+/// The hub reads the folder again and the session takes the snapshot in, searching nothing.
+fn loaded(app: &mut Portal, _dir: &Path) {
+    app.hub().catalog.reload();
+    app.session.pump_where(&|_| false);
 }
 
 fn selected(app: &App) -> Option<String> {
@@ -174,56 +171,26 @@ fn search_results_for_the_old_catalogue_are_dropped() {
     );
 }
 
-/// A descriptor registered as the scaffolder's `catalog:register` step does it.
-fn register(app: &mut App, dir: &Path, name: &str) -> std::path::PathBuf {
+/// A descriptor registered as the scaffolder's `catalog:register` step does it: through the
+/// hub, for every session.
+fn register(app: &mut Portal, dir: &Path, name: &str) -> std::path::PathBuf {
     use greenroom::scaffold::exec::Registration;
-    use greenroom::tui::scaffold::run::{self, Job, JobKind};
     let out = dir.join(name);
     std::fs::create_dir_all(&out).unwrap();
     let file = out.join("catalog-info.yaml");
     std::fs::write(&file, component(name, "team")).unwrap();
-    let job = Job {
-        id: 999,
-        kind: JobKind::Register {
-            registrations: vec![Registration {
-                catalog_info: file.clone(),
-                entities: Vec::new(),
-                entity_ref: Some(format!("component:default/{name}")),
-            }],
-            catalog: app.catalog.clone(),
-        },
-    };
-    let mut events = Vec::new();
-    run::execute(job, &mut |e| events.push(e));
-    for e in events {
-        app.handle(AppEvent::Scaffold(e));
-    }
-    app.run_searches_inline();
+    app.hub().catalog.register(vec![Registration {
+        catalog_info: file.clone(),
+        entities: Vec::new(),
+        entity_ref: Some(format!("component:default/{name}")),
+    }]);
+    app.pump();
     out
 }
 
-/// Runs the scaffolder jobs the app asked for, as its worker would.
-fn run_jobs(app: &mut App) {
-    use greenroom::tui::scaffold::run;
-    loop {
-        let mut jobs = Vec::new();
-        for effect in app.take_effects() {
-            match effect {
-                Effect::Scaffold(job) => jobs.push(job),
-                other => app.push_effect(other),
-            }
-        }
-        if jobs.is_empty() {
-            return;
-        }
-        for job in jobs {
-            let mut events = Vec::new();
-            run::execute(job, &mut |e| events.push(e));
-            for e in events {
-                app.handle(AppEvent::Scaffold(e));
-            }
-        }
-    }
+/// Lets the session carry out what it asked for (reloads and runs finish on the inline hub).
+fn run_jobs(app: &mut Portal) {
+    app.pump();
 }
 
 #[test]
@@ -287,12 +254,12 @@ fn a_registered_entity_whose_folder_was_removed_is_reported_gone() {
         "{}",
         notice.text
     );
-    assert!(app.scaffold.registered.is_empty());
+    assert!(app.hub().catalog.current().registered.is_empty());
     assert!(matches!(app.screen(), Screen::Catalog));
     render(&mut app, 80, 24);
 }
 
-fn examples_app() -> App {
+fn examples_app() -> Portal {
     let root =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/backstage-examples/root.yaml");
     app_on(&root)
@@ -491,7 +458,7 @@ fn palette_items(app: &App) -> Vec<greenroom::tui::app::PaletteItem> {
 
 fn palette_text(app: &App) -> String {
     match &app.overlay {
-        Some(greenroom::tui::app::Overlay::Palette(p)) => p.input.lines()[0].clone(),
+        Some(greenroom::tui::app::Overlay::Palette(p)) => p.text(),
         _ => panic!("the palette is not open"),
     }
 }
@@ -551,6 +518,61 @@ fn palette_theme_finds_the_themes_and_switches() {
 }
 
 #[test]
+fn palette_offers_the_users_themes_from_the_config_dir() {
+    use greenroom::tui::app::PaletteItem;
+    use greenroom::tui::theme::Role;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("sunset.toml"),
+        "inherits = \"light\"\n[roles]\naccent = \"#ff8800\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("odd\u{1b}[31m.toml"),
+        "[roles]\nsparkle = \"red\"\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("notes.txt"), "not a theme").unwrap();
+    let mut app = examples_app();
+    app.settings.themes_dir = Some(dir.path().to_path_buf());
+    key(&mut app, KeyCode::Char(':'));
+    type_text(&mut app, "theme");
+    let themes: Vec<String> = palette_items(&app)
+        .into_iter()
+        .filter_map(|i| match i {
+            PaletteItem::Theme(n) => Some(n),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        themes.len(),
+        6,
+        "four built in and the two files: {themes:?}"
+    );
+    assert!(themes.contains(&"sunset".to_string()));
+    // A hostile file name is shown without its escape sequence.
+    let text = screen_text(&render(&mut app, 80, 24));
+    assert!(!text.contains('\u{1b}'), "{text}");
+    type_text(&mut app, " sunset\n");
+    assert_eq!(app.theme.name, "sunset");
+    assert_eq!(
+        app.theme.style(Role::Accent).fg,
+        Some(ratatui::style::Color::Rgb(255, 136, 0))
+    );
+    assert!(!app.notice.as_ref().unwrap().error);
+    // A theme with a problem is used, and the problem named with its line.
+    key(&mut app, KeyCode::Char(':'));
+    type_text(&mut app, "theme odd\n");
+    let notice = app.notice.as_ref().unwrap();
+    assert!(
+        notice.error && notice.text.contains(":2:"),
+        "{}",
+        notice.text
+    );
+    assert!(notice.text.contains("not a role"), "{}", notice.text);
+}
+
+#[test]
 fn palette_ctrl_u_clears_the_input() {
     let mut app = examples_app();
     key(&mut app, KeyCode::Char(':'));
@@ -563,11 +585,12 @@ fn palette_ctrl_u_clears_the_input() {
 
 #[test]
 fn palette_shows_the_key_of_every_bound_action() {
-    use greenroom::tui::action::Action;
     use greenroom::tui::keymap::Context;
     let mut app = examples_app();
     let mut checked = 0;
-    for a in Action::ALL {
+    // The palette offers the commands valid where it was opened (the catalogue here).
+    let offered = app.palette_actions();
+    for a in offered.iter() {
         let mut keys = Vec::new();
         for c in Context::ALL {
             keys.extend(
@@ -599,7 +622,49 @@ fn palette_shows_the_key_of_every_bound_action() {
         key(&mut app, KeyCode::Esc);
         checked += 1;
     }
-    assert!(checked > 40);
+    assert!(checked > 25, "{checked}");
+}
+
+#[test]
+fn the_palette_offers_only_actions_valid_where_it_opens() {
+    use greenroom::tui::action::Action;
+    use greenroom::tui::app::PaletteItem;
+    let mut app = examples_app();
+    let listed = |app: &App| -> Vec<Action> {
+        palette_items(app)
+            .into_iter()
+            .filter_map(|i| match i {
+                PaletteItem::Action(a) => Some(a),
+                _ => None,
+            })
+            .collect()
+    };
+    key(&mut app, KeyCode::Char(':'));
+    let on_catalog = listed(&app);
+    assert!(on_catalog.contains(&Action::Quit));
+    assert!(on_catalog.contains(&Action::Owner));
+    for absent in [
+        Action::SplitRight,
+        Action::FormCancel,
+        Action::ScaffoldCreate,
+        Action::Toggle,
+        Action::Up,
+    ] {
+        assert!(!on_catalog.contains(&absent), "{absent:?} on the catalogue");
+    }
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Char('W'));
+    key(&mut app, KeyCode::Char(':'));
+    let on_watch = listed(&app);
+    assert!(on_watch.contains(&Action::SplitRight));
+    assert!(on_watch.contains(&Action::SaveLayout));
+    assert!(!on_watch.contains(&Action::TogglePreview));
+    // Typing a watch action's name on the catalogue finds no such action.
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Char('c'));
+    key(&mut app, KeyCode::Char(':'));
+    type_text(&mut app, "pane.split_right");
+    assert!(!listed(&app).contains(&Action::SplitRight));
 }
 
 #[test]
@@ -708,7 +773,7 @@ fn the_selected_rows_match_is_readable_in_every_theme() {
     type_text(&mut app, "/wayb");
     for (name, _) in BUILTIN {
         app.theme = Theme::builtin(name, ColorDepth::TrueColor).unwrap();
-        let selection = app.theme.style("selection");
+        let selection = app.theme.style(greenroom::tui::theme::Role::Selection);
         let t = render(&mut app, 80, 24);
         let text = screen_text(&t);
         let (row, line) = text

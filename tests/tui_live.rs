@@ -7,42 +7,39 @@
 mod status_support;
 
 use crossterm::event::KeyCode;
-use greenroom::catalog::Catalog;
 use greenroom::status::fake::Fault;
 use greenroom::status::{StatusValue, TargetId};
-use greenroom::tui::app::{App, AppEvent, Screen};
+use greenroom::tui::app::Screen;
 use greenroom::tui::rows::Tab;
 use greenroom::tui::views;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use status_support::{Harness, harness};
 use std::time::Duration;
-use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 
 const LONG: Duration = Duration::from_secs(3600);
 const PAYMENTS: &str = "component:default/payments";
 
 mod ui_support;
+use ui_support::Portal;
 
 use ui_support::key;
 
-fn app_for(catalog: Catalog) -> App {
-    ui_support::app_with(catalog, "status fixtures")
-}
-
-/// The app wired as the runner wires it: store changes arrive as events.
-fn wired(h: &Harness) -> (App, UnboundedReceiver<TargetId>) {
-    let mut app = app_for(status_support::catalog());
-    let (tx, rx) = unbounded_channel();
-    h.service.store().on_change(move |id| {
-        let _ = tx.send(id.clone());
-    });
-    app.attach_status(h.service.clone());
-    (app, rx)
+/// A headless session on a hub whose live status is the harness's scheduler: store changes
+/// reach the app through the session's own subscription, as in the portal.
+fn wired(h: &Harness) -> Portal {
+    let hub = greenroom_hub::Hub::inline(
+        std::sync::Arc::new(greenroom_hub::catalog::FixedLoader::new(
+            status_support::catalog(),
+        )),
+        greenroom_hub::StatusService::running(h.service.clone()),
+    );
+    hub.catalog.reload();
+    ui_support::portal_on_hub(&hub, ui_support::test_app("status fixtures"))
 }
 
 /// Draws a frame as the runner does and returns the screen's text.
-fn draw(app: &mut App, terminal: &mut Terminal<TestBackend>) -> String {
+fn draw(app: &mut Portal, terminal: &mut Terminal<TestBackend>) -> String {
     let mut geometry = Default::default();
     terminal.draw(|f| geometry = views::draw(f, app)).unwrap();
     app.apply_geometry(geometry);
@@ -58,11 +55,10 @@ fn draw(app: &mut App, terminal: &mut Terminal<TestBackend>) -> String {
     out
 }
 
-/// Runs the app's side of the event loop (status events, timers, frames) until the screen
-/// satisfies `cond`; fails after 20 s.
+/// Runs the session's side of the loop (status events, timers) until the screen satisfies
+/// `cond`; fails after 20 s.
 async fn until(
-    app: &mut App,
-    rx: &mut UnboundedReceiver<TargetId>,
+    app: &mut Portal,
     terminal: &mut Terminal<TestBackend>,
     what: &str,
     cond: impl Fn(&str) -> bool,
@@ -77,19 +73,9 @@ async fn until(
             tokio::time::Instant::now() < deadline,
             "timed out waiting for {what}; the screen:\n{text}"
         );
-        tokio::select! {
-            Some(id) = rx.recv() => app.handle(AppEvent::Status(id)),
-            () = tokio::time::sleep(Duration::from_millis(50)) => {}
-        }
-        while let Ok(id) = rx.try_recv() {
-            app.handle(AppEvent::Status(id));
-        }
-        if app
-            .deadline()
-            .is_some_and(|d| d <= std::time::Instant::now())
-        {
-            app.on_deadline(std::time::Instant::now());
-        }
+        // Woken by a status change or the app's own deadline (the age tick), not by polling.
+        let _ = tokio::time::timeout_at(deadline, app.session.wait()).await;
+        app.searches();
     }
 }
 
@@ -102,7 +88,7 @@ fn sorted(mut ids: Vec<TargetId>) -> Vec<TargetId> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn interest_and_the_age_tick_follow_what_is_on_screen() {
     let h = harness(LONG).await;
-    let (mut app, mut rx) = wired(&h);
+    let mut app = wired(&h);
     let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
     draw(&mut app, &mut terminal);
     // The catalogue list shows no status: nothing is fetched and nothing ticks.
@@ -118,7 +104,7 @@ async fn interest_and_the_age_tick_follow_what_is_on_screen() {
     assert!(app.deadline().is_some());
     let store = h.service.store().clone();
     let all = h.targets("payments");
-    until(&mut app, &mut rx, &mut terminal, "payments loaded", |t| {
+    until(&mut app, &mut terminal, "payments loaded", |t| {
         t.contains("CI runs")
             && store
                 .snapshot(&all)
@@ -126,9 +112,7 @@ async fn interest_and_the_age_tick_follow_what_is_on_screen() {
                 .all(|e| e.value.is_some() && !e.in_flight)
     })
     .await;
-    while let Ok(id) = rx.try_recv() {
-        app.handle(AppEvent::Status(id));
-    }
+    app.session.pump_where(&|_| false);
     app.dirty = false;
 
     // A change to something not on screen does not redraw; a visible change does, and an
@@ -139,15 +123,13 @@ async fn interest_and_the_age_tick_follow_what_is_on_screen() {
     h.service.store().put(e);
     let shown = h.service.store().get(&payments[0]).unwrap();
     h.service.store().put(shown.clone());
-    while let Ok(id) = rx.try_recv() {
-        app.handle(AppEvent::Status(id));
-    }
+    app.session.pump_where(&|_| false);
     assert!(!app.dirty, "nothing visible changed");
     let mut moved = shown;
     moved.fetched_at = Some(tokio::time::Instant::now());
     h.service.store().put(moved);
-    let id = rx.recv().await.unwrap();
-    app.handle(AppEvent::Status(id));
+    app.session.wait().await;
+    app.session.pump_where(&|_| false);
     assert!(app.dirty, "a visible age reset redraws");
 
     // Leaving clears the interest and stops the tick.
@@ -180,26 +162,18 @@ async fn interest_and_the_age_tick_follow_what_is_on_screen() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn while_every_source_hangs_the_app_handles_keys_draws_and_recovers() {
     let h = harness(Duration::from_millis(400)).await;
-    let (mut app, mut rx) = wired(&h);
+    let mut app = wired(&h);
     let mut terminal = Terminal::new(TestBackend::new(140, 60)).unwrap();
     app.open_entity(PAYMENTS, Tab::Status);
-    until(
-        &mut app,
-        &mut rx,
-        &mut terminal,
-        "every widget loaded",
-        |t| !t.contains("not loaded yet") && !t.contains("loading…") && t.contains("HTTP "),
-    )
+    until(&mut app, &mut terminal, "every widget loaded", |t| {
+        !t.contains("not loaded yet") && !t.contains("loading…") && t.contains("HTTP ")
+    })
     .await;
 
     h.fake.inject("/", Fault::Hang, None);
-    let hanging = until(
-        &mut app,
-        &mut rx,
-        &mut terminal,
-        "every source timed out",
-        |t| t.matches("✖ timed out").count() >= 8,
-    )
+    let hanging = until(&mut app, &mut terminal, "every source timed out", |t| {
+        t.matches("✖ timed out").count() >= 8
+    })
     .await;
     // The last good values stay on screen, marked.
     assert!(hanging.contains("HTTP "), "{hanging}");
@@ -259,13 +233,9 @@ async fn while_every_source_hangs_the_app_handles_keys_draws_and_recovers() {
 
     h.fake.clear_faults();
     key(&mut app, KeyCode::Char('r'));
-    until(
-        &mut app,
-        &mut rx,
-        &mut terminal,
-        "every source recovered",
-        |t| !t.contains("timed out") && !t.contains("last good value") && t.contains("HTTP "),
-    )
+    until(&mut app, &mut terminal, "every source recovered", |t| {
+        !t.contains("timed out") && !t.contains("last good value") && t.contains("HTTP ")
+    })
     .await;
     for e in h.service.store().snapshot(&h.targets("payments")) {
         assert!(e.error.is_none() && e.value.is_some(), "{}", e.target.id);

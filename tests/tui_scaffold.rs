@@ -7,7 +7,7 @@ use crossterm::event::{Event, KeyCode};
 use greenroom::catalog::Catalog;
 use greenroom::scaffold::form::Widget;
 use greenroom::scaffold::{FieldPath, Template};
-use greenroom::search::{Query, SearchIndex};
+use greenroom::search::Query;
 use greenroom::sources::{self, Source, files::FileSource};
 use greenroom::tui::action::Action;
 use greenroom::tui::app::{App, AppEvent, Effect};
@@ -30,21 +30,22 @@ fn load(source: Box<dyn Source>) -> Catalog {
 }
 
 mod ui_support;
+use ui_support::Portal;
 
 use ui_support::{ctrl, key, render, type_text};
 
-fn app_with(catalog: Catalog) -> App {
+fn app_with(catalog: Catalog) -> Portal {
     let mut app = ui_support::app_with(catalog, "test");
     app.scaffold.user = Some(USER.into());
     app
 }
 
-fn examples_app() -> App {
+fn examples_app() -> Portal {
     let root = fixtures().join("backstage-examples/root.yaml");
     app_with(load(Box::new(FileSource::disk(&[root]).unwrap())))
 }
 
-fn demo_app() -> App {
+fn demo_app() -> Portal {
     app_with(load(Box::new(sources::demo::source())))
 }
 
@@ -56,7 +57,7 @@ fn kitchen_sink() -> Template {
     template("backstage-repo-sample-templates/bui-kitchen-sink-demo/template.yaml")
 }
 
-fn screen(app: &mut App) -> String {
+fn screen(app: &mut Portal) -> String {
     let t = render(app, 80, 24);
     let buf = t.backend().buffer();
     let mut out = String::new();
@@ -73,29 +74,19 @@ fn wizard(app: &App) -> &Wizard {
     app.scaffold.wizard.as_deref().expect("a template is open")
 }
 
-/// Performs the scaffolder's pending jobs here (the runner would use a worker thread), feeding
-/// their events back as the runner does.
-fn run_jobs(app: &mut App) {
-    loop {
-        let mut jobs: Vec<Job> = Vec::new();
-        for effect in app.take_effects() {
-            match effect {
-                Effect::Scaffold(job) => jobs.push(job),
-                other => app.push_effect(other),
-            }
-        }
-        if jobs.is_empty() {
-            return;
-        }
-        for job in jobs {
-            let mut events = Vec::new();
-            run::execute(job, &mut |e| events.push(e));
-            for e in events {
-                app.handle(AppEvent::Scaffold(e));
-            }
-        }
-        app.run_searches_inline();
-    }
+/// Runs a job on the hub's run service (inline: at once) and hands back its events without
+/// passing them to the session, so a test can feed them part way.
+fn execute(app: &Portal, job: Job) -> Vec<run::RunEvent> {
+    let events = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = events.clone();
+    run::start(app.hub(), job, move |e| sink.lock().unwrap().push(e));
+    std::mem::take(&mut *events.lock().unwrap())
+}
+
+/// Lets the session carry out what the app asked for: runs go to the hub's run service
+/// (inline here, so they finish at once) and their events come back through the session.
+fn run_jobs(app: &mut Portal) {
+    app.pump();
 }
 
 /// Every file named template.yaml under a folder, in a stable order.
@@ -192,10 +183,10 @@ fn templates_filter_fuzzily_and_template_entities_lead_to_them() {
     type_text(&mut app, "kafka");
     let s = screen(&mut app);
     assert!(s.contains("▶ Go Kafka consumer"), "best match first: {s}");
-    assert!(app.scaffold.templates.shown.len() < 5, "{s}");
+    assert!(app.scaffold.templates.shown().len() < 5, "{s}");
     assert!(s.contains("Steps  1."), "{s}");
     ctrl(&mut app, 'l');
-    assert_eq!(app.scaffold.templates.shown.len(), 5);
+    assert_eq!(app.scaffold.templates.shown().len(), 5);
     // The palette reaches the view too.
     key(&mut app, KeyCode::Esc);
     app.act(Action::Templates);
@@ -209,7 +200,7 @@ fn a_page_with_problems_cannot_be_left_forward() {
     let at = app
         .scaffold
         .templates
-        .shown
+        .shown()
         .iter()
         .position(|i| app.scaffold.templates.entries[*i].name == "techdocs-site")
         .unwrap();
@@ -295,7 +286,7 @@ fn conditional_pages_and_fields_come_and_go_with_keys() {
 }
 
 /// Clears the focused one-line editor from the keyboard.
-fn clear_field(app: &mut App) {
+fn clear_field(app: &mut Portal) {
     key(app, KeyCode::End);
     for _ in 0..80 {
         key(app, KeyCode::Backspace);
@@ -303,7 +294,7 @@ fn clear_field(app: &mut App) {
 }
 
 /// Fills the focused stop from the keyboard, as a person reading the screen would.
-fn fill_focused(app: &mut App) {
+fn fill_focused(app: &mut Portal) {
     let w = wizard(app);
     let stop = w.form.focused().unwrap().clone();
     let field = w.form.fields[stop.field].clone();
@@ -367,11 +358,7 @@ fn fill_focused(app: &mut App) {
             let Some(Popup::Picker(p)) = &app.scaffold.popup else {
                 panic!("no tags picker");
             };
-            let typed = p
-                .items
-                .iter()
-                .position(|i| i.typed)
-                .expect("offered as typed");
+            let typed = p.items().position(|i| i.typed).expect("offered as typed");
             for _ in 0..typed {
                 key(app, KeyCode::Down);
             }
@@ -569,7 +556,7 @@ spec:
     Template::from_file(&dir.join("template.yaml")).unwrap()
 }
 
-fn assert_no_secrets(app: &mut App, what: &str) {
+fn assert_no_secrets(app: &mut Portal, what: &str) {
     for (w, h) in [(80, 24), (200, 60)] {
         let t = render(app, w, h);
         let buf = t.backend().buffer();
@@ -629,7 +616,7 @@ fn secrets_never_reach_the_screen() {
 }
 
 /// Replaces what the target prompt holds.
-fn set_target(app: &mut App, text: &str) {
+fn set_target(app: &mut Portal, text: &str) {
     let Some(Popup::Target { input, .. }) = &app.scaffold.popup else {
         panic!("no target prompt");
     };
@@ -641,14 +628,14 @@ fn set_target(app: &mut App, text: &str) {
     type_text(app, text);
 }
 
-fn open_techdocs(app: &mut App) {
+fn open_techdocs(app: &mut Portal) {
     key(app, KeyCode::Char('n'));
     type_text(app, "techdocs");
     key(app, KeyCode::Enter);
     assert_eq!(wizard(app).template.name, "techdocs-site");
 }
 
-fn fill_techdocs(app: &mut App) {
+fn fill_techdocs(app: &mut Portal) {
     type_text(app, "demo-docs");
     key(app, KeyCode::Tab);
     type_text(app, "Docs for the demo");
@@ -682,8 +669,7 @@ fn dry_run_preview_and_progress() {
         scaffold::deadline(&app).is_some(),
         "the spinner turns while running"
     );
-    let mut events = Vec::new();
-    run::execute(jobs[0].clone(), &mut |e| events.push(e));
+    let events = execute(&app, jobs[0].clone());
     let total = events.len();
     let mut events = events.into_iter();
     // Up to the second step's start: the first done, the second running, the third pending.
@@ -815,10 +801,7 @@ fn create_registers_the_new_entity_in_the_open_catalogue() {
         Some("component:default/demo-docs")
     );
     // A reload keeps it (registered again on top of what was read).
-    app.handle(AppEvent::Loaded(
-        Box::new(load(Box::new(sources::demo::source()))),
-        Arc::new(SearchIndex::build(&Catalog::default())),
-    ));
+    app.hub().catalog.reload();
     run_jobs(&mut app);
     assert!(app.catalog.get("component:default/demo-docs").is_some());
 }
@@ -839,7 +822,7 @@ fn no_size_makes_the_screens_panic() {
         (100, 30),
         (250, 80),
     ];
-    let check = |app: &mut App, what: &str| {
+    let check = |app: &mut Portal, what: &str| {
         for (w, h) in sizes {
             let t = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| render(app, w, h)));
             assert!(t.is_ok(), "{what} at {w}x{h}");
@@ -881,12 +864,12 @@ fn no_size_makes_the_screens_panic() {
     check(&mut demo, "the target prompt");
 }
 
-fn open_techdocs_from_view(app: &mut App) {
+fn open_techdocs_from_view(app: &mut Portal) {
     type_text(app, "techdocs");
     key(app, KeyCode::Enter);
 }
 
-fn fill_techdocs_quietly(app: &mut App) {
+fn fill_techdocs_quietly(app: &mut Portal) {
     type_text(app, "demo-docs");
     key(app, KeyCode::Tab);
     type_text(app, "Docs");

@@ -5,20 +5,20 @@
 //! are copied where they cannot be opened, only safe schemes opened, and copies inside tmux.
 
 mod ui_support;
+use ui_support::Portal;
 
 use crossterm::event::KeyCode;
 use greenroom::catalog::Catalog;
 use greenroom::scaffold::Template;
 use greenroom::sources::{self, files::FileSource};
 use greenroom::tui::app::{App, AppEvent, Effect, Screen};
-use greenroom::tui::scaffold::run::{self, Job};
 use greenroom::tui::scaffold::wizard::{Stage, Wizard};
 use greenroom::tui::scaffold::{self as scaffold, OnYes, Popup};
 use serde_json::{Value as Json, json};
 use std::path::{Path, PathBuf};
 use ui_support::{ctrl, key, render, screen_text, type_text};
 
-fn demo_app() -> App {
+fn demo_app() -> Portal {
     ui_support::app_with(ui_support::load(Box::new(sources::demo::source())), "test")
 }
 
@@ -36,7 +36,7 @@ fn wizard(app: &App) -> &Wizard {
     app.scaffold.wizard.as_deref().expect("a template is open")
 }
 
-fn screen(app: &mut App, w: u16, h: u16) -> String {
+fn screen(app: &mut Portal, w: u16, h: u16) -> String {
     screen_text(&render(app, w, h))
 }
 
@@ -44,27 +44,10 @@ fn notice(app: &App) -> Option<String> {
     app.notice.as_ref().map(|n| n.text.clone())
 }
 
-/// Performs the scaffolder's pending jobs here, as the runner's worker would.
-fn run_jobs(app: &mut App) {
-    loop {
-        let mut jobs: Vec<Job> = Vec::new();
-        for effect in app.take_effects() {
-            match effect {
-                Effect::Scaffold(job) => jobs.push(job),
-                other => app.push_effect(other),
-            }
-        }
-        if jobs.is_empty() {
-            return;
-        }
-        for job in jobs {
-            let mut events = Vec::new();
-            run::execute(job, &mut |e| events.push(e));
-            for e in events {
-                app.handle(AppEvent::Scaffold(e));
-            }
-        }
-    }
+/// Lets the session carry out what the app asked for: runs go to the hub's run service
+/// (inline here, so they finish at once) and their events come back through the session.
+fn run_jobs(app: &mut Portal) {
+    app.pump();
 }
 
 /// A service form: a name (with a default), a port (a number with a default), a description.
@@ -144,14 +127,14 @@ fn a_default_is_typed_after_and_ctrl_u_clears_the_field() {
     assert_eq!(app.screen(), &Screen::Scaffold(scaffold::View::Templates));
     type_text(&mut app, "kafka");
     assert_eq!(app.scaffold.templates.text(), "kafka");
-    assert!(app.scaffold.templates.shown.len() < 5);
+    assert!(app.scaffold.templates.shown().len() < 5);
     ctrl(&mut app, 'u');
     assert_eq!(app.scaffold.templates.text(), "");
-    assert_eq!(app.scaffold.templates.shown.len(), 5);
+    assert_eq!(app.scaffold.templates.shown().len(), 5);
 }
 
 /// Fills the service form and opens the target prompt, cleared.
-fn to_target_prompt(app: &mut App) {
+fn to_target_prompt(app: &mut Portal) {
     scaffold::start(app, service_template(), None);
     key(app, KeyCode::Tab);
     key(app, KeyCode::Tab);
@@ -421,7 +404,7 @@ fn the_owner_picker_fits_60_columns() {
 }
 
 /// An entity with a link, and the app on its link row.
-fn on_entity_link(app: &mut App) -> String {
+fn on_entity_link(app: &mut Portal) -> String {
     app.open_entity(
         "component:default/checkout-service",
         greenroom::tui::rows::Tab::Overview,
@@ -538,4 +521,122 @@ fn copying_inside_tmux_says_when_tmux_drops_it() {
         n.starts_with("copied link") && n.ends_with("(OSC 52 via tmux)"),
         "{n}"
     );
+}
+
+/// One matcher behind every filtered list: the same text over the same items ranks them the
+/// same in the templates list, a choices picker, an entity picker (and the core's candidates
+/// it reads) and the command palette's entities.
+#[test]
+fn palette_pickers_and_templates_rank_the_same_text_identically() {
+    use greenroom::scaffold::form::Choice;
+    use greenroom::scaffold::pickers::{EntityPicker, PickerKind, stringify_ref};
+    use greenroom::search::matcher;
+    use greenroom::tui::app::{Overlay, PaletteItem};
+    use greenroom::tui::scaffold::picker::{PickContext, PickerPopup, Source};
+    let mut app = demo_app();
+    key(&mut app, KeyCode::Char('n'));
+    for text in ["ts", "svc", "e i", "kfk"] {
+        // The templates list.
+        ctrl(&mut app, 'u');
+        type_text(&mut app, text);
+        let t = &app.scaffold.templates;
+        let hays: Vec<String> = t.entries.iter().map(|e| e.haystack()).collect();
+        let want = matcher::rank(text, hays.iter().map(String::as_str));
+        assert_eq!(t.shown(), &want[..], "templates, {text:?}");
+        // A choices picker over the same texts.
+        let cx = PickContext {
+            catalog: &app.catalog,
+            user: None,
+        };
+        let choices = hays
+            .iter()
+            .map(|h| Choice {
+                value: json!(h),
+                label: h.clone(),
+            })
+            .collect();
+        let key_path = wizard_key();
+        let picker = PickerPopup::new(
+            key_path,
+            "t".into(),
+            Source::Choices(choices),
+            false,
+            None,
+            text,
+            &cx,
+        );
+        let picked: Vec<&str> = picker.items().map(|i| i.label.as_str()).collect();
+        let want_labels: Vec<&str> = want.iter().map(|i| hays[*i].as_str()).collect();
+        assert_eq!(picked, want_labels, "choices picker, {text:?}");
+    }
+    // Entities: the entity picker, the core's candidates and the palette agree.
+    let entity_picker = EntityPicker::from_options(
+        PickerKind::Entity,
+        &json!({"catalogFilter": {"kind": "Component"}}),
+    );
+    let catalog = app.catalog.clone();
+    let cx = PickContext {
+        catalog: &catalog,
+        user: None,
+    };
+    for text in ["pay", "svc api", "ord"] {
+        let popup = PickerPopup::new(
+            wizard_key(),
+            "owner".into(),
+            Source::Entities(entity_picker.clone()),
+            false,
+            None,
+            text,
+            &cx,
+        );
+        let picked: Vec<String> = popup
+            .items()
+            .filter(|i| !i.typed)
+            .map(|i| i.label.clone())
+            .collect();
+        let core: Vec<String> = entity_picker
+            .candidates(&catalog, None, text)
+            .into_iter()
+            .map(|c| c.value)
+            .collect();
+        assert_eq!(picked, core, "tui picker and core candidates, {text:?}");
+        assert!(!picked.is_empty(), "{text:?} finds components");
+        // The palette lists the same components in the same order (entities whose name the
+        // text starts or names go first there, so the texts here start no name).
+        key(&mut app, KeyCode::Esc);
+        key(&mut app, KeyCode::Char(':'));
+        ctrl(&mut app, 'u');
+        type_text(&mut app, text);
+        let Some(Overlay::Palette(p)) = &app.overlay else {
+            panic!("the palette is not open");
+        };
+        let palette: Vec<String> = p
+            .items
+            .iter()
+            .filter_map(|i| match i {
+                PaletteItem::Entity(k) => app.catalog.get(k),
+                _ => None,
+            })
+            .filter(|e| e.is_kind("Component") && !e.name().starts_with(text))
+            .map(stringify_ref)
+            .collect();
+        // The palette puts entities whose name the text starts first; the rest keep the
+        // matcher's order.
+        let picked: Vec<String> = picked
+            .into_iter()
+            .filter(|r| !r.rsplit('/').next().unwrap().starts_with(text))
+            .collect();
+        let n = palette.len().min(picked.len());
+        assert!(n > 0, "{text:?}");
+        assert_eq!(palette[..n], picked[..n], "palette and picker, {text:?}");
+        key(&mut app, KeyCode::Esc);
+        key(&mut app, KeyCode::Char('n'));
+    }
+}
+
+fn wizard_key() -> greenroom::tui::scaffold::form::StopKey {
+    greenroom::tui::scaffold::form::StopKey {
+        path: Default::default(),
+        part: None,
+    }
 }

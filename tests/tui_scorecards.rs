@@ -4,16 +4,16 @@
 
 use crossterm::event::KeyCode;
 use greenroom::scorecard::sources;
-use greenroom::tui::app::{App, Screen};
+use greenroom::tui::app::Screen;
 use greenroom::tui::rows::Tab;
 use greenroom::tui::scores::Scores;
 
 mod ui_support;
 
-use ui_support::{key, render, screen_text, type_text};
+use ui_support::{Portal, key, render, screen_text, type_text};
 
 /// The demo catalogue with its bundled scorecards, live facts offline (no service attached).
-fn demo_app() -> App {
+fn demo_app() -> Portal {
     let catalog = ui_support::load(Box::new(greenroom::sources::demo::source()));
     let mut app = ui_support::app_with(catalog, "the bundled demo");
     app.scores = Scores::new(sources::demo());
@@ -21,7 +21,7 @@ fn demo_app() -> App {
     app
 }
 
-fn open(app: &mut App, name: &str) {
+fn open(app: &mut Portal, name: &str) {
     key(app, KeyCode::Char('/'));
     type_text(app, name);
     key(app, KeyCode::Enter);
@@ -31,7 +31,7 @@ fn open(app: &mut App, name: &str) {
 fn the_tab_says_why_checkout_is_silver_and_what_gold_takes() {
     let mut app = demo_app();
     open(&mut app, "checkout-service");
-    key(&mut app, KeyCode::Char('6'));
+    key(&mut app, KeyCode::Char('7'));
     assert!(matches!(app.screen(), Screen::Entity(s) if s.tab == Tab::Scorecards));
     let text: Vec<String> = app.rows().iter().map(|r| r.plain_text()).collect();
     let text = text.join("\n");
@@ -65,14 +65,14 @@ fn the_tab_says_why_checkout_is_silver_and_what_gold_takes() {
     let t = render(&mut app, 80, 24);
     insta::assert_snapshot!("scorecards_tab_80x24", screen_text(&t));
     // The overview is a key away from here too.
-    key(&mut app, KeyCode::Char('S'));
+    key(&mut app, KeyCode::Char('%'));
     assert!(matches!(app.screen(), Screen::Scorecards { .. }));
 }
 
 #[test]
 fn the_overview_ranks_teams_worst_first_and_opens_the_team_view() {
     let mut app = demo_app();
-    key(&mut app, KeyCode::Char('S'));
+    key(&mut app, KeyCode::Char('%'));
     assert!(matches!(app.screen(), Screen::Scorecards { .. }));
     let t = render(&mut app, 80, 24);
     insta::assert_snapshot!("scorecards_overview_80x24", screen_text(&t));
@@ -110,7 +110,7 @@ fn the_overview_ranks_teams_worst_first_and_opens_the_team_view() {
 fn the_team_view_rolls_up_what_a_group_owns_transitively() {
     let mut app = demo_app();
     open(&mut app, "kind:group checkout-team");
-    key(&mut app, KeyCode::Char('6'));
+    key(&mut app, KeyCode::Char('7'));
     let rows = app.rows();
     let text: Vec<String> = rows.iter().map(|r| r.plain_text()).collect();
     let text = text.join("\n");
@@ -174,7 +174,7 @@ fn level_filter_finds_what_is_below_a_level() {
 #[test]
 fn redrawing_the_overview_never_grades_again() {
     let mut app = demo_app();
-    key(&mut app, KeyCode::Char('S'));
+    key(&mut app, KeyCode::Char('%'));
     let before = app.scores.gradings;
     for _ in 0..5 {
         render(&mut app, 80, 24);
@@ -197,7 +197,7 @@ fn without_scorecards_the_tab_and_overview_say_how_to_add_them() {
     let catalog = ui_support::load(Box::new(greenroom::sources::demo::source()));
     let mut app = ui_support::app_with(catalog, "the bundled demo");
     open(&mut app, "checkout-service");
-    key(&mut app, KeyCode::Char('6'));
+    key(&mut app, KeyCode::Char('7'));
     let text = screen_text(&render(&mut app, 80, 24));
     assert!(text.contains("No scorecards are configured."), "{text}");
     assert!(text.contains("[[scorecards]] path"), "{text}");

@@ -7,10 +7,11 @@ use greenroom::tui::app::{App, AppEvent};
 use std::path::{Path, PathBuf};
 
 mod ui_support;
+use ui_support::Portal;
 
 use ui_support::{key, render, screen_text, type_text};
 
-fn app_for(path: &Path) -> App {
+fn app_for(path: &Path) -> Portal {
     let source: Box<dyn Source> = Box::new(FileSource::disk(&[path.to_path_buf()]).unwrap());
     ui_support::app_with(ui_support::load(source), "Backstage examples")
 }
@@ -19,7 +20,7 @@ fn examples() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/backstage-examples/root.yaml")
 }
 
-fn both_sizes(name: &str, app: &mut App) {
+fn both_sizes(name: &str, app: &mut Portal) {
     for (w, h) in [(80, 24), (120, 40)] {
         let t = render(app, w, h);
         insta::assert_snapshot!(format!("{name}_{w}x{h}"), t.backend());
@@ -203,7 +204,7 @@ fn keyboard_walk_find_owner_member_and_back() {
 #[test]
 fn enter_before_the_search_worker_answers_opens_the_match() {
     let mut app = app_for(&examples());
-    let press = |app: &mut App, code: KeyCode| {
+    let press = |app: &mut Portal, code: KeyCode| {
         app.handle(AppEvent::Terminal(Event::Key(KeyEvent::new(
             code,
             KeyModifiers::NONE,
@@ -251,4 +252,71 @@ fn opening_a_link_over_ssh_copies_it() {
     app.settings.remote = false;
     key(&mut app, KeyCode::Char('x'));
     assert_eq!(app.take_effects(), vec![Effect::OpenUrl(url)]);
+}
+
+/// Every screen's key-hint bar, in one reviewed snapshot: what the action table hints in the
+/// contexts in force, with the table's labels, in the table's order.
+#[test]
+fn hint_bars_come_from_the_action_table() {
+    use greenroom::tui::views::hint_actions;
+    let mut app = app_for(&examples());
+    let mut out = String::new();
+    let mut bar = |app: &mut App, name: &str| {
+        let hints = hint_actions(app);
+        let contexts = app.contexts();
+        assert!(!hints.is_empty(), "{name}: no hints");
+        for (action, label) in &hints {
+            assert_eq!(*label, action.hint(), "{name}: {action:?}'s label");
+            assert!(
+                action.hinted_in(&contexts),
+                "{name}: {action:?} not hinted here"
+            );
+        }
+        let text = screen_text(&render(app, 200, 30));
+        let last = text.lines().last().unwrap().trim_end().to_owned();
+        // Every hint with a key is drawn, in the table's order.
+        let mut at = 0;
+        let drawn = format!("{last} ");
+        for (action, label) in &hints {
+            // Help keeps its place at the end of the bar.
+            if *action == greenroom::tui::action::Action::Help
+                || app.keymap.keys_for(&contexts, *action).is_empty()
+            {
+                continue;
+            }
+            let found = drawn[at..]
+                .find(&format!(" {label} "))
+                .unwrap_or_else(|| panic!("{name}: {label:?} not in order in {drawn:?}"));
+            at += found + 1 + label.len();
+        }
+        out.push_str(&format!("{name:<16}{last}\n"));
+    };
+    bar(&mut app, "catalog");
+    key(&mut app, KeyCode::Char('/'));
+    bar(&mut app, "search");
+    key(&mut app, KeyCode::Esc);
+    app.open_entity(
+        "component:default/wayback-archive",
+        greenroom::tui::rows::Tab::Overview,
+    );
+    bar(&mut app, "entity");
+    key(&mut app, KeyCode::Char('2'));
+    bar(&mut app, "relations");
+    key(&mut app, KeyCode::Char('5'));
+    bar(&mut app, "status tab");
+    key(&mut app, KeyCode::Char('!'));
+    bar(&mut app, "problems");
+    key(&mut app, KeyCode::Char('O'));
+    bar(&mut app, "on call");
+    key(&mut app, KeyCode::Char('W'));
+    bar(&mut app, "watch");
+    key(&mut app, KeyCode::Char('?'));
+    bar(&mut app, "help");
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Char(':'));
+    bar(&mut app, "palette");
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Char('n'));
+    bar(&mut app, "templates");
+    insta::assert_snapshot!("hint_bars", out);
 }

@@ -1,8 +1,9 @@
 //! The subcommands.
 
-use super::{Chosen, Command, Context, Failure, Style};
+use super::{CacheAction, Chosen, Command, Context, Failure, Style};
 use crate::catalog::{Catalog, Diagnostic, Entity, RelationType, Severity};
 use crate::search::{Query, SearchIndex};
+use crate::sources::cache::{self, CatalogCache, Policy, SourceState};
 use crate::sources::{self, Progress};
 use crate::text::{sanitize_block, sanitize_line};
 use serde_json::{Value, json};
@@ -21,6 +22,8 @@ pub fn run(ctx: &Context) -> Result<u8, Failure> {
             search(ctx, &query.join(" "), *limit, *json)
         }
         Some(Command::Info { json }) => info(ctx, *json),
+        Some(Command::Cache { action }) => cache_command(ctx, action),
+        Some(Command::Docs(args)) => super::docs::run(ctx, args),
         Some(Command::Keys { actions, json }) => keys(ctx, *actions, *json),
         Some(Command::Scaffold(args)) => crate::cli::scaffold::run(ctx, args),
         Some(Command::Scorecard(args)) => crate::cli::scorecard::run(ctx, args),
@@ -32,12 +35,22 @@ pub fn run(ctx: &Context) -> Result<u8, Failure> {
         Some(Command::Oncall { scope, json, fake }) => {
             super::status::oncall(ctx, scope.as_deref(), *json, *fake)
         }
-        None => crate::tui::run(ctx, ctx.choose(&[])?, &ui_overrides(ctx)),
+        None => portal(ctx),
     }
 }
 
-/// Loads the chosen catalogue, showing progress on stderr when it takes a while.
-fn load(mut chosen: Chosen) -> Catalog {
+/// Loads the chosen catalogue, showing progress on stderr when it takes a while. Read
+/// commands go through the cache (see [`load_cached`]); `validate` always reads.
+pub(super) fn load(mut chosen: Chosen) -> Catalog {
+    let shown = show_progress(&mut chosen);
+    let catalog = sources::load(&chosen.sources, &chosen.options);
+    clear_progress(&shown);
+    catalog
+}
+
+type Shown = Arc<Mutex<Option<Instant>>>;
+
+fn show_progress(chosen: &mut Chosen) -> Shown {
     let started = Instant::now();
     let shown = Arc::new(Mutex::new(None::<Instant>));
     if std::io::stderr().is_terminal() {
@@ -58,11 +71,166 @@ fn load(mut chosen: Chosen) -> Catalog {
             );
         }));
     }
-    let catalog = sources::load(&chosen.sources, &chosen.options);
+    shown
+}
+
+fn clear_progress(shown: &Shown) {
     if shown.lock().map(|s| s.is_some()).unwrap_or(false) {
         eprint!("\r\x1b[2K");
     }
-    catalog
+}
+
+/// The catalogue for a read command (export, show, search), through the cache: file sources
+/// are revalidated by their files' (path, size, mtime) and parsed again only when something
+/// changed; a remote source is used from the cache while younger than `catalog.cache_max_age`
+/// (5 min by default), else fetched, and served from the cache (with a warning and its age)
+/// when it cannot be reached. With `--offline` the cache alone, its age said on stderr.
+pub(super) fn load_cached(ctx: &Context, mut chosen: Chosen) -> Result<Catalog, Failure> {
+    let offline = ctx.cli.offline;
+    if !ctx.config.catalog.cache && !offline {
+        return Ok(load(chosen));
+    }
+    let cache = CatalogCache::new(&ctx.paths.cache_dir);
+    let (warm, warnings) = cache.open(&chosen.sources, &chosen.options);
+    for w in &warnings {
+        super::print_diagnostic(&format!("greenroom: warning: {w}"));
+    }
+    let policy = if offline {
+        Policy::Offline
+    } else {
+        Policy::MaxAge(ctx.config.cache_max_age())
+    };
+    let shown = show_progress(&mut chosen);
+    let refreshed = cache.refresh(
+        &chosen.sources,
+        &chosen.options,
+        policy,
+        warm.as_ref().map(|w| w.sources.as_slice()),
+        &|_| {},
+    );
+    clear_progress(&shown);
+    for w in &refreshed.warnings {
+        super::print_diagnostic(&format!("greenroom: warning: {w}"));
+    }
+    let now = cache.now();
+    for s in &refreshed.sources {
+        match &s.state {
+            SourceState::Failed(_) if offline => {
+                return Err(Failure::failed(format!(
+                    "--offline: nothing is cached for {} yet; run once without --offline to fill the cache",
+                    s.name
+                )));
+            }
+            SourceState::Cached if offline => super::print_diagnostic(&format!(
+                "greenroom: offline: {} as cached {} ago",
+                s.name,
+                s.age(now).map_or_else(|| "a while".into(), cache::age_text)
+            )),
+            SourceState::Offline(why) => super::print_diagnostic(&format!(
+                "greenroom: warning: {} could not be read ({why}); using its cache from {} ago",
+                s.name,
+                s.age(now).map_or_else(|| "a while".into(), cache::age_text)
+            )),
+            _ => {}
+        }
+    }
+    match (refreshed.catalog, warm) {
+        (Some(c), _) => Ok(c),
+        (None, Some(w)) => Ok(w.catalog),
+        (None, None) => Ok(load(chosen)),
+    }
+}
+
+/// `greenroom cache info|clear`.
+fn cache_command(ctx: &Context, action: &CacheAction) -> Result<u8, Failure> {
+    let cache = CatalogCache::new(&ctx.paths.cache_dir);
+    match action {
+        CacheAction::Clear => {
+            let n = cache
+                .clear()
+                .map_err(|e| Failure::failed(format!("clearing {}: {e}", cache.dir().display())))?;
+            println!(
+                "removed {n} cache file{} from {}",
+                if n == 1 { "" } else { "s" },
+                sanitize_line(&cache.dir().display().to_string())
+            );
+            Ok(0)
+        }
+        CacheAction::Info { json } => {
+            let files = cache.info();
+            let now = cache.now();
+            let age = |w: Option<u64>| {
+                w.map(|s| {
+                    now.duration_since(std::time::UNIX_EPOCH + Duration::from_secs(s))
+                        .unwrap_or_default()
+                })
+            };
+            if *json {
+                let items: Vec<Value> = files
+                    .iter()
+                    .map(|f| {
+                        json!({
+                            "path": f.path,
+                            "kind": f.kind,
+                            "source": f.source,
+                            "entities": f.entities,
+                            "bytes": f.bytes,
+                            "writtenAt": f.written_at,
+                            "ageSeconds": age(f.written_at).map(|a| a.as_secs()),
+                            "version": f.version,
+                            "problem": f.problem,
+                        })
+                    })
+                    .collect();
+                print_json(
+                    &json!({"dir": cache.dir(), "formatVersion": cache::FORMAT_VERSION, "files": items}),
+                )?;
+                return Ok(0);
+            }
+            let style = Style::for_stdout();
+            let dir = sanitize_line(&cache.dir().display().to_string()).into_owned();
+            if files.is_empty() {
+                println!("the cache is empty ({dir})");
+                return Ok(0);
+            }
+            println!("{}", style.dim(&format!("cache in {dir}")));
+            for f in &files {
+                let name = f
+                    .path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                println!(
+                    "{}  {}",
+                    style.bold(&sanitize_line(&f.source)),
+                    style.dim(f.kind)
+                );
+                row_line("path", &sanitize_line(&name));
+                row_line("entities", &f.entities.to_string());
+                row_line(
+                    "age",
+                    &age(f.written_at).map_or_else(|| "unknown".into(), cache::age_text),
+                );
+                row_line("size", &format!("{:.1} MB", f.bytes as f64 / 1_048_576.0));
+                row_line(
+                    "version",
+                    &f.version
+                        .map_or_else(|| "unknown".into(), |v| v.to_string()),
+                );
+                if let Some(p) = &f.problem {
+                    row_line(
+                        "problem",
+                        &format!("{} (rebuilt on the next start)", sanitize_line(p)),
+                    );
+                }
+            }
+            Ok(0)
+        }
+    }
+}
+
+fn row_line(label: &str, value: &str) {
+    println!("  {label:<9}{value}");
 }
 
 pub(super) use super::json::print_json;
@@ -133,7 +301,7 @@ fn validate(ctx: &Context, paths: &[std::path::PathBuf], json: bool) -> Result<u
 }
 
 fn export(ctx: &Context, include_rejected: bool) -> Result<u8, Failure> {
-    let catalog = load(ctx.choose_for_command(&[])?);
+    let catalog = load_cached(ctx, ctx.choose_for_command(&[])?)?;
     let mut entities: Vec<&Entity> = catalog
         .entities()
         .iter()
@@ -150,7 +318,7 @@ fn export(ctx: &Context, include_rejected: bool) -> Result<u8, Failure> {
     Ok(0)
 }
 
-fn not_found(catalog: &Catalog, text: &str, candidates: &[&Entity]) -> Failure {
+pub(super) fn not_found(catalog: &Catalog, text: &str, candidates: &[&Entity]) -> Failure {
     if !candidates.is_empty() {
         let list: Vec<String> = candidates.iter().map(|e| e.key.clone()).collect();
         return Failure::failed(format!(
@@ -176,7 +344,7 @@ fn not_found(catalog: &Catalog, text: &str, candidates: &[&Entity]) -> Failure {
 }
 
 fn show(ctx: &Context, text: &str, json: bool) -> Result<u8, Failure> {
-    let catalog = load(ctx.choose_for_command(&[])?);
+    let catalog = load_cached(ctx, ctx.choose_for_command(&[])?)?;
     let entity = catalog
         .resolve(text)
         .map_err(|c| not_found(&catalog, text, &c))?;
@@ -320,7 +488,7 @@ fn truncate(s: &str, max: usize) -> String {
 }
 
 fn search(ctx: &Context, text: &str, limit: usize, json: bool) -> Result<u8, Failure> {
-    let catalog = load(ctx.choose_for_command(&[])?);
+    let catalog = load_cached(ctx, ctx.choose_for_command(&[])?)?;
     let index = SearchIndex::build(&catalog);
     let hits = index.search(&Query::parse(text));
     let shown = &hits[..hits.len().min(limit)];
@@ -425,6 +593,39 @@ fn info(ctx: &Context, json: bool) -> Result<u8, Failure> {
     Ok(0)
 }
 
+/// The portal (no subcommand): the chosen catalogue and the options the portal takes.
+fn portal(ctx: &Context) -> Result<u8, Failure> {
+    let chosen = ctx.choose(&[])?;
+    let options = crate::tui::PortalOptions {
+        config: ctx.config.clone(),
+        config_file: ctx.paths.config_file.clone(),
+        log_file: ctx.paths.log_file.clone(),
+        state_dir: ctx.paths.state_dir.clone(),
+        ui: ui_overrides(ctx),
+        demo_fallback: chosen.description == super::DEMO_FALLBACK,
+        sources: chosen.sources,
+        load: chosen.options,
+        cache: portal_cache(ctx),
+        description: chosen.description,
+        demo: chosen.demo,
+    };
+    Ok(crate::tui::run(options)?)
+}
+
+/// The catalogue cache the portal starts from, and how (`--offline`: remote sources from the
+/// cache alone); none when `catalog.cache = false`.
+fn portal_cache(ctx: &Context) -> Option<(CatalogCache, Policy)> {
+    if !ctx.config.catalog.cache && !ctx.cli.offline {
+        return None;
+    }
+    let policy = if ctx.cli.offline {
+        Policy::Offline
+    } else {
+        Policy::Refresh
+    };
+    Some((CatalogCache::new(&ctx.paths.cache_dir), policy))
+}
+
 fn ui_overrides(ctx: &Context) -> crate::tui::UiOverrides {
     crate::tui::UiOverrides {
         color: ctx.cli.color.clone(),
@@ -441,7 +642,12 @@ fn ui_overrides(ctx: &Context) -> crate::tui::UiOverrides {
 fn keys(ctx: &Context, actions: bool, json: bool) -> Result<u8, Failure> {
     use crate::tui::action::Action;
     use crate::tui::keymap::Context as KeyContext;
-    let (keymap, _theme, issues) = crate::tui::look_and_feel(ctx, &ui_overrides(ctx))?;
+    let (keymap, _theme, issues) = crate::tui::look_and_feel(
+        &ctx.config,
+        &ctx.paths.config_file,
+        &ui_overrides(ctx),
+        &crate::tui::session::ClientEnv::from_process(),
+    )?;
     if actions {
         if json {
             let list: Vec<Value> = Action::ALL

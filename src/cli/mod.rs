@@ -2,6 +2,7 @@
 //! the core with human output or `--json`.
 
 mod commands;
+mod docs;
 mod json;
 pub mod scaffold;
 pub mod scorecard;
@@ -26,7 +27,7 @@ pub use style::Style;
     long_about = "A developer portal for the terminal. greenroom reads Backstage catalog-info.yaml \
         descriptors exactly as Backstage does. Without a subcommand it opens the terminal portal \
         (catalogue, ownership, on-call, live status, Software Templates); the subcommands do the \
-        same work for scripts: validate, export, show and search the catalogue, print live \
+        same work for scripts: validate, export, show and search the catalogue, read its TechDocs, print live \
         status and who is on call, run a Software Template, print the keymap, and show where \
         greenroom keeps its files. Every subcommand takes --json.\n\n\
         The catalogue is, in order: the paths given with -c, the sources in the config file, \
@@ -50,7 +51,9 @@ pub struct Cli {
     #[arg(long, value_name = "FILE", global = true, env = crate::config::CONFIG_ENV)]
     pub config: Option<PathBuf>,
 
-    /// Do not fetch $text/$json/$yaml URLs over the network.
+    /// Use no network for the catalogue: remote sources (Backstage, Port) come from the cache
+    /// alone (saying how old it is; an error when nothing is cached yet), files are read from
+    /// disk, and $text/$json/$yaml URLs are not fetched.
     #[arg(long, global = true)]
     pub offline: bool,
 
@@ -172,6 +175,16 @@ pub enum Command {
         #[arg(long)]
         fake: bool,
     },
+    /// Show or clear the catalogue cache (every source's last catalogue, kept so a start is
+    /// instant and works offline).
+    Cache {
+        #[command(subcommand)]
+        action: CacheAction,
+    },
+    /// An entity's TechDocs: a page rendered for the terminal (plain text when piped), the
+    /// site's nav (--nav), or a search across every docs site (--search QUERY). Exit status 1
+    /// when the entity has no docs (with the reason) or the page does not exist.
+    Docs(crate::cli::docs::DocsArgs),
     /// Show where greenroom keeps its config, cache, state and log files, and the catalogue
     /// it would open.
     Info {
@@ -181,11 +194,33 @@ pub enum Command {
     },
 }
 
+#[derive(Debug, Subcommand)]
+pub enum CacheAction {
+    /// Per cached source: its file, entities, age, size and format version (and why a file
+    /// would not be used).
+    Info {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete every cache file (the next start reads every source again).
+    Clear,
+}
+
 /// A failure to report and the exit status it means.
 #[derive(Debug)]
 pub struct Failure {
     pub message: String,
     pub code: u8,
+}
+
+impl From<crate::tui::PortalError> for Failure {
+    fn from(e: crate::tui::PortalError) -> Failure {
+        if e.usage {
+            Failure::usage(e.message)
+        } else {
+            Failure::failed(e.message)
+        }
+    }
 }
 
 impl Failure {

@@ -68,7 +68,7 @@ fn resolve<'c>(catalog: &'c Catalog, text: &str) -> Result<&'c Entity, Failure> 
 
 fn load(ctx: &Context) -> Result<Catalog, Failure> {
     let chosen = ctx.choose(&[])?;
-    Ok(crate::sources::load(&chosen.sources, &chosen.options))
+    super::commands::load_cached(ctx, chosen)
 }
 
 fn entry_json(e: &Entry, now: Instant) -> Value {

@@ -17,7 +17,62 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tui_textarea::TextArea;
 
+mod docs;
 pub mod live_screens;
+
+/// The contexts in force when `most` is the most specific one: the keymap tries them in this
+/// order, the hint bar and the palette read them.
+pub fn contexts_with(most: Context) -> Vec<Context> {
+    match most {
+        Context::Global => vec![Context::Global],
+        Context::Catalog
+        | Context::Entity
+        | Context::Problems
+        | Context::OnCall
+        | Context::Watch
+        | Context::Help
+        | Context::Review
+        | Context::Preview
+        | Context::Progress => vec![most, Context::Global],
+        Context::Tree => vec![Context::Tree, Context::Entity, Context::Global],
+        Context::Docs => vec![Context::Docs, Context::Entity, Context::Global],
+        Context::Choice => vec![Context::Choice, Context::Form],
+        Context::Search
+        | Context::Palette
+        | Context::Templates
+        | Context::Form
+        | Context::Picker
+        | Context::Confirm
+        | Context::Prompt
+        | Context::Input => vec![most],
+    }
+}
+
+/// The handlers the action table names, one per feature: each performs the actions the table
+/// routes to it.
+pub mod handlers {
+    use super::{Action, App, scaffold};
+
+    /// Moving, opening, navigating, copying: every screen's actions.
+    pub fn general(app: &mut App, action: Action) {
+        app.act_general(action);
+    }
+
+    /// The scaffolder's: templates, forms, pickers, review, runs.
+    pub fn scaffold(app: &mut App, action: Action) {
+        scaffold::act::act(app, action);
+    }
+
+    /// Live status, on call and the watch workspace.
+    pub fn live(app: &mut App, action: Action) {
+        app.act_live(action);
+    }
+
+    /// Scorecards: the entity's tab (a team's roll-up) and the overview.
+    pub fn scores(app: &mut App, action: Action) {
+        crate::tui::scores::act(app, action);
+    }
+}
 
 /// Empties a one-line input; true when there was something to remove.
 fn clear_text(input: &mut TextArea<'static>) -> bool {
@@ -46,11 +101,24 @@ pub enum Effect {
     SaveLayout(super::layouts::LayoutSpec),
 }
 
-/// Messages into the app from the runner and background work.
+impl Effect {
+    /// Work the hub does for the session (search, reload, runs, saving a layout), as opposed
+    /// to what the session does at its own terminal (clipboard, links, suspend, mouse).
+    pub fn is_hub_request(&self) -> bool {
+        matches!(
+            self,
+            Effect::Search { .. } | Effect::Reload | Effect::Scaffold(_) | Effect::SaveLayout(_)
+        )
+    }
+}
+
+/// Messages into the app from the session and the hub.
 pub enum AppEvent {
     Terminal(Event),
+    /// A catalogue read outside the hub (tests): installed as a new snapshot would be.
     Loaded(Box<Catalog>, Arc<SearchIndex>),
-    Progress(Progress),
+    /// The hub published a catalogue snapshot (a load's progress, a new catalogue).
+    Snapshot(Arc<greenroom_hub::CatalogSnapshot>),
     Searched {
         generation: u64,
         query: Query,
@@ -77,6 +145,8 @@ pub struct Settings {
     pub tmux: bool,
     /// How tmux's options are read, to say when tmux drops copies.
     pub tmux_options: super::clipboard::TmuxOptions,
+    /// Where the user's themes are (`<config dir>/themes`), offered in the palette.
+    pub themes_dir: Option<std::path::PathBuf>,
     /// The program that opens links here; None when there is none (links are copied).
     /// The default assumes the platform's opener; the portal looks for it on PATH.
     pub opener: Option<std::path::PathBuf>,
@@ -91,6 +161,7 @@ impl Default for Settings {
             remote: false,
             tmux: false,
             tmux_options: super::clipboard::read_tmux_option,
+            themes_dir: None,
             opener: Some(super::opener::OPENER.into()),
         }
     }
@@ -104,6 +175,10 @@ pub struct EntityScreen {
     pub scroll: usize,
     pub expanded: HashSet<String>,
     pub transitive: bool,
+    /// The Definition tab: raw text or explorer, and the find within it.
+    pub definition: super::apiview::DefinitionView,
+    /// The Relations tab's graph mode.
+    pub graph: super::graph_view::GraphView,
 }
 
 impl EntityScreen {
@@ -115,6 +190,8 @@ impl EntityScreen {
             scroll: 0,
             expanded: HashSet::new(),
             transitive: false,
+            definition: Default::default(),
+            graph: Default::default(),
         }
     }
 }
@@ -192,12 +269,56 @@ impl SearchState {
     }
 }
 
-/// One palette entry: an action, an entity to open, or a built-in theme to switch to.
+/// Which entities the catalogue list keeps.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ListFilter {
+    #[default]
+    All,
+    /// Owned by the configured user or one of their groups.
+    Mine,
+    Starred,
+}
+
+/// The catalogue list's order.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ListSort {
+    #[default]
+    Relevance,
+    Name,
+    Kind,
+    Owner,
+    Lifecycle,
+}
+
+impl ListSort {
+    fn next(self) -> ListSort {
+        match self {
+            ListSort::Relevance => ListSort::Name,
+            ListSort::Name => ListSort::Kind,
+            ListSort::Kind => ListSort::Owner,
+            ListSort::Owner => ListSort::Lifecycle,
+            ListSort::Lifecycle => ListSort::Relevance,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ListSort::Relevance => "relevance",
+            ListSort::Name => "name",
+            ListSort::Kind => "kind",
+            ListSort::Owner => "owner",
+            ListSort::Lifecycle => "lifecycle",
+        }
+    }
+}
+
+/// One palette entry: an action, an entity to open, or a theme to switch to.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PaletteItem {
     Action(Action),
     Entity(String),
-    Theme(&'static str),
+    /// A built-in theme, or one of the user's (`<config dir>/themes/<name>.toml`).
+    Theme(String),
 }
 
 /// Other words people type for an action in the palette.
@@ -213,6 +334,11 @@ fn palette_keywords(a: Action) -> &'static str {
         Action::Templates => "scaffolder create new",
         Action::Watch => "dashboard panes",
         Action::SearchFocus => "find filter query",
+        Action::DocsSearch | Action::DocsTab => "techdocs documentation runbook mkdocs",
+        Action::FilterMine => "owned by me my team ownership",
+        Action::FilterStarred => "favourites favorites bookmarks stars",
+        Action::StarToggle => "favourite favorite bookmark",
+        Action::SortNext => "order columns",
         Action::Scorecards | Action::ScorecardsTab => {
             "grades levels standards maturity readiness heat map gold silver bronze"
         }
@@ -220,21 +346,21 @@ fn palette_keywords(a: Action) -> &'static str {
     }
 }
 
-/// How well `text` (lower-cased words) names something described by `hay`: every word of the
-/// text starts a word of the hay.
-fn words_prefix(hay: &str, text: &str) -> bool {
-    let words: Vec<&str> = hay
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .collect();
-    text.split_whitespace()
-        .all(|t| words.iter().any(|w| w.starts_with(t)))
-}
-
 pub struct PaletteState {
-    pub input: TextArea<'static>,
+    /// The input, over every entity of the catalogue (positions in it), ranked by the same
+    /// matcher and text as the pickers' entities.
+    pub entities: crate::tui::filter_list::FilterList<usize>,
     pub items: Vec<PaletteItem>,
     pub cursor: usize,
+    /// The themes offered: the built-in ones, then the user's.
+    pub themes: Vec<String>,
+}
+
+impl PaletteState {
+    /// What was typed.
+    pub fn text(&self) -> String {
+        self.entities.text()
+    }
 }
 
 pub enum Overlay {
@@ -244,6 +370,18 @@ pub enum Overlay {
     Palette(Box<PaletteState>),
     /// A one-line prompt (a layout's name).
     Input(Box<live_screens::NameInput>),
+    /// Search every docs site, or find in the docs page on screen.
+    DocsSearch(Box<super::docs::SearchOverlay>),
+    /// A value shown whole (a long annotation), or the entity as loaded.
+    Detail(Box<Detail>),
+}
+
+/// Text shown whole in a scrolling popup; its lines are sanitised and wrapped when drawn.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Detail {
+    pub title: String,
+    pub lines: Vec<String>,
+    pub scroll: usize,
 }
 
 #[derive(Clone, Debug)]
@@ -270,11 +408,15 @@ pub struct Geometry {
     /// The help overlay: the lines it has room for and the scroll it settled on.
     pub help_rows: u16,
     pub help_scroll: Option<usize>,
+    /// The detail popup: its wrapped line count at the last frame.
+    pub detail_lines: usize,
 }
 
 pub struct App {
     pub catalog: Arc<Catalog>,
     pub index: Arc<SearchIndex>,
+    /// The hub's `catalog_version` of the catalogue on screen (0: none yet).
+    pub catalog_version: u64,
     pub source: String,
     pub loading: Option<Progress>,
     pub demo: bool,
@@ -297,6 +439,17 @@ pub struct App {
     pub live: super::live::Live,
     /// The watch workspace's panes and saved layouts.
     pub watch: super::watch::Watch,
+    /// Each catalogue source's state, from the cache's start and refresh.
+    pub sources: Vec<crate::sources::cache::SourceStatus>,
+    /// How far a background refresh (behind a cached catalogue) has got.
+    pub refresh_progress: Option<Progress>,
+    /// The Docs tab's reader and the docs search index.
+    pub docs: super::docs::DocsState,
+    /// Starred entities (kept in the state dir).
+    pub stars: crate::stars::Stars,
+    /// What the catalogue list keeps and its order.
+    pub list_filter: ListFilter,
+    pub list_sort: ListSort,
     /// Scorecards and the graded board.
     pub scores: super::scores::Scores,
 }
@@ -308,6 +461,7 @@ impl App {
         App {
             catalog,
             index,
+            catalog_version: 0,
             source,
             loading: Some(Progress {
                 files_read: 0,
@@ -330,6 +484,12 @@ impl App {
             scaffold: scaffold::ScaffoldState::default(),
             live: super::live::Live::default(),
             watch: super::watch::Watch::default(),
+            sources: Vec::new(),
+            refresh_progress: None,
+            docs: super::docs::DocsState::default(),
+            stars: crate::stars::Stars::default(),
+            list_filter: ListFilter::All,
+            list_sort: ListSort::Relevance,
             scores: super::scores::Scores::default(),
         }
     }
@@ -341,8 +501,9 @@ impl App {
     /// gone): the list never indexes one catalogue with another's hits, and the cursor stays
     /// on the same entity while the new search runs. Results of searches asked before this
     /// point are dropped when they arrive (see `catalog_generation`).
-    pub fn set_catalog(&mut self, catalog: Catalog, index: Arc<SearchIndex>) {
-        let old = std::mem::replace(&mut self.catalog, Arc::new(catalog));
+    pub fn set_catalog(&mut self, catalog: Arc<Catalog>, index: Arc<SearchIndex>) {
+        self.docs.reset();
+        let old = std::mem::replace(&mut self.catalog, catalog);
         let keep = self
             .search
             .hits
@@ -390,6 +551,37 @@ impl App {
         self.dirty = true;
     }
 
+    /// Takes in the hub's newest snapshot: a newer catalogue is installed (the same `Arc`s
+    /// every session holds), load progress is shown while nothing is loaded.
+    /// Each source's state (fresh, refreshing from the cache, offline with its age) goes to
+    /// the header; a refresh behind a cached catalogue shows its progress there.
+    pub fn install_snapshot(&mut self, snapshot: &greenroom_hub::CatalogSnapshot) {
+        if self.sources != snapshot.sources {
+            self.sources = snapshot.sources.clone();
+            self.dirty = true;
+        }
+        if !super::cache_state::refreshing_in(&self.sources) && self.refresh_progress.is_some() {
+            self.refresh_progress = None;
+            self.dirty = true;
+        }
+        if snapshot.catalog_version > self.catalog_version {
+            self.catalog_version = snapshot.catalog_version;
+            scaffold::after_load(self, &snapshot.catalog, Some(&snapshot.change));
+            self.set_catalog(snapshot.catalog.clone(), snapshot.index.clone());
+        } else if let Some(p) = snapshot.progress {
+            if self.loading.is_some() && self.loading != Some(p) {
+                self.loading = Some(p);
+                self.dirty = true;
+            } else if self.loading.is_none()
+                && super::cache_state::refreshing_in(&self.sources)
+                && self.refresh_progress != Some(p)
+            {
+                self.refresh_progress = Some(p);
+                self.dirty = true;
+            }
+        }
+    }
+
     /// Remembers what the last frame laid out.
     pub fn apply_geometry(&mut self, g: Geometry) {
         self.geometry = g.clone();
@@ -398,6 +590,9 @@ impl App {
         }
         if let (Some(Overlay::Help { scroll }), Some(drawn)) = (&mut self.overlay, g.help_scroll) {
             *scroll = drawn;
+        }
+        if let (Some(Overlay::Detail(d)), Some(drawn)) = (&mut self.overlay, g.help_scroll) {
+            d.scroll = drawn;
         }
         if let Some(scroll) = g.doc_scroll {
             match self.screen_mut() {
@@ -489,6 +684,13 @@ impl App {
             .into_iter()
             .chain(scaffold::deadline(self))
             .chain(self.live.deadline())
+            // While the docs index is built, look for it now and then.
+            .chain(
+                self.docs
+                    .indexing
+                    .as_ref()
+                    .map(|_| Instant::now() + Duration::from_millis(100)),
+            )
             .min()
     }
 
@@ -501,37 +703,53 @@ impl App {
         if self.live.on_deadline(now) {
             self.dirty = true;
         }
+        self.sync_docs();
     }
 
     /// The contexts in force, most specific first.
     pub fn contexts(&self) -> Vec<Context> {
+        contexts_with(self.context())
+    }
+
+    /// The most specific context in force (an overlay's, or the screen's).
+    pub fn context(&self) -> Context {
         match &self.overlay {
-            Some(Overlay::Help { .. }) => return vec![Context::Help, Context::Global],
-            Some(Overlay::Palette(_)) => return vec![Context::Palette],
-            Some(Overlay::Input(_)) => return vec![Context::Input],
-            None => {}
+            Some(Overlay::Help { .. } | Overlay::Detail(_)) => Context::Help,
+            Some(Overlay::Palette(_) | Overlay::DocsSearch(_)) => Context::Palette,
+            Some(Overlay::Input(_)) => Context::Input,
+            None => self.screen_context(),
         }
-        if let Some(contexts) = scaffold::contexts(self) {
-            return contexts;
+    }
+
+    /// The contexts of the screen under any overlay (what the palette offers actions for).
+    pub fn screen_contexts(&self) -> Vec<Context> {
+        contexts_with(self.screen_context())
+    }
+
+    fn screen_context(&self) -> Context {
+        if let Some(context) = scaffold::context(self) {
+            return context;
         }
         match self.screen() {
-            Screen::Catalog if self.search.focused => vec![Context::Search],
-            Screen::Catalog => vec![Context::Catalog, Context::Global],
-            Screen::Entity(e) if matches!(e.tab, Tab::Relations | Tab::Ownership) => {
-                vec![Context::Tree, Context::Entity, Context::Global]
+            Screen::Catalog if self.search.focused => Context::Search,
+            Screen::Catalog => Context::Catalog,
+            Screen::Entity(e)
+                if matches!(e.tab, Tab::Relations | Tab::Ownership | Tab::Definition) =>
+            {
+                Context::Tree
             }
-            Screen::Entity(_) => vec![Context::Entity, Context::Global],
-            Screen::Problems { .. } | Screen::Scorecards { .. } => {
-                vec![Context::Problems, Context::Global]
-            }
-            Screen::Scaffold(_) => vec![Context::Global],
-            Screen::OnCall { .. } => vec![Context::OnCall, Context::Global],
-            Screen::Watch => vec![Context::Watch, Context::Global],
+            Screen::Entity(e) if e.tab == Tab::Docs => Context::Docs,
+            Screen::Entity(_) => Context::Entity,
+            Screen::Problems { .. } | Screen::Scorecards { .. } => Context::Problems,
+            Screen::Scaffold(_) => Context::Global,
+            Screen::OnCall { .. } => Context::OnCall,
+            Screen::Watch => Context::Watch,
         }
     }
 
     pub fn handle(&mut self, event: AppEvent) {
         self.handle_inner(event);
+        self.sync_docs();
         self.sync_live();
         self.sync_scores();
     }
@@ -570,21 +788,13 @@ impl App {
         match event {
             AppEvent::Terminal(e) => self.on_terminal(e),
             AppEvent::Loaded(catalog, index) => {
-                // What this session registered goes back in before the catalogue is shown, so
-                // a reload never shows it without them.
                 let catalog = Arc::new(*catalog);
-                if !scaffold::after_load(self, &catalog) {
-                    let catalog = Arc::try_unwrap(catalog).unwrap_or_else(|c| (*c).clone());
-                    self.set_catalog(catalog, index);
-                }
+                scaffold::after_load(self, &catalog, None);
+                self.catalog_version += 1;
+                self.set_catalog(catalog, index);
             }
+            AppEvent::Snapshot(snapshot) => self.install_snapshot(&snapshot),
             AppEvent::Scaffold(e) => scaffold::on_event(self, e),
-            AppEvent::Progress(p) => {
-                if self.loading.is_some() {
-                    self.loading = Some(p);
-                    self.dirty = true;
-                }
-            }
             AppEvent::Searched {
                 generation,
                 query,
@@ -596,6 +806,7 @@ impl App {
                     && generation <= self.search.generation
                 {
                     let keep = self.selected_hit_key();
+                    let hits = self.shape_hits(hits);
                     self.search.hits = hits;
                     self.search.hits_query = query;
                     self.search.hits_generation = generation;
@@ -651,8 +862,11 @@ impl App {
         if self.live_paste(&clean) {
             return;
         }
+        if self.docs_paste(&clean) {
+            return;
+        }
         if let Some(Overlay::Palette(p)) = &mut self.overlay {
-            p.input.insert_str(clean);
+            p.entities.insert_str(&clean);
             self.refilter_palette();
             return;
         }
@@ -675,7 +889,10 @@ impl App {
         self.dirty = true;
         let contexts = self.contexts();
         let typing = self.search.focused && self.overlay.is_none()
-            || matches!(self.overlay, Some(Overlay::Palette(_) | Overlay::Input(_)))
+            || matches!(
+                self.overlay,
+                Some(Overlay::Palette(_) | Overlay::Input(_) | Overlay::DocsSearch(_))
+            )
             || scaffold::typing(self);
         match self.keymap.lookup(&contexts, &self.pending, chord) {
             Lookup::Action(a) => {
@@ -707,13 +924,11 @@ impl App {
         }
         // ctrl-u clears the line, as in a shell (the editor would undo one edit).
         let clear_line = input.ctrl && !input.alt && input.key == Key::Char('u');
+        if self.docs_type_key(input.clone(), clear_line) {
+            return;
+        }
         if let Some(Overlay::Palette(p)) = &mut self.overlay {
-            let changed = if clear_line {
-                clear_text(&mut p.input)
-            } else {
-                p.input.input(input)
-            };
-            if changed {
+            if p.entities.edit(input) {
                 self.refilter_palette();
             }
             return;
@@ -765,8 +980,9 @@ impl App {
                     Tab::Overview => rows::overview(&self.catalog, e),
                     Tab::Relations => rows::relations_tree(&self.catalog, e, &s.expanded),
                     Tab::Ownership => rows::ownership(&self.catalog, e, s.transitive),
-                    Tab::Definition => rows::definition(e),
+                    Tab::Definition => super::apiview::rows(e, &s.definition, &s.expanded),
                     Tab::Status => self.status_rows_for_screen().unwrap_or_default(),
+                    Tab::Docs => Vec::new(),
                     Tab::Scorecards => self.scorecard_rows(e),
                 },
                 None => Vec::new(),
@@ -847,6 +1063,14 @@ impl App {
         }
         if let Some(Overlay::Palette(p)) = &mut self.overlay {
             p.cursor = step(p.cursor, p.items.len());
+            return;
+        }
+        if matches!(self.overlay, Some(Overlay::Detail(_))) {
+            let lines = self.geometry.detail_lines;
+            let max = lines.saturating_sub(usize::from(self.geometry.help_rows).max(1));
+            if let Some(Overlay::Detail(d)) = &mut self.overlay {
+                d.scroll = step(d.scroll.min(max), max + 1);
+            }
             return;
         }
         match self.screen() {
@@ -952,6 +1176,7 @@ impl App {
 
     fn selected_link(&self) -> Option<String> {
         match self.screen() {
+            Screen::Entity(_) if self.docs_tab_shown() => self.docs_selected_link(),
             Screen::Entity(s) => self.rows().get(s.cursor).and_then(|r| r.link.clone()),
             _ => None,
         }
@@ -973,7 +1198,7 @@ impl App {
         }
     }
 
-    fn switch_tab(&mut self, tab: Option<Tab>, delta: isize) {
+    pub fn switch_tab(&mut self, tab: Option<Tab>, delta: isize) {
         let catalog = self.catalog.clone();
         if let Screen::Entity(s) = self.screen_mut()
             && let Some(e) = catalog.get(&s.key)
@@ -997,6 +1222,237 @@ impl App {
         }
     }
 
+    /// The Relations tab's graph keys; true when the action was the graph's.
+    fn graph_act(&mut self, action: Action) -> bool {
+        if self.overlay.is_some() {
+            return false;
+        }
+        let catalog = self.catalog.clone();
+        let Screen::Entity(s) = self.screen_mut() else {
+            return false;
+        };
+        if s.tab != Tab::Relations {
+            return false;
+        }
+        let v = &mut s.graph;
+        let key = s.key.clone();
+        match action {
+            Action::GraphToggle => {
+                v.on = !v.on;
+                return true;
+            }
+            _ if !v.on => return false,
+            Action::GraphDirection => v.direction = v.direction.next(),
+            Action::GraphDeeper => v.depth = (v.depth + 1).min(super::graph_view::MAX_DEPTH),
+            Action::GraphShallower => v.depth = v.depth.saturating_sub(1).max(1),
+            Action::GraphKinds => v.kinds = (v.kinds + 1) % super::graph_view::KIND_PRESETS.len(),
+            Action::GraphRelations => {
+                v.relations = (v.relations + 1) % super::graph_view::RELATION_PRESETS
+            }
+            Action::Up
+            | Action::Down
+            | Action::PageUp
+            | Action::PageDown
+            | Action::Expand
+            | Action::Collapse
+            | Action::Top
+            | Action::Bottom => {
+                let g = v.graph(&catalog, &key);
+                let (dx, dy) = match action {
+                    Action::Up => (0, -1),
+                    Action::Down => (0, 1),
+                    Action::PageUp => (0, -5),
+                    Action::PageDown => (0, 5),
+                    Action::Top => (0, -100_000),
+                    Action::Bottom => (0, 100_000),
+                    Action::Expand => (1, 0),
+                    _ => (-1, 0),
+                };
+                v.step(&g, dx, dy);
+            }
+            Action::Open | Action::Toggle => {
+                let g = v.graph(&catalog, &key);
+                let n = v.selected_node(&g);
+                let target = g.nodes[n].key.clone();
+                if target == key {
+                    self.notify("this is the entity itself: move to another box first", true);
+                } else {
+                    self.open_entity(&target, Tab::Relations);
+                    // The entity opens in graph mode too.
+                    if let Screen::Entity(s) = self.screen_mut() {
+                        s.graph.on = true;
+                    }
+                }
+            }
+            _ => return false,
+        }
+        true
+    }
+
+    /// The refs the "mine" filter keeps as owners: the configured user and their groups.
+    pub fn my_owners(&self) -> Option<Vec<String>> {
+        let user = self.scaffold.user.clone()?;
+        let mut owners = vec![user.clone()];
+        if let Some(u) = self.catalog.get(&user) {
+            owners.extend(
+                u.related(&crate::catalog::RelationType::MemberOf)
+                    .map(str::to_owned),
+            );
+        }
+        Some(owners)
+    }
+
+    /// Applies the list filter and order to fresh search results.
+    fn shape_hits(&self, hits: Arc<Vec<Hit>>) -> Arc<Vec<Hit>> {
+        if self.list_filter == ListFilter::All && self.list_sort == ListSort::Relevance {
+            return hits;
+        }
+        let owners = self.my_owners().unwrap_or_default();
+        let entities = self.catalog.entities();
+        let mut out: Vec<Hit> = hits
+            .iter()
+            .filter(|h| {
+                let Some(e) = entities.get(h.entity) else {
+                    return false;
+                };
+                match self.list_filter {
+                    ListFilter::All => true,
+                    ListFilter::Starred => self.stars.contains(&e.key),
+                    ListFilter::Mine => rows::owner_of(e).is_some_and(|o| owners.contains(&o)),
+                }
+            })
+            .cloned()
+            .collect();
+        let field = |h: &Hit| -> (String, String) {
+            let e = &entities[h.entity];
+            let f = match self.list_sort {
+                ListSort::Relevance => String::new(),
+                ListSort::Name => e.name().to_lowercase(),
+                ListSort::Kind => e.kind().to_lowercase(),
+                ListSort::Owner => rows::owner_of(e).unwrap_or_else(|| "~".into()),
+                ListSort::Lifecycle => e.lifecycle().unwrap_or("~").to_lowercase(),
+            };
+            (f, e.name().to_lowercase())
+        };
+        if self.list_sort != ListSort::Relevance {
+            out.sort_by_cached_key(field);
+        }
+        Arc::new(out)
+    }
+
+    /// Searches again from scratch (the filter or order changed).
+    fn research(&mut self) {
+        self.search.generation += 1;
+        self.search.cursor = 0;
+        self.search.offset = 0;
+        self.effects.push(Effect::Search {
+            generation: self.search.generation,
+            query: self.search.query.clone(),
+            within: None,
+        });
+    }
+
+    /// A few words on the list's filter and order, for the query line; empty when neither
+    /// is set.
+    pub fn list_note(&self) -> String {
+        let mut parts = Vec::new();
+        match self.list_filter {
+            ListFilter::All => {}
+            ListFilter::Mine => parts.push("mine".to_owned()),
+            ListFilter::Starred => parts.push("★ starred".to_owned()),
+        }
+        if self.list_sort != ListSort::Relevance {
+            parts.push(format!("by {}", self.list_sort.label()));
+        }
+        parts.join(" · ")
+    }
+
+    /// Shows text whole in the detail popup (sanitised and wrapped when drawn).
+    pub(crate) fn show_detail(&mut self, title: String, lines: Vec<String>) {
+        self.overlay = Some(Overlay::Detail(Box::new(Detail {
+            title,
+            lines,
+            scroll: 0,
+        })));
+    }
+
+    /// The entity as loaded: its YAML in Backstage's stored form, and where it came from.
+    fn show_raw_entity(&mut self) {
+        let Some(e) = self
+            .current_entity()
+            .and_then(|k| self.catalog.get(&k).cloned())
+        else {
+            self.notify("select an entity first", true);
+            return;
+        };
+        let mut lines = vec![
+            format!("# from {}", e.origin.place()),
+            format!("# location {}", e.origin.location),
+        ];
+        match serde_yaml::to_string(&e.data) {
+            Ok(text) => lines.extend(text.lines().map(str::to_owned)),
+            Err(err) => lines.push(format!("# could not be written as YAML: {err}")),
+        }
+        self.show_detail(format!("{} as loaded", e.key), lines);
+    }
+
+    /// On an API's Definition tab, switches between the explorer and the raw text; elsewhere
+    /// shows the entity as loaded.
+    fn toggle_definition_raw(&mut self) {
+        let on_tab = matches!(self.screen(), Screen::Entity(s) if s.tab == Tab::Definition);
+        if !on_tab {
+            self.show_raw_entity();
+            return;
+        }
+        if let Screen::Entity(s) = self.screen_mut() {
+            s.definition.raw = !s.definition.raw;
+            s.cursor = 0;
+            s.scroll = 0;
+        }
+    }
+
+    /// Opens the find prompt over the Definition tab (opening the tab first).
+    fn open_definition_find(&mut self) {
+        let has = matches!(self.screen(), Screen::Entity(s)
+            if self.catalog.get(&s.key).is_some_and(|e| Tab::for_entity(e).contains(&Tab::Definition)));
+        if !has {
+            self.notify("only an API has a definition to find in", true);
+            return;
+        }
+        if !matches!(self.screen(), Screen::Entity(s) if s.tab == Tab::Definition) {
+            self.switch_tab(Some(Tab::Definition), 0);
+        }
+        let current = match self.screen() {
+            Screen::Entity(s) => s.definition.find.clone(),
+            _ => String::new(),
+        };
+        if let Screen::Entity(s) = self.screen_mut() {
+            s.definition.raw = false;
+        }
+        let mut input = TextArea::new(vec![current]);
+        input.move_cursor(tui_textarea::CursorMove::End);
+        input.set_placeholder_text("a path, method, operation, type or field");
+        input.set_cursor_line_style(ratatui::style::Style::default());
+        self.overlay = Some(Overlay::Input(Box::new(live_screens::NameInput {
+            input,
+            purpose: live_screens::InputPurpose::FindInDefinition,
+            title: " Find in the definition ",
+            hint: "shows what matches and the way to it · enter keeps it · esc clears".into(),
+            error: None,
+        })));
+    }
+
+    /// Sets the find within the Definition tab, the cursor on the first row it can stop on.
+    pub(crate) fn set_definition_find(&mut self, text: String) {
+        if let Screen::Entity(s) = self.screen_mut() {
+            s.definition.find = text;
+            s.cursor = 0;
+            s.scroll = 0;
+        }
+        self.settle_cursor();
+        self.dirty = true;
+    }
+
     /// Keeps an entity screen's cursor on a row it can stop on (rows change with tabs, trees
     /// opening and closing, and reloads).
     fn settle_cursor(&mut self) {
@@ -1014,17 +1470,25 @@ impl App {
         }
     }
 
-    /// Performs one named action.
+    /// Performs one named action, through its handler in the action table.
     pub fn act(&mut self, action: Action) {
         self.dirty = true;
-        self.act_inner(action);
+        (action.handler())(self, action);
         self.settle_cursor();
         self.settle_oncall_cursor();
         self.sync_live();
     }
 
-    fn act_inner(&mut self, action: Action) {
+    /// The actions shared by every screen (moving, opening, navigating, copying). A scaffolder
+    /// screen gives them its own meaning first (moving in a form, quitting asks first).
+    fn act_general(&mut self, action: Action) {
         if scaffold::act::act(self, action) {
+            return;
+        }
+        if self.docs_act(action) {
+            return;
+        }
+        if self.graph_act(action) {
             return;
         }
         match action {
@@ -1058,33 +1522,26 @@ impl App {
                 if self.overlay.take().is_some() {
                     return;
                 }
+                // Esc first drops a find in the definition, then goes back.
+                if let Screen::Entity(s) = self.screen()
+                    && s.tab == Tab::Definition
+                    && !s.definition.find.is_empty()
+                {
+                    self.set_definition_find(String::new());
+                    return;
+                }
                 if self.at > 0 {
                     self.at -= 1;
                 }
             }
-            Action::Forward => {
-                if self.at + 1 < self.history.len() {
-                    self.at += 1;
-                }
-            }
-            Action::Home => {
-                if !matches!(self.screen(), Screen::Catalog) {
-                    self.push(Screen::Catalog);
-                }
+            Action::Forward if self.at + 1 < self.history.len() => self.at += 1,
+            Action::Home if !matches!(self.screen(), Screen::Catalog) => {
+                self.push(Screen::Catalog);
             }
             Action::Problems => self.push(Screen::Problems {
                 cursor: 0,
                 scroll: 0,
             }),
-            Action::Scorecards => {
-                if !matches!(self.screen(), Screen::Scorecards { .. }) {
-                    self.push(Screen::Scorecards {
-                        cursor: 0,
-                        scroll: 0,
-                    });
-                }
-            }
-            Action::ScorecardsTab => self.switch_tab(Some(Tab::Scorecards), 0),
             Action::Up
             | Action::Down
             | Action::PageUp
@@ -1158,6 +1615,94 @@ impl App {
                 Some(l) => self.open_link(&l),
                 None => self.notify("select a link first (Links or annotations)", true),
             },
+            Action::GraphToggle => {
+                if let Some(k) = self.current_entity() {
+                    self.open_entity(&k, Tab::Relations);
+                    if let Screen::Entity(s) = self.screen_mut() {
+                        s.graph.on = true;
+                    }
+                }
+            }
+            Action::GraphDirection
+            | Action::GraphDeeper
+            | Action::GraphShallower
+            | Action::GraphKinds
+            | Action::GraphRelations => self.notify(
+                "these keys work on the relations graph (m on the Relations tab)",
+                true,
+            ),
+            Action::DefinitionRaw => self.toggle_definition_raw(),
+            Action::StarToggle => match self.current_entity() {
+                Some(k) => match self.stars.toggle(&k) {
+                    Ok(true) => self.notify(
+                        format!("★ starred {}", crate::text::sanitize_line(&k)),
+                        false,
+                    ),
+                    Ok(false) => self.notify(
+                        format!("unstarred {}", crate::text::sanitize_line(&k)),
+                        false,
+                    ),
+                    Err(e) => self.notify(format!("star not saved: {e}"), true),
+                },
+                None => self.notify("select an entity to star", true),
+            },
+            Action::FilterMine => {
+                if self.list_filter == ListFilter::Mine {
+                    self.list_filter = ListFilter::All;
+                } else if self.scaffold.user.is_none() {
+                    self.notify(
+                        "who are you? set [scaffold] user = \"user:default/you\" in the config file",
+                        true,
+                    );
+                    return;
+                } else {
+                    self.list_filter = ListFilter::Mine;
+                }
+                if !matches!(self.screen(), Screen::Catalog) {
+                    self.push(Screen::Catalog);
+                }
+                self.research();
+            }
+            Action::FilterStarred => {
+                self.list_filter = if self.list_filter == ListFilter::Starred {
+                    ListFilter::All
+                } else {
+                    ListFilter::Starred
+                };
+                if self.list_filter == ListFilter::Starred && self.stars.keys.is_empty() {
+                    self.notify("nothing starred yet: s stars the selected entity", false);
+                }
+                if !matches!(self.screen(), Screen::Catalog) {
+                    self.push(Screen::Catalog);
+                }
+                self.research();
+            }
+            Action::SortNext => {
+                self.list_sort = self.list_sort.next();
+                self.notify(format!("sorted by {}", self.list_sort.label()), false);
+                self.research();
+            }
+            Action::DefinitionFind => self.open_definition_find(),
+            Action::CopyItem => {
+                let row = match self.screen() {
+                    Screen::Entity(s) => self.rows().get(s.cursor).cloned(),
+                    _ => None,
+                };
+                match row.and_then(|r| r.copy) {
+                    Some(text) => {
+                        let what = if text.starts_with("curl ") {
+                            "curl line"
+                        } else {
+                            "path"
+                        };
+                        self.copy(text, what)
+                    }
+                    None => self.notify(
+                        "nothing to copy here: select an operation or a field on the Definition tab",
+                        true,
+                    ),
+                }
+            }
             Action::TogglePreview => {
                 // Too narrow for the preview: say so rather than toggle something unseen.
                 let width = self.geometry.width;
@@ -1180,50 +1725,11 @@ impl App {
                 };
                 self.notify(text, false);
             }
-            // The scaffolder's own actions (scaffold::act took those that apply here).
-            Action::Templates
-            | Action::ScaffoldStart
-            | Action::FieldNext
-            | Action::FieldPrev
-            | Action::FormActivate
-            | Action::FormToggle
-            | Action::ChoiceNext
-            | Action::ChoicePrev
-            | Action::ItemAdd
-            | Action::ItemRemove
-            | Action::PageNext
-            | Action::PagePrev
-            | Action::FormCancel
-            | Action::PickerChoose
-            | Action::PickerMark
-            | Action::PickerClose
-            | Action::ConfirmYes
-            | Action::ConfirmNo
-            | Action::ScaffoldCreate
-            | Action::ScaffoldDryRun
-            | Action::ScaffoldBack
-            | Action::ScaffoldCancel
-            | Action::ScaffoldToggleLog => {}
-            Action::StatusTab
-            | Action::StatusRefresh
-            | Action::OnCall
-            | Action::Watch
-            | Action::Pin
-            | Action::SplitRight
-            | Action::SplitDown
-            | Action::FocusLeft
-            | Action::FocusRight
-            | Action::FocusUp
-            | Action::FocusDown
-            | Action::FocusNext
-            | Action::FocusPrev
-            | Action::Grow
-            | Action::Shrink
-            | Action::Zoom
-            | Action::ClosePane
-            | Action::SaveLayout
-            | Action::InputSubmit
-            | Action::InputCancel => self.act_live(action),
+            // With no page to go back (or forward) to, the docs keys move between screens.
+            Action::DocsBack => self.act_general(Action::Back),
+            Action::DocsForward => self.act_general(Action::Forward),
+            // The table routes the scaffolder's and live status's actions to their handlers.
+            _ => {}
         }
     }
 
@@ -1234,7 +1740,7 @@ impl App {
             match item {
                 Some(PaletteItem::Action(a)) => self.act(a),
                 Some(PaletteItem::Entity(k)) => self.open_entity(&k, Tab::Overview),
-                Some(PaletteItem::Theme(name)) => self.use_theme(name),
+                Some(PaletteItem::Theme(name)) => self.use_theme(&name),
                 None => {}
             }
             return;
@@ -1264,6 +1770,17 @@ impl App {
                     }
                     Some(Row { node: Some(_), .. }) => self.toggle_node(None),
                     Some(Row { link: Some(_), .. }) => self.act(Action::OpenLink),
+                    Some(Row {
+                        copy: Some(value),
+                        pieces,
+                        ..
+                    }) if s.tab == Tab::Overview => {
+                        let title = pieces
+                            .first()
+                            .map(|p| p.text.trim().to_owned())
+                            .unwrap_or_default();
+                        self.show_detail(title, value.lines().map(str::to_owned).collect());
+                    }
                     _ => {}
                 }
             }
@@ -1296,17 +1813,12 @@ impl App {
         if !self.search.searching() {
             return;
         }
-        let query = self.search.query.clone();
-        let mut hits = self.index.search(&query);
-        super::search_worker::filter_levels(self.scores.board.as_deref(), &query, &mut hits);
-        let hits = Arc::new(hits);
-        let facets = self.index.facets(&hits);
-        let generation = self.search.generation;
+        let a = self.search_now(self.search.generation, self.search.query.clone(), None);
         self.handle(AppEvent::Searched {
-            generation,
-            query,
-            hits,
-            facets,
+            generation: a.generation,
+            query: a.query,
+            hits: a.hits,
+            facets: a.facets,
         });
         self.search.cursor = 0;
     }
@@ -1333,38 +1845,71 @@ impl App {
     }
 
     fn open_palette(&mut self) {
-        let mut input = TextArea::default();
-        input.set_placeholder_text("type an action or an entity name");
-        input.set_cursor_line_style(ratatui::style::Style::default());
+        use crate::scaffold::pickers::{EntityPicker, stringify_ref};
+        let mut entities =
+            crate::tui::filter_list::FilterList::new("", "type an action or an entity name");
+        entities.set_pool(
+            self.catalog
+                .entities()
+                .iter()
+                .enumerate()
+                .map(|(i, e)| {
+                    (
+                        EntityPicker::haystack(&stringify_ref(e), e.display_name()),
+                        i,
+                    )
+                })
+                .collect(),
+        );
+        let themes = super::theme::BUILTIN
+            .iter()
+            .map(|(n, _)| (*n).to_owned())
+            .chain(super::theme::user_themes(
+                self.settings.themes_dir.as_deref(),
+            ))
+            .collect();
         self.overlay = Some(Overlay::Palette(Box::new(PaletteState {
-            input,
+            entities,
             items: Vec::new(),
             cursor: 0,
+            themes,
         })));
         self.refilter_palette();
     }
 
-    /// Every action, entity and theme, filtered by the palette's input and ranked so that what
+    /// The actions the palette offers here: the commands that apply in the contexts of the
+    /// screen under it, in table order.
+    pub fn palette_actions(&self) -> Vec<Action> {
+        let contexts = self.screen_contexts();
+        Action::ALL
+            .iter()
+            .copied()
+            .filter(|a| a.in_palette() && a.applies_in(&contexts))
+            .collect()
+    }
+
+    /// Every action valid here, entity and theme, filtered by the palette's input and ranked so that what
     /// the text names outright comes first: an entity whose name is the text, then actions and
     /// themes whose words start with the text's words, then entities found by search, and
     /// last actions that only match fuzzily.
     fn refilter_palette(&mut self) {
-        use fuzzy_matcher::FuzzyMatcher;
         const EXACT_ENTITY: i64 = 5;
         const EXACT_ACTION: i64 = 4;
         const NAMED: i64 = 3;
         const ENTITY_PREFIX: i64 = 2;
         const ENTITY: i64 = 1;
         const FUZZY: i64 = 0;
+        const LOOSE_ENTITY: i64 = -1;
+        let actions = self.palette_actions();
         let Some(Overlay::Palette(p)) = &mut self.overlay else {
             return;
         };
-        let raw = p.input.lines().first().cloned().unwrap_or_default();
-        let text = raw.trim().to_lowercase();
-        let matcher = fuzzy_matcher::skim::SkimMatcherV2::default().ignore_case();
+        let text = p.text().trim().to_lowercase();
+        let matcher = crate::search::matcher::Matcher::new(&text);
         // (tier, score within the tier, order), highest first.
         let mut scored: Vec<((i64, i64, i64), PaletteItem)> = Vec::new();
-        for (i, a) in Action::ALL.iter().enumerate() {
+        for (i, a) in actions.into_iter().enumerate() {
+            let a = &a;
             let order = -(i as i64);
             if text.is_empty() {
                 scored.push(((FUZZY, 0, order), PaletteItem::Action(*a)));
@@ -1374,28 +1919,29 @@ impl App {
                 format!("{} {} {}", a.name(), a.description(), palette_keywords(*a)).to_lowercase();
             let rank = if a.name() == text {
                 Some((EXACT_ACTION, 0))
-            } else if words_prefix(&hay, &text) {
-                Some((NAMED, matcher.fuzzy_match(&hay, &text).unwrap_or(0)))
+            } else if crate::search::matcher::words_start(&hay, &text) {
+                Some((NAMED, matcher.score(&hay).unwrap_or(0)))
             } else {
-                matcher.fuzzy_match(&hay, &text).map(|s| (FUZZY, s))
+                matcher.score(&hay).map(|s| (FUZZY, s))
             };
             if let Some((tier, score)) = rank {
                 scored.push(((tier, score, order), PaletteItem::Action(*a)));
             }
         }
-        for (i, (name, _)) in super::theme::BUILTIN.iter().enumerate() {
+        for (i, name) in p.themes.iter().enumerate() {
             let hay = format!("theme colour color {name}");
             let order = -(i as i64);
             if text.is_empty() {
-                scored.push(((FUZZY, -1, order), PaletteItem::Theme(name)));
-            } else if words_prefix(&hay, &text) {
-                scored.push(((NAMED, 0, order), PaletteItem::Theme(name)));
+                scored.push(((FUZZY, -1, order), PaletteItem::Theme(name.clone())));
+            } else if crate::search::matcher::words_start(&hay, &text) {
+                scored.push(((NAMED, 0, order), PaletteItem::Theme(name.clone())));
             }
         }
         if !text.is_empty() {
-            let hits = self.index.search(&Query::parse(&raw));
-            for (rank, h) in hits.iter().take(50).enumerate() {
-                let Some(e) = self.catalog.entities().get(h.entity) else {
+            // Entities in the matcher's order; those the text names outright go first.
+            let mut entities: Vec<((i64, i64, i64), PaletteItem)> = Vec::new();
+            for (rank, at) in p.entities.items().enumerate() {
+                let Some(e) = self.catalog.entities().get(*at) else {
                     continue;
                 };
                 let name = e.name().to_lowercase();
@@ -1408,31 +1954,56 @@ impl App {
                     EXACT_ENTITY
                 } else if name.starts_with(&text) {
                     ENTITY_PREFIX
-                } else {
+                } else if crate::search::matcher::words_start(&p.entities.pool()[*at].0, &text) {
                     ENTITY
+                } else {
+                    // Letters found here and there: after the actions that match too.
+                    LOOSE_ENTITY
                 };
-                scored.push((
+                entities.push((
                     (tier, -(rank as i64), 0),
                     PaletteItem::Entity(e.key.clone()),
                 ));
             }
+            entities.sort_by_key(|s| std::cmp::Reverse(s.0));
+            entities.truncate(crate::limits::PALETTE_ENTITIES);
+            scored.extend(entities);
         }
         scored.sort_by_key(|s| std::cmp::Reverse(s.0));
         p.items = scored.into_iter().map(|(_, i)| i).collect();
         p.cursor = 0;
     }
 
-    /// Switches to a built-in theme for this session.
+    /// Switches to a theme (built in, or the user's) for this session.
     fn use_theme(&mut self, name: &str) {
-        match super::theme::Theme::builtin(name, self.theme.depth) {
-            Some(theme) => {
+        let (theme, issues) =
+            super::theme::Theme::load(name, self.settings.themes_dir.as_deref(), self.theme.depth);
+        let shown = crate::text::sanitize_line(name).into_owned();
+        match issues.first() {
+            // A theme that is not there (removed since the palette opened) changes nothing.
+            Some(i) if i.message.contains("not found") || i.message.contains("not read") => self
+                .notify(
+                    format!("theme {shown}: {}", crate::text::sanitize_line(&i.message)),
+                    true,
+                ),
+            first => {
                 self.theme = theme;
+                let problems = match first {
+                    Some(i) => format!(
+                        " ({} problem{}: {})",
+                        issues.len(),
+                        if issues.len() == 1 { "" } else { "s" },
+                        crate::text::sanitize_line(&i.to_string())
+                    ),
+                    None => String::new(),
+                };
                 self.notify(
-                    format!("theme {name} for this session; keep it with [ui] theme = \"{name}\""),
-                    false,
+                    format!(
+                        "theme {shown} for this session; keep it with [ui] theme = \"{shown}\"{problems}"
+                    ),
+                    first.is_some(),
                 );
             }
-            None => self.notify(format!("no built-in theme {name}"), true),
         }
     }
 
@@ -1445,25 +2016,42 @@ impl App {
                     query,
                     within,
                 } => {
-                    let mut hits = self
-                        .index
-                        .search_within(&query, within.as_deref().map(|v| &v[..]));
-                    super::search_worker::filter_levels(
-                        self.scores.board.as_deref(),
-                        &query,
-                        &mut hits,
-                    );
-                    let hits = Arc::new(hits);
-                    let facets = self.index.facets(&hits);
+                    let a = self.search_now(generation, query, within);
                     self.handle(AppEvent::Searched {
-                        generation,
-                        query,
-                        hits,
-                        facets,
+                        generation: a.generation,
+                        query: a.query,
+                        hits: a.hits,
+                        facets: a.facets,
                     });
                 }
                 other => self.effects.push(other),
             }
         }
+    }
+
+    /// The search the hub's pool would answer, on this thread (with this session's grades for
+    /// `level:` filters).
+    pub fn search_request(
+        &self,
+        generation: u64,
+        query: Query,
+        within: Option<Arc<Vec<Hit>>>,
+    ) -> greenroom_hub::search::SearchRequest {
+        greenroom_hub::search::SearchRequest {
+            index: self.index.clone(),
+            generation,
+            query,
+            within,
+            levels: self.scores.board.clone(),
+        }
+    }
+
+    fn search_now(
+        &self,
+        generation: u64,
+        query: Query,
+        within: Option<Arc<Vec<Hit>>>,
+    ) -> greenroom_hub::search::SearchAnswer {
+        greenroom_hub::search::answer(self.search_request(generation, query, within))
     }
 }

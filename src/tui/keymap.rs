@@ -32,10 +32,11 @@ pub enum Context {
     OnCall,
     Watch,
     Input,
+    Docs,
 }
 
 impl Context {
-    pub const ALL: [Context; 20] = [
+    pub const ALL: [Context; 21] = [
         Context::Global,
         Context::Catalog,
         Context::Search,
@@ -56,6 +57,7 @@ impl Context {
         Context::OnCall,
         Context::Watch,
         Context::Input,
+        Context::Docs,
     ];
 
     pub fn name(self) -> &'static str {
@@ -80,6 +82,7 @@ impl Context {
             Context::OnCall => "oncall",
             Context::Watch => "watch",
             Context::Input => "input",
+            Context::Docs => "docs",
         }
     }
 
@@ -109,6 +112,7 @@ impl Context {
             Context::OnCall => "the on-call view",
             Context::Watch => "the watch workspace",
             Context::Input => "typing a name",
+            Context::Docs => "the Docs tab (a TechDocs page)",
         }
     }
 }
@@ -602,6 +606,28 @@ mod tests {
             map.lookup(&[Context::Global], &[], chord("?")),
             Lookup::Action(Action::Help)
         );
+    }
+
+    /// Actions reached only through the palette or another action, on purpose.
+    const NO_DEFAULT_KEY: &[Action] = &[];
+
+    #[test]
+    fn every_action_has_a_default_key_where_it_applies_in_every_builtin_map() {
+        for (name, _) in BUILTIN {
+            let map = Keymap::builtin(name).unwrap();
+            for a in Action::ALL {
+                if NO_DEFAULT_KEY.contains(a) {
+                    continue;
+                }
+                // A key in any context the action applies in (Global reaches every screen
+                // context that falls back to it).
+                let bound = a.contexts().iter().any(|c| {
+                    let in_force = crate::tui::app::contexts_with(*c);
+                    !map.keys_for(&in_force, *a).is_empty()
+                });
+                assert!(bound, "{name}: {} has no key where it applies", a.name());
+            }
+        }
     }
 
     #[test]

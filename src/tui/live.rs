@@ -2,8 +2,11 @@
 //! view or pane on screen has asked to be fetched, what was last drawn of each target (so a
 //! change notice redraws only when something visible moved), and the one-second tick that
 //! keeps "12s ago" true while ages are on screen. Nothing ticks when no status is shown.
+//! The service is the hub's, shared by every session: this session's interest goes through
+//! its [`Subscription`], which ends it when the session (and so this) is dropped.
 
 use crate::status::{Entry, StatusConfig, StatusService, StatusStore, Target, TargetId};
+use greenroom_hub::Subscription;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, Instant as StdInstant};
@@ -49,7 +52,7 @@ struct Frozen {
 }
 
 pub struct Live {
-    service: Option<StatusService>,
+    service: Option<Subscription>,
     config: Arc<StatusConfig>,
     store: StatusStore,
     /// Each owner's targets as last told to the service.
@@ -89,9 +92,9 @@ impl Live {
     }
 
     /// Starts using a running service: its config, its store, and interest from now on.
-    pub fn attach(&mut self, service: StatusService) {
-        self.config = Arc::new(service.config().clone());
-        self.store = service.store().clone();
+    pub fn attach(&mut self, service: Subscription) {
+        self.config = Arc::new(service.scheduler().config().clone());
+        self.store = service.scheduler().store().clone();
         self.service = Some(service);
         self.told.clear();
         self.view = None;
@@ -99,6 +102,11 @@ impl Live {
     }
 
     pub fn service(&self) -> Option<&StatusService> {
+        self.service.as_ref().map(Subscription::scheduler)
+    }
+
+    /// This session's hold on the shared service.
+    pub fn subscription(&self) -> Option<&Subscription> {
         self.service.as_ref()
     }
 
@@ -199,7 +207,7 @@ impl Live {
             return 0;
         };
         for t in targets {
-            service.refresh(&t.id);
+            service.scheduler().refresh(&t.id);
         }
         targets.len()
     }

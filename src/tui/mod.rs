@@ -1,10 +1,18 @@
-//! The terminal portal. One loop takes terminal input, background results, signals and timers;
-//! keys become named actions; the state changes; a frame is drawn only when something changed,
-//! as one synchronized update. Loading and searching run elsewhere and report back.
+//! The terminal portal. A session (`session.rs`) takes greenroom's own input events, turns
+//! keys into named actions, changes the app's state and draws a frame only when something
+//! changed, as one synchronized update; the hub (`greenroom_hub`) loads, searches, polls and
+//! runs for every session. This file is the local host: one hub and one session on the
+//! process's terminal, with the signals and the hang-up watcher that only it has.
 
 pub mod action;
+pub mod apiview;
 pub mod app;
+pub mod cache_state;
 pub mod clipboard;
+pub mod docs;
+pub mod filter_list;
+pub mod graph_view;
+pub mod input;
 pub mod keymap;
 pub mod keys;
 pub mod layouts;
@@ -16,7 +24,7 @@ pub mod panes;
 pub mod rows;
 pub mod scaffold;
 pub mod scores;
-pub mod search_worker;
+pub mod session;
 pub mod signals;
 pub mod status_panel;
 mod status_runtime;
@@ -25,18 +33,22 @@ pub mod theme;
 pub mod views;
 pub mod watch;
 
-use crate::cli::{Chosen, Context, Failure};
-use crate::search::SearchIndex;
-use crate::sources::{self, LoadOptions, Progress, Source};
-use app::{App, AppEvent, Effect, Geometry, Settings};
-use crossterm::{execute, terminal as ct};
+use crate::config::Config;
+use crate::sources::cache::{CatalogCache, Policy};
+use crate::sources::{LoadOptions, Source};
+use app::{App, Settings};
 use futures_util::StreamExt;
+use greenroom_hub::{
+    CachedLoader, CatalogLoader, CatalogService, Hub, RunService, SearchPool, SourcesLoader,
+    StatusService,
+};
+use input::Input;
 use keymap::Keymap;
-use search_worker::{Request, SearchWorker};
-use std::io::{IsTerminal, Write};
+use session::{ClientEnv, Control, Session};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
-use terminal::TerminalGuard;
+use terminal::{LocalHost, TerminalGuard};
 use theme::{ColorDepth, Theme};
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
@@ -52,16 +64,57 @@ pub struct UiOverrides {
     pub layout: Option<String>,
 }
 
-fn env(key: &str) -> Option<String> {
-    std::env::var(key).ok()
+/// Everything the portal needs from whoever starts it (the command line), so the portal does
+/// not reach into the command line's types.
+pub struct PortalOptions {
+    pub config: Config,
+    pub config_file: PathBuf,
+    pub log_file: PathBuf,
+    /// Where per-user state lives (the starred entities).
+    pub state_dir: PathBuf,
+    pub ui: UiOverrides,
+    pub sources: Vec<Box<dyn Source>>,
+    pub load: LoadOptions,
+    /// The catalogue cache to start from and how (`--offline`: remote sources from the cache
+    /// alone); none when `catalog.cache = false`.
+    pub cache: Option<(CatalogCache, Policy)>,
+    /// The catalogue, for people.
+    pub description: String,
+    /// The bundled demo is (among) the catalogue.
+    pub demo: bool,
+    /// No catalogue was configured, so the demo stands in (the portal says so).
+    pub demo_fallback: bool,
 }
 
-/// Colour depth from `--color`, else the config, else the environment.
-pub fn color_depth(choice: Option<&str>) -> Result<ColorDepth, Failure> {
+/// Why the portal could not run: a usage problem (exit 2) or a failure (exit 1).
+#[derive(Debug)]
+pub struct PortalError {
+    pub message: String,
+    pub usage: bool,
+}
+
+impl PortalError {
+    pub fn usage(message: impl Into<String>) -> PortalError {
+        PortalError {
+            message: message.into(),
+            usage: true,
+        }
+    }
+
+    pub fn failed(message: impl Into<String>) -> PortalError {
+        PortalError {
+            message: message.into(),
+            usage: false,
+        }
+    }
+}
+
+/// Colour depth from `--color`, else the config, else the client's environment.
+pub fn color_depth(choice: Option<&str>, env: &ClientEnv) -> Result<ColorDepth, PortalError> {
     match choice {
-        None | Some("auto") => Ok(ColorDepth::detect(&env)),
+        None | Some("auto") => Ok(env.color_depth()),
         Some(c) => ColorDepth::parse(c).ok_or_else(|| {
-            Failure::usage(format!(
+            PortalError::usage(format!(
                 "--color {c}: expected auto, truecolor, 256, 16 or none"
             ))
         }),
@@ -70,25 +123,23 @@ pub fn color_depth(choice: Option<&str>) -> Result<ColorDepth, Failure> {
 
 /// The keymap and theme in force, with any problems in the user's files.
 pub fn look_and_feel(
-    ctx: &Context,
+    config: &Config,
+    config_file: &Path,
     ui: &UiOverrides,
-) -> Result<(Keymap, Theme, Vec<String>), Failure> {
-    let config = &ctx.config.ui;
-    let depth = color_depth(ui.color.as_deref().or(Some(config.color.as_str())))?;
-    let config_dir = ctx
-        .paths
-        .config_file
-        .parent()
-        .map(std::path::Path::to_path_buf);
-    let base = ui.keymap.as_deref().unwrap_or(&config.keymap);
+    env: &ClientEnv,
+) -> Result<(Keymap, Theme, Vec<String>), PortalError> {
+    let ui_config = &config.ui;
+    let depth = color_depth(ui.color.as_deref().or(Some(ui_config.color.as_str())), env)?;
+    let config_dir = config_file.parent().map(Path::to_path_buf);
+    let base = ui.keymap.as_deref().unwrap_or(&ui_config.keymap);
     if !keymap::BUILTIN.iter().any(|(n, _)| *n == base) {
-        return Err(Failure::usage(format!(
+        return Err(PortalError::usage(format!(
             "keymap \"{base}\": expected default, vim or emacs"
         )));
     }
     let user_keymap = config_dir.as_ref().map(|d| d.join("keymap.toml"));
     let (keymap, keymap_issues) = Keymap::load(base, user_keymap.as_deref().filter(|p| p.exists()));
-    let theme_name = ui.theme.as_deref().unwrap_or(&config.theme);
+    let theme_name = ui.theme.as_deref().unwrap_or(&ui_config.theme);
     let theme_name = if depth == ColorDepth::None && theme_name == "dark" {
         "mono"
     } else {
@@ -104,33 +155,38 @@ pub fn look_and_feel(
     Ok((keymap, theme, issues))
 }
 
-/// Opens the portal on the chosen catalogue and runs until the user quits.
-pub fn run(ctx: &Context, chosen: Chosen, ui: &UiOverrides) -> Result<u8, Failure> {
-    let layout = status_runtime::layout_to_open(ctx, ui.layout.as_deref())?;
-    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
-        return Err(Failure::usage(
-            "the portal needs a terminal; for scripts use a subcommand (greenroom --help lists them)",
-        ));
-    }
-    crate::logging::init(&ctx.paths.log_file);
-    let (keymap, theme, issues) = look_and_feel(ctx, ui)?;
-    let config = &ctx.config.ui;
+/// A session's app for a client: its look and feel, settings from its environment, the
+/// notices it opens with, and the layout `--layout` asked for.
+pub fn new_app(options: &PortalOptions, env: &ClientEnv) -> Result<App, PortalError> {
+    let layout = status_runtime::layout_to_open(
+        &options.config.layouts,
+        &options.config_file,
+        options.ui.layout.as_deref(),
+    )?;
+    let (keymap, theme, issues) =
+        look_and_feel(&options.config, &options.config_file, &options.ui, env)?;
+    let config = &options.config.ui;
+    let ui = &options.ui;
     let settings = Settings {
         hyperlinks: config.hyperlinks && !ui.no_hyperlinks,
         mouse: config.mouse || ui.mouse,
         preview: config.preview,
-        remote: env("SSH_CONNECTION").is_some() || env("SSH_TTY").is_some(),
-        tmux: env("TMUX").is_some(),
+        remote: env.remote(),
+        tmux: env.tmux(),
         tmux_options: clipboard::read_tmux_option,
-        opener: opener::find_opener(env),
+        themes_dir: options.config_file.parent().map(|d| d.join("themes")),
+        opener: env.opener(),
     };
-    let mut app = App::new(keymap, theme, settings, chosen.description.clone());
-    app.demo = chosen.demo;
-    if chosen.description == crate::cli::DEMO_FALLBACK {
+    let mut app = App::new(keymap, theme, settings, options.description.clone());
+    app.demo = options.demo;
+    app.docs.backends = crate::techdocs::backends(&options.config);
+    app.docs.online = options.load.online;
+    if options.demo_fallback {
         app.notify("No catalogue configured: the bundled demo (-c PATH)", false);
     }
-    app.scaffold.user = scaffold::current_user(&ctx.config);
-    app.scores = scores::Scores::new(load_scorecards(ctx, chosen.demo));
+    app.scaffold.user = scaffold::current_user(&options.config);
+    app.scaffold.env_home = env.home();
+    app.scores = scores::Scores::new(load_scorecards(&options.config, options.demo));
     if let Some(d) = app.scores.diagnostics.first() {
         app.notify(
             format!(
@@ -140,7 +196,17 @@ pub fn run(ctx: &Context, chosen: Chosen, ui: &UiOverrides) -> Result<u8, Failur
             true,
         );
     }
-    status_runtime::prepare_layouts(&mut app, ctx, layout.as_ref());
+    status_runtime::prepare_layouts(
+        &mut app,
+        &options.config.layouts,
+        &options.config_file,
+        layout.as_ref(),
+    );
+    let (stars, stars_problem) = crate::stars::Stars::load(options.state_dir.join("starred"));
+    app.stars = stars;
+    if let Some(problem) = stars_problem {
+        tracing::warn!("starred entities: {problem}");
+    }
     for issue in &issues {
         tracing::warn!("{issue}");
     }
@@ -152,26 +218,13 @@ pub fn run(ctx: &Context, chosen: Chosen, ui: &UiOverrides) -> Result<u8, Failur
         };
         app.notify(format!("{first}{more}"), true);
     }
-    tracing::info!(source = %chosen.description, "starting the portal");
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| Failure::failed(format!("starting the runtime: {e}")))?;
-    let sources = Arc::new(chosen.sources);
-    let options = chosen.options;
-    let status = ctx.config.status.clone();
-    let result = runtime.block_on(event_loop(app, sources, options, status));
-    // Do not wait for tasks: after a hang-up the input task can be stuck retrying reads on the
-    // dead terminal (crossterm#793), and waiting for it would keep the process alive, spinning.
-    runtime.shutdown_background();
-    result
+    Ok(app)
 }
 
 /// The scorecard files the config names, else the demo's when the catalogue is the demo
 /// (Port's are added from the catalogue once it is loaded).
-fn load_scorecards(ctx: &Context, demo: bool) -> crate::scorecard::Loaded {
-    let paths = ctx.config.scorecard_paths();
+fn load_scorecards(config: &Config, demo: bool) -> crate::scorecard::Loaded {
+    let paths = config.scorecard_paths();
     if paths.is_empty() && demo {
         crate::scorecard::sources::demo()
     } else {
@@ -179,52 +232,127 @@ fn load_scorecards(ctx: &Context, demo: bool) -> crate::scorecard::Loaded {
     }
 }
 
-fn spawn_loader(
-    sources: Arc<Vec<Box<dyn Source>>>,
-    mut options: LoadOptions,
-    tx: UnboundedSender<AppEvent>,
-) {
-    let progress_tx = tx.clone();
-    let last = std::sync::Mutex::new(Instant::now());
-    options.progress = Some(Arc::new(move |p: Progress| {
-        let mut last = last.lock().unwrap_or_else(|e| e.into_inner());
-        if last.elapsed() >= Duration::from_millis(100) {
-            *last = Instant::now();
-            let _ = progress_tx.send(AppEvent::Progress(p));
-        }
-    }));
-    tokio::task::spawn_blocking(move || {
-        let started = Instant::now();
-        let catalog = sources::load(&sources, &options);
-        let index = Arc::new(SearchIndex::build(&catalog));
-        tracing::info!(
-            entities = catalog.len(),
-            errors = catalog.error_count(),
-            warnings = catalog.warning_count(),
-            ms = started.elapsed().as_millis() as u64,
-            "catalogue loaded"
-        );
-        let _ = tx.send(AppEvent::Loaded(Box::new(catalog), index));
-    });
+/// The hub's live status for this configuration: at once, or on the demo once its catalogue
+/// is in (served by the in-process fake). Call inside the runtime.
+pub fn live_status(
+    catalog: &CatalogService,
+    demo: bool,
+    config: crate::status::StatusConfig,
+) -> StatusService {
+    if demo {
+        let status = StatusService::waiting();
+        greenroom_hub::status::start_demo(&status, catalog, config);
+        status
+    } else {
+        StatusService::start(config)
+    }
 }
 
-fn spawn_input(tx: UnboundedSender<AppEvent>) {
+/// Opens the portal on the chosen catalogue and runs until the user quits.
+pub fn run(options: PortalOptions) -> Result<u8, PortalError> {
+    // The layout is checked before anything else, so a wrong name is a plain error.
+    status_runtime::layout_to_open(
+        &options.config.layouts,
+        &options.config_file,
+        options.ui.layout.as_deref(),
+    )?;
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        return Err(PortalError::usage(
+            "the portal needs a terminal; for scripts use a subcommand (greenroom --help lists them)",
+        ));
+    }
+    crate::logging::init(&options.log_file);
+    let env = ClientEnv::from_process();
+    let app = new_app(&options, &env)?;
+    tracing::info!(source = %options.description, "starting the portal");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| PortalError::failed(format!("starting the runtime: {e}")))?;
+    let loader: Arc<dyn CatalogLoader> = match options.cache {
+        Some((cache, policy)) => Arc::new(CachedLoader::new(
+            options.sources,
+            options.load,
+            cache,
+            policy,
+        )),
+        None => Arc::new(SourcesLoader::new(options.sources, options.load)),
+    };
+    let status = options.config.status.clone();
+    let demo = options.demo;
+    let result = runtime.block_on(async move {
+        let catalog = CatalogService::new(loader);
+        let status = live_status(&catalog, demo, status);
+        let hub = Hub::new(catalog, status, RunService::new(), SearchPool::start(1));
+        local_host(&hub, app).await
+    });
+    // Do not wait for tasks: after a hang-up the input task can be stuck retrying reads on the
+    // dead terminal (crossterm#793), and waiting for it would keep the process alive, spinning.
+    runtime.shutdown_background();
+    result
+}
+
+/// One session on the process's terminal.
+async fn local_host(hub: &Hub, app: App) -> Result<u8, PortalError> {
+    hub.catalog.reload();
+    // Before taking the terminal, so no signal can leave it in greenroom's modes.
+    let mut signals = signals::listen();
+    let guard = TerminalGuard::new(app.settings.mouse)
+        .map_err(|e| PortalError::failed(format!("cannot use the terminal: {e}")))?;
+    spawn_crash_tests();
+    let (input_tx, input_rx) = unbounded_channel();
+    spawn_hangup_watch(input_tx.clone());
+    spawn_input(input_tx);
+    let (control_tx, control_rx) = unbounded_channel();
+    tokio::spawn(async move {
+        while let Some(signal) = signals.recv().await {
+            let control = match signal {
+                signals::SignalEvent::Quit { code, .. } => {
+                    // A run killed by the signal leaves no temporary workspace behind.
+                    crate::scaffold::exec::cleanup_all();
+                    Control::Quit(code)
+                }
+                signals::SignalEvent::Suspend => Control::Suspend,
+            };
+            if control_tx.send(control).is_err() {
+                return;
+            }
+        }
+    });
+    let size = crossterm::terminal::size().unwrap_or((80, 24));
+    let io_failed = |e: std::io::Error| PortalError::failed(format!("drawing failed: {e}"));
+    let session =
+        Session::new(hub, app, std::io::stdout(), size, Box::new(LocalHost)).map_err(io_failed)?;
+    let code = session
+        .run(input_rx, Some(control_rx))
+        .await
+        .map_err(io_failed)?;
+    drop(guard);
+    Ok(code)
+}
+
+/// The process's terminal input, as greenroom's input events.
+fn spawn_input(tx: UnboundedSender<Input>) {
     tokio::spawn(async move {
         let mut events = crossterm::event::EventStream::new();
         loop {
             match events.next().await {
                 Some(Ok(e)) => {
-                    if tx.send(AppEvent::Terminal(e)).is_err() {
+                    let Some(input) = Input::from_crossterm(e) else {
+                        continue;
+                    };
+                    if tx.send(input).is_err() {
                         return;
                     }
                 }
                 Some(Err(e)) => {
                     tracing::warn!("terminal input failed: {e}");
-                    let _ = tx.send(AppEvent::Quit("terminal input failed"));
+                    let _ = tx.send(Input::Closed("terminal input failed"));
                     return;
                 }
                 None => {
-                    let _ = tx.send(AppEvent::Quit("terminal input closed"));
+                    let _ = tx.send(Input::Closed("terminal input closed"));
                     return;
                 }
             }
@@ -235,7 +363,7 @@ fn spawn_input(tx: UnboundedSender<AppEvent>) {
 /// Watches the terminal for hang-up. A dead tty can make the input reader spin instead of
 /// failing; poll() with no events requested sleeps until the hang-up and costs nothing.
 #[cfg(unix)]
-fn spawn_hangup_watch(tx: UnboundedSender<AppEvent>) {
+fn spawn_hangup_watch(tx: UnboundedSender<Input>) {
     let _ = std::thread::Builder::new()
         .name("greenroom-hangup".into())
         .spawn(move || {
@@ -254,7 +382,7 @@ fn spawn_hangup_watch(tx: UnboundedSender<AppEvent>) {
                     return;
                 }
                 if fds.revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0 {
-                    let _ = tx.send(AppEvent::Quit("terminal hung up"));
+                    let _ = tx.send(Input::Closed("terminal hung up"));
                     return;
                 }
             }
@@ -262,132 +390,7 @@ fn spawn_hangup_watch(tx: UnboundedSender<AppEvent>) {
 }
 
 #[cfg(not(unix))]
-fn spawn_hangup_watch(_tx: UnboundedSender<AppEvent>) {}
-
-async fn event_loop(
-    mut app: App,
-    sources: Arc<Vec<Box<dyn Source>>>,
-    options: LoadOptions,
-    status: crate::status::StatusConfig,
-) -> Result<u8, Failure> {
-    let (tx, mut rx) = unbounded_channel::<AppEvent>();
-    let mut live = status_runtime::StatusRuntime::start(&mut app, status, tx.clone());
-    // Before taking the terminal, so no signal can leave it in greenroom's modes.
-    let mut signals = signals::listen();
-    let mut guard = TerminalGuard::new(app.settings.mouse)
-        .map_err(|e| Failure::failed(format!("cannot use the terminal: {e}")))?;
-    spawn_crash_tests();
-    spawn_hangup_watch(tx.clone());
-    spawn_input(tx.clone());
-    spawn_loader(sources.clone(), options.clone(), tx.clone());
-    let worker = SearchWorker::start(tx.clone());
-    let io_failed = |e: std::io::Error| Failure::failed(format!("drawing failed: {e}"));
-    let mut exit_code = 0;
-    loop {
-        if app.dirty {
-            app.dirty = false;
-            let mut geometry = Geometry::default();
-            let mut link_paints = Vec::new();
-            execute!(std::io::stdout(), ct::BeginSynchronizedUpdate).map_err(io_failed)?;
-            let drawn = guard.terminal.draw(|f| {
-                geometry = views::draw(f, &app);
-                link_paints = links::collect(f.buffer_mut(), &geometry.links);
-            });
-            if drawn.is_ok() {
-                links::paint(&mut std::io::stdout(), &link_paints).map_err(io_failed)?;
-            }
-            execute!(std::io::stdout(), ct::EndSynchronizedUpdate).map_err(io_failed)?;
-            drawn.map_err(io_failed)?;
-            app.apply_geometry(geometry);
-        }
-        let deadline = app.deadline();
-        tokio::select! {
-            Some(signal) = signals.recv() => match signal {
-                signals::SignalEvent::Quit { code, .. } => {
-                    // A run killed by the signal leaves no temporary workspace behind.
-                    crate::scaffold::exec::cleanup_all();
-                    exit_code = code;
-                    break;
-                }
-                signals::SignalEvent::Suspend => {
-                    guard
-                        .suspend()
-                        .map_err(|e| Failure::failed(format!("resuming: {e}")))?;
-                    app.dirty = true;
-                }
-            },
-            event = rx.recv() => {
-                let Some(event) = event else { break };
-                app.handle(event);
-                // Take everything already waiting before drawing again.
-                while let Ok(event) = rx.try_recv() {
-                    app.handle(event);
-                }
-            }
-            () = async {
-                match deadline {
-                    Some(d) => tokio::time::sleep_until(d.into()).await,
-                    None => std::future::pending().await,
-                }
-            } => app.on_deadline(Instant::now()),
-        }
-        live.after_events(&mut app).await;
-        while let Some(effect) = app.next_effect() {
-            match effect {
-                Effect::Search {
-                    generation,
-                    query,
-                    within,
-                } => worker.request(Request {
-                    index: app.index.clone(),
-                    board: app.scores.board.clone(),
-                    generation,
-                    query,
-                    within,
-                }),
-                Effect::Clipboard(text) => match clipboard::osc52(&text, app.settings.tmux) {
-                    Some(seq) => {
-                        let mut out = std::io::stdout();
-                        let _ = out.write_all(seq.as_bytes());
-                        let _ = out.flush();
-                    }
-                    None => app.notify("too long to copy through the terminal", true),
-                },
-                Effect::OpenUrl(url) => {
-                    let Some(program) = app.settings.opener.clone() else {
-                        continue;
-                    };
-                    match opener::open(&program, &url) {
-                        Ok(()) => tracing::info!("opened a link with {}", program.display()),
-                        Err(e) => {
-                            tracing::warn!("cannot run {}: {e}", program.display());
-                            // It will not open: copy it, and stop trying this opener.
-                            app.settings.opener = None;
-                            app.open_link(&url);
-                        }
-                    }
-                }
-                Effect::Suspend => {
-                    guard
-                        .suspend()
-                        .map_err(|e| Failure::failed(format!("resuming: {e}")))?;
-                    app.dirty = true;
-                }
-                Effect::SetMouse(on) => {
-                    let _ = terminal::set_mouse(on);
-                }
-                Effect::Reload => spawn_loader(sources.clone(), options.clone(), tx.clone()),
-                Effect::Scaffold(job) => scaffold::run::spawn(job, tx.clone()),
-                Effect::SaveLayout(spec) => status_runtime::save_layout(&mut app, spec),
-            }
-        }
-        if app.quit {
-            break;
-        }
-    }
-    drop(guard);
-    Ok(exit_code)
-}
+fn spawn_hangup_watch(_tx: UnboundedSender<Input>) {}
 
 /// Debug builds only: the panics the crash tests ask for (`GREENROOM_PANIC_TEST`), on the
 /// main loop, a runtime worker and a plain thread, once the portal owns the terminal.

@@ -8,6 +8,7 @@ use crate::catalog::Catalog;
 use crate::status::Entry;
 use crate::status::oncall::{OnCallOverview, ServiceOnCall};
 use crate::text::sanitize_line;
+use crate::tui::theme::Role;
 use std::collections::HashMap;
 
 /// A service's on-call summary and its store entry (for the mark and the age).
@@ -62,7 +63,7 @@ pub fn lines(
 pub fn service_rows(out: &mut StatusRows, (s, e): &ServiceLine, users: &Users, cx: &Cx) {
     let id = &s.target.id;
     let who = match (&s.error, s.now.first()) {
-        (Some(err), None) => piece(format!("✖ {}", clean(err)), "error"),
+        (Some(err), None) => piece(format!("✖ {}", clean(err)), Role::Error),
         (_, Some(p)) => {
             let more = if s.now.len() > 1 {
                 format!(" +{}", s.now.len() - 1)
@@ -71,27 +72,27 @@ pub fn service_rows(out: &mut StatusRows, (s, e): &ServiceLine, users: &Users, c
             };
             piece(
                 super::views::pad(&format!("{}{more}", clean(&p.name)), 17),
-                "title",
+                Role::Title,
             )
         }
-        (None, None) if e.value.is_some() => piece("⚠ nobody on call", "warn"),
-        (None, None) => piece("", "muted"),
+        (None, None) if e.value.is_some() => piece("⚠ nobody on call", Role::Warn),
+        (None, None) => piece("", Role::Muted),
     };
     let mut pieces = vec![
         mark(e, cx.now),
         piece(
             format!(" {} ", super::views::pad(&clean(&s.name), 20)),
-            "text",
+            Role::Text,
         ),
         who,
     ];
     if let Some(p) = s.now.first() {
         pieces.push(piece(
             format!(" {}", until_short(p.until.as_deref(), cx.unix)),
-            "text",
+            Role::Text,
         ));
     }
-    pieces.push(piece(" · ", "muted"));
+    pieces.push(piece(" · ", Role::Muted));
     pieces.extend(freshness(e, cx.now));
     out.rows.push(Row {
         depth: 1,
@@ -118,7 +119,7 @@ pub fn service_rows(out: &mut StatusRows, (s, e): &ServiceLine, users: &Users, c
             depth: 3,
             pieces: vec![piece(
                 format!("✖ {} · showing the last good value", clean(err)),
-                "error",
+                Role::Error,
             )],
             ..Row::default()
         });
@@ -136,9 +137,12 @@ pub fn service_rows(out: &mut StatusRows, (s, e): &ServiceLine, users: &Users, c
         .now
         .first()
         .and_then(|p| users.find(p.email.as_deref(), &p.name));
-    let mut pieces = vec![piece(format!("{policy}{}", levels.join(" · ")), "muted")];
+    let mut pieces = vec![piece(
+        format!("{policy}{}", levels.join(" · ")),
+        Role::Muted,
+    )];
     if let Some(user) = person {
-        pieces.push(piece(format!("  → {}", clean(user)), "link"));
+        pieces.push(piece(format!("  → {}", clean(user)), Role::Link));
     }
     out.rows.push(Row {
         depth: 3,
@@ -172,21 +176,21 @@ pub fn rows(
                 &mut out,
                 0,
                 vec![
-                    piece("My on-call", "title"),
-                    piece(format!("  ([status] user = {})", clean(user)), "muted"),
+                    piece("My on-call", Role::Title),
+                    piece(format!("  ([status] user = {})", clean(user)), Role::Muted),
                 ],
             );
             if overview.mine.is_empty() {
-                text(&mut out, 1, vec![piece("not on call now", "muted")]);
+                text(&mut out, 1, vec![piece("not on call now", Role::Muted)]);
             }
             for m in &overview.mine {
                 out.rows.push(Row {
                     depth: 1,
                     pieces: vec![
-                        piece("● ", "info"),
-                        piece(super::views::pad(&clean(&m.service), 20), "text"),
-                        piece(format!(" level {}  ", m.level), "muted"),
-                        piece(until_text(m.until.as_deref(), cx.unix), "text"),
+                        piece("● ", Role::Info),
+                        piece(super::views::pad(&clean(&m.service), 20), Role::Text),
+                        piece(format!(" level {}  ", m.level), Role::Muted),
+                        piece(until_text(m.until.as_deref(), cx.unix), Role::Text),
                     ],
                     target: Some(m.entity_ref.clone()),
                     ..Row::default()
@@ -199,7 +203,7 @@ pub fn rows(
             0,
             vec![piece(
                 "My on-call: set [status] user = \"your PagerDuty email\" in the config",
-                "muted",
+                Role::Muted,
             )],
         ),
     }
@@ -212,16 +216,19 @@ pub fn rows(
     for (team_ref, name, services) in groups {
         any = true;
         text(&mut out, 0, Vec::new());
-        let mut pieces = vec![piece(clean(name), "title")];
+        let mut pieces = vec![piece(clean(name), Role::Title)];
         if let Some(r) = team_ref
             && let Some(g) = catalog.get(r)
         {
             pieces.push(piece(
                 format!("  {}", clean(&g.entity_ref.short(Some("Group")))),
-                "muted",
+                Role::Muted,
             ));
         }
-        pieces.push(piece(format!("  {} service(s)", services.len()), "muted"));
+        pieces.push(piece(
+            format!("  {} service(s)", services.len()),
+            Role::Muted,
+        ));
         out.rows.push(Row {
             pieces,
             target: team_ref.map(str::to_owned),
@@ -239,7 +246,7 @@ pub fn rows(
             0,
             vec![piece(
                 "No services to show: annotate components with pagerduty.com/service-id or pagerduty.com/integration-key.",
-                "text",
+                Role::Text,
             )],
         );
     }

@@ -4,16 +4,17 @@
 
 use crate::catalog::{Catalog, Entity, RelationType, Severity};
 use crate::text::{sanitize_block, sanitize_line};
+use crate::tui::theme::Role;
 use std::collections::{BTreeMap, HashSet};
 
 /// A piece of a row with the theme role that styles it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Piece {
     pub text: String,
-    pub role: &'static str,
+    pub role: Role,
 }
 
-fn piece(text: impl Into<String>, role: &'static str) -> Piece {
+fn piece(text: impl Into<String>, role: Role) -> Piece {
     Piece {
         text: text.into(),
         role,
@@ -30,10 +31,15 @@ pub struct Row {
     pub link: Option<String>,
     /// A tree node that can expand: its id and whether it is open.
     pub node: Option<(String, bool)>,
+    /// What the copy action puts on the clipboard for this row (an API operation's `curl`
+    /// line, a path in a definition).
+    pub copy: Option<String>,
+    /// The line of the entity's text (its definition) this row shows.
+    pub line: Option<u32>,
 }
 
 impl Row {
-    fn text(pieces: Vec<Piece>) -> Row {
+    pub(crate) fn text(pieces: Vec<Piece>) -> Row {
         Row {
             pieces,
             ..Row::default()
@@ -45,12 +51,12 @@ impl Row {
     }
 
     fn heading(title: &str) -> Row {
-        Row::text(vec![piece(title, "title")])
+        Row::text(vec![piece(title, Role::Title)])
     }
 
     /// Whether the cursor stops on this row.
     pub fn selectable(&self) -> bool {
-        self.target.is_some() || self.link.is_some() || self.node.is_some()
+        self.target.is_some() || self.link.is_some() || self.node.is_some() || self.copy.is_some()
     }
 
     pub fn plain_text(&self) -> String {
@@ -67,6 +73,8 @@ pub enum Tab {
     Definition,
     /// Live status: CI, deploys, health, metrics, alerts, incidents, on call.
     Status,
+    /// TechDocs, for entities that have them.
+    Docs,
     /// Scorecards: levels, failing rules and their fix; for a Group, its roll-up.
     Scorecards,
 }
@@ -79,6 +87,7 @@ impl Tab {
             Tab::Ownership => "Ownership",
             Tab::Definition => "Definition",
             Tab::Status => "Status",
+            Tab::Docs => "Docs",
             Tab::Scorecards => "Scorecards",
         }
     }
@@ -92,7 +101,8 @@ impl Tab {
             Tab::Ownership => 3,
             Tab::Definition => 4,
             Tab::Status => 5,
-            Tab::Scorecards => 6,
+            Tab::Docs => 6,
+            Tab::Scorecards => 7,
         }
     }
 
@@ -104,6 +114,9 @@ impl Tab {
             tabs.push(Tab::Definition);
         }
         tabs.push(Tab::Status);
+        if crate::techdocs::has_docs(e) {
+            tabs.push(Tab::Docs);
+        }
         tabs.push(Tab::Scorecards);
         tabs
     }
@@ -114,23 +127,26 @@ fn entity_label(catalog: &Catalog, key: &str) -> Vec<Piece> {
     match catalog.get(key) {
         Some(e) => {
             let mut p = vec![
-                piece(format!("{:<10} ", sanitize_line(e.kind())), "muted"),
-                piece(sanitize_line(&e.entity_ref.short(Some(e.kind()))), "accent"),
+                piece(format!("{:<10} ", sanitize_line(e.kind())), Role::Muted),
+                piece(
+                    sanitize_line(&e.entity_ref.short(Some(e.kind()))),
+                    Role::Accent,
+                ),
             ];
             if e.display_name() != e.name() {
                 p.push(piece(
                     format!("  {}", sanitize_line(e.display_name())),
-                    "text",
+                    Role::Text,
                 ));
             }
             if !e.is_accepted() {
-                p.push(piece("  ✖ rejected", "error"));
+                p.push(piece("  ✖ rejected", Role::Error));
             }
             p
         }
         None => vec![
-            piece(sanitize_line(key).into_owned(), "accent"),
-            piece("  ⚠ not in the catalogue", "warn"),
+            piece(sanitize_line(key).into_owned(), Role::Accent),
+            piece("  ⚠ not in the catalogue", Role::Warn),
         ],
     }
 }
@@ -145,7 +161,7 @@ fn entity_row(catalog: &Catalog, key: &str, depth: u16) -> Row {
 }
 
 fn field_row(label: &str, value: Vec<Piece>) -> Row {
-    let mut pieces = vec![piece(format!("{label:<11} "), "muted")];
+    let mut pieces = vec![piece(format!("{label:<11} "), Role::Muted)];
     pieces.extend(value);
     Row::text(pieces)
 }
@@ -187,6 +203,26 @@ fn spec_lines(key: &str, value: &serde_json::Value, out: &mut Vec<(String, Strin
             }
         }
         other => out.push((key.to_owned(), other.to_string())),
+    }
+}
+
+/// A `key = value` row of the Overview (a label or an annotation): a link when the value is
+/// one, and always something to copy and to show whole.
+fn key_value_row(k: &str, v: &str, copy: String) -> Row {
+    let link = crate::tui::opener::safe_url(v);
+    let role = if link.is_some() {
+        Role::Link
+    } else {
+        Role::Text
+    };
+    Row {
+        link,
+        copy: Some(copy),
+        ..Row::text(vec![
+            piece(format!("  {}", sanitize_line(k)), Role::Muted),
+            piece(" = ", Role::Muted),
+            piece(sanitize_line(v).into_owned(), role),
+        ])
     }
 }
 
@@ -255,13 +291,13 @@ pub fn overview(catalog: &Catalog, e: &Entity) -> Vec<Row> {
     if !e.is_accepted() {
         rows.push(Row::text(vec![piece(
             "✖ Backstage would reject this entity; see Problems below",
-            "error",
+            Role::Error,
         )]));
         rows.push(Row::blank());
     }
     if let Some(d) = e.description() {
         for line in sanitize_block(d).lines() {
-            rows.push(Row::text(vec![piece(line.to_owned(), "text")]));
+            rows.push(Row::text(vec![piece(line.to_owned(), Role::Text)]));
         }
         rows.push(Row::blank());
     }
@@ -273,14 +309,14 @@ pub fn overview(catalog: &Catalog, e: &Entity) -> Vec<Row> {
     } else if let Some(o) = e.owner() {
         rows.push(field_row(
             "owner",
-            vec![piece(sanitize_line(o).into_owned(), "text")],
+            vec![piece(sanitize_line(o).into_owned(), Role::Text)],
         ));
     }
     for (label, value) in [("type", e.spec_type()), ("lifecycle", e.lifecycle())] {
         if let Some(v) = value {
             rows.push(field_row(
                 label,
-                vec![piece(sanitize_line(v).into_owned(), "text")],
+                vec![piece(sanitize_line(v).into_owned(), Role::Text)],
             ));
         }
     }
@@ -292,23 +328,34 @@ pub fn overview(catalog: &Catalog, e: &Entity) -> Vec<Row> {
     }
     let tags: Vec<String> = e.tags().map(|t| sanitize_line(t).into_owned()).collect();
     if !tags.is_empty() {
-        rows.push(field_row("tags", vec![piece(tags.join(", "), "accent")]));
+        rows.push(field_row(
+            "tags",
+            vec![piece(tags.join(", "), Role::Accent)],
+        ));
     }
     rows.push(field_row(
         "ref",
-        vec![piece(sanitize_line(&e.key).into_owned(), "text")],
+        vec![piece(sanitize_line(&e.key).into_owned(), Role::Text)],
     ));
+    let labels: Vec<(&str, &str)> = e.labels().collect();
+    if !labels.is_empty() {
+        rows.push(Row::blank());
+        rows.push(Row::heading("Labels"));
+        for (k, v) in labels {
+            rows.push(key_value_row(k, v, v.to_owned()));
+        }
+    }
     let links: Vec<(&str, Option<&str>)> = e.links().collect();
     if !links.is_empty() {
         rows.push(Row::blank());
         rows.push(Row::heading("Links"));
         for (url, title) in links {
             let shown = sanitize_line(url).into_owned();
-            let mut pieces = vec![piece("  ", "text")];
+            let mut pieces = vec![piece("  ", Role::Text)];
             if let Some(t) = title {
-                pieces.push(piece(format!("{}  ", sanitize_line(t)), "text"));
+                pieces.push(piece(format!("{}  ", sanitize_line(t)), Role::Text));
             }
-            pieces.push(piece(shown, "link"));
+            pieces.push(piece(shown, Role::Link));
             rows.push(Row {
                 link: crate::tui::opener::safe_url(url),
                 ..Row::text(pieces)
@@ -323,7 +370,7 @@ pub fn overview(catalog: &Catalog, e: &Entity) -> Vec<Row> {
         rows.push(Row::blank());
         rows.push(Row::heading("Relations"));
         for (label, targets) in by_type {
-            rows.push(Row::text(vec![piece(format!("  {label}"), "muted")]));
+            rows.push(Row::text(vec![piece(format!("  {label}"), Role::Muted)]));
             for t in targets {
                 rows.push(entity_row(catalog, t, 2));
             }
@@ -343,13 +390,18 @@ pub fn overview(catalog: &Catalog, e: &Entity) -> Vec<Row> {
                 spec_lines(k, v, &mut lines, 0);
             }
             for (k, value) in lines {
-                rows.push(field_row(
-                    &format!("  {}", sanitize_line(&k)),
-                    vec![piece(sanitize_line(&value).into_owned(), "text")],
-                ));
+                rows.push(Row {
+                    copy: Some(value.clone()),
+                    ..field_row(
+                        &format!("  {}", sanitize_line(&k)),
+                        vec![piece(sanitize_line(&value).into_owned(), Role::Text)],
+                    )
+                });
             }
         }
     }
+    // Labels and annotations: every one a row the cursor stops on, so all are reachable;
+    // Enter shows a long value whole, copy takes the value.
     let annotations: Vec<(&str, &str)> = e
         .annotations()
         .filter(|(k, _)| !k.starts_with("backstage.io/managed-by"))
@@ -358,21 +410,7 @@ pub fn overview(catalog: &Catalog, e: &Entity) -> Vec<Row> {
         rows.push(Row::blank());
         rows.push(Row::heading("Annotations"));
         for (k, v) in annotations {
-            rows.push(Row {
-                link: crate::tui::opener::safe_url(v),
-                ..Row::text(vec![
-                    piece(format!("  {}", sanitize_line(k)), "muted"),
-                    piece(" = ", "muted"),
-                    piece(
-                        sanitize_line(v).into_owned(),
-                        if crate::tui::opener::safe_url(v).is_some() {
-                            "link"
-                        } else {
-                            "text"
-                        },
-                    ),
-                ])
-            });
+            rows.push(key_value_row(k, v, v.to_owned()));
         }
     }
     let problems: Vec<_> = catalog.diagnostics_for(&e.key).collect();
@@ -381,20 +419,23 @@ pub fn overview(catalog: &Catalog, e: &Entity) -> Vec<Row> {
         rows.push(Row::heading("Problems"));
         for d in problems {
             let (mark, role) = match d.severity {
-                Severity::Error => ("✖ error", "error"),
-                Severity::Warning => ("⚠ warning", "warn"),
+                Severity::Error => ("✖ error", Role::Error),
+                Severity::Warning => ("⚠ warning", Role::Warn),
             };
             rows.push(Row::text(vec![
                 piece(format!("  {mark} "), role),
-                piece(format!("{}:{} ", sanitize_line(&d.file), d.line), "muted"),
-                piece(sanitize_line(&d.message).into_owned(), "text"),
+                piece(
+                    format!("{}:{} ", sanitize_line(&d.file), d.line),
+                    Role::Muted,
+                ),
+                piece(sanitize_line(&d.message).into_owned(), Role::Text),
             ]));
         }
     }
     rows.push(Row::blank());
     rows.push(Row::text(vec![
-        piece("defined in  ", "muted"),
-        piece(sanitize_line(&e.origin.place()).into_owned(), "muted"),
+        piece("defined in  ", Role::Muted),
+        piece(sanitize_line(&e.origin.place()).into_owned(), Role::Muted),
     ]));
     rows
 }
@@ -420,7 +461,7 @@ pub fn relations_tree(catalog: &Catalog, root: &Entity, expanded: &HashSet<Strin
     if rows.is_empty() {
         rows.push(Row::text(vec![piece(
             "No dependencies, APIs or parts recorded for this entity.",
-            "muted",
+            Role::Muted,
         )]));
     }
     rows
@@ -447,7 +488,7 @@ fn tree_groups(
         let open = expanded.contains(&group_id) != top;
         rows.push(Row {
             depth,
-            pieces: vec![piece(format!("{label} ({})", targets.len()), "title")],
+            pieces: vec![piece(format!("{label} ({})", targets.len()), Role::Title)],
             node: Some((group_id.clone(), open)),
             ..Row::default()
         });
@@ -467,7 +508,7 @@ fn tree_groups(
             let open = has_children && expanded.contains(&node_id);
             let mut row = entity_row(catalog, t, depth + 1);
             if cycle {
-                row.pieces.push(piece("  ↻ already above", "muted"));
+                row.pieces.push(piece("  ↻ already above", Role::Muted));
             }
             if has_children {
                 row.node = Some((node_id.clone(), open));
@@ -531,7 +572,7 @@ pub fn ownership(catalog: &Catalog, e: &Entity, transitive: bool) -> Vec<Row> {
         let chain = owner_chain(catalog, e);
         rows.push(Row::heading("Owner chain"));
         if chain.is_empty() {
-            rows.push(Row::text(vec![piece("  no owner recorded", "warn")]));
+            rows.push(Row::text(vec![piece("  no owner recorded", Role::Warn)]));
         }
         for (i, g) in chain.iter().enumerate() {
             rows.push(entity_row(catalog, g, i as u16 + 1));
@@ -578,14 +619,14 @@ fn owned_section(
     for (kind, list) in by_kind {
         rows.push(Row::text(vec![piece(
             format!("  {kind} ({})", list.len()),
-            "muted",
+            Role::Muted,
         )]));
         for (t, via) in list {
             let mut row = entity_row(catalog, &t, 2);
             if via != owner {
                 row.pieces.push(piece(
                     format!("  via {}", via.rsplit('/').next().unwrap_or(&via)),
-                    "muted",
+                    Role::Muted,
                 ));
             }
             rows.push(row);
@@ -601,14 +642,14 @@ pub fn definition(e: &Entity) -> Vec<Row> {
             .enumerate()
             .map(|(i, l)| {
                 Row::text(vec![
-                    piece(format!("{:>4} ", i + 1), "muted"),
-                    piece(l.to_owned(), "text"),
+                    piece(format!("{:>4} ", i + 1), Role::Muted),
+                    piece(l.to_owned(), Role::Text),
                 ])
             })
             .collect(),
         None => vec![Row::text(vec![piece(
             "This API has no definition.",
-            "muted",
+            Role::Muted,
         )])],
     }
 }
@@ -620,27 +661,27 @@ pub fn problems(catalog: &Catalog) -> Vec<Row> {
     if diags.is_empty() {
         return vec![Row::text(vec![piece(
             "✔ No problems: every descriptor reads cleanly.",
-            "ok",
+            Role::Ok,
         )])];
     }
     diags
         .into_iter()
         .map(|d| {
             let (mark, role) = match d.severity {
-                Severity::Error => ("✖ ", "error"),
-                Severity::Warning => ("⚠ ", "warn"),
+                Severity::Error => ("✖ ", Role::Error),
+                Severity::Warning => ("⚠ ", Role::Warn),
             };
             // The message first (what is wrong), then where: the file and the entity.
             let mut pieces = vec![
                 piece(mark, role),
-                piece(sanitize_line(&d.message).into_owned(), "text"),
+                piece(sanitize_line(&d.message).into_owned(), Role::Text),
                 piece(
                     format!("{}:{}:{}", sanitize_line(&d.file), d.line, d.column),
-                    "muted",
+                    Role::Muted,
                 ),
             ];
             if let Some(r) = &d.entity_ref {
-                pieces.push(piece(sanitize_line(r).into_owned(), "accent"));
+                pieces.push(piece(sanitize_line(r).into_owned(), Role::Accent));
             }
             Row {
                 target: d.entity_ref.clone().filter(|r| catalog.get(r).is_some()),

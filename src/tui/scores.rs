@@ -4,12 +4,29 @@
 //! facts changed while a view that shows them is open: a redraw alone never re-grades.
 
 use super::rows::{Piece, Row};
+use super::theme::Role;
 use crate::catalog::{Catalog, Diagnostic, Entity};
 use crate::scorecard::{
     self, Board, Grade, Inputs, Outcome, Scorecard, StoreLive, TeamRow, facts::LocalRepos,
 };
 use crate::text::sanitize_line;
 use std::sync::Arc;
+
+/// The actions the table routes here: the Scorecards tab and the overview.
+pub fn act(app: &mut super::app::App, action: super::action::Action) {
+    use super::action::Action;
+    use super::app::Screen;
+    match action {
+        Action::Scorecards if !matches!(app.screen(), Screen::Scorecards { .. }) => {
+            app.push(Screen::Scorecards {
+                cursor: 0,
+                scroll: 0,
+            });
+        }
+        Action::ScorecardsTab => app.switch_tab(Some(super::rows::Tab::Scorecards), 0),
+        _ => {}
+    }
+}
 
 #[derive(Default)]
 pub struct Scores {
@@ -89,7 +106,7 @@ impl Scores {
     }
 }
 
-fn piece(text: impl Into<String>, role: &'static str) -> Piece {
+fn piece(text: impl Into<String>, role: Role) -> Piece {
     Piece {
         text: text.into(),
         role,
@@ -105,20 +122,20 @@ fn line(pieces: Vec<Piece>) -> Row {
 
 /// The theme role of a level: the base level is an error, the top level ok, the rest a
 /// warning (the level's name is always written too: state is never colour alone).
-pub fn level_role(card: &Scorecard, level: Option<usize>) -> &'static str {
+pub fn level_role(card: &Scorecard, level: Option<usize>) -> Role {
     match level {
-        None => "error",
-        Some(l) if l + 1 == card.levels.len() => "ok",
-        Some(_) => "warn",
+        None => Role::Error,
+        Some(l) if l + 1 == card.levels.len() => Role::Ok,
+        Some(_) => Role::Warn,
     }
 }
 
-fn mark(o: Outcome) -> (&'static str, &'static str) {
+fn mark(o: Outcome) -> (&'static str, Role) {
     match o {
-        Outcome::Pass => ("✓", "ok"),
-        Outcome::Fail => ("✗", "error"),
-        Outcome::Unknown => ("?", "warn"),
-        Outcome::Skip => ("–", "muted"),
+        Outcome::Pass => ("✓", Role::Ok),
+        Outcome::Fail => ("✗", Role::Error),
+        Outcome::Unknown => ("?", Role::Warn),
+        Outcome::Skip => ("–", Role::Muted),
     }
 }
 
@@ -156,17 +173,20 @@ fn level_text(card: &Scorecard, g: &Grade) -> String {
 pub fn entity_rows(cards: &[Scorecard], grades: &[Grade], no_cards: bool) -> Vec<Row> {
     let mut rows = Vec::new();
     if no_cards {
-        rows.push(line(vec![piece("No scorecards are configured.", "text")]));
+        rows.push(line(vec![piece(
+            "No scorecards are configured.",
+            Role::Text,
+        )]));
         rows.push(line(vec![piece(
             "Add [[scorecards]] path = \"...\" to config.toml (README: Scorecards).",
-            "muted",
+            Role::Muted,
         )]));
         return rows;
     }
     if grades.is_empty() {
         rows.push(line(vec![piece(
             "No scorecard applies to this entity.",
-            "muted",
+            Role::Muted,
         )]));
         return rows;
     }
@@ -176,10 +196,13 @@ pub fn entity_rows(cards: &[Scorecard], grades: &[Grade], no_cards: bool) -> Vec
             rows.push(Row::default());
         }
         rows.push(line(vec![
-            piece(sanitize_line(&card.title).into_owned(), "title"),
-            piece("  ", "text"),
+            piece(sanitize_line(&card.title).into_owned(), Role::Title),
+            piece("  ", Role::Text),
             piece(level_text(card, g), level_role(card, g.level)),
-            piece(format!("  · {}/{} points", g.points, g.possible), "muted"),
+            piece(
+                format!("  · {}/{} points", g.points, g.possible),
+                Role::Muted,
+            ),
         ]));
         match g.next_level(card) {
             Some((next, blocking)) => {
@@ -198,11 +221,11 @@ pub fn entity_rows(cards: &[Scorecard], grades: &[Grade], no_cards: bool) -> Vec
                 );
                 for (i, l) in wrap(&text, TEXT_WIDTH).into_iter().enumerate() {
                     let indent = if i == 0 { "  " } else { "        " };
-                    rows.push(line(vec![piece(format!("{indent}{l}"), "accent")]));
+                    rows.push(line(vec![piece(format!("{indent}{l}"), Role::Accent)]));
                 }
             }
             None if !card.levels.is_empty() => {
-                rows.push(line(vec![piece("  the top level", "ok")]));
+                rows.push(line(vec![piece("  the top level", Role::Ok)]));
             }
             None => {}
         }
@@ -224,7 +247,7 @@ pub fn entity_rows(cards: &[Scorecard], grades: &[Grade], no_cards: bool) -> Vec
             if let Some(l) = level {
                 rows.push(line(vec![piece(
                     format!("  {}", sanitize_line(&card.levels[l])),
-                    "muted",
+                    Role::Muted,
                 )]));
             }
             for r in in_level {
@@ -232,11 +255,11 @@ pub fn entity_rows(cards: &[Scorecard], grades: &[Grade], no_cards: bool) -> Vec
                 let (m, role) = mark(r.outcome);
                 let mut pieces = vec![
                     piece(format!("    {m} "), role),
-                    piece(sanitize_line(&rule.title).into_owned(), "text"),
+                    piece(sanitize_line(&rule.title).into_owned(), Role::Text),
                 ];
                 let passing = matches!(r.outcome, Outcome::Pass | Outcome::Skip);
                 if passing && !r.found.is_empty() {
-                    pieces.push(piece(format!("  {}", sanitize_line(&r.found)), "muted"));
+                    pieces.push(piece(format!("  {}", sanitize_line(&r.found)), Role::Muted));
                 }
                 rows.push(line(pieces));
                 if passing {
@@ -244,9 +267,9 @@ pub fn entity_rows(cards: &[Scorecard], grades: &[Grade], no_cards: bool) -> Vec
                 }
                 let checked = format!("checked: {}", rule.check.describe());
                 let found = format!("found: {}", r.found);
-                let mut extra = vec![(checked, "muted"), (found, role)];
+                let mut extra = vec![(checked, Role::Muted), (found, role)];
                 if let Some(fix) = &rule.fix {
-                    extra.push((format!("fix: {fix}"), "accent"));
+                    extra.push((format!("fix: {fix}"), Role::Accent));
                 }
                 for (text, role) in extra {
                     for (i, l) in wrap(&sanitize_line(&text), TEXT_WIDTH - 4)
@@ -268,7 +291,7 @@ pub fn entity_rows(cards: &[Scorecard], grades: &[Grade], no_cards: bool) -> Vec
 pub fn team_rows(catalog: &Catalog, board: Option<&Board>, group: &Entity) -> Vec<Row> {
     let mut rows = Vec::new();
     let Some(board) = board else {
-        rows.push(line(vec![piece("Grading…", "muted")]));
+        rows.push(line(vec![piece("Grading…", Role::Muted)]));
         return rows;
     };
     let owned = scorecard::owned_transitively(catalog, &group.key);
@@ -283,12 +306,12 @@ pub fn team_rows(catalog: &Catalog, board: Option<&Board>, group: &Entity) -> Ve
                 .collect::<std::collections::HashSet<_>>()
                 .len()
         ),
-        "muted",
+        Role::Muted,
     )]));
     if graded.is_empty() {
         rows.push(line(vec![piece(
             "No scorecard applies to anything this group owns.",
-            "muted",
+            Role::Muted,
         )]));
         return rows;
     }
@@ -308,7 +331,7 @@ pub fn team_rows(catalog: &Catalog, board: Option<&Board>, group: &Entity) -> Ve
                 .then(a.entity.cmp(&b.entity))
         });
         rows.push(Row::default());
-        let mut head = vec![piece(sanitize_line(&card.title).into_owned(), "title")];
+        let mut head = vec![piece(sanitize_line(&card.title).into_owned(), Role::Title)];
         if !card.levels.is_empty() {
             let mut counts = vec![0usize; card.levels.len() + 1];
             for g in &of_card {
@@ -332,9 +355,9 @@ pub fn team_rows(catalog: &Catalog, board: Option<&Board>, group: &Entity) -> Ve
             let level = level_text(card, g);
             let next = g.next_level(card).map(|(_, b)| b.len());
             let mut pieces = vec![
-                piece("  ", "text"),
+                piece("  ", Role::Text),
                 piece(format!("{:<8}", level), level_role(card, g.level)),
-                piece(format!(" {}", sanitize_line(name)), "text"),
+                piece(format!(" {}", sanitize_line(name)), Role::Text),
             ];
             if let Some(n) = next {
                 pieces.push(piece(
@@ -342,7 +365,7 @@ pub fn team_rows(catalog: &Catalog, board: Option<&Board>, group: &Entity) -> Ve
                         "  {n} rule{} to the next level",
                         if n == 1 { "" } else { "s" }
                     ),
-                    "muted",
+                    Role::Muted,
                 ));
             }
             rows.push(Row {
@@ -395,17 +418,17 @@ pub fn overview_rows(
     let cell = cell_width(cards.len(), width);
     if cards.is_empty() {
         return vec![
-            line(vec![piece("No scorecards are configured.", "text")]),
+            line(vec![piece("No scorecards are configured.", Role::Text)]),
             line(vec![piece(
                 "Add [[scorecards]] path = \"...\" to config.toml (README: Scorecards).",
-                "muted",
+                Role::Muted,
             )]),
         ];
     }
     if teams.is_empty() {
         return vec![line(vec![piece(
             "No team owns anything a scorecard grades.",
-            "muted",
+            Role::Muted,
         )])];
     }
     teams
@@ -414,18 +437,18 @@ pub fn overview_rows(
             let name = catalog.get(&t.group).map_or(t.group.as_str(), |g| g.name());
             let mut pieces = vec![piece(
                 format!("{} ", fit(&sanitize_line(name), TEAM_COLUMN - 1)),
-                "text",
+                Role::Text,
             )];
             for (ci, team_cell) in t.cells.iter().enumerate() {
                 let card = &cards[ci];
                 match team_cell {
-                    None => pieces.push(piece(fit("·", cell), "muted")),
+                    None => pieces.push(piece(fit("·", cell), Role::Muted)),
                     Some(c) if card.levels.is_empty() => {
                         let mean = c.mean_percent.round() as u32;
                         let role = match mean {
-                            100 => "ok",
-                            50..=99 => "warn",
-                            _ => "error",
+                            100 => Role::Ok,
+                            50..=99 => Role::Warn,
+                            _ => Role::Error,
                         };
                         pieces.push(piece(fit(&format!("{mean}% avg"), cell), role));
                     }

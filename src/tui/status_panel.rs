@@ -15,10 +15,11 @@ use crate::status::{
     Entry, ErrorKind, Level, Source, State, StatusConfig, StatusValue, TargetId, Widget,
 };
 use crate::text::sanitize_line;
+use crate::tui::theme::Role;
 use std::collections::HashSet;
 use tokio::time::Instant;
 
-pub fn piece(text: impl Into<String>, role: &'static str) -> Piece {
+pub fn piece(text: impl Into<String>, role: Role) -> Piece {
     Piece {
         text: text.into(),
         role,
@@ -105,9 +106,9 @@ const SECTIONS: &[(&str, &[Widget])] = &[
 /// ✔ ● ⚠ ✖ for an entry, by its state and its value's level.
 pub fn mark(e: &Entry, now: Instant) -> Piece {
     match e.state(now) {
-        State::ErrorNoData | State::ErrorWithValue => piece("✖", "error"),
-        State::NeverLoaded => piece("·", "muted"),
-        State::Loading => piece("…", "muted"),
+        State::ErrorNoData | State::ErrorWithValue => piece("✖", Role::Error),
+        State::NeverLoaded => piece("·", Role::Muted),
+        State::Loading => piece("…", Role::Muted),
         State::Fresh | State::Refreshing | State::Stale => {
             level_mark(e.value.as_ref().map_or(Level::Unknown, |v| v.level()))
         }
@@ -116,24 +117,24 @@ pub fn mark(e: &Entry, now: Instant) -> Piece {
 
 pub fn level_mark(level: Level) -> Piece {
     match level {
-        Level::Ok => piece("✔", "ok"),
-        Level::Busy => piece("●", "info"),
-        Level::Warning => piece("⚠", "warn"),
-        Level::Critical => piece("✖", "error"),
-        Level::Unknown => piece("?", "muted"),
+        Level::Ok => piece("✔", Role::Ok),
+        Level::Busy => piece("●", Role::Info),
+        Level::Warning => piece("⚠", Role::Warn),
+        Level::Critical => piece("✖", Role::Error),
+        Level::Unknown => piece("?", Role::Muted),
     }
 }
 
 /// "12s ago", "· ⚠ stale", or "loading…": how fresh the value is, in words.
 pub fn freshness(e: &Entry, now: Instant) -> Vec<Piece> {
     match e.state(now) {
-        State::NeverLoaded => vec![piece("not loaded yet", "muted")],
-        State::Loading => vec![piece("loading…", "muted")],
-        State::ErrorNoData => vec![piece("no data", "error")],
+        State::NeverLoaded => vec![piece("not loaded yet", Role::Muted)],
+        State::Loading => vec![piece("loading…", Role::Muted)],
+        State::ErrorNoData => vec![piece("no data", Role::Error)],
         state => {
-            let mut out = vec![piece(e.age_text(now), "muted")];
+            let mut out = vec![piece(e.age_text(now), Role::Muted)];
             if e.is_stale(now) || state == State::Stale {
-                out.push(piece(" · ⚠ stale", "warn"));
+                out.push(piece(" · ⚠ stale", Role::Warn));
             }
             out
         }
@@ -324,7 +325,7 @@ fn error_pieces(e: &Entry, cx: &Cx) -> Option<Vec<Piece>> {
     if e.value.is_some() {
         text.push_str(" · showing the last good value");
     }
-    Some(vec![piece(text, "error")])
+    Some(vec![piece(text, Role::Error)])
 }
 
 fn clock_seconds(unix: f64) -> String {
@@ -335,15 +336,15 @@ fn clock_seconds(unix: f64) -> String {
 
 fn build_mark(s: BuildState) -> Piece {
     match s {
-        BuildState::Success => piece("✔ success", "ok"),
-        BuildState::Failure => piece("✖ failure", "error"),
-        BuildState::Running => piece("● running", "info"),
-        BuildState::Queued => piece("● queued", "info"),
-        BuildState::Waiting => piece("● waiting", "info"),
-        BuildState::Cancelled => piece("⚠ cancelled", "warn"),
-        BuildState::TimedOut => piece("⚠ timed out", "warn"),
-        BuildState::Skipped => piece("✔ skipped", "muted"),
-        BuildState::Unknown => piece("? unknown", "muted"),
+        BuildState::Success => piece("✔ success", Role::Ok),
+        BuildState::Failure => piece("✖ failure", Role::Error),
+        BuildState::Running => piece("● running", Role::Info),
+        BuildState::Queued => piece("● queued", Role::Info),
+        BuildState::Waiting => piece("● waiting", Role::Info),
+        BuildState::Cancelled => piece("⚠ cancelled", Role::Warn),
+        BuildState::TimedOut => piece("⚠ timed out", Role::Warn),
+        BuildState::Skipped => piece("✔ skipped", Role::Muted),
+        BuildState::Unknown => piece("? unknown", Role::Muted),
     }
 }
 
@@ -354,9 +355,10 @@ fn detail_lines(v: &StatusValue, unix: f64, limit: usize) -> Vec<(Vec<Piece>, Op
         out.push((pieces, link.and_then(|l| safe_link(l))))
     };
     match v {
-        StatusValue::Builds(runs) if runs.is_empty() => {
-            line(vec![piece("no runs on the default branch", "muted")], None)
-        }
+        StatusValue::Builds(runs) if runs.is_empty() => line(
+            vec![piece("no runs on the default branch", Role::Muted)],
+            None,
+        ),
         StatusValue::Builds(runs) => {
             for r in runs.iter().take(limit) {
                 let mut p = vec![
@@ -367,93 +369,98 @@ fn detail_lines(v: &StatusValue, unix: f64, limit: usize) -> Vec<(Vec<Piece>, Op
                             r.number.map_or_else(|| r.id.to_string(), |n| n.to_string()),
                             short(r.name.as_deref().unwrap_or("run"), 24)
                         ),
-                        "text",
+                        Role::Text,
                     ),
                 ];
                 if let Some(b) = &r.branch {
-                    p.push(piece(format!("  {}", short(b, 20)), "accent"));
+                    p.push(piece(format!("  {}", short(b, 20)), Role::Accent));
                 }
                 if let Some(c) = &r.commit {
                     p.push(piece(
                         format!("  {}", short(c, 8).trim_end_matches('…')),
-                        "muted",
+                        Role::Muted,
                     ));
                 }
                 if let Some(t) = &r.title {
-                    p.push(piece(format!("  {}", short(t, 40)), "text"));
+                    p.push(piece(format!("  {}", short(t, 40)), Role::Text));
                 }
                 if let Some(s) = since(r.started_at.as_deref(), unix) {
-                    p.push(piece(format!("  started {s}"), "muted"));
+                    p.push(piece(format!("  started {s}"), Role::Muted));
                 }
                 if let Some(a) = &r.actor {
-                    p.push(piece(format!(" by {}", short(a, 20)), "muted"));
+                    p.push(piece(format!(" by {}", short(a, 20)), Role::Muted));
                 }
                 line(p, r.url.as_ref());
             }
         }
         StatusValue::Deployments(list) if list.is_empty() => {
-            line(vec![piece("no deployments match", "muted")], None)
+            line(vec![piece("no deployments match", Role::Muted)], None)
         }
         StatusValue::Deployments(list) => {
             for d in list.iter().take(limit) {
                 let (m, state) = match d.rollout {
-                    Rollout::Failed => (piece("✖", "error"), "rollout failed"),
-                    Rollout::Progressing => (piece("●", "info"), "rolling out"),
-                    Rollout::Complete if d.ready < d.desired => (piece("⚠", "warn"), "degraded"),
-                    Rollout::Complete => (piece("✔", "ok"), "rolled out"),
+                    Rollout::Failed => (piece("✖", Role::Error), "rollout failed"),
+                    Rollout::Progressing => (piece("●", Role::Info), "rolling out"),
+                    Rollout::Complete if d.ready < d.desired => {
+                        (piece("⚠", Role::Warn), "degraded")
+                    }
+                    Rollout::Complete => (piece("✔", Role::Ok), "rolled out"),
                 };
                 let mut p = vec![
                     m,
-                    piece(format!(" {}", short(&d.name, 30)), "text"),
-                    piece(format!("  {}/{} ready", d.ready, d.desired), "text"),
-                    piece(format!("  {state}"), "muted"),
-                    piece(format!("  ns {}", short(&d.namespace, 20)), "muted"),
+                    piece(format!(" {}", short(&d.name, 30)), Role::Text),
+                    piece(format!("  {}/{} ready", d.ready, d.desired), Role::Text),
+                    piece(format!("  {state}"), Role::Muted),
+                    piece(format!("  ns {}", short(&d.namespace, 20)), Role::Muted),
                 ];
                 if let Some(m) = &d.message {
-                    p.push(piece(format!("  {}", short(m, 60)), "muted"));
+                    p.push(piece(format!("  {}", short(m, 60)), Role::Muted));
                 }
                 line(p, None);
             }
         }
         StatusValue::Apps(apps) if apps.is_empty() => {
-            line(vec![piece("no applications match", "muted")], None)
+            line(vec![piece("no applications match", Role::Muted)], None)
         }
         StatusValue::Apps(apps) => {
             for a in apps.iter().take(limit) {
                 let health = match a.health.as_str() {
-                    "Healthy" => piece("✔ Healthy", "ok"),
-                    "Progressing" => piece("● Progressing", "info"),
-                    "Degraded" | "Missing" => piece(format!("✖ {}", clean(&a.health)), "error"),
-                    other => piece(format!("⚠ {}", clean(other)), "warn"),
+                    "Healthy" => piece("✔ Healthy", Role::Ok),
+                    "Progressing" => piece("● Progressing", Role::Info),
+                    "Degraded" | "Missing" => piece(format!("✖ {}", clean(&a.health)), Role::Error),
+                    other => piece(format!("⚠ {}", clean(other)), Role::Warn),
                 };
                 let sync = if a.sync == "Synced" {
-                    piece("✔ Synced", "ok")
+                    piece("✔ Synced", Role::Ok)
                 } else {
-                    piece(format!("⚠ {}", clean(&a.sync)), "warn")
+                    piece(format!("⚠ {}", clean(&a.sync)), Role::Warn)
                 };
                 let mut p = vec![
-                    piece(format!("{}  ", short(&a.name, 30)), "text"),
+                    piece(format!("{}  ", short(&a.name, 30)), Role::Text),
                     sync,
-                    piece("  ", "text"),
+                    piece("  ", Role::Text),
                     health,
                 ];
                 if let Some(op) = &a.operation {
-                    p.push(piece(format!("  operation {}", clean(op)), "muted"));
+                    p.push(piece(format!("  operation {}", clean(op)), Role::Muted));
                 }
                 if let Some(r) = &a.revision {
                     p.push(piece(
                         format!("  {}", short(r, 8).trim_end_matches('…')),
-                        "muted",
+                        Role::Muted,
                     ));
                 }
                 line(p, None);
                 if let Some(m) = &a.health_message {
-                    line(vec![piece(format!("  {}", short(m, 100)), "muted")], None);
+                    line(
+                        vec![piece(format!("  {}", short(m, 100)), Role::Muted)],
+                        None,
+                    );
                 }
             }
         }
         StatusValue::Metric(m) if m.series.is_empty() => {
-            line(vec![piece("no data for this query", "muted")], None)
+            line(vec![piece("no data for this query", Role::Muted)], None)
         }
         StatusValue::Metric(m) => {
             for s in m.series.iter().take(limit) {
@@ -461,45 +468,45 @@ fn detail_lines(v: &StatusValue, unix: f64, limit: usize) -> Vec<(Vec<Piece>, Op
                 let label = series_label(&s.label);
                 let mut p = vec![];
                 if !label.is_empty() {
-                    p.push(piece(format!("{} ", pad_tail(&label, 24)), "muted"));
+                    p.push(piece(format!("{} ", pad_tail(&label, 24)), Role::Muted));
                 }
-                p.push(piece(format!("{value:>8} "), "title"));
-                p.push(piece(sparkline(&s.points, 30), "accent"));
+                p.push(piece(format!("{value:>8} "), Role::Title));
+                p.push(piece(sparkline(&s.points, 30), Role::Accent));
                 line(p, None);
             }
         }
         StatusValue::Alerts(list) if list.is_empty() => {
-            line(vec![piece("✔ no alerts firing or pending", "ok")], None)
+            line(vec![piece("✔ no alerts firing or pending", Role::Ok)], None)
         }
         StatusValue::Alerts(list) => {
             for a in list.iter().take(limit) {
                 let m = if a.state == "firing" {
-                    piece("✖ firing ", "error")
+                    piece("✖ firing ", Role::Error)
                 } else {
-                    piece("⚠ pending", "warn")
+                    piece("⚠ pending", Role::Warn)
                 };
-                let mut p = vec![m, piece(format!("  {}", short(&a.name, 32)), "text")];
+                let mut p = vec![m, piece(format!("  {}", short(&a.name, 32)), Role::Text)];
                 if let Some(s) = &a.severity {
-                    p.push(piece(format!("  {}", short(s, 12)), "muted"));
+                    p.push(piece(format!("  {}", short(s, 12)), Role::Muted));
                 }
                 if let Some(s) = since(a.active_at.as_deref(), unix) {
-                    p.push(piece(format!("  since {s}"), "muted"));
+                    p.push(piece(format!("  since {s}"), Role::Muted));
                 }
                 if let Some(s) = &a.summary {
-                    p.push(piece(format!("  {}", short(s, 60)), "text"));
+                    p.push(piece(format!("  {}", short(s, 60)), Role::Text));
                 }
                 line(p, None);
             }
         }
         StatusValue::Incidents(list) if list.is_empty() => {
-            line(vec![piece("✔ no open incidents", "ok")], None)
+            line(vec![piece("✔ no open incidents", Role::Ok)], None)
         }
         StatusValue::Incidents(list) => {
             for i in list.iter().take(limit) {
                 let m = match i.status.as_str() {
-                    "triggered" => piece("✖ triggered   ", "error"),
-                    "acknowledged" => piece("⚠ acknowledged", "warn"),
-                    other => piece(format!("● {}", short(other, 12)), "info"),
+                    "triggered" => piece("✖ triggered   ", Role::Error),
+                    "acknowledged" => piece("⚠ acknowledged", Role::Warn),
+                    other => piece(format!("● {}", short(other, 12)), Role::Info),
                 };
                 let mut p = vec![
                     m,
@@ -509,12 +516,12 @@ fn detail_lines(v: &StatusValue, unix: f64, limit: usize) -> Vec<(Vec<Piece>, Op
                             i.number.map_or_else(|| clean(&i.id), |n| n.to_string()),
                             short(&i.title, 50)
                         ),
-                        "text",
+                        Role::Text,
                     ),
-                    piece(format!("  {} urgency", short(&i.urgency, 8)), "muted"),
+                    piece(format!("  {} urgency", short(&i.urgency, 8)), Role::Muted),
                 ];
                 if let Some(s) = since(Some(&i.created_at), unix) {
-                    p.push(piece(format!("  opened {s}"), "muted"));
+                    p.push(piece(format!("  opened {s}"), Role::Muted));
                 }
                 line(p, i.url.as_ref());
             }
@@ -526,7 +533,7 @@ fn detail_lines(v: &StatusValue, unix: f64, limit: usize) -> Vec<(Vec<Piece>, Op
                     m,
                     piece(
                         format!(" {} is {}", short(&s.name, 40), short(&s.status, 16)),
-                        "text",
+                        Role::Text,
                     ),
                 ],
                 s.url.as_ref(),
@@ -534,15 +541,15 @@ fn detail_lines(v: &StatusValue, unix: f64, limit: usize) -> Vec<(Vec<Piece>, Op
         }
         StatusValue::Health(h) => {
             let m = if h.healthy {
-                piece("✔ healthy", "ok")
+                piece("✔ healthy", Role::Ok)
             } else {
-                piece("✖ unhealthy", "error")
+                piece("✖ unhealthy", Role::Error)
             };
-            let mut p = vec![m, piece(format!("  HTTP {}", h.status_code), "text")];
+            let mut p = vec![m, piece(format!("  HTTP {}", h.status_code), Role::Text)];
             if let Some(s) = &h.body_status {
-                p.push(piece(format!("  {}", short(s, 16)), "text"));
+                p.push(piece(format!("  {}", short(s, 16)), Role::Text));
             }
-            p.push(piece(format!("  {} ms", h.latency_ms), "text"));
+            p.push(piece(format!("  {} ms", h.latency_ms), Role::Text));
             line(p, None);
             // The components that are not up come first: they say why.
             let mut comps: Vec<&(String, String)> = h.components.iter().collect();
@@ -560,24 +567,24 @@ fn detail_lines(v: &StatusValue, unix: f64, limit: usize) -> Vec<(Vec<Piece>, Op
                 })
                 .collect();
             if !parts.is_empty() {
-                line(vec![piece(parts.join(" · "), "muted")], None);
+                line(vec![piece(parts.join(" · "), Role::Muted)], None);
             }
         }
         StatusValue::OnCall(o) => {
             if o.entries.is_empty() {
-                line(vec![piece("⚠ nobody on call now", "warn")], None);
+                line(vec![piece("⚠ nobody on call now", Role::Warn)], None);
             }
             for p in o.entries.iter().take(limit) {
                 let mut pieces = vec![
-                    piece(format!("L{} ", p.level), "muted"),
-                    piece(short(&p.name, 30), "title"),
+                    piece(format!("L{} ", p.level), Role::Muted),
+                    piece(short(&p.name, 30), Role::Title),
                     piece(
                         format!("  {}", until_text(p.until.as_deref(), unix)),
-                        "text",
+                        Role::Text,
                     ),
                 ];
                 if let Some(s) = &p.schedule {
-                    pieces.push(piece(format!("  {}", short(s, 30)), "muted"));
+                    pieces.push(piece(format!("  {}", short(s, 30)), Role::Muted));
                 }
                 line(pieces, p.url.as_ref());
             }
@@ -606,7 +613,7 @@ fn detail_lines(v: &StatusValue, unix: f64, limit: usize) -> Vec<(Vec<Piece>, Op
                 line(
                     vec![piece(
                         format!("then {}{policy}", later.join(" · ")),
-                        "muted",
+                        Role::Muted,
                     )],
                     None,
                 );
@@ -614,9 +621,9 @@ fn detail_lines(v: &StatusValue, unix: f64, limit: usize) -> Vec<(Vec<Piece>, Op
         }
         StatusValue::Command(c) => {
             let m = if c.success {
-                piece("✔", "ok")
+                piece("✔", Role::Ok)
             } else {
-                piece("✖", "error")
+                piece("✖", Role::Error)
             };
             let code = c
                 .exit_code
@@ -624,7 +631,7 @@ fn detail_lines(v: &StatusValue, unix: f64, limit: usize) -> Vec<(Vec<Piece>, Op
             line(
                 vec![
                     m,
-                    piece(format!(" {code}  {}", short(&c.summary, 80)), "text"),
+                    piece(format!(" {code}  {}", short(&c.summary, 80)), Role::Text),
                 ],
                 None,
             );
@@ -650,12 +657,15 @@ pub fn widget(out: &mut StatusRows, e: &Entry, cx: &Cx, limit: usize) {
     let open = !cx.collapsed.contains(&node);
     let mut header = vec![
         mark(e, cx.now),
-        piece(format!(" {:<10} ", widget_title(e.target.widget)), "title"),
+        piece(
+            format!(" {:<10} ", widget_title(e.target.widget)),
+            Role::Title,
+        ),
         piece(
             format!("{} {}", e.target.source.label(), short(&e.target.label, 48)),
-            "muted",
+            Role::Muted,
         ),
-        piece(" · ", "muted"),
+        piece(" · ", Role::Muted),
     ];
     header.extend(freshness(e, cx.now));
     out.push(
@@ -707,21 +717,21 @@ pub fn compact(e: &Entry, cx: &Cx) -> (Vec<Piece>, Vec<Piece>) {
     };
     // An error says why before the value does: the full view keeps the last good value.
     let gist = match (&e.value, &e.error) {
-        (_, Some(err)) => piece(clean(&err.message), "error"),
-        (Some(v), None) => piece(gist(v, cx.unix), "text"),
-        (None, None) if e.in_flight => piece("loading…", "muted"),
-        (None, None) => piece("not loaded yet", "muted"),
+        (_, Some(err)) => piece(clean(&err.message), Role::Error),
+        (Some(v), None) => piece(gist(v, cx.unix), Role::Text),
+        (None, None) if e.in_flight => piece("loading…", Role::Muted),
+        (None, None) => piece("not loaded yet", Role::Muted),
     };
     let left = vec![
         mark(e, cx.now),
-        piece(format!(" {title:<6} "), "muted"),
+        piece(format!(" {title:<6} "), Role::Muted),
         gist,
     ];
     let mut right = Vec::new();
     if e.value.is_some() {
-        right.push(piece(e.age_text(cx.now), "muted"));
+        right.push(piece(e.age_text(cx.now), Role::Muted));
         if e.is_stale(cx.now) {
-            right.push(piece(" stale", "warn"));
+            right.push(piece(" stale", Role::Warn));
         }
     }
     (left, right)
@@ -814,16 +824,16 @@ pub fn badge(entries: &[Entry], now: Instant) -> Option<Piece> {
         return None;
     }
     let marks: Vec<Piece> = entries.iter().map(|e| mark(e, now)).collect();
-    let bad = marks.iter().filter(|m| m.role == "error").count();
-    let warn = marks.iter().filter(|m| m.role == "warn").count();
+    let bad = marks.iter().filter(|m| m.role == Role::Error).count();
+    let warn = marks.iter().filter(|m| m.role == Role::Warn).count();
     Some(if bad > 0 {
-        piece(format!("✖{bad}"), "error")
+        piece(format!("✖{bad}"), Role::Error)
     } else if warn > 0 {
-        piece(format!("⚠{warn}"), "warn")
-    } else if marks.iter().all(|m| m.role == "ok") {
-        piece("✔", "ok")
+        piece(format!("⚠{warn}"), Role::Warn)
+    } else if marks.iter().all(|m| m.role == Role::Ok) {
+        piece("✔", Role::Ok)
     } else {
-        piece("●", "info")
+        piece("●", Role::Info)
     })
 }
 
@@ -916,7 +926,7 @@ pub fn entity_rows(
             0,
             vec![piece(
                 "● demo data: served by greenroom's built-in fake upstream, values move on their own",
-                "warn",
+                Role::Warn,
             )],
             None,
         );
@@ -930,7 +940,7 @@ pub fn entity_rows(
         if here.is_empty() {
             continue;
         }
-        out.line(0, vec![piece(*section, "title")], None);
+        out.line(0, vec![piece(*section, Role::Title)], None);
         for e in here {
             widget(&mut out, e, cx, 5);
         }
@@ -939,7 +949,7 @@ pub fn entity_rows(
     if let Some(lines) = team.filter(|l| !l.is_empty()) {
         out.line(
             0,
-            vec![piece("On call for this team's services", "title")],
+            vec![piece("On call for this team's services", Role::Title)],
             None,
         );
         for l in lines {
@@ -951,7 +961,7 @@ pub fn entity_rows(
     // source; then "none of its annotations name a source" would contradict it.
     let off = off_sources(entity, config);
     for message in &off {
-        out.line(0, vec![piece(format!("⚠ {message}"), "warn")], None);
+        out.line(0, vec![piece(format!("⚠ {message}"), Role::Warn)], None);
     }
     if entries.is_empty() && team.is_none_or(|l| l.is_empty()) {
         if !off.is_empty() {
@@ -961,7 +971,7 @@ pub fn entity_rows(
             0,
             vec![piece(
                 "No live status for this entity: none of its annotations name a status source.",
-                "text",
+                Role::Text,
             )],
             None,
         );
@@ -969,7 +979,7 @@ pub fn entity_rows(
             0,
             vec![piece(
                 "Add any of these under metadata.annotations to get the widget beside it:",
-                "muted",
+                Role::Muted,
             )],
             None,
         );
@@ -977,8 +987,8 @@ pub fn entity_rows(
             out.line(
                 1,
                 vec![
-                    piece(format!("{example:<38}"), "accent"),
-                    piece(format!(" {what}"), "text"),
+                    piece(format!("{example:<38}"), Role::Accent),
+                    piece(format!(" {what}"), Role::Text),
                 ],
                 None,
             );

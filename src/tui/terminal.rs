@@ -2,13 +2,12 @@
 //! and putting all of it back on every way out (normal exit, error, panic, signals, ctrl-z).
 //! The panic hook (`crate::report`) and the signal handlers (`super::signals`) call in here.
 
-use crossterm::{cursor, event, execute, terminal};
-use ratatui::Terminal;
-use ratatui::backend::CrosstermBackend;
-use std::io::{self, Stdout, Write};
-use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
+//! These statics belong to the local host only: a session draws to whatever writer it is
+//! given and never touches them.
 
-pub type Term = Terminal<CrosstermBackend<Stdout>>;
+use crossterm::{cursor, event, execute, terminal};
+use std::io::{self, Write};
+use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
 
 /// Whether the terminal is currently in greenroom's mode (so restoring twice is harmless).
 static ACTIVE: AtomicBool = AtomicBool::new(false);
@@ -108,7 +107,7 @@ pub fn set_mouse(on: bool) -> io::Result<()> {
 
 /// The terminal while greenroom owns it; dropping it restores everything.
 pub struct TerminalGuard {
-    pub terminal: Term,
+    _private: (),
 }
 
 impl TerminalGuard {
@@ -117,30 +116,27 @@ impl TerminalGuard {
             restore();
             return Err(e);
         }
-        let terminal = match Terminal::new(CrosstermBackend::new(io::stdout())) {
-            Ok(t) => t,
-            Err(e) => {
-                restore();
-                return Err(e);
-            }
-        };
-        Ok(TerminalGuard { terminal })
+        Ok(TerminalGuard { _private: () })
     }
+}
 
+/// The local host's part of a session: suspending the process and mouse modes on the
+/// process's terminal.
+pub struct LocalHost;
+
+impl super::session::SessionHost for LocalHost {
     /// ctrl-z or SIGTSTP: give the terminal back, stop like any job, and take it again on `fg`.
     #[cfg(unix)]
-    pub fn suspend(&mut self) -> io::Result<()> {
+    fn suspend(&mut self) -> io::Result<()> {
         let mouse = MOUSE.load(Ordering::SeqCst);
         restore();
         // Stops here; resumes when the shell sends SIGCONT (`fg`).
         super::signals::stop_self();
-        enter(mouse)?;
-        self.terminal.clear()
+        enter(mouse)
     }
 
-    #[cfg(not(unix))]
-    pub fn suspend(&mut self) -> io::Result<()> {
-        Ok(())
+    fn set_mouse(&mut self, on: bool, _out: &mut dyn Write) -> io::Result<()> {
+        set_mouse(on)
     }
 }
 

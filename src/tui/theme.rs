@@ -17,24 +17,76 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ("mono", include_str!("../../themes/mono.toml")),
 ];
 
-/// The roles a theme gives a style to.
-pub const ROLES: &[&str] = &[
-    "text",
-    "muted",
-    "title",
-    "accent",
-    "border",
-    "border_focus",
-    "selection",
-    "match",
-    "link",
-    "ok",
-    "warn",
-    "error",
-    "info",
-    "bar",
-    "key",
-];
+macro_rules! roles {
+    ($($variant:ident => $name:literal, $doc:literal;)*) => {
+        /// The roles a theme gives a style to; `[roles]` in a theme file names them.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Role {
+            $(#[doc = $doc] $variant,)*
+        }
+
+        impl Role {
+            pub const ALL: &'static [Role] = &[$(Role::$variant,)*];
+
+            /// The name in theme files.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Role::$variant => $name,)*
+                }
+            }
+
+            pub fn parse(name: &str) -> Option<Role> {
+                match name {
+                    $($name => Some(Role::$variant),)*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+roles! {
+    Text => "text", "Ordinary text.";
+    Muted => "muted", "Secondary text: details, placeholders, labels.";
+    Title => "title", "Titles and headings.";
+    Accent => "accent", "What draws the eye: prompts, marks, pending keys.";
+    Border => "border", "Borders.";
+    BorderFocus => "border_focus", "The border of what has the focus.";
+    Selection => "selection", "The selected row.";
+    Match => "match", "Characters a search matched.";
+    Link => "link", "Links.";
+    Ok => "ok", "Good news: passing, healthy, done.";
+    Warn => "warn", "Warnings.";
+    Error => "error", "Errors and failures.";
+    Info => "info", "Neutral news: running, loading.";
+    Bar => "bar", "The header bar.";
+    Key => "key", "Keys in the hint bar.";
+}
+
+/// The role names, as theme files spell them.
+pub fn role_names() -> Vec<&'static str> {
+    Role::ALL.iter().map(|r| r.name()).collect()
+}
+
+/// The user's themes: the names of the `.toml` files in `themes_dir` that are not built-in
+/// names, sorted, at most `limits::USER_THEMES` of them.
+pub fn user_themes(themes_dir: Option<&Path>) -> Vec<String> {
+    let Some(entries) = themes_dir.and_then(|d| std::fs::read_dir(d).ok()) else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = entries
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            let stem = name.strip_suffix(".toml")?;
+            (!stem.is_empty() && !BUILTIN.iter().any(|(b, _)| *b == stem)).then(|| stem.to_owned())
+        })
+        .collect();
+    names.sort();
+    names.truncate(crate::limits::USER_THEMES);
+    names
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum ColorDepth {
@@ -100,7 +152,7 @@ impl ColorDepth {
 pub struct Theme {
     pub name: String,
     pub depth: ColorDepth,
-    styles: IndexMap<String, Style>,
+    styles: IndexMap<Role, Style>,
 }
 
 #[derive(Deserialize)]
@@ -374,13 +426,16 @@ impl Theme {
         }
         for (role, spec) in file.roles {
             let span = spec.span();
-            if !ROLES.contains(&role.as_str()) {
+            let Some(role) = Role::parse(&role) else {
                 issues.push(located(
                     span,
-                    format!("\"{role}\" is not a role (roles: {})", ROLES.join(", ")),
+                    format!(
+                        "\"{role}\" is not a role (roles: {})",
+                        role_names().join(", ")
+                    ),
                 ));
                 continue;
-            }
+            };
             let style = match spec.into_inner() {
                 RoleSpec::Fg(fg) => parse_color(&fg).map(|c| Style::default().fg(c)),
                 RoleSpec::Full {
@@ -424,8 +479,8 @@ impl Theme {
 
     /// The style of a role, brought down to the terminal's colour depth. Without colour,
     /// selection is shown in reverse video so it never depends on colour.
-    pub fn style(&self, role: &str) -> Style {
-        let s = self.styles.get(role).copied().unwrap_or_default();
+    pub fn style(&self, role: Role) -> Style {
+        let s = self.styles.get(&role).copied().unwrap_or_default();
         let mut out = Style::default()
             .add_modifier(s.add_modifier)
             .remove_modifier(s.sub_modifier);
@@ -435,7 +490,7 @@ impl Theme {
         if let Some(bg) = s.bg.and_then(|c| downsample(c, self.depth)) {
             out = out.bg(bg);
         }
-        if self.depth == ColorDepth::None && role == "selection" {
+        if self.depth == ColorDepth::None && role == Role::Selection {
             out = out.add_modifier(Modifier::REVERSED);
         }
         out
@@ -453,12 +508,26 @@ mod tests {
             assert!(issues.is_empty(), "{name}: {issues:?}");
             let file: ThemeFile = toml::from_str(text).unwrap();
             if file.inherits.is_none() {
-                for role in ROLES {
-                    assert!(file.roles.contains_key(*role), "{name} lacks {role}");
+                for role in Role::ALL {
+                    assert!(
+                        file.roles.contains_key(role.name()),
+                        "{name} lacks {}",
+                        role.name()
+                    );
                 }
             }
-            assert_ne!(theme.style("selection"), Style::default(), "{name}");
+            assert_ne!(theme.style(Role::Selection), Style::default(), "{name}");
         }
+    }
+
+    #[test]
+    fn role_names_round_trip_and_are_the_theme_files_names() {
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.name()), Some(*role));
+        }
+        assert_eq!(Role::parse("border_focus"), Some(Role::BorderFocus));
+        assert_eq!(Role::parse("sparkle"), None);
+        assert_eq!(role_names().len(), Role::ALL.len());
     }
 
     #[test]
@@ -517,7 +586,7 @@ mod tests {
     #[test]
     fn no_colour_keeps_modifiers_and_reverses_selection() {
         let t = Theme::builtin("dark", ColorDepth::None).unwrap();
-        let s = t.style("selection");
+        let s = t.style(Role::Selection);
         assert_eq!((s.fg, s.bg), (None, None));
         assert!(s.add_modifier.contains(Modifier::REVERSED));
     }
@@ -531,7 +600,7 @@ mod tests {
         )
         .unwrap();
         let (theme, issues) = Theme::load("mine", Some(dir.path()), ColorDepth::TrueColor);
-        assert_eq!(theme.style("accent").fg, Some(Color::Rgb(255, 136, 0)));
+        assert_eq!(theme.style(Role::Accent).fg, Some(Color::Rgb(255, 136, 0)));
         let lines: Vec<(usize, &str)> = issues
             .iter()
             .map(|i| (i.line, i.message.as_str()))

@@ -1,33 +1,94 @@
-//! What the portal's TestBackend tests share: an app over a catalogue, key presses, and frames
-//! drawn the way the runner draws them.
+//! What the portal's tests share: a headless session (the real session code over an inline
+//! hub, so searches, reloads and runs finish before the call that asked for them returns),
+//! key presses fed as greenroom input events, and frames drawn the way every session draws
+//! them.
 #![allow(dead_code)]
 
-use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyModifiers};
 use greenroom::catalog::Catalog;
-use greenroom::search::SearchIndex;
 use greenroom::sources::{self, LoadOptions, Source};
-use greenroom::tui::app::{App, AppEvent, Settings};
+use greenroom::tui::app::{App, Effect, Settings};
+use greenroom::tui::input::{self, Input};
 use greenroom::tui::keymap::Keymap;
+use greenroom::tui::session::{self, Session, SessionHost};
 use greenroom::tui::theme::{ColorDepth, Theme};
-use greenroom::tui::views;
+use greenroom_hub::catalog::{CatalogLoader, FixedLoader, SourcesLoader};
+use greenroom_hub::{Hub, StatusService};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use std::sync::Arc;
 
 /// Loads one source offline.
 pub fn load(source: Box<dyn Source>) -> Catalog {
-    let opts = LoadOptions {
-        online: false,
-        ..LoadOptions::default()
-    };
-    sources::load(&[source], &opts)
+    sources::load(&[source], &offline())
 }
 
-/// The app with the default keymap and dark theme, the catalogue loaded and the first search
-/// done. Hyperlinks are off so snapshots hold plain text.
-pub fn app_with(catalog: Catalog, source: &str) -> App {
-    let index = Arc::new(SearchIndex::build(&catalog));
-    let mut app = App::new(
+pub fn offline() -> LoadOptions {
+    LoadOptions {
+        online: false,
+        ..LoadOptions::default()
+    }
+}
+
+/// A headless session: the app, driven through the session's own steps.
+pub struct Portal {
+    pub session: Session<std::io::Sink>,
+}
+
+impl std::ops::Deref for Portal {
+    type Target = App;
+    fn deref(&self) -> &App {
+        &self.session.app
+    }
+}
+
+impl std::ops::DerefMut for Portal {
+    fn deref_mut(&mut self) -> &mut App {
+        &mut self.session.app
+    }
+}
+
+/// The host of a headless session: links are never opened for real, only recorded.
+pub struct HeadlessHost {
+    pub opened: Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl SessionHost for HeadlessHost {
+    fn open_url(&mut self, _program: &std::path::Path, url: &str) -> std::io::Result<()> {
+        self.opened.lock().unwrap().push(url.to_owned());
+        Ok(())
+    }
+}
+
+impl Portal {
+    /// Feeds one input; the session answers the searches it asked for (as its hub would,
+    /// soon after), and leaves every other effect queued for the test to look at.
+    pub fn feed(&mut self, input: Input) {
+        self.session.feed(input);
+        self.searches();
+    }
+
+    /// Takes in what the hub has and answers searches only.
+    pub fn searches(&mut self) {
+        self.session
+            .pump_where(&|e| matches!(e, Effect::Search { .. }));
+    }
+
+    /// Takes in what the hub has for the session and carries out every effect waiting
+    /// (reloads and runs finish at once on the inline hub).
+    pub fn pump(&mut self) {
+        self.session.pump();
+    }
+
+    pub fn hub(&self) -> &Hub {
+        self.session.hub()
+    }
+}
+
+/// The app with the default keymap and dark theme. Hyperlinks are off so snapshots hold
+/// plain text.
+pub fn test_app(source: &str) -> App {
+    App::new(
         Keymap::builtin("default").unwrap(),
         Theme::builtin("dark", ColorDepth::TrueColor).unwrap(),
         Settings {
@@ -35,46 +96,68 @@ pub fn app_with(catalog: Catalog, source: &str) -> App {
             ..Settings::default()
         },
         source.into(),
-    );
-    app.handle(AppEvent::Loaded(Box::new(catalog), index));
-    app.run_searches_inline();
-    app
+    )
 }
 
-/// A key press, with searches answered at once (the runner's worker would answer soon after).
-pub fn press(app: &mut App, code: KeyCode, modifiers: KeyModifiers) {
-    app.handle(AppEvent::Terminal(Event::Key(KeyEvent::new(
-        code, modifiers,
-    ))));
-    app.run_searches_inline();
+/// A session on an inline hub over `loader`, the catalogue loaded and the first search done.
+pub fn portal_with_loader(loader: Arc<dyn CatalogLoader>, app: App) -> Portal {
+    let hub = Hub::inline(loader, StatusService::waiting());
+    hub.catalog.reload();
+    portal_on_hub(&hub, app)
 }
 
-pub fn key(app: &mut App, code: KeyCode) {
+/// Another session on a hub that may already have some.
+pub fn portal_on_hub(hub: &Hub, app: App) -> Portal {
+    let host = HeadlessHost {
+        opened: Default::default(),
+    };
+    let session = Session::new(hub, app, std::io::sink(), (80, 24), Box::new(host)).unwrap();
+    let mut portal = Portal { session };
+    portal.pump();
+    portal
+}
+
+/// The portal over a catalogue already read.
+pub fn app_with(catalog: Catalog, source: &str) -> Portal {
+    portal_with_loader(Arc::new(FixedLoader::new(catalog)), test_app(source))
+}
+
+/// The portal over sources read by the hub (so a reload reads them again).
+pub fn app_on_sources(sources: Vec<Box<dyn Source>>, source: &str) -> Portal {
+    portal_with_loader(
+        Arc::new(SourcesLoader::new(sources, offline())),
+        test_app(source),
+    )
+}
+
+/// A key press, through the session.
+pub fn press(app: &mut Portal, code: KeyCode, modifiers: KeyModifiers) {
+    if let Some(input) = input::from_parts(code, modifiers) {
+        app.feed(input);
+    }
+}
+
+pub fn key(app: &mut Portal, code: KeyCode) {
     press(app, code, KeyModifiers::NONE);
 }
 
-pub fn ctrl(app: &mut App, c: char) {
+pub fn ctrl(app: &mut Portal, c: char) {
     press(app, KeyCode::Char(c), KeyModifiers::CONTROL);
 }
 
 /// Types text; a newline is Enter.
-pub fn type_text(app: &mut App, text: &str) {
-    for c in text.chars() {
-        if c == '\n' {
-            key(app, KeyCode::Enter);
-        } else {
-            key(app, KeyCode::Char(c));
-        }
+pub fn type_text(app: &mut Portal, text: &str) {
+    for input in Input::typed(text) {
+        app.feed(input);
     }
 }
 
-/// Draws at a size. Two passes: the first settles scroll offsets the way the runner does.
+/// Draws at a size with the sessions' frame code. Two passes: the first settles scroll
+/// offsets the way a session's next frame does.
 pub fn render(app: &mut App, width: u16, height: u16) -> Terminal<TestBackend> {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
     for _ in 0..2 {
-        let mut geometry = Default::default();
-        terminal.draw(|f| geometry = views::draw(f, app)).unwrap();
-        app.apply_geometry(geometry);
+        session::draw_frame(&mut terminal, app).unwrap();
     }
     terminal
 }

@@ -130,6 +130,16 @@ pub struct CatalogConfig {
     pub max_file_bytes: u64,
     #[serde(default, rename = "source")]
     pub sources: Vec<SourceConfig>,
+    /// Backstage's `catalog.rules`: which kinds may come from which files.
+    #[serde(default)]
+    pub rules: Vec<crate::sources::rules::CatalogRule>,
+    /// Keep every source's catalogue in the cache dir (see `sources::cache`).
+    #[serde(default = "default_true")]
+    pub cache: bool,
+    /// Seconds a remote source's cached copy serves commands without asking the server again
+    /// (default `limits::CACHE_MAX_AGE`); 0 always asks.
+    #[serde(default)]
+    pub cache_max_age: Option<u64>,
 }
 
 impl Default for CatalogConfig {
@@ -140,6 +150,9 @@ impl Default for CatalogConfig {
             online: true,
             max_file_bytes: default_max_file_bytes(),
             sources: Vec::new(),
+            rules: Vec::new(),
+            cache: true,
+            cache_max_age: None,
         }
     }
 }
@@ -214,6 +227,10 @@ pub enum SourceConfig {
         path: Option<PathBuf>,
         #[serde(default)]
         paths: Vec<PathBuf>,
+        /// Kinds these files may hold besides `catalog.rules` (Backstage's
+        /// `catalog.locations[].rules`).
+        #[serde(default)]
+        rules: Vec<crate::sources::rules::CatalogRule>,
     },
     /// The bundled demo organisation.
     Demo,
@@ -291,7 +308,9 @@ impl Config {
         let config: Config =
             toml::from_str(text).map_err(|e| located(e.span(), e.message().to_owned()))?;
         for (i, s) in config.catalog.sources.iter().enumerate() {
-            if let SourceConfig::Files { path: None, paths } = s
+            if let SourceConfig::Files {
+                path: None, paths, ..
+            } = s
                 && paths.is_empty()
             {
                 let span = find_nth_table(text, "[[catalog.source]]", i);
@@ -361,7 +380,7 @@ impl Config {
         for s in &self.catalog.sources {
             match s {
                 SourceConfig::Demo => out.push(Box::new(sources::demo::source())),
-                SourceConfig::Files { path, paths } => {
+                SourceConfig::Files { path, paths, rules } => {
                     let all: Vec<PathBuf> = path
                         .iter()
                         .chain(paths)
@@ -374,6 +393,8 @@ impl Config {
                             .map_or_else(String::new, |f| f.display().to_string()),
                         message: format!("catalog source {e}"),
                     })?;
+                    let mut source = source;
+                    source.rules.clone_from(rules);
                     out.push(Box::new(source));
                 }
                 SourceConfig::Backstage {
@@ -411,6 +432,42 @@ impl Config {
         Ok(out)
     }
 
+    /// How old a remote source's cached copy may be for a command to use it.
+    pub fn cache_max_age(&self) -> std::time::Duration {
+        self.catalog
+            .cache_max_age
+            .map_or(crate::limits::CACHE_MAX_AGE, std::time::Duration::from_secs)
+    }
+
+    /// `catalog.rules` with relative file targets resolved from the config file's folder, or
+    /// `None` when no rules are configured anywhere.
+    pub fn catalog_rules(&self) -> Option<crate::sources::rules::CatalogRules> {
+        let base = self
+            .file
+            .as_deref()
+            .and_then(Path::parent)
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        let mut global = self.catalog.rules.clone();
+        for rule in &mut global {
+            for l in &mut rule.locations {
+                if l.location_type == "file"
+                    && let Some(t) = &mut l.target
+                {
+                    *t = resolve_path(Path::new(t.as_str()), &base)
+                        .display()
+                        .to_string();
+                }
+            }
+        }
+        let any_source_rules = self
+            .catalog
+            .sources
+            .iter()
+            .any(|s| matches!(s, SourceConfig::Files { rules, .. } if !rules.is_empty()));
+        crate::sources::rules::CatalogRules::from_config(&global, any_source_rules)
+    }
+
     pub fn load_options(&self) -> LoadOptions {
         LoadOptions {
             pattern: self.catalog.pattern.clone(),
@@ -419,6 +476,7 @@ impl Config {
             },
             online: self.catalog.online,
             max_file_bytes: self.catalog.max_file_bytes,
+            rules: self.catalog_rules().map(std::sync::Arc::new),
             ..LoadOptions::default()
         }
     }

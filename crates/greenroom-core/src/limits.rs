@@ -86,6 +86,74 @@ pub const PORT_TOKEN_RENEW_BEFORE: Duration = Duration::from_secs(600);
 /// How much of a status command's output is kept.
 pub const COMMAND_OUTPUT_BYTES: u64 = 1 << 20;
 
+/// Finished scaffolder runs the hub keeps (with their events, for re-attaching); the oldest
+/// finished run is forgotten past this.
+pub const FINISHED_RUNS_KEPT: usize = 32;
+
+/// Entities the command palette lists for what is typed (the best matches; typing more narrows
+/// them).
+pub const PALETTE_ENTITIES: usize = 50;
+
+/// Themes from the config dir's `themes/` the palette offers (sorted by name).
+pub const USER_THEMES: usize = 100;
+
+// ---------------------------------------------------------------- the catalogue cache
+
+/// The largest cache file read (a million entities take a few hundred MB); a larger file is
+/// ignored with a warning and rebuilt.
+pub const CACHE_FILE_BYTES: u64 = 2 * 1024 * 1024 * 1024;
+
+/// Deepest nesting of maps and lists decoded from a cache file (as [`YAML_DEPTH`] for YAML):
+/// a forged file cannot exhaust the stack.
+pub const CACHE_VALUE_DEPTH: usize = 256;
+
+/// How old a remote source's cached copy may be for a command (search, show, export,
+/// validate) to use it without asking the server again, when `catalog.cache_max_age` is not
+/// set. The portal always refreshes in the background.
+pub const CACHE_MAX_AGE: Duration = Duration::from_secs(300);
+
+// ---------------------------------------------------------------- TechDocs
+
+/// The largest docs page read (a Markdown file, or a built HTML page from a TechDocs backend).
+pub const DOCS_PAGE_BYTES: u64 = 2 * 1024 * 1024;
+
+/// The most one docs site may read in total (every page, `mkdocs.yml`, the search index):
+/// pages past it are listed but not opened, and the reader says why.
+pub const DOCS_SITE_BYTES: u64 = 32 * 1024 * 1024;
+
+/// The most pages one docs site may have (walked from `docs_dir`, or in its nav).
+pub const DOCS_SITE_PAGES: usize = 5_000;
+
+/// How deep blocks nest in a docs page (quotes in lists in admonitions ...); deeper content is
+/// kept but flattened, so no page can make the layout recurse without bound.
+pub const DOCS_NESTING: usize = 32;
+
+/// Connecting to a TechDocs backend or a `url:` docs host.
+pub const DOCS_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// One request for a docs page or the metadata of a site.
+pub const DOCS_REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
+
+// ---------------------------------------------------------------- API definitions (explorer)
+
+/// The largest API definition the explorer reads into a tree (a larger one is shown as raw
+/// text with a notice).
+pub const APIDEF_BYTES: usize = 4 * 1024 * 1024;
+
+/// Nodes one API tree may hold; past it the tree is cut and says so.
+pub const APIDEF_NODES: usize = 50_000;
+
+/// How deep schemas are expanded through properties, items and `$ref`s (a `$ref` cycle is cut
+/// at its first repeat, whatever this says).
+pub const APIDEF_SCHEMA_DEPTH: usize = 8;
+
+/// Deepest nesting of brackets in a GraphQL or `.proto` text (deeper is refused before parsing,
+/// so a recursive parser cannot exhaust the stack).
+pub const APIDEF_NESTING: usize = 64;
+
+/// Entities one relations graph draws; past it the graph says how many it left out.
+pub const GRAPH_NODES: usize = 500;
+
 // ---------------------------------------------------------------- scorecards
 
 /// The largest scorecard file read (hand-written YAML; a few KB is typical).

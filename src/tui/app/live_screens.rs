@@ -4,7 +4,7 @@
 
 use super::{App, Effect, Overlay, Screen};
 use crate::status::oncall::{OnCallOverview, oncall_targets};
-use crate::status::{StatusService, Target, TargetId, targets_for};
+use crate::status::{Target, TargetId, targets_for};
 use crate::tui::action::Action;
 use crate::tui::keymap::Context;
 use crate::tui::layouts::{self, LayoutSpec, LayoutTree};
@@ -20,10 +20,21 @@ use tui_textarea::TextArea;
 /// A one-line text prompt over the screen.
 pub struct NameInput {
     pub input: TextArea<'static>,
+    /// What the prompt is for.
+    pub purpose: InputPurpose,
     pub title: &'static str,
     pub hint: String,
     /// Why the last submit was refused.
     pub error: Option<String>,
+}
+
+/// What a one-line prompt is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InputPurpose {
+    /// The name to save the watch layout under.
+    SaveLayout,
+    /// Find within an API definition, applied as it is typed.
+    FindInDefinition,
 }
 
 const ENTITY: &str = "entity";
@@ -33,8 +44,8 @@ const ONCALL: &str = "oncall";
 const SCORES: &str = "scorecards";
 
 impl App {
-    /// Starts showing live status from a running service.
-    pub fn attach_status(&mut self, service: StatusService) {
+    /// Starts showing live status through this session's subscription to the hub's service.
+    pub fn attach_status(&mut self, service: greenroom_hub::Subscription) {
         self.live.attach(service);
         self.sync_live();
         self.dirty = true;
@@ -455,6 +466,7 @@ impl App {
             .map_or_else(|| "the config file".into(), |p| p.display().to_string());
         self.overlay = Some(Overlay::Input(Box::new(NameInput {
             input,
+            purpose: InputPurpose::SaveLayout,
             title: " Save this layout as ",
             hint: format!("saved in {file}; reopen with greenroom --layout NAME"),
             error,
@@ -466,6 +478,11 @@ impl App {
             return;
         };
         let text = input.input.lines().first().cloned().unwrap_or_default();
+        if input.purpose == InputPurpose::FindInDefinition {
+            // The find was applied while typing; Enter keeps it.
+            self.overlay = None;
+            return;
+        }
         match layouts::check_name(&text) {
             Err(e) => input.error = Some(e),
             Ok(name) => {
@@ -511,6 +528,10 @@ impl App {
         if let Some(Overlay::Input(i)) = &mut self.overlay {
             if i.input.input(input) {
                 i.error = None;
+                if i.purpose == InputPurpose::FindInDefinition {
+                    let text = i.input.lines().first().cloned().unwrap_or_default();
+                    self.set_definition_find(text);
+                }
             }
             return true;
         }
@@ -521,6 +542,10 @@ impl App {
         if let Some(Overlay::Input(i)) = &mut self.overlay {
             i.input.insert_str(text);
             i.error = None;
+            if i.purpose == InputPurpose::FindInDefinition {
+                let text = i.input.lines().first().cloned().unwrap_or_default();
+                self.set_definition_find(text);
+            }
             return true;
         }
         false
@@ -581,7 +606,15 @@ impl App {
             Action::ClosePane => self.pane_action(|p, _| p.close_focused().is_some()),
             Action::SaveLayout => self.open_name_input(),
             Action::InputSubmit => self.submit_input(),
-            Action::InputCancel => self.overlay = None,
+            Action::InputCancel => {
+                // Cancelling a find drops it.
+                if let Some(Overlay::Input(i)) = &self.overlay
+                    && i.purpose == InputPurpose::FindInDefinition
+                {
+                    self.set_definition_find(String::new());
+                }
+                self.overlay = None;
+            }
             _ => {}
         }
     }

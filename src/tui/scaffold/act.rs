@@ -145,13 +145,10 @@ fn page(app: &App) -> usize {
 fn templates_act(app: &mut App, action: Action) -> bool {
     let page = page(app);
     let t = &mut app.scaffold.templates;
+    if t.list.step(action, page) {
+        return true;
+    }
     match action {
-        Action::Up => t.move_cursor(t.cursor.saturating_sub(1)),
-        Action::Down => t.move_cursor(t.cursor + 1),
-        Action::PageUp => t.move_cursor(t.cursor.saturating_sub(page)),
-        Action::PageDown => t.move_cursor(t.cursor + page),
-        Action::Top => t.move_cursor(0),
-        Action::Bottom => t.move_cursor(usize::MAX),
         Action::SearchClear => t.clear(),
         Action::Open => start_selected(app),
         _ => return false,
@@ -452,7 +449,6 @@ fn start_run(app: &mut App, target: Option<PathBuf>, overwrite: bool) {
         kind: JobKind::Run {
             task: Box::new(task),
             executor,
-            catalog,
         },
     }));
 }
@@ -606,38 +602,19 @@ fn popup_act(app: &mut App, action: Action) -> bool {
     match popup {
         Popup::Picker(mut p) => {
             let handled = match action {
-                Action::Up => {
-                    p.move_cursor(p.cursor.saturating_sub(1));
-                    true
-                }
-                Action::Down => {
-                    p.move_cursor(p.cursor + 1);
-                    true
-                }
-                Action::PageUp => {
-                    p.move_cursor(p.cursor.saturating_sub(page));
-                    true
-                }
-                Action::PageDown => {
-                    p.move_cursor(p.cursor + page);
-                    true
-                }
-                Action::Top => {
-                    p.move_cursor(0);
-                    true
-                }
-                Action::Bottom => {
-                    p.move_cursor(usize::MAX);
-                    true
-                }
+                Action::Up
+                | Action::Down
+                | Action::PageUp
+                | Action::PageDown
+                | Action::Top
+                | Action::Bottom => p.list.step(action, page),
                 Action::PickerMark if p.multi => {
                     p.mark();
                     true
                 }
                 Action::PickerMark => {
                     // A space in a one-choice filter is just a space.
-                    p.filter.insert_char(' ');
-                    p.refilter();
+                    p.insert_str(" ");
                     true
                 }
                 Action::PickerClose => return true,
@@ -758,9 +735,7 @@ fn type_key_here(app: &mut App, key: KeyEvent) -> bool {
     let input = Input::from(key);
     match &mut app.scaffold.popup {
         Some(Popup::Picker(p)) => {
-            if input.key != Key::Enter && edit(&mut p.filter, input) {
-                p.refilter();
-            }
+            p.edit(input);
             return true;
         }
         Some(Popup::Target { input: line, error }) => {
@@ -774,10 +749,7 @@ fn type_key_here(app: &mut App, key: KeyEvent) -> bool {
     }
     match showing {
         Showing::Templates => {
-            let t = &mut app.scaffold.templates;
-            if input.key != Key::Enter && edit(&mut t.filter, input) {
-                t.refilter();
-            }
+            app.scaffold.templates.list.edit(input);
         }
         Showing::Wizard(Stage::Form) => {
             let Some(w) = app.scaffold.wizard.as_deref_mut() else {
@@ -818,8 +790,7 @@ fn paste_here(app: &mut App, text: &str) -> bool {
     let line = crate::text::sanitize_line(text).into_owned();
     match &mut app.scaffold.popup {
         Some(Popup::Picker(p)) => {
-            p.filter.insert_str(line);
-            p.refilter();
+            p.insert_str(&line);
         }
         Some(Popup::Target { input, .. }) => {
             input.insert_str(line);
@@ -827,9 +798,7 @@ fn paste_here(app: &mut App, text: &str) -> bool {
         Some(Popup::Confirm(_)) => {}
         None => match showing {
             Showing::Templates => {
-                let t = &mut app.scaffold.templates;
-                t.filter.insert_str(line);
-                t.refilter();
+                app.scaffold.templates.list.insert_str(&line);
             }
             Showing::Wizard(Stage::Form) => {
                 if let Some(w) = app.scaffold.wizard.as_deref_mut() {

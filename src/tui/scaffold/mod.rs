@@ -13,13 +13,13 @@ pub mod target;
 pub mod templates;
 pub mod wizard;
 
-use super::app::{App, Effect, Screen};
+use super::app::{App, Screen};
 use super::keymap::Context;
 use crate::catalog::{RefContext, parse_ref};
 use crate::scaffold::Template;
 use crate::scaffold::exec::Registration;
 use picker::PickerPopup;
-use run::{Job, JobKind, RunEvent};
+use run::RunEvent;
 use std::path::PathBuf;
 use std::time::Instant;
 use templates::TemplatesState;
@@ -70,23 +70,21 @@ pub struct ScaffoldState {
     pub templates: TemplatesState,
     pub wizard: Option<Box<Wizard>>,
     pub popup: Option<Popup>,
-    /// Descriptors registered this session, added again after a reload.
-    pub registered: Vec<Registration>,
-    /// The home folder `~` and `$HOME` stand for in the target prompt (`$HOME` when unset).
+    /// The home folder `~` and `$HOME` stand for in the target prompt (the client's `$HOME`
+    /// when unset).
     pub home: Option<PathBuf>,
+    /// The client's `$HOME` (the session's environment, not the server's).
+    pub env_home: Option<PathBuf>,
     /// The "N problems on this page" notice shown, and for which page: it goes as soon as it
     /// no longer tells the truth (fixed, another page, the review).
     problems_notice: Option<(String, usize)>,
-    /// A freshly read catalogue waiting for the registrations to be added back.
-    pub reloaded: Option<std::sync::Arc<crate::catalog::Catalog>>,
     next_id: u64,
 }
 
 impl ScaffoldState {
     /// The folder the target prompt's text names (`~` and `$HOME` expanded), or why not.
     pub fn resolve_target(&self, typed: &str) -> Result<PathBuf, String> {
-        let env_home = std::env::var_os("HOME").map(PathBuf::from);
-        target::resolve(typed, self.home.as_deref().or(env_home.as_deref()))
+        target::resolve(typed, self.home.as_deref().or(self.env_home.as_deref()))
     }
 
     fn next_id(&mut self) -> u64 {
@@ -129,33 +127,29 @@ pub fn showing(app: &App) -> Option<Showing> {
     })
 }
 
-/// The keymap contexts of the scaffolder screens (`None` elsewhere).
-pub fn contexts(app: &App) -> Option<Vec<Context>> {
+/// The most specific keymap context of the scaffolder screens (`None` elsewhere).
+pub fn context(app: &App) -> Option<Context> {
     let showing = showing(app)?;
     if let Some(p) = &app.scaffold.popup {
         return Some(match p {
-            Popup::Picker(_) => vec![Context::Picker],
-            Popup::Confirm(_) => vec![Context::Confirm],
-            Popup::Target { .. } => vec![Context::Prompt],
+            Popup::Picker(_) => Context::Picker,
+            Popup::Confirm(_) => Context::Confirm,
+            Popup::Target { .. } => Context::Prompt,
         });
     }
     let w = app.scaffold.wizard.as_deref();
     Some(match showing {
-        Showing::Templates => vec![Context::Templates],
+        Showing::Templates => Context::Templates,
         Showing::Wizard(Stage::Form) => {
             if w.is_some_and(|w| w.form.typing()) {
-                vec![Context::Form]
+                Context::Form
             } else {
-                vec![Context::Choice, Context::Form]
+                Context::Choice
             }
         }
-        Showing::Wizard(Stage::Review) => vec![Context::Review, Context::Global],
-        Showing::Wizard(Stage::DryRun) if !w.is_some_and(Wizard::running) => {
-            vec![Context::Preview, Context::Global]
-        }
-        Showing::Wizard(Stage::DryRun | Stage::Create) => {
-            vec![Context::Progress, Context::Global]
-        }
+        Showing::Wizard(Stage::Review) => Context::Review,
+        Showing::Wizard(Stage::DryRun) if !w.is_some_and(Wizard::running) => Context::Preview,
+        Showing::Wizard(Stage::DryRun | Stage::Create) => Context::Progress,
     })
 }
 
@@ -220,26 +214,42 @@ pub fn on_deadline(app: &mut App, now: Instant) {
     }
 }
 
-/// After the catalogue is read again: what this session registered goes back in before it is
-/// shown. Returns true when the loaded catalogue waits for that (the one on screen, which has
-/// them, stays until the worker answers with both together).
-pub fn after_load(app: &mut App, loaded: &std::sync::Arc<crate::catalog::Catalog>) -> bool {
-    // The templates view shows the new catalogue's templates at once (ctrl-r there reloads).
+/// A new catalogue is about to be shown: the templates view follows it at once, and a load
+/// says what became of the registered entities (the hub added them back before publishing).
+pub fn after_load(
+    app: &mut App,
+    loaded: &std::sync::Arc<crate::catalog::Catalog>,
+    change: Option<&greenroom_hub::catalog::Change>,
+) {
     app.scaffold.templates.sync(loaded);
-    if app.scaffold.registered.is_empty() {
-        return false;
-    }
-    let id = app.scaffold.next_id();
-    app.scaffold.reloaded = Some(loaded.clone());
-    let job = Job {
-        id,
-        kind: JobKind::Register {
-            registrations: app.scaffold.registered.clone(),
-            catalog: loaded.clone(),
-        },
+    let Some(greenroom_hub::catalog::Change::Loaded { kept, gone }) = change else {
+        return;
     };
-    app.push_effect(Effect::Scaffold(job));
-    true
+    if !gone.is_empty() {
+        app.notify(
+            format!("registered here, now gone: {}", gone_text(gone)),
+            true,
+        );
+    } else if app.catalog_version > 1 && !kept.is_empty() {
+        app.notify(
+            format!("reloaded; kept what was registered: {}", kept.join(", ")),
+            false,
+        );
+    }
+}
+
+fn gone_text(gone: &[Registration]) -> String {
+    let what: Vec<String> = gone
+        .iter()
+        .map(|r| {
+            format!(
+                "{} ({} can no longer be read)",
+                r.entity_ref.as_deref().unwrap_or("an entity"),
+                r.catalog_info.display()
+            )
+        })
+        .collect();
+    what.join(", ")
 }
 
 /// A report from the worker.
@@ -299,48 +309,8 @@ pub fn on_event(app: &mut App, event: RunEvent) {
             }
             app.dirty = true;
         }
-        RunEvent::Registered {
-            id,
-            base,
-            catalog,
-            index,
-            registrations,
-        } => {
-            // The catalogue this belongs on: a reloaded one waiting for it, else the open one.
-            let current = app
-                .scaffold
-                .reloaded
-                .clone()
-                .unwrap_or_else(|| app.catalog.clone());
-            if !std::sync::Arc::ptr_eq(&base, &current) {
-                // The catalogue changed meanwhile (a reload): add them to that one instead.
-                let job = Job {
-                    id,
-                    kind: JobKind::Register {
-                        registrations,
-                        catalog: current,
-                    },
-                };
-                app.push_effect(Effect::Scaffold(job));
-                return;
-            }
-            let reload = app.scaffold.reloaded.take().is_some();
-            app.set_catalog(*catalog, index);
-            // A descriptor that can no longer be read (its folder was removed) is said to be
-            // gone rather than silently dropped.
-            let (kept, gone): (Vec<Registration>, Vec<Registration>) =
-                registrations.into_iter().partition(|r| {
-                    r.entity_ref
-                        .as_deref()
-                        .is_none_or(|k| app.catalog.get(k).is_some())
-                });
-            let refs: Vec<String> = kept.iter().filter_map(|r| r.entity_ref.clone()).collect();
-            for r in gone.iter().chain(&kept) {
-                app.scaffold
-                    .registered
-                    .retain(|o| o.catalog_info != r.catalog_info);
-            }
-            app.scaffold.registered.extend(kept);
+        RunEvent::Registered { id, kept, gone } => {
+            // The hub has published the catalogue with them; the session installs it first.
             if let Some(run) = app
                 .scaffold
                 .wizard
@@ -348,35 +318,15 @@ pub fn on_event(app: &mut App, event: RunEvent) {
                 .and_then(|w| w.run.as_mut())
                 .filter(|r| r.id == id)
             {
-                run.registered = refs.clone();
+                run.registered = kept.clone();
             }
             if !gone.is_empty() {
-                let what: Vec<String> = gone
-                    .iter()
-                    .map(|r| {
-                        format!(
-                            "{} ({} can no longer be read)",
-                            r.entity_ref.as_deref().unwrap_or("an entity"),
-                            r.catalog_info.display()
-                        )
-                    })
-                    .collect();
                 app.notify(
-                    format!("registered this session, now gone: {}", what.join(", ")),
+                    format!("registered here, now gone: {}", gone_text(&gone)),
                     true,
                 );
-            } else if reload {
-                if !refs.is_empty() {
-                    app.notify(
-                        format!(
-                            "reloaded; kept what this session registered: {}",
-                            refs.join(", ")
-                        ),
-                        false,
-                    );
-                }
-            } else if !refs.is_empty() {
-                app.notify(format!("{} added to the catalogue", refs.join(", ")), false);
+            } else if !kept.is_empty() {
+                app.notify(format!("{} added to the catalogue", kept.join(", ")), false);
             }
         }
     }

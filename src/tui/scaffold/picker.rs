@@ -2,15 +2,13 @@
 //! relatives, EntityTagsPicker) and for fixed choices (selects, checkbox groups, allowed repo
 //! parts). One or many may be chosen; typed values are offered when the field allows them.
 
-use super::editor::{line_editor, text_of};
 use super::form::StopKey;
 use crate::catalog::Catalog;
 use crate::scaffold::form::Choice;
 use crate::scaffold::pickers::{EntityPicker, PickerKind, TagsPicker};
-use fuzzy_matcher::FuzzyMatcher;
-use fuzzy_matcher::skim::SkimMatcherV2;
+use crate::tui::filter_list::FilterList;
 use serde_json::Value as Json;
-use tui_textarea::TextArea;
+use tui_textarea::Input;
 
 /// Where the items come from.
 #[derive(Clone, Debug)]
@@ -40,12 +38,10 @@ pub struct PickerPopup {
     /// The field (or repo part) the choice is for.
     pub target: StopKey,
     pub title: String,
-    pub filter: TextArea<'static>,
+    /// The filter over every item the source offers (read once when the popup opens), and
+    /// "use what was typed" after the matches when the field takes typed values.
+    pub list: FilterList<Item>,
     pub source: Source,
-    /// Every item the source offers, with the text the filter matches against.
-    pool: Vec<(String, Item)>,
-    pub items: Vec<Item>,
-    pub cursor: usize,
     pub multi: bool,
     /// Chosen so far (several-choice pickers), in the order chosen.
     pub marked: Vec<Json>,
@@ -87,6 +83,8 @@ fn user_note(source: &Source, user: Option<&str>) -> Option<String> {
         _ => None,
     }
 }
+
+const PLACEHOLDER: &str = "type to filter";
 
 /// Everything a source offers, read once when the popup opens (a catalogue can be large;
 /// typing then only filters this).
@@ -150,79 +148,84 @@ impl PickerPopup {
             Some(Json::Array(items)) if multi => items.clone(),
             _ => Vec::new(),
         };
+        let mut list = FilterList::new(typed, PLACEHOLDER);
+        list.set_pool(pool(&source, cx));
         let mut popup = PickerPopup {
             target,
             title,
-            filter: line_editor(typed, "type to filter"),
+            list,
             note: user_note(&source, cx.user),
-            pool: pool(&source, cx),
             source,
-            items: Vec::new(),
-            cursor: 0,
             multi,
             marked,
             error: None,
         };
-        popup.refilter();
+        popup.text_changed();
         // Start on the current value of a one-choice picker.
-        if let Some(v) = current
-            && !multi
-            && typed.is_empty()
-            && let Some(i) = popup.items.iter().position(|i| &i.value == v)
-        {
-            popup.cursor = i;
+        let at = current
+            .filter(|_| !multi && typed.is_empty())
+            .and_then(|v| popup.list.items().position(|i| &i.value == v));
+        if let Some(i) = at {
+            popup.list.cursor = i;
         }
         popup
     }
 
-    pub fn typed(&self) -> String {
-        text_of(&self.filter).trim().to_owned()
+    /// The rows: the matches, best first, then what was typed when the field takes it.
+    pub fn items(&self) -> impl Iterator<Item = &Item> {
+        self.list.items()
     }
 
-    /// The items for the filter text: best matches first (the source's order when nothing
-    /// is typed), then what was typed when the field takes typed values.
-    pub fn refilter(&mut self) {
+    pub fn cursor(&self) -> usize {
+        self.list.cursor
+    }
+
+    /// A key for the filter line.
+    pub fn edit(&mut self, input: Input) {
+        if self.list.edit(input) {
+            self.text_changed();
+        }
+    }
+
+    /// Pasted text, or a space typed in a one-choice picker.
+    pub fn insert_str(&mut self, text: &str) {
+        self.list.insert_str(text);
+        self.text_changed();
+    }
+
+    /// Replaces the filter text.
+    pub fn set_filter(&mut self, text: &str) {
+        self.list.clear();
+        self.insert_str(text);
+    }
+
+    pub fn typed(&self) -> String {
+        self.list.typed()
+    }
+
+    /// After the filter text changed: offers what was typed (when the field takes typed
+    /// values and no listed item is it), and forgets the last error.
+    fn text_changed(&mut self) {
         let typed = self.typed();
-        let matcher = SkimMatcherV2::default().ignore_case();
-        let mut scored: Vec<(i64, usize)> = self
-            .pool
-            .iter()
-            .enumerate()
-            .filter_map(|(i, (hay, _))| {
-                if typed.is_empty() {
-                    return Some((0, i));
-                }
-                matcher.fuzzy_match(hay, &typed).map(|s| (s, i))
-            })
-            .collect();
-        scored.sort_by_key(|(s, i)| (std::cmp::Reverse(*s), *i));
-        let mut items: Vec<Item> = scored
-            .into_iter()
-            .map(|(_, i)| self.pool[i].1.clone())
-            .collect();
-        if allows_typing(&self.source)
+        let listed = |i: &Item| i.label == typed || i.value.as_str() == Some(typed.as_str());
+        let offer = allows_typing(&self.source)
             && !typed.is_empty()
-            && !items
+            && !self
+                .list
+                .shown()
                 .iter()
-                .any(|i| i.label == typed || i.value.as_str() == Some(typed.as_str()))
-        {
-            items.push(Item {
-                value: Json::String(typed.clone()),
-                label: format!("use “{typed}” as typed"),
-                detail: String::new(),
-                typed: true,
-            });
-        }
-        self.items = items;
-        self.cursor = self.cursor.min(self.items.len().saturating_sub(1));
-        if !typed.is_empty() {
-            self.cursor = 0;
-        }
+                .any(|i| listed(&self.list.pool()[*i].1));
+        self.list.set_extra(offer.then(|| Item {
+            value: Json::String(typed.clone()),
+            label: format!("use “{typed}” as typed"),
+            detail: String::new(),
+            typed: true,
+        }));
         self.error = None;
     }
 
     pub fn move_cursor(&mut self, to: usize) {
-        self.cursor = to.min(self.items.len().saturating_sub(1));
+        self.list.move_cursor(to);
     }
 
     /// The value an item stands for: typed text becomes a full entity ref (or is checked as
@@ -245,7 +248,7 @@ impl PickerPopup {
 
     /// Space in a several-choice picker: the highlighted item in or out of the choice.
     pub fn mark(&mut self) {
-        let Some(item) = self.items.get(self.cursor).cloned() else {
+        let Some(item) = self.list.selected().cloned() else {
             return;
         };
         match self.value_of(&item) {
@@ -256,8 +259,7 @@ impl PickerPopup {
                     self.marked.push(v);
                 }
                 if item.typed {
-                    self.filter = line_editor("", "type to filter");
-                    self.refilter();
+                    self.set_filter("");
                 }
             }
             Err(e) => self.error = Some(e),
@@ -267,7 +269,7 @@ impl PickerPopup {
     /// Enter: the highlighted item (one-choice), or everything marked (several; the
     /// highlighted item when nothing is marked). `Err` keeps the popup open with a reason.
     pub fn choose(&mut self) -> Result<Picked, String> {
-        let current = self.items.get(self.cursor).cloned();
+        let current = self.list.selected().cloned();
         let result = if self.multi {
             if self.marked.is_empty()
                 && let Some(item) = &current
@@ -328,13 +330,11 @@ mod tests {
             "",
             &cx,
         );
-        assert_eq!(p.cursor, 1, "starts on the current value");
-        p.filter = line_editor("prod", "");
-        p.refilter();
-        assert_eq!(p.items.len(), 1);
+        assert_eq!(p.cursor(), 1, "starts on the current value");
+        p.set_filter("prod");
+        assert_eq!(p.items().count(), 1);
         assert_eq!(p.choose(), Ok(Picked::One(json!("production"))));
-        p.filter = line_editor("zzz", "");
-        p.refilter();
+        p.set_filter("zzz");
         assert!(p.choose().is_err(), "no typed values for fixed choices");
     }
 
@@ -354,11 +354,10 @@ mod tests {
             "Bad Tag",
             &cx,
         );
-        assert!(p.items[0].typed);
+        assert!(p.items().next().unwrap().typed);
         p.mark();
         assert!(p.error.as_deref().unwrap().contains("not a valid tag"));
-        p.filter = line_editor("rust", "");
-        p.refilter();
+        p.set_filter("rust");
         p.mark();
         assert_eq!(
             p.choose(),

@@ -1,17 +1,15 @@
-//! Runs off the UI thread. The executor blocks, so a run goes to a worker thread that sends
-//! each task event back through the app's event channel; when `catalog:register` steps added
-//! entities, the worker also builds the catalogue with them and its search index, so the loop
-//! only swaps them in.
+//! A template run as the portal asks for it and hears of it. The session hands the job to the
+//! hub's run service (which runs it off the UI thread and keeps its events for re-attaching)
+//! and, when `catalog:register` steps added entities, to the hub's catalogue service, which
+//! adds them for every session; this module turns what comes back into [`RunEvent`]s.
 
-use crate::catalog::Catalog;
-use crate::scaffold::exec::{Executor, LocalExecutor, Registration, add_registered};
+use crate::scaffold::exec::{LocalExecutor, Registration};
 use crate::scaffold::{RunResult, TaskEvent, TaskSpec};
-use crate::search::SearchIndex;
-use crate::tui::app::AppEvent;
+use greenroom_hub::Hub;
+use greenroom_hub::run::RunUpdate;
 use std::sync::Arc;
-use tokio::sync::mpsc::UnboundedSender;
 
-/// Work for the scaffolder's worker.
+/// Work for the scaffolder.
 #[derive(Clone)]
 pub struct Job {
     pub id: u64,
@@ -20,29 +18,18 @@ pub struct Job {
 
 #[derive(Clone)]
 pub enum JobKind {
-    /// Run a task (for real or dry); registrations are added to `catalog`.
+    /// Run a task (for real or dry); what it registers is added to the catalogue.
     Run {
         task: Box<TaskSpec>,
         executor: LocalExecutor,
-        catalog: Arc<Catalog>,
-    },
-    /// Add registered descriptors to `catalog` (again, after a reload).
-    Register {
-        registrations: Vec<Registration>,
-        catalog: Arc<Catalog>,
     },
 }
 
 impl std::fmt::Debug for Job {
     // A task holds secrets: only say what kind of job this is.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let kind = match &self.kind {
-            JobKind::Run { task, .. } => format!("run {}", task.template.entity_ref),
-            JobKind::Register { registrations, .. } => {
-                format!("register {} descriptors", registrations.len())
-            }
-        };
-        write!(f, "Job({}, {kind})", self.id)
+        let JobKind::Run { task, .. } = &self.kind;
+        write!(f, "Job({}, run {})", self.id, task.template.entity_ref)
     }
 }
 
@@ -52,7 +39,7 @@ impl PartialEq for Job {
     }
 }
 
-/// What the worker reports.
+/// What the session is told of a run.
 pub enum RunEvent {
     Task {
         id: u64,
@@ -62,99 +49,54 @@ pub enum RunEvent {
         id: u64,
         result: Box<RunResult>,
     },
-    /// The catalogue `base` with the registered entities added, and its index.
+    /// The hub added the run's registrations to the catalogue (published to every session):
+    /// the refs added, and what could not be read.
     Registered {
         id: u64,
-        base: Arc<Catalog>,
-        catalog: Box<Catalog>,
-        index: Arc<SearchIndex>,
-        registrations: Vec<Registration>,
+        kept: Vec<String>,
+        gone: Vec<Registration>,
     },
-}
-
-fn register(
-    id: u64,
-    registrations: Vec<Registration>,
-    base: Arc<Catalog>,
-    send: &mut dyn FnMut(RunEvent),
-) {
-    let catalog = add_registered(&base, &registrations);
-    let index = Arc::new(SearchIndex::build(&catalog));
-    send(RunEvent::Registered {
-        id,
-        base,
-        catalog: Box::new(catalog),
-        index,
-        registrations,
-    });
 }
 
 /// The result of a run that never began.
 pub fn not_started(error: String) -> RunResult {
-    RunResult {
-        status: crate::scaffold::exec::TaskStatus::Failed,
-        output: serde_json::json!({}),
-        error: Some(error),
-        events: Vec::new(),
-        files: Vec::new(),
-        target: None,
-        registrations: Vec::new(),
-        step_outputs: Default::default(),
-    }
+    greenroom_hub::run::not_started(error)
 }
 
-/// Does a job here and now, reporting through `send` (the worker thread's body; tests call it
-/// directly).
-pub fn execute(job: Job, send: &mut dyn FnMut(RunEvent)) {
+/// Starts a job on the hub's run service; its events go to `send` (from the run's worker, or
+/// at once on an inline hub). Returns the run's id in the service.
+pub fn start(
+    hub: &Hub,
+    job: Job,
+    send: impl Fn(RunEvent) + Send + Sync + 'static,
+) -> greenroom_hub::RunId {
     let id = job.id;
-    match job.kind {
-        JobKind::Run {
-            task,
-            executor,
-            catalog,
-        } => {
-            let result = executor.run(&task, &mut |event| {
-                send(RunEvent::Task {
-                    id,
-                    event: event.clone(),
-                })
-            });
-            let registrations = if result.succeeded() {
-                result.registrations.clone()
-            } else {
-                Vec::new()
-            };
-            send(RunEvent::Finished {
+    let JobKind::Run { task, executor } = job.kind;
+    let catalog = hub.catalog.clone();
+    hub.runs
+        .start(*task, Arc::new(executor), move |update| match update {
+            RunUpdate::Task(event) => send(RunEvent::Task {
                 id,
-                result: Box::new(result),
-            });
-            if !registrations.is_empty() {
-                register(id, registrations, catalog, send);
+                event: event.clone(),
+            }),
+            RunUpdate::Finished(result) => {
+                let registrations = if result.succeeded() {
+                    result.registrations.clone()
+                } else {
+                    Vec::new()
+                };
+                send(RunEvent::Finished {
+                    id,
+                    result: result.clone(),
+                });
+                if !registrations.is_empty() {
+                    let out = catalog.register(registrations);
+                    send(RunEvent::Registered {
+                        id,
+                        kept: out.kept,
+                        gone: out.gone,
+                    });
+                }
             }
-        }
-        JobKind::Register {
-            registrations,
-            catalog,
-        } => register(id, registrations, catalog, send),
-    }
-}
-
-/// Starts a job on its own thread; its events arrive as [`AppEvent::Scaffold`].
-pub fn spawn(job: Job, tx: UnboundedSender<AppEvent>) {
-    let id = job.id;
-    let failed = tx.clone();
-    let spawned = std::thread::Builder::new()
-        .name("greenroom-scaffold".into())
-        .spawn(move || {
-            execute(job, &mut |event| {
-                let _ = tx.send(AppEvent::Scaffold(event));
-            })
-        });
-    if let Err(e) = spawned {
-        tracing::warn!("cannot start the scaffolder's worker: {e}");
-        let _ = failed.send(AppEvent::Scaffold(RunEvent::Finished {
-            id,
-            result: Box::new(not_started(format!("the run could not start: {e}"))),
-        }));
-    }
+        })
 }

@@ -1,13 +1,10 @@
 //! The templates view's state: every Template entity of the open catalogue, read once per
 //! catalogue, fuzzy-filtered by what is typed.
 
-use super::editor::{line_editor, text_of};
 use crate::catalog::Catalog;
 use crate::scaffold::{Form, Template, templates};
-use fuzzy_matcher::FuzzyMatcher;
-use fuzzy_matcher::skim::SkimMatcherV2;
+use crate::tui::filter_list::FilterList;
 use std::sync::Arc;
-use tui_textarea::TextArea;
 
 /// One template as listed.
 pub struct TemplateEntry {
@@ -60,7 +57,8 @@ impl TemplateEntry {
         }
     }
 
-    fn haystack(&self) -> String {
+    /// The text the filter matches: title, name, tags, owner, description.
+    pub fn haystack(&self) -> String {
         format!(
             "{} {} {} {} {}",
             self.title,
@@ -73,22 +71,20 @@ impl TemplateEntry {
 }
 
 pub struct TemplatesState {
-    pub filter: TextArea<'static>,
+    /// The filter over the entries (items are positions in `entries`).
+    pub list: FilterList<usize>,
     pub entries: Vec<TemplateEntry>,
-    /// Entries matching the filter, best first.
-    pub shown: Vec<usize>,
-    pub cursor: usize,
     /// The catalogue the entries were read from.
     source: Option<Arc<Catalog>>,
 }
 
+const PLACEHOLDER: &str = "type to filter templates: name, tag, owner, words";
+
 impl Default for TemplatesState {
     fn default() -> Self {
         TemplatesState {
-            filter: line_editor("", "type to filter templates: name, tag, owner, words"),
+            list: FilterList::new("", PLACEHOLDER),
             entries: Vec::new(),
-            shown: Vec::new(),
-            cursor: 0,
             source: None,
         }
     }
@@ -110,56 +106,55 @@ impl TemplatesState {
             .map(TemplateEntry::new)
             .collect();
         self.source = Some(catalog.clone());
-        self.refilter();
+        self.list.set_pool(
+            self.entries
+                .iter()
+                .enumerate()
+                .map(|(i, e)| (e.haystack(), i))
+                .collect(),
+        );
+        self.list.cursor = 0;
         if let Some(k) = selected {
             self.select(&k);
         }
     }
 
     pub fn text(&self) -> String {
-        text_of(&self.filter)
+        self.list.text()
     }
 
-    pub fn refilter(&mut self) {
-        let text = self.text();
-        let text = text.trim();
-        let matcher = SkimMatcherV2::default().ignore_case();
-        let mut scored: Vec<(i64, usize)> = self
-            .entries
-            .iter()
-            .enumerate()
-            .filter_map(|(i, e)| {
-                if text.is_empty() {
-                    return Some((0, i));
-                }
-                matcher.fuzzy_match(&e.haystack(), text).map(|s| (s, i))
-            })
-            .collect();
-        scored.sort_by_key(|(s, i)| (std::cmp::Reverse(*s), *i));
-        self.shown = scored.into_iter().map(|(_, i)| i).collect();
-        self.cursor = 0;
+    /// Entries matching the filter, best first (positions in `entries`).
+    pub fn shown(&self) -> &[usize] {
+        self.list.shown()
+    }
+
+    pub fn cursor(&self) -> usize {
+        self.list.cursor
     }
 
     pub fn clear(&mut self) {
-        self.filter = TemplatesState::default().filter;
-        self.refilter();
+        self.list.clear();
     }
 
     pub fn selected(&self) -> Option<&TemplateEntry> {
-        self.shown.get(self.cursor).map(|i| &self.entries[*i])
+        self.list.selected().map(|i| &self.entries[*i])
     }
 
     /// Puts the cursor on a template (clearing a filter that hides it).
     pub fn select(&mut self, key: &str) {
-        if !self.shown.iter().any(|i| self.entries[*i].key == key) {
+        if !self.shown().iter().any(|i| self.entries[*i].key == key) {
             self.clear();
         }
-        if let Some(at) = self.shown.iter().position(|i| self.entries[*i].key == key) {
-            self.cursor = at;
+        if let Some(at) = self
+            .shown()
+            .iter()
+            .position(|i| self.entries[*i].key == key)
+        {
+            self.list.cursor = at;
         }
     }
 
     pub fn move_cursor(&mut self, to: usize) {
-        self.cursor = to.min(self.shown.len().saturating_sub(1));
+        self.list.move_cursor(to);
     }
 }

@@ -6,6 +6,7 @@ use super::super::rows;
 use super::{fit, pad, spans_of};
 use crate::search::highlight;
 use crate::text::sanitize_line;
+use crate::tui::theme::Role;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Modifier;
@@ -37,17 +38,21 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, geometry: &mut Geometry) {
 
 fn draw_query(frame: &mut Frame, app: &App, area: Rect) {
     let s = &app.search;
-    let count = if app.loading.is_some() {
+    let mut count = if app.loading.is_some() {
         "reading…".to_owned()
     } else if s.searching() {
         format!("{}/{} …", s.hits.len(), app.catalog.len())
     } else {
         format!("{}/{}", s.hits.len(), app.catalog.len())
     };
+    let note = app.list_note();
+    if !note.is_empty() {
+        count = format!("{note} · {count}");
+    }
     let prompt_style = if s.focused {
-        app.theme.style("accent").add_modifier(Modifier::BOLD)
+        app.theme.style(Role::Accent).add_modifier(Modifier::BOLD)
     } else {
-        app.theme.style("muted")
+        app.theme.style(Role::Muted)
     };
     let count_width = count.width() as u16 + 1;
     let [prompt, input, counter] = Layout::horizontal([
@@ -59,13 +64,13 @@ fn draw_query(frame: &mut Frame, app: &App, area: Rect) {
     frame.render_widget(Span::styled("/ ", prompt_style), prompt);
     if s.focused || !s.text().is_empty() {
         let mut textarea = s.input.clone();
-        textarea.set_style(app.theme.style("text"));
-        textarea.set_placeholder_style(app.theme.style("muted"));
-        textarea.set_selection_style(app.theme.style("selection"));
+        textarea.set_style(app.theme.style(Role::Text));
+        textarea.set_placeholder_style(app.theme.style(Role::Muted));
+        textarea.set_selection_style(app.theme.style(Role::Selection));
         if s.focused {
-            textarea.set_cursor_style(app.theme.style("selection"));
+            textarea.set_cursor_style(app.theme.style(Role::Selection));
         } else {
-            textarea.set_cursor_style(app.theme.style("text"));
+            textarea.set_cursor_style(app.theme.style(Role::Text));
         }
         frame.render_widget(&textarea, input);
     } else {
@@ -75,13 +80,13 @@ fn draw_query(frame: &mut Frame, app: &App, area: Rect) {
                     "press / to search (kind: owner: tag: lifecycle: -negate \"phrase\")",
                     usize::from(input.width),
                 ),
-                app.theme.style("muted"),
+                app.theme.style(Role::Muted),
             ),
             input,
         );
     }
     frame.render_widget(
-        Span::styled(format!(" {count}"), app.theme.style("muted")),
+        Span::styled(format!(" {count}"), app.theme.style(Role::Muted)),
         counter,
     );
 }
@@ -94,24 +99,27 @@ fn draw_facets(frame: &mut Frame, app: &App, area: Rect) {
             if items.is_empty() {
                 return;
             }
-            spans.push(Span::styled(format!("{label} "), app.theme.style("muted")));
+            spans.push(Span::styled(
+                format!("{label} "),
+                app.theme.style(Role::Muted),
+            ));
             for (i, (name, n)) in items.iter().take(max).enumerate() {
                 if i > 0 {
-                    spans.push(Span::styled(" · ", app.theme.style("muted")));
+                    spans.push(Span::styled(" · ", app.theme.style(Role::Muted)));
                 }
                 spans.push(Span::styled(
                     sanitize_line(name).into_owned(),
-                    app.theme.style("accent"),
+                    app.theme.style(Role::Accent),
                 ));
-                spans.push(Span::styled(format!(" {n}"), app.theme.style("text")));
+                spans.push(Span::styled(format!(" {n}"), app.theme.style(Role::Text)));
             }
             if items.len() > max {
                 spans.push(Span::styled(
                     format!(" +{}", items.len() - max),
-                    app.theme.style("muted"),
+                    app.theme.style(Role::Muted),
                 ));
             }
-            spans.push(Span::styled("  ", app.theme.style("muted")));
+            spans.push(Span::styled("  ", app.theme.style(Role::Muted)));
         };
     part("kind", &f.kinds, 6, &mut spans);
     part("lifecycle", &f.lifecycles, 3, &mut spans);
@@ -153,7 +161,7 @@ fn draw_list(frame: &mut Frame, app: &App, area: Rect, geometry: &mut Geometry) 
     // Rejected entities are flagged in a column of their own, there only when some are.
     let flags = app.catalog.entities().iter().any(|e| !e.is_accepted());
     let cols = columns(usize::from(area.width), flags);
-    let header_style = app.theme.style("muted").add_modifier(Modifier::BOLD);
+    let header_style = app.theme.style(Role::Muted).add_modifier(Modifier::BOLD);
     let mut header = vec![
         Span::raw(if flags { "    " } else { "  " }),
         Span::styled(pad("KIND", cols.kind), header_style),
@@ -187,7 +195,7 @@ fn draw_list(frame: &mut Frame, app: &App, area: Rect, geometry: &mut Geometry) 
         };
         lines.push(Line::from(Span::styled(
             format!("  {msg}"),
-            app.theme.style("muted"),
+            app.theme.style(Role::Muted),
         )));
     }
     for (row, hit) in s.hits.iter().enumerate().skip(offset).take(visible) {
@@ -198,9 +206,9 @@ fn draw_list(frame: &mut Frame, app: &App, area: Rect, geometry: &mut Geometry) 
         };
         let selected = row == s.cursor;
         let base = if selected {
-            app.theme.style("selection")
+            app.theme.style(Role::Selection)
         } else {
-            app.theme.style("text")
+            app.theme.style(Role::Text)
         };
         let marker = if selected { "▶ " } else { "  " };
         let mut spans = vec![Span::styled(marker, base)];
@@ -211,15 +219,15 @@ fn draw_list(frame: &mut Frame, app: &App, area: Rect, geometry: &mut Geometry) 
                 if selected {
                     base
                 } else {
-                    app.theme.style("error")
+                    app.theme.style(Role::Error)
                 },
             ));
         }
         let kind_text = sanitize_line(e.kind()).into_owned();
         let kind_style = if e.is_accepted() {
-            app.theme.style("muted")
+            app.theme.style(Role::Muted)
         } else {
-            app.theme.style("error")
+            app.theme.style(Role::Error)
         };
         spans.push(Span::styled(
             pad(&kind_text, cols.kind),
@@ -234,7 +242,7 @@ fn draw_list(frame: &mut Frame, app: &App, area: Rect, geometry: &mut Geometry) 
         let match_style = if selected {
             base.add_modifier(Modifier::BOLD | Modifier::UNDERLINED)
         } else {
-            base.patch(app.theme.style("match"))
+            base.patch(app.theme.style(Role::Match))
         };
         for (i, c) in name_fit.chars().enumerate() {
             let style = if matched.contains(&i) && c != '…' {
@@ -264,7 +272,7 @@ fn draw_list(frame: &mut Frame, app: &App, area: Rect, geometry: &mut Geometry) 
             if selected {
                 base
             } else {
-                app.theme.style("muted")
+                app.theme.style(Role::Muted)
             },
         ));
         lines.push(Line::from(spans));
@@ -275,7 +283,7 @@ fn draw_list(frame: &mut Frame, app: &App, area: Rect, geometry: &mut Geometry) 
 fn draw_preview(frame: &mut Frame, app: &App, area: Rect) {
     let block = Block::default()
         .borders(Borders::LEFT)
-        .border_style(app.theme.style("border"));
+        .border_style(app.theme.style(Role::Border));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let Some(key) = app.selected_entity() else {
@@ -288,11 +296,11 @@ fn draw_preview(frame: &mut Frame, app: &App, area: Rect) {
         Line::from(vec![
             Span::styled(
                 format!(" {} ", sanitize_line(e.kind())),
-                app.theme.style("muted"),
+                app.theme.style(Role::Muted),
             ),
             Span::styled(
                 sanitize_line(e.display_name()).into_owned(),
-                app.theme.style("title"),
+                app.theme.style(Role::Title),
             ),
         ]),
         Line::default(),

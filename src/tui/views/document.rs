@@ -6,6 +6,7 @@ use super::super::rows::{Row, Tab};
 use super::spans_of;
 use crate::text::sanitize_line;
 use crate::tui::links::LinkArea;
+use crate::tui::theme::Role;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Modifier;
@@ -32,29 +33,29 @@ pub fn draw_entity(
     let mut spans = vec![
         Span::styled(
             format!(" {} ", sanitize_line(e.kind())),
-            app.theme.style("accent"),
+            app.theme.style(Role::Accent),
         ),
         Span::styled(
             sanitize_line(&e.entity_ref.short(Some(e.kind()))).into_owned(),
-            app.theme.style("title"),
+            app.theme.style(Role::Title),
         ),
     ];
     if e.display_name() != e.name() {
         spans.push(Span::styled(
             format!("  {}", sanitize_line(e.display_name())),
-            app.theme.style("text"),
+            app.theme.style(Role::Text),
         ));
     }
     for v in [e.spec_type(), e.lifecycle()].into_iter().flatten() {
         spans.push(Span::styled(
             format!("  · {}", sanitize_line(v)),
-            app.theme.style("muted"),
+            app.theme.style(Role::Muted),
         ));
     }
     if !e.is_accepted() {
         spans.push(Span::styled(
             "  ✖ rejected by Backstage",
-            app.theme.style("error"),
+            app.theme.style(Role::Error),
         ));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), title);
@@ -66,11 +67,14 @@ pub fn draw_entity(
             tab_spans.push(Span::styled(
                 format!("[{label}]"),
                 app.theme
-                    .style("accent")
+                    .style(Role::Accent)
                     .add_modifier(Modifier::BOLD | Modifier::UNDERLINED),
             ));
         } else {
-            tab_spans.push(Span::styled(format!(" {label} "), app.theme.style("muted")));
+            tab_spans.push(Span::styled(
+                format!(" {label} "),
+                app.theme.style(Role::Muted),
+            ));
         }
         if t == Tab::Status
             && let Some(badge) = super::status::tab_badge(app, &s.key)
@@ -88,13 +92,22 @@ pub fn draw_entity(
         };
         tab_spans.push(Span::styled(
             format!("  ownership: {scope}"),
-            app.theme.style("muted"),
+            app.theme.style(Role::Muted),
         ));
     }
     frame.render_widget(Paragraph::new(Line::from(tab_spans)), tabs);
 
-    let rows = app.rows();
+    if s.tab == Tab::Docs {
+        geometry.body_rows = body.height;
+        super::docs::draw_docs(frame, app, body, geometry);
+        return;
+    }
     geometry.body_rows = body.height;
+    if s.tab == Tab::Relations && s.graph.on {
+        super::graph::draw(frame, app, s, body);
+        return;
+    }
+    let rows = app.rows();
     let has_cursor = rows.iter().any(Row::selectable);
     let scroll = draw_rows(
         frame,
@@ -126,10 +139,10 @@ pub fn draw_scorecards(
     let teams = app.scores.teams.len();
     frame.render_widget(
         Paragraph::new(Line::from(vec![
-            Span::styled(" Scorecards ", app.theme.style("title")),
+            Span::styled(" Scorecards ", app.theme.style(Role::Title)),
             Span::styled(
                 format!(" {teams} teams, worst first · lowest level, top-level/graded"),
-                app.theme.style("muted"),
+                app.theme.style(Role::Muted),
             ),
         ])),
         title,
@@ -137,7 +150,7 @@ pub fn draw_scorecards(
     frame.render_widget(
         Paragraph::new(Line::from(Span::styled(
             super::super::scores::overview_header(&app.scores.cards, area.width),
-            app.theme.style("muted").add_modifier(Modifier::BOLD),
+            app.theme.style(Role::Muted).add_modifier(Modifier::BOLD),
         ))),
         header,
     );
@@ -167,16 +180,16 @@ pub fn draw_problems(
     let c = &app.catalog;
     frame.render_widget(
         Paragraph::new(Line::from(vec![
-            Span::styled(" Problems ", app.theme.style("title")),
+            Span::styled(" Problems ", app.theme.style(Role::Title)),
             Span::styled(
                 format!(" ✖ {} errors ", c.error_count()),
-                app.theme.style("error"),
+                app.theme.style(Role::Error),
             ),
             Span::styled(
                 format!(" ⚠ {} warnings", c.warning_count()),
-                app.theme.style("warn"),
+                app.theme.style(Role::Warn),
             ),
-            Span::styled("   enter opens the entity", app.theme.style("muted")),
+            Span::styled("   enter opens the entity", app.theme.style(Role::Muted)),
         ])),
         title,
     );
@@ -207,12 +220,12 @@ fn problem_lines(app: &App, row: &Row, width: usize, selected: bool) -> Vec<Line
         return vec![Line::from(vec![
             Span::raw("  "),
             Span::styled(mark.text.clone(), app.theme.style(mark.role)),
-            Span::styled(text, app.theme.style("text")),
+            Span::styled(text, app.theme.style(Role::Text)),
             Span::raw(" ".repeat(gap)),
-            Span::styled(short.to_owned(), app.theme.style("muted")),
+            Span::styled(short.to_owned(), app.theme.style(Role::Muted)),
         ])];
     }
-    let base = app.theme.style("selection");
+    let base = app.theme.style(Role::Selection);
     let mut lines = Vec::new();
     for (i, text) in crate::tui::status_panel::wrap(&message.text, room)
         .into_iter()
@@ -236,7 +249,7 @@ fn problem_lines(app: &App, row: &Row, width: usize, selected: bool) -> Vec<Line
     for text in crate::tui::status_panel::wrap(&place_text, room) {
         lines.push(Line::from(vec![
             Span::raw(" ".repeat(indent)),
-            Span::styled(text, app.theme.style("muted")),
+            Span::styled(text, app.theme.style(Role::Muted)),
         ]));
     }
     lines
@@ -295,9 +308,9 @@ pub(super) fn draw_rows(
     for (i, row) in rows.iter().enumerate().skip(scroll).take(height) {
         let selected = cursor == Some(i) && row.selectable();
         let base = if selected {
-            app.theme.style("selection")
+            app.theme.style(Role::Selection)
         } else {
-            app.theme.style("text")
+            app.theme.style(Role::Text)
         };
         let marker = if selected { "▶" } else { " " };
         let tree = match &row.node {
@@ -314,7 +327,7 @@ pub(super) fn draw_rows(
                 && row
                     .pieces
                     .iter()
-                    .any(|p| p.role == "link" && p.text == piece.content)
+                    .any(|p| p.role == Role::Link && p.text == piece.content)
             {
                 links.push((x, area.y + (i - scroll) as u16, w, url.clone()));
             }

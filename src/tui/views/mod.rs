@@ -3,7 +3,9 @@
 //! panic at any size.
 
 mod catalog;
+pub mod docs;
 mod document;
+mod graph;
 mod overlays;
 mod scaffold;
 mod status;
@@ -12,6 +14,7 @@ use super::action::Action;
 use super::app::{App, Geometry, Screen};
 use super::keys::keys_to_string;
 use crate::text::sanitize_line;
+use crate::tui::theme::Role;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
@@ -99,28 +102,28 @@ fn too_small(frame: &mut Frame, app: &App, area: Rect) {
         area.width, area.height
     );
     let p = Paragraph::new(text)
-        .style(app.theme.style("warn"))
+        .style(app.theme.style(Role::Warn))
         .wrap(Wrap { trim: true });
     frame.render_widget(p, area);
 }
 
 fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
-    let bar = app.theme.style("bar");
+    let bar = app.theme.style(Role::Bar);
     let mut left = vec![Span::styled(
         " greenroom ",
-        app.theme.style("title").patch(bar),
+        app.theme.style(Role::Title).patch(bar),
     )];
     if app.demo {
         left.push(Span::styled(
             " DEMO DATA ",
             app.theme
-                .style("warn")
+                .style(Role::Warn)
                 .patch(bar)
                 .add_modifier(ratatui::style::Modifier::REVERSED),
         ));
     }
     let right: Vec<Span> = if let Some(notice) = &app.notice {
-        let role = if notice.error { "error" } else { "ok" };
+        let role = if notice.error { Role::Error } else { Role::Ok };
         let mark = if notice.error { "✖ " } else { "✔ " };
         // A long notice is cut to the room beside the title rather than not shown.
         let fixed: usize = left.iter().map(|s| s.content.width()).sum();
@@ -132,7 +135,7 @@ fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
     } else if let Some(p) = app.loading {
         vec![Span::styled(
             format!(" reading… {} files, {} entities ", p.files_read, p.entities),
-            app.theme.style("info").patch(bar),
+            app.theme.style(Role::Info).patch(bar),
         )]
     } else {
         let c = &app.catalog;
@@ -142,7 +145,7 @@ fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
         spans.push(Span::styled(
             format!(" ✖ {errors} "),
             if errors > 0 {
-                app.theme.style("error").patch(bar)
+                app.theme.style(Role::Error).patch(bar)
             } else {
                 bar
             },
@@ -150,7 +153,7 @@ fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
         spans.push(Span::styled(
             format!(" ⚠ {warnings} "),
             if warnings > 0 {
-                app.theme.style("warn").patch(bar)
+                app.theme.style(Role::Warn).patch(bar)
             } else {
                 bar
             },
@@ -163,7 +166,9 @@ fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
     let fixed: usize = left.iter().map(|s| s.content.width()).sum();
     // Two spaces around the source, one column to spare.
     let room = width.saturating_sub(fixed + right_width + 3);
-    let source = sanitize_line(&app.source).into_owned();
+    let source = crate::tui::cache_state::header_text(app, std::time::SystemTime::now())
+        .unwrap_or_else(|| app.source.clone());
+    let source = sanitize_line(&source).into_owned();
     if room >= 8 {
         left.push(Span::styled(format!(" {} ", fit(&source, room)), bar));
     }
@@ -184,101 +189,41 @@ fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-/// The actions worth a hint in each situation, with a short label.
-fn hint_actions(app: &App) -> Vec<(Action, &'static str)> {
-    use Action::*;
-    if app.overlay.is_some() {
-        return match app.overlay {
-            Some(super::app::Overlay::Palette(_)) => vec![(Open, "run"), (Back, "close")],
-            Some(super::app::Overlay::Input(_)) => {
-                vec![(InputSubmit, "save"), (InputCancel, "cancel")]
-            }
-            _ => vec![(Down, "scroll"), (Back, "close")],
-        };
-    }
-    if matches!(app.screen(), Screen::Scaffold(_)) {
-        return scaffold::hint_actions(app);
-    }
-    match app.screen() {
-        Screen::Catalog if app.search.focused => vec![
-            (Open, "open"),
-            (Down, "move"),
-            (SearchDone, "list"),
-            (SearchClear, "clear"),
-            (Palette, "palette"),
-        ],
-        Screen::Catalog => vec![(SearchFocus, "search"), (Open, "open")]
-            .into_iter()
-            .chain(scaffold::entity_hints(app))
-            .chain([
-                (Owner, "owner"),
-                (WhoOwns, "who owns"),
-                (Pin, "pin"),
-                (OnCall, "on call"),
-                (Watch, "watch"),
-                (Problems, "problems"),
-                (Palette, "palette"),
-                (Help, "help"),
-                (Quit, "quit"),
-            ])
-            .collect(),
-        Screen::Entity(s) if s.tab == super::rows::Tab::Status => vec![
-            (Open, "open/fold"),
-            (Back, "back"),
-            (StatusRefresh, "refresh"),
-            (Pin, "pin widget"),
-            (NextTab, "next tab"),
-            (Watch, "watch"),
-            (Help, "help"),
-        ],
-        Screen::Entity(_) => {
-            let mut hints = vec![(Open, "open"), (Back, "back")];
-            hints.extend(scaffold::entity_hints(app));
-            hints.extend([
-                (NextTab, "next tab"),
-                (Owner, "owner"),
-                (StatusTab, "status"),
-                (Toggle, "expand"),
-                (CopyRef, "copy ref"),
-                (OpenLink, "open link"),
-                (Pin, "pin"),
-                (Help, "help"),
-            ]);
-            hints
+/// The actions worth a hint right now, with their labels: those the action table hints in the
+/// contexts in force, in table order, less those the state rules out (a form field's kind, a
+/// run still going, an entity that is not a template).
+pub fn hint_actions(app: &App) -> Vec<(Action, &'static str)> {
+    let contexts = app.contexts();
+    Action::ALL
+        .iter()
+        .copied()
+        .filter(|a| a.hinted_in(&contexts) && hint_fits(app, *a))
+        .map(|a| (a, a.hint()))
+        .collect()
+}
+
+/// Whether a hinted action makes sense in the state on screen.
+fn hint_fits(app: &App, action: Action) -> bool {
+    use super::rows::Tab;
+    let status_tab = matches!(app.screen(), Screen::Entity(s) if s.tab == Tab::Status);
+    match action {
+        Action::StatusRefresh => !matches!(app.screen(), Screen::Entity(_)) || status_tab,
+        Action::StatusTab => !status_tab,
+        // The explorer's and the graph's keys, only where they act.
+        Action::DefinitionFind | Action::CopyItem | Action::DefinitionRaw => {
+            matches!(app.screen(), Screen::Entity(s) if s.tab == Tab::Definition)
         }
-        Screen::Scorecards { .. } => vec![
-            (Open, "open team"),
-            (Back, "back"),
-            (Help, "help"),
-            (Quit, "quit"),
-        ],
-        Screen::Problems { .. } => vec![
-            (Open, "open entity"),
-            (Back, "back"),
-            (Help, "help"),
-            (Quit, "quit"),
-        ],
-        Screen::Scaffold(_) => Vec::new(),
-        Screen::OnCall { .. } => vec![
-            (Open, "open"),
-            (Back, "back"),
-            (StatusRefresh, "refresh"),
-            (Pin, "pin"),
-            (Help, "help"),
-        ],
-        Screen::Watch => vec![
-            (SplitRight, "split →"),
-            (SplitDown, "split ↓"),
-            (FocusNext, "next"),
-            (Zoom, "zoom"),
-            (ClosePane, "close"),
-            (SaveLayout, "save"),
-            (Grow, "grow"),
-            (Shrink, "shrink"),
-            (Open, "open"),
-            (Back, "back"),
-            (Help, "help"),
-        ],
+        Action::GraphToggle => {
+            matches!(app.screen(), Screen::Entity(s) if s.tab == Tab::Relations)
+        }
+        Action::GraphDirection
+        | Action::GraphDeeper
+        | Action::GraphShallower
+        | Action::GraphKinds
+        | Action::GraphRelations => {
+            matches!(app.screen(), Screen::Entity(s) if s.tab == Tab::Relations && s.graph.on)
+        }
+        _ => scaffold::hint_fits(app, action),
     }
 }
 
@@ -290,7 +235,7 @@ fn draw_hints(frame: &mut Frame, app: &App, area: Rect) {
     if !app.pending.is_empty() {
         let text = format!(" {} … ", keys_to_string(&app.pending));
         used += text.width();
-        spans.push(Span::styled(text, app.theme.style("accent")));
+        spans.push(Span::styled(text, app.theme.style(Role::Accent)));
     }
     let with_keys: Vec<(String, &str, Action)> = hint_actions(app)
         .into_iter()
@@ -318,8 +263,11 @@ fn draw_hints(frame: &mut Frame, app: &App, area: Rect) {
     }
     shown.extend(help.as_ref().filter(|_| used + reserved <= width));
     for (key, label, _) in shown {
-        spans.push(Span::styled(format!(" {key}"), app.theme.style("key")));
-        spans.push(Span::styled(format!(" {label} "), app.theme.style("muted")));
+        spans.push(Span::styled(format!(" {key}"), app.theme.style(Role::Key)));
+        spans.push(Span::styled(
+            format!(" {label} "),
+            app.theme.style(Role::Muted),
+        ));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
@@ -333,5 +281,5 @@ pub fn spans_of(app: &App, pieces: &[super::rows::Piece]) -> Vec<Span<'static>> 
 }
 
 pub fn base_style(app: &App) -> Style {
-    app.theme.style("text")
+    app.theme.style(Role::Text)
 }

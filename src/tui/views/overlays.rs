@@ -5,6 +5,7 @@ use super::super::app::{App, Geometry, Overlay, PaletteItem};
 use super::super::keymap::Context;
 use super::{fit, pad};
 use crate::text::sanitize_line;
+use crate::tui::theme::Role;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -15,6 +16,8 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, geometry: &mut Geometry) {
         Some(Overlay::Help { scroll }) => help(frame, app, area, *scroll, geometry),
         Some(Overlay::Palette(p)) => palette(frame, app, area, p),
         Some(Overlay::Input(i)) => super::status::draw_input(frame, app, area, i),
+        Some(Overlay::DocsSearch(o)) => super::docs::draw_search(frame, app, area, o),
+        Some(Overlay::Detail(d)) => detail(frame, app, area, d, geometry),
         None => {}
     }
 }
@@ -32,7 +35,7 @@ fn centred(area: Rect, width: u16, height: u16) -> Rect {
 }
 
 /// The lines of the help overlay: the keys in force for this screen first, then every context.
-pub fn help_lines(app: &App) -> Vec<(String, &'static str)> {
+pub fn help_lines(app: &App) -> Vec<(String, Role)> {
     let mut lines = Vec::new();
     let in_force = app.contexts();
     let mut order: Vec<Context> = in_force
@@ -51,14 +54,14 @@ pub fn help_lines(app: &App) -> Vec<(String, &'static str)> {
             "Keymap: {} (change with [ui] keymap = \"vim\" | \"emacs\", or keymap.toml)",
             app.keymap.base
         ),
-        "muted",
+        Role::Muted,
     ));
     for context in order {
         let bindings = app.keymap.bindings(context);
         if bindings.is_empty() {
             continue;
         }
-        lines.push((String::new(), "text"));
+        lines.push((String::new(), Role::Text));
         let here = if in_force.contains(&context) {
             "  (here)"
         } else {
@@ -66,29 +69,21 @@ pub fn help_lines(app: &App) -> Vec<(String, &'static str)> {
         };
         lines.push((
             format!("{} — {}{here}", context.name(), context.description()),
-            "title",
+            Role::Title,
         ));
         for (keys, action) in bindings {
-            lines.push((
-                format!(
-                    "  {:<12} {:<26} {}",
-                    keys,
-                    action.name(),
-                    action.description()
-                ),
-                "text",
-            ));
+            lines.push((format!("  {keys:<12} {}", action.description()), Role::Text));
         }
     }
-    lines.push((String::new(), "text"));
+    lines.push((String::new(), Role::Text));
     lines.push((
-        "Search: words match fuzzily; kind: type: owner: tag: lifecycle: system: domain: ns:"
+        "Search: words match fuzzily; kind: type: owner: tag: label: lifecycle: system: domain: ns:"
             .into(),
-        "muted",
+        Role::Muted,
     ));
     lines.push((
         "filter (prefix match); -filter or -word excludes; \"quoted phrase\" matches as is.".into(),
-        "muted",
+        Role::Muted,
     ));
     lines
 }
@@ -98,10 +93,10 @@ fn help(frame: &mut Frame, app: &App, area: Rect, scroll: usize, geometry: &mut 
     frame.render_widget(Clear, rect);
     let block = Block::default()
         .borders(Borders::ALL)
-        .border_style(app.theme.style("border_focus"))
+        .border_style(app.theme.style(Role::BorderFocus))
         .title(Span::styled(
             " Keys in force (? or Esc closes) ",
-            app.theme.style("title"),
+            app.theme.style(Role::Title),
         ));
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
@@ -116,8 +111,61 @@ fn help(frame: &mut Frame, app: &App, area: Rect, scroll: usize, geometry: &mut 
         .map(|(t, role)| {
             Line::from(Span::styled(
                 fit(t, usize::from(inner.width)),
-                app.theme.style(role),
+                app.theme.style(*role),
             ))
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(shown), inner);
+}
+
+/// A value or the entity's YAML shown whole: sanitised, wrapped to the popup, scrolling.
+fn detail(
+    frame: &mut Frame,
+    app: &App,
+    area: Rect,
+    d: &super::super::app::Detail,
+    geometry: &mut Geometry,
+) {
+    let rect = centred(area, 100, area.height.saturating_sub(2));
+    frame.render_widget(Clear, rect);
+    let title = format!(" {} (Esc closes) ", fit(&sanitize_line(&d.title), 70));
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(app.theme.style(Role::BorderFocus))
+        .title(Span::styled(title, app.theme.style(Role::Title)));
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    let width = usize::from(inner.width).max(1);
+    let lines: Vec<String> = d
+        .lines
+        .iter()
+        .flat_map(|l| {
+            let clean = sanitize_line(l);
+            // Keep the indentation (YAML), wrapping what follows it under it.
+            let rest = clean.trim_start_matches(' ');
+            let indent = (clean.len() - rest.len()).min(width / 2);
+            crate::tui::status_panel::wrap(rest, width - indent)
+                .into_iter()
+                .map(|w| format!("{}{w}", " ".repeat(indent)))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let height = usize::from(inner.height);
+    let scroll = d.scroll.min(lines.len().saturating_sub(height));
+    geometry.help_rows = inner.height;
+    geometry.help_scroll = Some(scroll);
+    geometry.detail_lines = lines.len();
+    let shown: Vec<Line> = lines
+        .iter()
+        .skip(scroll)
+        .take(height)
+        .map(|t| {
+            let role = if t.starts_with('#') {
+                Role::Muted
+            } else {
+                Role::Text
+            };
+            Line::from(Span::styled(t.clone(), app.theme.style(role)))
         })
         .collect();
     frame.render_widget(Paragraph::new(shown), inner);
@@ -129,19 +177,18 @@ fn palette(frame: &mut Frame, app: &App, area: Rect, p: &super::super::app::Pale
     frame.render_widget(Clear, rect);
     let block = Block::default()
         .borders(Borders::ALL)
-        .border_style(app.theme.style("border_focus"))
-        .title(Span::styled(" Command palette ", app.theme.style("title")));
+        .border_style(app.theme.style(Role::BorderFocus))
+        .title(Span::styled(
+            " Command palette ",
+            app.theme.style(Role::Title),
+        ));
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
     if inner.height == 0 {
         return;
     }
     let [input, list] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
-    let mut textarea = p.input.clone();
-    textarea.set_style(app.theme.style("text"));
-    textarea.set_placeholder_style(app.theme.style("muted"));
-    textarea.set_cursor_style(app.theme.style("selection"));
-    frame.render_widget(&textarea, input);
+    p.entities.draw_input(frame, input, &app.theme);
     let visible = usize::from(list.height);
     let offset = p.cursor.saturating_sub(visible.saturating_sub(1));
     let width = usize::from(list.width);
@@ -149,9 +196,9 @@ fn palette(frame: &mut Frame, app: &App, area: Rect, p: &super::super::app::Pale
     for (i, item) in p.items.iter().enumerate().skip(offset).take(visible) {
         let selected = i == p.cursor;
         let base = if selected {
-            app.theme.style("selection")
+            app.theme.style(Role::Selection)
         } else {
-            app.theme.style("text")
+            app.theme.style(Role::Text)
         };
         let marker = if selected { "▶ " } else { "  " };
         let (label, detail) = match item {
@@ -174,7 +221,8 @@ fn palette(frame: &mut Frame, app: &App, area: Rect, p: &super::super::app::Pale
                 None => (sanitize_line(k).into_owned(), String::new()),
             },
             PaletteItem::Theme(name) => (
-                format!("◐ Theme: {name}"),
+                // A user theme's name is a file name: no control sequences reach the screen.
+                format!("◐ Theme: {}", sanitize_line(name)),
                 if app.theme.name == *name {
                     "in use".to_owned()
                 } else {
@@ -192,7 +240,7 @@ fn palette(frame: &mut Frame, app: &App, area: Rect, p: &super::super::app::Pale
                 if selected {
                     base
                 } else {
-                    app.theme.style("muted")
+                    app.theme.style(Role::Muted)
                 },
             ),
         ]));
@@ -200,7 +248,7 @@ fn palette(frame: &mut Frame, app: &App, area: Rect, p: &super::super::app::Pale
     if p.items.is_empty() {
         lines.push(Line::from(Span::styled(
             "  nothing matches",
-            app.theme.style("muted"),
+            app.theme.style(Role::Muted),
         )));
     }
     frame.render_widget(Paragraph::new(lines), list);

@@ -9,6 +9,7 @@ use super::super::watch::Pin;
 use super::document::draw_rows;
 use super::{fit, spans_of};
 use crate::text::sanitize_line;
+use crate::tui::theme::Role;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Modifier;
@@ -20,7 +21,7 @@ fn demo_badge(app: &App) -> Option<Span<'static>> {
     app.live.is_demo().then(|| {
         Span::styled(
             " DEMO DATA ",
-            app.theme.style("warn").add_modifier(Modifier::REVERSED),
+            app.theme.style(Role::Warn).add_modifier(Modifier::REVERSED),
         )
     })
 }
@@ -37,13 +38,13 @@ pub fn draw_oncall(
     let (overview, rows) = app.oncall_screen();
     let (total, covered) = super::super::oncall_view::counts(&overview);
     let mut spans = vec![
-        Span::styled(" On call now ", app.theme.style("title")),
+        Span::styled(" On call now ", app.theme.style(Role::Title)),
         Span::styled(
             format!(
                 " {total} services in {} teams · {covered} with someone on call ",
                 overview.teams.len()
             ),
-            app.theme.style("muted"),
+            app.theme.style(Role::Muted),
         ),
     ];
     spans.extend(demo_badge(app));
@@ -64,19 +65,19 @@ pub fn draw_oncall(
 pub fn draw_watch(frame: &mut Frame, app: &App, area: Rect, geometry: &mut Geometry) {
     let [title, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
     let panes = &app.watch.panes;
-    let mut spans = vec![Span::styled(" Watch ", app.theme.style("title"))];
+    let mut spans = vec![Span::styled(" Watch ", app.theme.style(Role::Title))];
     if let Some(name) = &app.watch.name {
         spans.push(Span::styled(
             format!(" layout {} ", sanitize_line(name)),
-            app.theme.style("accent"),
+            app.theme.style(Role::Accent),
         ));
     }
     spans.push(Span::styled(
         format!(" {} pane(s) ", panes.len()),
-        app.theme.style("muted"),
+        app.theme.style(Role::Muted),
     ));
     if panes.is_zoomed() {
-        spans.push(Span::styled(" ⤢ zoomed ", app.theme.style("info")));
+        spans.push(Span::styled(" ⤢ zoomed ", app.theme.style(Role::Info)));
     }
     spans.extend(demo_badge(app));
     frame.render_widget(Paragraph::new(Line::from(spans)), title);
@@ -117,7 +118,7 @@ fn draw_empty_workspace(frame: &mut Frame, app: &App, area: Rect) {
     let mut lines = vec![
         Line::from(Span::styled(
             "Nothing pinned yet.",
-            app.theme.style("title"),
+            app.theme.style(Role::Title),
         )),
         Line::from(""),
         Line::from(Span::styled(
@@ -126,7 +127,7 @@ fn draw_empty_workspace(frame: &mut Frame, app: &App, area: Rect) {
                 key(app, Action::Pin),
                 key(app, Action::Pin)
             ),
-            app.theme.style("text"),
+            app.theme.style(Role::Text),
         )),
         Line::from(Span::styled(
             format!(
@@ -137,7 +138,7 @@ fn draw_empty_workspace(frame: &mut Frame, app: &App, area: Rect) {
                 key(app, Action::ClosePane),
                 key(app, Action::SaveLayout)
             ),
-            app.theme.style("muted"),
+            app.theme.style(Role::Muted),
         )),
     ];
     if !app.watch.saved.is_empty() {
@@ -153,7 +154,7 @@ fn draw_empty_workspace(frame: &mut Frame, app: &App, area: Rect) {
                 "Saved layouts (greenroom --layout NAME): {}",
                 names.join(", ")
             ),
-            app.theme.style("muted"),
+            app.theme.style(Role::Muted),
         )));
     }
     frame.render_widget(
@@ -188,9 +189,9 @@ fn draw_pane(
         return;
     }
     let border = if focused {
-        app.theme.style("border_focus")
+        app.theme.style(Role::BorderFocus)
     } else {
-        app.theme.style("border")
+        app.theme.style(Role::Border)
     };
     let marker = if focused { "▶" } else { "" };
     let title = fit(
@@ -198,9 +199,9 @@ fn draw_pane(
         usize::from(rect.width.saturating_sub(2)),
     );
     let title_style = if focused {
-        app.theme.style("title").add_modifier(Modifier::BOLD)
+        app.theme.style(Role::Title).add_modifier(Modifier::BOLD)
     } else {
-        app.theme.style("muted")
+        app.theme.style(Role::Muted)
     };
     let block = Block::default()
         .borders(Borders::ALL)
@@ -217,7 +218,7 @@ fn draw_pane(
             key(app, super::super::action::Action::Pin)
         );
         frame.render_widget(
-            Paragraph::new(Span::styled(text, app.theme.style("muted")))
+            Paragraph::new(Span::styled(text, app.theme.style(Role::Muted)))
                 .wrap(ratatui::widgets::Wrap { trim: true }),
             inner,
         );
@@ -230,7 +231,7 @@ fn draw_pane(
             format!("⚠ {} is not in the catalogue", sanitize_line(&pin.entity))
         };
         frame.render_widget(
-            Paragraph::new(Span::styled(text, app.theme.style("warn")))
+            Paragraph::new(Span::styled(text, app.theme.style(Role::Warn)))
                 .wrap(ratatui::widgets::Wrap { trim: true }),
             inner,
         );
@@ -245,7 +246,7 @@ fn draw_pane(
                 "no live status: the entity has no status annotations (see its Status tab)"
             };
             frame.render_widget(
-                Paragraph::new(Span::styled(what, app.theme.style("muted")))
+                Paragraph::new(Span::styled(what, app.theme.style(Role::Muted)))
                     .wrap(ratatui::widgets::Wrap { trim: true }),
                 inner,
             );
@@ -291,7 +292,7 @@ fn draw_pane(
                         ),
                         width,
                     ),
-                    app.theme.style("muted"),
+                    app.theme.style(Role::Muted),
                 )));
             }
             frame.render_widget(Paragraph::new(out), inner);
@@ -311,13 +312,13 @@ fn draw_plain_rows(frame: &mut Frame, app: &App, rows: &[Row], area: Rect) {
         };
         let indent = format!("{}{tree}", "  ".repeat(usize::from(row.depth)));
         if let [only] = row.pieces.as_slice()
-            && only.role == "error"
+            && only.role == Role::Error
         {
             let room = width.saturating_sub(indent.width()).max(8);
             for part in super::super::status_panel::wrap(only.text.trim_start(), room) {
                 lines.push(Line::from(vec![
                     Span::raw(indent.clone()),
-                    Span::styled(part, app.theme.style("error")),
+                    Span::styled(part, app.theme.style(Role::Error)),
                 ]));
             }
             continue;
@@ -335,8 +336,8 @@ fn draw_plain_rows(frame: &mut Frame, app: &App, rows: &[Row], area: Rect) {
 pub fn draw_input(frame: &mut Frame, app: &App, area: Rect, input: &NameInput) {
     let width = 72.min(area.width.saturating_sub(2)).max(1);
     let (text, role) = match &input.error {
-        Some(e) => (format!("✖ {e}"), "error"),
-        None => (input.hint.clone(), "muted"),
+        Some(e) => (format!("✖ {e}"), Role::Error),
+        None => (input.hint.clone(), Role::Muted),
     };
     let mut note = wrap(
         &sanitize_line(&text),
@@ -353,8 +354,8 @@ pub fn draw_input(frame: &mut Frame, app: &App, area: Rect, input: &NameInput) {
     frame.render_widget(Clear, rect);
     let block = Block::default()
         .borders(Borders::ALL)
-        .border_style(app.theme.style("border_focus"))
-        .title(Span::styled(input.title, app.theme.style("title")));
+        .border_style(app.theme.style(Role::BorderFocus))
+        .title(Span::styled(input.title, app.theme.style(Role::Title)));
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
     if inner.height == 0 {
@@ -362,9 +363,9 @@ pub fn draw_input(frame: &mut Frame, app: &App, area: Rect, input: &NameInput) {
     }
     let [field, below] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
     let mut textarea = input.input.clone();
-    textarea.set_style(app.theme.style("text"));
-    textarea.set_placeholder_style(app.theme.style("muted"));
-    textarea.set_cursor_style(app.theme.style("selection"));
+    textarea.set_style(app.theme.style(Role::Text));
+    textarea.set_placeholder_style(app.theme.style(Role::Muted));
+    textarea.set_cursor_style(app.theme.style(Role::Selection));
     frame.render_widget(&textarea, field);
     let lines: Vec<Line> = note
         .into_iter()

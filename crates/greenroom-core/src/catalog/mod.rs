@@ -76,6 +76,20 @@ impl Catalog {
         catalog
     }
 
+    /// A catalogue assembled before (the cache's copy): entities with their relations and
+    /// verdicts, and every diagnostic, taken as they are; only the index is rebuilt.
+    pub fn from_parts(entities: Vec<Entity>, diagnostics: Vec<Diagnostic>) -> Catalog {
+        let mut index = HashMap::with_capacity(entities.len());
+        for (i, e) in entities.iter().enumerate() {
+            index.entry(e.key.clone()).or_insert(i);
+        }
+        Catalog {
+            entities,
+            index,
+            diagnostics,
+        }
+    }
+
     /// Every accepted entity emits both directions of each spec reference; an entity serves
     /// the relations whose source it is (`BuiltinKindsEntityProcessor` + stitching).
     fn compute_relations(&mut self) {

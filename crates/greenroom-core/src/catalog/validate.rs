@@ -242,6 +242,19 @@ fn check_metadata(root: &Node, p: &mut Vec<Problem>) {
     if let Some(t) = meta.get("title") {
         non_empty_string(t, "metadata.title", p);
     }
+    // EntityMeta's schema: `description` is a string (empty allowed); a `description:` left
+    // empty is YAML null, which Backstage's validator rejects.
+    if let Some(d) = meta.get("description")
+        && d.as_str().is_none()
+    {
+        p.push(Problem::error(
+            d.pos,
+            format!(
+                "metadata.description must be a string, found {}; Backstage rejects the entity (write a description or remove the key)",
+                describe(d)
+            ),
+        ));
+    }
     for (field, values_are_names) in [("labels", true), ("annotations", false)] {
         let Some(map_node) = meta.get(field) else {
             continue;
@@ -621,6 +634,25 @@ mod tests {
     }
 
     const GOOD: &str = "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: svc\n  namespace: ops\nspec:\n  type: service\n  lifecycle: production\n  owner: team-a\n  dependsOn: [resource:db, component:other/x]\n";
+
+    #[test]
+    fn an_empty_description_is_null_and_rejected_like_backstage() {
+        let text = "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: svc\n  description:\nspec:\n  type: service\n  lifecycle: production\n  owner: team-a\n";
+        let (p, _) = check(text);
+        let d: Vec<&Problem> = p
+            .iter()
+            .filter(|p| {
+                p.message
+                    .starts_with("metadata.description must be a string, found null")
+            })
+            .collect();
+        assert_eq!(d.len(), 1, "{p:?}");
+        assert_eq!(d[0].severity, crate::catalog::Severity::Error);
+        assert_eq!(d[0].pos.line, 5);
+        // An empty string is a string.
+        let (p, _) = check(&text.replace("description:", "description: \"\""));
+        assert!(p.is_empty(), "{p:?}");
+    }
 
     #[test]
     fn good_component_has_no_problems_and_its_refs() {

@@ -4,8 +4,7 @@
 
 use super::repo_url::RepoUrl;
 use crate::catalog::{Catalog, Entity, RefContext, RelationType, parse_ref};
-use fuzzy_matcher::FuzzyMatcher;
-use fuzzy_matcher::skim::SkimMatcherV2;
+use crate::search::matcher::Matcher;
 use serde_json::Value as Json;
 use std::collections::BTreeMap;
 
@@ -250,8 +249,8 @@ impl EntityPicker {
     /// Entities to offer, best match first (catalogue order when nothing is typed).
     pub fn candidates(&self, catalog: &Catalog, user: Option<&str>, typed: &str) -> Vec<Candidate> {
         let filter = self.effective_filter(catalog, user);
-        let matcher = SkimMatcherV2::default().ignore_case();
-        let typed = typed.trim();
+        let matcher = Matcher::new(typed);
+        let typed = matcher.text();
         let mut out: Vec<Candidate> = catalog
             .accepted()
             .filter(|e| matches(e, &filter))
@@ -260,8 +259,7 @@ impl EntityPicker {
                 let score = if typed.is_empty() {
                     0
                 } else {
-                    let hay = format!("{} {}", value, e.display_name());
-                    matcher.fuzzy_match(&hay, typed)?
+                    matcher.score(&Self::haystack(&value, e.display_name()))?
                 };
                 Some(Candidate {
                     title: e.display_name().to_owned(),
@@ -272,10 +270,14 @@ impl EntityPicker {
                 })
             })
             .collect();
-        if !typed.is_empty() {
-            out.sort_by(|a, b| b.score.cmp(&a.score).then_with(|| a.value.cmp(&b.value)));
-        }
+        // Best first, equal scores in catalogue order: as every list ranks (search::matcher).
+        out.sort_by_key(|c| std::cmp::Reverse(c.score));
         out
+    }
+
+    /// The text an entity is matched by: its full ref and its display name.
+    pub fn haystack(value: &str, display_name: &str) -> String {
+        format!("{value} {display_name}")
     }
 
     /// Whether a value is acceptable: one of the candidates, or (when arbitrary values are
@@ -347,15 +349,11 @@ impl TagsPicker {
                 *counts.entry(t.to_owned()).or_default() += 1;
             }
         }
-        let matcher = SkimMatcherV2::default().ignore_case();
+        let matcher = Matcher::new(typed);
         let mut out: Vec<(String, usize, i64)> = counts
             .into_iter()
             .filter_map(|(t, n)| {
-                let score = if typed.is_empty() {
-                    0
-                } else {
-                    matcher.fuzzy_match(&t, typed)?
-                };
+                let score = matcher.score(&t)?;
                 Some((t, n, score))
             })
             .collect();

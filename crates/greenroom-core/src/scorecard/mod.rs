@@ -345,28 +345,6 @@ impl Board {
         }
     }
 
-    /// Keeps the search hits the query's `level:` filters allow: filters are alternatives,
-    /// negated ones exclude (an entity no scorecard grades matches no level).
-    pub fn filter_hits(&self, query: &crate::search::Query, hits: &mut Vec<crate::search::Hit>) {
-        let (allow, deny) = level_terms(query);
-        if allow.is_empty() && deny.is_empty() {
-            return;
-        }
-        hits.retain(|h| {
-            let grades = self
-                .by_position
-                .get(&h.entity)
-                .map_or(&[][..], Vec::as_slice);
-            let any = |f: &LevelFilter| {
-                grades.iter().any(|i| {
-                    let g = &self.grades[*i];
-                    f.matches(&self.cards[g.scorecard], g.level)
-                })
-            };
-            (allow.is_empty() || allow.iter().any(any)) && !deny.iter().any(any)
-        });
-    }
-
     pub fn of(&self, entity: &str) -> impl Iterator<Item = &Grade> {
         self.by_entity
             .get(entity)
@@ -382,36 +360,35 @@ impl Board {
     }
 }
 
-/// The query's `level:` filters: (allowed, excluded); unparsable values match nothing.
-pub fn level_terms(query: &crate::search::Query) -> (Vec<LevelFilter>, Vec<LevelFilter>) {
-    use crate::search::query::{Field, Term};
-    let (mut allow, mut deny) = (Vec::new(), Vec::new());
-    for t in &query.terms {
-        if let Term::Filter {
-            field: Field::Level,
-            value,
-            negated,
-        } = t
-        {
-            let f = LevelFilter::parse(value).unwrap_or(LevelFilter {
-                cmp: std::cmp::Ordering::Equal,
-                or_equal: false,
-                level: String::new(),
-            });
-            if *negated {
-                deny.push(f);
-            } else {
-                allow.push(f);
+/// Whether the query has `level:` filters (answered by the graded board, see
+/// [`search::Levels`](crate::search::Levels)).
+pub fn has_level_terms(query: &crate::search::Query) -> bool {
+    query.terms.iter().any(|t| {
+        matches!(
+            t,
+            crate::search::Term::Filter {
+                field: crate::search::Field::Level,
+                ..
             }
-        }
-    }
-    (allow, deny)
+        )
+    })
 }
 
-/// Whether the query has `level:` filters (which only the graded board can answer).
-pub fn has_level_terms(query: &crate::search::Query) -> bool {
-    let (a, d) = level_terms(query);
-    !a.is_empty() || !d.is_empty()
+/// `level:` search filters: whether any grade of the entity at that catalogue position
+/// satisfies the value (an unparsable value, or an entity no scorecard grades, matches no
+/// level).
+impl crate::search::Levels for Board {
+    fn matches_level(&self, entity: usize, value: &str) -> bool {
+        let Some(filter) = LevelFilter::parse(value) else {
+            return false;
+        };
+        self.by_position.get(&entity).is_some_and(|grades| {
+            grades.iter().any(|i| {
+                let g = &self.grades[*i];
+                filter.matches(&self.cards[g.scorecard], g.level)
+            })
+        })
+    }
 }
 
 /// A `level:` search filter: `level:gold`, `level:<silver`, `level:>=bronze`, `level:unrated`.

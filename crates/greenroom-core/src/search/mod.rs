@@ -8,6 +8,7 @@
 //! matches first, then by a precomputed catalogue order, so sorting compares integers only.
 //! Facet counts use small integer ids per kind, owner and lifecycle.
 
+pub mod matcher;
 pub mod query;
 pub mod score;
 
@@ -74,6 +75,8 @@ struct Doc {
     description: Span,
     /// Tags: a range of `SearchIndex::tag_spans`.
     tags: (u32, u16),
+    /// Labels as `key=value`: a range of `SearchIndex::label_spans`.
+    labels: (u32, u16),
     /// The owner as written; `owner_ref` its canonical ref (both match `owner:`).
     owner: Span,
     owner_ref: Span,
@@ -89,10 +92,19 @@ struct Doc {
     order: u32,
 }
 
+/// What answers `level:` filters: the graded scorecards (`scorecard::Board`). Grades are not
+/// in the index, since they move with live facts while the index stays.
+pub trait Levels: Sync {
+    /// Whether the entity at this catalogue position has a grade satisfying `value` (`gold`,
+    /// `<silver`, `>=bronze`, as typed after `level:`).
+    fn matches_level(&self, entity: usize, value: &str) -> bool;
+}
+
 pub struct SearchIndex {
     docs: Vec<Doc>,
     arena: String,
     tag_spans: Vec<Span>,
+    label_spans: Vec<Span>,
     /// Document index by catalogue order.
     by_order: Vec<u32>,
     /// Interned kind, lifecycle and owner names, by id; kinds also lower-cased in the arena.
@@ -144,6 +156,7 @@ struct Draft {
     title: String,
     description: String,
     tags: Vec<String>,
+    labels: Vec<String>,
     owner: String,
     owner_ref: String,
     spec_type: String,
@@ -183,6 +196,7 @@ impl SearchIndex {
             text: String::new(),
         };
         let mut tag_spans = Vec::new();
+        let mut label_spans = Vec::new();
         let mut kinds = Interner::default();
         let mut lifecycles = Interner::default();
         let mut owners = Interner::default();
@@ -195,6 +209,10 @@ impl SearchIndex {
                 let tags_start = tag_spans.len() as u32;
                 for t in &d.tags {
                     tag_spans.push(arena.push(t));
+                }
+                let labels_start = label_spans.len() as u32;
+                for l in &d.labels {
+                    label_spans.push(arena.push(l));
                 }
                 let kind_mask = mask_of(&d.kind.to_lowercase());
                 let name = arena.push(&d.name);
@@ -214,6 +232,7 @@ impl SearchIndex {
                     title,
                     description,
                     tags: (tags_start, d.tags.len().min(u16::MAX as usize) as u16),
+                    labels: (labels_start, d.labels.len().min(u16::MAX as usize) as u16),
                     owner,
                     owner_ref: arena.push(&d.owner_ref),
                     spec_type: arena.push(&d.spec_type),
@@ -258,6 +277,7 @@ impl SearchIndex {
             docs,
             arena,
             tag_spans,
+            label_spans,
             by_order: order.into_iter().map(|i| i as u32).collect(),
             kinds: kinds.names,
             kind_spans,
@@ -317,6 +337,10 @@ impl SearchIndex {
             title: title.to_lowercase(),
             description: lower(e.description()),
             tags: e.tags().map(str::to_lowercase).collect(),
+            labels: e
+                .labels()
+                .map(|(k, v)| format!("{k}={v}").to_lowercase())
+                .collect(),
             owner: lower(e.owner()),
             owner_name: ref_name(&owner_ref).to_owned(),
             owner_ref,
@@ -331,6 +355,11 @@ impl SearchIndex {
 
     fn text(&self, s: &Span) -> &str {
         &self.arena[s.start as usize..(s.start + s.len) as usize]
+    }
+
+    fn labels(&self, doc: &Doc) -> &[Span] {
+        let start = doc.labels.0 as usize;
+        &self.label_spans[start..start + doc.labels.1 as usize]
     }
 
     fn tags(&self, doc: &Doc) -> &[Span] {
@@ -355,12 +384,23 @@ impl SearchIndex {
     /// Like [`search`](Self::search), but only among `candidates` (the hits of a query this one
     /// narrows).
     pub fn search_within(&self, query: &Query, candidates: Option<&[Hit]>) -> Vec<Hit> {
-        let plan = Plan::new(query, self);
+        self.search_graded(query, candidates, None)
+    }
+
+    /// Like [`search_within`](Self::search_within), with `levels` answering the query's
+    /// `level:` filters (without it, no entity has a level).
+    pub fn search_graded(
+        &self,
+        query: &Query,
+        candidates: Option<&[Hit]>,
+        levels: Option<&dyn Levels>,
+    ) -> Vec<Hit> {
+        let plan = Plan::new(query, self, levels);
         // Score descending, then catalogue order, packed into one integer per hit so the sort
         // compares integers without touching the documents.
         let key = |i: usize| {
             let doc = &self.docs[i];
-            plan.score(doc).map(|score| {
+            plan.score(i, doc).map(|score| {
                 let inverted = (i64::from(i32::MAX) - score.clamp(0, i64::from(i32::MAX))) as u64;
                 inverted << 32 | u64::from(doc.order)
             })
@@ -436,6 +476,7 @@ struct Word<'q> {
 /// A query prepared for matching.
 struct Plan<'q> {
     index: &'q SearchIndex,
+    levels: Option<&'q dyn Levels>,
     /// Per field: values that allow, values that forbid.
     filters: Vec<(Field, Vec<&'q str>, Vec<&'q str>)>,
     words: Vec<Word<'q>>,
@@ -444,9 +485,10 @@ struct Plan<'q> {
 }
 
 impl<'q> Plan<'q> {
-    fn new(query: &'q Query, index: &'q SearchIndex) -> Self {
+    fn new(query: &'q Query, index: &'q SearchIndex, levels: Option<&'q dyn Levels>) -> Self {
         let mut plan = Plan {
             index,
+            levels,
             filters: Vec::new(),
             words: Vec::new(),
             phrases: Vec::new(),
@@ -462,11 +504,6 @@ impl<'q> Plan<'q> {
                 }),
                 Term::Phrase(p) => plan.phrases.push((p, mask_of(p))),
                 Term::Exclude(x) => plan.excludes.push((x, mask_of(x))),
-                // Scorecard levels are not in the index: the graded board filters them.
-                Term::Filter {
-                    field: Field::Level,
-                    ..
-                } => {}
                 Term::Filter {
                     field,
                     value,
@@ -501,7 +538,7 @@ impl<'q> Plan<'q> {
         &index.kind_spans[doc.kind as usize]
     }
 
-    fn field_matches(&self, doc: &Doc, field: Field, value: &str) -> bool {
+    fn field_matches(&self, entity: usize, doc: &Doc, field: Field, value: &str) -> bool {
         let starts = |s: &Span| self.text(s).starts_with(value);
         match field {
             Field::Kind => starts(self.kind_span(doc)),
@@ -511,7 +548,17 @@ impl<'q> Plan<'q> {
             Field::System => starts(&doc.system),
             Field::Domain => starts(&doc.domain),
             Field::Tag => self.index.tags(doc).iter().any(starts),
-            Field::Level => true,
+            // `label:key` has the key (any value); `label:key=value` the key with a value
+            // starting so.
+            Field::Label => self.index.labels(doc).iter().any(|s| {
+                let label = self.text(s);
+                if value.contains('=') {
+                    label.starts_with(value)
+                } else {
+                    label.split_once('=').is_some_and(|(k, _)| k == value)
+                }
+            }),
+            Field::Level => self.levels.is_some_and(|l| l.matches_level(entity, value)),
             Field::Owner => {
                 let owner_ref = self.text(&doc.owner_ref);
                 starts(&doc.owner)
@@ -532,12 +579,19 @@ impl<'q> Plan<'q> {
             || self.index.tags(doc).iter().any(has)
     }
 
-    fn score(&self, doc: &Doc) -> Option<i64> {
+    fn score(&self, entity: usize, doc: &Doc) -> Option<i64> {
         for (field, allow, deny) in &self.filters {
-            if !allow.is_empty() && !allow.iter().any(|v| self.field_matches(doc, *field, v)) {
+            if !allow.is_empty()
+                && !allow
+                    .iter()
+                    .any(|v| self.field_matches(entity, doc, *field, v))
+            {
                 return None;
             }
-            if deny.iter().any(|v| self.field_matches(doc, *field, v)) {
+            if deny
+                .iter()
+                .any(|v| self.field_matches(entity, doc, *field, v))
+            {
                 return None;
             }
         }
@@ -658,6 +712,46 @@ mod tests {
         assert_eq!(highlight("Payments", &q), vec![0, 1, 2]);
         assert_eq!(highlight("pxaxy", &q), vec![0, 2, 4]);
         assert!(highlight("nothing", &q).is_empty());
+    }
+
+    #[test]
+    fn label_filters_match_keys_and_values() {
+        use crate::sources::{self, LoadOptions, Source, files::FileSource};
+        let dir = tempfile::tempdir().unwrap();
+        let doc = |name: &str, labels: &str| {
+            format!(
+                "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {{name: {name}, labels: {{{labels}}}}}\nspec: {{type: service, lifecycle: production, owner: team}}\n"
+            )
+        };
+        let text = [
+            doc("gold", "tier: Gold, team.example/cost-centre: cc-42"),
+            doc("silver", "tier: silver"),
+            doc("plain", ""),
+        ]
+        .join("---\n");
+        std::fs::write(dir.path().join("catalog-info.yaml"), text).unwrap();
+        let s: Box<dyn Source> = Box::new(FileSource::disk(&[dir.path().to_path_buf()]).unwrap());
+        let catalog = sources::load(&[s], &LoadOptions::default());
+        let index = SearchIndex::build(&catalog);
+        let names = |q: &str| {
+            let mut n: Vec<String> = index
+                .search(&Query::parse(q))
+                .iter()
+                .map(|h| catalog.entities()[h.entity].name().to_owned())
+                .collect();
+            n.sort();
+            n
+        };
+        assert_eq!(names("label:tier"), ["gold", "silver"]);
+        assert_eq!(names("label:tier=gold"), ["gold"]);
+        assert_eq!(
+            names("label:TIER=G"),
+            ["gold"],
+            "case-insensitive, value prefix"
+        );
+        assert_eq!(names("label:ti"), Vec::<String>::new(), "keys match whole");
+        assert_eq!(names("-label:tier"), ["plain"]);
+        assert_eq!(names("label:team.example/cost-centre=cc-42"), ["gold"]);
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! The query language: fuzzy words, `"quoted phrases"`, field filters (`kind:`, `type:`,
-//! `owner:`, `tag:`, `lifecycle:`, `system:`, `domain:`, `ns:`), and `-` to negate a filter,
+//! `owner:`, `tag:`, `label:`, `lifecycle:`, `system:`, `domain:`, `ns:`), and `-` to negate a filter,
 //! phrase or word. Filters on the same field are alternatives; everything else must all hold.
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -8,21 +8,24 @@ pub enum Field {
     Type,
     Owner,
     Tag,
+    /// `label:key` (has the label) or `label:key=value`.
+    Label,
     Lifecycle,
     System,
     Domain,
     Namespace,
     /// A scorecard level (`level:gold`, `level:<silver`): answered by the graded board
-    /// (`scorecard::Board::filter_hits`), not the index.
+    /// (`search::Levels`, implemented by `scorecard::Board`), not the index.
     Level,
 }
 
 impl Field {
-    pub const ALL: [Field; 8] = [
+    pub const ALL: [Field; 9] = [
         Field::Kind,
         Field::Type,
         Field::Owner,
         Field::Tag,
+        Field::Label,
         Field::Lifecycle,
         Field::System,
         Field::Domain,
@@ -35,6 +38,7 @@ impl Field {
             "type" => Field::Type,
             "owner" => Field::Owner,
             "tag" | "tags" => Field::Tag,
+            "label" | "labels" => Field::Label,
             "lifecycle" => Field::Lifecycle,
             "system" => Field::System,
             "domain" => Field::Domain,
@@ -50,6 +54,7 @@ impl Field {
             Field::Type => "type",
             Field::Owner => "owner",
             Field::Tag => "tag",
+            Field::Label => "label",
             Field::Lifecycle => "lifecycle",
             Field::System => "system",
             Field::Domain => "domain",

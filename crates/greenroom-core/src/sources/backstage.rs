@@ -283,8 +283,16 @@ impl Source for BackstageSource {
         if let Some(why) = failure {
             let message = super::remote_failure(&self.api(), &why, read);
             out.diagnostics.insert(0, self.diagnostic(None, &message));
+            out.failed = Some(why);
         }
         out
+    }
+
+    fn cache_key(&self) -> Option<String> {
+        Some(format!(
+            "backstage\n{}\n{:?}\n{:?}",
+            self.base_url, self.filter, self.namespace
+        ))
     }
 }
 

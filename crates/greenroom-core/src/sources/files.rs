@@ -6,6 +6,7 @@
 //! drop entities greenroom keeps (it stores nothing under a Location once any file it reads
 //! fails), greenroom keeps them and says so in a warning.
 
+use super::cache::codec::{DecodeError, Reader, Writer};
 use super::http::HttpFetcher;
 use super::placeholders::{PlaceholderContext, substitute};
 use super::vfs::{DiskFs, PathKind, Vfs, WalkItem, glob_matcher, normalize};
@@ -26,6 +27,8 @@ pub struct FileSource {
     vfs: Arc<dyn Vfs>,
     roots: Vec<PathBuf>,
     label: String,
+    /// Kinds this source's own files may hold, besides `catalog.rules` (see [`super::rules`]).
+    pub rules: Vec<super::rules::CatalogRule>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -51,6 +54,7 @@ impl FileSource {
             vfs: Arc::new(fs),
             roots,
             label: format!("files in {label}"),
+            rules: Vec::new(),
         })
     }
 
@@ -59,6 +63,7 @@ impl FileSource {
             vfs,
             roots,
             label: label.into(),
+            rules: Vec::new(),
         }
     }
 }
@@ -69,6 +74,179 @@ impl Source for FileSource {
     }
 
     fn load(&self, opts: &LoadOptions) -> SourceOutput {
+        self.load_stamped(opts).0
+    }
+
+    fn cache_key(&self) -> Option<String> {
+        // The demo's embedded files carry no stamps: it is not cached.
+        self.vfs.stamp(self.roots.first()?)?;
+        let roots: Vec<String> = self.roots.iter().map(|r| r.display().to_string()).collect();
+        // Files are shown relative to the working directory: part of what was cached.
+        let cwd = std::env::current_dir().unwrap_or_default();
+        Some(format!(
+            "files\n{}\n{}\n{:?}",
+            cwd.display(),
+            roots.join("\n"),
+            self.rules
+        ))
+    }
+
+    fn as_files(&self) -> Option<&FileSource> {
+        Some(self)
+    }
+}
+
+/// What a file source's output was read from, so a later start can tell, without parsing
+/// anything, that nothing changed: every file read with its (size, mtime), every walk made
+/// (directory, pattern) with the files it found, and every path looked at and found missing or
+/// a directory. Replaying the walks and stamping the files again is the whole check.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Stamps {
+    pub files: Vec<(PathBuf, u64, i64)>,
+    pub walks: Vec<WalkRecord>,
+    /// Paths looked at that were not files: (path, is a directory).
+    pub probes: Vec<(PathBuf, bool)>,
+    /// A descriptor used `$text`/`$json`/`$yaml` placeholders, whose targets (maybe URLs) are
+    /// not stamped: such a source is always read again.
+    pub volatile: bool,
+}
+
+/// One walk: files under `base` (within `within`) matching `glob` on the name or the
+/// relative path.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WalkRecord {
+    pub base: PathBuf,
+    pub within: PathBuf,
+    pub glob: String,
+    pub on_name: bool,
+    pub files: Vec<PathBuf>,
+}
+
+fn walk_files(vfs: &dyn Vfs, w: &WalkRecord) -> Option<Vec<PathBuf>> {
+    let matcher = glob_matcher(&w.glob).ok()?;
+    if vfs.kind(&w.base) != PathKind::Dir {
+        return Some(Vec::new());
+    }
+    let on_name = w.on_name;
+    let items = vfs.walk(&w.base, &w.within, &|rel: &Path| {
+        if on_name {
+            rel.file_name().is_some_and(|n| matcher.is_match(n))
+        } else {
+            matcher.is_match(rel)
+        }
+    });
+    Some(
+        items
+            .into_iter()
+            .filter_map(|i| match i {
+                WalkItem::File(f) => Some(f),
+                _ => None,
+            })
+            .collect(),
+    )
+}
+
+impl Stamps {
+    /// Whether the files on `vfs` are still what these stamps recorded.
+    pub fn still_valid(&self, vfs: &dyn Vfs) -> bool {
+        if self.volatile {
+            return false;
+        }
+        let probes_hold = self.probes.iter().all(|(p, dir)| match vfs.kind(p) {
+            PathKind::Dir => *dir,
+            PathKind::Missing => !*dir,
+            PathKind::File(_) => false,
+        });
+        probes_hold
+            && self
+                .walks
+                .par_iter()
+                .all(|w| walk_files(vfs, w).is_some_and(|f| f == w.files))
+            && self
+                .files
+                .par_iter()
+                .all(|(p, size, mtime)| vfs.stamp(p) == Some((*size, *mtime)))
+    }
+
+    pub fn encode(&self, w: &mut super::cache::codec::Writer) {
+        let path = |w: &mut super::cache::codec::Writer, p: &Path| w.str(&p.to_string_lossy());
+        w.len(self.files.len());
+        for (p, size, mtime) in &self.files {
+            path(w, p);
+            w.varint(*size);
+            w.i64(*mtime);
+        }
+        w.len(self.walks.len());
+        for walk in &self.walks {
+            path(w, &walk.base);
+            path(w, &walk.within);
+            w.str(&walk.glob);
+            w.bool(walk.on_name);
+            w.len(walk.files.len());
+            for f in &walk.files {
+                path(w, f);
+            }
+        }
+        w.len(self.probes.len());
+        for (p, dir) in &self.probes {
+            path(w, p);
+            w.bool(*dir);
+        }
+        w.bool(self.volatile);
+    }
+
+    pub fn decode(
+        r: &mut super::cache::codec::Reader<'_>,
+    ) -> Result<Stamps, super::cache::codec::DecodeError> {
+        let mut s = Stamps::default();
+        for _ in 0..r.len(3)? {
+            s.files.push((r.str()?.into(), r.varint()?, r.i64()?));
+        }
+        for _ in 0..r.len(5)? {
+            let base = r.str()?.into();
+            let within = r.str()?.into();
+            let glob = r.string()?;
+            let on_name = r.bool()?;
+            let mut files = Vec::new();
+            for _ in 0..r.len(1)? {
+                files.push(r.str()?.into());
+            }
+            s.walks.push(WalkRecord {
+                base,
+                within,
+                glob,
+                on_name,
+                files,
+            });
+        }
+        for _ in 0..r.len(2)? {
+            s.probes.push((r.str()?.into(), r.bool()?));
+        }
+        s.volatile = r.bool()?;
+        Ok(s)
+    }
+}
+
+impl FileSource {
+    /// Whether the files are still as `stamps` recorded (see [`Stamps`]).
+    pub fn unchanged(&self, stamps: &Stamps) -> bool {
+        stamps.still_valid(&*self.vfs)
+    }
+
+    /// Reads the files, and the stamps of what was read (empty where the file tree has none).
+    pub fn load_stamped(&self, opts: &LoadOptions) -> (SourceOutput, Stamps) {
+        let (out, stamps, _) = self.load_memo(opts, None);
+        (out, stamps)
+    }
+
+    /// As [`FileSource::load_stamped`], taking each file whose (path, size, mtime) is in `memo`
+    /// from there instead of parsing it, and returning the memo of this read (every file's
+    /// parsed form) for the next one.
+    pub fn load_memo(
+        &self,
+        opts: &LoadOptions,
+        memo: Option<&Memo<'_>>,
+    ) -> (SourceOutput, Stamps, MemoOut) {
         let http = if opts.online {
             HttpFetcher::new().ok()
         } else {
@@ -87,17 +265,32 @@ impl Source for FileSource {
             seen: HashMap::new(),
             files_read: 0,
             roots: Vec::new(),
+            stamps: Stamps::default(),
+            memo,
+            memo_out: MemoOut::default(),
+            own_rules: &self.rules,
         };
         loader.run(&self.roots);
-        SourceOutput {
+        let output = SourceOutput {
             entities: loader.entities,
             diagnostics: loader.diagnostics,
             relations_given: false,
-        }
+            ..SourceOutput::default()
+        };
+        let mut memo_out = loader.memo_out;
+        let mut w = Writer::new();
+        w.len(memo_out.files);
+        w.buf.extend_from_slice(&memo_out.bytes);
+        memo_out.bytes = w.buf;
+        (output, loader.stamps, memo_out)
     }
 }
 
 type LocId = usize;
+
+/// A file read in a wave: what was read, its stamp, its memo bytes (when it may be
+/// remembered) and whether it came from the memo.
+type WaveRead = (FileRead, Option<(u64, i64)>, Option<Vec<u8>>, bool);
 
 /// A location that reads files: an implicit root (a file given or found by walking), or a
 /// Location entity.
@@ -157,6 +350,8 @@ enum DocRead {
 }
 
 struct FileRead {
+    /// The text holds `$text`/`$json`/`$yaml` placeholders (their targets are not stamped).
+    placeholders: bool,
     display: String,
     /// Problems about the file as a whole (size, encoding, reading).
     problems: Vec<Problem>,
@@ -174,6 +369,10 @@ struct Loader<'a> {
     files_read: usize,
     /// The roots the user named (directories, identity form): nothing outside them is read.
     roots: Vec<Arc<Path>>,
+    stamps: Stamps,
+    memo: Option<&'a Memo<'a>>,
+    memo_out: MemoOut,
+    own_rules: &'a [super::rules::CatalogRule],
 }
 
 impl Loader<'_> {
@@ -181,9 +380,50 @@ impl Loader<'_> {
         let mut wave = self.root_tasks(roots);
         while !wave.is_empty() {
             let ctx = &self.ctx;
-            let reads: Vec<FileRead> = wave.par_iter().map(|t| read_file(ctx, t)).collect();
+            let memo = self.memo;
+            let reads: Vec<WaveRead> = wave
+                .par_iter()
+                .map(|t| {
+                    // Stamped before reading: a change while reading shows as a change later.
+                    let stamp = ctx.vfs.stamp(&t.path);
+                    let remembered = memo
+                        .zip(stamp)
+                        .and_then(|(m, s)| m.get(&t.path, s, t.from_walk));
+                    if let Some((read, bytes)) = remembered {
+                        return (read, stamp, Some(bytes.to_vec()), true);
+                    }
+                    let read = read_file(ctx, t);
+                    let bytes = (stamp.is_some() && !read.placeholders).then(|| {
+                        let mut w = Writer::new();
+                        encode_read(&mut w, &read);
+                        w.buf
+                    });
+                    (read, stamp, bytes, false)
+                })
+                .collect();
             let mut next = Vec::new();
-            for (task, read) in wave.iter().zip(reads) {
+            for (task, (read, stamp, bytes, reused)) in wave.iter().zip(reads) {
+                if reused {
+                    self.memo_out.reused += 1;
+                } else {
+                    self.memo_out.parsed += 1;
+                }
+                if let (Some((size, mtime)), Some(bytes)) = (stamp, bytes) {
+                    let mut w = Writer::new();
+                    w.str(&task.path.to_string_lossy());
+                    w.varint(size);
+                    w.i64(mtime);
+                    w.bool(task.from_walk);
+                    w.len(bytes.len());
+                    self.memo_out.bytes.extend_from_slice(&w.buf);
+                    self.memo_out.bytes.extend_from_slice(&bytes);
+                    self.memo_out.files += 1;
+                }
+                match stamp {
+                    Some((size, mtime)) => self.stamps.files.push((task.path.clone(), size, mtime)),
+                    None => self.stamps.probes.push((task.path.clone(), false)),
+                }
+                self.stamps.volatile |= read.placeholders;
                 self.absorb(task, read, &mut next);
             }
             wave = next;
@@ -231,12 +471,26 @@ impl Loader<'_> {
             let (files, root_dir) = match vfs.kind(root) {
                 PathKind::Dir => {
                     let within = vfs.identity(root);
+                    self.stamps.probes.push((root.clone(), true));
                     let items = vfs.walk(root, &within, &|rel: &Path| {
                         if match_path {
                             matcher.is_match(rel)
                         } else {
                             rel.file_name().is_some_and(|n| matcher.is_match(n))
                         }
+                    });
+                    self.stamps.walks.push(WalkRecord {
+                        base: root.clone(),
+                        within: within.clone(),
+                        glob: pattern.clone(),
+                        on_name: !match_path,
+                        files: items
+                            .iter()
+                            .filter_map(|i| match i {
+                                WalkItem::File(f) => Some(f.clone()),
+                                _ => None,
+                            })
+                            .collect(),
                     });
                     let mut files = Vec::new();
                     for item in items {
@@ -274,6 +528,7 @@ impl Loader<'_> {
                         .map_or_else(|| PathBuf::from("/"), Path::to_path_buf),
                 ),
                 PathKind::Missing => {
+                    self.stamps.probes.push((root.clone(), false));
                     self.diagnostics.push(Diagnostic::new(
                         Severity::Error,
                         vfs.display(root),
@@ -311,6 +566,81 @@ impl Loader<'_> {
     }
 
     fn absorb(&mut self, task: &Task, read: FileRead, next: &mut Vec<Task>) {
+        let first_entity = self.entities.len();
+        self.absorb_docs(task, read, next);
+        self.enforce_rules(task, first_entity);
+        if let Some(progress) = &self.ctx.opts.progress {
+            progress(Progress {
+                files_read: self.files_read,
+                entities: self.entities.len(),
+            });
+        }
+    }
+
+    /// `catalog.rules`: an entity of a kind not allowed from this file fails the whole read of
+    /// the file, as Backstage fails the location's processing: none of its entities is stored.
+    fn enforce_rules(&mut self, task: &Task, first_entity: usize) {
+        let Some(rules) = self.ctx.opts.rules.clone() else {
+            if self.own_rules.is_empty() {
+                return;
+            }
+            let defaults = super::rules::CatalogRules::from_config(&[], true).unwrap_or_default();
+            return self.enforce_with(&defaults, task, first_entity);
+        };
+        self.enforce_with(&rules, task, first_entity);
+    }
+
+    fn enforce_with(
+        &mut self,
+        rules: &super::rules::CatalogRules,
+        task: &Task,
+        first_entity: usize,
+    ) {
+        let location_type = self.ctx.vfs.location_type();
+        let target = task.path.display().to_string();
+        let own: &[super::rules::CatalogRule] = if self.locations[task.reader].entity.is_none() {
+            self.own_rules
+        } else {
+            &[]
+        };
+        let Some(bad) = (first_entity..self.entities.len())
+            .find(|&i| !rules.allows(self.entities[i].kind(), location_type, &target, own))
+        else {
+            return;
+        };
+        let e = &self.entities[bad];
+        let allowed = rules.allowed_kinds(location_type, &target, own);
+        // As Backstage's `stringifyEntityRef` writes it: the kind lower-cased.
+        let r = &e.entity_ref;
+        let message = format!(
+            "Entity {}:{}/{} at {location_type}:{target}, originated at {}, is not of an allowed kind for that location (catalog.rules allow {} here); Backstage stores none of the {} entities in this file",
+            r.kind.to_lowercase(),
+            r.namespace,
+            r.name,
+            e.origin.origin_location,
+            if allowed.is_empty() {
+                "nothing".to_owned()
+            } else {
+                allowed.join(", ")
+            },
+            self.entities.len() - first_entity,
+        );
+        let (file, pos, key) = (e.origin.file.to_string(), e.origin.pos, e.key.clone());
+        self.fail(task.reader, format!("{file}:{pos}: {message}"));
+        self.diagnostics.push(Diagnostic::new(
+            Severity::Error,
+            &file,
+            pos,
+            Some(key),
+            message,
+        ));
+        for e in &mut self.entities[first_entity..] {
+            e.verdict = Verdict::Rejected;
+            e.ref_sites.clear();
+        }
+    }
+
+    fn absorb_docs(&mut self, task: &Task, read: FileRead, next: &mut Vec<Task>) {
         self.files_read += 1;
         let file = read.display;
         for p in read.problems {
@@ -386,12 +716,6 @@ impl Loader<'_> {
                     }
                 }
             }
-        }
-        if let Some(progress) = &self.ctx.opts.progress {
-            progress(Progress {
-                files_read: self.files_read,
-                entities: self.entities.len(),
-            });
         }
     }
 
@@ -513,7 +837,22 @@ impl Loader<'_> {
                 continue;
             };
             let files = if is_glob {
-                match expand_glob(vfs, &path, &within) {
+                let (base, rest) = glob_base(&path);
+                self.stamps.walks.push(WalkRecord {
+                    base: base.clone(),
+                    within: within.to_path_buf(),
+                    glob: rest.to_string_lossy().into_owned(),
+                    on_name: false,
+                    files: Vec::new(),
+                });
+                let walk = self.stamps.walks.len() - 1;
+                let base_is_dir = vfs.kind(&base) == PathKind::Dir;
+                self.stamps.probes.push((base, base_is_dir));
+                let expanded = expand_glob(vfs, &path, &within);
+                if let Ok((files, _)) = &expanded {
+                    self.stamps.walks[walk].files = files.clone();
+                }
+                match expanded {
                     Ok((files, outside)) => {
                         for (link, real) in outside {
                             self.diagnostics.push(Diagnostic::new(
@@ -543,7 +882,13 @@ impl Loader<'_> {
                     }
                 }
             } else {
-                match vfs.kind(&path) {
+                let kind = vfs.kind(&path);
+                if !matches!(kind, PathKind::File(_)) {
+                    self.stamps
+                        .probes
+                        .push((path.clone(), kind == PathKind::Dir));
+                }
+                match kind {
                     PathKind::File(_) => vec![path.clone()],
                     PathKind::Dir => {
                         self.location_error(loc, entity, &file, *pos, format!(
@@ -679,6 +1024,182 @@ impl Loader<'_> {
     }
 }
 
+/// Every file's parsed form from an earlier read, by (path, size, mtime) and whether it was
+/// found by walking (a templated file found by walking is skipped, not parsed): what lets a
+/// refresh parse only the files that changed. Entries are decoded only when used.
+#[derive(Default)]
+pub struct Memo<'a> {
+    files: HashMap<PathBuf, (u64, i64, bool, &'a [u8])>,
+}
+
+impl<'a> Memo<'a> {
+    /// The memo in `bytes` (as [`MemoOut::bytes`] wrote it).
+    pub fn parse(bytes: &'a [u8]) -> Result<Memo<'a>, DecodeError> {
+        let mut r = Reader::new(bytes);
+        let n = r.len(5)?;
+        let mut files = HashMap::with_capacity(n);
+        for _ in 0..n {
+            let path = PathBuf::from(r.str()?);
+            let (size, mtime, from_walk) = (r.varint()?, r.i64()?, r.bool()?);
+            let len = r.len(1)?;
+            files.insert(path, (size, mtime, from_walk, r.bytes(len)?));
+        }
+        Ok(Memo { files })
+    }
+
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    fn get(&self, path: &Path, stamp: (u64, i64), from_walk: bool) -> Option<(FileRead, &'a [u8])> {
+        let &(size, mtime, walk, bytes) = self.files.get(path)?;
+        if (size, mtime, walk) != (stamp.0, stamp.1, from_walk) {
+            return None;
+        }
+        let read = decode_read(&mut Reader::new(bytes)).ok()?;
+        Some((read, bytes))
+    }
+}
+
+/// The memo a read leaves for the next one, and how many files it took from the old memo
+/// and how many it parsed.
+#[derive(Debug, Default)]
+pub struct MemoOut {
+    pub bytes: Vec<u8>,
+    pub files: usize,
+    pub reused: usize,
+    pub parsed: usize,
+}
+
+fn encode_problems(w: &mut Writer, problems: &[Problem]) {
+    w.len(problems.len());
+    for p in problems {
+        w.problem(p);
+    }
+}
+
+fn decode_problems(r: &mut Reader<'_>) -> Result<Vec<Problem>, DecodeError> {
+    (0..r.len(3)?).map(|_| r.problem()).collect()
+}
+
+fn encode_read(w: &mut Writer, read: &FileRead) {
+    w.bool(read.placeholders);
+    w.str(&read.display);
+    encode_problems(w, &read.problems);
+    w.len(read.docs.len());
+    for d in &read.docs {
+        match d {
+            DocRead::Broken { identity, problems } => {
+                w.u8(0);
+                match identity {
+                    None => w.bool(false),
+                    Some((id, data, pos)) => {
+                        w.bool(true);
+                        w.entity_ref(id);
+                        w.value(data);
+                        w.pos(*pos);
+                    }
+                }
+                encode_problems(w, problems);
+            }
+            DocRead::Entity {
+                identity,
+                data,
+                pos,
+                problems,
+                sites,
+                location,
+            } => {
+                w.u8(1);
+                w.entity_ref(identity);
+                w.value(data);
+                w.pos(*pos);
+                encode_problems(w, problems);
+                w.len(sites.len());
+                for s in sites {
+                    w.ref_site(s);
+                }
+                match location {
+                    None => w.bool(false),
+                    Some(l) => {
+                        w.bool(true);
+                        w.opt_str(l.location_type.as_deref());
+                        w.len(l.targets.len());
+                        for (t, pos) in &l.targets {
+                            w.str(t);
+                            w.pos(*pos);
+                        }
+                        w.bool(l.optional);
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn decode_read(r: &mut Reader<'_>) -> Result<FileRead, DecodeError> {
+    let placeholders = r.bool()?;
+    let display = r.string()?;
+    let problems = decode_problems(r)?;
+    let mut docs = Vec::new();
+    for _ in 0..r.len(2)? {
+        docs.push(match r.u8()? {
+            0 => {
+                let identity = if r.bool()? {
+                    Some((r.entity_ref()?, r.value()?, r.pos()?))
+                } else {
+                    None
+                };
+                DocRead::Broken {
+                    identity,
+                    problems: decode_problems(r)?,
+                }
+            }
+            1 => {
+                let identity = r.entity_ref()?;
+                let data = r.value()?;
+                let pos = r.pos()?;
+                let problems = decode_problems(r)?;
+                let sites = (0..r.len(8)?)
+                    .map(|_| r.ref_site())
+                    .collect::<Result<Vec<_>, _>>()?;
+                let location = if r.bool()? {
+                    let location_type = r.opt_string()?;
+                    let targets = (0..r.len(3)?)
+                        .map(|_| Ok((r.string()?, r.pos()?)))
+                        .collect::<Result<Vec<_>, DecodeError>>()?;
+                    Some(LocationSpecRead {
+                        location_type,
+                        targets,
+                        optional: r.bool()?,
+                    })
+                } else {
+                    None
+                };
+                DocRead::Entity {
+                    identity,
+                    data,
+                    pos,
+                    problems,
+                    sites,
+                    location,
+                }
+            }
+            _ => return Err(DecodeError("malformed cache data (document)".into())),
+        });
+    }
+    Ok(FileRead {
+        placeholders,
+        display,
+        problems,
+        docs,
+    })
+}
+
 fn has_glob_char(s: &str) -> bool {
     s.contains(['*', '?', '[', '{'])
 }
@@ -788,6 +1309,7 @@ fn decode(bytes: &[u8]) -> (String, Option<Problem>) {
 fn read_file(ctx: &ReadCtx<'_>, task: &Task) -> FileRead {
     let vfs = ctx.vfs;
     let mut read = FileRead {
+        placeholders: false,
         display: vfs.display(&task.path),
         problems: Vec::new(),
         docs: Vec::new(),
@@ -825,6 +1347,7 @@ fn read_file(ctx: &ReadCtx<'_>, task: &Task) -> FileRead {
         return read;
     }
     read.problems.extend(encoding_problem);
+    read.placeholders = ["$text", "$json", "$yaml"].iter().any(|p| text.contains(p));
     for raw in parse_documents(&text, &ctx.opts.yaml) {
         let root = match raw.result {
             Ok(Some(root)) => root,

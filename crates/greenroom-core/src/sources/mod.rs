@@ -4,11 +4,13 @@
 //! them through the same [`Source`] trait.
 
 pub mod backstage;
+pub mod cache;
 pub mod demo;
 pub mod files;
 pub mod http;
 pub mod placeholders;
 pub mod port;
+pub mod rules;
 pub mod vfs;
 
 use crate::catalog::validate::CheckOptions;
@@ -38,6 +40,8 @@ pub struct LoadOptions {
     pub max_file_bytes: u64,
     pub yaml: Limits,
     pub progress: Option<ProgressFn>,
+    /// Backstage's `catalog.rules`, when configured (see [`rules`]).
+    pub rules: Option<Arc<rules::CatalogRules>>,
 }
 
 impl Default for LoadOptions {
@@ -49,6 +53,7 @@ impl Default for LoadOptions {
             max_file_bytes: DEFAULT_MAX_FILE_BYTES,
             yaml: Limits::default(),
             progress: None,
+            rules: None,
         }
     }
 }
@@ -93,6 +98,9 @@ pub struct SourceOutput {
     pub diagnostics: Vec<Diagnostic>,
     /// Whether the entities arrive with their relations (a remote catalogue computed them).
     pub relations_given: bool,
+    /// Why a remote source could not be read (whole or in part): the cache then serves what it
+    /// read before.
+    pub failed: Option<String>,
 }
 
 /// A provider of entities.
@@ -100,18 +108,72 @@ pub trait Source: Send + Sync {
     /// A short description for people ("files in ./catalog", "the bundled demo").
     fn describe(&self) -> String;
     fn load(&self, opts: &LoadOptions) -> SourceOutput;
+    /// What identifies this source's entry in the cache (its kind and what it reads), or
+    /// `None` for a source not worth caching (the bundled demo).
+    fn cache_key(&self) -> Option<String> {
+        None
+    }
+    /// The file source behind this one, whose output the cache revalidates by stamps.
+    fn as_files(&self) -> Option<&files::FileSource> {
+        None
+    }
 }
 
 /// Loads every source and assembles one catalogue. Sources load one after another, each
 /// using all cores; their entities are merged in the order the sources are given.
 pub fn load(sources: &[Box<dyn Source>], opts: &LoadOptions) -> Catalog {
+    merge(
+        sources
+            .iter()
+            .map(|s| (s.describe(), s.load(opts)))
+            .collect(),
+    )
+}
+
+/// Assembles the outputs of several sources (named for people) into one catalogue. An entity
+/// ref that two sources both hold is kept from the source listed first (the config's order is
+/// the precedence) and the other one is dropped, with a warning naming both sources.
+pub fn merge(outputs: Vec<(String, SourceOutput)>) -> Catalog {
     let mut entities = Vec::new();
     let mut diagnostics = Vec::new();
-    let mut relations_given = !sources.is_empty();
-    for s in sources {
-        let out = s.load(opts);
+    let mut relations_given = !outputs.is_empty();
+    let several = outputs.len() > 1;
+    let mut first_source: std::collections::HashMap<String, usize> =
+        std::collections::HashMap::new();
+    for (i, (name, out)) in outputs.iter().enumerate() {
         relations_given &= out.relations_given;
-        entities.extend(out.entities);
+        if !several {
+            break;
+        }
+        for e in &out.entities {
+            match first_source.get(&e.key) {
+                None => {
+                    first_source.insert(e.key.clone(), i);
+                }
+                Some(&j) if j != i => diagnostics.push(Diagnostic::new(
+                    crate::catalog::Severity::Warning,
+                    &*e.origin.file,
+                    e.origin.pos,
+                    Some(e.key.clone()),
+                    format!(
+                        "{} comes from two sources: {} (kept: sources listed first take precedence) and {name} (this one, dropped)",
+                        e.entity_ref, outputs[j].0
+                    ),
+                )),
+                Some(_) => {}
+            }
+        }
+    }
+    for (i, (_, out)) in outputs.into_iter().enumerate() {
+        if several {
+            entities.extend(
+                out.entities
+                    .into_iter()
+                    .filter(|e| first_source.get(&e.key) == Some(&i)),
+            );
+        } else {
+            entities.extend(out.entities);
+        }
         diagnostics.extend(out.diagnostics);
     }
     let relations = if relations_given {

@@ -52,6 +52,11 @@ pub trait Vfs: Send + Sync {
     fn identity(&self, path: &Path) -> PathBuf;
     /// How to show the path to people.
     fn display(&self, path: &Path) -> String;
+    /// What the cache compares to know a file unchanged: its size and modification time (in
+    /// nanoseconds since the epoch), or `None` where files carry no such stamp (the demo).
+    fn stamp(&self, _path: &Path) -> Option<(u64, i64)> {
+        None
+    }
 }
 
 /// Lexically resolves `.` and `..` (as Node's `path.join` does), without touching the disk.
@@ -117,6 +122,15 @@ impl Vfs for DiskFs {
             Ok(m) => PathKind::File(m.len()),
             Err(_) => PathKind::Missing,
         }
+    }
+
+    fn stamp(&self, path: &Path) -> Option<(u64, i64)> {
+        let m = std::fs::metadata(path).ok()?;
+        let ns = match m.modified().ok()?.duration_since(std::time::UNIX_EPOCH) {
+            Ok(d) => i64::try_from(d.as_nanos()).unwrap_or(i64::MAX),
+            Err(e) => -i64::try_from(e.duration().as_nanos()).unwrap_or(i64::MAX),
+        };
+        Some((m.len(), ns))
     }
 
     fn walk(&self, root: &Path, within: &Path, matcher: &dyn Fn(&Path) -> bool) -> Vec<WalkItem> {

@@ -34,7 +34,7 @@ pub mod value;
 
 pub use config::StatusConfig;
 pub use oncall::{OnCallOverview, oncall_targets};
-pub use scheduler::StatusService;
-pub use store::{Entry, ErrorKind, State, StatusChanged, StatusError, StatusStore};
+pub use scheduler::{InterestKey, StatusService};
+pub use store::{Entry, ErrorKind, ListenerId, State, StatusChanged, StatusError, StatusStore};
 pub use target::{Source, Target, TargetId, Widget, targets_for};
 pub use value::{Level, StatusValue};

@@ -33,6 +33,36 @@ pub fn jittered(interval: Duration, jitter: f64) -> Duration {
     interval.mul_f64(1.0 - j + 2.0 * j * fastrand::f64())
 }
 
+/// Who wants a set of targets: a view or pane (`view`) of one session (`session`; 0 is the
+/// process itself, as the CLI and the benches use it). A session's views are cleared together
+/// when it ends.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct InterestKey {
+    pub session: u64,
+    pub view: String,
+}
+
+impl InterestKey {
+    pub fn new(session: u64, view: impl Into<String>) -> InterestKey {
+        InterestKey {
+            session,
+            view: view.into(),
+        }
+    }
+}
+
+impl From<&str> for InterestKey {
+    fn from(view: &str) -> InterestKey {
+        InterestKey::new(0, view)
+    }
+}
+
+impl From<&String> for InterestKey {
+    fn from(view: &String) -> InterestKey {
+        InterestKey::new(0, view.as_str())
+    }
+}
+
 struct Running {
     task: JoinHandle<()>,
     wake: Arc<Notify>,
@@ -40,8 +70,8 @@ struct Running {
 
 #[derive(Default)]
 struct Interest {
-    /// Interest per owner (a view, a pane): the union is what runs.
-    by_owner: BTreeMap<String, Vec<Target>>,
+    /// Interest per owner (a session's view or pane): the union is what runs.
+    by_owner: BTreeMap<InterestKey, Vec<Target>>,
     running: HashMap<TargetId, Running>,
 }
 
@@ -111,21 +141,39 @@ impl StatusService {
         targets_for(entity, &self.inner.cx.config)
     }
 
-    /// Replaces what `owner` (a view or pane name) is looking at. Targets nobody wants any
-    /// more stop at once; new ones start now. A target several owners want runs once.
-    pub fn set_interest(&self, owner: &str, targets: impl IntoIterator<Item = Target>) {
+    /// Replaces what `owner` (a session's view or pane) is looking at. Targets nobody wants
+    /// any more stop at once; new ones start now. A target several owners want runs once.
+    pub fn set_interest(
+        &self,
+        owner: impl Into<InterestKey>,
+        targets: impl IntoIterator<Item = Target>,
+    ) {
+        let owner = owner.into();
         let mut interest = self.lock();
         let list: Vec<Target> = targets.into_iter().collect();
         if list.is_empty() {
-            interest.by_owner.remove(owner);
+            interest.by_owner.remove(&owner);
         } else {
-            interest.by_owner.insert(owner.to_owned(), list);
+            interest.by_owner.insert(owner, list);
         }
         self.reconcile(&mut interest);
     }
 
-    pub fn clear_interest(&self, owner: &str) {
+    pub fn clear_interest(&self, owner: impl Into<InterestKey>) {
         self.set_interest(owner, Vec::new());
+    }
+
+    /// Ends every interest of one session (it closed): its targets stop unless another
+    /// session watches them.
+    pub fn clear_session(&self, session: u64) {
+        let mut interest = self.lock();
+        interest.by_owner.retain(|k, _| k.session != session);
+        self.reconcile(&mut interest);
+    }
+
+    /// The owners with interest now, for tests and diagnostics.
+    pub fn owners(&self) -> Vec<InterestKey> {
+        self.lock().by_owner.keys().cloned().collect()
     }
 
     /// Targets being polled now (a target stopped by an auth error is not).

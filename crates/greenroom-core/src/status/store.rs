@@ -131,8 +131,13 @@ enum Listener {
 struct Inner {
     entries: RwLock<HashMap<TargetId, Entry>>,
     version: AtomicU64,
-    listeners: Mutex<Vec<Listener>>,
+    listeners: Mutex<Vec<(ListenerId, Listener)>>,
+    next_listener: AtomicU64,
 }
+
+/// Names a listener so it can be removed (a session that ends stops being told).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ListenerId(u64);
 
 /// Cheap to clone; every clone is the same store.
 #[derive(Clone, Default)]
@@ -154,13 +159,33 @@ impl StatusStore {
     }
 
     /// Sends a `StatusChanged` on every change. A closed channel is dropped quietly.
-    pub fn subscribe(&self, tx: UnboundedSender<StatusChanged>) {
-        self.lock_listeners().push(Listener::Channel(tx));
+    pub fn subscribe(&self, tx: UnboundedSender<StatusChanged>) -> ListenerId {
+        self.add_listener(Listener::Channel(tx))
     }
 
     /// Calls `f` on every change, on the fetching task's thread: keep it short (wake the UI).
-    pub fn on_change(&self, f: impl Fn(&TargetId) + Send + Sync + 'static) {
-        self.lock_listeners().push(Listener::Callback(Arc::new(f)));
+    /// Returns the id [`StatusStore::remove_listener`] takes.
+    pub fn on_change(&self, f: impl Fn(&TargetId) + Send + Sync + 'static) -> ListenerId {
+        self.add_listener(Listener::Callback(Arc::new(f)))
+    }
+
+    fn add_listener(&self, l: Listener) -> ListenerId {
+        let id = ListenerId(self.inner.next_listener.fetch_add(1, Ordering::Relaxed));
+        self.lock_listeners().push((id, l));
+        id
+    }
+
+    /// Stops telling one listener; true when it was there.
+    pub fn remove_listener(&self, id: ListenerId) -> bool {
+        let mut listeners = self.lock_listeners();
+        let before = listeners.len();
+        listeners.retain(|(i, _)| *i != id);
+        listeners.len() != before
+    }
+
+    /// How many listeners are told of changes.
+    pub fn listener_count(&self) -> usize {
+        self.lock_listeners().len()
     }
 
     /// Bumped on every change: a UI can compare it to skip redrawing.
@@ -193,7 +218,7 @@ impl StatusStore {
         self.inner.entries.read().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn lock_listeners(&self) -> std::sync::MutexGuard<'_, Vec<Listener>> {
+    fn lock_listeners(&self) -> std::sync::MutexGuard<'_, Vec<(ListenerId, Listener)>> {
         self.inner
             .listeners
             .lock()
@@ -216,7 +241,7 @@ impl StatusStore {
         }
         self.inner.version.fetch_add(1, Ordering::AcqRel);
         let mut listeners = self.lock_listeners();
-        listeners.retain(|l| match l {
+        listeners.retain(|(_, l)| match l {
             Listener::Channel(tx) => tx.send(StatusChanged(target.id.clone())).is_ok(),
             Listener::Callback(f) => {
                 f(&target.id);
@@ -284,6 +309,31 @@ mod tests {
             healthy: ok,
             components: vec![],
         })
+    }
+
+    #[test]
+    fn removed_listeners_are_told_nothing_more() {
+        let store = StatusStore::new();
+        let told = Arc::new(AtomicU64::new(0));
+        let seen = told.clone();
+        let id = store.on_change(move |_| {
+            seen.fetch_add(1, Ordering::SeqCst);
+        });
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let channel = store.subscribe(tx);
+        assert_ne!(id, channel);
+        assert_eq!(store.listener_count(), 2);
+        let t = target();
+        store.record_ok(&t, Duration::from_secs(1), health(true));
+        assert_eq!(told.load(Ordering::SeqCst), 1);
+        assert!(rx.try_recv().is_ok());
+        assert!(store.remove_listener(id));
+        assert!(!store.remove_listener(id), "already gone");
+        store.record_ok(&t, Duration::from_secs(1), health(false));
+        assert_eq!(told.load(Ordering::SeqCst), 1, "the callback was removed");
+        assert!(rx.try_recv().is_ok(), "the other listener still hears");
+        assert!(store.remove_listener(channel));
+        assert_eq!(store.listener_count(), 0);
     }
 
     #[tokio::test(start_paused = true)]

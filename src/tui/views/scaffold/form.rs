@@ -11,6 +11,7 @@ use crate::tui::keymap::Context;
 use crate::tui::scaffold::editor::{self, number_range};
 use crate::tui::scaffold::form::{FormState, Stop, StopKey, StopKind};
 use crate::tui::scaffold::wizard::Wizard;
+use crate::tui::theme::Role;
 use crate::tui::views::{fit, pad};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -70,21 +71,21 @@ pub fn draw(frame: &mut Frame, app: &App, w: &Wizard, area: Rect) {
     head.push(Line::from(vec![
         Span::styled(
             pad(&title, width.saturating_sub(progress.width())),
-            app.theme.style("title"),
+            app.theme.style(Role::Title),
         ),
-        Span::styled(progress, app.theme.style("muted")),
+        Span::styled(progress, app.theme.style(Role::Muted)),
     ]));
     if let Some(d) = info.and_then(|p| p.description.as_deref()) {
         for l in wrap(&sanitize_line(d), width.saturating_sub(2))
             .into_iter()
             .take(2)
         {
-            head.push(Line::styled(format!(" {l}"), app.theme.style("muted")));
+            head.push(Line::styled(format!(" {l}"), app.theme.style(Role::Muted)));
         }
     }
     for e in f.page_errors() {
         for l in wrap(&format!("✖ {}", sanitize_line(&e)), width.saturating_sub(2)) {
-            head.push(Line::styled(format!(" {l}"), app.theme.style("error")));
+            head.push(Line::styled(format!(" {l}"), app.theme.style(Role::Error)));
         }
     }
     let [head_area, body, foot] = Layout::vertical([
@@ -129,12 +130,12 @@ pub fn draw(frame: &mut Frame, app: &App, w: &Wizard, area: Rect) {
         }
         if let Some(e) = f.editor(&slot.key) {
             let mut e = e.clone();
-            e.set_style(app.theme.style("text"));
-            e.set_placeholder_style(app.theme.style("muted"));
+            e.set_style(app.theme.style(Role::Text));
+            e.set_placeholder_style(app.theme.style(Role::Muted));
             e.set_cursor_style(if slot.focused {
-                app.theme.style("selection")
+                app.theme.style(Role::Selection)
             } else {
-                app.theme.style("text")
+                app.theme.style(Role::Text)
             });
             frame.render_widget(&e, rect);
         }
@@ -154,7 +155,7 @@ pub fn draw(frame: &mut Frame, app: &App, w: &Wizard, area: Rect) {
                 " ✖ {problems} problem{} on this page: see the messages beside the fields",
                 if problems == 1 { "" } else { "s" }
             ),
-            app.theme.style("error"),
+            app.theme.style(Role::Error),
         )
     } else {
         let back = if f.form.previous_page(f.page).is_some() {
@@ -172,14 +173,18 @@ pub fn draw(frame: &mut Frame, app: &App, w: &Wizard, area: Rect) {
                 key_for(app, &keys, Action::PageNext),
                 sanitize_line(&next),
             ),
-            app.theme.style("muted"),
+            app.theme.style(Role::Muted),
         )
     };
     frame.render_widget(Paragraph::new(Line::from(footer)), foot);
 }
 
 fn bracketed(app: &App, focused: bool, width: usize) -> Vec<Span<'static>> {
-    let edge = if focused { "border_focus" } else { "border" };
+    let edge = if focused {
+        Role::BorderFocus
+    } else {
+        Role::Border
+    };
     vec![
         Span::styled("[", app.theme.style(edge)),
         Span::raw(" ".repeat(width.saturating_sub(2))),
@@ -221,11 +226,11 @@ fn choice_lines(
             used = 0;
         }
         let style = if highlight == Some(i) {
-            app.theme.style("selection")
+            app.theme.style(Role::Selection)
         } else if on {
-            app.theme.style("accent")
+            app.theme.style(Role::Accent)
         } else {
-            app.theme.style("text")
+            app.theme.style(Role::Text)
         };
         let line = lines.last_mut().expect("one line at least");
         line.push(Span::styled(fit(&text, width), style));
@@ -245,7 +250,7 @@ fn layout(app: &App, f: &FormState, g: &Geometry) -> Page {
     if f.fields.is_empty() {
         page.lines.push(Line::styled(
             "  Nothing to fill in on this page.",
-            app.theme.style("muted"),
+            app.theme.style(Role::Muted),
         ));
     }
     for (i, field) in f.fields.iter().enumerate() {
@@ -279,13 +284,16 @@ fn label_spans(
     g: &Geometry,
 ) -> (Option<Line<'static>>, Vec<Span<'static>>) {
     let indent = "  ".repeat(field.depth);
-    let marker = Span::styled(if marker { "▶ " } else { "  " }, app.theme.style("accent"));
+    let marker = Span::styled(
+        if marker { "▶ " } else { "  " },
+        app.theme.style(Role::Accent),
+    );
     let required = if field.required { " *" } else { "" };
     let label = format!("{indent}{}{required}", sanitize_line(&field.label));
     let style = match (kind, focused) {
-        (LabelKind::Heading, _) => app.theme.style("title"),
-        (_, true) => app.theme.style("accent").add_modifier(Modifier::BOLD),
-        (_, false) => app.theme.style("text"),
+        (LabelKind::Heading, _) => app.theme.style(Role::Title),
+        (_, true) => app.theme.style(Role::Accent).add_modifier(Modifier::BOLD),
+        (_, false) => app.theme.style(Role::Text),
     };
     let column = g.label.saturating_sub(1);
     if kind == LabelKind::Heading {
@@ -334,7 +342,7 @@ fn field_block(
     let (above, mut first) = label_spans(app, field, focused, marker, kind, g);
     page.lines.extend(above);
     let iw = g.input_width();
-    let muted = app.theme.style("muted");
+    let muted = app.theme.style(Role::Muted);
     let mut extra_lines: Vec<Line<'static>> = Vec::new();
     let line = page.lines.len();
     let mut note: Option<String> = None;
@@ -345,7 +353,7 @@ fn field_block(
             } else {
                 sanitize_line(&value.map(scalar).unwrap_or_default()).into_owned()
             };
-            first.push(Span::styled(fit(&shown, iw), app.theme.style("text")));
+            first.push(Span::styled(fit(&shown, iw), app.theme.style(Role::Text)));
             first.push(Span::styled(" (read-only)", muted));
         }
         Widget::Group => {}
@@ -353,7 +361,7 @@ fn field_block(
             let n = value.and_then(Json::as_array).map_or(0, Vec::len);
             first.push(Span::styled(
                 format!("{n} item{}", if n == 1 { "" } else { "s" }),
-                app.theme.style("text"),
+                app.theme.style(Role::Text),
             ));
             if focused {
                 first.push(Span::styled(
@@ -380,9 +388,9 @@ fn field_block(
             let on = value == Some(&Json::Bool(true));
             let text = if on { "[x] yes" } else { "[ ] no" };
             let style = if focused {
-                app.theme.style("selection")
+                app.theme.style(Role::Selection)
             } else {
-                app.theme.style("text")
+                app.theme.style(Role::Text)
             };
             first.push(Span::styled(text, style));
         }
@@ -405,7 +413,7 @@ fn field_block(
                         )
                     })
                     .unwrap_or_else(|| format!("‹ none chosen ›  {} choices", choices.len()));
-                first.push(Span::styled(fit(&label, iw), app.theme.style("text")));
+                first.push(Span::styled(fit(&label, iw), app.theme.style(Role::Text)));
             }
         }
         Widget::Checkboxes { choices } => {
@@ -446,7 +454,7 @@ fn field_block(
             } else {
                 first.push(Span::styled(
                     fit(&format!("{} ▾", sanitize_line(&text)), iw),
-                    app.theme.style("text"),
+                    app.theme.style(Role::Text),
                 ));
             }
         }
@@ -533,18 +541,22 @@ fn field_block(
     }
     if focused && let Some(h) = &field.help {
         for l in wrap(&format!("ℹ {}", sanitize_line(h)), text_width) {
-            page.lines.push(pad_line(l, app.theme.style("info")));
+            page.lines.push(pad_line(l, app.theme.style(Role::Info)));
         }
     }
     for e in f.errors_for(&field.path) {
         for l in wrap(&format!("✖ {}", sanitize_line(&e)), text_width) {
-            page.lines.push(pad_line(l, app.theme.style("error")));
+            page.lines.push(pad_line(l, app.theme.style(Role::Error)));
         }
     }
 }
 
 fn bars(app: &App, focused: bool, width: usize) -> Vec<Span<'static>> {
-    let edge = if focused { "border_focus" } else { "border" };
+    let edge = if focused {
+        Role::BorderFocus
+    } else {
+        Role::Border
+    };
     vec![
         Span::styled("│", app.theme.style(edge)),
         Span::raw(" ".repeat(width.saturating_sub(2))),
@@ -571,12 +583,12 @@ fn repo_parts(
         let marker = if focused { "▶ " } else { "  " };
         let indent = "  ".repeat(field.depth + 1);
         let label_style = if focused {
-            app.theme.style("accent").add_modifier(Modifier::BOLD)
+            app.theme.style(Role::Accent).add_modifier(Modifier::BOLD)
         } else {
-            app.theme.style("text")
+            app.theme.style(Role::Text)
         };
         let mut spans = vec![
-            Span::styled(marker, app.theme.style("accent")),
+            Span::styled(marker, app.theme.style(Role::Accent)),
             Span::styled(
                 pad(
                     &format!("{indent}{}", sanitize_line(&part.label)),
@@ -603,7 +615,7 @@ fn repo_parts(
             } else {
                 spans.push(Span::styled(
                     fit(&format!("‹ {} ›", sanitize_line(&part.value)), iw),
-                    app.theme.style("text"),
+                    app.theme.style(Role::Text),
                 ));
             }
         } else if let Some(s) = stop {

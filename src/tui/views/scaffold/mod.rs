@@ -38,117 +38,31 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     popup::draw(frame, app, area);
 }
 
-/// The key hints of the scaffolder's screens.
-pub fn hint_actions(app: &App) -> Vec<(Action, &'static str)> {
+/// Whether a scaffolder action's hint fits the state on screen: the focused field's kind, a
+/// several-choice picker, a run going or ended, a Template entity selected.
+pub fn hint_fits(app: &App, action: Action) -> bool {
     use Action::*;
-    let Some(showing) = showing(app) else {
-        return Vec::new();
-    };
-    if let Some(p) = &app.scaffold.popup {
-        return match p {
-            Popup::Picker(p) if p.multi => vec![
-                (PickerMark, "mark"),
-                (PickerChoose, "done"),
-                (Down, "move"),
-                (PickerClose, "close"),
-            ],
-            Popup::Picker(_) => vec![
-                (PickerChoose, "choose"),
-                (Down, "move"),
-                (PickerClose, "close"),
-            ],
-            Popup::Confirm(_) => vec![(ConfirmYes, "yes"), (ConfirmNo, "no")],
-            Popup::Target { .. } => vec![(ConfirmYes, "create"), (ConfirmNo, "cancel")],
-        };
-    }
     let w = app.scaffold.wizard.as_deref();
-    match showing {
-        Showing::Templates => vec![
-            (ScaffoldStart, "use template"),
-            (Down, "move"),
-            (SearchClear, "clear"),
-            (Reload, "reload"),
-            (Back, "back"),
-            (Help, "help"),
-        ],
-        Showing::Wizard(Stage::Form) => {
-            let mut hints = vec![(FieldNext, "next field")];
-            match w.and_then(|w| w.form.focused()).map(|s| s.kind) {
-                Some(StopKind::Toggle) => hints.push((FormToggle, "tick")),
-                Some(StopKind::Select) => {
-                    hints.push((ChoiceNext, "next choice"));
-                    hints.push((FormActivate, "list"));
-                }
-                Some(StopKind::Checkboxes) => {
-                    hints.push((FormToggle, "tick"));
-                    hints.push((ChoiceNext, "next option"));
-                }
-                Some(StopKind::Picker) => hints.push((FormActivate, "pick")),
-                Some(StopKind::List) => hints.push((ItemAdd, "add")),
-                Some(StopKind::Item) => hints.push((ItemRemove, "remove")),
-                Some(StopKind::Text { .. }) | None => {}
-            }
-            hints.extend([
-                (PageNext, "next page"),
-                (PagePrev, "prev page"),
-                (FormCancel, "leave"),
-                (Help, "help"),
-            ]);
-            hints
-        }
-        Showing::Wizard(Stage::Review) => vec![
-            (ScaffoldCreate, "create"),
-            (ScaffoldDryRun, "dry run"),
-            (ScaffoldBack, "back to form"),
-            (Down, "scroll"),
-            (Help, "help"),
-        ],
-        Showing::Wizard(Stage::DryRun) if !w.is_some_and(|w| w.running()) => {
-            let log = w
-                .and_then(|w| w.run.as_ref())
-                .and_then(|r| r.preview.as_ref())
-                .is_some_and(|p| p.show_log);
-            let mut hints = if log {
-                vec![(Down, "scroll"), (ScaffoldToggleLog, "files")]
-            } else {
-                vec![
-                    (Down, "next file"),
-                    (PageDown, "scroll"),
-                    (ScaffoldToggleLog, "log"),
-                ]
-            };
-            hints.extend([(ScaffoldCreate, "create"), (ScaffoldBack, "back")]);
-            hints
-        }
-        Showing::Wizard(_) => {
-            let run = w.and_then(|w| w.run.as_ref());
-            if run.is_some_and(|r| r.running()) {
-                vec![(Down, "step"), (ScaffoldCancel, "cancel"), (Help, "help")]
-            } else {
-                vec![
-                    (Open, "open link"),
-                    (CopyLink, "copy link"),
-                    (Down, "move"),
-                    (ScaffoldCancel, "back"),
-                    (Templates, "templates"),
-                    (Help, "help"),
-                ]
-            }
-        }
+    let stop = w.and_then(|w| w.form.focused()).map(|s| s.kind);
+    let running = w.and_then(|w| w.run.as_ref()).is_some_and(|r| r.running());
+    match action {
+        ScaffoldStart => showing(app) == Some(Showing::Templates) || template_selected(app),
+        FormToggle => matches!(stop, Some(StopKind::Toggle | StopKind::Checkboxes)),
+        ChoiceNext => matches!(stop, Some(StopKind::Select | StopKind::Checkboxes)),
+        FormActivate => matches!(stop, Some(StopKind::Select | StopKind::Picker)),
+        ItemAdd => matches!(stop, Some(StopKind::List)),
+        ItemRemove => matches!(stop, Some(StopKind::Item)),
+        PickerMark => matches!(&app.scaffold.popup, Some(Popup::Picker(p)) if p.multi),
+        CopyLink | Templates => !running,
+        _ => true,
     }
 }
 
-/// Extra hints where a Template entity is selected or open: it can be used from there.
-pub fn entity_hints(app: &App) -> Vec<(Action, &'static str)> {
-    let is_template = app
-        .current_entity()
+/// Whether a Template entity is selected or open: it can be used from there.
+fn template_selected(app: &App) -> bool {
+    app.current_entity()
         .and_then(|k| app.catalog.get(&k).map(|e| e.is_kind("Template")))
-        .unwrap_or(false);
-    if is_template {
-        vec![(Action::ScaffoldStart, "use template")]
-    } else {
-        Vec::new()
-    }
+        .unwrap_or(false)
 }
 
 /// The first key bound to an action in `contexts` (for prose like "ctrl-s: Next"; the

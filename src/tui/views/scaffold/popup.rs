@@ -9,6 +9,7 @@ use crate::tui::keymap::Context;
 use crate::tui::scaffold::Popup;
 use crate::tui::scaffold::editor::text_of;
 use crate::tui::scaffold::picker::PickerPopup;
+use crate::tui::theme::Role;
 use crate::tui::views::{fit, pad};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -78,8 +79,8 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
 fn frame_block<'a>(app: &App, title: &'a str) -> Block<'a> {
     Block::default()
         .borders(Borders::ALL)
-        .border_style(app.theme.style("border_focus"))
-        .title(Span::styled(title, app.theme.style("title")))
+        .border_style(app.theme.style(Role::BorderFocus))
+        .title(Span::styled(title, app.theme.style(Role::Title)))
 }
 
 /// A box with a question, optionally an input line and a line after it, and the keys.
@@ -123,9 +124,9 @@ fn question_box(
             .iter()
             .map(|l| {
                 let style = if l.starts_with('✖') {
-                    app.theme.style("error")
+                    app.theme.style(Role::Error)
                 } else {
-                    app.theme.style("muted")
+                    app.theme.style(Role::Muted)
                 };
                 Line::styled(l.clone(), style)
             })
@@ -133,19 +134,22 @@ fn question_box(
     };
     let question: Vec<Line> = lines
         .iter()
-        .map(|l| Line::styled(l.clone(), app.theme.style("text")))
+        .map(|l| Line::styled(l.clone(), app.theme.style(Role::Text)))
         .collect();
     frame.render_widget(Paragraph::new(question), text_area);
     frame.render_widget(Paragraph::new(styled(&after)), after_area);
     if let Some(input) = input {
         let mut e = input.clone();
-        e.set_style(app.theme.style("text"));
-        e.set_placeholder_style(app.theme.style("muted"));
-        e.set_cursor_style(app.theme.style("selection"));
+        e.set_style(app.theme.style(Role::Text));
+        e.set_placeholder_style(app.theme.style(Role::Muted));
+        e.set_cursor_style(app.theme.style(Role::Selection));
         frame.render_widget(&e, input_area);
     }
     frame.render_widget(
-        Paragraph::new(Line::styled(fit(keys, inner_w), app.theme.style("accent"))),
+        Paragraph::new(Line::styled(
+            fit(keys, inner_w),
+            app.theme.style(Role::Accent),
+        )),
         keys_area,
     );
 }
@@ -153,12 +157,12 @@ fn question_box(
 fn picker(frame: &mut Frame, app: &App, p: &PickerPopup, area: Rect) {
     let width = area.width.saturating_sub(4).min(80);
     let inner_w = usize::from(width.saturating_sub(2));
-    let mut notes: Vec<(String, &'static str)> = Vec::new();
+    let mut notes: Vec<(String, Role)> = Vec::new();
     if let Some(n) = &p.note {
         notes.extend(
             wrap(&sanitize_line(n), inner_w)
                 .into_iter()
-                .map(|l| (l, "warn")),
+                .map(|l| (l, Role::Warn)),
         );
     }
     if p.multi {
@@ -176,16 +180,16 @@ fn picker(frame: &mut Frame, app: &App, p: &PickerPopup, area: Rect) {
         } else {
             format!("chosen: {}", marked.join(", "))
         };
-        notes.push((fit(&text, inner_w), "accent"));
+        notes.push((fit(&text, inner_w), Role::Accent));
     }
     if let Some(e) = &p.error {
         notes.extend(
             wrap(&format!("✖ {}", sanitize_line(e)), inner_w)
                 .into_iter()
-                .map(|l| (l, "error")),
+                .map(|l| (l, Role::Error)),
         );
     }
-    let list_h = (p.items.len().max(1) as u16).min(12);
+    let list_h = (p.list.len().max(1) as u16).min(12);
     let height = 1 + list_h + notes.len() as u16 + 2;
     let rect = centred(area, width, height);
     frame.render_widget(Clear, rect);
@@ -207,19 +211,14 @@ fn picker(frame: &mut Frame, app: &App, p: &PickerPopup, area: Rect) {
     .areas(inner);
     let [prompt, line] =
         Layout::horizontal([Constraint::Length(2), Constraint::Min(1)]).areas(input);
-    frame.render_widget(Span::styled("› ", app.theme.style("accent")), prompt);
-    let mut e = p.filter.clone();
-    e.set_style(app.theme.style("text"));
-    e.set_placeholder_style(app.theme.style("muted"));
-    e.set_cursor_style(app.theme.style("selection"));
-    frame.render_widget(&e, line);
+    frame.render_widget(Span::styled("› ", app.theme.style(Role::Accent)), prompt);
+    p.list.draw_input(frame, line, &app.theme);
 
     let visible = usize::from(list.height);
-    let offset = p.cursor.saturating_sub(visible.saturating_sub(1));
+    let offset = p.list.offset(visible);
     let mark_w = if p.multi { 4 } else { 0 };
     let longest = |compact: bool| {
-        p.items
-            .iter()
+        p.items()
             .map(|i| {
                 let l = sanitize_line(&i.label);
                 mark_w
@@ -232,7 +231,7 @@ fn picker(frame: &mut Frame, app: &App, p: &PickerPopup, area: Rect) {
             .max()
             .unwrap_or(0)
     };
-    let has_detail = p.items.iter().any(|i| !i.detail.is_empty());
+    let has_detail = p.items().any(|i| !i.detail.is_empty());
     let (mut label_w, mut detail_w) = picker_columns(inner_w, longest(false), has_detail);
     // Refs that do not fit lose what tells them apart least: the default namespace.
     let compact = longest(false) > label_w;
@@ -240,20 +239,20 @@ fn picker(frame: &mut Frame, app: &App, p: &PickerPopup, area: Rect) {
         (label_w, detail_w) = picker_columns(inner_w, longest(true), has_detail);
     }
     let mut lines = Vec::new();
-    if p.items.is_empty() {
+    if p.list.is_empty() {
         lines.push(Line::styled(
             "  nothing to choose",
-            app.theme.style("muted"),
+            app.theme.style(Role::Muted),
         ));
     }
-    for (i, item) in p.items.iter().enumerate().skip(offset).take(visible) {
-        let selected = i == p.cursor;
+    for (i, item) in p.items().enumerate().skip(offset).take(visible) {
+        let selected = i == p.cursor();
         let base = if selected {
-            app.theme.style("selection")
+            app.theme.style(Role::Selection)
         } else if item.typed {
-            app.theme.style("accent")
+            app.theme.style(Role::Accent)
         } else {
-            app.theme.style("text")
+            app.theme.style(Role::Text)
         };
         let mark = match (p.multi, p.is_marked(item)) {
             (true, true) => "[x] ",
@@ -278,7 +277,7 @@ fn picker(frame: &mut Frame, app: &App, p: &PickerPopup, area: Rect) {
                 if selected {
                     base
                 } else {
-                    app.theme.style("muted")
+                    app.theme.style(Role::Muted)
                 },
             ));
         }

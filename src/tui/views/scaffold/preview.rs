@@ -7,6 +7,7 @@ use crate::text::sanitize_line;
 use crate::tui::app::App;
 use crate::tui::scaffold::progress::{Preview, RunState};
 use crate::tui::scaffold::wizard::Wizard;
+use crate::tui::theme::Role;
 use crate::tui::views::{fit, pad};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -36,16 +37,16 @@ pub fn draw(frame: &mut Frame, app: &App, w: &Wizard, area: Rect) {
     let mut head = vec![Line::from(vec![
         Span::styled(
             pad(&heading, width.saturating_sub(tabs.width())),
-            app.theme.style("title"),
+            app.theme.style(Role::Title),
         ),
-        Span::styled(tabs, app.theme.style("accent")),
+        Span::styled(tabs, app.theme.style(Role::Accent)),
     ])];
     if let Some(e) = run.result.as_ref().and_then(|r| r.error.as_ref()) {
         for l in wrap(&format!("✖ {}", sanitize_line(e)), width.saturating_sub(2))
             .into_iter()
             .take(3)
         {
-            head.push(Line::styled(format!(" {l}"), app.theme.style("error")));
+            head.push(Line::styled(format!(" {l}"), app.theme.style(Role::Error)));
         }
     }
     let [head_area, body] =
@@ -66,14 +67,14 @@ fn draw_files(frame: &mut Frame, app: &App, p: &Preview, area: Rect) {
     let offset = p.selected.saturating_sub(height.saturating_sub(1));
     let mut lines = Vec::new();
     if p.rows.is_empty() {
-        lines.push(Line::styled(" (no files)", app.theme.style("muted")));
+        lines.push(Line::styled(" (no files)", app.theme.style(Role::Muted)));
     }
     for (i, row) in p.rows.iter().enumerate().skip(offset).take(height) {
         let selected = i == p.selected;
         let style = match (selected, row.file.is_some()) {
-            (true, _) => app.theme.style("selection"),
-            (false, true) => app.theme.style("text"),
-            (false, false) => app.theme.style("accent"),
+            (true, _) => app.theme.style(Role::Selection),
+            (false, true) => app.theme.style(Role::Text),
+            (false, false) => app.theme.style(Role::Accent),
         };
         let text = format!(
             "{}{}{}",
@@ -87,7 +88,7 @@ fn draw_files(frame: &mut Frame, app: &App, p: &Preview, area: Rect) {
 
     let block = Block::default()
         .borders(Borders::LEFT)
-        .border_style(app.theme.style("border"));
+        .border_style(app.theme.style(Role::Border));
     let inner = block.inner(content);
     frame.render_widget(block, content);
     let Some(file) = p.selected_file() else {
@@ -105,22 +106,28 @@ fn draw_files(frame: &mut Frame, app: &App, p: &Preview, area: Rect) {
             ""
         }
     );
-    let mut lines = vec![Line::styled(fit(&about, width), app.theme.style("title"))];
+    let mut lines = vec![Line::styled(
+        fit(&about, width),
+        app.theme.style(Role::Title),
+    )];
     let height = usize::from(inner.height).saturating_sub(1);
     if file.binary {
         lines.push(Line::styled(
             " (binary content, not shown)",
-            app.theme.style("muted"),
+            app.theme.style(Role::Muted),
         ));
     } else {
         let scroll = p.scroll.min(file.lines.len().saturating_sub(1));
         let number_w = file.lines.len().to_string().len();
         for (n, l) in file.lines.iter().enumerate().skip(scroll).take(height) {
             lines.push(Line::from(vec![
-                Span::styled(format!("{:>number_w$} ", n + 1), app.theme.style("muted")),
+                Span::styled(
+                    format!("{:>number_w$} ", n + 1),
+                    app.theme.style(Role::Muted),
+                ),
                 Span::styled(
                     fit(l, width.saturating_sub(number_w + 1)),
-                    app.theme.style("text"),
+                    app.theme.style(Role::Text),
                 ),
             ]));
         }
@@ -147,7 +154,7 @@ fn draw_log(frame: &mut Frame, app: &App, run: &RunState, p: &Preview, area: Rec
             }
             None => Line::styled(
                 fit(&format!(" {}", sanitize_line(text)), width),
-                app.theme.style("text"),
+                app.theme.style(Role::Text),
             ),
         })
         .collect();

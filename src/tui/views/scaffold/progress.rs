@@ -8,6 +8,7 @@ use crate::text::{sanitize_block, sanitize_line};
 use crate::tui::app::App;
 use crate::tui::scaffold::progress::RunState;
 use crate::tui::scaffold::wizard::Wizard;
+use crate::tui::theme::Role;
 use crate::tui::views::{fit, pad};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -19,17 +20,14 @@ use unicode_width::UnicodeWidthStr;
 const SPINNER: [&str; 4] = ["◐", "◓", "◑", "◒"];
 
 /// A step's state as a symbol, a word and a theme role (never colour alone).
-pub fn status_mark(
-    status: StepStatus,
-    spinner: usize,
-) -> (&'static str, &'static str, &'static str) {
+pub fn status_mark(status: StepStatus, spinner: usize) -> (&'static str, &'static str, Role) {
     match status {
-        StepStatus::Open => ("○", "pending", "muted"),
-        StepStatus::Processing => (SPINNER[spinner % SPINNER.len()], "running", "accent"),
-        StepStatus::Completed => ("✔", "done", "ok"),
-        StepStatus::Failed => ("✖", "failed", "error"),
-        StepStatus::Skipped => ("↷", "skipped", "muted"),
-        StepStatus::Cancelled => ("⊘", "cancelled", "warn"),
+        StepStatus::Open => ("○", "pending", Role::Muted),
+        StepStatus::Processing => (SPINNER[spinner % SPINNER.len()], "running", Role::Accent),
+        StepStatus::Completed => ("✔", "done", Role::Ok),
+        StepStatus::Failed => ("✖", "failed", Role::Error),
+        StepStatus::Skipped => ("↷", "skipped", Role::Muted),
+        StepStatus::Cancelled => ("⊘", "cancelled", Role::Warn),
     }
 }
 
@@ -47,17 +45,20 @@ pub fn draw(frame: &mut Frame, app: &App, w: &Wizard, area: Rect) {
         None => format!(" Dry run · {title} (nothing is written)"),
     };
     let (state, role) = match run.progress.finished {
-        None if run.cancelling => ("cancelling…".to_owned(), "warn"),
-        None => (format!("{} running", SPINNER[run.spinner % 4]), "accent"),
-        Some(TaskStatus::Completed) => ("✔ completed".into(), "ok"),
-        Some(TaskStatus::Failed) => ("✖ failed".into(), "error"),
-        Some(TaskStatus::Cancelled) => ("⊘ cancelled".into(), "warn"),
+        None if run.cancelling => ("cancelling…".to_owned(), Role::Warn),
+        None => (
+            format!("{} running", SPINNER[run.spinner % 4]),
+            Role::Accent,
+        ),
+        Some(TaskStatus::Completed) => ("✔ completed".into(), Role::Ok),
+        Some(TaskStatus::Failed) => ("✖ failed".into(), Role::Error),
+        Some(TaskStatus::Cancelled) => ("⊘ cancelled".into(), Role::Warn),
     };
     let state = format!("{state} ");
     let head = Line::from(vec![
         Span::styled(
             pad(&heading, width.saturating_sub(state.width())),
-            app.theme.style("title"),
+            app.theme.style(Role::Title),
         ),
         Span::styled(state, app.theme.style(role)),
     ]);
@@ -108,7 +109,7 @@ pub fn draw(frame: &mut Frame, app: &App, w: &Wizard, area: Rect) {
     frame.render_widget(
         Paragraph::new(Line::styled(
             format!("{rule}{}", "─".repeat(width.saturating_sub(rule.width()))),
-            app.theme.style("border"),
+            app.theme.style(Role::Border),
         )),
         log_title,
     );
@@ -120,7 +121,7 @@ pub fn draw(frame: &mut Frame, app: &App, w: &Wizard, area: Rect) {
         .map(|l| {
             Line::styled(
                 format!("  {}", fit(l, width.saturating_sub(3))),
-                app.theme.style("text"),
+                app.theme.style(Role::Text),
             )
         })
         .collect();
@@ -137,9 +138,9 @@ fn step_lines(app: &App, run: &RunState, width: usize) -> Vec<Line<'static>> {
             let (mark, word, role) = status_mark(s.status, run.spinner);
             let selected = i == run.cursor;
             let base = if selected {
-                app.theme.style("selection")
+                app.theme.style(Role::Selection)
             } else {
-                app.theme.style("text")
+                app.theme.style(Role::Text)
             };
             let lines = if s.log.is_empty() {
                 String::new()
@@ -182,11 +183,11 @@ fn result_lines(app: &App, run: &RunState, width: usize) -> Vec<Line<'static>> {
             None => "✔ The dry run completed".into(),
         };
         for l in wrap(&sanitize_line(&text), w) {
-            lines.push(Line::styled(format!(" {l}"), app.theme.style("ok")));
+            lines.push(Line::styled(format!(" {l}"), app.theme.style(Role::Ok)));
         }
     } else if let Some(e) = &result.error {
         for l in wrap(&format!("✖ {}", sanitize_line(e)), w) {
-            lines.push(Line::styled(format!(" {l}"), app.theme.style("error")));
+            lines.push(Line::styled(format!(" {l}"), app.theme.style(Role::Error)));
         }
     }
     if !run.registered.is_empty() {
@@ -195,19 +196,19 @@ fn result_lines(app: &App, run: &RunState, width: usize) -> Vec<Line<'static>> {
             run.registered.join(", ")
         );
         for l in wrap(&sanitize_line(&text), w) {
-            lines.push(Line::styled(format!(" {l}"), app.theme.style("ok")));
+            lines.push(Line::styled(format!(" {l}"), app.theme.style(Role::Ok)));
         }
     }
     let steps = run.progress.steps.len();
     if !run.output.links.is_empty() {
-        lines.push(Line::styled(" Links", app.theme.style("accent")));
+        lines.push(Line::styled(" Links", app.theme.style(Role::Accent)));
     }
     for (i, link) in run.output.links.iter().enumerate() {
         let selected = run.cursor == steps + i;
         let base = if selected {
-            app.theme.style("selection")
+            app.theme.style(Role::Selection)
         } else {
-            app.theme.style("text")
+            app.theme.style(Role::Text)
         };
         let target = link.target().unwrap_or_default();
         let title_w = (width / 3).clamp(8, 30);
@@ -219,7 +220,7 @@ fn result_lines(app: &App, run: &RunState, width: usize) -> Vec<Line<'static>> {
                 if selected {
                     base
                 } else {
-                    app.theme.style("link")
+                    app.theme.style(Role::Link)
                 },
             ),
         ]));
@@ -228,12 +229,15 @@ fn result_lines(app: &App, run: &RunState, width: usize) -> Vec<Line<'static>> {
         if !title.is_empty() {
             lines.push(Line::styled(
                 format!(" {}", sanitize_line(title)),
-                app.theme.style("accent"),
+                app.theme.style(Role::Accent),
             ));
         }
         for l in sanitize_block(content).lines() {
             for part in wrap(l, w) {
-                lines.push(Line::styled(format!("   {part}"), app.theme.style("text")));
+                lines.push(Line::styled(
+                    format!("   {part}"),
+                    app.theme.style(Role::Text),
+                ));
             }
         }
     }

@@ -7,6 +7,7 @@ use crate::tui::action::Action;
 use crate::tui::app::App;
 use crate::tui::keymap::Context;
 use crate::tui::scaffold::wizard::Wizard;
+use crate::tui::theme::Role;
 use crate::tui::views::pad;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -25,11 +26,11 @@ pub fn draw(frame: &mut Frame, app: &App, w: &Wizard, area: Rect) {
         Paragraph::new(vec![
             Line::styled(
                 format!(" Review · {}", sanitize_line(&w.template.title)),
-                app.theme.style("title"),
+                app.theme.style(Role::Title),
             ),
             Line::styled(
                 " Every value as it will be used; secrets are masked. Nothing is created yet.",
-                app.theme.style("muted"),
+                app.theme.style(Role::Muted),
             ),
         ]),
         head,
@@ -40,7 +41,7 @@ pub fn draw(frame: &mut Frame, app: &App, w: &Wizard, area: Rect) {
     let mut lines: Vec<Line> = Vec::new();
     for e in &w.review_errors {
         for l in wrap(&format!("✖ {}", sanitize_line(e)), width.saturating_sub(2)) {
-            lines.push(Line::styled(format!(" {l}"), app.theme.style("error")));
+            lines.push(Line::styled(format!(" {l}"), app.theme.style(Role::Error)));
         }
     }
     let mut page = usize::MAX;
@@ -50,13 +51,13 @@ pub fn draw(frame: &mut Frame, app: &App, w: &Wizard, area: Rect) {
             let title = pages.get(page).map(|p| p.title.as_str()).unwrap_or("");
             lines.push(Line::styled(
                 format!(" {}", sanitize_line(title)),
-                app.theme.style("accent"),
+                app.theme.style(Role::Accent),
             ));
         }
         let value_style = if row.masked {
-            app.theme.style("muted")
+            app.theme.style(Role::Muted)
         } else {
-            app.theme.style("text")
+            app.theme.style(Role::Text)
         };
         // Several-line values (textareas, lists) keep their lines.
         let value = sanitize_block(&row.value).into_owned();
@@ -67,7 +68,7 @@ pub fn draw(frame: &mut Frame, app: &App, w: &Wizard, area: Rect) {
                 " ".repeat(label_w)
             };
             lines.push(Line::from(vec![
-                Span::styled(format!("   {label}"), app.theme.style("muted")),
+                Span::styled(format!("   {label}"), app.theme.style(Role::Muted)),
                 Span::styled(l, value_style),
             ]));
         }
@@ -75,7 +76,7 @@ pub fn draw(frame: &mut Frame, app: &App, w: &Wizard, area: Rect) {
     if w.review.is_empty() {
         lines.push(Line::styled(
             "   (this template asks for nothing)",
-            app.theme.style("muted"),
+            app.theme.style(Role::Muted),
         ));
     }
     let height = usize::from(body.height);
@@ -91,7 +92,7 @@ pub fn draw(frame: &mut Frame, app: &App, w: &Wizard, area: Rect) {
         key_for(app, &keys, Action::ScaffoldBack),
     );
     frame.render_widget(
-        Paragraph::new(Line::styled(footer, app.theme.style("accent"))),
+        Paragraph::new(Line::styled(footer, app.theme.style(Role::Accent))),
         foot,
     );
 }

@@ -5,6 +5,7 @@ use super::wrap;
 use crate::text::sanitize_line;
 use crate::tui::app::App;
 use crate::tui::scaffold::templates::TemplateEntry;
+use crate::tui::theme::Role;
 use crate::tui::views::{fit, pad};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -21,10 +22,10 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         Constraint::Min(1),
     ])
     .areas(area);
-    let count = format!("{}/{} ", t.shown.len(), t.entries.len());
+    let count = format!("{}/{} ", t.shown().len(), t.entries.len());
     let mut heading = vec![Span::styled(
         " Software templates",
-        app.theme.style("title"),
+        app.theme.style(Role::Title),
     )];
     if let Some(w) = app.scaffold.wizard.as_deref() {
         let state = if w.running() {
@@ -40,7 +41,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
                     "  ({state}: {}; Enter on it resumes)",
                     sanitize_line(&w.template.title)
                 ),
-                app.theme.style("warn"),
+                app.theme.style(Role::Warn),
             ));
         }
     }
@@ -48,23 +49,19 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     heading.push(Span::raw(
         " ".repeat(width.saturating_sub(used + count.width())),
     ));
-    heading.push(Span::styled(count, app.theme.style("muted")));
+    heading.push(Span::styled(count, app.theme.style(Role::Muted)));
     frame.render_widget(Paragraph::new(Line::from(heading)), title);
     let [prompt, input] =
         Layout::horizontal([Constraint::Length(3), Constraint::Min(1)]).areas(filter);
-    frame.render_widget(Span::styled(" › ", app.theme.style("accent")), prompt);
-    let mut line = t.filter.clone();
-    line.set_style(app.theme.style("text"));
-    line.set_placeholder_style(app.theme.style("muted"));
-    line.set_cursor_style(app.theme.style("selection"));
-    frame.render_widget(&line, input);
+    frame.render_widget(Span::styled(" › ", app.theme.style(Role::Accent)), prompt);
+    t.list.draw_input(frame, input, &app.theme);
 
     let (list, details) = if rest.width >= 110 {
         let [l, d] = Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)])
             .areas(rest);
         (l, d)
     } else {
-        let list_height = (t.shown.len() as u16 + 1).clamp(3, (rest.height / 2).max(3));
+        let list_height = (t.shown().len() as u16 + 1).clamp(3, (rest.height / 2).max(3));
         let [l, d] =
             Layout::vertical([Constraint::Length(list_height), Constraint::Min(0)]).areas(rest);
         (l, d)
@@ -75,7 +72,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     } else {
         Block::default().borders(Borders::TOP)
     }
-    .border_style(app.theme.style("border"));
+    .border_style(app.theme.style(Role::Border));
     let inner = block.inner(details);
     frame.render_widget(block, details);
     if let Some(e) = t.selected() {
@@ -91,30 +88,30 @@ fn draw_list(frame: &mut Frame, app: &App, area: Rect) {
     if t.entries.is_empty() {
         lines.push(Line::styled(
             "  No templates in this catalogue: templates are entities of kind Template (scaffolder.backstage.io/v1beta3).",
-            app.theme.style("muted"),
+            app.theme.style(Role::Muted),
         ));
-    } else if t.shown.is_empty() {
+    } else if t.shown().is_empty() {
         lines.push(Line::styled(
             "  Nothing matches the filter (ctrl-l clears it).",
-            app.theme.style("muted"),
+            app.theme.style(Role::Muted),
         ));
     }
-    let offset = t.cursor.saturating_sub(height.saturating_sub(1));
+    let offset = t.list.offset(height);
     let title_w = (width * 45 / 100).max(12);
     let name_w = (width * 30 / 100).max(8);
     let owner_w = width.saturating_sub(2 + title_w + name_w);
-    for (row, i) in t.shown.iter().enumerate().skip(offset).take(height) {
+    for (row, i) in t.shown().iter().enumerate().skip(offset).take(height) {
         let e = &t.entries[*i];
-        let selected = row == t.cursor;
+        let selected = row == t.cursor();
         let base = if selected {
-            app.theme.style("selection")
+            app.theme.style(Role::Selection)
         } else {
-            app.theme.style("text")
+            app.theme.style(Role::Text)
         };
         let dim = if selected {
             base
         } else {
-            app.theme.style("muted")
+            app.theme.style(Role::Muted)
         };
         let owner = e
             .owner
@@ -140,12 +137,12 @@ fn draw_list(frame: &mut Frame, app: &App, area: Rect) {
 
 fn draw_details(frame: &mut Frame, app: &App, e: &TemplateEntry, area: Rect) {
     let width = usize::from(area.width).saturating_sub(1);
-    let muted = app.theme.style("muted");
-    let text = app.theme.style("text");
+    let muted = app.theme.style(Role::Muted);
+    let text = app.theme.style(Role::Text);
     let mut lines = vec![Line::from(vec![
         Span::styled(
             format!(" {}", sanitize_line(&e.title)),
-            app.theme.style("title"),
+            app.theme.style(Role::Title),
         ),
         Span::styled(format!("  {}", sanitize_line(&e.key)), muted),
     ])];
@@ -187,7 +184,7 @@ fn draw_details(frame: &mut Frame, app: &App, e: &TemplateEntry, area: Rect) {
                 &format!("✖ cannot be used here: {}", sanitize_line(why)),
                 width.saturating_sub(1),
             ) {
-                lines.push(Line::styled(format!(" {l}"), app.theme.style("error")));
+                lines.push(Line::styled(format!(" {l}"), app.theme.style(Role::Error)));
             }
         }
         Ok(_) => {

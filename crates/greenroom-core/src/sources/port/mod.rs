@@ -209,8 +209,16 @@ impl Source for PortSource {
         if let Some(why) = failure {
             let message = super::remote_failure("Port", &why, out.entities.len());
             out.diagnostics.insert(0, self.diagnostic(&message));
+            out.failed = Some(why);
         }
         out
+    }
+
+    fn cache_key(&self) -> Option<String> {
+        Some(format!(
+            "port\n{}\n{}\n{:?}\n{:?}",
+            self.base_url, self.client_id_env, self.blueprints, self.mapping
+        ))
     }
 }
 
