@@ -59,7 +59,7 @@ fn main() {
         },
     );
     let t = Instant::now();
-    let index = techdocs::index_catalog(&catalog, &[], false, &|_, _| {});
+    let index = techdocs::index_catalog(&catalog, &[], false, None, &|_, _| {});
     println!(
         "index the demo's docs: {} pages in {:.1} ms",
         index.pages,

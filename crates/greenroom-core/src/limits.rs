@@ -134,6 +134,13 @@ pub const DOCS_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// One request for a docs page or the metadata of a site.
 pub const DOCS_REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 
+/// Page text kept in the cache for one remote docs site (`url:` or a TechDocs backend), so it
+/// opens offline; pages read past it are shown but not kept.
+pub const DOCS_CACHE_SITE_BYTES: u64 = 32 * 1024 * 1024;
+
+/// Every cached docs site together; past it the oldest sites are dropped from the cache.
+pub const DOCS_CACHE_BYTES: u64 = 256 * 1024 * 1024;
+
 // ---------------------------------------------------------------- API definitions (explorer)
 
 /// The largest API definition the explorer reads into a tree (a larger one is shown as raw
