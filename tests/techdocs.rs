@@ -4,10 +4,10 @@
 //! TechDocs backend (its metadata, built HTML and search index) served by a local fake from a
 //! pre-built MkDocs-shaped site (`tests/fixtures/techdocs-site/`).
 
+use docs_support::fake_backend;
 use greenroom::catalog::Catalog;
 use greenroom::sources::{self, LoadOptions, Source};
 use greenroom::techdocs::{self, DocsSource, Link, Site, layout, layout::plain};
-use docs_support::fake_backend;
 
 mod docs_support;
 

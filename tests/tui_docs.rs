@@ -205,12 +205,7 @@ fn backend_portal(fake: &docs_support::Fake, cache_dir: &std::path::Path, online
 /// Steps the app the way its session does (on its deadlines) until the docs worker is done.
 fn settle(app: &mut Portal) {
     for _ in 0..6000 {
-        if app
-            .docs
-            .reader
-            .as_ref()
-            .is_none_or(|r| r.loading.is_none())
-        {
+        if app.docs.reader.as_ref().is_none_or(|r| r.loading.is_none()) {
             return;
         }
         let due = app.deadline().expect("a deadline while docs are fetched");
@@ -243,7 +238,10 @@ fn a_slow_backend_never_holds_the_keys_and_esc_stops_waiting() {
     // The key came back while the backend holds the answer: the tab says what it waits for.
     let text = screen(&mut app, 80, 24);
     assert!(text.contains("opening the docs at"), "{text}");
-    assert!(text.contains("/api/techdocs/static/docs/default/component/petstore/"), "{text}");
+    assert!(
+        text.contains("/api/techdocs/static/docs/default/component/petstore/"),
+        "{text}"
+    );
     assert!(text.contains("esc stops waiting"), "{text}");
     assert!(app.deadline().is_some());
     // Other keys still answer (Tab to the next tab and back).
@@ -270,7 +268,11 @@ fn a_slow_page_loads_on_a_worker_and_what_was_read_opens_offline() {
     app.open_entity("component:default/petstore", Tab::Overview);
     key(&mut app, KeyCode::Char('6'));
     settle(&mut app);
-    assert!(header_line(&mut app).contains("Petstore › Petstore  1/2"), "{}", header_line(&mut app));
+    assert!(
+        header_line(&mut app).contains("Petstore › Petstore  1/2"),
+        "{}",
+        header_line(&mut app)
+    );
     // The runbook, held by the backend: the page on screen stays, the header says what is
     // read, and Esc stops waiting without leaving.
     fake.close_gate();
@@ -279,7 +281,10 @@ fn a_slow_page_loads_on_a_worker_and_what_was_read_opens_offline() {
     key(&mut app, KeyCode::Enter);
     until_held(&fake);
     let head = header_line(&mut app);
-    assert!(head.contains("Petstore › Petstore") && head.contains("reading Runbook"), "{head}");
+    assert!(
+        head.contains("Petstore › Petstore") && head.contains("reading Runbook"),
+        "{head}"
+    );
     key(&mut app, KeyCode::Esc);
     assert!(app.docs_tab_shown());
     assert!(app.docs.reader.as_ref().unwrap().loading.is_none());
@@ -289,7 +294,11 @@ fn a_slow_page_loads_on_a_worker_and_what_was_read_opens_offline() {
     key(&mut app, KeyCode::Down);
     key(&mut app, KeyCode::Enter);
     settle(&mut app);
-    assert!(header_line(&mut app).contains("Petstore › Runbook  2/2"), "{}", header_line(&mut app));
+    assert!(
+        header_line(&mut app).contains("Petstore › Runbook  2/2"),
+        "{}",
+        header_line(&mut app)
+    );
     let runbook = screen(&mut app, 80, 24);
     // Back to the home page through history (read again from the backend, on the worker).
     key(&mut app, KeyCode::Char('b'));
@@ -303,7 +312,10 @@ fn a_slow_page_loads_on_a_worker_and_what_was_read_opens_offline() {
     key(&mut offline, KeyCode::Char('6'));
     settle(&mut offline);
     let head = header_line(&mut offline);
-    assert!(head.contains("Petstore › Petstore") && head.contains("offline"), "{head}");
+    assert!(
+        head.contains("Petstore › Petstore") && head.contains("offline"),
+        "{head}"
+    );
     key(&mut offline, KeyCode::Char('t'));
     key(&mut offline, KeyCode::Down);
     key(&mut offline, KeyCode::Enter);

@@ -203,7 +203,9 @@ fn search(catalog: &Catalog, open: &Open, args: &DocsArgs, query: &str) -> Resul
             index.add_site(&key, &site);
             index
         }
-        None => techdocs::index_catalog(catalog, open.backends, open.online, open.cache, &|_, _| {}),
+        None => {
+            techdocs::index_catalog(catalog, open.backends, open.online, open.cache, &|_, _| {})
+        }
     };
     let hits = index.search(query, args.limit);
     if args.json {

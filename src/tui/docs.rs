@@ -5,7 +5,9 @@
 //! slow server never holds the UI: the reader says what it waits for, and Esc stops waiting.
 //! No drawing here (`views::docs`) and no key handling (`app::docs`).
 
-use crate::techdocs::{self, Backend, DocsCache, DocsHit, DocsIndex, DocsSource, Document, Laid, Site};
+use crate::techdocs::{
+    self, Backend, DocsCache, DocsHit, DocsIndex, DocsSource, Document, Laid, Site,
+};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, TryRecvError};
 use std::sync::{Arc, Mutex};
@@ -124,6 +126,13 @@ impl Reader {
         online: bool,
         cache: Option<&DocsCache>,
     ) -> Reader {
+        // The code grammars load on a worker while the first page opens.
+        static WARM: std::sync::Once = std::sync::Once::new();
+        WARM.call_once(|| {
+            let _ = std::thread::Builder::new()
+                .name("docs-grammars".into())
+                .spawn(techdocs::highlight::warm_up);
+        });
         let mut start = None;
         let mut owner = entity.to_owned();
         let source = match catalog.get(entity) {
@@ -219,7 +228,11 @@ impl Reader {
             Ok(f) => f,
             Err(TryRecvError::Empty) => return false,
             Err(TryRecvError::Disconnected) => {
-                let what = self.loading.take().map(|l| l.what.clone()).unwrap_or_default();
+                let what = self
+                    .loading
+                    .take()
+                    .map(|l| l.what.clone())
+                    .unwrap_or_default();
                 if self.site.is_err() {
                     self.site = Err(format!("{what} failed: the worker stopped"));
                 }
@@ -268,7 +281,13 @@ impl Reader {
         }
     }
 
-    fn show(&mut self, page: usize, doc: Result<Document, String>, scroll: usize, anchor: Option<String>) {
+    fn show(
+        &mut self,
+        page: usize,
+        doc: Result<Document, String>,
+        scroll: usize,
+        anchor: Option<String>,
+    ) {
         self.page = page;
         self.doc = doc;
         self.scroll = scroll;

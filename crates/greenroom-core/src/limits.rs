@@ -138,6 +138,10 @@ pub const DOCS_REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 /// opens offline; pages read past it are shown but not kept.
 pub const DOCS_CACHE_SITE_BYTES: u64 = 32 * 1024 * 1024;
 
+/// Code given syntax colours per docs page (blocks past it are shown plain): highlighting
+/// costs time in proportion to the text, and a page must open at once.
+pub const HIGHLIGHT_BYTES: usize = 16 * 1024;
+
 /// Every cached docs site together; past it the oldest sites are dropped from the cache.
 pub const DOCS_CACHE_BYTES: u64 = 256 * 1024 * 1024;
 

@@ -88,7 +88,11 @@ impl App {
             if action != Action::Back {
                 return false;
             }
-            let what = r.loading.as_ref().map(|l| l.what.clone()).unwrap_or_default();
+            let what = r
+                .loading
+                .as_ref()
+                .map(|l| l.what.clone())
+                .unwrap_or_default();
             let here = Place {
                 page: r.page,
                 scroll: r.scroll,

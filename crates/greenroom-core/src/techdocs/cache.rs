@@ -217,7 +217,10 @@ fn decode(payload: &[u8], key: &str) -> Result<CachedSite, DecodeError> {
         site.texts.insert(path, text);
     }
     if site.pages.len() > crate::limits::DOCS_SITE_PAGES
-        || site.nav.iter().any(|i| i.page.is_some_and(|p| p >= site.pages.len()))
+        || site
+            .nav
+            .iter()
+            .any(|i| i.page.is_some_and(|p| p >= site.pages.len()))
     {
         return Err(DecodeError("docs pages out of range".into()));
     }

@@ -8,6 +8,7 @@
 pub mod backstage;
 mod build;
 pub mod cache;
+pub mod highlight;
 pub mod html;
 pub mod layout;
 pub mod markdown;
@@ -16,10 +17,10 @@ pub mod search;
 pub mod site;
 pub mod source;
 
+pub use cache::DocsCache;
 pub use layout::{Laid, Line, Seg, Style, layout};
 pub use model::{Block, Document, Link};
 pub use search::{DocsHit, DocsIndex};
-pub use cache::DocsCache;
 pub use site::{NavItem, Site, SitePage};
 pub use source::{Backend, DocsSource, NoDocs, Resolved, docs_source, has_docs};
 

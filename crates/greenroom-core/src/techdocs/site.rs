@@ -152,10 +152,8 @@ impl Site {
                 if let Err(e) = cache.save(&key, &kept) {
                     tracing::warn!("docs cache {}: {e}", cache.path(&key).display());
                 }
-                let inner = std::mem::replace(
-                    &mut site.store,
-                    Box::new(MemoryStore(Default::default())),
-                );
+                let inner =
+                    std::mem::replace(&mut site.store, Box::new(MemoryStore(Default::default())));
                 site.store = Box::new(Recording {
                     inner,
                     cache: cache.clone(),
