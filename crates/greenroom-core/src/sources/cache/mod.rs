@@ -706,7 +706,13 @@ impl CatalogCache {
             }
         }
         let catalog = super::merge(named);
-        if policy != Policy::Offline
+        // Offline, the assembled copy is rewritten too (files may have changed on disk), unless
+        // a source had nothing cached: the copy would hold it empty.
+        let complete = policy != Policy::Offline
+            || !statuses
+                .iter()
+                .any(|s| matches!(s.state, SourceState::Failed(_)));
+        if complete
             && keys.iter().any(Option::is_some)
             && let Err(e) = self.write_catalog(&keys, &statuses, &catalog)
         {
