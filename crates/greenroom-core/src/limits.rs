@@ -41,6 +41,11 @@ pub const TEMPLATE_FUEL: u64 = 5_000_000;
 /// The largest text one render may produce (a skeleton file, a path, a step input value).
 pub const TEMPLATE_OUTPUT_BYTES: usize = 8 * 1024 * 1024;
 
+/// Everything one scaffolder run may write into its workspace (every file, rendered or
+/// copied; a file written again counts once, at its last size). A step that would pass it
+/// fails, naming the file, and nothing is moved into place.
+pub const SCAFFOLD_RUN_BYTES: u64 = 128 * 1024 * 1024;
+
 // ---------------------------------------------------------------- HTTP (status, remote sources)
 
 /// The largest status API response body read (GitHub, GitLab, PagerDuty, Argo CD, Kubernetes,
