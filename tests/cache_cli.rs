@@ -174,7 +174,12 @@ fn offline_files_are_read_from_disk_with_no_network() {
     );
     assert!(o.status.success(), "{}", err(&o));
     assert!(out(&o).contains("payments"));
-    assert_eq!(cache_files(home.path()).len(), 1, "the source is cached");
+    // The source and the assembled catalogue: the next start opens it at once.
+    assert_eq!(
+        cache_files(home.path()).len(),
+        2,
+        "the source and the catalogue are cached"
+    );
 }
 
 #[test]
