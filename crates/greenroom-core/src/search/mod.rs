@@ -965,6 +965,39 @@ mod tests {
     }
 
     #[test]
+    fn level_filters_are_answered_by_the_levels_given() {
+        /// Entity 0 is gold, every other entity bronze.
+        struct Fake;
+        impl Levels for Fake {
+            fn matches_level(&self, entity: usize, value: &str) -> bool {
+                value == if entity == 0 { "gold" } else { "bronze" }
+            }
+        }
+        let catalog = generated(20);
+        let index = SearchIndex::build(&catalog);
+        let run = |q: &str, levels: Option<&dyn Levels>| {
+            let mut v: Vec<usize> = index
+                .search_top_cancellable(&Query::parse(q), None, usize::MAX, levels, &|| false)
+                .unwrap()
+                .iter()
+                .map(|h| h.entity)
+                .collect();
+            v.sort();
+            v
+        };
+        assert_eq!(run("level:gold", Some(&Fake)), [0]);
+        assert_eq!(run("level:bronze", Some(&Fake)).len(), catalog.len() - 1);
+        assert!(!run("-level:gold", Some(&Fake)).contains(&0));
+        assert_eq!(
+            run("level:gold level:bronze", Some(&Fake)).len(),
+            catalog.len()
+        );
+        // Without grades no entity has a level.
+        assert!(run("level:gold", None).is_empty());
+        assert_eq!(run("-level:gold", None).len(), catalog.len());
+    }
+
+    #[test]
     fn ref_names() {
         assert_eq!(ref_name("group:default/team-a"), "team-a");
         assert_eq!(ref_name("team-a"), "team-a");
