@@ -375,15 +375,39 @@ fn unknown_keys_commands_and_forwarding_are_refused() {
     let out = server.ssh_plain("alice", &["127.0.0.1", "id"]);
     assert_ne!(out.status.code(), Some(0), "{out:?}");
     assert!(out.stdout.is_empty(), "{out:?}");
-    // Local forwarding: the channel is refused (ExitOnForwardFailure does not cover -L
-    // channels opened later, so open one with -W, which is the same direct-tcpip request).
+    // Forwarding: the direct-tcpip channel is refused, whether opened by -W ...
     let out = server.ssh_plain("alice", &["-W", "127.0.0.1:9", "127.0.0.1"]);
     assert_ne!(out.status.code(), Some(0), "{out:?}");
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("prohibited") || err.contains("open failed"),
-        "{err}"
-    );
+    assert!(err.contains("forwarding failed"), "{err}");
+    // ... or by -L: ssh listens locally, and a connection to it is closed at once.
+    let local = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let lport = local.local_addr().unwrap().port();
+    drop(local);
+    let mut forward = Command::new("ssh")
+        .args(server.ssh_args("alice"))
+        .args(["-N", "-L", &format!("127.0.0.1:{lport}:127.0.0.1:9"), "127.0.0.1"])
+        .env("HOME", server.dir.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + WAIT;
+    let mut conn = loop {
+        match std::net::TcpStream::connect(("127.0.0.1", lport)) {
+            Ok(c) => break c,
+            Err(_) => {
+                assert!(Instant::now() < deadline, "ssh -L never listened");
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+    };
+    conn.set_read_timeout(Some(WAIT)).unwrap();
+    let mut buf = [0u8; 16];
+    assert_eq!(conn.read(&mut buf).unwrap_or(0), 0, "the forwarded connection was closed");
+    let _ = forward.kill();
+    let _ = forward.wait();
     // No terminal: the portal says it needs one.
     let out = server.ssh_plain("alice", &["-T", "127.0.0.1"]);
     assert_ne!(out.status.code(), Some(0), "{out:?}");

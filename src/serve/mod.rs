@@ -209,6 +209,7 @@ pub struct SessionSlot {
 impl SessionSlot {
     pub fn resized(&self, size: (u16, u16)) {
         self.shared.update(self.id, |s| s.size = size);
+        self.shared.publish();
     }
 }
 
