@@ -9,6 +9,8 @@
 //! CI a machine without it skips these tests with a notice; with `CI=true` they fail.
 #![cfg(unix)]
 
+mod status_support;
+
 use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
@@ -40,6 +42,21 @@ fn have_openssh() -> bool {
     false
 }
 
+/// Generates alice's (authorised) and mallory's (not) keys in `dir`, and an authorized_keys
+/// file with alice's.
+fn make_keys(dir: &Path) {
+    for (name, comment) in [("alice", "alice@laptop"), ("mallory", "mallory@evil")] {
+        let out = Command::new("ssh-keygen")
+            .args(["-q", "-t", "ed25519", "-N", "", "-C", comment, "-f"])
+            .arg(dir.join(name))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+    }
+    let alice = std::fs::read_to_string(dir.join("alice.pub")).unwrap();
+    std::fs::write(dir.join("authorized_keys"), alice).unwrap();
+}
+
 /// A running `greenroom serve` on the demo, in its own directory.
 struct Server {
     child: std::process::Child,
@@ -52,16 +69,7 @@ impl Server {
     /// `config` as its config file.
     fn start(config: &str) -> Server {
         let dir = tempfile::tempdir().unwrap();
-        for (name, comment) in [("alice", "alice@laptop"), ("mallory", "mallory@evil")] {
-            let out = Command::new("ssh-keygen")
-                .args(["-q", "-t", "ed25519", "-N", "", "-C", comment, "-f"])
-                .arg(dir.path().join(name))
-                .output()
-                .unwrap();
-            assert!(out.status.success(), "{out:?}");
-        }
-        let alice = std::fs::read_to_string(dir.path().join("alice.pub")).unwrap();
-        std::fs::write(dir.path().join("authorized_keys"), alice).unwrap();
+        make_keys(dir.path());
         std::fs::write(dir.path().join("config.toml"), config).unwrap();
         let mut child = Command::new(env!("CARGO_BIN_EXE_greenroom"))
             .args([
@@ -104,31 +112,8 @@ impl Server {
         self.dir.path().join("state/greenroom")
     }
 
-    /// ssh's arguments for `key`, isolated from the user's own ssh config and known hosts.
     fn ssh_args(&self, key: &str) -> Vec<String> {
-        let mut args: Vec<String> = [
-            "-F",
-            "/dev/null",
-            "-o",
-            "IdentitiesOnly=yes",
-            "-o",
-            "StrictHostKeyChecking=no",
-            "-o",
-            "BatchMode=yes",
-            "-o",
-            "LogLevel=ERROR",
-            "-o",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        args.push(format!(
-            "UserKnownHostsFile={}",
-            self.path("known_hosts").display()
-        ));
-        args.extend(["-i".into(), self.path(key).display().to_string()]);
-        args.extend(["-p".into(), self.port.to_string()]);
-        args
+        ssh_args(self.dir.path(), self.port, key)
     }
 
     /// `ssh` without a terminal, for what must be refused.
@@ -142,10 +127,7 @@ impl Server {
     }
 
     fn client(&self, key: &str, size: (u16, u16)) -> Client {
-        let mut args = self.ssh_args(key);
-        args.extend(["-t".into(), "-o".into(), "SendEnv=COLORTERM".into()]);
-        args.push("127.0.0.1".into());
-        Client::start(&args, size, self.dir.path())
+        ssh_client(self.dir.path(), self.port, key, size)
     }
 
     /// The running server's sessions, as `greenroom serve --status --json` prints them.
@@ -175,6 +157,41 @@ impl Server {
     fn audit(&self) -> String {
         std::fs::read_to_string(self.state().join("serve-audit.log")).unwrap_or_default()
     }
+}
+
+/// ssh's arguments for `key` in `dir`, isolated from the user's own ssh config and known hosts.
+fn ssh_args(dir: &Path, port: u16, key: &str) -> Vec<String> {
+    let mut args: Vec<String> = [
+        "-F",
+        "/dev/null",
+        "-o",
+        "IdentitiesOnly=yes",
+        "-o",
+        "StrictHostKeyChecking=no",
+        "-o",
+        "BatchMode=yes",
+        "-o",
+        "LogLevel=ERROR",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    args.push("-o".into());
+    args.push(format!(
+        "UserKnownHostsFile={}",
+        dir.join("known_hosts").display()
+    ));
+    args.extend(["-i".into(), dir.join(key).display().to_string()]);
+    args.extend(["-p".into(), port.to_string()]);
+    args
+}
+
+/// `ssh -t` with `key` to the server on `port`, in a pseudo-terminal of `size`.
+fn ssh_client(dir: &Path, port: u16, key: &str, size: (u16, u16)) -> Client {
+    let mut args = ssh_args(dir, port, key);
+    args.extend(["-t".into(), "-o".into(), "SendEnv=COLORTERM".into()]);
+    args.push("127.0.0.1".into());
+    Client::start(&args, size, dir)
 }
 
 impl Drop for Server {
@@ -386,7 +403,12 @@ fn unknown_keys_commands_and_forwarding_are_refused() {
     drop(local);
     let mut forward = Command::new("ssh")
         .args(server.ssh_args("alice"))
-        .args(["-N", "-L", &format!("127.0.0.1:{lport}:127.0.0.1:9"), "127.0.0.1"])
+        .args([
+            "-N",
+            "-L",
+            &format!("127.0.0.1:{lport}:127.0.0.1:9"),
+            "127.0.0.1",
+        ])
         .env("HOME", server.dir.path())
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -405,7 +427,11 @@ fn unknown_keys_commands_and_forwarding_are_refused() {
     };
     conn.set_read_timeout(Some(WAIT)).unwrap();
     let mut buf = [0u8; 16];
-    assert_eq!(conn.read(&mut buf).unwrap_or(0), 0, "the forwarded connection was closed");
+    assert_eq!(
+        conn.read(&mut buf).unwrap_or(0),
+        0,
+        "the forwarded connection was closed"
+    );
     let _ = forward.kill();
     let _ = forward.wait();
     // No terminal: the portal says it needs one.
@@ -420,4 +446,149 @@ fn unknown_keys_commands_and_forwarding_are_refused() {
         assert!(audit.contains(why), "{why} not in the audit log:\n{audit}");
     }
     server.wait_for_sessions(0);
+}
+
+/// The server in this process over the status tests' catalogue and fake upstream, so the test
+/// can count what is asked upstream.
+struct InProcess {
+    runtime: tokio::runtime::Runtime,
+    harness: status_support::Harness,
+    shared: Arc<greenroom::serve::Shared>,
+    port: u16,
+    dir: tempfile::TempDir,
+}
+
+impl InProcess {
+    fn start() -> InProcess {
+        use greenroom::hub::catalog::FixedLoader;
+        use greenroom::hub::{Hub, StatusService};
+        use greenroom::serve::{ServeLimits, Shared, audit::Audit, auth, channel};
+        let dir = tempfile::tempdir().unwrap();
+        make_keys(dir.path());
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let harness = runtime.block_on(status_support::harness(Duration::from_secs(3600)));
+        let hub = runtime.block_on(async {
+            let hub = Hub::start(
+                Arc::new(FixedLoader::new(status_support::catalog())),
+                StatusService::running(harness.service.clone()),
+            );
+            hub.catalog.reload();
+            hub
+        });
+        let portal = greenroom::tui::PortalOptions {
+            config: Default::default(),
+            config_file: dir.path().join("config.toml"),
+            log_file: dir.path().join("greenroom.log"),
+            state_dir: dir.path().join("state"),
+            ui: Default::default(),
+            sources: Vec::new(),
+            load: Default::default(),
+            cache: None,
+            description: "the status fixtures".into(),
+            demo: false,
+            demo_fallback: false,
+        };
+        let text = std::fs::read_to_string(dir.path().join("authorized_keys")).unwrap();
+        let (keys, _) = auth::AuthorizedKeys::parse(&text, &Default::default());
+        let (host_key, _) = auth::host_key(&dir.path().join("host_key")).unwrap();
+        let shared = Arc::new(Shared::new(
+            hub,
+            portal,
+            keys,
+            ServeLimits::from_config(&Default::default()),
+            false,
+            Audit::none(),
+            dir.path().join("state"),
+            "127.0.0.1:0".into(),
+        ));
+        let listener = runtime
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .unwrap();
+        let port = listener.local_addr().unwrap().port();
+        runtime.spawn(channel::serve(shared.clone(), listener, host_key));
+        InProcess {
+            runtime,
+            harness,
+            shared,
+            port,
+            dir,
+        }
+    }
+
+    fn client(&self) -> Client {
+        ssh_client(self.dir.path(), self.port, "alice", (80, 24))
+    }
+
+    fn wait(&self, what: &str, cond: impl Fn(&Self) -> bool) {
+        let deadline = Instant::now() + WAIT;
+        while !cond(self) {
+            assert!(Instant::now() < deadline, "timed out waiting for {what}");
+            std::thread::sleep(Duration::from_millis(30));
+        }
+    }
+}
+
+#[test]
+fn two_clients_watching_one_service_cause_one_upstream_request_and_leaving_ends_interest() {
+    if !have_openssh() {
+        return;
+    }
+    let server = InProcess::start();
+    let targets = server.harness.targets("payments");
+    let mut ids: Vec<_> = targets.iter().map(|t| t.id.clone()).collect();
+    ids.sort();
+    let service = server.harness.service.clone();
+    let mut a = server.client();
+    let mut b = server.client();
+    server.wait("two sessions", |s| s.shared.sessions().len() == 2);
+    for c in [&mut a, &mut b] {
+        c.wait_for("payments");
+        c.send(b"/payments");
+        c.wait_for("/ payments");
+        c.send(b"\r");
+        c.wait_for("Overview");
+        c.send(b"5");
+    }
+    server.wait("both sessions watch payments", |_| {
+        let owners = service.owners();
+        let sessions: std::collections::HashSet<u64> = owners.iter().map(|k| k.session).collect();
+        sessions.len() == 2 && service.watched() == ids
+    });
+    server.wait("every payments target fetched", |_| {
+        service
+            .store()
+            .snapshot(&targets)
+            .iter()
+            .all(|e| e.fetches >= 1 && !e.in_flight)
+    });
+    let mut asked = std::collections::HashSet::new();
+    for r in server.harness.fake.requests() {
+        assert!(
+            asked.insert((r.path.clone(), r.query.clone())),
+            "{}?{} was asked upstream twice for two SSH sessions",
+            r.path,
+            r.query
+        );
+    }
+    assert!(!asked.is_empty());
+    for e in service.store().snapshot(&targets) {
+        assert_eq!(e.fetches, 1, "{} fetched once", e.target.id);
+    }
+    // Killing one client: its session and its interest end; the other still watches.
+    drop(a);
+    server.wait("one session left", |s| s.shared.sessions().len() == 1);
+    server.wait("only b's interest", |_| {
+        let owners = service.owners();
+        let sessions: std::collections::HashSet<u64> = owners.iter().map(|k| k.session).collect();
+        sessions.len() == 1
+    });
+    assert_eq!(service.watched(), ids);
+    drop(b);
+    server.wait("no session", |s| s.shared.sessions().is_empty());
+    server.wait("nothing watched", |_| service.watched().is_empty());
+    drop(server.runtime);
 }

@@ -211,7 +211,7 @@ impl Connection {
         let Some(write) = state.write.take() else {
             return Err("the portal is already running on this channel".into());
         };
-        let id = self.shared.hub.new_session_id();
+        let id = self.shared.next_session_number();
         let slot = Arc::new(self.shared.admit(SessionInfo {
             id,
             identity: key.identity.clone(),

@@ -107,9 +107,11 @@ pub struct Shared {
     pub state_dir: PathBuf,
     sessions: Mutex<BTreeMap<u64, SessionInfo>>,
     status: Mutex<ServerStatus>,
+    next_id: std::sync::atomic::AtomicU64,
 }
 
 impl Shared {
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         hub: Hub,
         portal: PortalOptions,
@@ -129,6 +131,7 @@ impl Shared {
             audit,
             state_dir,
             sessions: Mutex::new(BTreeMap::new()),
+            next_id: std::sync::atomic::AtomicU64::new(1),
             status: Mutex::new(ServerStatus {
                 pid: std::process::id(),
                 listen,
@@ -165,6 +168,12 @@ impl Shared {
             shared: self.clone(),
             id,
         })
+    }
+
+    /// A number for a new session (`serve --status` and the audit log count from 1).
+    pub fn next_session_number(&self) -> u64 {
+        self.next_id
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The sessions now.
