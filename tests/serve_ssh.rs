@@ -592,3 +592,81 @@ fn two_clients_watching_one_service_cause_one_upstream_request_and_leaving_ends_
     server.wait("nothing watched", |_| service.watched().is_empty());
     drop(server.runtime);
 }
+
+/// A session whose frame rate is capped draws no second frame before the interval is over,
+/// however much input arrives; uncapped, each batch of input draws.
+#[test]
+fn the_frame_rate_cap_holds_frames_back() {
+    use greenroom::hub::catalog::FixedLoader;
+    use greenroom::hub::{Hub, StatusService};
+    use greenroom::tui::input::Input;
+    use greenroom::tui::session::{PlainHost, Session};
+    let frames = |cap: Option<Duration>| -> usize {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let hub = Hub::inline(
+                Arc::new(FixedLoader::new(status_support::catalog())),
+                StatusService::waiting(),
+            );
+            hub.catalog.reload();
+            let out = SharedOut::default();
+            let mut session = Session::new(
+                &hub,
+                ui_test_app(),
+                out.clone(),
+                (80, 24),
+                Box::new(PlainHost),
+            )
+            .unwrap();
+            session.set_frame_interval(cap);
+            let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+            let task = tokio::spawn(session.run(rx, None));
+            for i in Input::typed("/checkout") {
+                tx.send(i).unwrap();
+                // Each key on its own, as a person types.
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            tx.send(Input::ctrl('c')).unwrap();
+            task.await.unwrap().unwrap();
+            let bytes = out.0.lock().unwrap().clone();
+            String::from_utf8_lossy(&bytes)
+                .matches("\x1b[?2026h")
+                .count()
+        })
+    };
+    assert_eq!(frames(Some(Duration::from_secs(3600))), 1);
+    assert!(frames(None) >= 2, "uncapped, the typing is drawn");
+}
+
+#[derive(Clone, Default)]
+struct SharedOut(Arc<Mutex<Vec<u8>>>);
+
+impl Write for SharedOut {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn ui_test_app() -> greenroom::tui::app::App {
+    use greenroom::tui::app::{App, Settings};
+    use greenroom::tui::keymap::Keymap;
+    use greenroom::tui::theme::{ColorDepth, Theme};
+    App::new(
+        Keymap::builtin("default").unwrap(),
+        Theme::builtin("dark", ColorDepth::TrueColor).unwrap(),
+        Settings {
+            hyperlinks: false,
+            ..Settings::default()
+        },
+        "test".into(),
+    )
+}

@@ -407,3 +407,100 @@ pub fn run(mut options: ServeOptions) -> Result<u8, PortalError> {
     runtime.shutdown_background();
     result
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use greenroom_hub::StatusService;
+    use greenroom_hub::catalog::FixedLoader;
+
+    fn shared(dir: &Path, sessions: usize, per_key: usize) -> Arc<Shared> {
+        let hub = Hub::inline(
+            Arc::new(FixedLoader::new(crate::catalog::Catalog::default())),
+            StatusService::waiting(),
+        );
+        let portal = PortalOptions {
+            config: Default::default(),
+            config_file: dir.join("config.toml"),
+            log_file: dir.join("log"),
+            state_dir: dir.to_path_buf(),
+            ui: Default::default(),
+            sources: Vec::new(),
+            load: Default::default(),
+            cache: None,
+            description: String::new(),
+            demo: false,
+            demo_fallback: false,
+        };
+        let limits = ServeLimits {
+            sessions,
+            sessions_per_key: per_key,
+            ..ServeLimits::from_config(&ServeConfig::default())
+        };
+        Arc::new(Shared::new(
+            hub,
+            portal,
+            AuthorizedKeys::default(),
+            limits,
+            false,
+            audit::Audit::none(),
+            dir.to_path_buf(),
+            "127.0.0.1:2222".into(),
+        ))
+    }
+
+    fn info(shared: &Shared, key: &str) -> SessionInfo {
+        SessionInfo {
+            id: shared.next_session_number(),
+            identity: Some("user:default/alice".into()),
+            fingerprint: key.into(),
+            comment: "alice@laptop".into(),
+            peer: "127.0.0.1:5000".into(),
+            since: 0,
+            term: "xterm".into(),
+            size: (80, 24),
+        }
+    }
+
+    #[test]
+    fn sessions_are_limited_globally_and_per_key_and_freed_on_drop() {
+        let dir = tempfile::tempdir().unwrap();
+        let shared = shared(dir.path(), 3, 2);
+        let a1 = shared.admit(info(&shared, "A")).unwrap();
+        let _a2 = shared.admit(info(&shared, "A")).unwrap();
+        let e = shared.admit(info(&shared, "A")).err().unwrap();
+        assert!(e.contains("already has 2 sessions"), "{e}");
+        let _b1 = shared.admit(info(&shared, "B")).unwrap();
+        let e = shared.admit(info(&shared, "C")).err().unwrap();
+        assert!(e.contains("full (3 sessions)"), "{e}");
+        // The sessions file lists them for `serve --status`.
+        let text = print_status(dir.path(), false).unwrap();
+        assert!(text.contains("3 sessions"), "{text}");
+        assert!(text.contains("user:default/alice"), "{text}");
+        a1.resized((120, 40));
+        let json: ServerStatus =
+            serde_json::from_str(&print_status(dir.path(), true).unwrap()).unwrap();
+        assert!(json.sessions.iter().any(|s| s.size == (120, 40)));
+        // Leaving frees the place.
+        drop(a1);
+        assert_eq!(shared.sessions().len(), 2);
+        shared.admit(info(&shared, "A")).unwrap();
+    }
+
+    #[test]
+    fn status_without_a_server_says_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let e = print_status(dir.path(), false).unwrap_err();
+        assert!(e.contains("no running greenroom serve"), "{e}");
+        // A file left by a process that is gone.
+        let status = ServerStatus {
+            pid: u32::MAX / 2,
+            listen: "x".into(),
+            started: 0,
+            sessions: Vec::new(),
+        };
+        write_status(&dir.path().join(SESSIONS_FILE), &status).unwrap();
+        let e = print_status(dir.path(), false).unwrap_err();
+        assert!(e.contains("not running any more"), "{e}");
+    }
+}
