@@ -183,11 +183,18 @@ pub fn host_key(path: &Path) -> Result<(PrivateKey, bool), String> {
     }
 }
 
-/// A new Ed25519 key, written 0600 to a temporary file beside `path` and renamed into place.
-fn generate(path: &Path) -> std::io::Result<PrivateKey> {
+/// A new Ed25519 key from the system's random source.
+pub fn new_ed25519() -> std::io::Result<PrivateKey> {
     let mut seed = [0u8; 32];
     std::io::Read::read_exact(&mut std::fs::File::open("/dev/urandom")?, &mut seed)?;
-    let key = PrivateKey::from(ssh_key::private::Ed25519Keypair::from_seed(&seed));
+    Ok(PrivateKey::from(
+        ssh_key::private::Ed25519Keypair::from_seed(&seed),
+    ))
+}
+
+/// A new Ed25519 key, written 0600 to a temporary file beside `path` and renamed into place.
+fn generate(path: &Path) -> std::io::Result<PrivateKey> {
+    let key = new_ed25519()?;
     let text = key
         .to_openssh(LineEnding::LF)
         .map_err(std::io::Error::other)?;

@@ -737,10 +737,13 @@ impl OutSink {
 }
 
 /// A session's writer: collects a frame, and on flush queues it for the channel. Fails (and
-/// marks the client too slow) when the queue would pass the cap.
+/// marks the client too slow) when the queue would pass the cap, or when the channel is gone;
+/// once it has failed, it takes and drops everything (the session is ending, and the
+/// terminal's last words must not end up on the server's stderr).
 pub struct ChannelOut {
     buf: Vec<u8>,
     sink: Arc<OutSink>,
+    failed: bool,
 }
 
 impl ChannelOut {
@@ -748,22 +751,30 @@ impl ChannelOut {
         ChannelOut {
             buf: Vec::new(),
             sink,
+            failed: false,
         }
     }
 
-    fn too_slow(&self) -> io::Error {
-        self.sink.overflow.store(true, Ordering::SeqCst);
-        io::Error::new(io::ErrorKind::BrokenPipe, "the client is too slow")
+    fn fail(&mut self, why: &str) -> io::Result<()> {
+        self.buf.clear();
+        if self.failed {
+            return Ok(());
+        }
+        self.failed = true;
+        Err(io::Error::new(io::ErrorKind::BrokenPipe, why.to_owned()))
     }
 }
 
 impl Write for ChannelOut {
     fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        if self.sink.overflowed()
-            || self.sink.queued() + self.buf.len() + data.len() > self.sink.cap
-        {
-            self.buf.clear();
-            return Err(self.too_slow());
+        if self.failed {
+            return Ok(data.len());
+        }
+        let queued = self.sink.queued() + self.buf.len() + data.len();
+        if self.sink.overflowed() || queued > self.sink.cap {
+            self.sink.overflow.store(true, Ordering::SeqCst);
+            self.fail("the client is too slow")?;
+            return Ok(data.len());
         }
         self.buf.extend_from_slice(data);
         Ok(data.len())
@@ -774,11 +785,13 @@ impl Write for ChannelOut {
             return Ok(());
         }
         let bytes = Bytes::from(std::mem::take(&mut self.buf));
-        self.sink.queued.fetch_add(bytes.len(), Ordering::SeqCst);
-        self.sink
-            .tx
-            .send(Out::Data(bytes))
-            .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "the channel closed"))
+        let n = bytes.len();
+        self.sink.queued.fetch_add(n, Ordering::SeqCst);
+        if self.sink.tx.send(Out::Data(bytes)).is_err() {
+            self.sink.queued.fetch_sub(n, Ordering::SeqCst);
+            return self.fail("the channel closed");
+        }
+        Ok(())
     }
 }
 
@@ -799,8 +812,18 @@ mod tests {
         let e = out.write_all(&[b'y'; 50]).unwrap_err();
         assert_eq!(e.kind(), io::ErrorKind::BrokenPipe);
         assert!(sink.overflowed());
-        assert!(out.write(b"z").is_err(), "stays failed");
+        // Failed once: what follows is dropped quietly (the session is ending).
+        out.write_all(b"z").unwrap();
+        out.flush().unwrap();
         assert!(rx.try_recv().is_err(), "nothing more was queued");
+        // A channel that went away fails the next flush, once.
+        let (sink, rx) = OutSink::new(100);
+        drop(rx);
+        let mut out = ChannelOut::new(sink);
+        out.write_all(b"a").unwrap();
+        assert!(out.flush().is_err());
+        out.write_all(b"b").unwrap();
+        assert!(out.flush().is_ok());
     }
 
     #[tokio::test(start_paused = true)]
