@@ -168,8 +168,11 @@ pub struct Session<W: Write> {
     last_frame: Option<Instant>,
     /// Told of each request to the hub that acts on the world (reload, template run, saved
     /// layout), by name: the SSH host's audit log.
-    audit: Option<Box<dyn Fn(&str) + Send>>,
+    audit: Option<AuditHook>,
 }
+
+/// Told the name of each request to the hub that acts on the world.
+pub type AuditHook = Box<dyn Fn(&str) + Send>;
 
 impl<W: Write> Session<W> {
     /// A session for `app` on the hub, drawing to `output` at `size`. Takes the hub's current
@@ -217,7 +220,7 @@ impl<W: Write> Session<W> {
     }
 
     /// Calls `audit` with the name of every request to the hub that acts on the world.
-    pub fn set_audit(&mut self, audit: Box<dyn Fn(&str) + Send>) {
+    pub fn set_audit(&mut self, audit: AuditHook) {
         self.audit = Some(audit);
     }
 
