@@ -1,7 +1,8 @@
 //! greenroom: a developer portal for the terminal.
 //!
 //! The core (`greenroom-core`: catalogue, sources, search, status, scaffolder) knows nothing of
-//! the terminal; this crate holds the faces over it: the command line and the portal. The core's
+//! the terminal; this crate holds the faces over it: the command line, the portal, and the
+//! portal served over SSH (`serve`). The core's
 //! modules are re-exported under their old paths so `greenroom::catalog` keeps meaning what it
 //! always meant.
 
@@ -16,4 +17,5 @@ pub mod cli;
 pub mod fuzzing;
 pub mod logging;
 pub mod report;
+pub mod serve;
 pub mod tui;

@@ -1077,3 +1077,19 @@ fn a_run_is_cancelled_from_the_keyboard_and_writes_nothing() {
     key(&mut app, KeyCode::Esc);
     assert_eq!(wizard(&app).stage, Stage::Review);
 }
+
+#[test]
+fn a_session_without_local_scaffold_cannot_create_but_can_dry_run() {
+    // `greenroom serve` sessions: writing on the server is off unless allow_local_scaffold.
+    let mut app = demo_app();
+    app.settings.local_scaffold = false;
+    open_techdocs(&mut app);
+    fill_techdocs(&mut app);
+    key(&mut app, KeyCode::Enter);
+    assert!(app.scaffold.popup.is_none(), "no target prompt");
+    let s = screen(&mut app);
+    assert!(s.contains("off on this server"), "{s}");
+    assert!(app.take_effects().is_empty(), "nothing was started");
+    key(&mut app, KeyCode::Char('d'));
+    assert_eq!(wizard(&app).stage, Stage::DryRun, "the dry run works");
+}

@@ -8,6 +8,7 @@ use crate::sources::{self, Progress};
 use crate::text::{sanitize_block, sanitize_line};
 use serde_json::{Value, json};
 use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -35,8 +36,62 @@ pub fn run(ctx: &Context) -> Result<u8, Failure> {
         Some(Command::Oncall { scope, json, fake }) => {
             super::status::oncall(ctx, scope.as_deref(), *json, *fake)
         }
+        Some(Command::Serve {
+            listen,
+            host_key,
+            authorized_keys,
+            status,
+            json,
+        }) => {
+            if *status {
+                return match crate::serve::print_status(&ctx.paths.state_dir, *json) {
+                    Ok(text) => {
+                        print!("{}", crate::text::sanitize_block(&text));
+                        Ok(0)
+                    }
+                    Err(e) => Err(Failure::failed(e)),
+                };
+            }
+            serve(ctx, listen, host_key, authorized_keys)
+        }
         None => portal(ctx),
     }
+}
+
+/// `greenroom serve`: the portal's options, with the server's from the flags and `[serve]`.
+fn serve(
+    ctx: &Context,
+    listen: &Option<String>,
+    host_key: &Option<PathBuf>,
+    authorized_keys: &Option<PathBuf>,
+) -> Result<u8, Failure> {
+    let config = &ctx.config.serve;
+    let config_dir = ctx
+        .paths
+        .config_file
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let options = crate::serve::ServeOptions {
+        listen: listen
+            .clone()
+            .or_else(|| config.listen.clone())
+            .unwrap_or_else(|| crate::serve::DEFAULT_LISTEN.into()),
+        host_key: host_key
+            .clone()
+            .or_else(|| config.host_key.clone())
+            .unwrap_or_else(|| ctx.paths.state_dir.join("ssh_host_ed25519_key")),
+        authorized_keys: authorized_keys
+            .clone()
+            .or_else(|| config.authorized_keys.clone())
+            .unwrap_or_else(|| config_dir.join("authorized_keys")),
+        state_dir: ctx.paths.state_dir.clone(),
+        limits: crate::serve::ServeLimits::from_config(config),
+        allow_local_scaffold: config.allow_local_scaffold,
+        users: config.users.clone(),
+        portal: portal_options(ctx)?,
+    };
+    Ok(crate::serve::run(options)?)
 }
 
 /// Loads the chosen catalogue, showing progress on stderr when it takes a while. Read
@@ -615,8 +670,13 @@ fn info(ctx: &Context, json: bool) -> Result<u8, Failure> {
 
 /// The portal (no subcommand): the chosen catalogue and the options the portal takes.
 fn portal(ctx: &Context) -> Result<u8, Failure> {
+    Ok(crate::tui::run(portal_options(ctx)?)?)
+}
+
+/// What the portal opens, for the local terminal or for every SSH session.
+fn portal_options(ctx: &Context) -> Result<crate::tui::PortalOptions, Failure> {
     let chosen = ctx.choose(&[])?;
-    let options = crate::tui::PortalOptions {
+    Ok(crate::tui::PortalOptions {
         config: ctx.config.clone(),
         config_file: ctx.paths.config_file.clone(),
         log_file: ctx.paths.log_file.clone(),
@@ -628,8 +688,7 @@ fn portal(ctx: &Context) -> Result<u8, Failure> {
         cache: portal_cache(ctx),
         description: chosen.description,
         demo: chosen.demo,
-    };
-    Ok(crate::tui::run(options)?)
+    })
 }
 
 /// The catalogue cache the portal starts from, and how (`--offline`: remote sources from the

@@ -185,6 +185,30 @@ pub enum Command {
     /// site's nav (--nav), or a search across every docs site (--search QUERY). Exit status 1
     /// when the entity has no docs (with the reason) or the page does not exist.
     Docs(crate::cli::docs::DocsArgs),
+    /// Serve the portal over SSH: one process, one catalogue and one live-status scheduler
+    /// for every session. Public keys only (an authorized_keys file; each key's comment or
+    /// [serve.users] names its catalogue User); no shell, commands, sftp or forwarding.
+    /// SIGTERM or ctrl-c stops it; SIGUSR1 writes the sessions to its stderr and log.
+    Serve {
+        /// Address to listen on [default: [serve] listen, else 127.0.0.1:2222].
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<String>,
+        /// The server's private host key, generated (Ed25519, 0600) when missing [default:
+        /// [serve] host_key, else ssh_host_ed25519_key in the state dir].
+        #[arg(long, value_name = "FILE")]
+        host_key: Option<PathBuf>,
+        /// Who may connect, in OpenSSH's authorized_keys format [default: [serve]
+        /// authorized_keys, else authorized_keys beside the config file].
+        #[arg(long, value_name = "FILE")]
+        authorized_keys: Option<PathBuf>,
+        /// Print the running server's sessions (who, which key, from where, since when) and
+        /// exit.
+        #[arg(long)]
+        status: bool,
+        /// With --status: as JSON.
+        #[arg(long, requires = "status")]
+        json: bool,
+    },
     /// Show where greenroom keeps its config, cache, state and log files, and the catalogue
     /// it would open.
     Info {

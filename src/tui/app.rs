@@ -150,6 +150,9 @@ pub struct Settings {
     /// The program that opens links here; None when there is none (links are copied).
     /// The default assumes the platform's opener; the portal looks for it on PATH.
     pub opener: Option<std::path::PathBuf>,
+    /// Template runs may write on this machine's disk (off for SSH sessions unless
+    /// `[serve] allow_local_scaffold`; dry runs always work).
+    pub local_scaffold: bool,
 }
 
 impl Default for Settings {
@@ -163,6 +166,7 @@ impl Default for Settings {
             tmux_options: super::clipboard::read_tmux_option,
             themes_dir: None,
             opener: Some(super::opener::OPENER.into()),
+            local_scaffold: true,
         }
     }
 }

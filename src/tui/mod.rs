@@ -176,6 +176,7 @@ pub fn new_app(options: &PortalOptions, env: &ClientEnv) -> Result<App, PortalEr
         tmux_options: clipboard::read_tmux_option,
         themes_dir: options.config_file.parent().map(|d| d.join("themes")),
         opener: env.opener(),
+        local_scaffold: true,
     };
     let mut app = App::new(keymap, theme, settings, options.description.clone());
     app.demo = options.demo;

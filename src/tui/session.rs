@@ -162,7 +162,16 @@ pub struct Session<W: Write> {
     status: watch::Receiver<StatusState>,
     /// Frames drawn (for tests and figures).
     pub frames: u64,
+    /// The shortest time between two frames (a remote host caps each client's frame rate).
+    frame_interval: Option<std::time::Duration>,
+    last_frame: Option<Instant>,
+    /// Told of each request to the hub that acts on the world (reload, template run, saved
+    /// layout), by name: the SSH host's audit log.
+    audit: Option<AuditHook>,
 }
+
+/// Told the name of each request to the hub that acts on the world.
+pub type AuditHook = Box<dyn Fn(&str) + Send>;
 
 impl<W: Write> Session<W> {
     /// A session for `app` on the hub, drawing to `output` at `size`. Takes the hub's current
@@ -198,7 +207,32 @@ impl<W: Write> Session<W> {
             snapshots,
             status,
             frames: 0,
+            frame_interval: None,
+            last_frame: None,
+            audit: None,
         })
+    }
+
+    /// Draws at most one frame per `interval` (None: whenever something changed).
+    pub fn set_frame_interval(&mut self, interval: Option<std::time::Duration>) {
+        self.frame_interval = interval;
+    }
+
+    /// Calls `audit` with the name of every request to the hub that acts on the world.
+    pub fn set_audit(&mut self, audit: AuditHook) {
+        self.audit = Some(audit);
+    }
+
+    /// When the next frame may be drawn, if a change waits for the frame-rate cap.
+    fn frame_due(&self) -> Option<Instant> {
+        let due = self.last_frame? + self.frame_interval?;
+        (self.app.dirty && due > Instant::now()).then_some(due)
+    }
+
+    fn audit(&self, action: &str) {
+        if let Some(audit) = &self.audit {
+            audit(action);
+        }
     }
 
     pub fn id(&self) -> u64 {
@@ -347,14 +381,21 @@ impl<W: Write> Session<W> {
                     }),
                 );
             }
-            Effect::Reload => self.hub.catalog.reload(),
+            Effect::Reload => {
+                self.audit("catalog.reload");
+                self.hub.catalog.reload();
+            }
             Effect::Scaffold(job) => {
+                self.audit(&job.describe());
                 let tx = self.tx.clone();
                 scaffold::run::start(&self.hub, job, move |e| {
                     let _ = tx.send(AppEvent::Scaffold(e));
                 });
             }
-            Effect::SaveLayout(spec) => status_runtime::save_layout(&mut self.app, spec),
+            Effect::SaveLayout(spec) => {
+                self.audit(&format!("layout.save {}", spec.name));
+                status_runtime::save_layout(&mut self.app, spec);
+            }
             other => tracing::warn!("not a hub request: {other:?}"),
         }
     }
@@ -423,6 +464,7 @@ impl<W: Write> Session<W> {
         )?;
         drawn?;
         self.frames += 1;
+        self.last_frame = Some(Instant::now());
         Ok(())
     }
 
@@ -466,7 +508,10 @@ impl<W: Write> Session<W> {
             if self.app.quit {
                 break;
             }
-            self.draw()?;
+            let frame_due = self.frame_due();
+            if frame_due.is_none() {
+                self.draw()?;
+            }
             let deadline = self.app.deadline();
             tokio::select! {
                 Some(c) = async {
@@ -505,6 +550,8 @@ impl<W: Write> Session<W> {
                     self.app.handle(event);
                 }
                 () = sleep_until(deadline) => self.app.on_deadline(Instant::now()),
+                // The frame-rate cap is over: the loop draws what changed.
+                () = sleep_until(frame_due) => {}
             }
         }
         Ok(exit_code)

@@ -19,10 +19,10 @@ static MOUSE: AtomicBool = AtomicBool::new(false);
 #[cfg(unix)]
 static SAVED_TERMIOS: AtomicPtr<libc::termios> = AtomicPtr::new(std::ptr::null_mut());
 
-#[cfg(unix)]
 /// What [`restore`] writes, as bytes: mouse reporting off (every mode crossterm turns on),
-/// bracketed paste off, synchronized update ended, main screen, cursor shown.
-const RESTORE_BYTES: &[u8] = b"\x1b[?1006l\x1b[?1015l\x1b[?1003l\x1b[?1002l\x1b[?1000l\x1b[?2004l\x1b[?2026l\x1b[?1049l\x1b[?25h";
+/// bracketed paste off, synchronized update ended, main screen, cursor shown. The SSH host
+/// writes the same to a channel when its session ends.
+pub const RESTORE_BYTES: &[u8] = b"\x1b[?1006l\x1b[?1015l\x1b[?1003l\x1b[?1002l\x1b[?1000l\x1b[?2004l\x1b[?2026l\x1b[?1049l\x1b[?25h";
 
 /// Puts the terminal back from inside a signal handler (an abort): only async-signal-safe
 /// calls (`write`, `tcsetattr`), no locks, no allocation.

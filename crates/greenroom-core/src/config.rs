@@ -109,6 +109,9 @@ pub struct Config {
     /// Named watch layouts (`[[layouts]]`, see `tui::layouts`).
     #[serde(default)]
     pub layouts: Vec<LayoutSpec>,
+    /// `greenroom serve`, the portal over SSH (`[serve]`).
+    #[serde(default)]
+    pub serve: ServeConfig,
     /// Scorecard files (`[[scorecards]] path = ...`, see `scorecard`).
     #[serde(default)]
     pub scorecards: Vec<ScorecardFile>,
@@ -155,6 +158,44 @@ impl Default for CatalogConfig {
             cache_max_age: None,
         }
     }
+}
+
+/// `greenroom serve`: the portal as an SSH server.
+///
+/// ```toml
+/// [serve]
+/// listen = "0.0.0.0:2222"
+/// host_key = "/var/lib/greenroom/host_key"        # default: ssh_host_ed25519_key in the state dir
+/// authorized_keys = "/etc/greenroom/authorized_keys" # default: authorized_keys in the config dir
+/// allow_local_scaffold = false   # template runs writing on the server's disk
+/// max_sessions = 100
+/// max_sessions_per_key = 5
+/// idle_timeout = 1800            # seconds
+/// [serve.users]                  # key fingerprint or comment -> catalogue User
+/// "SHA256:Xx..." = "user:default/alice"
+/// "bob@laptop" = "bob"
+/// ```
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServeConfig {
+    #[serde(default)]
+    pub listen: Option<String>,
+    #[serde(default)]
+    pub host_key: Option<PathBuf>,
+    #[serde(default)]
+    pub authorized_keys: Option<PathBuf>,
+    #[serde(default)]
+    pub allow_local_scaffold: bool,
+    #[serde(default)]
+    pub max_sessions: Option<usize>,
+    #[serde(default)]
+    pub max_sessions_per_key: Option<usize>,
+    /// Seconds.
+    #[serde(default)]
+    pub idle_timeout: Option<u64>,
+    /// A key's identity, by its `SHA256:` fingerprint or its comment.
+    #[serde(default)]
+    pub users: std::collections::BTreeMap<String, String>,
 }
 
 /// How the portal looks and behaves.

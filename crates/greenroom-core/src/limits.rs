@@ -170,6 +170,44 @@ pub const APIDEF_NESTING: usize = 64;
 /// Entities one relations graph draws; past it the graph says how many it left out.
 pub const GRAPH_NODES: usize = 500;
 
+// ---------------------------------------------------------------- `greenroom serve` (SSH)
+
+/// Sessions the SSH server runs at once, from every key together (`[serve] max_sessions`
+/// overrides it); one more is refused with a message.
+pub const SERVE_SESSIONS: usize = 100;
+
+/// Sessions one key (one identity) may run at once (`[serve] max_sessions_per_key`).
+pub const SERVE_SESSIONS_PER_KEY: usize = 5;
+
+/// A session with no input for this long is closed (`[serve] idle_timeout`, seconds).
+pub const SERVE_IDLE_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+
+/// A rejected authentication is answered after this long, whatever was wrong, so a client
+/// learns nothing from the timing and guessing is slow.
+pub const SERVE_AUTH_REJECTION: Duration = Duration::from_millis(500);
+
+/// Authentication attempts on one connection before it is closed.
+pub const SERVE_AUTH_ATTEMPTS: usize = 6;
+
+/// Output queued for one client and not yet taken by it: past this the client is too slow
+/// and its session is closed (memory does not grow with a stalled client).
+pub const SERVE_OUTPUT_BYTES: usize = 4 * 1024 * 1024;
+
+/// Frames one session draws per second at most: input arriving faster is taken in and drawn
+/// in the next frame.
+pub const SERVE_FRAMES_PER_SECOND: u32 = 60;
+
+/// How long a lone Esc waits for the rest of an escape sequence before it counts as the key.
+pub const SERVE_ESC_TIMEOUT: Duration = Duration::from_millis(30);
+
+/// The longest bracketed paste kept from an SSH client (the rest is dropped).
+pub const SERVE_PASTE_BYTES: usize = 64 * 1024;
+
+/// The largest authorized_keys file read.
+pub const SERVE_AUTHORIZED_KEYS_BYTES: u64 = 1024 * 1024;
+
+/// The largest terminal a client may ask for (columns, rows); larger is clamped.
+pub const SERVE_MAX_SIZE: (u16, u16) = (1000, 500);
 // ---------------------------------------------------------------- scorecards
 
 /// The largest scorecard file read (hand-written YAML; a few KB is typical).

@@ -404,6 +404,13 @@ fn ask_target(app: &mut App) {
     let Some(w) = app.scaffold.wizard.as_deref() else {
         return;
     };
+    if !app.settings.local_scaffold {
+        app.notify(
+            "runs that write files are off on this server (the dry run works; [serve] allow_local_scaffold)",
+            true,
+        );
+        return;
+    }
     if !w.review_errors.is_empty() {
         app.notify(
             "fix the problems listed first (Esc goes back to the form)",

@@ -16,6 +16,20 @@ pub struct Job {
     pub kind: JobKind,
 }
 
+impl Job {
+    /// For the audit log: the template and where it writes (`dry run` when nowhere).
+    pub fn describe(&self) -> String {
+        let JobKind::Run { task, executor } = &self.kind;
+        let to = match &executor.mode {
+            crate::scaffold::exec::Mode::DryRun => "dry run".to_owned(),
+            crate::scaffold::exec::Mode::Write { target, .. } => {
+                format!("into {}", target.display())
+            }
+        };
+        format!("scaffold.run {} {to}", task.template.entity_ref)
+    }
+}
+
 #[derive(Clone)]
 pub enum JobKind {
     /// Run a task (for real or dry); what it registers is added to the catalogue.

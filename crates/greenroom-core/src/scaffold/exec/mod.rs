@@ -7,7 +7,7 @@ pub mod actions;
 mod local;
 pub mod workspace;
 
-pub use local::LocalExecutor;
+pub use local::{LocalExecutor, Mode};
 pub use workspace::{Workspace, WorkspaceFile, cleanup_all};
 
 use super::secrets::Secrets;
