@@ -162,6 +162,7 @@ actions! {
     Expand => "tree.expand", "Expand", key, [Tree], "", general;
     Collapse => "tree.collapse", "Collapse", key, [Tree], "", general;
     ToggleTransitive => "ownership.toggle_transitive", "Include what sub-groups own", cmd, [Tree], "", general;
+    Edit => "entity.edit", "Open the descriptor (or the docs page / API definition file on screen) in $VISUAL or $EDITOR at its line", cmd, [Catalog, Entity, Problems, OnCall, Watch], "edit" @ [Entity], general;
     CopyRef => "copy.ref", "Copy the entity ref to the clipboard", cmd, [Catalog, Entity, Problems, OnCall, Watch], "copy ref" @ [Entity], general;
     CopyLink => "copy.link", "Copy the selected link to the clipboard", cmd, [Entity, Progress], "copy link" @ [Progress], general;
     OpenLink => "link.open", "Open the selected link (copies it over SSH)", cmd, [Entity, Progress], "open link" @ [Entity], general;

@@ -88,6 +88,8 @@ pub enum Effect {
     Clipboard(String),
     OpenUrl(String),
     Suspend,
+    /// `e`: open a file in the user's editor (the host suspends its terminal around it).
+    Edit(super::editor::EditRequest),
     SetMouse(bool),
     Reload,
     /// Run a template (or register what it created) on the scaffolder's worker.
@@ -145,6 +147,8 @@ pub struct Settings {
     /// The program that opens links here; None when there is none (links are copied).
     /// The default assumes the platform's opener; the portal looks for it on PATH.
     pub opener: Option<std::path::PathBuf>,
+    /// The editor command line for `e` (`$VISUAL`, `$EDITOR`, else `vi`).
+    pub editor: String,
 }
 
 impl Default for Settings {
@@ -158,6 +162,7 @@ impl Default for Settings {
             tmux_options: super::clipboard::read_tmux_option,
             themes_dir: None,
             opener: Some(super::opener::OPENER.into()),
+            editor: super::editor::FALLBACK.into(),
         }
     }
 }
@@ -1338,6 +1343,53 @@ impl App {
         self.show_detail(format!("{} as loaded", e.key), lines);
     }
 
+    /// `e`: asks the host to open the file on screen in the editor: the docs page on the Docs
+    /// tab, the definition's `$text` file on an API's Definition tab, else the entity's
+    /// descriptor at its line. Entities read from a server or the bundled demo have no file
+    /// here, and it says so.
+    fn edit_on_screen(&mut self) {
+        let Some(e) = self
+            .current_entity()
+            .and_then(|k| self.catalog.get(&k).cloned())
+        else {
+            self.notify("select an entity first", true);
+            return;
+        };
+        let Some(descriptor) = super::editor::local_file(&e.origin.location) else {
+            self.notify(
+                format!(
+                    "{} was read from {}: there is no local file to edit",
+                    crate::text::sanitize_line(&e.key),
+                    crate::text::sanitize_line(&e.origin.place())
+                ),
+                true,
+            );
+            return;
+        };
+        let mut request = super::editor::EditRequest {
+            file: descriptor,
+            line: e.origin.pos.line,
+        };
+        if let Screen::Entity(s) = self.screen()
+            && s.key == e.key
+        {
+            match s.tab {
+                Tab::Docs => {
+                    if let Some(file) = self.docs_page_file() {
+                        request = super::editor::EditRequest { file, line: 1 };
+                    }
+                }
+                Tab::Definition => {
+                    if let Some(file) = super::editor::definition_file(&request) {
+                        request = super::editor::EditRequest { file, line: 1 };
+                    }
+                }
+                _ => {}
+            }
+        }
+        self.effects.push(Effect::Edit(request));
+    }
+
     /// On an API's Definition tab, switches between the explorer and the raw text; elsewhere
     /// shows the entity as loaded.
     fn toggle_definition_raw(&mut self) {
@@ -1545,6 +1597,7 @@ impl App {
                     s.transitive = !s.transitive;
                 }
             }
+            Action::Edit => self.edit_on_screen(),
             Action::CopyRef => match self.current_entity() {
                 Some(k) => self.copy(k, "ref"),
                 None => self.notify("nothing selected to copy", true),
