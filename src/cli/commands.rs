@@ -607,6 +607,7 @@ fn portal(ctx: &Context) -> Result<u8, Failure> {
         cache: portal_cache(ctx),
         description: chosen.description,
         demo: chosen.demo,
+        watch: ctx.config.catalog.watch && !ctx.cli.no_watch,
     };
     Ok(crate::tui::run(options)?)
 }

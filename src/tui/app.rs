@@ -527,8 +527,18 @@ impl App {
             query: self.search.query.clone(),
             within: None,
         });
-        // Entities that disappeared on reload leave their screens.
+        // Entities that disappeared on reload leave their screens, and the one on screen
+        // says so.
         let catalog = self.catalog.clone();
+        if let Screen::Entity(e) = self.screen()
+            && catalog.get(&e.key).is_none()
+        {
+            let gone = format!(
+                "{} is no longer in the catalogue (its descriptor changed or was deleted)",
+                crate::text::sanitize_line(&e.key)
+            );
+            self.notify(gone, true);
+        }
         self.history.retain(|s| match s {
             Screen::Entity(e) => catalog.get(&e.key).is_some(),
             _ => true,
@@ -556,6 +566,9 @@ impl App {
         if snapshot.catalog_version > self.catalog_version {
             self.catalog_version = snapshot.catalog_version;
             scaffold::after_load(self, &snapshot.catalog, Some(&snapshot.change));
+            if let Some(why) = &snapshot.trigger {
+                self.followed_disk(why, &snapshot.catalog);
+            }
             self.set_catalog(snapshot.catalog.clone(), snapshot.index.clone());
         } else if let Some(p) = snapshot.progress {
             if self.loading.is_some() && self.loading != Some(p) {
@@ -568,6 +581,33 @@ impl App {
                 self.refresh_progress = Some(p);
                 self.dirty = true;
             }
+        }
+    }
+
+    /// The disk watcher read the catalogue again: say so in the header, or, when it brought
+    /// a new problem (a descriptor that stopped reading), say what is wrong at once.
+    fn followed_disk(&mut self, why: &str, catalog: &Catalog) {
+        let known: HashSet<(&str, u32, &str)> = self
+            .catalog
+            .diagnostics()
+            .iter()
+            .map(|d| (d.file.as_str(), d.line, d.message.as_str()))
+            .collect();
+        let new_error = catalog.diagnostics().iter().find(|d| {
+            d.is_error() && !known.contains(&(d.file.as_str(), d.line, d.message.as_str()))
+        });
+        let why = crate::text::sanitize_line(why);
+        match new_error {
+            Some(d) => self.notify(
+                format!(
+                    "↻ {why}: {}:{}: {} (! lists the problems)",
+                    crate::text::sanitize_line(&d.file),
+                    d.line,
+                    crate::text::sanitize_line(&d.message)
+                ),
+                true,
+            ),
+            None => self.notify(format!("↻ {why}: read again"), false),
         }
     }
 

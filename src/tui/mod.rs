@@ -84,6 +84,8 @@ pub struct PortalOptions {
     pub demo: bool,
     /// No catalogue was configured, so the demo stands in (the portal says so).
     pub demo_fallback: bool,
+    /// Follow the disk: watch the file sources' roots and read changes as they are saved.
+    pub watch: bool,
 }
 
 /// Why the portal could not run: a usage problem (exit 2) or a failure (exit 1).
@@ -250,6 +252,16 @@ pub fn run(options: PortalOptions) -> Result<u8, PortalError> {
         .enable_all()
         .build()
         .map_err(|e| PortalError::failed(format!("starting the runtime: {e}")))?;
+    let watch_roots: Vec<PathBuf> = if options.watch {
+        options
+            .sources
+            .iter()
+            .filter_map(|s| s.as_files())
+            .flat_map(|f| f.disk_roots())
+            .collect()
+    } else {
+        Vec::new()
+    };
     let loader: Arc<dyn CatalogLoader> = match options.cache {
         Some((cache, policy)) => Arc::new(CachedLoader::new(
             options.sources,
@@ -263,6 +275,19 @@ pub fn run(options: PortalOptions) -> Result<u8, PortalError> {
     let demo = options.demo;
     let result = runtime.block_on(async move {
         let catalog = CatalogService::new(loader);
+        let mut app = app;
+        // Kept for the session's lifetime; dropping it stops watching.
+        let _watch = match watch_roots.is_empty() {
+            true => None,
+            false => match greenroom_hub::watch::DiskWatch::start(&watch_roots, catalog.clone()) {
+                Ok(w) => Some(w),
+                Err(e) => {
+                    tracing::warn!("not following the disk: {e}");
+                    app.notify(format!("not following the disk: {e}"), true);
+                    None
+                }
+            },
+        };
         let status = live_status(&catalog, demo, status);
         let hub = Hub::new(catalog, status, RunService::new(), SearchPool::start(1));
         local_host(&hub, app).await

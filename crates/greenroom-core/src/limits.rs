@@ -153,3 +153,13 @@ pub const APIDEF_NESTING: usize = 64;
 
 /// Entities one relations graph draws; past it the graph says how many it left out.
 pub const GRAPH_NODES: usize = 500;
+
+// ---------------------------------------------------------------- following the disk
+
+/// How long the watched descriptor roots must be quiet after a change before the catalogue
+/// is read again (an editor's save is several events; a `git checkout` hundreds).
+pub const WATCH_QUIET: Duration = Duration::from_millis(300);
+
+/// The longest a reload waits behind changes that never stop coming (a build writing into a
+/// watched folder): it reads at least this often meanwhile.
+pub const WATCH_MAX_DELAY: Duration = Duration::from_secs(2);
