@@ -60,11 +60,17 @@ impl Debouncer {
     }
 }
 
-/// Whether a change to `path` can matter to the catalogue.
-fn relevant(path: &Path) -> bool {
-    !path
-        .components()
-        .any(|c| SKIPPED_DIRS.iter().any(|s| c.as_os_str() == *s))
+/// Whether a change to `path` can matter to the catalogue: a file below a folder root (not in
+/// `.git` or `node_modules`), or a file root itself (its folder is watched for it alone).
+fn relevant(path: &Path, dirs: &[PathBuf], files: &[PathBuf]) -> bool {
+    let below = |d: &PathBuf| {
+        path.strip_prefix(d).is_ok_and(|rest| {
+            !rest
+                .components()
+                .any(|c| SKIPPED_DIRS.iter().any(|s| c.as_os_str() == *s))
+        })
+    };
+    files.iter().any(|f| f == path) || dirs.iter().any(below)
 }
 
 /// The watch on the file sources' roots; dropping it stops watching.
@@ -86,6 +92,8 @@ impl DiskWatch {
     pub fn start(roots: &[PathBuf], catalog: CatalogService) -> Result<DiskWatch, String> {
         let (tx, rx) = unbounded_channel::<PathBuf>();
         let files: Vec<PathBuf> = roots.iter().filter(|r| r.is_file()).cloned().collect();
+        let dirs: Vec<PathBuf> = roots.iter().filter(|r| !r.is_file()).cloned().collect();
+        let file_roots = files.clone();
         let mut watcher =
             notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
                 let Ok(event) = event else { return };
@@ -93,7 +101,7 @@ impl DiskWatch {
                     return;
                 }
                 for path in event.paths {
-                    if relevant(&path) {
+                    if relevant(&path, &dirs, &file_roots) {
                         let _ = tx.send(path);
                     }
                 }
@@ -112,7 +120,7 @@ impl DiskWatch {
                 .watch(&path, mode)
                 .map_err(|e| format!("cannot watch {}: {e}", path.display()))?;
         }
-        let task = tokio::spawn(follow(rx, catalog, files));
+        let task = tokio::spawn(follow(rx, catalog));
         Ok(DiskWatch {
             _watcher: watcher,
             task,
@@ -120,14 +128,8 @@ impl DiskWatch {
     }
 }
 
-/// Waits for changes, debounces them, and reloads once per burst. With file roots, only
-/// changes to those files (or files beside them a descriptor may read) count: a file root's
-/// whole folder is watched.
-async fn follow(
-    mut rx: UnboundedReceiver<PathBuf>,
-    catalog: CatalogService,
-    file_roots: Vec<PathBuf>,
-) {
+/// Waits for changes, debounces them, and reloads once per burst.
+async fn follow(mut rx: UnboundedReceiver<PathBuf>, catalog: CatalogService) {
     let mut debounce = Debouncer::new(WATCH_QUIET, WATCH_MAX_DELAY);
     let mut changed: Vec<PathBuf> = Vec::new();
     loop {
@@ -142,7 +144,7 @@ async fn follow(
             }
             () = sleep_until(due) => {
                 if debounce.fire(Instant::now()) {
-                    let why = describe(&changed, &file_roots);
+                    let why = describe(&changed);
                     changed.clear();
                     tracing::info!("{why}: reading the catalogue again");
                     catalog.reload_because(why);
@@ -159,12 +161,10 @@ async fn sleep_until(due: Option<Instant>) {
     }
 }
 
-/// "catalog-info.yaml changed", "3 files changed".
-fn describe(changed: &[PathBuf], file_roots: &[PathBuf]) -> String {
-    let named: Vec<&PathBuf> = changed
-        .iter()
-        .filter(|p| file_roots.is_empty() || file_roots.contains(p) || p.is_file())
-        .collect();
+/// "catalog-info.yaml changed", "3 files changed". An editor's temporary file, gone by now
+/// (saved through a rename), is not counted.
+fn describe(changed: &[PathBuf]) -> String {
+    let named: Vec<&PathBuf> = changed.iter().filter(|p| p.is_file()).collect();
     match named.as_slice() {
         [one] => format!(
             "{} changed",
@@ -173,7 +173,8 @@ fn describe(changed: &[PathBuf], file_roots: &[PathBuf]) -> String {
                 .unwrap_or_default()
         ),
         [] if changed.len() == 1 => "a file changed".to_owned(),
-        _ => format!("{} files changed", changed.len().max(named.len())),
+        [] => format!("{} files changed", changed.len()),
+        _ => format!("{} files changed", named.len()),
     }
 }
 
@@ -213,11 +214,15 @@ mod tests {
     }
 
     #[test]
-    fn git_and_node_modules_do_not_count() {
-        assert!(relevant(Path::new("/src/app/catalog-info.yaml")));
-        assert!(!relevant(Path::new("/src/app/.git/index.lock")));
-        assert!(!relevant(Path::new(
-            "/src/app/node_modules/x/catalog-info.yaml"
-        )));
+    fn git_node_modules_and_neighbours_of_a_file_root_do_not_count() {
+        let dirs = [PathBuf::from("/src/app")];
+        let files = [PathBuf::from("/home/me/catalog-info.yaml")];
+        let counts = |p: &str| relevant(Path::new(p), &dirs, &files);
+        assert!(counts("/src/app/catalog-info.yaml"));
+        assert!(counts("/src/app/svc/openapi.yaml"));
+        assert!(!counts("/src/app/.git/index.lock"));
+        assert!(!counts("/src/app/node_modules/x/catalog-info.yaml"));
+        assert!(counts("/home/me/catalog-info.yaml"));
+        assert!(!counts("/home/me/.bash_history"));
     }
 }
