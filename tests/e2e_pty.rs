@@ -387,8 +387,10 @@ fn paste_copy_mouse_and_suspend() {
     s.wait_for("/ wayback archive");
     s.send("\r");
     s.wait_for("[1 Overview]");
-    // y copies the ref through OSC 52.
+    // y opens the copy menu, the ref first; Enter copies it through OSC 52.
     s.send("y");
+    s.wait_for(" Copy ");
+    s.send("\r");
     s.wait_for("copied ref");
     let raw = String::from_utf8_lossy(&s.raw.lock().unwrap()).into_owned();
     assert!(
@@ -440,6 +442,8 @@ fn tmux_copies_and_links_without_an_opener() {
     s.send("/artist-lookup\r");
     s.wait_for("[1 Overview]");
     s.send("y");
+    s.wait_for(" Copy ");
+    s.send("\r");
     s.wait_for("not copied: tmux needs `set -g set-clipboard on`");
     let ref_b64 = "Y29tcG9uZW50OmRlZmF1bHQvYXJ0aXN0LWxvb2t1cA=="; // component:default/artist-lookup
     let raw = String::from_utf8_lossy(&s.raw.lock().unwrap()).into_owned();

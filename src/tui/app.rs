@@ -314,6 +314,8 @@ pub enum PaletteItem {
     Entity(String),
     /// A built-in theme, or one of the user's (`<config dir>/themes/<name>.toml`).
     Theme(String),
+    /// One of the copy menu's choices: what it is, and the text copied.
+    Copy(String, String),
 }
 
 /// Other words people type for an action in the palette.
@@ -346,6 +348,8 @@ pub struct PaletteState {
     pub cursor: usize,
     /// The themes offered: the built-in ones, then the user's.
     pub themes: Vec<String>,
+    /// The copy menu (`y`): only these (what, text) are offered, filtered by what is typed.
+    pub copy: Option<Vec<(String, String)>>,
 }
 
 impl PaletteState {
@@ -1638,6 +1642,7 @@ impl App {
                 }
             }
             Action::Edit => self.edit_on_screen(),
+            Action::CopyMenu => self.open_copy_menu(),
             Action::CopyRef => match self.current_entity() {
                 Some(k) => self.copy(k, "ref"),
                 None => self.notify("nothing selected to copy", true),
@@ -1776,6 +1781,7 @@ impl App {
                 Some(PaletteItem::Action(a)) => self.act(a),
                 Some(PaletteItem::Entity(k)) => self.open_entity(&k, Tab::Overview),
                 Some(PaletteItem::Theme(name)) => self.use_theme(&name),
+                Some(PaletteItem::Copy(what, text)) => self.copy(text, &what),
                 None => {}
             }
             return;
@@ -1877,6 +1883,87 @@ impl App {
             items: Vec::new(),
             cursor: 0,
             themes,
+            copy: None,
+        })));
+        self.refilter_palette();
+    }
+
+    /// What `y` offers to copy here: the entity's ref, name and title, the selected link or
+    /// operation (`curl`), its file path, its source and view URLs.
+    pub fn copy_choices(&self) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = Vec::new();
+        let mut add = |what: &str, text: String| {
+            if !text.is_empty() && !out.iter().any(|(_, t)| *t == text) {
+                out.push((what.to_owned(), text));
+            }
+        };
+        let entity = self
+            .current_entity()
+            .and_then(|k| self.catalog.get(&k).cloned());
+        if let Some(e) = &entity {
+            add("ref", e.key.clone());
+        }
+        if let Screen::Entity(s) = self.screen()
+            && let Some(row) = self.rows().get(s.cursor)
+            && let Some(text) = row.copy.clone()
+        {
+            let what = if text.starts_with("curl ") {
+                "the operation as curl"
+            } else {
+                "the selected value"
+            };
+            add(what, text);
+        }
+        if let Some(link) = self.selected_link() {
+            add("the selected link", link);
+        }
+        let Some(e) = entity else {
+            return out;
+        };
+        add("name", e.name().to_owned());
+        if let Some(t) = e.title() {
+            add("title", t.to_owned());
+        }
+        if let Some(file) = super::editor::local_file(&e.origin.location) {
+            add(
+                "file path",
+                format!("{}:{}", file.display(), e.origin.pos.line),
+            );
+        }
+        let annotation = |k: &str| {
+            e.data
+                .get("metadata")
+                .and_then(|m| m.get("annotations"))
+                .and_then(|a| a.get(k))
+                .and_then(|v| v.as_str())
+                .map(str::to_owned)
+        };
+        if let Some(url) = annotation("backstage.io/view-url") {
+            add("view URL", url);
+        }
+        if let Some(url) = annotation("backstage.io/source-location") {
+            add("source URL", url.trim_start_matches("url:").to_owned());
+        }
+        if let Some(url) = annotation("backstage.io/edit-url") {
+            add("edit URL", url);
+        }
+        add("location", e.origin.location.to_string());
+        out
+    }
+
+    /// `y`: the copy menu over what can be copied here (Enter copies; typing filters).
+    fn open_copy_menu(&mut self) {
+        let choices = self.copy_choices();
+        if choices.is_empty() {
+            self.notify("nothing to copy here", true);
+            return;
+        }
+        self.overlay = Some(Overlay::Palette(Box::new(PaletteState {
+            entities: crate::tui::filter_list::FilterList::new("", "what to copy"),
+            items: Vec::new(),
+            cursor: 0,
+            themes: Vec::new(),
+            copy: Some(choices),
         })));
         self.refilter_palette();
     }
@@ -1910,6 +1997,28 @@ impl App {
         };
         let text = p.text().trim().to_lowercase();
         let matcher = crate::search::matcher::Matcher::new(&text);
+        if let Some(choices) = &p.copy {
+            let mut scored: Vec<(i64, usize)> = choices
+                .iter()
+                .enumerate()
+                .filter_map(|(i, (what, value))| {
+                    let hay = format!("{what} {value}").to_lowercase();
+                    let score = if text.is_empty() {
+                        Some(0)
+                    } else {
+                        matcher.score(&hay)
+                    };
+                    score.map(|s| (s, i))
+                })
+                .collect();
+            scored.sort_by_key(|(s, i)| (std::cmp::Reverse(*s), *i));
+            p.items = scored
+                .into_iter()
+                .map(|(_, i)| PaletteItem::Copy(choices[i].0.clone(), choices[i].1.clone()))
+                .collect();
+            p.cursor = 0;
+            return;
+        }
         // (tier, score within the tier, order), highest first.
         let mut scored: Vec<((i64, i64, i64), PaletteItem)> = Vec::new();
         for (i, a) in actions.into_iter().enumerate() {
