@@ -76,6 +76,36 @@ fn clear_text(input: &mut TextArea<'static>) -> bool {
     input.delete_line_by_head()
 }
 
+/// The rows that match `text`, through the one filter-list component (so a word ranks and
+/// matches as in every other list), kept in their order under a line saying what is kept.
+fn filter_rows(rows: Vec<Row>, text: &str) -> Vec<Row> {
+    let mut list = super::filter_list::FilterList::new(text, "");
+    list.set_pool(
+        rows.iter()
+            .enumerate()
+            .filter(|(_, r)| !r.pieces.is_empty())
+            .map(|(i, r)| (r.plain_text(), i))
+            .collect(),
+    );
+    let keep: HashSet<usize> = list.items().copied().collect();
+    let total = rows.iter().filter(|r| !r.pieces.is_empty()).count();
+    let mut out = vec![Row::text(vec![rows::Piece {
+        text: format!(
+            "/ {}: {} of {total} rows (esc clears)",
+            crate::text::sanitize_line(text),
+            keep.len()
+        ),
+        role: super::theme::Role::Muted,
+    }])];
+    out.extend(
+        rows.into_iter()
+            .enumerate()
+            .filter(|(i, _)| keep.contains(i))
+            .map(|(_, r)| r),
+    );
+    out
+}
+
 /// Something the runner does on the app's behalf.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Effect {
@@ -179,6 +209,8 @@ pub struct EntityScreen {
     pub definition: super::apiview::DefinitionView,
     /// The Relations tab's graph mode.
     pub graph: super::graph_view::GraphView,
+    /// `/` on an entity tab: only the rows that match this (the one filter-list component).
+    pub filter: String,
 }
 
 impl EntityScreen {
@@ -192,6 +224,7 @@ impl EntityScreen {
             transitive: false,
             definition: Default::default(),
             graph: Default::default(),
+            filter: String::new(),
         }
     }
 }
@@ -995,8 +1028,46 @@ impl App {
             .map(|e| e.key.clone())
     }
 
-    /// The rows of the current entity tab (or problems pane).
+    /// The rows of the current entity tab (or problems pane), only those that match when
+    /// the tab is filtered (`/`), under a line that says so.
     pub fn rows(&self) -> Vec<Row> {
+        let rows = self.rows_unfiltered();
+        match self.screen() {
+            Screen::Entity(s) if !s.filter.is_empty() => filter_rows(rows, &s.filter),
+            _ => rows,
+        }
+    }
+
+    /// Sets the filter of the entity tab on screen (the cursor back on the first row).
+    pub(crate) fn set_row_filter(&mut self, text: String) {
+        if let Screen::Entity(s) = self.screen_mut() {
+            s.filter = text;
+            s.cursor = 0;
+            s.scroll = 0;
+        }
+        self.dirty = true;
+    }
+
+    /// `/` on an entity tab: the filter prompt, applied as it is typed.
+    fn open_row_filter(&mut self) {
+        let Screen::Entity(s) = self.screen() else {
+            return;
+        };
+        let current = s.filter.clone();
+        let mut input = TextArea::new(vec![current]);
+        input.move_cursor(tui_textarea::CursorMove::End);
+        input.set_placeholder_text("words to keep the rows that have them");
+        input.set_cursor_line_style(ratatui::style::Style::default());
+        self.overlay = Some(Overlay::Input(Box::new(live_screens::NameInput {
+            input,
+            purpose: live_screens::InputPurpose::FilterRows,
+            title: " Filter this tab ",
+            hint: "keeps the rows that match · enter keeps it · esc clears".into(),
+            error: None,
+        })));
+    }
+
+    fn rows_unfiltered(&self) -> Vec<Row> {
         match self.screen() {
             Screen::Entity(s) => match self.catalog.get(&s.key) {
                 Some(e) => match s.tab {
@@ -1587,7 +1658,14 @@ impl App {
                 if self.overlay.take().is_some() {
                     return;
                 }
-                // Esc first drops a find in the definition, then goes back.
+                // Esc first drops the tab's filter, then a find in the definition, then goes
+                // back.
+                if let Screen::Entity(s) = self.screen()
+                    && !s.filter.is_empty()
+                {
+                    self.set_row_filter(String::new());
+                    return;
+                }
                 if let Screen::Entity(s) = self.screen()
                     && s.tab == Tab::Definition
                     && !s.definition.find.is_empty()
@@ -1670,6 +1748,7 @@ impl App {
             }
             Action::Edit => self.edit_on_screen(),
             Action::CopyMenu => self.open_copy_menu(),
+            Action::FilterRows => self.open_row_filter(),
             Action::CopyRef => match self.current_entity() {
                 Some(k) => self.copy(k, "ref"),
                 None => self.notify("nothing selected to copy", true),
