@@ -157,6 +157,7 @@ async fn keystrokes(catalog: greenroom::catalog::Catalog, sessions: usize, typis
         description: "the bundled demo".into(),
         demo: false,
         demo_fallback: false,
+        watch: false,
     };
     let mut limits = ServeLimits::from_config(&Default::default());
     limits.sessions = sessions + 1;

@@ -390,8 +390,10 @@ fn paste_copy_mouse_and_suspend() {
     s.wait_for("/ wayback archive");
     s.send("\r");
     s.wait_for("[1 Overview]");
-    // y copies the ref through OSC 52.
+    // y opens the copy menu, the ref first; Enter copies it through OSC 52.
     s.send("y");
+    s.wait_for(" Copy ");
+    s.send("\r");
     s.wait_for("copied ref");
     let raw = String::from_utf8_lossy(&s.raw.lock().unwrap()).into_owned();
     assert!(
@@ -443,6 +445,8 @@ fn tmux_copies_and_links_without_an_opener() {
     s.send("/artist-lookup\r");
     s.wait_for("[1 Overview]");
     s.send("y");
+    s.wait_for(" Copy ");
+    s.send("\r");
     s.wait_for("not copied: tmux needs `set -g set-clipboard on`");
     let ref_b64 = "Y29tcG9uZW50OmRlZmF1bHQvYXJ0aXN0LWxvb2t1cA=="; // component:default/artist-lookup
     let raw = String::from_utf8_lossy(&s.raw.lock().unwrap()).into_owned();
@@ -824,4 +828,86 @@ fn a_slow_techdocs_backend_leaves_the_portal_answering_and_esc_stops_waiting() {
     assert!(s.wait_exit().success());
     s.assert_restored();
     fake.open_gate();
+}
+
+/// `e` hands the terminal to `$EDITOR` (main screen, cooked mode, greenroom reading none of
+/// the keys), runs it as a direct child with the descriptor at the entity's line, then takes
+/// the terminal back and reads the edited file again.
+#[test]
+fn e_opens_the_descriptor_in_the_editor_at_its_line_and_reloads_on_return() {
+    use std::os::unix::fs::PermissionsExt;
+    let config = tempfile::tempdir().unwrap();
+    let dir = config.path().join("repo");
+    std::fs::create_dir_all(&dir).unwrap();
+    let descriptor = dir.join("catalog-info.yaml");
+    std::fs::write(
+        &descriptor,
+        "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team-a\nspec:\n  type: team\n  children: []\n---\napiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: edit-me\n  description: first words\nspec:\n  type: service\n  lifecycle: production\n  owner: team-a\n",
+    )
+    .unwrap();
+    // A fake `vi` (the name picks the `+LINE FILE` form): it records its arguments and the
+    // terminal's modes, reads a line the user types, and edits the file.
+    let bin = config.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let out = config.path().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    let editor = bin.join("vi");
+    std::fs::write(
+        &editor,
+        format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$@\" > {out}/args.tmp\nstty -a > {out}/stty\nmv {out}/args.tmp {out}/args\nIFS= read -r line\nprintf '%s\\n' \"$line\" > {out}/typed\nsed -i 's/first words/second words/' \"$2\"\n",
+            out = out.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let editor_command = format!("'{}'", editor.display());
+    let cache = config.path().join("cache");
+    let mut s = Session::start_with_env(
+        &["-c", dir.to_str().unwrap()],
+        &[
+            ("EDITOR", editor_command.as_str()),
+            ("VISUAL", ""),
+            ("XDG_CACHE_HOME", cache.to_str().unwrap()),
+        ],
+        config,
+    );
+    s.wait_for("2 entities");
+    s.send("/edit-me");
+    s.wait_for(" 1/2");
+    s.send(ENTER);
+    s.wait_for("first words");
+    s.send("e");
+    let args = out.join("args");
+    let start = Instant::now();
+    while !args.exists() {
+        assert!(start.elapsed() < WAIT, "the editor never ran");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(
+        std::fs::read_to_string(&args).unwrap(),
+        format!("+12\n{}\n", descriptor.display())
+    );
+    let stty = std::fs::read_to_string(out.join("stty")).unwrap();
+    assert!(
+        stty.split_whitespace().any(|w| w == "icanon"),
+        "the editor got a raw terminal: {stty}"
+    );
+    assert!(
+        !s.screen.lock().unwrap().screen().alternate_screen(),
+        "the editor got the alternate screen"
+    );
+    // `q` would quit greenroom if its reader were still taking keys.
+    s.send("q typed for the editor\r");
+    s.wait_for("second words");
+    assert_eq!(
+        std::fs::read_to_string(out.join("typed")).unwrap(),
+        "q typed for the editor\n"
+    );
+    assert!(s.screen.lock().unwrap().screen().alternate_screen());
+    assert!(s.child.try_wait().unwrap().is_none(), "greenroom exited");
+    s.send("q");
+    let status = s.wait_exit();
+    assert!(status.success(), "{status:?}");
+    s.assert_restored();
 }

@@ -491,6 +491,7 @@ impl InProcess {
             description: "the status fixtures".into(),
             demo: false,
             demo_fallback: false,
+            watch: false,
         };
         let text = std::fs::read_to_string(dir.path().join("authorized_keys")).unwrap();
         let (keys, _) = auth::AuthorizedKeys::parse(&text, &Default::default());

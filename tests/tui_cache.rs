@@ -161,6 +161,7 @@ fn snapshot(
         sources,
         registered: Arc::new(Vec::new()),
         change: greenroom_hub::catalog::Change::Sources,
+        trigger: None,
     }
 }
 

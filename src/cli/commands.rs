@@ -688,6 +688,7 @@ fn portal_options(ctx: &Context) -> Result<crate::tui::PortalOptions, Failure> {
         cache: portal_cache(ctx),
         description: chosen.description,
         demo: chosen.demo,
+        watch: ctx.config.catalog.watch && !ctx.cli.no_watch,
     })
 }
 

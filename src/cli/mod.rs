@@ -73,6 +73,12 @@ pub struct Cli {
     #[arg(long)]
     pub mouse: bool,
 
+    /// Do not follow the disk: descriptor files are read again only on ctrl-r (the default
+    /// watches the file sources' folders and reads changes as they are saved; also
+    /// `[catalog] watch = false`).
+    #[arg(long)]
+    pub no_watch: bool,
+
     /// Do not emit OSC 8 hyperlinks.
     #[arg(long)]
     pub no_hyperlinks: bool,

@@ -431,6 +431,7 @@ mod tests {
             description: String::new(),
             demo: false,
             demo_fallback: false,
+            watch: false,
         };
         let limits = ServeLimits {
             sessions,

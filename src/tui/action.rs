@@ -144,6 +144,7 @@ actions! {
     DocsLeft => "docs.scroll_left", "Scroll code blocks left", key, [Docs], "", general;
     DocsRight => "docs.scroll_right", "Scroll code blocks right", key, [Docs], "", general;
     DefinitionRaw => "view.raw", "The entity as loaded (YAML and where from); on an API's definition, its raw text", cmd, [Entity, Tree], "raw" @ [Tree], general;
+    FilterRows => "list.filter", "Filter the rows of this tab: relations, links, members, status, the API tree (Esc clears)", cmd, [Entity], "", general;
     DefinitionFind => "definition.find", "Find within the API definition (Esc clears)", cmd, [Tree], "find" @ [Tree], general;
     CopyItem => "copy.item", "Copy the selected API operation as curl, or its path", cmd, [Tree], "copy" @ [Tree], general;
     GraphToggle => "relations.graph", "Relations as a graph of boxes, or as a tree", cmd, [Tree], "graph" @ [Tree], general;
@@ -163,6 +164,8 @@ actions! {
     Expand => "tree.expand", "Expand", key, [Tree], "", general;
     Collapse => "tree.collapse", "Collapse", key, [Tree], "", general;
     ToggleTransitive => "ownership.toggle_transitive", "Include what sub-groups own", cmd, [Tree], "", general;
+    Edit => "entity.edit", "Edit the descriptor (or the docs page, definition file) in $EDITOR at its line", cmd, [Catalog, Entity, Problems, OnCall, Watch], "edit" @ [Entity], general;
+    CopyMenu => "copy.menu", "Copy menu: ref, name, file path, URLs, the selected link or operation (curl)", cmd, [Catalog, Entity, Problems, OnCall, Watch], "copy…" @ [Entity], general;
     CopyRef => "copy.ref", "Copy the entity ref to the clipboard", cmd, [Catalog, Entity, Problems, OnCall, Watch], "copy ref" @ [Entity], general;
     CopyLink => "copy.link", "Copy the selected link to the clipboard", cmd, [Entity, Progress], "copy link" @ [Progress], general;
     OpenLink => "link.open", "Open the selected link (copies it over SSH)", cmd, [Entity, Progress], "open link" @ [Entity], general;

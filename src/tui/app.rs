@@ -81,6 +81,36 @@ fn clear_text(input: &mut TextArea<'static>) -> bool {
     input.delete_line_by_head()
 }
 
+/// The rows that match `text`, through the one filter-list component (so a word ranks and
+/// matches as in every other list), kept in their order under a line saying what is kept.
+fn filter_rows(rows: Vec<Row>, text: &str) -> Vec<Row> {
+    let mut list = super::filter_list::FilterList::new(text, "");
+    list.set_pool(
+        rows.iter()
+            .enumerate()
+            .filter(|(_, r)| !r.pieces.is_empty())
+            .map(|(i, r)| (r.plain_text(), i))
+            .collect(),
+    );
+    let keep: HashSet<usize> = list.items().copied().collect();
+    let total = rows.iter().filter(|r| !r.pieces.is_empty()).count();
+    let mut out = vec![Row::text(vec![rows::Piece {
+        text: format!(
+            "/ {}: {} of {total} rows (esc clears)",
+            crate::text::sanitize_line(text),
+            keep.len()
+        ),
+        role: super::theme::Role::Muted,
+    }])];
+    out.extend(
+        rows.into_iter()
+            .enumerate()
+            .filter(|(i, _)| keep.contains(i))
+            .map(|(_, r)| r),
+    );
+    out
+}
+
 /// Something the runner does on the app's behalf.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Effect {
@@ -93,6 +123,8 @@ pub enum Effect {
     Clipboard(String),
     OpenUrl(String),
     Suspend,
+    /// `e`: open a file in the user's editor (the host suspends its terminal around it).
+    Edit(super::editor::EditRequest),
     SetMouse(bool),
     Reload,
     /// Run a template (or register what it created) on the scaffolder's worker.
@@ -153,6 +185,8 @@ pub struct Settings {
     /// Template runs may write on this machine's disk (off for SSH sessions unless
     /// `[serve] allow_local_scaffold`; dry runs always work).
     pub local_scaffold: bool,
+    /// The editor command line for `e` (`$VISUAL`, `$EDITOR`, else `vi`).
+    pub editor: String,
 }
 
 impl Default for Settings {
@@ -167,6 +201,7 @@ impl Default for Settings {
             themes_dir: None,
             opener: Some(super::opener::OPENER.into()),
             local_scaffold: true,
+            editor: super::editor::FALLBACK.into(),
         }
     }
 }
@@ -183,6 +218,8 @@ pub struct EntityScreen {
     pub definition: super::apiview::DefinitionView,
     /// The Relations tab's graph mode.
     pub graph: super::graph_view::GraphView,
+    /// `/` on an entity tab: only the rows that match this (the one filter-list component).
+    pub filter: String,
 }
 
 impl EntityScreen {
@@ -196,6 +233,7 @@ impl EntityScreen {
             transitive: false,
             definition: Default::default(),
             graph: Default::default(),
+            filter: String::new(),
         }
     }
 }
@@ -327,6 +365,8 @@ pub enum PaletteItem {
     Entity(String),
     /// A built-in theme, or one of the user's (`<config dir>/themes/<name>.toml`).
     Theme(String),
+    /// One of the copy menu's choices: what it is, and the text copied.
+    Copy(String, String),
 }
 
 /// Other words people type for an action in the palette.
@@ -362,6 +402,8 @@ pub struct PaletteState {
     pub cursor: usize,
     /// The themes offered: the built-in ones, then the user's.
     pub themes: Vec<String>,
+    /// The copy menu (`y`): only these (what, text) are offered, filtered by what is typed.
+    pub copy: Option<Vec<(String, String)>>,
 }
 
 impl PaletteState {
@@ -547,8 +589,18 @@ impl App {
             query: self.search.query.clone(),
             within: None,
         });
-        // Entities that disappeared on reload leave their screens.
+        // Entities that disappeared on reload leave their screens, and the one on screen
+        // says so.
         let catalog = self.catalog.clone();
+        if let Screen::Entity(e) = self.screen()
+            && catalog.get(&e.key).is_none()
+        {
+            let gone = format!(
+                "{} is no longer in the catalogue (its descriptor changed or was deleted)",
+                crate::text::sanitize_line(&e.key)
+            );
+            self.notify(gone, true);
+        }
         self.history.retain(|s| match s {
             Screen::Entity(e) => catalog.get(&e.key).is_some(),
             _ => true,
@@ -576,6 +628,9 @@ impl App {
         if snapshot.catalog_version > self.catalog_version {
             self.catalog_version = snapshot.catalog_version;
             scaffold::after_load(self, &snapshot.catalog, Some(&snapshot.change));
+            if let Some(why) = &snapshot.trigger {
+                self.followed_disk(why, &snapshot.catalog);
+            }
             self.set_catalog(snapshot.catalog.clone(), snapshot.index.clone());
         } else if let Some(p) = snapshot.progress {
             if self.loading.is_some() && self.loading != Some(p) {
@@ -588,6 +643,33 @@ impl App {
                 self.refresh_progress = Some(p);
                 self.dirty = true;
             }
+        }
+    }
+
+    /// The disk watcher read the catalogue again: say so in the header, or, when it brought
+    /// a new problem (a descriptor that stopped reading), say what is wrong at once.
+    fn followed_disk(&mut self, why: &str, catalog: &Catalog) {
+        let known: HashSet<(&str, u32, &str)> = self
+            .catalog
+            .diagnostics()
+            .iter()
+            .map(|d| (d.file.as_str(), d.line, d.message.as_str()))
+            .collect();
+        let new_error = catalog.diagnostics().iter().find(|d| {
+            d.is_error() && !known.contains(&(d.file.as_str(), d.line, d.message.as_str()))
+        });
+        let why = crate::text::sanitize_line(why);
+        match new_error {
+            Some(d) => self.notify(
+                format!(
+                    "↻ {why}: {}:{}: {} (! lists the problems)",
+                    crate::text::sanitize_line(&d.file),
+                    d.line,
+                    crate::text::sanitize_line(&d.message)
+                ),
+                true,
+            ),
+            None => self.notify(format!("↻ {why}: read again"), false),
         }
     }
 
@@ -1005,8 +1087,46 @@ impl App {
             .map(|e| e.key.clone())
     }
 
-    /// The rows of the current entity tab (or problems pane).
+    /// The rows of the current entity tab (or problems pane), only those that match when
+    /// the tab is filtered (`/`), under a line that says so.
     pub fn rows(&self) -> Vec<Row> {
+        let rows = self.rows_unfiltered();
+        match self.screen() {
+            Screen::Entity(s) if !s.filter.is_empty() => filter_rows(rows, &s.filter),
+            _ => rows,
+        }
+    }
+
+    /// Sets the filter of the entity tab on screen (the cursor back on the first row).
+    pub(crate) fn set_row_filter(&mut self, text: String) {
+        if let Screen::Entity(s) = self.screen_mut() {
+            s.filter = text;
+            s.cursor = 0;
+            s.scroll = 0;
+        }
+        self.dirty = true;
+    }
+
+    /// `/` on an entity tab: the filter prompt, applied as it is typed.
+    fn open_row_filter(&mut self) {
+        let Screen::Entity(s) = self.screen() else {
+            return;
+        };
+        let current = s.filter.clone();
+        let mut input = TextArea::new(vec![current]);
+        input.move_cursor(tui_textarea::CursorMove::End);
+        input.set_placeholder_text("words to keep the rows that have them");
+        input.set_cursor_line_style(ratatui::style::Style::default());
+        self.overlay = Some(Overlay::Input(Box::new(live_screens::NameInput {
+            input,
+            purpose: live_screens::InputPurpose::FilterRows,
+            title: " Filter this tab ",
+            hint: "keeps the rows that match · enter keeps it · esc clears".into(),
+            error: None,
+        })));
+    }
+
+    fn rows_unfiltered(&self) -> Vec<Row> {
         match self.screen() {
             Screen::Entity(s) => match self.catalog.get(&s.key) {
                 Some(e) => match s.tab {
@@ -1435,6 +1555,53 @@ impl App {
         self.show_detail(format!("{} as loaded", e.key), lines);
     }
 
+    /// `e`: asks the host to open the file on screen in the editor: the docs page on the Docs
+    /// tab, the definition's `$text` file on an API's Definition tab, else the entity's
+    /// descriptor at its line. Entities read from a server or the bundled demo have no file
+    /// here, and it says so.
+    fn edit_on_screen(&mut self) {
+        let Some(e) = self
+            .current_entity()
+            .and_then(|k| self.catalog.get(&k).cloned())
+        else {
+            self.notify("select an entity first", true);
+            return;
+        };
+        let Some(descriptor) = super::editor::local_file(&e.origin.location) else {
+            self.notify(
+                format!(
+                    "{} was read from {}: there is no local file to edit",
+                    crate::text::sanitize_line(&e.key),
+                    crate::text::sanitize_line(&e.origin.place())
+                ),
+                true,
+            );
+            return;
+        };
+        let mut request = super::editor::EditRequest {
+            file: descriptor,
+            line: e.origin.pos.line,
+        };
+        if let Screen::Entity(s) = self.screen()
+            && s.key == e.key
+        {
+            match s.tab {
+                Tab::Docs => {
+                    if let Some(file) = self.docs_page_file() {
+                        request = super::editor::EditRequest { file, line: 1 };
+                    }
+                }
+                Tab::Definition => {
+                    if let Some(file) = super::editor::definition_file(&request) {
+                        request = super::editor::EditRequest { file, line: 1 };
+                    }
+                }
+                _ => {}
+            }
+        }
+        self.effects.push(Effect::Edit(request));
+    }
+
     /// On an API's Definition tab, switches between the explorer and the raw text; elsewhere
     /// shows the entity as loaded.
     fn toggle_definition_raw(&mut self) {
@@ -1561,7 +1728,14 @@ impl App {
                 if self.overlay.take().is_some() {
                     return;
                 }
-                // Esc first drops a find in the definition, then goes back.
+                // Esc first drops the tab's filter, then a find in the definition, then goes
+                // back.
+                if let Screen::Entity(s) = self.screen()
+                    && !s.filter.is_empty()
+                {
+                    self.set_row_filter(String::new());
+                    return;
+                }
                 if let Screen::Entity(s) = self.screen()
                     && s.tab == Tab::Definition
                     && !s.definition.find.is_empty()
@@ -1642,6 +1816,9 @@ impl App {
                     s.transitive = !s.transitive;
                 }
             }
+            Action::Edit => self.edit_on_screen(),
+            Action::CopyMenu => self.open_copy_menu(),
+            Action::FilterRows => self.open_row_filter(),
             Action::CopyRef => match self.current_entity() {
                 Some(k) => self.copy(k, "ref"),
                 None => self.notify("nothing selected to copy", true),
@@ -1780,6 +1957,7 @@ impl App {
                 Some(PaletteItem::Action(a)) => self.act(a),
                 Some(PaletteItem::Entity(k)) => self.open_entity(&k, Tab::Overview),
                 Some(PaletteItem::Theme(name)) => self.use_theme(&name),
+                Some(PaletteItem::Copy(what, text)) => self.copy(text, &what),
                 None => {}
             }
             return;
@@ -1912,6 +2090,87 @@ impl App {
             items: Vec::new(),
             cursor: 0,
             themes,
+            copy: None,
+        })));
+        self.refilter_palette();
+    }
+
+    /// What `y` offers to copy here: the entity's ref, name and title, the selected link or
+    /// operation (`curl`), its file path, its source and view URLs.
+    pub fn copy_choices(&self) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = Vec::new();
+        let mut add = |what: &str, text: String| {
+            if !text.is_empty() && !out.iter().any(|(_, t)| *t == text) {
+                out.push((what.to_owned(), text));
+            }
+        };
+        let entity = self
+            .current_entity()
+            .and_then(|k| self.catalog.get(&k).cloned());
+        if let Some(e) = &entity {
+            add("ref", e.key.clone());
+        }
+        if let Screen::Entity(s) = self.screen()
+            && let Some(row) = self.rows().get(s.cursor)
+            && let Some(text) = row.copy.clone()
+        {
+            let what = if text.starts_with("curl ") {
+                "the operation as curl"
+            } else {
+                "the selected value"
+            };
+            add(what, text);
+        }
+        if let Some(link) = self.selected_link() {
+            add("the selected link", link);
+        }
+        let Some(e) = entity else {
+            return out;
+        };
+        add("name", e.name().to_owned());
+        if let Some(t) = e.title() {
+            add("title", t.to_owned());
+        }
+        if let Some(file) = super::editor::local_file(&e.origin.location) {
+            add(
+                "file path",
+                format!("{}:{}", file.display(), e.origin.pos.line),
+            );
+        }
+        let annotation = |k: &str| {
+            e.data
+                .get("metadata")
+                .and_then(|m| m.get("annotations"))
+                .and_then(|a| a.get(k))
+                .and_then(|v| v.as_str())
+                .map(str::to_owned)
+        };
+        if let Some(url) = annotation("backstage.io/view-url") {
+            add("view URL", url);
+        }
+        if let Some(url) = annotation("backstage.io/source-location") {
+            add("source URL", url.trim_start_matches("url:").to_owned());
+        }
+        if let Some(url) = annotation("backstage.io/edit-url") {
+            add("edit URL", url);
+        }
+        add("location", e.origin.location.to_string());
+        out
+    }
+
+    /// `y`: the copy menu over what can be copied here (Enter copies; typing filters).
+    fn open_copy_menu(&mut self) {
+        let choices = self.copy_choices();
+        if choices.is_empty() {
+            self.notify("nothing to copy here", true);
+            return;
+        }
+        self.overlay = Some(Overlay::Palette(Box::new(PaletteState {
+            entities: crate::tui::filter_list::FilterList::new("", "what to copy"),
+            items: Vec::new(),
+            cursor: 0,
+            themes: Vec::new(),
+            copy: Some(choices),
         })));
         self.refilter_palette();
     }
@@ -1945,6 +2204,28 @@ impl App {
         };
         let text = p.text().trim().to_lowercase();
         let matcher = crate::search::matcher::Matcher::new(&text);
+        if let Some(choices) = &p.copy {
+            let mut scored: Vec<(i64, usize)> = choices
+                .iter()
+                .enumerate()
+                .filter_map(|(i, (what, value))| {
+                    let hay = format!("{what} {value}").to_lowercase();
+                    let score = if text.is_empty() {
+                        Some(0)
+                    } else {
+                        matcher.score(&hay)
+                    };
+                    score.map(|s| (s, i))
+                })
+                .collect();
+            scored.sort_by_key(|(s, i)| (std::cmp::Reverse(*s), *i));
+            p.items = scored
+                .into_iter()
+                .map(|(_, i)| PaletteItem::Copy(choices[i].0.clone(), choices[i].1.clone()))
+                .collect();
+            p.cursor = 0;
+            return;
+        }
         // (tier, score within the tier, order), highest first.
         let mut scored: Vec<((i64, i64, i64), PaletteItem)> = Vec::new();
         for (i, a) in actions.into_iter().enumerate() {

@@ -10,6 +10,7 @@ pub mod app;
 pub mod cache_state;
 pub mod clipboard;
 pub mod docs;
+pub mod editor;
 pub mod filter_list;
 pub mod graph_view;
 pub mod input;
@@ -84,6 +85,8 @@ pub struct PortalOptions {
     pub demo: bool,
     /// No catalogue was configured, so the demo stands in (the portal says so).
     pub demo_fallback: bool,
+    /// Follow the disk: watch the file sources' roots and read changes as they are saved.
+    pub watch: bool,
 }
 
 /// Why the portal could not run: a usage problem (exit 2) or a failure (exit 1).
@@ -177,6 +180,7 @@ pub fn new_app(options: &PortalOptions, env: &ClientEnv) -> Result<App, PortalEr
         themes_dir: options.config_file.parent().map(|d| d.join("themes")),
         opener: env.opener(),
         local_scaffold: true,
+        editor: env.editor(),
     };
     let mut app = App::new(keymap, theme, settings, options.description.clone());
     app.demo = options.demo;
@@ -275,6 +279,16 @@ pub fn run(options: PortalOptions) -> Result<u8, PortalError> {
         .enable_all()
         .build()
         .map_err(|e| PortalError::failed(format!("starting the runtime: {e}")))?;
+    let watch_roots: Vec<PathBuf> = if options.watch {
+        options
+            .sources
+            .iter()
+            .filter_map(|s| s.as_files())
+            .flat_map(|f| f.disk_roots())
+            .collect()
+    } else {
+        Vec::new()
+    };
     let loader: Arc<dyn CatalogLoader> = match options.cache {
         Some((cache, policy)) => Arc::new(CachedLoader::new(
             options.sources,
@@ -288,6 +302,19 @@ pub fn run(options: PortalOptions) -> Result<u8, PortalError> {
     let demo = options.demo;
     let result = runtime.block_on(async move {
         let catalog = CatalogService::new(loader);
+        let mut app = app;
+        // Kept for the session's lifetime; dropping it stops watching.
+        let _watch = match watch_roots.is_empty() {
+            true => None,
+            false => match greenroom_hub::watch::DiskWatch::start(&watch_roots, catalog.clone()) {
+                Ok(w) => Some(w),
+                Err(e) => {
+                    tracing::warn!("not following the disk: {e}");
+                    app.notify(format!("not following the disk: {e}"), true);
+                    None
+                }
+            },
+        };
         let status = live_status(&catalog, demo, status);
         let hub = Hub::new(catalog, status, RunService::new(), SearchPool::start(1));
         local_host(&hub, app).await
@@ -308,7 +335,8 @@ async fn local_host(hub: &Hub, app: App) -> Result<u8, PortalError> {
     spawn_crash_tests();
     let (input_tx, input_rx) = unbounded_channel();
     spawn_hangup_watch(input_tx.clone());
-    spawn_input(input_tx);
+    let (gate, gate_rx) = terminal::input_gate();
+    spawn_input(input_tx, gate_rx);
     let (control_tx, control_rx) = unbounded_channel();
     tokio::spawn(async move {
         while let Some(signal) = signals.recv().await {
@@ -327,8 +355,14 @@ async fn local_host(hub: &Hub, app: App) -> Result<u8, PortalError> {
     });
     let size = crossterm::terminal::size().unwrap_or((80, 24));
     let io_failed = |e: std::io::Error| PortalError::failed(format!("drawing failed: {e}"));
-    let session =
-        Session::new(hub, app, std::io::stdout(), size, Box::new(LocalHost)).map_err(io_failed)?;
+    let session = Session::new(
+        hub,
+        app,
+        std::io::stdout(),
+        size,
+        Box::new(LocalHost { input: gate }),
+    )
+    .map_err(io_failed)?;
     let code = session
         .run(input_rx, Some(control_rx))
         .await
@@ -337,29 +371,45 @@ async fn local_host(hub: &Hub, app: App) -> Result<u8, PortalError> {
     Ok(code)
 }
 
-/// The process's terminal input, as greenroom's input events.
-fn spawn_input(tx: UnboundedSender<Input>) {
+/// The process's terminal input, as greenroom's input events. While an editor runs (`e`) the
+/// reader is dropped, so it reads none of the editor's keys, and a new one starts after.
+fn spawn_input(tx: UnboundedSender<Input>, gate: terminal::InputGateRx) {
+    let terminal::InputGateRx { mut pause, parked } = gate;
     tokio::spawn(async move {
-        let mut events = crossterm::event::EventStream::new();
         loop {
-            match events.next().await {
-                Some(Ok(e)) => {
-                    let Some(input) = Input::from_crossterm(e) else {
-                        continue;
-                    };
-                    if tx.send(input).is_err() {
-                        return;
+            let mut events = crossterm::event::EventStream::new();
+            loop {
+                tokio::select! {
+                    event = events.next() => match event {
+                        Some(Ok(e)) => {
+                            let Some(input) = Input::from_crossterm(e) else {
+                                continue;
+                            };
+                            if tx.send(input).is_err() {
+                                return;
+                            }
+                        }
+                        Some(Err(e)) => {
+                            tracing::warn!("terminal input failed: {e}");
+                            let _ = tx.send(Input::Closed("terminal input failed"));
+                            return;
+                        }
+                        None => {
+                            let _ = tx.send(Input::Closed("terminal input closed"));
+                            return;
+                        }
+                    },
+                    Ok(()) = pause.changed() => {
+                        if *pause.borrow_and_update() {
+                            break;
+                        }
                     }
                 }
-                Some(Err(e)) => {
-                    tracing::warn!("terminal input failed: {e}");
-                    let _ = tx.send(Input::Closed("terminal input failed"));
-                    return;
-                }
-                None => {
-                    let _ = tx.send(Input::Closed("terminal input closed"));
-                    return;
-                }
+            }
+            drop(events);
+            let _ = parked.send(());
+            if pause.wait_for(|paused| !*paused).await.is_err() {
+                return;
             }
         }
     });

@@ -13,7 +13,7 @@
 use super::app::{App, AppEvent, Effect, Geometry};
 use super::input::Input;
 use super::theme::ColorDepth;
-use super::{clipboard, links, opener, scaffold, status_runtime, views};
+use super::{clipboard, editor, links, opener, scaffold, status_runtime, views};
 use crossterm::{event as ctevent, execute, terminal as ct};
 use greenroom_hub::status::StatusState;
 use greenroom_hub::{CatalogSnapshot, Hub};
@@ -51,6 +51,8 @@ impl ClientEnv {
         "PATH",
         "HOME",
         "USER",
+        "VISUAL",
+        "EDITOR",
     ];
 
     /// This process's environment (the local host).
@@ -98,6 +100,11 @@ impl ClientEnv {
         self.var("HOME").map(PathBuf::from)
     }
 
+    /// The editor command line for `e` (`$VISUAL`, `$EDITOR`, else `vi`).
+    pub fn editor(&self) -> String {
+        editor::editor_from(|k| self.var(k))
+    }
+
     /// The program that opens links for this client, if it has one.
     pub fn opener(&self) -> Option<PathBuf> {
         opener::find_opener(|k| self.var(k))
@@ -114,6 +121,16 @@ pub trait SessionHost: Send {
     /// Opens a link with the client's opener program (the local host runs it).
     fn open_url(&mut self, program: &std::path::Path, url: &str) -> io::Result<()> {
         opener::open(program, url)
+    }
+
+    /// `e`: runs the editor (`argv[0]` with its arguments, no shell) on the client's terminal
+    /// and waits for it: the terminal is the editor's meanwhile. A host that cannot (a remote
+    /// client) says so with [`io::ErrorKind::Unsupported`].
+    fn edit(&mut self, _argv: &[std::ffi::OsString]) -> io::Result<editor::EditDone> {
+        Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "this client cannot run an editor",
+        ))
     }
 
     /// Mouse reporting on or off (the local host also remembers it for restoring).
@@ -428,11 +445,60 @@ impl<W: Write> Session<W> {
                 }
             }
             Effect::Suspend => self.suspend()?,
+            Effect::Edit(request) => self.edit(&request)?,
             Effect::SetMouse(on) => {
                 let out = self.terminal.backend_mut().writer_mut();
                 self.host.set_mouse(on, out)?;
             }
             other => tracing::warn!("not a session effect: {other:?}"),
+        }
+        Ok(())
+    }
+
+    /// Hands the terminal to the editor, then takes it back, redraws and reloads the
+    /// catalogue (the file may have changed).
+    fn edit(&mut self, request: &editor::EditRequest) -> io::Result<()> {
+        let argv = match editor::command(&self.app.settings.editor, &request.file, request.line) {
+            Ok(argv) => argv,
+            Err(e) => {
+                self.app.notify(e, true);
+                return Ok(());
+            }
+        };
+        let program = crate::text::sanitize_line(&argv[0].to_string_lossy()).into_owned();
+        let file = crate::text::sanitize_line(&request.file.display().to_string()).into_owned();
+        tracing::info!("editing {file} with {program}");
+        match self.host.edit(&argv) {
+            Ok(done) => {
+                if let Some((width, height)) = done.size {
+                    self.feed(super::input::Input::Resize { width, height });
+                }
+                self.terminal.clear()?;
+                self.app.dirty = true;
+                if done.success {
+                    self.app
+                        .notify(format!("edited {file}; reading it again"), false);
+                } else {
+                    let how = done.code.map_or("was stopped by a signal".to_owned(), |c| {
+                        format!("exited with status {c}")
+                    });
+                    self.app
+                        .notify(format!("{program} {how}; reading {file} again"), true);
+                }
+                self.app.act(super::action::Action::Reload);
+            }
+            Err(e) if e.kind() == io::ErrorKind::Unsupported => {
+                self.app.notify(format!("{e}: open {file} yourself"), true);
+            }
+            Err(e) => {
+                // The host gave the terminal back; draw everything again.
+                self.terminal.clear()?;
+                self.app.dirty = true;
+                self.app.notify(
+                    format!("cannot run {program} ($VISUAL / $EDITOR): {e}"),
+                    true,
+                );
+            }
         }
         Ok(())
     }

@@ -120,11 +120,98 @@ impl TerminalGuard {
     }
 }
 
-/// The local host's part of a session: suspending the process and mouse modes on the
-/// process's terminal.
-pub struct LocalHost;
+/// The host's side of the switch that stops the terminal input reader while an editor owns
+/// the terminal (a reader left running would take the editor's keystrokes).
+pub struct InputGate {
+    pause: tokio::sync::watch::Sender<bool>,
+    parked: std::sync::mpsc::Receiver<()>,
+}
+
+/// The input reader's side: it drops its reader when told to pause, says so, and starts a new
+/// one on resume.
+pub struct InputGateRx {
+    pub pause: tokio::sync::watch::Receiver<bool>,
+    pub parked: std::sync::mpsc::Sender<()>,
+}
+
+pub fn input_gate() -> (InputGate, InputGateRx) {
+    let (pause_tx, pause_rx) = tokio::sync::watch::channel(false);
+    let (parked_tx, parked_rx) = std::sync::mpsc::channel();
+    (
+        InputGate {
+            pause: pause_tx,
+            parked: parked_rx,
+        },
+        InputGateRx {
+            pause: pause_rx,
+            parked: parked_tx,
+        },
+    )
+}
+
+impl InputGate {
+    /// Stops the reader and waits (a little) until it has let go of the terminal.
+    fn pause(&self) {
+        while self.parked.try_recv().is_ok() {}
+        if self.pause.send(true).is_ok()
+            && self
+                .parked
+                .recv_timeout(std::time::Duration::from_secs(2))
+                .is_err()
+        {
+            tracing::warn!("the input reader did not stop before the editor started");
+        }
+        // Takes crossterm's reader lock once: a reader thread still inside a poll has left.
+        let _ = event::poll(std::time::Duration::ZERO);
+    }
+
+    fn resume(&self) {
+        let _ = self.pause.send(false);
+    }
+}
+
+/// The local host's part of a session: suspending the process, running the editor, and
+/// mouse modes on the process's terminal.
+pub struct LocalHost {
+    pub input: InputGate,
+}
+
+/// Runs `work`, which blocks for as long as the user likes, without holding up the runtime's
+/// other tasks (live status keeps fetching meanwhile).
+fn blocking<T>(work: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(work)
+        }
+        _ => work(),
+    }
+}
 
 impl super::session::SessionHost for LocalHost {
+    /// `e`: the terminal back in its own modes (main screen, cooked), the input reader
+    /// stopped, the editor run as a direct child (no shell) until it exits, then greenroom's
+    /// modes again.
+    fn edit(&mut self, argv: &[std::ffi::OsString]) -> io::Result<super::editor::EditDone> {
+        let Some((program, args)) = argv.split_first() else {
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, "no editor"));
+        };
+        let mouse = MOUSE.load(Ordering::SeqCst);
+        blocking(|| {
+            self.input.pause();
+            restore();
+            let status = std::process::Command::new(program).args(args).status();
+            let entered = enter(mouse);
+            self.input.resume();
+            entered?;
+            let status = status?;
+            Ok(super::editor::EditDone {
+                success: status.success(),
+                code: status.code(),
+                size: terminal::size().ok(),
+            })
+        })
+    }
+
     /// ctrl-z or SIGTSTP: give the terminal back, stop like any job, and take it again on `fg`.
     #[cfg(unix)]
     fn suspend(&mut self) -> io::Result<()> {

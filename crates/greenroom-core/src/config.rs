@@ -143,6 +143,10 @@ pub struct CatalogConfig {
     /// (default `limits::CACHE_MAX_AGE`); 0 always asks.
     #[serde(default)]
     pub cache_max_age: Option<u64>,
+    /// The portal follows the disk: file sources' folders are watched and read again when a
+    /// file changes (`--no-watch` turns it off for one run).
+    #[serde(default = "default_true")]
+    pub watch: bool,
 }
 
 impl Default for CatalogConfig {
@@ -156,6 +160,7 @@ impl Default for CatalogConfig {
             rules: Vec::new(),
             cache: true,
             cache_max_age: None,
+            watch: true,
         }
     }
 }

@@ -208,6 +208,16 @@ pub const SERVE_AUTHORIZED_KEYS_BYTES: u64 = 1024 * 1024;
 
 /// The largest terminal a client may ask for (columns, rows); larger is clamped.
 pub const SERVE_MAX_SIZE: (u16, u16) = (1000, 500);
+// ---------------------------------------------------------------- following the disk
+
+/// How long the watched descriptor roots must be quiet after a change before the catalogue
+/// is read again (an editor's save is several events; a `git checkout` hundreds).
+pub const WATCH_QUIET: Duration = Duration::from_millis(300);
+
+/// The longest a reload waits behind changes that never stop coming (a build writing into a
+/// watched folder): it reads at least this often meanwhile.
+pub const WATCH_MAX_DELAY: Duration = Duration::from_secs(2);
+
 // ---------------------------------------------------------------- scorecards
 
 /// The largest scorecard file read (hand-written YAML; a few KB is typical).

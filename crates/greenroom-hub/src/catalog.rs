@@ -209,6 +209,9 @@ pub struct CatalogSnapshot {
     /// What the scaffolder registered, added to every catalogue loaded since.
     pub registered: Arc<Vec<Registration>>,
     pub change: Change,
+    /// What started the load that published this catalogue, when it was not a person (the
+    /// disk watcher: "catalog-info.yaml changed"); sessions say so in their header.
+    pub trigger: Option<Arc<str>>,
 }
 
 impl CatalogSnapshot {
@@ -233,6 +236,8 @@ struct State {
     gone: Vec<Registration>,
     /// Bumped per reload; a load superseded by a newer one publishes nothing more.
     load_generation: u64,
+    /// Why the load in progress was started, when not by a person.
+    trigger: Option<Arc<str>>,
 }
 
 struct Inner {
@@ -275,6 +280,7 @@ impl CatalogService {
             sources: Vec::new(),
             registered: Arc::new(Vec::new()),
             change: Change::Start,
+            trigger: None,
         }));
         CatalogService {
             inner: Arc::new(Inner {
@@ -285,6 +291,7 @@ impl CatalogService {
                     registered: Vec::new(),
                     gone: Vec::new(),
                     load_generation: 0,
+                    trigger: None,
                 }),
             }),
         }
@@ -321,10 +328,32 @@ impl CatalogService {
         self.load(generation);
     }
 
+    /// As [`CatalogService::reload`], saying why (the disk watcher's "x.yaml changed"): the
+    /// catalogue it publishes carries the reason, for sessions to show.
+    pub fn reload_because(&self, why: impl Into<Arc<str>>) {
+        let why = why.into();
+        if self.inner.inline {
+            let generation = self.next_generation();
+            self.lock().trigger = Some(why);
+            self.load(generation);
+            return;
+        }
+        let generation = self.next_generation();
+        self.lock().trigger = Some(why);
+        let service = self.clone();
+        let spawned = std::thread::Builder::new()
+            .name("greenroom-load".into())
+            .spawn(move || service.load(generation));
+        if let Err(e) = spawned {
+            tracing::warn!("cannot start the catalogue loader: {e}");
+        }
+    }
+
     fn next_generation(&self) -> u64 {
         let mut state = self.lock();
         state.load_generation += 1;
         state.gone.clear();
+        state.trigger = None;
         state.load_generation
     }
 
@@ -379,6 +408,17 @@ impl CatalogService {
             });
             return;
         };
+        let current = self.current();
+        // A descriptor that stopped reading keeps what it last gave, beside its error.
+        let catalog = if current.is_loaded() {
+            let (catalog, files) = catalog.keep_last_good(&current.catalog);
+            for f in &files {
+                tracing::info!("{f} does not read now; keeping its entities as last read");
+            }
+            catalog
+        } else {
+            catalog
+        };
         let (catalog, kept, gone) = with_registered(catalog, &mut state.registered);
         state.gone.extend(gone);
         let gone = state.gone.clone();
@@ -390,8 +430,8 @@ impl CatalogService {
             ms = started.elapsed().as_millis() as u64,
             "catalogue loaded"
         );
-        let current = self.current();
         let registered = Arc::new(state.registered.clone());
+        let trigger = state.trigger.clone();
         self.send(&current, |s| {
             s.catalog = Arc::new(catalog);
             s.index = index;
@@ -400,6 +440,7 @@ impl CatalogService {
             s.sources = loaded.sources;
             s.registered = registered;
             s.change = Change::Loaded { kept, gone };
+            s.trigger = trigger;
         });
     }
 
@@ -425,6 +466,7 @@ impl CatalogService {
             s.catalog_version += 1;
             s.registered = registered;
             s.change = Change::Registered;
+            s.trigger = None;
         });
         RegisterOutcome {
             kept: refs,
@@ -444,6 +486,7 @@ impl CatalogService {
             sources: current.sources.clone(),
             registered: current.registered.clone(),
             change: current.change.clone(),
+            trigger: current.trigger.clone(),
         };
         f(&mut next);
         let version = next.version;

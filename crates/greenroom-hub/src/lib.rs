@@ -13,6 +13,7 @@ pub mod catalog;
 pub mod run;
 pub mod search;
 pub mod status;
+pub mod watch;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};

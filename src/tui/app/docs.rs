@@ -19,6 +19,12 @@ impl App {
         matches!(self.screen(), Screen::Entity(s) if s.tab == Tab::Docs)
     }
 
+    /// The file of the docs page on screen, when it is a file on this machine (for `e`).
+    pub(super) fn docs_page_file(&self) -> Option<std::path::PathBuf> {
+        let r = self.docs.reader.as_ref()?;
+        r.site.as_ref().ok()?.local_file(r.page)
+    }
+
     /// Opens the reader for the entity on screen when its Docs tab shows (once per entity).
     pub(super) fn sync_docs(&mut self) {
         if self.docs.poll_index() {

@@ -35,6 +35,8 @@ pub enum InputPurpose {
     SaveLayout,
     /// Find within an API definition, applied as it is typed.
     FindInDefinition,
+    /// Filter the rows of an entity tab, applied as it is typed.
+    FilterRows,
 }
 
 const ENTITY: &str = "entity";
@@ -479,7 +481,10 @@ impl App {
             return;
         };
         let text = input.input.lines().first().cloned().unwrap_or_default();
-        if input.purpose == InputPurpose::FindInDefinition {
+        if matches!(
+            input.purpose,
+            InputPurpose::FindInDefinition | InputPurpose::FilterRows
+        ) {
             // The find was applied while typing; Enter keeps it.
             self.overlay = None;
             return;
@@ -529,9 +534,11 @@ impl App {
         if let Some(Overlay::Input(i)) = &mut self.overlay {
             if i.input.input(input) {
                 i.error = None;
-                if i.purpose == InputPurpose::FindInDefinition {
-                    let text = i.input.lines().first().cloned().unwrap_or_default();
-                    self.set_definition_find(text);
+                let text = i.input.lines().first().cloned().unwrap_or_default();
+                match i.purpose {
+                    InputPurpose::FindInDefinition => self.set_definition_find(text),
+                    InputPurpose::FilterRows => self.set_row_filter(text),
+                    InputPurpose::SaveLayout => {}
                 }
             }
             return true;
@@ -543,9 +550,11 @@ impl App {
         if let Some(Overlay::Input(i)) = &mut self.overlay {
             i.input.insert_str(text);
             i.error = None;
-            if i.purpose == InputPurpose::FindInDefinition {
-                let text = i.input.lines().first().cloned().unwrap_or_default();
-                self.set_definition_find(text);
+            let text = i.input.lines().first().cloned().unwrap_or_default();
+            match i.purpose {
+                InputPurpose::FindInDefinition => self.set_definition_find(text),
+                InputPurpose::FilterRows => self.set_row_filter(text),
+                InputPurpose::SaveLayout => {}
             }
             return true;
         }
@@ -609,10 +618,12 @@ impl App {
             Action::InputSubmit => self.submit_input(),
             Action::InputCancel => {
                 // Cancelling a find drops it.
-                if let Some(Overlay::Input(i)) = &self.overlay
-                    && i.purpose == InputPurpose::FindInDefinition
-                {
-                    self.set_definition_find(String::new());
+                if let Some(Overlay::Input(i)) = &self.overlay {
+                    match i.purpose {
+                        InputPurpose::FindInDefinition => self.set_definition_find(String::new()),
+                        InputPurpose::FilterRows => self.set_row_filter(String::new()),
+                        InputPurpose::SaveLayout => {}
+                    }
                 }
                 self.overlay = None;
             }

@@ -179,7 +179,11 @@ fn palette(frame: &mut Frame, app: &App, area: Rect, p: &super::super::app::Pale
         .borders(Borders::ALL)
         .border_style(app.theme.style(Role::BorderFocus))
         .title(Span::styled(
-            " Command palette ",
+            if p.copy.is_some() {
+                " Copy "
+            } else {
+                " Command palette "
+            },
             app.theme.style(Role::Title),
         ));
     let inner = block.inner(rect);
@@ -220,6 +224,9 @@ fn palette(frame: &mut Frame, app: &App, area: Rect, p: &super::super::app::Pale
                 ),
                 None => (sanitize_line(k).into_owned(), String::new()),
             },
+            PaletteItem::Copy(what, text) => {
+                (format!("⧉ {what}"), sanitize_line(text).into_owned())
+            }
             PaletteItem::Theme(name) => (
                 // A user theme's name is a file name: no control sequences reach the screen.
                 format!("◐ Theme: {}", sanitize_line(name)),

@@ -5,6 +5,7 @@ pub mod diagnostics;
 pub mod entity;
 pub mod format;
 pub mod kinds;
+mod last_good;
 pub mod refs;
 pub mod relations;
 pub mod validate;

@@ -58,6 +58,16 @@ impl FileSource {
         })
     }
 
+    /// The files and folders it reads on this machine's disk, to watch for changes (none for
+    /// the bundled demo's embedded tree).
+    pub fn disk_roots(&self) -> Vec<PathBuf> {
+        if self.vfs.location_type() == "file" {
+            self.roots.clone()
+        } else {
+            Vec::new()
+        }
+    }
+
     pub fn new(vfs: Arc<dyn Vfs>, roots: Vec<PathBuf>, label: impl Into<String>) -> Self {
         FileSource {
             vfs,

@@ -44,6 +44,10 @@ pub enum Format {
 /// Reads the text of a page by its path.
 pub(crate) trait Store: Send + Sync {
     fn read(&self, path: &str, max_bytes: u64) -> Result<String, String>;
+    /// The page's file on this machine, when the site is a folder on disk (for `e`).
+    fn local_file(&self, _path: &str) -> Option<PathBuf> {
+        None
+    }
 }
 
 pub struct Site {
@@ -250,6 +254,12 @@ impl Site {
 
     /// The page a link or a user's argument names (`runbook`, `runbook.md`, `runbook/`), or
     /// its title, case aside.
+    /// The source file of page `page` on this machine: a Markdown site in a folder on disk
+    /// has one; a built site from a server, a URL or the demo has none.
+    pub fn local_file(&self, page: usize) -> Option<PathBuf> {
+        self.store.local_file(&self.pages.get(page)?.path)
+    }
+
     pub fn find_page(&self, path: &str) -> Option<usize> {
         let key = page_key(path);
         self.pages
@@ -528,6 +538,14 @@ impl FileStore {
 }
 
 impl Store for FileStore {
+    fn local_file(&self, rel: &str) -> Option<PathBuf> {
+        if self.vfs.location_type() != "file" {
+            return None;
+        }
+        let path = self.resolve(rel).ok()?;
+        matches!(self.vfs.kind(&path), PathKind::File(_)).then_some(path)
+    }
+
     fn read(&self, rel: &str, max_bytes: u64) -> Result<String, String> {
         let path = self.resolve(rel)?;
         match self.vfs.kind(&path) {
