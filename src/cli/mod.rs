@@ -1,6 +1,7 @@
 //! The command line: parsing, choosing the catalogue, and the subcommands, each a thin face over
 //! the core with human output or `--json`.
 
+pub mod action;
 mod commands;
 mod docs;
 mod json;
@@ -144,6 +145,9 @@ pub enum Command {
     /// Run a Software Template without the form: values from a file, validated as the form
     /// does. Exit status: 0 done, 1 invalid values or a failed step, 2 usage errors.
     Scaffold(crate::cli::scaffold::ScaffoldArgs),
+    /// Port's self-service actions: list them (those an entity offers), run one and follow it,
+    /// list runs and the runs waiting for my approval, read a run's log, approve or decline.
+    Action(crate::cli::action::ActionArgs),
     /// Live status of one entity (CI, deployments, health, metrics, alerts, incidents,
     /// on-call), each source fetched once. Exit status 1 when a source failed.
     Status {

@@ -1027,7 +1027,7 @@ impl PortRunExecutor {
             action,
             entity,
             refs,
-            poll: crate::limits::PORT_RUN_POLL,
+            poll: poll_interval(),
             cancel: CancelToken::default(),
         }
     }
@@ -1038,6 +1038,14 @@ impl PortRunExecutor {
             .app_url()
             .map(|a| format!("{a}/organization/run?runId={}", urlencode(id)))
     }
+}
+
+/// [`crate::limits::PORT_RUN_POLL`], or `GREENROOM_PORT_POLL_MS` (for tests against a fake).
+fn poll_interval() -> Duration {
+    std::env::var("GREENROOM_PORT_POLL_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .map_or(crate::limits::PORT_RUN_POLL, Duration::from_millis)
 }
 
 impl Executor for PortRunExecutor {
