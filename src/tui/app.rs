@@ -33,7 +33,8 @@ pub fn contexts_with(most: Context) -> Vec<Context> {
         | Context::Help
         | Context::Review
         | Context::Preview
-        | Context::Progress => vec![most, Context::Global],
+        | Context::Progress
+        | Context::Port => vec![most, Context::Global],
         Context::Tree => vec![Context::Tree, Context::Entity, Context::Global],
         Context::Docs => vec![Context::Docs, Context::Entity, Context::Global],
         Context::Choice => vec![Context::Choice, Context::Form],
@@ -67,6 +68,11 @@ pub mod handlers {
     pub fn live(app: &mut App, action: Action) {
         app.act_live(action);
     }
+
+    /// Port's self-service actions, runs and approvals.
+    pub fn port(app: &mut App, action: Action) {
+        super::super::port::act(app, action);
+    }
 }
 
 /// Empties a one-line input; true when there was something to remove.
@@ -92,6 +98,8 @@ pub enum Effect {
     Reload,
     /// Run a template (or register what it created) on the scaffolder's worker.
     Scaffold(scaffold::run::Job),
+    /// Ask the Port source (actions, inbox, runs, a decision), off the UI thread.
+    Port(super::port::PortRequest),
     /// Save a watch layout into the config file.
     SaveLayout(super::layouts::LayoutSpec),
 }
@@ -102,7 +110,11 @@ impl Effect {
     pub fn is_hub_request(&self) -> bool {
         matches!(
             self,
-            Effect::Search { .. } | Effect::Reload | Effect::Scaffold(_) | Effect::SaveLayout(_)
+            Effect::Search { .. }
+                | Effect::Reload
+                | Effect::Scaffold(_)
+                | Effect::Port(_)
+                | Effect::SaveLayout(_)
         )
     }
 }
@@ -124,6 +136,8 @@ pub enum AppEvent {
     Quit(&'static str),
     /// Progress and results of a template run.
     Scaffold(scaffold::run::RunEvent),
+    /// What the Port source answered.
+    Port(super::port::PortEvent),
     /// A live status entry changed.
     Status(crate::status::TargetId),
 }
@@ -208,6 +222,8 @@ pub enum Screen {
     },
     /// The watch workspace (its panes live in `App::watch`).
     Watch,
+    /// A Port list: an entity's actions, my approvals inbox, recent runs.
+    Port(super::port::PortView),
 }
 
 pub struct SearchState {
@@ -422,6 +438,8 @@ pub struct App {
     effects: Vec<Effect>,
     /// The scaffolder's screens (templates, form, runs).
     pub scaffold: scaffold::ScaffoldState,
+    /// Port's actions, inbox and runs.
+    pub port: super::port::PortState,
     /// Live status: the service, what is on screen, the age tick.
     pub live: super::live::Live,
     /// The watch workspace's panes and saved layouts.
@@ -467,6 +485,7 @@ impl App {
             geometry: Geometry::default(),
             effects: Vec::new(),
             scaffold: scaffold::ScaffoldState::default(),
+            port: Default::default(),
             live: super::live::Live::default(),
             watch: super::watch::Watch::default(),
             sources: Vec::new(),
@@ -551,6 +570,7 @@ impl App {
         if snapshot.catalog_version > self.catalog_version {
             self.catalog_version = snapshot.catalog_version;
             scaffold::after_load(self, &snapshot.catalog, Some(&snapshot.change));
+            super::port::after_load(self);
             self.set_catalog(snapshot.catalog.clone(), snapshot.index.clone());
         } else if let Some(p) = snapshot.progress {
             if self.loading.is_some() && self.loading != Some(p) {
@@ -584,7 +604,7 @@ impl App {
                 Screen::Problems { scroll: s, .. } | Screen::OnCall { scroll: s, .. } => {
                     *s = scroll
                 }
-                Screen::Catalog | Screen::Scaffold(_) | Screen::Watch => {}
+                Screen::Catalog | Screen::Scaffold(_) | Screen::Watch | Screen::Port(_) => {}
             }
         }
     }
@@ -607,7 +627,7 @@ impl App {
         &self.history[self.at]
     }
 
-    fn screen_mut(&mut self) -> &mut Screen {
+    pub(crate) fn screen_mut(&mut self) -> &mut Screen {
         &mut self.history[self.at]
     }
 
@@ -728,6 +748,7 @@ impl App {
             Screen::Scaffold(_) => Context::Global,
             Screen::OnCall { .. } => Context::OnCall,
             Screen::Watch => Context::Watch,
+            Screen::Port(_) => Context::Port,
         }
     }
 
@@ -748,6 +769,7 @@ impl App {
             }
             AppEvent::Snapshot(snapshot) => self.install_snapshot(&snapshot),
             AppEvent::Scaffold(e) => scaffold::on_event(self, e),
+            AppEvent::Port(e) => super::port::on_event(self, e),
             AppEvent::Searched {
                 generation,
                 query,
@@ -941,7 +963,7 @@ impl App {
             },
             Screen::Problems { .. } => rows::problems(&self.catalog),
             Screen::OnCall { .. } => self.status_rows_for_screen().unwrap_or_default(),
-            Screen::Catalog | Screen::Scaffold(_) | Screen::Watch => Vec::new(),
+            Screen::Catalog | Screen::Scaffold(_) | Screen::Watch | Screen::Port(_) => Vec::new(),
         }
     }
 
@@ -960,6 +982,10 @@ impl App {
             }
             Screen::Scaffold(_) => scaffold::selected_entity(self),
             Screen::Watch => self.focused_pane_entity(),
+            Screen::Port(v) => match &v.list {
+                super::port::PortList::Actions { entity } => Some(entity.clone()),
+                _ => None,
+            },
         }
     }
 
@@ -1056,7 +1082,7 @@ impl App {
             }
             Screen::Scaffold(_) => {}
             Screen::OnCall { .. } => self.live_move_cursor(&step, action == Action::Bottom),
-            Screen::Watch => {}
+            Screen::Watch | Screen::Port(_) => {}
         }
     }
 
@@ -1427,6 +1453,9 @@ impl App {
         if scaffold::act::act(self, action) {
             return;
         }
+        if super::port::list_act(self, action) {
+            return;
+        }
         if self.docs_act(action) {
             return;
         }
@@ -1732,6 +1761,7 @@ impl App {
                 }
             }
             Screen::Watch => self.open_focused_pane(),
+            Screen::Port(_) => {}
         }
     }
 

@@ -21,6 +21,7 @@ pub mod live;
 pub mod oncall_view;
 pub mod opener;
 pub mod panes;
+pub mod port;
 pub mod rows;
 pub mod scaffold;
 pub mod session;
@@ -185,6 +186,7 @@ pub fn new_app(options: &PortalOptions, env: &ClientEnv) -> Result<App, PortalEr
     }
     app.scaffold.user = scaffold::current_user(&options.config);
     app.scaffold.env_home = env.home();
+    app.port.source = options.config.port_sources().into_iter().next();
     status_runtime::prepare_layouts(
         &mut app,
         &options.config.layouts,

@@ -35,6 +35,8 @@ pub enum InputPurpose {
     SaveLayout,
     /// Find within an API definition, applied as it is typed.
     FindInDefinition,
+    /// Why a Port run is approved or declined.
+    PortReason,
 }
 
 const ENTITY: &str = "entity";
@@ -73,7 +75,7 @@ impl App {
             Screen::Entity(s) => format!("{base}/entity/{}/{}", s.key, s.tab == Tab::Status),
             Screen::OnCall { .. } => format!("{base}/oncall"),
             Screen::Watch => format!("{base}/watch/{}", self.watch.version),
-            Screen::Catalog | Screen::Problems { .. } | Screen::Scaffold(_) => {
+            Screen::Catalog | Screen::Problems { .. } | Screen::Scaffold(_) | Screen::Port(_) => {
                 format!("{base}/none")
             }
         }
@@ -103,7 +105,7 @@ impl App {
                     }
                 }
             }
-            Screen::Catalog | Screen::Problems { .. } | Screen::Scaffold(_) => {}
+            Screen::Catalog | Screen::Problems { .. } | Screen::Scaffold(_) | Screen::Port(_) => {}
         }
         owners.retain(|_, t| !t.is_empty());
         owners
@@ -124,7 +126,9 @@ impl App {
             Screen::Entity(s) => s.tab == Tab::Status && !self.live.all_on_screen().is_empty(),
             Screen::OnCall { .. } => true,
             Screen::Watch => !self.live.all_on_screen().is_empty(),
-            Screen::Catalog | Screen::Problems { .. } | Screen::Scaffold(_) => false,
+            Screen::Catalog | Screen::Problems { .. } | Screen::Scaffold(_) | Screen::Port(_) => {
+                false
+            }
         }
     }
 
@@ -446,6 +450,20 @@ impl App {
         })));
     }
 
+    /// The one-line reason for approving or declining a Port run.
+    pub(crate) fn open_reason_input(&mut self, title: &'static str, hint: String) {
+        let mut input = TextArea::default();
+        input.set_placeholder_text("the reason, shown to whoever asked");
+        input.set_cursor_line_style(ratatui::style::Style::default());
+        self.overlay = Some(Overlay::Input(Box::new(NameInput {
+            input,
+            purpose: InputPurpose::PortReason,
+            title,
+            hint: crate::text::sanitize_line(&hint).into_owned(),
+            error: None,
+        })));
+    }
+
     fn submit_input(&mut self) {
         let Some(Overlay::Input(input)) = &mut self.overlay else {
             return;
@@ -454,6 +472,16 @@ impl App {
         if input.purpose == InputPurpose::FindInDefinition {
             // The find was applied while typing; Enter keeps it.
             self.overlay = None;
+            return;
+        }
+        if input.purpose == InputPurpose::PortReason {
+            let overlay = self.overlay.take();
+            if let Err(e) = crate::tui::port::submit_reason(self, text)
+                && let Some(Overlay::Input(mut i)) = overlay
+            {
+                i.error = Some(e);
+                self.overlay = Some(Overlay::Input(i));
+            }
             return;
         }
         match layouts::check_name(&text) {
@@ -586,6 +614,7 @@ impl App {
                 {
                     self.set_definition_find(String::new());
                 }
+                self.port.deciding = None;
                 self.overlay = None;
             }
             _ => {}

@@ -59,6 +59,7 @@ pub fn draw(frame: &mut Frame, app: &App) -> Geometry {
             status::draw_oncall(frame, app, *cursor, *scroll, body, &mut geometry)
         }
         Screen::Watch => status::draw_watch(frame, app, body, &mut geometry),
+        Screen::Port(v) => crate::tui::port::draw(frame, app, v, body),
     }
     draw_hints(frame, app, hints);
     overlays::draw(frame, app, area, &mut geometry);
@@ -136,7 +137,11 @@ fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
         )]
     } else {
         let c = &app.catalog;
-        let mut spans = vec![Span::styled(format!(" {} entities ", c.len()), bar)];
+        let mut spans = Vec::new();
+        if let Some(note) = crate::tui::port::header_note(app) {
+            spans.push(Span::styled(note, app.theme.style(Role::Warn).patch(bar)));
+        }
+        spans.push(Span::styled(format!(" {} entities ", c.len()), bar));
         let errors = c.error_count();
         let warnings = c.warning_count();
         spans.push(Span::styled(
