@@ -570,8 +570,8 @@ impl App {
         if snapshot.catalog_version > self.catalog_version {
             self.catalog_version = snapshot.catalog_version;
             scaffold::after_load(self, &snapshot.catalog, Some(&snapshot.change));
-            super::port::after_load(self);
             self.set_catalog(snapshot.catalog.clone(), snapshot.index.clone());
+            super::port::after_load(self);
         } else if let Some(p) = snapshot.progress {
             if self.loading.is_some() && self.loading != Some(p) {
                 self.loading = Some(p);
@@ -766,6 +766,7 @@ impl App {
                 scaffold::after_load(self, &catalog, None);
                 self.catalog_version += 1;
                 self.set_catalog(catalog, index);
+                super::port::after_load(self);
             }
             AppEvent::Snapshot(snapshot) => self.install_snapshot(&snapshot),
             AppEvent::Scaffold(e) => scaffold::on_event(self, e),
