@@ -92,6 +92,11 @@ fn run_a_day2_action_then_approve_a_teammates_run_from_the_inbox() {
     assert!(s.contains("Waiting for my approval"), "{s}");
     assert!(s.contains("Restart on payments-api"), "{s}");
     assert!(s.contains("by bo@corp.example"), "{s}");
+    let hints = s.lines().last().unwrap();
+    assert!(
+        hints.contains("a approve") && hints.contains("d decline"),
+        "{hints}"
+    );
     assert!(
         !s.contains("r_waiting_bo"),
         "bo's own approvals are not Ann's: {s}"

@@ -137,7 +137,7 @@ pub enum AppEvent {
     /// Progress and results of a template run.
     Scaffold(scaffold::run::RunEvent),
     /// What the Port source answered.
-    Port(super::port::PortEvent),
+    Port(Box<super::port::PortEvent>),
     /// A live status entry changed.
     Status(crate::status::TargetId),
 }
@@ -770,7 +770,7 @@ impl App {
             }
             AppEvent::Snapshot(snapshot) => self.install_snapshot(&snapshot),
             AppEvent::Scaffold(e) => scaffold::on_event(self, e),
-            AppEvent::Port(e) => super::port::on_event(self, e),
+            AppEvent::Port(e) => super::port::on_event(self, *e),
             AppEvent::Searched {
                 generation,
                 query,

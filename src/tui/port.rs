@@ -60,7 +60,7 @@ pub enum PortEvent {
     Decided {
         run: String,
         decision: Decision,
-        result: Result<PortRun, String>,
+        result: Result<Box<PortRun>, String>,
     },
 }
 
@@ -104,7 +104,9 @@ pub fn perform(source: &PortSource, me: Option<&str>, request: PortRequest) -> P
             decision,
             reason,
         } => PortEvent::Decided {
-            result: api.and_then(|a| a.decide(&run, decision, Some(&reason))),
+            result: api
+                .and_then(|a| a.decide(&run, decision, Some(&reason)))
+                .map(Box::new),
             run,
             decision,
         },

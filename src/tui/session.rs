@@ -369,7 +369,7 @@ impl<W: Write> Session<W> {
                 let tx = self.tx.clone();
                 let work = move || {
                     let event = super::port::perform(&source, me.as_deref(), request);
-                    let _ = tx.send(AppEvent::Port(event));
+                    let _ = tx.send(AppEvent::Port(Box::new(event)));
                 };
                 // Blocking HTTP: a thread of its own, or at once on an inline hub (tests).
                 if self.hub.runs.is_inline() {

@@ -218,6 +218,11 @@ fn hint_fits(app: &App, action: Action) -> bool {
         Action::GraphToggle => {
             matches!(app.screen(), Screen::Entity(s) if s.tab == Tab::Relations)
         }
+        // Deciding is for the inbox's runs.
+        Action::PortApprove | Action::PortDecline => matches!(
+            app.screen(),
+            Screen::Port(v) if v.list == crate::tui::port::PortList::Inbox
+        ),
         Action::GraphDirection
         | Action::GraphDeeper
         | Action::GraphShallower
