@@ -303,3 +303,29 @@ fn a_run_that_needs_approval_waits_then_ends_declined() {
     assert_eq!(step_status(&events, "run"), Some(StepStatus::Skipped));
     assert!(logs(&events, "approval").contains(&"Waiting for approval".to_owned()));
 }
+
+#[test]
+fn an_entity_input_picks_among_its_blueprints_entities() {
+    use greenroom::scaffold::pickers::{matches, parse_filter};
+    let port = Arc::new(Port::default());
+    let url = serve(port.clone());
+    let s = source(&url, "ACT_PICK");
+    let c = catalogue(&s);
+    // What an `entity` input of blueprint `service` filters on: annotation keys hold dots.
+    let filter = parse_filter(&json!({"metadata.annotations.port.io/blueprint": "service"}));
+    let mut picked: Vec<&str> = c
+        .entities()
+        .iter()
+        .filter(|e| matches(e, &filter))
+        .map(|e| e.key.as_str())
+        .collect();
+    picked.sort();
+    assert_eq!(
+        picked,
+        [
+            "component:default/checkout-web",
+            "component:default/ledger",
+            "component:default/payments-api"
+        ]
+    );
+}
