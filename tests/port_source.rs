@@ -167,3 +167,42 @@ fn bad_credentials_name_the_variables() {
         c.diagnostics()
     );
 }
+
+#[test]
+fn ports_scorecards_are_shown_as_port_computed_them() {
+    use greenroom::scorecard::{self, Inputs, NoLive, Outcome, facts::LocalRepos};
+    let port = Arc::new(Port::default());
+    let url = serve(port.clone());
+    let c = load(source(&url, "CARDS"));
+    let loaded = scorecard::load_all(&[], false, &c);
+    assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
+    let cards = loaded.cards;
+    assert_eq!(cards.len(), 1);
+    assert_eq!(cards[0].id, "production_readiness");
+    assert_eq!(cards[0].levels, ["Bronze", "Silver", "Gold"]);
+    let inputs = Inputs {
+        catalog: &c,
+        live: &NoLive,
+        repo: &LocalRepos,
+    };
+    let grades = scorecard::grade_all(&cards, &inputs);
+    // Only the entity Port graded carries the card.
+    assert_eq!(grades.len(), 1);
+    let g = &grades[0];
+    assert_eq!(g.entity, "component:default/payments-api");
+    assert_eq!(cards[0].level_name(g.level), "Silver");
+    let outcomes: Vec<(&str, Outcome)> = g
+        .results
+        .iter()
+        .map(|r| (cards[0].rules[r.rule].id.as_str(), r.outcome))
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            ("has_team", Outcome::Pass),
+            ("has_readme", Outcome::Pass),
+            ("has_on_call", Outcome::Fail)
+        ]
+    );
+    assert_eq!(g.results[2].found, "Port: FAILURE");
+}

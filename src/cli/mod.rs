@@ -6,6 +6,7 @@ mod commands;
 mod docs;
 mod json;
 pub mod scaffold;
+pub mod scorecard;
 mod status;
 mod style;
 
@@ -148,6 +149,11 @@ pub enum Command {
     /// Port's self-service actions: list them (those an entity offers), run one and follow it,
     /// list runs and the runs waiting for my approval, read a run's log, approve or decline.
     Action(crate::cli::action::ActionArgs),
+    /// Grade entities against the scorecards: what fails, what was found and the fix. With
+    /// --fail-below LEVEL a CI step: exit status 1 when any graded entity is below LEVEL (or a
+    /// scorecard file has errors), 2 on usage errors. --offline grades from catalogue data
+    /// alone and marks live rules unknown.
+    Scorecard(crate::cli::scorecard::ScorecardArgs),
     /// Live status of one entity (CI, deployments, health, metrics, alerts, incidents,
     /// on-call), each source fetched once. Exit status 1 when a source failed.
     Status {

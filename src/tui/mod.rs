@@ -24,6 +24,7 @@ pub mod panes;
 pub mod port;
 pub mod rows;
 pub mod scaffold;
+pub mod scores;
 pub mod session;
 pub mod signals;
 pub mod status_panel;
@@ -187,6 +188,16 @@ pub fn new_app(options: &PortalOptions, env: &ClientEnv) -> Result<App, PortalEr
     app.scaffold.user = scaffold::current_user(&options.config);
     app.scaffold.env_home = env.home();
     app.port.source = options.config.port_sources().into_iter().next();
+    app.scores = scores::Scores::new(load_scorecards(&options.config, options.demo));
+    if let Some(d) = app.scores.diagnostics.first() {
+        app.notify(
+            format!(
+                "{}:{}:{}: {} (scorecard files; greenroom scorecard lists every problem)",
+                d.file, d.line, d.column, d.message
+            ),
+            true,
+        );
+    }
     status_runtime::prepare_layouts(
         &mut app,
         &options.config.layouts,
@@ -210,6 +221,17 @@ pub fn new_app(options: &PortalOptions, env: &ClientEnv) -> Result<App, PortalEr
         app.notify(format!("{first}{more}"), true);
     }
     Ok(app)
+}
+
+/// The scorecard files the config names, else the demo's when the catalogue is the demo
+/// (Port's are added from the catalogue once it is loaded).
+fn load_scorecards(config: &Config, demo: bool) -> crate::scorecard::Loaded {
+    let paths = config.scorecard_paths();
+    if paths.is_empty() && demo {
+        crate::scorecard::sources::demo()
+    } else {
+        crate::scorecard::sources::from_paths(&paths)
+    }
 }
 
 /// The hub's live status for this configuration: at once, or on the demo once its catalogue

@@ -56,7 +56,12 @@ fn entities(bp: &str) -> Vec<Value> {
                 "team": ["Payments Team"],
                 "properties": {"language": "go", "lifecycle": "production",
                     "pagerduty_service_id": "PABC123", "description": "Takes payments"},
-                "relations": {"system": "billing", "dependsOn": ["ledger"], "api": ["payments-rest"]}}),
+                "relations": {"system": "billing", "dependsOn": ["ledger"], "api": ["payments-rest"]},
+                // Port's computed scorecard results, as its entity JSON carries them.
+                "scorecards": {"production_readiness": {"level": "Silver", "rules": [
+                    {"identifier": "has_team", "status": "SUCCESS", "level": "Bronze"},
+                    {"identifier": "has_readme", "status": "SUCCESS", "level": "Silver"},
+                    {"identifier": "has_on_call", "status": "FAILURE", "level": "Gold"}]}}}),
             json!({"identifier": "ledger", "title": "Ledger", "blueprint": "service", "team": ["Payments Team"],
                 "properties": {"lifecycle": "production"}, "relations": {"system": "billing", "dependsOn": []}}),
             json!({"identifier": "checkout-web", "title": "Checkout", "blueprint": "service", "team": ["platform"],

@@ -60,6 +60,9 @@ pub fn draw(frame: &mut Frame, app: &App) -> Geometry {
         }
         Screen::Watch => status::draw_watch(frame, app, body, &mut geometry),
         Screen::Port(v) => crate::tui::port::draw(frame, app, v, body),
+        Screen::Scorecards { cursor, scroll } => {
+            document::draw_scorecards(frame, app, *cursor, *scroll, body, &mut geometry)
+        }
     }
     draw_hints(frame, app, hints);
     overlays::draw(frame, app, area, &mut geometry);
