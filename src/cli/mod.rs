@@ -1,6 +1,7 @@
 //! The command line: parsing, choosing the catalogue, and the subcommands, each a thin face over
 //! the core with human output or `--json`.
 
+pub mod action;
 mod commands;
 mod docs;
 mod json;
@@ -151,6 +152,9 @@ pub enum Command {
     /// Run a Software Template without the form: values from a file, validated as the form
     /// does. Exit status: 0 done, 1 invalid values or a failed step, 2 usage errors.
     Scaffold(crate::cli::scaffold::ScaffoldArgs),
+    /// Port's self-service actions: list them (those an entity offers), run one and follow it,
+    /// list runs and the runs waiting for my approval, read a run's log, approve or decline.
+    Action(crate::cli::action::ActionArgs),
     /// Grade entities against the scorecards: what fails, what was found and the fix. With
     /// --fail-below LEVEL a CI step: exit status 1 when any graded entity is below LEVEL (or a
     /// scorecard file has errors), 2 on usage errors. --offline grades from catalogue data

@@ -44,7 +44,7 @@ pub struct ScaffoldArgs {
     pub json: bool,
 }
 
-fn read_values(path: Option<&Path>) -> Result<Json, Failure> {
+pub(super) fn read_values(path: Option<&Path>) -> Result<Json, Failure> {
     let Some(path) = path else {
         return Ok(json!({}));
     };
@@ -62,7 +62,7 @@ fn read_values(path: Option<&Path>) -> Result<Json, Failure> {
     }
 }
 
-fn read_secrets(specs: &[String]) -> Result<Secrets, Failure> {
+pub(super) fn read_secrets(specs: &[String]) -> Result<Secrets, Failure> {
     let mut secrets = Secrets::default();
     for spec in specs {
         let (name, var) = spec
@@ -145,7 +145,7 @@ fn default_target(template: &Template, values: &Json) -> Result<PathBuf, Failure
     Ok(PathBuf::from(".").join(name))
 }
 
-fn report_errors(errors: &[FieldError], json_out: bool) -> Result<u8, Failure> {
+pub(super) fn report_errors(errors: &[FieldError], json_out: bool) -> Result<u8, Failure> {
     if json_out {
         print_json(&json!({ "errors": errors }))?;
     } else {
@@ -166,7 +166,7 @@ fn report_errors(errors: &[FieldError], json_out: bool) -> Result<u8, Failure> {
 
 use crate::cli::print_json;
 
-fn live_log(event: &TaskEvent) {
+pub(super) fn live_log(event: &TaskEvent) {
     if let TaskEvent::Log {
         step_id,
         message,
@@ -194,7 +194,7 @@ fn live_log(event: &TaskEvent) {
     }
 }
 
-fn print_output(result: &RunResult) {
+pub(super) fn print_output(result: &RunResult) {
     let mut out = std::io::stdout().lock();
     if let Some(links) = result.output.get("links").and_then(Json::as_array) {
         for l in links {

@@ -50,7 +50,7 @@ pub(super) async fn status_config(
     }
 }
 
-fn resolve<'c>(catalog: &'c Catalog, text: &str) -> Result<&'c Entity, Failure> {
+pub(super) fn resolve<'c>(catalog: &'c Catalog, text: &str) -> Result<&'c Entity, Failure> {
     catalog.resolve(text).map_err(|candidates| {
         if candidates.is_empty() {
             Failure::failed(format!(
@@ -66,7 +66,7 @@ fn resolve<'c>(catalog: &'c Catalog, text: &str) -> Result<&'c Entity, Failure> 
     })
 }
 
-fn load(ctx: &Context) -> Result<Catalog, Failure> {
+pub(super) fn load(ctx: &Context) -> Result<Catalog, Failure> {
     let chosen = ctx.choose(&[])?;
     super::commands::load_cached(ctx, chosen)
 }

@@ -92,6 +92,12 @@ macro_rules! actions {
 actions! {
     SearchFocus => "search.focus", "Type a search query", cmd, [Global], "search" @ [Catalog], general;
     Open => "entity.open", "Open the selected entity", cmd, [Global, Search, Palette, Templates], "open" @ [Catalog, Search, Entity, Problems, OnCall, Watch, Palette], general;
+    PortActions => "port.actions", "Port's self-service actions on this entity (DAY-2, DELETE)", cmd, [Entity, Catalog], "", port;
+    PortInbox => "port.inbox", "Port runs waiting for my approval", cmd, [Global], "", port;
+    PortRuns => "port.runs", "Recent Port action runs", cmd, [Global], "", port;
+    PortApprove => "port.approve", "Approve the selected run (with a reason)", cmd, [Port], "approve" @ [Port], port;
+    PortDecline => "port.decline", "Decline the selected run (with a reason)", cmd, [Port], "decline" @ [Port], port;
+    PortRefresh => "port.refresh", "Read Port's actions, inbox and runs again", cmd, [Port], "refresh" @ [Port], port;
     ScaffoldStart => "scaffold.start", "Fill in the selected template's form", cmd, [Templates, Catalog, Entity], "use template" @ [Templates, Catalog, Entity], scaffold;
     FieldNext => "form.next_field", "Next field", key, [Form], "next field" @ [Form], scaffold;
     FieldPrev => "form.prev_field", "Previous field", key, [Form], "", scaffold;

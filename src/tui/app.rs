@@ -33,7 +33,8 @@ pub fn contexts_with(most: Context) -> Vec<Context> {
         | Context::Help
         | Context::Review
         | Context::Preview
-        | Context::Progress => vec![most, Context::Global],
+        | Context::Progress
+        | Context::Port => vec![most, Context::Global],
         Context::Tree => vec![Context::Tree, Context::Entity, Context::Global],
         Context::Docs => vec![Context::Docs, Context::Entity, Context::Global],
         Context::Choice => vec![Context::Choice, Context::Form],
@@ -66,6 +67,11 @@ pub mod handlers {
     /// Live status, on call and the watch workspace.
     pub fn live(app: &mut App, action: Action) {
         app.act_live(action);
+    }
+
+    /// Port's self-service actions, runs and approvals.
+    pub fn port(app: &mut App, action: Action) {
+        super::super::port::act(app, action);
     }
 
     /// Scorecards: the entity's tab (a team's roll-up) and the overview.
@@ -129,6 +135,8 @@ pub enum Effect {
     Reload,
     /// Run a template (or register what it created) on the scaffolder's worker.
     Scaffold(scaffold::run::Job),
+    /// Ask the Port source (actions, inbox, runs, a decision), off the UI thread.
+    Port(super::port::PortRequest),
     /// Save a watch layout into the config file.
     SaveLayout(super::layouts::LayoutSpec),
 }
@@ -139,7 +147,11 @@ impl Effect {
     pub fn is_hub_request(&self) -> bool {
         matches!(
             self,
-            Effect::Search { .. } | Effect::Reload | Effect::Scaffold(_) | Effect::SaveLayout(_)
+            Effect::Search { .. }
+                | Effect::Reload
+                | Effect::Scaffold(_)
+                | Effect::Port(_)
+                | Effect::SaveLayout(_)
         )
     }
 }
@@ -161,6 +173,8 @@ pub enum AppEvent {
     Quit(&'static str),
     /// Progress and results of a template run.
     Scaffold(scaffold::run::RunEvent),
+    /// What the Port source answered.
+    Port(Box<super::port::PortEvent>),
     /// A live status entry changed.
     Status(crate::status::TargetId),
 }
@@ -255,6 +269,8 @@ pub enum Screen {
     },
     /// The watch workspace (its panes live in `App::watch`).
     Watch,
+    /// A Port list: an entity's actions, my approvals inbox, recent runs.
+    Port(super::port::PortView),
     /// Teams × scorecards, worst first.
     Scorecards {
         cursor: usize,
@@ -485,6 +501,8 @@ pub struct App {
     effects: Vec<Effect>,
     /// The scaffolder's screens (templates, form, runs).
     pub scaffold: scaffold::ScaffoldState,
+    /// Port's actions, inbox and runs.
+    pub port: super::port::PortState,
     /// Live status: the service, what is on screen, the age tick.
     pub live: super::live::Live,
     /// The watch workspace's panes and saved layouts.
@@ -532,6 +550,7 @@ impl App {
             geometry: Geometry::default(),
             effects: Vec::new(),
             scaffold: scaffold::ScaffoldState::default(),
+            port: Default::default(),
             live: super::live::Live::default(),
             watch: super::watch::Watch::default(),
             sources: Vec::new(),
@@ -632,6 +651,7 @@ impl App {
                 self.followed_disk(why, &snapshot.catalog);
             }
             self.set_catalog(snapshot.catalog.clone(), snapshot.index.clone());
+            super::port::after_load(self);
         } else if let Some(p) = snapshot.progress {
             if self.loading.is_some() && self.loading != Some(p) {
                 self.loading = Some(p);
@@ -691,7 +711,7 @@ impl App {
                 Screen::Problems { scroll: s, .. }
                 | Screen::OnCall { scroll: s, .. }
                 | Screen::Scorecards { scroll: s, .. } => *s = scroll,
-                Screen::Catalog | Screen::Scaffold(_) | Screen::Watch => {}
+                Screen::Catalog | Screen::Scaffold(_) | Screen::Watch | Screen::Port(_) => {}
             }
         }
     }
@@ -714,7 +734,7 @@ impl App {
         &self.history[self.at]
     }
 
-    fn screen_mut(&mut self) -> &mut Screen {
+    pub(crate) fn screen_mut(&mut self) -> &mut Screen {
         &mut self.history[self.at]
     }
 
@@ -843,6 +863,7 @@ impl App {
             Screen::Scaffold(_) => Context::Global,
             Screen::OnCall { .. } => Context::OnCall,
             Screen::Watch => Context::Watch,
+            Screen::Port(_) => Context::Port,
         }
     }
 
@@ -904,9 +925,11 @@ impl App {
                 scaffold::after_load(self, &catalog, None);
                 self.catalog_version += 1;
                 self.set_catalog(catalog, index);
+                super::port::after_load(self);
             }
             AppEvent::Snapshot(snapshot) => self.install_snapshot(&snapshot),
             AppEvent::Scaffold(e) => scaffold::on_event(self, e),
+            AppEvent::Port(e) => super::port::on_event(self, *e),
             AppEvent::Searched {
                 generation,
                 query,
@@ -1148,7 +1171,7 @@ impl App {
                 self.geometry.width,
             ),
             Screen::OnCall { .. } => self.status_rows_for_screen().unwrap_or_default(),
-            Screen::Catalog | Screen::Scaffold(_) | Screen::Watch => Vec::new(),
+            Screen::Catalog | Screen::Scaffold(_) | Screen::Watch | Screen::Port(_) => Vec::new(),
         }
     }
 
@@ -1169,6 +1192,10 @@ impl App {
             }
             Screen::Scaffold(_) => scaffold::selected_entity(self),
             Screen::Watch => self.focused_pane_entity(),
+            Screen::Port(v) => match &v.list {
+                super::port::PortList::Actions { entity } => Some(entity.clone()),
+                _ => None,
+            },
         }
     }
 
@@ -1267,7 +1294,7 @@ impl App {
             }
             Screen::Scaffold(_) => {}
             Screen::OnCall { .. } => self.live_move_cursor(&step, action == Action::Bottom),
-            Screen::Watch => {}
+            Screen::Watch | Screen::Port(_) => {}
         }
     }
 
@@ -1691,6 +1718,9 @@ impl App {
         if scaffold::act::act(self, action) {
             return;
         }
+        if super::port::list_act(self, action) {
+            return;
+        }
         if self.docs_act(action) {
             return;
         }
@@ -2020,6 +2050,7 @@ impl App {
                 }
             }
             Screen::Watch => self.open_focused_pane(),
+            Screen::Port(_) => {}
         }
     }
 

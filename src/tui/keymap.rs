@@ -33,10 +33,11 @@ pub enum Context {
     Watch,
     Input,
     Docs,
+    Port,
 }
 
 impl Context {
-    pub const ALL: [Context; 21] = [
+    pub const ALL: [Context; 22] = [
         Context::Global,
         Context::Catalog,
         Context::Search,
@@ -58,6 +59,7 @@ impl Context {
         Context::Watch,
         Context::Input,
         Context::Docs,
+        Context::Port,
     ];
 
     pub fn name(self) -> &'static str {
@@ -83,6 +85,7 @@ impl Context {
             Context::Watch => "watch",
             Context::Input => "input",
             Context::Docs => "docs",
+            Context::Port => "port",
         }
     }
 
@@ -113,6 +116,7 @@ impl Context {
             Context::Watch => "the watch workspace",
             Context::Input => "typing a name",
             Context::Docs => "the Docs tab (a TechDocs page)",
+            Context::Port => "a Port list: an entity's actions, the approvals inbox, runs",
         }
     }
 }

@@ -22,6 +22,7 @@ pub mod live;
 pub mod oncall_view;
 pub mod opener;
 pub mod panes;
+pub mod port;
 pub mod rows;
 pub mod scaffold;
 pub mod scores;
@@ -195,6 +196,7 @@ pub fn new_app(options: &PortalOptions, env: &ClientEnv) -> Result<App, PortalEr
     }
     app.scaffold.user = scaffold::current_user(&options.config);
     app.scaffold.env_home = env.home();
+    app.port.source = options.config.port_sources().into_iter().next();
     app.scores = scores::Scores::new(load_scorecards(&options.config, options.demo));
     if let Some(d) = app.scores.diagnostics.first() {
         app.notify(

@@ -413,6 +413,26 @@ impl<W: Write> Session<W> {
                 self.audit(&format!("layout.save {}", spec.name));
                 status_runtime::save_layout(&mut self.app, spec);
             }
+            Effect::Port(request) => {
+                let Some(source) = self.app.port.source.clone() else {
+                    return;
+                };
+                let me = super::port::my_email(&self.app);
+                let tx = self.tx.clone();
+                let work = move || {
+                    let event = super::port::perform(&source, me.as_deref(), request);
+                    let _ = tx.send(AppEvent::Port(Box::new(event)));
+                };
+                // Blocking HTTP: a thread of its own, or at once on an inline hub (tests).
+                if self.hub.runs.is_inline() {
+                    work();
+                } else if let Err(e) = std::thread::Builder::new()
+                    .name("greenroom-port".into())
+                    .spawn(work)
+                {
+                    self.app.notify(format!("cannot ask Port: {e}"), true);
+                }
+            }
             other => tracing::warn!("not a hub request: {other:?}"),
         }
     }

@@ -310,6 +310,25 @@ pub enum SourceConfig {
     },
 }
 
+fn port_source(s: &SourceConfig) -> Option<sources::port::PortSource> {
+    let SourceConfig::Port {
+        base_url,
+        client_id_env,
+        client_secret_env,
+        blueprints,
+        mapping,
+    } = s
+    else {
+        return None;
+    };
+    let mut source = sources::port::PortSource::new(base_url.clone());
+    source.client_id_env.clone_from(client_id_env);
+    source.client_secret_env.clone_from(client_secret_env);
+    source.blueprints.clone_from(blueprints);
+    source.mapping.clone_from(mapping);
+    Some(source)
+}
+
 fn default_port_url() -> String {
     "https://api.port.io".into()
 }
@@ -414,6 +433,15 @@ impl Config {
         Ok(config)
     }
 
+    /// The Port sources the config names (their self-service actions are offered), in order.
+    pub fn port_sources(&self) -> Vec<sources::port::PortSource> {
+        self.catalog
+            .sources
+            .iter()
+            .filter_map(port_source)
+            .collect()
+    }
+
     /// The catalogue sources the config names, paths resolved (`~` and relative to the file).
     pub fn sources(&self) -> Result<Vec<Box<dyn Source>>, ConfigError> {
         let base = self
@@ -459,19 +487,10 @@ impl Config {
                     }
                     out.push(Box::new(source));
                 }
-                SourceConfig::Port {
-                    base_url,
-                    client_id_env,
-                    client_secret_env,
-                    blueprints,
-                    mapping,
-                } => {
-                    let mut source = sources::port::PortSource::new(base_url.clone());
-                    source.client_id_env.clone_from(client_id_env);
-                    source.client_secret_env.clone_from(client_secret_env);
-                    source.blueprints.clone_from(blueprints);
-                    source.mapping.clone_from(mapping);
-                    out.push(Box::new(source));
+                SourceConfig::Port { .. } => {
+                    if let Some(source) = port_source(s) {
+                        out.push(Box::new(source));
+                    }
                 }
             }
         }

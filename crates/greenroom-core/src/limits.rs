@@ -87,6 +87,15 @@ pub const PORT_MAX_PAGES: usize = 10_000;
 pub const PORT_MAX_RATE_WAIT: Duration = Duration::from_secs(60);
 /// A Port token (valid 3 h) is renewed this long before it expires.
 pub const PORT_TOKEN_RENEW_BEFORE: Duration = Duration::from_secs(600);
+/// How often a followed Port action run (status and new log lines) is read.
+pub const PORT_RUN_POLL: Duration = Duration::from_secs(2);
+/// Reads of one run before greenroom stops following it (about 8 hours at `PORT_RUN_POLL`;
+/// the run goes on in Port).
+pub const PORT_RUN_MAX_POLLS: usize = 14_400;
+/// Log lines asked for per read of a run's log.
+pub const PORT_RUN_LOG_PAGE: usize = 500;
+/// Runs a runs list or the approvals inbox asks Port for.
+pub const PORT_RUNS_LISTED: usize = 100;
 
 /// How much of a status command's output is kept.
 pub const COMMAND_OUTPUT_BYTES: u64 = 1 << 20;

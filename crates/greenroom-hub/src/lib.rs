@@ -24,6 +24,8 @@ pub use catalog::{
 };
 pub use run::{RunExecutor, RunId, RunService};
 pub use search::SearchPool;
+
+pub mod port;
 pub use status::{StatusService, Subscription};
 
 /// The shared services. Cheap to clone.

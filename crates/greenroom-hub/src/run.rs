@@ -77,6 +77,12 @@ impl RunService {
         }
     }
 
+    /// Whether work finishes on the caller's thread (headless tests): other blocking work for
+    /// a session (Port's requests) follows the same rule.
+    pub fn is_inline(&self) -> bool {
+        self.inner.inline
+    }
+
     /// Starts a run, followed from the start by `follow` (more can attach by id).
     pub fn start(
         &self,

@@ -37,6 +37,8 @@ pub enum InputPurpose {
     FindInDefinition,
     /// Filter the rows of an entity tab, applied as it is typed.
     FilterRows,
+    /// Why a Port run is approved or declined.
+    PortReason,
 }
 
 const ENTITY: &str = "entity";
@@ -78,7 +80,7 @@ impl App {
             Screen::Scorecards { .. } => format!("{base}/scorecards"),
             Screen::OnCall { .. } => format!("{base}/oncall"),
             Screen::Watch => format!("{base}/watch/{}", self.watch.version),
-            Screen::Catalog | Screen::Problems { .. } | Screen::Scaffold(_) => {
+            Screen::Catalog | Screen::Problems { .. } | Screen::Scaffold(_) | Screen::Port(_) => {
                 format!("{base}/none")
             }
         }
@@ -128,7 +130,7 @@ impl App {
                     }
                 }
             }
-            Screen::Catalog | Screen::Problems { .. } | Screen::Scaffold(_) => {}
+            Screen::Catalog | Screen::Problems { .. } | Screen::Scaffold(_) | Screen::Port(_) => {}
         }
         owners.retain(|_, t| !t.is_empty());
         owners
@@ -153,7 +155,9 @@ impl App {
             Screen::Scorecards { .. } => false,
             Screen::OnCall { .. } => true,
             Screen::Watch => !self.live.all_on_screen().is_empty(),
-            Screen::Catalog | Screen::Problems { .. } | Screen::Scaffold(_) => false,
+            Screen::Catalog | Screen::Problems { .. } | Screen::Scaffold(_) | Screen::Port(_) => {
+                false
+            }
         }
     }
 
@@ -476,6 +480,20 @@ impl App {
         })));
     }
 
+    /// The one-line reason for approving or declining a Port run.
+    pub(crate) fn open_reason_input(&mut self, title: &'static str, hint: String) {
+        let mut input = TextArea::default();
+        input.set_placeholder_text("the reason, shown to whoever asked");
+        input.set_cursor_line_style(ratatui::style::Style::default());
+        self.overlay = Some(Overlay::Input(Box::new(NameInput {
+            input,
+            purpose: InputPurpose::PortReason,
+            title,
+            hint: crate::text::sanitize_line(&hint).into_owned(),
+            error: None,
+        })));
+    }
+
     fn submit_input(&mut self) {
         let Some(Overlay::Input(input)) = &mut self.overlay else {
             return;
@@ -487,6 +505,16 @@ impl App {
         ) {
             // The find was applied while typing; Enter keeps it.
             self.overlay = None;
+            return;
+        }
+        if input.purpose == InputPurpose::PortReason {
+            let overlay = self.overlay.take();
+            if let Err(e) = crate::tui::port::submit_reason(self, text)
+                && let Some(Overlay::Input(mut i)) = overlay
+            {
+                i.error = Some(e);
+                self.overlay = Some(Overlay::Input(i));
+            }
             return;
         }
         match layouts::check_name(&text) {
@@ -622,9 +650,10 @@ impl App {
                     match i.purpose {
                         InputPurpose::FindInDefinition => self.set_definition_find(String::new()),
                         InputPurpose::FilterRows => self.set_row_filter(String::new()),
-                        InputPurpose::SaveLayout => {}
+                        InputPurpose::SaveLayout | InputPurpose::PortReason => {}
                     }
                 }
+                self.port.deciding = None;
                 self.overlay = None;
             }
             _ => {}

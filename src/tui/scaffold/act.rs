@@ -122,6 +122,11 @@ fn start_selected(app: &mut App) {
         app.notify("select a template first (n lists them)", true);
         return;
     };
+    if let Some(id) = key.strip_prefix(super::templates::PORT_KEY) {
+        let id = id.to_owned();
+        crate::tui::port::start_action(app, &id, None);
+        return;
+    }
     let Some(entry) = app.scaffold.templates.entries.iter().find(|e| e.key == key) else {
         app.notify(format!("{key} is not a template in this catalogue"), true);
         return;
@@ -393,6 +398,19 @@ fn review_act(app: &mut App, action: Action) -> bool {
         Action::Top => w.review_scroll = 0,
         Action::Bottom => w.review_scroll = last,
         Action::ScaffoldBack => w.back_to_form(),
+        Action::ScaffoldDryRun if w.port.is_some() => {
+            app.notify("a Port action has no dry run: Enter sends it to Port", true);
+        }
+        Action::ScaffoldCreate if w.port.is_some() => {
+            if w.review_errors.is_empty() {
+                crate::tui::port::start_run(app);
+            } else {
+                app.notify(
+                    "fix the problems listed first (Esc goes back to the form)",
+                    true,
+                );
+            }
+        }
         Action::ScaffoldDryRun => start_run(app, None, false),
         Action::ScaffoldCreate => ask_target(app),
         _ => return false,

@@ -91,6 +91,11 @@ impl ScaffoldState {
         self.next_id += 1;
         self.next_id
     }
+
+    /// A new run's id (Port's runs share the numbering).
+    pub fn next_run_id(&mut self) -> u64 {
+        self.next_id()
+    }
 }
 
 /// The current user from the config: `[scaffold] user`, else `[status] user` when that is a

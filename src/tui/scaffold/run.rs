@@ -37,12 +37,17 @@ pub enum JobKind {
         task: Box<TaskSpec>,
         executor: LocalExecutor,
     },
+    /// Send a Port action run and follow it.
+    Port {
+        task: Box<TaskSpec>,
+        executor: Box<crate::sources::port::actions::PortRunExecutor>,
+    },
 }
 
 impl std::fmt::Debug for Job {
     // A task holds secrets: only say what kind of job this is.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let JobKind::Run { task, .. } = &self.kind;
+        let (JobKind::Run { task, .. } | JobKind::Port { task, .. }) = &self.kind;
         write!(f, "Job({}, run {})", self.id, task.template.entity_ref)
     }
 }
@@ -85,32 +90,35 @@ pub fn start(
     send: impl Fn(RunEvent) + Send + Sync + 'static,
 ) -> greenroom_hub::RunId {
     let id = job.id;
-    let JobKind::Run { task, executor } = job.kind;
+    let (task, executor): (Box<TaskSpec>, Arc<dyn greenroom_hub::run::RunExecutor>) = match job.kind
+    {
+        JobKind::Run { task, executor } => (task, Arc::new(executor)),
+        JobKind::Port { task, executor } => (task, Arc::new(*executor)),
+    };
     let catalog = hub.catalog.clone();
-    hub.runs
-        .start(*task, Arc::new(executor), move |update| match update {
-            RunUpdate::Task(event) => send(RunEvent::Task {
+    hub.runs.start(*task, executor, move |update| match update {
+        RunUpdate::Task(event) => send(RunEvent::Task {
+            id,
+            event: event.clone(),
+        }),
+        RunUpdate::Finished(result) => {
+            let registrations = if result.succeeded() {
+                result.registrations.clone()
+            } else {
+                Vec::new()
+            };
+            send(RunEvent::Finished {
                 id,
-                event: event.clone(),
-            }),
-            RunUpdate::Finished(result) => {
-                let registrations = if result.succeeded() {
-                    result.registrations.clone()
-                } else {
-                    Vec::new()
-                };
-                send(RunEvent::Finished {
+                result: result.clone(),
+            });
+            if !registrations.is_empty() {
+                let out = catalog.register(registrations);
+                send(RunEvent::Registered {
                     id,
-                    result: result.clone(),
+                    kept: out.kept,
+                    gone: out.gone,
                 });
-                if !registrations.is_empty() {
-                    let out = catalog.register(registrations);
-                    send(RunEvent::Registered {
-                        id,
-                        kept: out.kept,
-                        gone: out.gone,
-                    });
-                }
             }
-        })
+        }
+    })
 }

@@ -24,7 +24,36 @@ pub struct TemplateEntry {
     pub steps: Vec<(String, String)>,
 }
 
+/// The key of a Port CREATE action's entry.
+pub const PORT_KEY: &str = "port-action:";
+
 impl TemplateEntry {
+    /// A Port CREATE action, listed beside the templates.
+    fn port(action: &crate::sources::port::actions::PortAction) -> TemplateEntry {
+        let template = action.template();
+        let form = Form::new(&template);
+        TemplateEntry {
+            key: format!("{PORT_KEY}{}", action.identifier),
+            title: action.title.clone(),
+            name: action.identifier.clone(),
+            description: action.description.clone(),
+            owner: None,
+            kind: Some("Port action".into()),
+            tags: vec!["port".into()],
+            pages: form
+                .pages()
+                .iter()
+                .map(|p| (p.title.clone(), form.visible_fields(p.index).len()))
+                .collect(),
+            steps: template
+                .steps
+                .iter()
+                .map(|s| (s.name.clone(), s.action.clone()))
+                .collect(),
+            template: Ok(template),
+        }
+    }
+
     fn new(e: &crate::catalog::Entity) -> TemplateEntry {
         let template = Template::from_entity(e).map_err(|e| e.to_string());
         let (pages, steps) = match &template {
@@ -76,6 +105,8 @@ pub struct TemplatesState {
     pub entries: Vec<TemplateEntry>,
     /// The catalogue the entries were read from.
     source: Option<Arc<Catalog>>,
+    /// Port's CREATE actions, listed after the templates.
+    port: Vec<crate::sources::port::actions::PortAction>,
 }
 
 const PLACEHOLDER: &str = "type to filter templates: name, tag, owner, words";
@@ -86,6 +117,7 @@ impl Default for TemplatesState {
             list: FilterList::new("", PLACEHOLDER),
             entries: Vec::new(),
             source: None,
+            port: Vec::new(),
         }
     }
 }
@@ -104,6 +136,7 @@ impl TemplatesState {
         self.entries = templates(catalog)
             .into_iter()
             .map(TemplateEntry::new)
+            .chain(self.port.iter().map(TemplateEntry::port))
             .collect();
         self.source = Some(catalog.clone());
         self.list.set_pool(
@@ -116,6 +149,14 @@ impl TemplatesState {
         self.list.cursor = 0;
         if let Some(k) = selected {
             self.select(&k);
+        }
+    }
+
+    /// Port's CREATE actions (read from Port) join the list.
+    pub fn set_port_actions(&mut self, actions: Vec<crate::sources::port::actions::PortAction>) {
+        self.port = actions;
+        if let Some(c) = self.source.take() {
+            self.sync(&c);
         }
     }
 

@@ -32,6 +32,18 @@ pub struct Wizard {
     pub run: Option<RunState>,
     /// The last run created something; nothing is left to lose.
     pub done: bool,
+    /// A Port action's form: where its run goes (no folder, no dry run).
+    pub port: Option<PortTarget>,
+}
+
+/// A Port action and the entity a DAY-2/DELETE run acts on.
+#[derive(Clone, Debug)]
+pub struct PortTarget {
+    pub action: crate::sources::port::actions::PortAction,
+    /// Its Port identifier.
+    pub entity: Option<String>,
+    /// Its catalogue key.
+    pub entity_key: Option<String>,
 }
 
 /// The person templates see as `user` (`user.ref`, `user.entity`).
@@ -57,6 +69,7 @@ impl Wizard {
             review_scroll: 0,
             run: None,
             done: false,
+            port: None,
         }
     }
 

@@ -59,6 +59,7 @@ pub fn draw(frame: &mut Frame, app: &App) -> Geometry {
             status::draw_oncall(frame, app, *cursor, *scroll, body, &mut geometry)
         }
         Screen::Watch => status::draw_watch(frame, app, body, &mut geometry),
+        Screen::Port(v) => crate::tui::port::draw(frame, app, v, body),
         Screen::Scorecards { cursor, scroll } => {
             document::draw_scorecards(frame, app, *cursor, *scroll, body, &mut geometry)
         }
@@ -139,7 +140,11 @@ fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
         )]
     } else {
         let c = &app.catalog;
-        let mut spans = vec![Span::styled(format!(" {} entities ", c.len()), bar)];
+        let mut spans = Vec::new();
+        if let Some(note) = crate::tui::port::header_note(app) {
+            spans.push(Span::styled(note, app.theme.style(Role::Warn).patch(bar)));
+        }
+        spans.push(Span::styled(format!(" {} entities ", c.len()), bar));
         let errors = c.error_count();
         let warnings = c.warning_count();
         spans.push(Span::styled(
@@ -216,6 +221,11 @@ fn hint_fits(app: &App, action: Action) -> bool {
         Action::GraphToggle => {
             matches!(app.screen(), Screen::Entity(s) if s.tab == Tab::Relations)
         }
+        // Deciding is for the inbox's runs.
+        Action::PortApprove | Action::PortDecline => matches!(
+            app.screen(),
+            Screen::Port(v) if v.list == crate::tui::port::PortList::Inbox
+        ),
         Action::GraphDirection
         | Action::GraphDeeper
         | Action::GraphShallower

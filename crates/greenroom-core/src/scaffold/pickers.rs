@@ -90,6 +90,21 @@ fn field_values(e: &Entity, key: &str) -> Vec<String> {
             .map(|r| r.target.to_lowercase())
             .collect();
     }
+    // Annotation and label keys hold dots of their own (`backstage.io/x`, `port.io/blueprint`).
+    for map in ["metadata.annotations.", "metadata.labels."] {
+        if let Some(name) = key.strip_prefix(map) {
+            let field = &map["metadata.".len()..map.len() - 1];
+            return e
+                .data
+                .get("metadata")
+                .and_then(|m| m.get(field))
+                .and_then(|m| m.get(name))
+                .and_then(scalar_text)
+                .map(|s| s.to_lowercase())
+                .into_iter()
+                .collect();
+        }
+    }
     let mut cur: Vec<&Json> = vec![];
     let mut parts = key.split('.');
     if let Some(first) = parts.next() {

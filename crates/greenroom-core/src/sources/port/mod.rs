@@ -7,6 +7,7 @@
 //! when Port answers 401. Entities are read with `POST /v1/blueprints/{bp}/entities/search`,
 //! following `next`. A 429 waits for the rate-limit reset (bounded) and tries again.
 
+pub mod actions;
 pub mod mapping;
 
 use super::{Source, SourceOutput};
@@ -316,15 +317,33 @@ impl<'a> Client<'a> {
         self.call(path, Some(body))
     }
 
+    fn patch(&self, path: &str, body: &Value) -> Result<Value, String> {
+        self.send(reqwest::Method::PATCH, path, Some(body))
+    }
+
     fn call(&self, path: &str, body: Option<&Value>) -> Result<Value, String> {
+        let method = if body.is_some() {
+            reqwest::Method::POST
+        } else {
+            reqwest::Method::GET
+        };
+        self.send(method, path, body)
+    }
+
+    fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<Value, String> {
         let url = format!("{}{path}", self.source.api());
         let mut fresh = false;
         let mut waited = Duration::ZERO;
         loop {
             let token = self.token(fresh)?;
             let request = match body {
-                Some(b) => self.http.post(&url).json(b),
-                None => self.http.get(&url),
+                Some(b) => self.http.request(method.clone(), &url).json(b),
+                None => self.http.request(method.clone(), &url),
             };
             let response = request
                 .bearer_auth(&token)

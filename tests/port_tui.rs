@@ -1,0 +1,206 @@
+//! Port's self-service actions in the portal, keyboard only, against the local fake of Port
+//! (`tests/port_fake`): the header's approvals count, an entity's actions (`A`), a DAY-2
+//! action's form, review and run followed to its output link, the approvals inbox (`I`) with
+//! approve and decline and a reason, a CREATE action beside the templates (`n`), and runs (`P`).
+
+mod port_fake;
+mod ui_support;
+
+use crossterm::event::KeyCode;
+use greenroom::sources::Source;
+use greenroom::tui::app::Screen;
+use greenroom_hub::catalog::SourcesLoader;
+use port_fake::{Port, serve, source};
+use serde_json::json;
+use std::sync::Arc;
+use ui_support::*;
+
+fn portal(tag: &str) -> (Portal, Arc<Port>) {
+    // Runs are read again at once (the fake moves one state per read).
+    unsafe { std::env::set_var("GREENROOM_PORT_POLL_MS", "0") };
+    let port = Arc::new(Port::default());
+    let url = serve(port.clone());
+    let s = source(&url, tag);
+    let mut app = test_app("Port");
+    app.port.source = Some(s.clone());
+    app.scaffold.user = Some("user:default/ann.lee".into());
+    let sources: Vec<Box<dyn Source>> = vec![Box::new(s)];
+    let mut p = portal_with_loader(Arc::new(SourcesLoader::new(sources, offline())), app);
+    p.pump();
+    (p, port)
+}
+
+fn screen(p: &mut Portal) -> String {
+    screen_text(&render(p, 80, 24))
+}
+
+#[test]
+fn run_a_day2_action_then_approve_a_teammates_run_from_the_inbox() {
+    let (mut p, port) = portal("TUI_DAY2");
+    let s = screen(&mut p);
+    assert!(s.lines().next().unwrap().contains("⧗ 1 to approve"), "{s}");
+
+    p.open_entity(
+        "component:default/payments-api",
+        greenroom::tui::rows::Tab::Overview,
+    );
+    key(&mut p, KeyCode::Char('A'));
+    let s = screen(&mut p);
+    assert!(
+        s.contains("Port actions on component:default/payments-api"),
+        "{s}"
+    );
+    assert!(
+        s.contains("DELETE  Delete service") && s.contains("DAY-2   Restart"),
+        "{s}"
+    );
+    key(&mut p, KeyCode::Down);
+    key(&mut p, KeyCode::Enter);
+    let s = screen(&mut p);
+    assert!(
+        s.contains("Reason") && s.contains("Replicas"),
+        "the action's form: {s}"
+    );
+    type_text(&mut p, "deploy stuck");
+    ctrl(&mut p, 's');
+    let s = screen(&mut p);
+    assert!(s.contains("deploy stuck"), "the review: {s}");
+    key(&mut p, KeyCode::Enter);
+    p.pump();
+    let s = screen(&mut p);
+    assert!(
+        s.contains("Send the run to Port") && s.contains("Run"),
+        "{s}"
+    );
+    assert!(
+        s.contains("https://github.com/acme/platform/actions/runs/42"),
+        "the output link: {s}"
+    );
+    let sent = port.runs.lock().unwrap().sent.clone();
+    assert_eq!(
+        sent,
+        [(
+            "restart_service".to_owned(),
+            json!({"properties": {"reason": "deploy stuck", "replicas": 2}, "entity": "payments-api"})
+        )]
+    );
+
+    // The inbox: bo's restart waits for Ann.
+    key(&mut p, KeyCode::Char('I'));
+    p.pump();
+    let s = screen(&mut p);
+    assert!(s.contains("Waiting for my approval"), "{s}");
+    assert!(s.contains("Restart on payments-api"), "{s}");
+    assert!(s.contains("by bo@corp.example"), "{s}");
+    let hints = s.lines().last().unwrap();
+    assert!(
+        hints.contains("a approve") && hints.contains("d decline"),
+        "{hints}"
+    );
+    assert!(
+        !s.contains("r_waiting_bo"),
+        "bo's own approvals are not Ann's: {s}"
+    );
+    key(&mut p, KeyCode::Char('a'));
+    type_text(&mut p, "go ahead");
+    key(&mut p, KeyCode::Enter);
+    p.pump();
+    let s = screen(&mut p);
+    assert!(s.contains("Restart (r_waiting_ann) approved"), "{s}");
+    assert!(s.contains("nothing waits for your approval"), "{s}");
+    assert!(!s.contains("to approve"), "the count is gone: {s}");
+    let decisions = port.runs.lock().unwrap().decisions.clone();
+    assert_eq!(
+        decisions,
+        [(
+            "r_waiting_ann".to_owned(),
+            json!({"status": "APPROVE", "description": "go ahead"})
+        )]
+    );
+}
+
+#[test]
+fn declining_asks_for_a_reason() {
+    let (mut p, port) = portal("TUI_DECLINE");
+    key(&mut p, KeyCode::Char('I'));
+    p.pump();
+    key(&mut p, KeyCode::Char('d'));
+    let s = screen(&mut p);
+    assert!(s.contains("Decline: why?"), "{s}");
+    key(&mut p, KeyCode::Enter);
+    p.pump();
+    let s = screen(&mut p);
+    assert!(s.contains("say why it is declined"), "{s}");
+    assert!(port.runs.lock().unwrap().decisions.is_empty());
+    type_text(&mut p, "not during the freeze");
+    key(&mut p, KeyCode::Enter);
+    p.pump();
+    let s = screen(&mut p);
+    assert!(s.contains("declined"), "{s}");
+    let decisions = port.runs.lock().unwrap().decisions.clone();
+    assert_eq!(
+        decisions[0].1,
+        json!({"status": "DECLINE", "description": "not during the freeze"})
+    );
+    // Esc on the prompt sends nothing.
+    let (mut p, port) = portal("TUI_DECLINE_ESC");
+    key(&mut p, KeyCode::Char('I'));
+    p.pump();
+    key(&mut p, KeyCode::Char('a'));
+    key(&mut p, KeyCode::Esc);
+    p.pump();
+    assert!(port.runs.lock().unwrap().decisions.is_empty());
+    assert!(screen(&mut p).contains("Restart on payments-api"));
+}
+
+#[test]
+fn create_actions_sit_beside_the_templates_and_run_from_there() {
+    let (mut p, port) = portal("TUI_CREATE");
+    key(&mut p, KeyCode::Char('n'));
+    type_text(&mut p, "scaffold a service");
+    let s = screen(&mut p);
+    assert!(s.contains("Scaffold a service"), "{s}");
+    key(&mut p, KeyCode::Enter);
+    let s = screen(&mut p);
+    assert!(s.contains("Name") && s.contains("Language"), "{s}");
+    assert!(!s.contains("Python version"), "shown only for python: {s}");
+    type_text(&mut p, "billing-api");
+    ctrl(&mut p, 's');
+    key(&mut p, KeyCode::Char('d'));
+    assert!(
+        screen(&mut p).contains("a Port action has no dry run"),
+        "no dry run on Port"
+    );
+    key(&mut p, KeyCode::Enter);
+    p.pump();
+    let sent = port.runs.lock().unwrap().sent.clone();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0].0, "scaffold_service");
+    assert_eq!(sent[0].1["properties"]["name"], "billing-api");
+    assert_eq!(sent[0].1["properties"]["language"], "go");
+    assert!(
+        sent[0].1.get("entity").is_none(),
+        "CREATE acts on no entity"
+    );
+    assert!(matches!(p.screen(), Screen::Scaffold(_)));
+}
+
+#[test]
+fn an_entity_outside_the_condition_offers_no_day2_action_and_runs_list() {
+    let (mut p, _port) = portal("TUI_NONE");
+    p.open_entity(
+        "component:default/checkout-web",
+        greenroom::tui::rows::Tab::Overview,
+    );
+    key(&mut p, KeyCode::Char('A'));
+    let s = screen(&mut p);
+    assert!(s.contains("DELETE  Delete service"), "{s}");
+    assert!(!s.contains("Restart"), "not in production: {s}");
+
+    key(&mut p, KeyCode::Char('P'));
+    p.pump();
+    let s = screen(&mut p);
+    assert!(s.contains("Recent Port runs"), "{s}");
+    assert!(s.contains("Rotate credentials on orders-db"), "{s}");
+    assert!(s.contains("r_failed · failed (vault unreachable)"), "{s}");
+}
