@@ -75,7 +75,8 @@ impl BackstageSource {
         q
     }
 
-    fn token(&self) -> Result<Option<String>, String> {
+    /// The token from `token_env` (`None` for guest setups); an error names the unset variable.
+    pub fn token(&self) -> Result<Option<String>, String> {
         let Some(var) = &self.token_env else {
             return Ok(None);
         };
@@ -335,7 +336,7 @@ fn status_errors(status: Option<&Value>) -> Vec<String> {
 
 /// `error.message` of Backstage's error body (`{"error": {"name", "message"}, ...}`), never
 /// its stack.
-fn error_message(body: &[u8]) -> Option<String> {
+pub(crate) fn error_message(body: &[u8]) -> Option<String> {
     let v: Value = serde_json::from_slice(body).ok()?;
     let e = v.get("error")?;
     let name = e.get("name").and_then(Value::as_str).unwrap_or("Error");
