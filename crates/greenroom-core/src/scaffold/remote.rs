@@ -11,11 +11,11 @@
 //! (service) tokens create tasks without `createdBy`, so greenroom also keeps the ids of the
 //! tasks it started ([`RecentRuns`]) to find them again after a restart.
 
-use super::exec::{Executor, RunResult, StepStatus, TaskEvent, TaskSpec, TaskStatus};
 use super::exec::workspace::WorkspaceFile;
+use super::exec::{Executor, RunResult, StepStatus, TaskEvent, TaskSpec, TaskStatus};
 use super::template::Template;
 use crate::limits::{
-    REMOTE_RUN_RECONNECTS, REMOTE_RUN_RECONNECT_DELAY, REMOTE_RUNS_KEPT, SCAFFOLDER_BODY_BYTES,
+    REMOTE_RUN_RECONNECT_DELAY, REMOTE_RUN_RECONNECTS, REMOTE_RUNS_KEPT, SCAFFOLDER_BODY_BYTES,
     SCAFFOLDER_DRY_RUN_UPLOAD_BYTES, SSE_LINE_BYTES,
 };
 use crate::sources::backstage::{BackstageSource, describe_reqwest, error_message};
@@ -84,7 +84,9 @@ impl RemoteTask {
     pub fn from_json(v: &Json) -> Option<RemoteTask> {
         let spec = v.get("spec").cloned().unwrap_or(Json::Null);
         let info = spec.get("templateInfo");
-        let meta = info.and_then(|i| i.get("entity")).and_then(|e| e.get("metadata"));
+        let meta = info
+            .and_then(|i| i.get("entity"))
+            .and_then(|e| e.get("metadata"));
         let name = meta.and_then(|m| m.get("name")).and_then(Json::as_str);
         Some(RemoteTask {
             id: v.get("id")?.as_str()?.to_owned(),
@@ -149,9 +151,7 @@ impl RemoteTask {
 
 /// A task id is a UUID: anything else is refused before it becomes part of a URL path.
 fn checked_id(id: &str) -> Result<&str, RemoteError> {
-    if !id.is_empty()
-        && id.len() <= 64
-        && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    if !id.is_empty() && id.len() <= 64 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
     {
         Ok(id)
     } else {
@@ -242,11 +242,12 @@ impl ScaffolderClient {
         }
         if !(200..300).contains(&status) {
             let why = error_message(&body).unwrap_or_default();
-            return Err(RemoteError::Failed(format!("{url} answered HTTP {status} {why}")));
+            return Err(RemoteError::Failed(format!(
+                "{url} answered HTTP {status} {why}"
+            )));
         }
-        let json = serde_json::from_slice(&body).map_err(|e| {
-            RemoteError::Failed(format!("the answer of {url} is not JSON: {e}"))
-        })?;
+        let json = serde_json::from_slice(&body)
+            .map_err(|e| RemoteError::Failed(format!("the answer of {url} is not JSON: {e}")))?;
         Ok((status, json))
     }
 
@@ -318,7 +319,10 @@ impl ScaffolderClient {
             },
         )
         .ok_or_else(|| {
-            RemoteError::Failed(format!("{:?} is not a template ref", sanitize_line(template_ref)))
+            RemoteError::Failed(format!(
+                "{:?} is not a template ref",
+                sanitize_line(template_ref)
+            ))
         })?;
         let (kind, rest) = key.split_once(':').unwrap_or(("template", &key));
         let (ns, name) = rest.split_once('/').unwrap_or(("default", rest));
@@ -552,9 +556,7 @@ pub fn dry_run_result(answer: &Json) -> RunResult {
         .and_then(Json::as_array)
         .into_iter()
         .flatten()
-        .filter_map(|l| {
-            TaskEvent::from_backstage(&json!({"type": "log", "body": l.get("body")?}))
-        })
+        .filter_map(|l| TaskEvent::from_backstage(&json!({"type": "log", "body": l.get("body")?})))
         .collect();
     let files = answer
         .get("directoryContents")
@@ -627,7 +629,10 @@ impl RemoteExecutor {
 
     /// The backend's task id, once known.
     pub fn task_id(&self) -> Option<String> {
-        self.task_id.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.task_id
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Asks the backend to cancel the task (now, or as soon as it has an id). Blocking: one
@@ -733,7 +738,12 @@ impl Executor for RemoteExecutor {
                 {
                     cancelled = true;
                 }
-                if let TaskEvent::Completion { status, output, error } = &mut event {
+                if let TaskEvent::Completion {
+                    status,
+                    output,
+                    error,
+                } = &mut event
+                {
                     // The backend reports a cancelled task as failed, after a `cancelled` event.
                     if cancelled && *status == TaskStatus::Failed {
                         *status = TaskStatus::Cancelled;
