@@ -215,6 +215,10 @@ fn serve(mut stream: TcpStream, log: &Mutex<Vec<Seen>>) {
                 &fixture("20-template-parameter-schema.json"),
             )
         }
+        ("GET", "/api/scaffolder/v2/templates/default/template/always-fails/parameter-schema")
+        | ("GET", "/api/scaffolder/v2/templates/default/template/slow-wait/parameter-schema") => {
+            reply(&mut stream, "200 OK", r#"{"title":"T","steps":[]}"#)
+        }
         ("GET", p) if p.ends_with("/parameter-schema") => reply(
             &mut stream,
             "404 Not Found",
@@ -519,6 +523,161 @@ fn remote_runs_go_through_the_hub_with_cancel_and_reattach() {
         seen.lock().unwrap().last(),
         Some(RunUpdate::Finished(r)) if r.status == TaskStatus::Failed
     ));
+}
+
+/// `greenroom scaffold REF --remote` with a config naming the fake as a Backstage source. The
+/// fake serves no catalogue, so the template comes from its parameter schema.
+fn cli(fake: &Fake, token: &str, args: &[&str]) -> std::process::Output {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[catalog.source]]\ntype = \"backstage\"\nbase_url = \"{}\"\ntoken_env = \"GR_TEST_CLI_TOKEN\"\n\n[catalog]\ncache = false\n",
+            fake.url
+        ),
+    )
+    .unwrap();
+    std::process::Command::new(env!("CARGO_BIN_EXE_greenroom"))
+        .args(args)
+        .current_dir(dir.path())
+        .env("GREENROOM_CONFIG", &config)
+        .env("GR_TEST_CLI_TOKEN", token)
+        .env("XDG_CACHE_HOME", dir.path().join("cache"))
+        .env("XDG_STATE_HOME", dir.path().join("state"))
+        .env("XDG_CONFIG_HOME", dir.path().join("config"))
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn the_cli_runs_remotely_and_exits_by_the_tasks_end() {
+    let fake = fake();
+    let dir = tempfile::tempdir().unwrap();
+    let values = dir.path().join("values.yaml");
+    std::fs::write(&values, "name: my-new-svc\n").unwrap();
+    let values = values.to_str().unwrap();
+
+    let out = cli(
+        &fake,
+        TOKEN,
+        &[
+            "scaffold",
+            "hello-world",
+            "--remote",
+            "--values",
+            values,
+            "--json",
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Json = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["status"], "completed");
+    assert_eq!(v["taskId"], "0c618692-86d8-4060-9716-d7a4c057160e");
+    assert_eq!(
+        v["output"]["links"][0]["url"],
+        "https://example.com/my-new-svc"
+    );
+    // The form's defaults from the schema were filled in before sending.
+    let create: Json = serde_json::from_str(
+        &fake
+            .seen
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|s| s.method == "POST")
+            .unwrap()
+            .body,
+    )
+    .unwrap();
+    assert_eq!(create["values"]["owner"], "group:default/team-stage");
+    assert_eq!(create["values"]["language"], "rust");
+
+    // Failing: exit 1 and the failing step's log on stderr.
+    let out = cli(&fake, TOKEN, &["scaffold", "always-fails", "--remote"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("step boom failed; its log:"), "{stderr}");
+    assert!(
+        stderr.contains("  Error: ENOENT: no such file or directory"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("running template:default/always-fails on Backstage at"),
+        "{stderr}"
+    );
+
+    // Cancelled: 130.
+    let out = cli(
+        &fake,
+        TOKEN,
+        &["scaffold", "slow-wait", "--remote", "--json"],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Json = serde_json::from_str(&String::from_utf8_lossy(&out.stdout)).unwrap();
+    assert_eq!(v["status"], "cancelled");
+
+    // Invalid values are the form's messages, exit 1, nothing sent.
+    std::fs::write(dir.path().join("bad.yaml"), "name: Not Valid\n").unwrap();
+    let bad = dir.path().join("bad.yaml");
+    let before = fake
+        .seen
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|s| s.method == "POST")
+        .count();
+    let out = cli(
+        &fake,
+        TOKEN,
+        &[
+            "scaffold",
+            "hello-world",
+            "--remote",
+            "--values",
+            bad.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        fake.seen
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|s| s.method == "POST")
+            .count(),
+        before
+    );
+
+    // No Backstage source: a usage error saying what to configure.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_greenroom"))
+        .args([
+            "scaffold",
+            "tests/fixtures/backstage-scaffolder/templates/hello-world/template.yaml",
+            "--remote",
+            "--values",
+            values,
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("GREENROOM_CONFIG", dir.path().join("none.toml"))
+        .env("XDG_CACHE_HOME", dir.path().join("cache"))
+        .env("XDG_STATE_HOME", dir.path().join("state"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("type = \"backstage\""));
 }
 
 // ------------------------------------------------------------------ the real backend

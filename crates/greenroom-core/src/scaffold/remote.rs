@@ -453,6 +453,96 @@ impl ScaffolderClient {
     }
 }
 
+/// A template known only by its parameter schema (`GET .../parameter-schema`): its form
+/// pages, title and description; its steps are learnt from the task's events.
+pub fn template_from_schema(template_ref: &str, backend: &str, schema: &Json) -> Option<Template> {
+    let key = crate::catalog::refs::canonical_key(
+        template_ref,
+        crate::catalog::RefContext {
+            default_kind: Some("Template"),
+            default_namespace: None,
+        },
+    )?;
+    let (_, rest) = key.split_once(':')?;
+    let (namespace, name) = rest.split_once('/')?;
+    let pages: Vec<Json> = schema
+        .get("steps")
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|s| {
+            let mut page = s.get("schema")?.clone();
+            if let (Some(obj), Some(title)) = (page.as_object_mut(), s.get("title")) {
+                obj.entry("title").or_insert_with(|| title.clone());
+            }
+            Some(page)
+        })
+        .collect();
+    let mut metadata = json!({"name": name, "namespace": namespace});
+    for k in ["title", "description"] {
+        if let Some(v) = schema.get(k) {
+            metadata[k] = v.clone();
+        }
+    }
+    let data = json!({
+        "apiVersion": super::template::API_VERSION,
+        "kind": "Template",
+        "metadata": metadata,
+        "spec": {"parameters": pages, "steps": []},
+    });
+    let mut template = Template::from_json(data.as_object()?, None).ok()?;
+    template.backend = Some(backend.to_owned());
+    Some(template)
+}
+
+/// Whether a template runs on a backend, by the config's `[scaffold] run`: `auto` runs there
+/// the templates a Backstage source served.
+pub fn runs_remotely(template: &Template, place: super::config::RunPlace) -> bool {
+    use super::config::RunPlace;
+    match place {
+        RunPlace::Remote => true,
+        RunPlace::Local => false,
+        RunPlace::Auto => template.backend.is_some(),
+    }
+}
+
+/// Whether the template could also run here: its files are at hand (`base`).
+pub fn runs_locally(template: &Template) -> bool {
+    template.base.is_some()
+        || template
+            .steps
+            .iter()
+            .all(|s| !s.action.starts_with("fetch:"))
+}
+
+/// The configured Backstage source a template runs on: the one that served it, else the only
+/// one configured.
+pub fn backend_for<'a>(
+    template: &Template,
+    sources: &'a [BackstageSource],
+) -> Result<&'a BackstageSource, String> {
+    let same = |a: &str, b: &str| a.trim_end_matches('/') == b.trim_end_matches('/');
+    if let Some(served) = &template.backend {
+        return sources
+            .iter()
+            .find(|s| same(&s.base_url, served))
+            .ok_or_else(|| {
+                format!(
+                    "{} came from Backstage at {served}, which no configured source names",
+                    template.entity_ref
+                )
+            });
+    }
+    match sources {
+        [] => Err("running on Backstage needs a Backstage source in the config: [[catalog.source]] type = \"backstage\"".into()),
+        [one] => Ok(one),
+        _ => Err(format!(
+            "{} came from no Backstage source, and several are configured: run it from the catalogue of the one it belongs to",
+            template.entity_ref
+        )),
+    }
+}
+
 /// How [`ScaffolderClient::follow`] ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Follow {
@@ -848,6 +938,29 @@ mod tests {
         let long = format!("data: {}", "x".repeat(SSE_LINE_BYTES + 10));
         let e = read_sse(long.as_bytes(), &mut |_, _| true).unwrap_err();
         assert!(e.to_string().contains("longer than"), "{e}");
+    }
+
+    #[test]
+    fn a_template_from_its_parameter_schema_has_the_backends_pages() {
+        let schema: Json = serde_json::from_str(include_str!(
+            "../../../../tests/fixtures/backstage-api/scaffolder/20-template-parameter-schema.json"
+        ))
+        .unwrap();
+        let t = template_from_schema("hello-world", "http://b", &schema).unwrap();
+        assert_eq!(t.entity_ref, "template:default/hello-world");
+        assert_eq!(t.title, "Hello world service");
+        assert_eq!(t.pages.len(), 2);
+        assert_eq!(t.pages[0]["required"], json!(["name", "owner"]));
+        assert_eq!(t.backend.as_deref(), Some("http://b"));
+        // Its steps come from the events.
+        let mut p = super::super::exec::Progress::new(&t);
+        p.apply(&TaskEvent::Log {
+            step_id: Some("fetch".into()),
+            message: "Beginning step Render skeleton".into(),
+            status: Some(StepStatus::Processing),
+        });
+        assert_eq!(p.steps[0].name, "Render skeleton");
+        assert_eq!(p.steps[0].status, StepStatus::Processing);
     }
 
     #[test]

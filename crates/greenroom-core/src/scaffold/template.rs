@@ -40,6 +40,9 @@ pub struct Template {
     /// `spec.secrets.schema`, validating the `secrets` body.
     pub secrets_schema: Option<Json>,
     pub base: Option<TemplateBase>,
+    /// The Backstage backend that served this template (its base URL), when it came from a
+    /// `backstage` catalogue source: its steps can run there.
+    pub backend: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -63,8 +66,15 @@ impl Template {
         if !entity.is_kind("Template") {
             return Err(TemplateError::NotATemplate(entity.key.clone()));
         }
-        let base = base_of(&entity.origin.location);
-        Self::from_json(&entity.data, base)
+        let backend = crate::sources::backstage::served_by(&entity.origin.file).map(str::to_owned);
+        // A served template's `file:` location is a path on the backend's machine.
+        let base = match backend {
+            Some(_) => None,
+            None => base_of(&entity.origin.location),
+        };
+        let mut template = Self::from_json(&entity.data, base)?;
+        template.backend = backend;
+        Ok(template)
     }
 
     /// Reads a template from its JSON (as parsed from YAML).
@@ -134,6 +144,7 @@ impl Template {
             presentation: spec.get("presentation").cloned(),
             secrets_schema: spec.get("secrets").and_then(|s| s.get("schema")).cloned(),
             base,
+            backend: None,
         })
     }
 

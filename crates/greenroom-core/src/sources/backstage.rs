@@ -241,7 +241,7 @@ impl BackstageSource {
             };
             let location = annotation(ANNOTATION_LOCATION);
             let origin = Origin {
-                file: format!("{location} (from Backstage at {file})").into(),
+                file: format!("{location}{FROM_BACKSTAGE}{file})").into(),
                 // Remote: no line to point at.
                 pos: Pos { line: 0, column: 0 },
                 location,
@@ -295,6 +295,16 @@ impl Source for BackstageSource {
             self.base_url, self.filter, self.namespace
         ))
     }
+}
+
+/// What an entity's origin says after its location when a Backstage backend served it.
+const FROM_BACKSTAGE: &str = " (from Backstage at ";
+
+/// The backend that served an entity, from its origin's `file` (`None` for entities read
+/// from files).
+pub fn served_by(origin_file: &str) -> Option<&str> {
+    let (_, rest) = origin_file.rsplit_once(FROM_BACKSTAGE)?;
+    rest.strip_suffix(')')
 }
 
 /// `kind:namespace/name` of a served entity.
