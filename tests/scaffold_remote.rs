@@ -680,6 +680,112 @@ fn the_cli_runs_remotely_and_exits_by_the_tasks_end() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("type = \"backstage\""));
 }
 
+// ------------------------------------------------------------------ the portal
+
+mod ui_support;
+
+/// The portal with the fake as its one Backstage source and `template` served by it.
+fn portal(fake: &Fake, token_var: &str, name: &str) -> (ui_support::Portal, tempfile::TempDir) {
+    use greenroom::tui::scaffold;
+    let empty = greenroom::catalog::Catalog::assemble(
+        Vec::new(),
+        Vec::new(),
+        greenroom::catalog::Relations::Compute,
+    );
+    let mut app = ui_support::app_with(empty, "test");
+    unsafe { std::env::set_var(token_var, TOKEN) };
+    let mut source = BackstageSource::new(&fake.url);
+    source.token_env = Some(token_var.into());
+    app.scaffold.backends = vec![source];
+    let state = tempfile::tempdir().unwrap();
+    app.scaffold.recent_runs = Some(state.path().join("remote-runs.json"));
+    let mut t = template(name);
+    t.base = None; // as served: its files are on the backend
+    t.backend = Some(fake.url.clone());
+    scaffold::start(&mut app, t, None);
+    (app, state)
+}
+
+fn screen(app: &mut ui_support::Portal) -> String {
+    ui_support::screen_text(&ui_support::render(app, 100, 30))
+}
+
+#[test]
+fn the_portal_runs_a_served_template_on_its_backend_and_follows_it() {
+    use crossterm::event::KeyCode;
+    use greenroom::tui::scaffold::wizard::Stage;
+    let fake = fake();
+    let (mut app, state) = portal(&fake, "GREENROOM_TEST_REMOTE_TOKEN_TUI", "hello-world");
+    ui_support::type_text(&mut app, "tui-svc");
+    ui_support::ctrl(&mut app, 's');
+    ui_support::ctrl(&mut app, 's');
+    assert_eq!(app.scaffold.wizard.as_ref().unwrap().stage, Stage::Review);
+    let review = screen(&mut app);
+    assert!(
+        review.contains(&format!("Runs on Backstage at {}", fake.url)),
+        "{review}"
+    );
+    // Enter creates: no folder to ask for, the task runs there.
+    ui_support::key(&mut app, KeyCode::Enter);
+    app.pump();
+    let w = app.scaffold.wizard.as_ref().unwrap();
+    assert_eq!(w.stage, Stage::Create);
+    let run = w.run.as_ref().unwrap();
+    assert_eq!(run.remote.as_deref(), Some(fake.url.as_str()));
+    assert!(
+        run.succeeded(),
+        "{:?}",
+        run.result.as_ref().map(|r| &r.error)
+    );
+    let shown = screen(&mut app);
+    assert!(
+        shown.contains("Running · Hello world service on Backstage at"),
+        "{shown}"
+    );
+    assert!(shown.contains("✔ Completed on Backstage at"), "{shown}");
+    assert!(
+        shown.contains("https://example.com/my-new-svc"),
+        "output links: {shown}"
+    );
+    let create: Json = serde_json::from_str(
+        &fake
+            .seen
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|s| s.method == "POST")
+            .unwrap()
+            .body,
+    )
+    .unwrap();
+    assert_eq!(create["values"]["name"], "tui-svc");
+    // Remembered for after a restart.
+    let (recent, _) = RecentRuns::load(&state.path().join("remote-runs.json"));
+    assert_eq!(
+        recent.runs[0].task_id,
+        "0c618692-86d8-4060-9716-d7a4c057160e"
+    );
+    assert_eq!(recent.runs[0].backend, fake.url);
+}
+
+#[test]
+fn the_portal_shows_a_remote_failure_and_its_step() {
+    use crossterm::event::KeyCode;
+    let fake = fake();
+    let (mut app, _state) = portal(&fake, "GREENROOM_TEST_REMOTE_TOKEN_TUI2", "always-fails");
+    ui_support::ctrl(&mut app, 's');
+    ui_support::key(&mut app, KeyCode::Enter);
+    app.pump();
+    let run = app.scaffold.wizard.as_ref().unwrap().run.as_ref().unwrap();
+    assert_eq!(run.result.as_ref().unwrap().status, TaskStatus::Failed);
+    let shown = screen(&mut app);
+    assert!(shown.contains("✖ ENOENT"), "{shown}");
+    assert!(
+        shown.contains("Fetch a folder that does not exist"),
+        "{shown}"
+    );
+}
+
 // ------------------------------------------------------------------ the real backend
 
 struct LiveBackstage {

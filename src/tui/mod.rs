@@ -184,6 +184,9 @@ pub fn new_app(options: &PortalOptions, env: &ClientEnv) -> Result<App, PortalEr
         app.notify("No catalogue configured: the bundled demo (-c PATH)", false);
     }
     app.scaffold.user = scaffold::current_user(&options.config);
+    app.scaffold.backends = options.config.backstage_sources();
+    app.scaffold.run_place = options.config.scaffold.run;
+    app.scaffold.recent_runs = Some(options.state_dir.join("remote-runs.json"));
     app.scaffold.env_home = env.home();
     status_runtime::prepare_layouts(
         &mut app,

@@ -3,9 +3,10 @@
 //! and, when `catalog:register` steps added entities, to the hub's catalogue service, which
 //! adds them for every session; this module turns what comes back into [`RunEvent`]s.
 
-use crate::scaffold::exec::{LocalExecutor, Registration};
+use crate::scaffold::exec::Registration;
 use crate::scaffold::{RunResult, TaskEvent, TaskSpec};
 use greenroom_hub::Hub;
+use greenroom_hub::RunExecutor;
 use greenroom_hub::run::RunUpdate;
 use std::sync::Arc;
 
@@ -21,7 +22,8 @@ pub enum JobKind {
     /// Run a task (for real or dry); what it registers is added to the catalogue.
     Run {
         task: Box<TaskSpec>,
-        executor: LocalExecutor,
+        /// Local, or a Backstage backend's scaffolder.
+        executor: Arc<dyn RunExecutor>,
     },
 }
 
@@ -73,30 +75,29 @@ pub fn start(
     let id = job.id;
     let JobKind::Run { task, executor } = job.kind;
     let catalog = hub.catalog.clone();
-    hub.runs
-        .start(*task, Arc::new(executor), move |update| match update {
-            RunUpdate::Task(event) => send(RunEvent::Task {
+    hub.runs.start(*task, executor, move |update| match update {
+        RunUpdate::Task(event) => send(RunEvent::Task {
+            id,
+            event: event.clone(),
+        }),
+        RunUpdate::Finished(result) => {
+            let registrations = if result.succeeded() {
+                result.registrations.clone()
+            } else {
+                Vec::new()
+            };
+            send(RunEvent::Finished {
                 id,
-                event: event.clone(),
-            }),
-            RunUpdate::Finished(result) => {
-                let registrations = if result.succeeded() {
-                    result.registrations.clone()
-                } else {
-                    Vec::new()
-                };
-                send(RunEvent::Finished {
+                result: result.clone(),
+            });
+            if !registrations.is_empty() {
+                let out = catalog.register(registrations);
+                send(RunEvent::Registered {
                     id,
-                    result: result.clone(),
+                    kept: out.kept,
+                    gone: out.gone,
                 });
-                if !registrations.is_empty() {
-                    let out = catalog.register(registrations);
-                    send(RunEvent::Registered {
-                        id,
-                        kept: out.kept,
-                        gone: out.gone,
-                    });
-                }
             }
-        })
+        }
+    })
 }
