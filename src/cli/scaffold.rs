@@ -267,6 +267,9 @@ pub fn run(ctx: &Context, args: &ScaffoldArgs) -> Result<u8, Failure> {
         Ok(t) => t,
         Err(errors) => return report_errors(&errors, args.json),
     };
+    for w in template.warnings() {
+        crate::cli::print_diagnostic(&format!("greenroom: warning: {}", sanitize_line(&w)));
+    }
     if args.remote {
         return run_remote(ctx, args, &task);
     }

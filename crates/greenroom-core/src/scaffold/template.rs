@@ -148,6 +148,21 @@ impl Template {
         })
     }
 
+    /// What the template asks for that Backstage silently ignores: `copyWithoutRender`
+    /// (removed in scaffolder-backend 2.0; the files it names are rendered).
+    pub fn warnings(&self) -> Vec<String> {
+        self.steps
+            .iter()
+            .filter(|s| s.input.get("copyWithoutRender").is_some())
+            .map(|s| {
+                format!(
+                    "step {}: copyWithoutRender is ignored (Backstage removed it in scaffolder-backend 2.0; its files are rendered); use copyWithoutTemplating",
+                    s.id
+                )
+            })
+            .collect()
+    }
+
     /// Reads `template.yaml` from disk (the first Template document in it).
     pub fn from_file(path: &Path) -> Result<Template, String> {
         let text = crate::fsread::read_regular_string(path, crate::limits::FILE_BYTES)
@@ -245,4 +260,40 @@ pub fn templates(catalog: &Catalog) -> Vec<&Entity> {
         .collect();
     out.sort_by_key(|e| e.display_name().to_lowercase());
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn copy_without_render_is_a_warning_of_the_template() {
+        let data = json!({
+            "apiVersion": API_VERSION,
+            "kind": "Template",
+            "metadata": {"name": "t"},
+            "spec": {"steps": [
+                {"id": "fetch", "action": "fetch:template", "input": {"url": "./s", "copyWithoutRender": [".github/**"]}},
+                {"id": "log", "action": "debug:log", "input": {"message": "m"}},
+            ]},
+        });
+        let t = Template::from_json(data.as_object().unwrap(), None).unwrap();
+        let w = t.warnings();
+        assert_eq!(w.len(), 1);
+        assert!(
+            w[0].starts_with("step fetch: copyWithoutRender is ignored"),
+            "{w:?}"
+        );
+    }
+
+    #[test]
+    fn a_template_served_by_backstage_knows_its_backend_and_has_no_local_files() {
+        use crate::sources::backstage::served_by;
+        assert_eq!(
+            served_by("file:/srv/t/template.yaml (from Backstage at http://b:7007)"),
+            Some("http://b:7007")
+        );
+        assert_eq!(served_by("/home/me/catalog-info.yaml"), None);
+    }
 }
