@@ -4,10 +4,15 @@
 //! schedule's expected fetch rate, requests per 5-second window (a storm would show as a
 //! spike), CPU time and peak RSS. Then it drops all interest and checks that nothing runs.
 //!
-//!     cargo bench --bench status_load -- --seconds 60 --entities 200
+//! Every upstream answers after a realistic latency (default 200-300 ms per call, as GitHub's
+//! API does; `--latency-ms 0` for an instant fake), so a host limited to one request at a time
+//! shows whether it keeps up: the bench prints, per source, how many targets' data was older
+//! than twice their interval at the end (stale on screen).
+//!
+//!     cargo bench --bench status_load -- --seconds 60 --entities 200 --latency-ms 200
 
 use greenroom::sources::{self, LoadOptions, Source as CatalogSource, files::FileSource};
-use greenroom::status::fake::{FakeNames, FakeUpstream};
+use greenroom::status::fake::{FakeNames, FakeUpstream, Fault};
 use greenroom::status::{StatusService, Target};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -70,6 +75,8 @@ fn usage() -> Usage {
 fn main() {
     let seconds = arg("--seconds", 60);
     let n = arg("--entities", 200);
+    // The lower bound of the latency; the upper is 100 ms more.
+    let latency = Duration::from_millis(arg("--latency-ms", 200));
     let catalog = catalogue(n);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -78,6 +85,16 @@ fn main() {
         .unwrap();
     rt.block_on(async move {
         let fake = FakeUpstream::start_with(FakeNames::from_catalog(&catalog)).await.unwrap();
+        if !latency.is_zero() {
+            fake.inject(
+                "/",
+                Fault::Latency {
+                    min: latency,
+                    max: latency + Duration::from_millis(100),
+                },
+                None,
+            );
+        }
         let config = fake.status_config();
         let service = StatusService::start(config);
         let targets: Vec<Target> = catalog
@@ -98,8 +115,9 @@ fn main() {
             }
         }
         println!(
-            "watching {n} entities, {} targets (PagerDuty on-call/incidents/service, GitHub runs, Prometheus metric, health) for {seconds} s",
-            targets.len()
+            "watching {n} entities, {} targets (PagerDuty on-call/incidents/service, GitHub runs, Prometheus metric, health) for {seconds} s, upstream latency {} ms",
+            targets.len(),
+            if latency.is_zero() { "0".to_owned() } else { format!("{}-{}", latency.as_millis(), latency.as_millis() + 100) }
         );
         let before = usage();
         let started = Instant::now();
@@ -150,6 +168,23 @@ fn main() {
             "\nfetches recorded: {fetches}; targets in error: {errors}; GitHub 304s: {}",
             log.iter().filter(|r| r.status == Some(304)).count()
         );
+        // Freshness: a target whose last good answer is older than twice its interval (or
+        // that never got one) is stale on screen.
+        let now = Instant::now();
+        let mut stale: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+        for (t, e) in targets.iter().zip(service.store().snapshot(&targets)) {
+            let interval = service.config().interval(t.source, t.widget);
+            let slot = stale.entry(t.source.as_str()).or_default();
+            slot.1 += 1;
+            if e.fetched_at.is_none_or(|at| now - at > interval * 2) {
+                slot.0 += 1;
+            }
+        }
+        let stale_text: Vec<String> = stale
+            .iter()
+            .map(|(s, (k, of))| format!("{s} {k}/{of}"))
+            .collect();
+        println!("stale at the end (no good answer within 2 intervals): {}", stale_text.join(", "));
         println!(
             "max in flight: github {}, pagerduty {}, prometheus {}, health {}",
             fake.max_in_flight("github"),

@@ -302,3 +302,24 @@ async fn the_oncall_overview_groups_services_by_team_and_finds_my_shifts() {
     assert_eq!(one.teams.len(), 1);
     assert_eq!(one.teams[0].services[0].name, "checkout");
 }
+
+#[tokio::test]
+async fn injected_latency_holds_each_answer_at_least_its_minimum() {
+    let h = harness(LONG).await;
+    let min = Duration::from_millis(200);
+    h.fake.inject(
+        "/github/",
+        Fault::Latency {
+            min,
+            max: Duration::from_millis(300),
+        },
+        None,
+    );
+    let t = h.target("payments", Widget::Builds, Source::GitHub);
+    let started = Instant::now();
+    h.service.fetch_once(std::slice::from_ref(&t)).await;
+    assert!(started.elapsed() >= min, "{:?}", started.elapsed());
+    let entry = h.service.store().get(&t.id).unwrap();
+    assert!(entry.value.is_some() && entry.error.is_none(), "{entry:?}");
+    assert!(h.fake.count("/github/") >= 1);
+}

@@ -74,6 +74,7 @@ impl Rng {
 }
 
 /// Writes `n` entities into `dir` as multi-document files of 1,000 entities each.
+#[allow(dead_code)]
 pub fn write_catalog(dir: &Path, n: usize) {
     let mut rng = Rng::new(0x9E37_79B9_7F4A_7C15);
     let teams: u64 = 200;
@@ -126,10 +127,121 @@ pub fn write_catalog(dir: &Path, n: usize) {
 }
 
 /// Percentile of sorted samples.
+#[allow(dead_code)]
 pub fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
     }
     let i = ((sorted.len() - 1) as f64 * p).round() as usize;
     sorted[i]
+}
+
+/// Writes `n` entities into `dir`, `per_file` documents a file, as an organisation looks: teams
+/// (groups with parents), people in them, systems, and components, APIs and resources owned by
+/// teams, part of systems, depending on and providing each other, so assembly has relations to
+/// compute in both directions. Every reference points at an entity written earlier, so nothing
+/// dangles. Deterministic: every run measures the same catalogue.
+#[allow(dead_code)]
+pub fn write_related_catalog(dir: &Path, n: usize, per_file: usize) {
+    let mut rng = Rng::new(0x2545_F491_4F6C_DD1D);
+    let mut groups: Vec<String> = Vec::new();
+    let mut systems: Vec<String> = Vec::new();
+    let mut components: Vec<String> = Vec::new();
+    let mut apis: Vec<String> = Vec::new();
+    let mut resources: Vec<String> = Vec::new();
+    let mut file = String::new();
+    let mut file_no = 0;
+    let pick_from = |rng: &mut Rng, v: &[String]| -> Option<String> {
+        (!v.is_empty()).then(|| v[(rng.next_u64() % v.len() as u64) as usize].clone())
+    };
+    for i in 0..n {
+        let area = rng.pick(AREAS);
+        let suffix = rng.pick(SUFFIXES);
+        let region = rng.pick(REGIONS);
+        let description: Vec<&str> = (0..10).map(|_| rng.pick(WORDS)).collect();
+        let description = description.join(" ");
+        let tags = format!("[{}, {}]", rng.pick(TAGS), rng.pick(TAGS));
+        let lifecycle = ["production", "experimental", "deprecated"][(rng.next_u64() % 3) as usize];
+        let roll = rng.next_u64() % 100;
+        // One team per ~50 entities and one system per ~40, at least one of each first.
+        let body = if groups.is_empty() || roll < 2 {
+            let name = format!("team-{area}-{i}");
+            let parent = pick_from(&mut rng, &groups)
+                .map(|p| format!("  parent: {p}\n"))
+                .unwrap_or_default();
+            groups.push(name.clone());
+            format!(
+                "kind: Group\nmetadata:\n  name: {name}\n  title: Team {area} {i}\n  description: {description}\nspec:\n  type: team\n{parent}  children: []\n"
+            )
+        } else if systems.is_empty() || roll < 5 {
+            let name = format!("{area}-{region}-system-{i}");
+            let owner = pick_from(&mut rng, &groups).unwrap();
+            systems.push(name.clone());
+            format!(
+                "kind: System\nmetadata:\n  name: {name}\n  description: {description}\nspec:\n  owner: {owner}\n"
+            )
+        } else if roll < 55 {
+            let name = format!("{area}-{suffix}-{region}-{i}");
+            let owner = pick_from(&mut rng, &groups).unwrap();
+            let system = pick_from(&mut rng, &systems).unwrap();
+            let mut extra = String::new();
+            let mut deps: Vec<String> = Vec::new();
+            for _ in 0..rng.next_u64() % 3 {
+                if let Some(c) = pick_from(&mut rng, &components) {
+                    deps.push(format!("component:{c}"));
+                }
+            }
+            if let Some(r) = pick_from(&mut rng, &resources) {
+                deps.push(format!("resource:{r}"));
+            }
+            if !deps.is_empty() {
+                let _ = writeln!(extra, "  dependsOn: [{}]", deps.join(", "));
+            }
+            if let Some(api) = pick_from(&mut rng, &apis) {
+                let _ = writeln!(extra, "  consumesApis: [{api}]");
+            }
+            if rng.next_u64().is_multiple_of(4)
+                && let Some(api) = pick_from(&mut rng, &apis)
+            {
+                let _ = writeln!(extra, "  providesApis: [{api}]");
+            }
+            components.push(name.clone());
+            format!(
+                "kind: Component\nmetadata:\n  name: {name}\n  title: {area} {suffix} ({region})\n  description: {description}\n  tags: {tags}\nspec:\n  type: service\n  lifecycle: {lifecycle}\n  owner: {owner}\n  system: {system}\n{extra}"
+            )
+        } else if roll < 70 {
+            let name = format!("{area}-{suffix}-api-{region}-{i}");
+            let owner = pick_from(&mut rng, &groups).unwrap();
+            let system = pick_from(&mut rng, &systems).unwrap();
+            apis.push(name.clone());
+            format!(
+                "kind: API\nmetadata:\n  name: {name}\n  description: {description}\n  tags: {tags}\nspec:\n  type: openapi\n  lifecycle: {lifecycle}\n  owner: {owner}\n  system: {system}\n  definition: \"openapi: 3.0.0\"\n"
+            )
+        } else if roll < 82 {
+            let name = format!("{area}-{suffix}-db-{region}-{i}");
+            let owner = pick_from(&mut rng, &groups).unwrap();
+            let system = pick_from(&mut rng, &systems).unwrap();
+            resources.push(name.clone());
+            format!(
+                "kind: Resource\nmetadata:\n  name: {name}\n  tags: {tags}\nspec:\n  type: database\n  owner: {owner}\n  system: {system}\n"
+            )
+        } else {
+            let team = pick_from(&mut rng, &groups).unwrap();
+            format!(
+                "kind: User\nmetadata:\n  name: user-{i}\nspec:\n  profile:\n    displayName: {} {}\n    email: user-{i}@example.com\n  memberOf: [{team}]\n",
+                rng.pick(AREAS),
+                rng.pick(WORDS)
+            )
+        };
+        let _ = write!(file, "apiVersion: backstage.io/v1alpha1\n{body}---\n");
+        if (i + 1) % per_file == 0 || i + 1 == n {
+            let sub = dir
+                .join(format!("repo-{:03}", file_no / 100))
+                .join(format!("{file_no:05}"));
+            std::fs::create_dir_all(&sub).unwrap();
+            std::fs::write(sub.join("catalog-info.yaml"), &file).unwrap();
+            file.clear();
+            file_no += 1;
+        }
+    }
 }

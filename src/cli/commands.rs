@@ -301,6 +301,13 @@ fn validate(ctx: &Context, paths: &[std::path::PathBuf], json: bool) -> Result<u
 
 fn export(ctx: &Context, include_rejected: bool) -> Result<u8, Failure> {
     let catalog = load_cached(ctx, ctx.choose_for_command(&[])?)?;
+    super::json::print_json_with(|out| write_export(&catalog, include_rejected, out))?;
+    Ok(0)
+}
+
+/// The entities `export` prints, sorted by ref: the first of each ref, accepted ones unless
+/// `include_rejected`.
+fn exported(catalog: &Catalog, include_rejected: bool) -> Vec<&Entity> {
     let mut entities: Vec<&Entity> = catalog
         .entities()
         .iter()
@@ -310,11 +317,24 @@ fn export(ctx: &Context, include_rejected: bool) -> Result<u8, Failure> {
         })
         .map(|(_, e)| e)
         .collect();
-    entities.sort_by(|a, b| a.key.cmp(&b.key));
-    print_json(&Value::Array(
-        entities.iter().map(|e| e.to_backstage_json()).collect(),
-    ))?;
-    Ok(0)
+    entities.sort_unstable_by(|a, b| a.key.cmp(&b.key));
+    entities
+}
+
+/// Writes the export as one JSON array, serialising one entity at a time straight from the
+/// catalogue (no copy of it, no array of values held in memory).
+fn write_export<W: Write + ?Sized>(
+    catalog: &Catalog,
+    include_rejected: bool,
+    out: &mut W,
+) -> serde_json::Result<()> {
+    struct Entities<'a>(Vec<&'a Entity>);
+    impl serde::Serialize for Entities<'_> {
+        fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.collect_seq(self.0.iter().map(|e| e.backstage_json()))
+        }
+    }
+    super::json::write_json(out, &Entities(exported(catalog, include_rejected)))
 }
 
 pub(super) fn not_found(catalog: &Catalog, text: &str, candidates: &[&Entity]) -> Failure {
@@ -704,4 +724,85 @@ fn keys(ctx: &Context, actions: bool, json: bool) -> Result<u8, Failure> {
         super::print_diagnostic(issue);
     }
     Ok(u8::from(!issues.is_empty()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sources::{LoadOptions, Source, demo, files::FileSource};
+
+    fn load_offline(source: Box<dyn Source>) -> Catalog {
+        let options = LoadOptions {
+            online: false,
+            ..LoadOptions::default()
+        };
+        sources::load(&[source], &options)
+    }
+
+    /// What `export` printed before it streamed: the whole array of values, then written.
+    fn export_as_values(catalog: &Catalog, include_rejected: bool) -> Vec<u8> {
+        let array = Value::Array(
+            exported(catalog, include_rejected)
+                .iter()
+                .map(|e| e.to_backstage_json())
+                .collect(),
+        );
+        let mut out = Vec::new();
+        super::super::json::write_json(&mut out, &array).unwrap();
+        out
+    }
+
+    fn export_streamed(catalog: &Catalog, include_rejected: bool) -> Vec<u8> {
+        let mut out = Vec::new();
+        write_export(catalog, include_rejected, &mut out).unwrap();
+        out
+    }
+
+    #[test]
+    fn streamed_export_is_byte_identical_on_the_demo() {
+        let catalog = load_offline(Box::new(demo::source()));
+        assert!(catalog.len() > 50);
+        for include_rejected in [false, true] {
+            let streamed = export_streamed(&catalog, include_rejected);
+            assert_eq!(
+                String::from_utf8(streamed).unwrap(),
+                String::from_utf8(export_as_values(&catalog, include_rejected)).unwrap()
+            );
+        }
+    }
+
+    #[test]
+    fn streamed_export_is_byte_identical_on_the_fixtures() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+        let source = FileSource::disk(&[root.join("backstage-examples/root.yaml")]).unwrap();
+        let catalog = load_offline(Box::new(source));
+        assert!(catalog.len() > 20, "{}", catalog.len());
+        for include_rejected in [false, true] {
+            assert_eq!(
+                export_streamed(&catalog, include_rejected),
+                export_as_values(&catalog, include_rejected)
+            );
+        }
+    }
+
+    #[test]
+    fn streamed_entity_replaces_a_relations_field_in_place_like_the_value() {
+        let catalog = load_offline(Box::new(demo::source()));
+        let mut e = catalog
+            .entities()
+            .iter()
+            .find(|e| !e.relations.is_empty())
+            .unwrap()
+            .clone();
+        // A descriptor that carries its own `relations` (and terminal escapes in it).
+        let mut data = serde_json::Map::new();
+        data.insert("relations".into(), json!(["\u{1b}[2J", "\u{9b}31m"]));
+        data.extend(e.data.clone());
+        e.data = data;
+        let mut a = Vec::new();
+        super::super::json::write_json(&mut a, &e.backstage_json()).unwrap();
+        let mut b = Vec::new();
+        super::super::json::write_json(&mut b, &e.to_backstage_json()).unwrap();
+        assert_eq!(String::from_utf8(a).unwrap(), String::from_utf8(b).unwrap());
+    }
 }

@@ -78,7 +78,7 @@ impl Formatter for SafeFormatter<'_> {
 }
 
 /// Writes `value` as pretty JSON with terminal-inert escapes, and a newline.
-pub fn write_json<W: Write, T: Serialize + ?Sized>(
+pub fn write_json<W: Write + ?Sized, T: Serialize + ?Sized>(
     out: &mut W,
     value: &T,
 ) -> serde_json::Result<()> {
@@ -90,14 +90,24 @@ pub fn write_json<W: Write, T: Serialize + ?Sized>(
 /// The `--json` output of every subcommand, on stdout. A closed pipe (`| head`) is not an
 /// error worth reporting.
 pub fn print_json<T: Serialize + ?Sized>(value: &T) -> Result<(), Failure> {
-    let mut out = std::io::stdout().lock();
-    write_json(&mut out, value).or_else(|e| {
-        if e.io_error_kind() == Some(io::ErrorKind::BrokenPipe) {
-            Ok(())
-        } else {
-            Err(Failure::failed(format!("writing output: {e}")))
-        }
-    })
+    print_json_with(|out| write_json(out, value))
+}
+
+/// Runs `write` on a buffered stdout (pretty JSON is one `write` call per line unbuffered),
+/// flushing at the end; a closed pipe is not an error worth reporting.
+pub fn print_json_with(
+    write: impl FnOnce(&mut dyn Write) -> serde_json::Result<()>,
+) -> Result<(), Failure> {
+    let mut out = io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
+    write(&mut out)
+        .and_then(|()| out.flush().map_err(serde_json::Error::io))
+        .or_else(|e| {
+            if e.io_error_kind() == Some(io::ErrorKind::BrokenPipe) {
+                Ok(())
+            } else {
+                Err(Failure::failed(format!("writing output: {e}")))
+            }
+        })
 }
 
 #[cfg(test)]

@@ -219,8 +219,11 @@ pub struct SearchState {
     pub hits: Arc<Vec<Hit>>,
     pub hits_query: Query,
     pub hits_generation: u64,
-    /// The generation at which the catalogue on screen was installed: results of searches
-    /// asked before it index another catalogue and are dropped.
+    /// How many of `hits` are in rank order (the worker ranks the best; the rest is ranked
+    /// when the list scrolls near it).
+    pub ranked: usize,
+    /// The generation at which the catalogue on screen was installed (or the list filter
+    /// changed): results of searches asked before it hold another list and are dropped.
     pub catalog_generation: u64,
     pub facets: Facets,
     pub cursor: usize,
@@ -242,6 +245,7 @@ impl SearchState {
             hits: Arc::new(Vec::new()),
             hits_query: Query::default(),
             hits_generation: 0,
+            ranked: 0,
             catalog_generation: 0,
             facets: Facets::default(),
             cursor: 0,
@@ -512,6 +516,7 @@ impl App {
                     .position(|h| self.catalog.entities()[h.entity].key == k)
             })
             .unwrap_or_else(|| self.search.cursor.min(hits.len().saturating_sub(1)));
+        self.search.ranked = self.search.ranked.min(hits.len());
         self.search.hits = Arc::new(hits);
         self.index = index;
         self.loading = None;
@@ -733,8 +738,21 @@ impl App {
 
     pub fn handle(&mut self, event: AppEvent) {
         self.handle_inner(event);
+        self.rank_hits_in_view();
         self.sync_docs();
         self.sync_live();
+    }
+
+    /// The search worker ranks only the best hits (see `hub::search::RANKED`); when the
+    /// list comes within two pages of the unranked rest, the rest is ranked once, here.
+    fn rank_hits_in_view(&mut self) {
+        let near = self.search.cursor.max(self.search.offset) + 2 * self.page().max(1) + 1;
+        if self.search.ranked < self.search.hits.len() && near > self.search.ranked {
+            let from = self.search.ranked;
+            let hits: &mut Vec<Hit> = Arc::make_mut(&mut self.search.hits);
+            self.index.order_from(hits, from);
+            self.search.ranked = self.search.hits.len();
+        }
     }
 
     fn handle_inner(&mut self, event: AppEvent) {
@@ -758,18 +776,17 @@ impl App {
                     && generation >= self.search.catalog_generation
                     && generation <= self.search.generation
                 {
-                    let keep = self.selected_hit_key();
-                    let hits = self.shape_hits(hits);
+                    // The cursor stays on the same entity: hits hold catalogue positions, so
+                    // finding it compares integers (no ref strings, no entity lookups).
+                    let keep = self.search.hits.get(self.search.cursor).map(|h| h.entity);
+                    let (hits, ranked) = self.shape_hits(hits);
+                    self.search.ranked = ranked;
                     self.search.hits = hits;
                     self.search.hits_query = query;
                     self.search.hits_generation = generation;
                     self.search.facets = facets;
                     self.search.cursor = keep
-                        .and_then(|k| {
-                            self.search.hits.iter().position(|h| {
-                                self.catalog.entities().get(h.entity).map(|e| &e.key) == Some(&k)
-                            })
-                        })
+                        .and_then(|k| self.search.hits.iter().position(|h| h.entity == k))
                         .unwrap_or(0);
                     self.dirty = true;
                 }
@@ -905,7 +922,11 @@ impl App {
         if query == self.search.query {
             return;
         }
-        let within = (query.narrows(&self.search.hits_query) && !self.search.searching())
+        // The latest results answer `hits_query` whether or not a newer search is in flight,
+        // so a query that narrows it searches only among them (typing ahead of the worker
+        // stays cheap). Not across a catalogue change: carried-over hits miss new entities.
+        let within = (query.narrows(&self.search.hits_query)
+            && self.search.hits_generation >= self.search.catalog_generation)
             .then(|| self.search.hits.clone());
         self.search.query = query.clone();
         self.search.generation += 1;
@@ -1244,27 +1265,29 @@ impl App {
         Some(owners)
     }
 
-    /// Applies the list filter and order to fresh search results.
-    fn shape_hits(&self, hits: Arc<Vec<Hit>>) -> Arc<Vec<Hit>> {
+    /// Applies the list filter and order to fresh search results, and says how many of the
+    /// shaped hits are in rank order: the pool ranks only the first
+    /// [`RANKED`](crate::hub::search::RANKED); filtering keeps that head's order, sorting by
+    /// a field orders everything.
+    fn shape_hits(&self, hits: Arc<Vec<Hit>>) -> (Arc<Vec<Hit>>, usize) {
+        let ranked = hits.len().min(crate::hub::search::RANKED);
         if self.list_filter == ListFilter::All && self.list_sort == ListSort::Relevance {
-            return hits;
+            return (hits, ranked);
         }
         let owners = self.my_owners().unwrap_or_default();
         let entities = self.catalog.entities();
-        let mut out: Vec<Hit> = hits
-            .iter()
-            .filter(|h| {
-                let Some(e) = entities.get(h.entity) else {
-                    return false;
-                };
-                match self.list_filter {
-                    ListFilter::All => true,
-                    ListFilter::Starred => self.stars.contains(&e.key),
-                    ListFilter::Mine => rows::owner_of(e).is_some_and(|o| owners.contains(&o)),
-                }
-            })
-            .cloned()
-            .collect();
+        let keeps = |h: &&Hit| {
+            let Some(e) = entities.get(h.entity) else {
+                return false;
+            };
+            match self.list_filter {
+                ListFilter::All => true,
+                ListFilter::Starred => self.stars.contains(&e.key),
+                ListFilter::Mine => rows::owner_of(e).is_some_and(|o| owners.contains(&o)),
+            }
+        };
+        let head = hits[..ranked].iter().filter(keeps).count();
+        let mut out: Vec<Hit> = hits.iter().filter(keeps).cloned().collect();
         let field = |h: &Hit| -> (String, String) {
             let e = &entities[h.entity];
             let f = match self.list_sort {
@@ -1278,13 +1301,17 @@ impl App {
         };
         if self.list_sort != ListSort::Relevance {
             out.sort_by_cached_key(field);
+            let all = out.len();
+            return (Arc::new(out), all);
         }
-        Arc::new(out)
+        (Arc::new(out), head)
     }
 
-    /// Searches again from scratch (the filter or order changed).
+    /// Searches again from scratch (the filter or order changed). Results asked before hold
+    /// another list: they are dropped, and nothing narrows from them.
     fn research(&mut self) {
         self.search.generation += 1;
+        self.search.catalog_generation = self.search.generation;
         self.search.cursor = 0;
         self.search.offset = 0;
         self.effects.push(Effect::Search {

@@ -43,6 +43,8 @@ pub struct Cx<'a> {
     pub refresh_key: &'a str,
     /// Widgets folded shut on this screen (node ids).
     pub collapsed: &'a HashSet<String>,
+    /// Sources whose host cannot keep up with what is on screen (`GitHub`).
+    pub behind: Vec<&'static str>,
 }
 
 /// Rows, and for each row the target it belongs to (to pin one widget).
@@ -932,6 +934,22 @@ pub fn entity_rows(
         );
         out.blank();
     }
+    // A host too slow for everything on screen: its oldest data is refreshed first, and
+    // people should know why some ages grow.
+    for source in &cx.behind {
+        if entries.iter().any(|e| e.target.source.label() == *source) {
+            out.line(
+                0,
+                vec![piece(
+                    format!(
+                        "⚠ {source} cannot keep up with everything on screen: the oldest data is refreshed first"
+                    ),
+                    Role::Warn,
+                )],
+                None,
+            );
+        }
+    }
     for (section, widgets) in SECTIONS {
         let here: Vec<&Entry> = entries
             .iter()
@@ -995,4 +1013,67 @@ pub fn entity_rows(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sources::{LoadOptions, Source as _, demo};
+    use crate::status::{StatusStore, targets_for};
+
+    fn rows_text(rows: &StatusRows) -> String {
+        rows.rows
+            .iter()
+            .map(|r| format!("{r:?}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[test]
+    fn a_host_that_cannot_keep_up_is_named_on_the_status_tab_that_shows_it() {
+        let options = LoadOptions {
+            online: false,
+            ..LoadOptions::default()
+        };
+        let catalog = crate::catalog::Catalog::assemble(
+            demo::source().load(&options).entities,
+            Vec::new(),
+            crate::catalog::Relations::Compute,
+        );
+        let config: StatusConfig = toml::from_str(
+            "user = \"ada.lovelace@encore.example\"\n[argocd]\nbase_url = \"http://argocd.test\"\n",
+        )
+        .unwrap();
+        let entity = catalog
+            .entities()
+            .iter()
+            .find(|e| {
+                targets_for(e, &config)
+                    .iter()
+                    .any(|t| t.source == crate::status::Source::GitHub)
+            })
+            .expect("a demo entity with GitHub status");
+        let entries = StatusStore::new().snapshot(&targets_for(entity, &config));
+        let collapsed = HashSet::new();
+        let cx = |behind: Vec<&'static str>| Cx {
+            now: Instant::now(),
+            unix: 0.0,
+            demo: false,
+            refresh_key: "r",
+            collapsed: &collapsed,
+            behind,
+        };
+        let users = Default::default();
+        let with = entity_rows(entity, &config, &entries, None, &users, &cx(vec!["GitHub"]));
+        assert!(
+            rows_text(&with).contains("GitHub cannot keep up"),
+            "{}",
+            rows_text(&with)
+        );
+        let without = entity_rows(entity, &config, &entries, None, &users, &cx(Vec::new()));
+        assert!(!rows_text(&without).contains("cannot keep up"));
+        // A slow host this entity does not use is not its concern.
+        let other = entity_rows(entity, &config, &entries, None, &users, &cx(vec!["GitLab"]));
+        assert!(!rows_text(&other).contains("cannot keep up"));
+    }
 }

@@ -1,11 +1,18 @@
 //! One search pool for every session. Each session's newest request replaces its older
-//! pending one (latest wins, so fast typing never builds a backlog), and sessions are served
-//! in turn so one busy typist cannot starve another. Answers go back through the reply the
-//! request carries.
+//! pending one (latest wins, so fast typing never builds a backlog), a search already running
+//! for a session that asks again gives up mid-scan (its answer would be stale), and sessions
+//! are served in turn so one busy typist cannot starve another. Only the first [`RANKED`]
+//! hits of an answer are in rank order (the list ranks the rest if someone scrolls that far).
+//! Answers go back through the reply the request carries.
 
 use greenroom_core::search::{Facets, Hit, Query, SearchIndex};
 use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
+
+/// Hits an answer puts in rank order: more than any screen shows. Selecting the best this
+/// many and sorting only them beats sorting every hit of a one-letter query.
+pub const RANKED: usize = 1_000;
 
 pub struct SearchRequest {
     pub index: Arc<SearchIndex>,
@@ -27,16 +34,27 @@ pub type Reply = Box<dyn FnOnce(SearchAnswer) + Send>;
 
 /// Runs one request here and now.
 pub fn answer(request: SearchRequest) -> SearchAnswer {
-    let hits = request
-        .index
-        .search_within(&request.query, request.within.as_deref().map(|v| &v[..]));
+    answer_unless(request, &|| false).expect("a search nobody cancels finishes")
+}
+
+/// Runs one request, giving up (None) as soon as `stale` says a newer one makes it useless.
+fn answer_unless(
+    request: SearchRequest,
+    stale: &(dyn Fn() -> bool + Sync),
+) -> Option<SearchAnswer> {
+    let hits = request.index.search_top_cancellable(
+        &request.query,
+        request.within.as_deref().map(|v| &v[..]),
+        RANKED,
+        stale,
+    )?;
     let facets = request.index.facets(&hits);
-    SearchAnswer {
+    Some(SearchAnswer {
         generation: request.generation,
         query: request.query,
         hits: Arc::new(hits),
         facets,
-    }
+    })
 }
 
 #[derive(Default)]
@@ -44,6 +62,8 @@ struct Queue {
     /// Sessions with a request waiting, oldest first.
     order: VecDeque<u64>,
     pending: HashMap<u64, (SearchRequest, Reply)>,
+    /// Per session, the flag of its search a thread is running: set when it asks again.
+    running: HashMap<u64, Arc<AtomicBool>>,
     closed: bool,
 }
 
@@ -108,6 +128,9 @@ impl SearchPool {
         };
         let shared = &owner.0;
         let mut queue = shared.lock();
+        if let Some(stale) = queue.running.get(&client) {
+            stale.store(true, Ordering::Relaxed);
+        }
         if queue.pending.insert(client, (request, reply)).is_none() {
             queue.order.push_back(client);
         }
@@ -121,23 +144,65 @@ impl SearchPool {
     }
 }
 
-fn serve(shared: &Shared) {
+/// A request a thread has taken, with the flag its session sets by asking again.
+struct Job {
+    client: u64,
+    stale: Arc<AtomicBool>,
+    request: SearchRequest,
+    reply: Reply,
+}
+
+/// The next request to run, in session order; None once the pool is gone.
+fn take(shared: &Shared) -> Option<Job> {
+    let mut queue = shared.lock();
     loop {
-        let (request, reply) = {
-            let mut queue = shared.lock();
-            loop {
-                if queue.closed {
-                    return;
-                }
-                if let Some(client) = queue.order.pop_front()
-                    && let Some(job) = queue.pending.remove(&client)
-                {
-                    break job;
-                }
-                queue = shared.ready.wait(queue).unwrap_or_else(|e| e.into_inner());
-            }
-        };
-        reply(answer(request));
+        if queue.closed {
+            return None;
+        }
+        if let Some(client) = queue.order.pop_front()
+            && let Some((request, reply)) = queue.pending.remove(&client)
+        {
+            let stale = Arc::new(AtomicBool::new(false));
+            queue.running.insert(client, stale.clone());
+            return Some(Job {
+                client,
+                stale,
+                request,
+                reply,
+            });
+        }
+        queue = shared.ready.wait(queue).unwrap_or_else(|e| e.into_inner());
+    }
+}
+
+/// Runs a job; a search made stale while it runs answers nothing (the session's newer
+/// request is in the queue).
+fn run(shared: &Shared, job: Job) {
+    let Job {
+        client,
+        stale,
+        request,
+        reply,
+    } = job;
+    let answered = answer_unless(request, &|| stale.load(Ordering::Relaxed));
+    {
+        let mut queue = shared.lock();
+        if queue
+            .running
+            .get(&client)
+            .is_some_and(|s| Arc::ptr_eq(s, &stale))
+        {
+            queue.running.remove(&client);
+        }
+    }
+    if let Some(a) = answered {
+        reply(a);
+    }
+}
+
+fn serve(shared: &Shared) {
+    while let Some(job) = take(shared) {
+        run(shared, job);
     }
 }
 
@@ -195,6 +260,77 @@ mod tests {
         assert_eq!(got, vec![(7, 3), (9, 1)], "only the newest of session 7");
         drop(pool);
         worker.join().unwrap();
+    }
+
+    #[test]
+    fn a_running_search_gives_up_when_its_session_asks_again() {
+        let shared = Arc::new(Shared {
+            queue: Mutex::new(Queue::default()),
+            ready: Condvar::new(),
+        });
+        let pool = SearchPool {
+            shared: Some(Arc::new(Owner(shared.clone()))),
+        };
+        let (tx, rx) = channel();
+        let reply = |tx: std::sync::mpsc::Sender<u64>| -> Reply {
+            Box::new(move |a| tx.send(a.generation).unwrap())
+        };
+        pool.request(7, request(1), reply(tx.clone()));
+        pool.request(9, request(1), reply(tx.clone()));
+        // A thread takes session 7's search; session 9 asking again does not touch it.
+        let first = take(&shared).unwrap();
+        assert_eq!((first.client, first.request.generation), (7, 1));
+        pool.request(9, request(2), reply(tx.clone()));
+        assert!(!first.stale.load(Ordering::Relaxed));
+        // Session 7 asks again while its search runs: that one answers nothing, the new one does.
+        pool.request(7, request(2), reply(tx.clone()));
+        assert!(first.stale.load(Ordering::Relaxed));
+        run(&shared, first);
+        assert!(rx.try_recv().is_err(), "a stale search answered");
+        let mut got = Vec::new();
+        for _ in 0..2 {
+            let job = take(&shared).unwrap();
+            got.push((job.client, job.request.generation));
+            run(&shared, job);
+        }
+        got.sort();
+        assert_eq!(got, vec![(7, 2), (9, 2)]);
+        assert_eq!(rx.try_iter().collect::<Vec<_>>(), vec![2, 2]);
+        assert!(
+            shared.lock().running.is_empty(),
+            "finished searches forgotten"
+        );
+    }
+
+    #[test]
+    fn answers_rank_the_best_hits_first() {
+        use greenroom_core::sources::{self, LoadOptions, files::FileSource};
+        let dir = tempfile::tempdir().unwrap();
+        let mut yaml = String::new();
+        for i in 0..(RANKED + 300) {
+            let name = ["edge", "seat", "queue", "ledger", "xe"][i % 5];
+            yaml.push_str(&format!(
+                "---\napiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: {name}-{i}\nspec:\n  type: service\n  lifecycle: production\n  owner: team\n"
+            ));
+        }
+        std::fs::write(dir.path().join("catalog-info.yaml"), yaml).unwrap();
+        let source = FileSource::disk(&[dir.path().to_path_buf()]).unwrap();
+        let options = LoadOptions {
+            online: false,
+            ..LoadOptions::default()
+        };
+        let catalog = sources::load(&[Box::new(source) as _], &options);
+        let index = Arc::new(SearchIndex::build(&catalog));
+        let query = Query::parse("e");
+        let full = index.search(&query);
+        let got = answer(SearchRequest {
+            index: index.clone(),
+            generation: 1,
+            query,
+            within: None,
+        });
+        assert_eq!(got.hits.len(), full.len());
+        assert_eq!(got.hits[..RANKED], full[..RANKED]);
     }
 
     #[test]

@@ -161,6 +161,7 @@ impl App {
             demo: self.live.is_demo(),
             refresh_key: key,
             collapsed,
+            behind: self.live.service().map(|s| s.behind()).unwrap_or_default(),
         }
     }
 

@@ -5,6 +5,7 @@ use super::kinds::{self, KindDef};
 use super::refs::EntityRef;
 use super::relations::{Relation, RelationType};
 use crate::yaml::Pos;
+use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value};
 use std::sync::Arc;
 
@@ -222,5 +223,37 @@ impl Entity {
             serde_json::to_value(&self.relations).unwrap_or_default(),
         );
         Value::Object(out)
+    }
+
+    /// The same JSON as [`to_backstage_json`](Self::to_backstage_json), serialised straight
+    /// from the entity without copying it (what `export` streams, one entity at a time).
+    pub fn backstage_json(&self) -> BackstageJson<'_> {
+        BackstageJson(self)
+    }
+}
+
+/// An entity serialising as `GET /api/catalog/entities` returns it; see
+/// [`Entity::backstage_json`].
+#[derive(Clone, Copy, Debug)]
+pub struct BackstageJson<'a>(&'a Entity);
+
+impl Serialize for BackstageJson<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let e = self.0;
+        let given = e.data.contains_key("relations");
+        let len = e.data.len() + usize::from(!given);
+        let mut map = serializer.serialize_map(Some(len))?;
+        for (k, v) in &e.data {
+            // `to_backstage_json` replaces a `relations` field in place (map order kept).
+            if k == "relations" {
+                map.serialize_entry(k, &e.relations)?;
+            } else {
+                map.serialize_entry(k, v)?;
+            }
+        }
+        if !given {
+            map.serialize_entry("relations", &e.relations)?;
+        }
+        map.end()
     }
 }

@@ -10,11 +10,22 @@ pub mod relations;
 pub mod validate;
 
 pub use diagnostics::{Diagnostic, Problem, Severity};
-pub use entity::{Entity, Origin, RefSite, Verdict};
+pub use entity::{BackstageJson, Entity, Origin, RefSite, Verdict};
 pub use refs::{EntityRef, RefContext, parse_ref};
 pub use relations::{Edge, Relation, RelationType};
 
-use std::collections::{BTreeSet, HashMap};
+use rayon::prelude::*;
+#[cfg(test)]
+use std::collections::BTreeSet;
+use std::collections::HashMap;
+
+/// Backstage's order of an entity's relations: by type name, then target (the enum order
+/// breaks a tie between a well-known type and an `Other` spelled the same).
+fn relation_order(a: &Relation, b: &Relation) -> std::cmp::Ordering {
+    (a.kind.as_str(), &a.target)
+        .cmp(&(b.kind.as_str(), &b.target))
+        .then_with(|| a.kind.cmp(&b.kind))
+}
 
 #[derive(Clone, Debug, Default)]
 pub struct Catalog {
@@ -91,8 +102,62 @@ impl Catalog {
     }
 
     /// Every accepted entity emits both directions of each spec reference; an entity serves
-    /// the relations whose source it is (`BuiltinKindsEntityProcessor` + stitching).
+    /// the relations whose source it is (`BuiltinKindsEntityProcessor` + stitching). Runs on
+    /// all cores: edges are gathered in parallel, sorted by (source position, relation) and
+    /// handed to their entities; the result is [`compute_relations_sequential`]'s, tested.
     fn compute_relations(&mut self) {
+        let index = &self.index;
+        let mut edges: Vec<(usize, Relation)> = self
+            .entities
+            .par_iter()
+            .filter(|e| e.is_accepted())
+            .flat_map_iter(|e| {
+                e.ref_sites.iter().flat_map(move |site| {
+                    Edge::pair(&e.key, site.relation.clone(), &site.target.canonical())
+                })
+            })
+            .filter_map(|edge| {
+                index.get(&edge.source).map(|&i| {
+                    (
+                        i,
+                        Relation {
+                            kind: edge.kind,
+                            target: edge.target,
+                        },
+                    )
+                })
+            })
+            .collect();
+        edges.par_sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| relation_order(&a.1, &b.1)));
+        edges.dedup();
+        let mut computed: Vec<Vec<Relation>> = Vec::new();
+        computed.resize_with(self.entities.len(), Vec::new);
+        for (i, r) in edges {
+            computed[i].push(r);
+        }
+        self.entities
+            .par_iter_mut()
+            .zip(computed)
+            .for_each(|(e, computed)| {
+                e.relations = if !e.is_accepted() {
+                    Vec::new()
+                } else if e.relations_given {
+                    // A remote entity: what its portal said, plus what local entities imply.
+                    let mut all = std::mem::take(&mut e.relations);
+                    all.extend(computed);
+                    all.sort_by(relation_order);
+                    all.dedup();
+                    all
+                } else {
+                    computed
+                };
+            });
+    }
+
+    /// The one-core way [`compute_relations`](Self::compute_relations) replaced, kept to test
+    /// that the parallel one gives the same relations.
+    #[cfg(test)]
+    fn compute_relations_sequential(&mut self) {
         let mut by_source: HashMap<String, BTreeSet<Relation>> = HashMap::new();
         for e in self.entities.iter().filter(|e| e.is_accepted()) {
             for site in &e.ref_sites {
@@ -109,7 +174,6 @@ impl Catalog {
             e.relations = if !e.is_accepted() {
                 Vec::new()
             } else if e.relations_given {
-                // A remote entity: what its portal said, plus what local entities imply.
                 let mut all: BTreeSet<Relation> =
                     std::mem::take(&mut e.relations).into_iter().collect();
                 all.extend(computed);
@@ -133,40 +197,47 @@ impl Catalog {
                 .or_default()
                 .push(&e.key);
         }
-        for e in self.entities.iter().filter(|e| e.is_accepted()) {
-            for site in &e.ref_sites {
-                let target = site.target.canonical();
-                let message = match self.get(&target) {
-                    Some(t) if t.is_accepted() => continue,
-                    Some(_) => format!(
-                        "spec.{} \"{}\" refers to {target}, which Backstage rejects (see its errors)",
-                        site.field, site.written
-                    ),
-                    None => {
-                        let near: Vec<&str> = by_name
-                            .get(&site.target.name.to_lowercase())
-                            .map(|v| v.iter().copied().filter(|k| *k != target).collect())
-                            .unwrap_or_default();
-                        let hint = match near.as_slice() {
-                            [] => String::new(),
-                            [one] => format!("; did you mean {one}?"),
-                            many => format!("; did you mean one of {}?", many.join(", ")),
-                        };
-                        format!(
-                            "spec.{} \"{}\" refers to {target}, which is not in the catalogue{hint}",
+        let found: Vec<Diagnostic> = self
+            .entities
+            .par_iter()
+            .filter(|e| e.is_accepted())
+            .flat_map_iter(|e| {
+                let by_name = &by_name;
+                e.ref_sites.iter().filter_map(move |site| {
+                    let target = site.target.canonical();
+                    let message = match self.get(&target) {
+                        Some(t) if t.is_accepted() => return None,
+                        Some(_) => format!(
+                            "spec.{} \"{}\" refers to {target}, which Backstage rejects (see its errors)",
                             site.field, site.written
-                        )
-                    }
-                };
-                diagnostics.push(Diagnostic::new(
-                    Severity::Warning,
-                    &*e.origin.file,
-                    site.pos,
-                    Some(e.key.clone()),
-                    message,
-                ));
-            }
-        }
+                        ),
+                        None => {
+                            let near: Vec<&str> = by_name
+                                .get(&site.target.name.to_lowercase())
+                                .map(|v| v.iter().copied().filter(|k| *k != target).collect())
+                                .unwrap_or_default();
+                            let hint = match near.as_slice() {
+                                [] => String::new(),
+                                [one] => format!("; did you mean {one}?"),
+                                many => format!("; did you mean one of {}?", many.join(", ")),
+                            };
+                            format!(
+                                "spec.{} \"{}\" refers to {target}, which is not in the catalogue{hint}",
+                                site.field, site.written
+                            )
+                        }
+                    };
+                    Some(Diagnostic::new(
+                        Severity::Warning,
+                        &*e.origin.file,
+                        site.pos,
+                        Some(e.key.clone()),
+                        message,
+                    ))
+                })
+            })
+            .collect();
+        diagnostics.extend(found);
     }
 
     pub fn entities(&self) -> &[Entity] {
@@ -256,5 +327,124 @@ impl Catalog {
         self.diagnostics
             .iter()
             .filter(move |d| d.entity_ref.as_deref() == Some(key))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sources::{LoadOptions, Source, demo, files::FileSource};
+
+    fn entities_of(source: &dyn Source) -> Vec<Entity> {
+        let options = LoadOptions {
+            online: false,
+            ..LoadOptions::default()
+        };
+        source.load(&options).entities
+    }
+
+    /// A catalogue big enough for rayon to split: components depending on each other, on
+    /// missing things, and duplicates.
+    fn generated(n: usize) -> Vec<Entity> {
+        let dir = tempfile::tempdir().unwrap();
+        let mut yaml = String::from(
+            "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team\nspec:\n  type: team\n  children: []\n",
+        );
+        for i in 0..n {
+            yaml.push_str(&format!(
+                "---\napiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: c{}\nspec:\n  type: service\n  lifecycle: production\n  owner: team\n  dependsOn: [component:c{}, component:c{}, resource:missing-{}]\n",
+                i % (n - 7),
+                (i * 7) % n,
+                (i * 13 + 1) % n,
+                i % 5
+            ));
+        }
+        std::fs::write(dir.path().join("catalog-info.yaml"), yaml).unwrap();
+        entities_of(&FileSource::disk(&[dir.path().to_path_buf()]).unwrap())
+    }
+
+    /// Some entities came with relations of their own (as from a remote portal), repeated and
+    /// of unknown types, to exercise the merge.
+    fn with_given(mut entities: Vec<Entity>) -> Vec<Entity> {
+        for (i, e) in entities.iter_mut().enumerate().filter(|(i, _)| i % 3 == 0) {
+            e.relations_given = true;
+            e.relations = vec![
+                Relation {
+                    kind: RelationType::Other("zzCustom".into()),
+                    target: format!("component:default/x{i}"),
+                },
+                Relation {
+                    kind: RelationType::OwnedBy,
+                    target: "group:default/team".into(),
+                },
+                Relation {
+                    kind: RelationType::OwnedBy,
+                    target: "group:default/team".into(),
+                },
+                Relation {
+                    kind: RelationType::Other("apiProvidedBy2".into()),
+                    target: "a".into(),
+                },
+            ];
+        }
+        entities
+    }
+
+    fn assert_same_as_sequential(entities: Vec<Entity>) {
+        let parallel = Catalog::assemble(entities.clone(), Vec::new(), Relations::Compute);
+        let mut sequential = Catalog::assemble(entities, Vec::new(), Relations::Given);
+        sequential.compute_relations_sequential();
+        assert_eq!(parallel.len(), sequential.len());
+        let mut with_relations = 0;
+        for (p, s) in parallel.entities().iter().zip(sequential.entities()) {
+            assert_eq!(p.key, s.key);
+            assert_eq!(p.relations, s.relations, "{}", p.key);
+            with_relations += usize::from(!p.relations.is_empty());
+        }
+        assert!(with_relations > 0);
+    }
+
+    #[test]
+    fn parallel_relations_are_the_sequential_ones_on_the_demo() {
+        assert_same_as_sequential(entities_of(&demo::source()));
+        assert_same_as_sequential(with_given(entities_of(&demo::source())));
+    }
+
+    #[test]
+    fn parallel_relations_are_the_sequential_ones_on_the_fixtures() {
+        let fixtures =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures");
+        let source = FileSource::disk(&[fixtures.join("backstage-examples/root.yaml")]).unwrap();
+        let entities = entities_of(&source);
+        assert!(entities.len() > 20, "{}", entities.len());
+        assert_same_as_sequential(entities.clone());
+        assert_same_as_sequential(with_given(entities));
+    }
+
+    #[test]
+    fn parallel_relations_are_the_sequential_ones_on_a_large_catalogue() {
+        let entities = generated(5_000);
+        assert!(entities.len() > 5_000);
+        assert_same_as_sequential(entities.clone());
+        assert_same_as_sequential(with_given(entities));
+    }
+
+    #[test]
+    fn dangling_ref_warnings_come_in_catalogue_order() {
+        let catalog = Catalog::assemble(generated(5_000), Vec::new(), Relations::Compute);
+        let warnings = catalog.dangling_ref_warnings();
+        // Each fifth-missing resource, for each component.
+        assert!(warnings.len() >= 5_000, "{}", warnings.len());
+        let place = |d: &Diagnostic| (d.line, d.column);
+        assert!(warnings.windows(2).all(|w| place(&w[0]) <= place(&w[1])));
+        assert!(warnings[0].message.contains("resource:default/missing-0"));
+        // The catalogue's own diagnostics hold the same warnings, plus the duplicates' errors.
+        let from_assembly: Vec<&Diagnostic> = catalog
+            .diagnostics()
+            .iter()
+            .filter(|d| !d.is_error())
+            .collect();
+        assert_eq!(from_assembly.len(), warnings.len());
+        assert!(catalog.error_count() >= 7);
     }
 }

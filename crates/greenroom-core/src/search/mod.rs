@@ -376,16 +376,28 @@ impl SearchIndex {
     /// Like [`search`](Self::search), but only among `candidates` (the hits of a query this one
     /// narrows).
     pub fn search_within(&self, query: &Query, candidates: Option<&[Hit]>) -> Vec<Hit> {
+        self.search_top(query, candidates, usize::MAX)
+    }
+
+    /// Every hit, of which only the best `k` are in rank order (first); the rest follow in no
+    /// particular order. A list shows a screenful, so selecting the top `k` in linear time
+    /// and sorting only those beats sorting every hit of a one-letter query;
+    /// [`order_from`](Self::order_from) ranks the rest when someone scrolls that far.
+    pub fn search_top(&self, query: &Query, candidates: Option<&[Hit]>, k: usize) -> Vec<Hit> {
+        self.search_top_cancellable(query, candidates, k, &|| false)
+            .unwrap_or_default()
+    }
+
+    /// [`search_top`](Self::search_top) that gives up (None) as soon as `cancelled` says so:
+    /// a newer keystroke makes this search's answer useless.
+    pub fn search_top_cancellable(
+        &self,
+        query: &Query,
+        candidates: Option<&[Hit]>,
+        k: usize,
+        cancelled: &(dyn Fn() -> bool + Sync),
+    ) -> Option<Vec<Hit>> {
         let plan = Plan::new(query, self);
-        // Score descending, then catalogue order, packed into one integer per hit so the sort
-        // compares integers without touching the documents.
-        let key = |i: usize| {
-            let doc = &self.docs[i];
-            plan.score(doc).map(|score| {
-                let inverted = (i64::from(i32::MAX) - score.clamp(0, i64::from(i32::MAX))) as u64;
-                inverted << 32 | u64::from(doc.order)
-            })
-        };
         // Candidates become a bitset so the scan still walks the documents in memory order
         // (visiting them in ranked order would miss the cache on nearly every one).
         let allowed: Option<Vec<u64>> = candidates.map(|c| {
@@ -395,24 +407,66 @@ impl SearchIndex {
             }
             bits
         });
-        let mut keys: Vec<u64> = (0..self.docs.len())
+        // Chunks of documents, each checking for cancellation once.
+        const CHUNK: usize = 4096;
+        let chunks: Option<Vec<Vec<u64>>> = (0..self.docs.len().div_ceil(CHUNK))
             .into_par_iter()
-            .with_min_len(1024)
-            .filter(|i| {
-                allowed
-                    .as_ref()
-                    .is_none_or(|bits| bits[i / 64] & (1 << (i % 64)) != 0)
+            .map(|c| {
+                if cancelled() {
+                    return None;
+                }
+                let range = c * CHUNK..((c + 1) * CHUNK).min(self.docs.len());
+                Some(
+                    range
+                        .filter(|i| {
+                            allowed
+                                .as_ref()
+                                .is_none_or(|bits| bits[i / 64] & (1 << (i % 64)) != 0)
+                        })
+                        .filter_map(|i| self.rank_key(&plan, i))
+                        .collect::<Vec<u64>>(),
+                )
             })
-            .filter_map(key)
             .collect();
-        keys.par_sort_unstable();
-        keys.into_par_iter()
-            .with_min_len(4096)
-            .map(|k| Hit {
-                entity: self.by_order[(k & 0xFFFF_FFFF) as usize] as usize,
-                score: i64::from(i32::MAX) - (k >> 32) as i64,
-            })
-            .collect()
+        let mut keys: Vec<u64> = chunks?.concat();
+        if cancelled() {
+            return None;
+        }
+        if k < keys.len() {
+            keys.select_nth_unstable(k);
+            keys[..k].par_sort_unstable();
+        } else {
+            keys.par_sort_unstable();
+        }
+        Some(
+            keys.into_par_iter()
+                .with_min_len(4096)
+                .map(|k| Hit {
+                    entity: self.by_order[(k & 0xFFFF_FFFF) as usize] as usize,
+                    score: i64::from(i32::MAX) - (k >> 32) as i64,
+                })
+                .collect(),
+        )
+    }
+
+    /// Score descending, then catalogue order, packed into one integer per hit so ranking
+    /// compares integers without touching the documents.
+    fn rank_key(&self, plan: &Plan, i: usize) -> Option<u64> {
+        let doc = &self.docs[i];
+        plan.score(doc).map(|score| Self::pack(score, doc.order))
+    }
+
+    fn pack(score: i64, order: u32) -> u64 {
+        let inverted = (i64::from(i32::MAX) - score.clamp(0, i64::from(i32::MAX))) as u64;
+        inverted << 32 | u64::from(order)
+    }
+
+    /// Puts `hits[from..]` in rank order (the rest of a [`search_top`](Self::search_top)
+    /// answer), so the whole list is ranked.
+    pub fn order_from(&self, hits: &mut [Hit], from: usize) {
+        if let Some(rest) = hits.get_mut(from..) {
+            rest.par_sort_unstable_by_key(|h| Self::pack(h.score, self.docs[h.entity].order));
+        }
     }
 
     /// Counts of the hits per kind, owner and lifecycle.
@@ -683,6 +737,103 @@ mod tests {
         assert_eq!(highlight("Payments", &q), vec![0, 1, 2]);
         assert_eq!(highlight("pxaxy", &q), vec![0, 2, 4]);
         assert!(highlight("nothing", &q).is_empty());
+    }
+
+    /// A catalogue of `n` entities with names, titles, tags and descriptions drawn from a few
+    /// words, so queries hit many entities with many equal scores.
+    fn generated(n: usize) -> Catalog {
+        use crate::sources::{LoadOptions, Source, files::FileSource};
+        const WORDS: &[&str] = &[
+            "pay", "ment", "search", "seat", "order", "api", "team", "svc", "eu", "us", "edge",
+            "queue",
+        ];
+        let mut rng = fastrand::Rng::with_seed(7);
+        let mut w = || WORDS[rng.usize(..WORDS.len())];
+        let mut yaml = String::new();
+        for i in 0..n {
+            let kind = ["Component", "API", "Resource"][i % 3];
+            yaml.push_str(&format!(
+                "---\napiVersion: backstage.io/v1alpha1\nkind: {kind}\nmetadata:\n  name: {}-{}-{i}\n  title: {} {}\n  description: {} {} {} {}\n  tags: [{}]\nspec:\n  type: service\n  lifecycle: production\n  owner: team-{}\n",
+                w(), w(), w(), w(), w(), w(), w(), w(), w(), i % 17
+            ));
+        }
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("catalog-info.yaml"), yaml).unwrap();
+        let source = FileSource::disk(&[dir.path().to_path_buf()]).unwrap();
+        let options = LoadOptions {
+            online: false,
+            ..LoadOptions::default()
+        };
+        crate::sources::load(&[Box::new(source) as Box<dyn Source>], &options)
+    }
+
+    fn random_query(rng: &mut fastrand::Rng) -> String {
+        const PARTS: &[&str] = &[
+            "",
+            "e",
+            "a",
+            "s",
+            "pa",
+            "se",
+            "ea",
+            "q",
+            "api",
+            "kind:comp",
+            "owner:team-1",
+            "-eu",
+            "\"pay\"",
+            "tag:se",
+            "t",
+            "me",
+            "x",
+        ];
+        (0..rng.usize(1..=3))
+            .map(|_| PARTS[rng.usize(..PARTS.len())])
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    #[test]
+    fn top_k_is_the_head_of_the_full_ranking_for_random_queries() {
+        let catalog = generated(3_000);
+        let index = SearchIndex::build(&catalog);
+        let mut rng = fastrand::Rng::with_seed(42);
+        let mut big = 0;
+        for _ in 0..300 {
+            let text = random_query(&mut rng);
+            let query = Query::parse(&text);
+            let full = index.search(&query);
+            let k = [0, 1, 10, 50, 999, 5000][rng.usize(..6)];
+            let mut top = index.search_top(&query, None, k);
+            let head = k.min(full.len());
+            assert_eq!(top[..head], full[..head], "{text:?} k={k}");
+            // The rest is the same hits, in some order; ranking it gives the full order.
+            let mut a: Vec<usize> = top.iter().map(|h| h.entity).collect();
+            let mut b: Vec<usize> = full.iter().map(|h| h.entity).collect();
+            a.sort_unstable();
+            b.sort_unstable();
+            assert_eq!(a, b, "{text:?}");
+            index.order_from(&mut top, head);
+            assert_eq!(top, full, "{text:?}");
+            big += usize::from(full.len() > k && k > 0);
+        }
+        assert!(big > 20, "too few queries left hits unranked: {big}");
+    }
+
+    #[test]
+    fn a_cancelled_search_gives_up() {
+        let catalog = generated(200);
+        let index = SearchIndex::build(&catalog);
+        let q = Query::parse("e");
+        assert!(
+            index
+                .search_top_cancellable(&q, None, 10, &|| true)
+                .is_none()
+        );
+        let found = index
+            .search_top_cancellable(&q, None, 10, &|| false)
+            .unwrap();
+        assert_eq!(found.len(), index.search(&q).len());
     }
 
     #[test]

@@ -107,7 +107,8 @@ impl FetchError {
 /// A request slot for one upstream host: how many at once, and until when it is blocked.
 #[derive(Debug)]
 pub struct Gate {
-    pub permits: Arc<Semaphore>,
+    /// The host's slots, stalest data first.
+    pub permits: Arc<super::queue::HostQueue>,
     blocked_until: Mutex<Option<Instant>>,
     /// Credentials refused: every target of this source and host stops with this message.
     stopped: Mutex<Option<String>>,
@@ -208,12 +209,24 @@ impl Http {
             .entry(host.to_owned())
             .or_insert_with(|| {
                 Arc::new(Gate {
-                    permits: Arc::new(Semaphore::new(permits.max(1))),
+                    permits: super::queue::HostQueue::new(permits),
                     blocked_until: Mutex::new(None),
                     stopped: Mutex::new(None),
                 })
             })
             .clone()
+    }
+
+    /// Host keys (`source@host:port`) whose slots lately came too late to keep data fresh.
+    pub fn behind(&self) -> Vec<String> {
+        let gates = self.gates.lock().unwrap_or_else(|e| e.into_inner());
+        let mut out: Vec<String> = gates
+            .iter()
+            .filter(|(_, g)| g.permits.behind())
+            .map(|(k, _)| k.clone())
+            .collect();
+        out.sort();
+        out
     }
 
     /// Forgets shared responses (not ETags), so the next fetch of every target asks upstream.

@@ -26,6 +26,7 @@ pub mod fake;
 pub mod fetch;
 pub mod http;
 pub mod oncall;
+pub mod queue;
 pub mod scheduler;
 pub mod store;
 pub mod target;

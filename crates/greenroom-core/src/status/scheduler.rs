@@ -2,7 +2,8 @@
 //! its interval with jitter (`MissedTickBehavior::Delay`, so a suspended laptop does not wake
 //! to a burst), goes through its host's gate (a semaphore, and "blocked until" from
 //! `Retry-After`/rate-limit resets) and the global in-flight cap, backs off with full jitter on
-//! transient failures, and stops on credentials refused. Targets nobody looks at are not
+//! transient failures, and stops on credentials refused. A host's slots go to the target
+//! whose shown data is oldest (see `queue`), and a host that cannot keep up is reported. Targets nobody looks at are not
 //! fetched: the UI says what is on screen with `set_interest`.
 
 use super::config::StatusConfig;
@@ -208,6 +209,23 @@ impl StatusService {
         }
     }
 
+    /// The sources whose host cannot keep up with what is on screen (slots granted late), by
+    /// name (`GitHub`), each once: the UI says so.
+    pub fn behind(&self) -> Vec<&'static str> {
+        let hosts = self.inner.cx.http.behind();
+        let mut out: Vec<&'static str> = crate::status::Source::ALL
+            .iter()
+            .filter(|s| {
+                hosts
+                    .iter()
+                    .any(|h| h.starts_with(&format!("{}@", s.as_str())))
+            })
+            .map(|s| s.label())
+            .collect();
+        out.dedup();
+        out
+    }
+
     /// Drops responses kept for sharing between targets, so the next fetches ask upstream
     /// (a manual "refresh everything").
     pub fn clear_cache(&self) {
@@ -291,12 +309,13 @@ async fn fetch_gated(
         if let Some(until) = gate.blocked_until() {
             tokio::time::sleep_until(until).await;
         }
-        let host_permit = gate
-            .permits
-            .clone()
-            .acquire_owned()
-            .await
-            .expect("never closed");
+        // The slot goes to the target whose shown data is oldest, counting a failed attempt
+        // as an answer (else a target that keeps failing would take the slot from the rest).
+        let data_from = store.get(&target.id).and_then(|e| {
+            let tried = e.error.as_ref().map(|err| err.at);
+            e.fetched_at.max(tried)
+        });
+        let host_permit = gate.permits.acquire(data_from, interval).await;
         let global = cx
             .http
             .global

@@ -47,6 +47,9 @@ pub enum Fault {
     Hang,
     /// Answers normally after a pause.
     Delay(Duration),
+    /// Answers normally after a pause drawn uniformly from `min..=max`: an upstream at a
+    /// realistic latency (GitHub's API answers in 200-300 ms), for the load bench.
+    Latency { min: Duration, max: Duration },
 }
 
 impl Fault {
@@ -453,6 +456,17 @@ async fn handle(state: &State, req: Request<Incoming>) -> Response<Full<Bytes>> 
         },
         Some(Fault::Delay(d)) => {
             tokio::time::sleep(d).await;
+            route(
+                state,
+                &path,
+                &query,
+                auth_scheme.is_some(),
+                if_none_match.as_deref(),
+            )
+        }
+        Some(Fault::Latency { min, max }) => {
+            let spread = max.saturating_sub(min);
+            tokio::time::sleep(min + spread.mul_f64(fastrand::f64())).await;
             route(
                 state,
                 &path,
