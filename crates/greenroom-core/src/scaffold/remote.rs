@@ -681,6 +681,9 @@ pub fn dry_run_result(answer: &Json) -> RunResult {
     }
 }
 
+/// Told a new task's id.
+pub type OnCreated = Arc<dyn Fn(&str) + Send + Sync>;
+
 /// Runs a template on the backend (or follows a task already there) through the
 /// [`Executor`] trait: the same events and result as a local run, no files.
 pub struct RemoteExecutor {
@@ -690,7 +693,7 @@ pub struct RemoteExecutor {
     cancel_requested: AtomicBool,
     detached: AtomicBool,
     /// Told the task's id as soon as the backend gave it (to remember it across restarts).
-    pub on_created: Option<Arc<dyn Fn(&str) + Send + Sync>>,
+    pub on_created: Option<OnCreated>,
 }
 
 impl RemoteExecutor {
