@@ -6,8 +6,8 @@
 //! always meant.
 
 pub use greenroom_core::{
-    apidef, catalog, config, fsread, graph, limits, scaffold, search, sources, stars, status,
-    techdocs, text, yaml,
+    apidef, catalog, config, fsread, graph, limits, scaffold, scorecard, search, sources, stars,
+    status, techdocs, text, yaml,
 };
 pub use greenroom_hub as hub;
 

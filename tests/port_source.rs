@@ -51,7 +51,12 @@ fn entities(bp: &str) -> Vec<Value> {
                 "team": ["Payments Team"],
                 "properties": {"language": "go", "lifecycle": "production",
                     "pagerduty_service_id": "PABC123", "description": "Takes payments"},
-                "relations": {"system": "billing", "dependsOn": ["ledger"], "api": ["payments-rest"]}}),
+                "relations": {"system": "billing", "dependsOn": ["ledger"], "api": ["payments-rest"]},
+                // Port's computed scorecard results, as its entity JSON carries them.
+                "scorecards": {"production_readiness": {"level": "Silver", "rules": [
+                    {"identifier": "has_team", "status": "SUCCESS", "level": "Bronze"},
+                    {"identifier": "has_readme", "status": "SUCCESS", "level": "Silver"},
+                    {"identifier": "has_on_call", "status": "FAILURE", "level": "Gold"}]}}}),
             json!({"identifier": "ledger", "title": "Ledger", "blueprint": "service", "team": ["Payments Team"],
                 "properties": {"lifecycle": "production"}, "relations": {"system": "billing", "dependsOn": []}}),
             json!({"identifier": "checkout-web", "title": "Checkout", "blueprint": "service", "team": ["platform"],
@@ -368,4 +373,43 @@ fn bad_credentials_name_the_variables() {
         "{:?}",
         c.diagnostics()
     );
+}
+
+#[test]
+fn ports_scorecards_are_shown_as_port_computed_them() {
+    use greenroom::scorecard::{self, Inputs, NoLive, Outcome, facts::LocalRepos};
+    let port = Arc::new(Port::default());
+    let url = serve(port.clone());
+    let c = load(source(&url, "CARDS"));
+    let loaded = scorecard::load_all(&[], false, &c);
+    assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
+    let cards = loaded.cards;
+    assert_eq!(cards.len(), 1);
+    assert_eq!(cards[0].id, "production_readiness");
+    assert_eq!(cards[0].levels, ["Bronze", "Silver", "Gold"]);
+    let inputs = Inputs {
+        catalog: &c,
+        live: &NoLive,
+        repo: &LocalRepos,
+    };
+    let grades = scorecard::grade_all(&cards, &inputs);
+    // Only the entity Port graded carries the card.
+    assert_eq!(grades.len(), 1);
+    let g = &grades[0];
+    assert_eq!(g.entity, "component:default/payments-api");
+    assert_eq!(cards[0].level_name(g.level), "Silver");
+    let outcomes: Vec<(&str, Outcome)> = g
+        .results
+        .iter()
+        .map(|r| (cards[0].rules[r.rule].id.as_str(), r.outcome))
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            ("has_team", Outcome::Pass),
+            ("has_readme", Outcome::Pass),
+            ("has_on_call", Outcome::Fail)
+        ]
+    );
+    assert_eq!(g.results[2].found, "Port: FAILURE");
 }

@@ -26,6 +26,7 @@ pub fn run(ctx: &Context) -> Result<u8, Failure> {
         Some(Command::Docs(args)) => super::docs::run(ctx, args),
         Some(Command::Keys { actions, json }) => keys(ctx, *actions, *json),
         Some(Command::Scaffold(args)) => crate::cli::scaffold::run(ctx, args),
+        Some(Command::Scorecard(args)) => crate::cli::scorecard::run(ctx, args),
         Some(Command::Status {
             reference,
             json,

@@ -5,6 +5,7 @@ mod commands;
 mod docs;
 mod json;
 pub mod scaffold;
+pub mod scorecard;
 mod status;
 mod style;
 
@@ -144,6 +145,11 @@ pub enum Command {
     /// Run a Software Template without the form: values from a file, validated as the form
     /// does. Exit status: 0 done, 1 invalid values or a failed step, 2 usage errors.
     Scaffold(crate::cli::scaffold::ScaffoldArgs),
+    /// Grade entities against the scorecards: what fails, what was found and the fix. With
+    /// --fail-below LEVEL a CI step: exit status 1 when any graded entity is below LEVEL (or a
+    /// scorecard file has errors), 2 on usage errors. --offline grades from catalogue data
+    /// alone and marks live rules unknown.
+    Scorecard(crate::cli::scorecard::ScorecardArgs),
     /// Live status of one entity (CI, deployments, health, metrics, alerts, incidents,
     /// on-call), each source fetched once. Exit status 1 when a source failed.
     Status {

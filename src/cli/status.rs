@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use tokio::time::Instant;
 
 /// Whether the catalogue is the bundled demo (the same choice `Context::choose` makes).
-fn uses_demo(ctx: &Context) -> bool {
+pub(super) fn uses_demo(ctx: &Context) -> bool {
     ctx.cli.demo
         || (ctx.cli.catalog.is_empty()
             && ctx
@@ -25,7 +25,7 @@ fn uses_demo(ctx: &Context) -> bool {
                 .all(|s| matches!(s, SourceConfig::Demo)))
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+pub(super) fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -33,7 +33,7 @@ fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
 }
 
 /// The status config to use, and the fake that serves it when it is demo data.
-async fn status_config(
+pub(super) async fn status_config(
     ctx: &Context,
     catalog: &Catalog,
     fake: bool,

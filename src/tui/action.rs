@@ -158,6 +158,7 @@ actions! {
     SortNext => "list.sort", "Sort the catalogue: relevance, name, kind, owner, lifecycle", cmd, [Catalog], "", general;
     StatusTab => "tab.status", "Live status tab: CI, deploys, health, metrics, alerts, on call", cmd, [Catalog, Entity], "status" @ [Entity], live;
     StatusRefresh => "status.refresh", "Fetch the live status on screen now", cmd, [Entity, OnCall, Watch], "refresh" @ [Entity, OnCall], live;
+    ScorecardsTab => "tab.scorecards", "Scorecards tab: levels, what fails and the fix; a team's roll-up", cmd, [Catalog, Entity], "", scores;
     Toggle => "tree.toggle", "Expand or collapse", cmd, [Tree], "expand" @ [Tree], general;
     Expand => "tree.expand", "Expand", key, [Tree], "", general;
     Collapse => "tree.collapse", "Collapse", key, [Tree], "", general;
@@ -185,6 +186,7 @@ actions! {
     Home => "nav.catalog", "The catalogue list", cmd, [Global, Templates], "", general;
     Templates => "nav.templates", "Software templates: create a service, site or library", cmd, [Global, Templates], "templates" @ [Progress], scaffold;
     OnCall => "nav.oncall", "Who is on call now, for every team", cmd, [Global], "on call" @ [Catalog], live;
+    Scorecards => "nav.scorecards", "Scorecards overview: teams by scorecard level, worst first", cmd, [Global], "", scores;
     Watch => "nav.watch", "The watch workspace: pinned entities in split panes", cmd, [Global], "watch" @ [Catalog], live;
     Problems => "nav.problems", "Problems found in the catalogue", cmd, [Global], "problems" @ [Catalog], general;
     TogglePreview => "view.toggle_preview", "Show or hide the preview pane", cmd, [Catalog], "", general;

@@ -67,6 +67,11 @@ pub mod handlers {
     pub fn live(app: &mut App, action: Action) {
         app.act_live(action);
     }
+
+    /// Scorecards: the entity's tab (a team's roll-up) and the overview.
+    pub fn scores(app: &mut App, action: Action) {
+        crate::tui::scores::act(app, action);
+    }
 }
 
 /// Empties a one-line input; true when there was something to remove.
@@ -208,6 +213,11 @@ pub enum Screen {
     },
     /// The watch workspace (its panes live in `App::watch`).
     Watch,
+    /// Teams × scorecards, worst first.
+    Scorecards {
+        cursor: usize,
+        scroll: usize,
+    },
 }
 
 pub struct SearchState {
@@ -333,6 +343,9 @@ fn palette_keywords(a: Action) -> &'static str {
         Action::FilterStarred => "favourites favorites bookmarks stars",
         Action::StarToggle => "favourite favorite bookmark",
         Action::SortNext => "order columns",
+        Action::Scorecards | Action::ScorecardsTab => {
+            "grades levels standards maturity readiness heat map gold silver bronze"
+        }
         _ => "",
     }
 }
@@ -441,6 +454,8 @@ pub struct App {
     /// What the catalogue list keeps and its order.
     pub list_filter: ListFilter,
     pub list_sort: ListSort,
+    /// Scorecards and the graded board.
+    pub scores: super::scores::Scores,
 }
 
 impl App {
@@ -479,6 +494,7 @@ impl App {
             stars: crate::stars::Stars::default(),
             list_filter: ListFilter::All,
             list_sort: ListSort::Relevance,
+            scores: super::scores::Scores::default(),
         }
     }
 
@@ -586,9 +602,9 @@ impl App {
         if let Some(scroll) = g.doc_scroll {
             match self.screen_mut() {
                 Screen::Entity(s) => s.scroll = scroll,
-                Screen::Problems { scroll: s, .. } | Screen::OnCall { scroll: s, .. } => {
-                    *s = scroll
-                }
+                Screen::Problems { scroll: s, .. }
+                | Screen::OnCall { scroll: s, .. }
+                | Screen::Scorecards { scroll: s, .. } => *s = scroll,
                 Screen::Catalog | Screen::Scaffold(_) | Screen::Watch => {}
             }
         }
@@ -729,7 +745,7 @@ impl App {
             }
             Screen::Entity(e) if e.tab == Tab::Docs => Context::Docs,
             Screen::Entity(_) => Context::Entity,
-            Screen::Problems { .. } => Context::Problems,
+            Screen::Problems { .. } | Screen::Scorecards { .. } => Context::Problems,
             Screen::Scaffold(_) => Context::Global,
             Screen::OnCall { .. } => Context::OnCall,
             Screen::Watch => Context::Watch,
@@ -741,6 +757,37 @@ impl App {
         self.rank_hits_in_view();
         self.sync_docs();
         self.sync_live();
+        self.sync_scores();
+    }
+
+    /// Grades again when the catalogue changed, or when live facts changed while a view that
+    /// shows them across entities (the overview, a team's roll-up) is open; a change that
+    /// alters the board redraws, and a `level:` search is asked again.
+    pub fn sync_scores(&mut self) {
+        if self.loading.is_some() {
+            return;
+        }
+        let across = match self.screen() {
+            Screen::Scorecards { .. } => true,
+            Screen::Entity(s) => {
+                s.tab == Tab::Scorecards
+                    && self.catalog.get(&s.key).is_some_and(|e| e.is_kind("Group"))
+            }
+            _ => false,
+        };
+        let version = across.then(|| self.live.store().version());
+        let catalog = self.catalog.clone();
+        if self.scores.ensure(&catalog, &self.live, version) {
+            self.dirty = true;
+            if crate::scorecard::has_level_terms(&self.search.query) {
+                self.search.generation += 1;
+                self.effects.push(Effect::Search {
+                    generation: self.search.generation,
+                    query: self.search.query.clone(),
+                    within: None,
+                });
+            }
+        }
     }
 
     /// The search worker ranks only the best hits (see `hub::search::RANKED`); when the
@@ -957,10 +1004,17 @@ impl App {
                     Tab::Definition => super::apiview::rows(e, &s.definition, &s.expanded),
                     Tab::Status => self.status_rows_for_screen().unwrap_or_default(),
                     Tab::Docs => Vec::new(),
+                    Tab::Scorecards => self.scorecard_rows(e),
                 },
                 None => Vec::new(),
             },
             Screen::Problems { .. } => rows::problems(&self.catalog),
+            Screen::Scorecards { .. } => super::scores::overview_rows(
+                &self.catalog,
+                &self.scores.cards,
+                &self.scores.teams,
+                self.geometry.width,
+            ),
             Screen::OnCall { .. } => self.status_rows_for_screen().unwrap_or_default(),
             Screen::Catalog | Screen::Scaffold(_) | Screen::Watch => Vec::new(),
         }
@@ -976,7 +1030,9 @@ impl App {
                     .and_then(|r| r.target.clone())
                     .or_else(|| Some(s.key.clone()))
             }
-            Screen::Problems { cursor, .. } | Screen::OnCall { cursor, .. } => {
+            Screen::Problems { cursor, .. }
+            | Screen::OnCall { cursor, .. }
+            | Screen::Scorecards { cursor, .. } => {
                 self.rows().get(*cursor).and_then(|r| r.target.clone())
             }
             Screen::Scaffold(_) => scaffold::selected_entity(self),
@@ -1042,10 +1098,12 @@ impl App {
             Screen::Catalog => {
                 self.search.cursor = step(self.search.cursor, self.search.hits.len());
             }
-            Screen::Problems { cursor, .. } => {
+            Screen::Problems { cursor, .. } | Screen::Scorecards { cursor, .. } => {
                 let len = self.rows().len();
                 let c = step(*cursor, len);
-                if let Screen::Problems { cursor, .. } = self.screen_mut() {
+                if let Screen::Problems { cursor, .. } | Screen::Scorecards { cursor, .. } =
+                    self.screen_mut()
+                {
                     *cursor = c;
                 }
             }
@@ -1161,7 +1219,7 @@ impl App {
         }
     }
 
-    fn switch_tab(&mut self, tab: Option<Tab>, delta: isize) {
+    pub fn switch_tab(&mut self, tab: Option<Tab>, delta: isize) {
         let catalog = self.catalog.clone();
         if let Screen::Entity(s) = self.screen_mut()
             && let Some(e) = catalog.get(&s.key)
@@ -1728,7 +1786,15 @@ impl App {
                 match row {
                     Some(Row {
                         target: Some(t), ..
-                    }) => self.open_entity(&t, Tab::Overview),
+                    }) => {
+                        // From the Scorecards tab (a team's roll-up) to the entity's grades.
+                        let tab = if s.tab == Tab::Scorecards {
+                            Tab::Scorecards
+                        } else {
+                            Tab::Overview
+                        };
+                        self.open_entity(&t, tab)
+                    }
                     Some(Row { node: Some(_), .. }) => self.toggle_node(None),
                     Some(Row { link: Some(_), .. }) => self.act(Action::OpenLink),
                     Some(Row {
@@ -1752,6 +1818,11 @@ impl App {
                 }
             }
             Screen::Scaffold(_) => {}
+            Screen::Scorecards { cursor, .. } => {
+                if let Some(t) = self.rows().get(*cursor).and_then(|r| r.target.clone()) {
+                    self.open_entity(&t, Tab::Scorecards);
+                }
+            }
             Screen::OnCall { cursor, .. } => {
                 match self.rows().get(*cursor).and_then(|r| r.target.clone()) {
                     Some(t) => self.open_entity(&t, Tab::Status),
@@ -1769,17 +1840,35 @@ impl App {
         if !self.search.searching() {
             return;
         }
-        let query = self.search.query.clone();
-        let hits = Arc::new(self.index.search(&query));
-        let facets = self.index.facets(&hits);
-        let generation = self.search.generation;
+        let a = self.search_now(self.search.generation, self.search.query.clone(), None);
         self.handle(AppEvent::Searched {
-            generation,
-            query,
-            hits,
-            facets,
+            generation: a.generation,
+            query: a.query,
+            hits: a.hits,
+            facets: a.facets,
         });
         self.search.cursor = 0;
+    }
+
+    /// The Scorecards tab: a Group's roll-up, or the entity graded now (live facts as the
+    /// status store has them).
+    fn scorecard_rows(&self, e: &crate::catalog::Entity) -> Vec<Row> {
+        let cards = &self.scores.cards;
+        if e.is_kind("Group") && !cards.is_empty() {
+            return super::scores::team_rows(&self.catalog, self.scores.board.as_deref(), e);
+        }
+        let live = crate::scorecard::StoreLive {
+            store: self.live.store(),
+            config: self.live.config(),
+            now: self.live.now(),
+        };
+        let inputs = crate::scorecard::Inputs {
+            catalog: &self.catalog,
+            live: &live,
+            repo: &crate::scorecard::facts::LocalRepos,
+        };
+        let grades = crate::scorecard::grade_entity(cards, e, &inputs);
+        super::scores::entity_rows(cards, &grades, cards.is_empty())
     }
 
     fn open_palette(&mut self) {
@@ -1954,20 +2043,42 @@ impl App {
                     query,
                     within,
                 } => {
-                    let hits = Arc::new(
-                        self.index
-                            .search_within(&query, within.as_deref().map(|v| &v[..])),
-                    );
-                    let facets = self.index.facets(&hits);
+                    let a = self.search_now(generation, query, within);
                     self.handle(AppEvent::Searched {
-                        generation,
-                        query,
-                        hits,
-                        facets,
+                        generation: a.generation,
+                        query: a.query,
+                        hits: a.hits,
+                        facets: a.facets,
                     });
                 }
                 other => self.effects.push(other),
             }
         }
+    }
+
+    /// The search the hub's pool would answer, on this thread (with this session's grades for
+    /// `level:` filters).
+    pub fn search_request(
+        &self,
+        generation: u64,
+        query: Query,
+        within: Option<Arc<Vec<Hit>>>,
+    ) -> greenroom_hub::search::SearchRequest {
+        greenroom_hub::search::SearchRequest {
+            index: self.index.clone(),
+            generation,
+            query,
+            within,
+            levels: self.scores.board.clone(),
+        }
+    }
+
+    fn search_now(
+        &self,
+        generation: u64,
+        query: Query,
+        within: Option<Arc<Vec<Hit>>>,
+    ) -> greenroom_hub::search::SearchAnswer {
+        greenroom_hub::search::answer(self.search_request(generation, query, within))
     }
 }

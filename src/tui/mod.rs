@@ -23,6 +23,7 @@ pub mod opener;
 pub mod panes;
 pub mod rows;
 pub mod scaffold;
+pub mod scores;
 pub mod session;
 pub mod signals;
 pub mod status_panel;
@@ -188,6 +189,16 @@ pub fn new_app(options: &PortalOptions, env: &ClientEnv) -> Result<App, PortalEr
     app.scaffold.run_place = options.config.scaffold.run;
     app.scaffold.recent_runs = Some(options.state_dir.join("remote-runs.json"));
     app.scaffold.env_home = env.home();
+    app.scores = scores::Scores::new(load_scorecards(&options.config, options.demo));
+    if let Some(d) = app.scores.diagnostics.first() {
+        app.notify(
+            format!(
+                "{}:{}:{}: {} (scorecard files; greenroom scorecard lists every problem)",
+                d.file, d.line, d.column, d.message
+            ),
+            true,
+        );
+    }
     status_runtime::prepare_layouts(
         &mut app,
         &options.config.layouts,
@@ -211,6 +222,17 @@ pub fn new_app(options: &PortalOptions, env: &ClientEnv) -> Result<App, PortalEr
         app.notify(format!("{first}{more}"), true);
     }
     Ok(app)
+}
+
+/// The scorecard files the config names, else the demo's when the catalogue is the demo
+/// (Port's are added from the catalogue once it is loaded).
+fn load_scorecards(config: &Config, demo: bool) -> crate::scorecard::Loaded {
+    let paths = config.scorecard_paths();
+    if paths.is_empty() && demo {
+        crate::scorecard::sources::demo()
+    } else {
+        crate::scorecard::sources::from_paths(&paths)
+    }
 }
 
 /// The hub's live status for this configuration: at once, or on the demo once its catalogue

@@ -75,6 +75,8 @@ pub enum Tab {
     Status,
     /// TechDocs, for entities that have them.
     Docs,
+    /// Scorecards: levels, failing rules and their fix; for a Group, its roll-up.
+    Scorecards,
 }
 
 impl Tab {
@@ -86,6 +88,7 @@ impl Tab {
             Tab::Definition => "Definition",
             Tab::Status => "Status",
             Tab::Docs => "Docs",
+            Tab::Scorecards => "Scorecards",
         }
     }
 
@@ -99,6 +102,7 @@ impl Tab {
             Tab::Definition => 4,
             Tab::Status => 5,
             Tab::Docs => 6,
+            Tab::Scorecards => 7,
         }
     }
 
@@ -113,6 +117,7 @@ impl Tab {
         if crate::techdocs::has_docs(e) {
             tabs.push(Tab::Docs);
         }
+        tabs.push(Tab::Scorecards);
         tabs
     }
 }

@@ -15,7 +15,6 @@ use super::input::Input;
 use super::theme::ColorDepth;
 use super::{clipboard, links, opener, scaffold, status_runtime, views};
 use crossterm::{event as ctevent, execute, terminal as ct};
-use greenroom_hub::search::SearchRequest;
 use greenroom_hub::status::StatusState;
 use greenroom_hub::{CatalogSnapshot, Hub};
 use ratatui::backend::{Backend, CrosstermBackend};
@@ -337,12 +336,7 @@ impl<W: Write> Session<W> {
                 let tx = self.tx.clone();
                 self.hub.search.request(
                     self.id,
-                    SearchRequest {
-                        index: self.app.index.clone(),
-                        generation,
-                        query,
-                        within,
-                    },
+                    self.app.search_request(generation, query, within),
                     Box::new(move |a| {
                         let _ = tx.send(AppEvent::Searched {
                             generation: a.generation,

@@ -109,6 +109,9 @@ pub struct Config {
     /// Named watch layouts (`[[layouts]]`, see `tui::layouts`).
     #[serde(default)]
     pub layouts: Vec<LayoutSpec>,
+    /// Scorecard files (`[[scorecards]] path = ...`, see `scorecard`).
+    #[serde(default)]
+    pub scorecards: Vec<ScorecardFile>,
     /// The config file this came from (None for defaults).
     #[serde(skip)]
     pub file: Option<PathBuf>,
@@ -523,6 +526,30 @@ fn find_nth_table(text: &str, header: &str, n: usize) -> Option<std::ops::Range<
     text.match_indices(header).nth(n).map(|(i, _)| i..i)
 }
 
+/// A scorecard file or a directory of them (`[[scorecards]]`).
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ScorecardFile {
+    /// Relative to the config file; `~` is the home directory.
+    pub path: PathBuf,
+}
+
+impl Config {
+    /// The configured scorecard paths, resolved (`~` and relative to the config file).
+    pub fn scorecard_paths(&self) -> Vec<PathBuf> {
+        let base = self
+            .file
+            .as_deref()
+            .and_then(Path::parent)
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        self.scorecards
+            .iter()
+            .map(|s| resolve_path(&s.path, &base))
+            .collect()
+    }
+}
+
 /// A named watch layout (`[[layouts]]`): panes placed in percent of the workspace. The
 /// terminal portal turns it into a workspace and saves it back.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
@@ -564,6 +591,25 @@ mod tests {
 
     fn parse(text: &str) -> Result<Config, ConfigError> {
         Config::parse(text, Path::new("config.toml"))
+    }
+
+    #[test]
+    fn scorecard_paths_are_relative_to_the_config_file() {
+        let mut c = Config::parse(
+            "[[scorecards]]\npath = \"cards\"\n[[scorecards]]\npath = \"/abs/x.yaml\"\n",
+            Path::new("/etc/greenroom/config.toml"),
+        )
+        .unwrap();
+        c.file = Some(PathBuf::from("/etc/greenroom/config.toml"));
+        assert_eq!(
+            c.scorecard_paths(),
+            [
+                PathBuf::from("/etc/greenroom/cards"),
+                PathBuf::from("/abs/x.yaml")
+            ]
+        );
+        let e = parse("[[scorecards]]\nfile = \"x\"\n").unwrap_err();
+        assert!(e.to_string().contains("unknown field `file`"), "{e}");
     }
 
     #[test]

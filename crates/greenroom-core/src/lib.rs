@@ -11,6 +11,7 @@ pub mod fsread;
 pub mod graph;
 pub mod limits;
 pub mod scaffold;
+pub mod scorecard;
 pub mod search;
 pub mod sources;
 pub mod stars;

@@ -169,3 +169,26 @@ pub const APIDEF_NESTING: usize = 64;
 
 /// Entities one relations graph draws; past it the graph says how many it left out.
 pub const GRAPH_NODES: usize = 500;
+
+// ---------------------------------------------------------------- scorecards
+
+/// The largest scorecard file read (hand-written YAML; a few KB is typical).
+pub const SCORECARD_FILE_BYTES: u64 = 1024 * 1024;
+
+/// Rules in one scorecard.
+pub const SCORECARD_RULES: usize = 500;
+
+/// How deep `all`/`any`/`not` may nest in one predicate.
+pub const SCORECARD_PREDICATE_DEPTH: usize = 32;
+
+/// The compiled size of one regular expression in a scorecard (`matches`, link `title`/`url`):
+/// the regex crate runs in linear time, this bounds its memory.
+pub const SCORECARD_REGEX_BYTES: usize = 1 << 20;
+
+/// The largest repository file a `file:` rule reads (README, CODEOWNERS); larger ones are
+/// reported unknown, not read.
+pub const SCORECARD_REPO_FILE_BYTES: u64 = 1024 * 1024;
+
+/// Live status targets the portal's scorecards overview (or a team's roll-up) asks to be
+/// fetched at once; entities beyond it grade their live rules as unknown.
+pub const SCORECARD_LIVE_TARGETS: usize = 2000;

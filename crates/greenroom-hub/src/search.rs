@@ -5,7 +5,8 @@
 //! hits of an answer are in rank order (the list ranks the rest if someone scrolls that far).
 //! Answers go back through the reply the request carries.
 
-use greenroom_core::search::{Facets, Hit, Query, SearchIndex};
+use greenroom_core::scorecard::Board;
+use greenroom_core::search::{Facets, Hit, Levels, Query, SearchIndex};
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
@@ -20,6 +21,8 @@ pub struct SearchRequest {
     pub query: Query,
     /// Results of a query this one narrows, to search within.
     pub within: Option<Arc<Vec<Hit>>>,
+    /// The graded scorecards, answering `level:` filters (none: no entity has a level).
+    pub levels: Option<Arc<Board>>,
 }
 
 pub struct SearchAnswer {
@@ -46,6 +49,7 @@ fn answer_unless(
         &request.query,
         request.within.as_deref().map(|v| &v[..]),
         RANKED,
+        request.levels.as_deref().map(|b| b as &dyn Levels),
         stale,
     )?;
     let facets = request.index.facets(&hits);
@@ -222,6 +226,7 @@ mod tests {
             generation,
             query: Query::default(),
             within: None,
+            levels: None,
         }
     }
 
@@ -328,6 +333,7 @@ mod tests {
             generation: 1,
             query,
             within: None,
+            levels: None,
         });
         assert_eq!(got.hits.len(), full.len());
         assert_eq!(got.hits[..RANKED], full[..RANKED]);

@@ -40,6 +40,8 @@ pub enum InputPurpose {
 const ENTITY: &str = "entity";
 const TEAM: &str = "team";
 const ONCALL: &str = "oncall";
+/// The live facts the scorecards on screen read (the overview, a team's roll-up).
+const SCORES: &str = "scorecards";
 
 impl App {
     /// Starts showing live status through this session's subscription to the hub's service.
@@ -70,7 +72,8 @@ impl App {
             Arc::as_ptr(&self.catalog) as usize
         );
         match self.screen() {
-            Screen::Entity(s) => format!("{base}/entity/{}/{}", s.key, s.tab == Tab::Status),
+            Screen::Entity(s) => format!("{base}/entity/{}/{:?}", s.key, s.tab),
+            Screen::Scorecards { .. } => format!("{base}/scorecards"),
             Screen::OnCall { .. } => format!("{base}/oncall"),
             Screen::Watch => format!("{base}/watch/{}", self.watch.version),
             Screen::Catalog | Screen::Problems { .. } | Screen::Scaffold(_) => {
@@ -90,11 +93,31 @@ impl App {
                         let team = oncall_targets(&self.catalog, config, Some(e));
                         owners.insert(TEAM.to_owned(), team.into_iter().map(|(_, t)| t).collect());
                     }
+                    if e.is_kind("Group") && s.tab == Tab::Scorecards {
+                        let owned = crate::scorecard::owned_transitively(&self.catalog, &e.key);
+                        let entities = owned.iter().filter_map(|k| self.catalog.get(k));
+                        let t = super::super::scores::live_targets(
+                            &self.scores.cards,
+                            &self.catalog,
+                            entities,
+                            config,
+                        );
+                        owners.insert(SCORES.to_owned(), t);
+                    }
                 }
             }
             Screen::OnCall { .. } => {
                 let all = oncall_targets(&self.catalog, config, None);
                 owners.insert(ONCALL.to_owned(), all.into_iter().map(|(_, t)| t).collect());
+            }
+            Screen::Scorecards { .. } => {
+                let t = super::super::scores::live_targets(
+                    &self.scores.cards,
+                    &self.catalog,
+                    crate::scorecard::gradable(&self.catalog),
+                    config,
+                );
+                owners.insert(SCORES.to_owned(), t);
             }
             Screen::Watch => {
                 for id in self.watch.panes.panes() {
@@ -121,7 +144,11 @@ impl App {
 
     fn ages_on_screen(&self) -> bool {
         match self.screen() {
-            Screen::Entity(s) => s.tab == Tab::Status && !self.live.all_on_screen().is_empty(),
+            Screen::Entity(s) => {
+                (s.tab == Tab::Status || s.tab == Tab::Scorecards && self.scores.uses_live())
+                    && !self.live.all_on_screen().is_empty()
+            }
+            Screen::Scorecards { .. } => false,
             Screen::OnCall { .. } => true,
             Screen::Watch => !self.live.all_on_screen().is_empty(),
             Screen::Catalog | Screen::Problems { .. } | Screen::Scaffold(_) => false,

@@ -121,6 +121,53 @@ pub fn draw_entity(
     geometry.doc_scroll = Some(scroll);
 }
 
+/// The scorecards overview: a title, the column headings, then teams × scorecards.
+pub fn draw_scorecards(
+    frame: &mut Frame,
+    app: &App,
+    cursor: usize,
+    scroll: usize,
+    area: Rect,
+    geometry: &mut Geometry,
+) {
+    let [title, header, body] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Min(1),
+    ])
+    .areas(area);
+    let teams = app.scores.teams.len();
+    frame.render_widget(
+        Paragraph::new(Line::from(vec![
+            Span::styled(" Scorecards ", app.theme.style(Role::Title)),
+            Span::styled(
+                format!(" {teams} teams, worst first · lowest level, top-level/graded"),
+                app.theme.style(Role::Muted),
+            ),
+        ])),
+        title,
+    );
+    frame.render_widget(
+        Paragraph::new(Line::from(Span::styled(
+            super::super::scores::overview_header(&app.scores.cards, area.width),
+            app.theme.style(Role::Muted).add_modifier(Modifier::BOLD),
+        ))),
+        header,
+    );
+    let rows = app.rows();
+    geometry.body_rows = body.height;
+    let scroll = draw_rows(
+        frame,
+        app,
+        &rows,
+        Some(cursor),
+        scroll,
+        body,
+        &mut geometry.links,
+    );
+    geometry.doc_scroll = Some(scroll);
+}
+
 pub fn draw_problems(
     frame: &mut Frame,
     app: &App,

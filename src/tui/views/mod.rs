@@ -59,6 +59,9 @@ pub fn draw(frame: &mut Frame, app: &App) -> Geometry {
             status::draw_oncall(frame, app, *cursor, *scroll, body, &mut geometry)
         }
         Screen::Watch => status::draw_watch(frame, app, body, &mut geometry),
+        Screen::Scorecards { cursor, scroll } => {
+            document::draw_scorecards(frame, app, *cursor, *scroll, body, &mut geometry)
+        }
     }
     draw_hints(frame, app, hints);
     overlays::draw(frame, app, area, &mut geometry);

@@ -92,6 +92,14 @@ struct Doc {
     order: u32,
 }
 
+/// What answers `level:` filters: the graded scorecards (`scorecard::Board`). Grades are not
+/// in the index, since they move with live facts while the index stays.
+pub trait Levels: Sync {
+    /// Whether the entity at this catalogue position has a grade satisfying `value` (`gold`,
+    /// `<silver`, `>=bronze`, as typed after `level:`).
+    fn matches_level(&self, entity: usize, value: &str) -> bool;
+}
+
 pub struct SearchIndex {
     docs: Vec<Doc>,
     arena: String,
@@ -379,25 +387,39 @@ impl SearchIndex {
         self.search_top(query, candidates, usize::MAX)
     }
 
+    /// Like [`search_within`](Self::search_within), with `levels` answering the query's
+    /// `level:` filters (without it, no entity has a level).
+    pub fn search_graded(
+        &self,
+        query: &Query,
+        candidates: Option<&[Hit]>,
+        levels: Option<&dyn Levels>,
+    ) -> Vec<Hit> {
+        self.search_top_cancellable(query, candidates, usize::MAX, levels, &|| false)
+            .unwrap_or_default()
+    }
+
     /// Every hit, of which only the best `k` are in rank order (first); the rest follow in no
     /// particular order. A list shows a screenful, so selecting the top `k` in linear time
     /// and sorting only those beats sorting every hit of a one-letter query;
     /// [`order_from`](Self::order_from) ranks the rest when someone scrolls that far.
     pub fn search_top(&self, query: &Query, candidates: Option<&[Hit]>, k: usize) -> Vec<Hit> {
-        self.search_top_cancellable(query, candidates, k, &|| false)
+        self.search_top_cancellable(query, candidates, k, None, &|| false)
             .unwrap_or_default()
     }
 
-    /// [`search_top`](Self::search_top) that gives up (None) as soon as `cancelled` says so:
-    /// a newer keystroke makes this search's answer useless.
+    /// [`search_top`](Self::search_top) with `levels` answering `level:` filters, giving up
+    /// (None) as soon as `cancelled` says so: a newer keystroke makes this search's answer
+    /// useless.
     pub fn search_top_cancellable(
         &self,
         query: &Query,
         candidates: Option<&[Hit]>,
         k: usize,
+        levels: Option<&dyn Levels>,
         cancelled: &(dyn Fn() -> bool + Sync),
     ) -> Option<Vec<Hit>> {
-        let plan = Plan::new(query, self);
+        let plan = Plan::new(query, self, levels);
         // Candidates become a bitset so the scan still walks the documents in memory order
         // (visiting them in ranked order would miss the cache on nearly every one).
         let allowed: Option<Vec<u64>> = candidates.map(|c| {
@@ -453,7 +475,7 @@ impl SearchIndex {
     /// compares integers without touching the documents.
     fn rank_key(&self, plan: &Plan, i: usize) -> Option<u64> {
         let doc = &self.docs[i];
-        plan.score(doc).map(|score| Self::pack(score, doc.order))
+        plan.score(i, doc).map(|score| Self::pack(score, doc.order))
     }
 
     fn pack(score: i64, order: u32) -> u64 {
@@ -511,6 +533,7 @@ struct Word<'q> {
 /// A query prepared for matching.
 struct Plan<'q> {
     index: &'q SearchIndex,
+    levels: Option<&'q dyn Levels>,
     /// Per field: values that allow, values that forbid.
     filters: Vec<(Field, Vec<&'q str>, Vec<&'q str>)>,
     words: Vec<Word<'q>>,
@@ -519,9 +542,10 @@ struct Plan<'q> {
 }
 
 impl<'q> Plan<'q> {
-    fn new(query: &'q Query, index: &'q SearchIndex) -> Self {
+    fn new(query: &'q Query, index: &'q SearchIndex, levels: Option<&'q dyn Levels>) -> Self {
         let mut plan = Plan {
             index,
+            levels,
             filters: Vec::new(),
             words: Vec::new(),
             phrases: Vec::new(),
@@ -571,7 +595,7 @@ impl<'q> Plan<'q> {
         &index.kind_spans[doc.kind as usize]
     }
 
-    fn field_matches(&self, doc: &Doc, field: Field, value: &str) -> bool {
+    fn field_matches(&self, entity: usize, doc: &Doc, field: Field, value: &str) -> bool {
         let starts = |s: &Span| self.text(s).starts_with(value);
         match field {
             Field::Kind => starts(self.kind_span(doc)),
@@ -591,6 +615,7 @@ impl<'q> Plan<'q> {
                     label.split_once('=').is_some_and(|(k, _)| k == value)
                 }
             }),
+            Field::Level => self.levels.is_some_and(|l| l.matches_level(entity, value)),
             Field::Owner => {
                 let owner_ref = self.text(&doc.owner_ref);
                 starts(&doc.owner)
@@ -611,12 +636,19 @@ impl<'q> Plan<'q> {
             || self.index.tags(doc).iter().any(has)
     }
 
-    fn score(&self, doc: &Doc) -> Option<i64> {
+    fn score(&self, entity: usize, doc: &Doc) -> Option<i64> {
         for (field, allow, deny) in &self.filters {
-            if !allow.is_empty() && !allow.iter().any(|v| self.field_matches(doc, *field, v)) {
+            if !allow.is_empty()
+                && !allow
+                    .iter()
+                    .any(|v| self.field_matches(entity, doc, *field, v))
+            {
                 return None;
             }
-            if deny.iter().any(|v| self.field_matches(doc, *field, v)) {
+            if deny
+                .iter()
+                .any(|v| self.field_matches(entity, doc, *field, v))
+            {
                 return None;
             }
         }
@@ -827,11 +859,11 @@ mod tests {
         let q = Query::parse("e");
         assert!(
             index
-                .search_top_cancellable(&q, None, 10, &|| true)
+                .search_top_cancellable(&q, None, 10, None, &|| true)
                 .is_none()
         );
         let found = index
-            .search_top_cancellable(&q, None, 10, &|| false)
+            .search_top_cancellable(&q, None, 10, None, &|| false)
             .unwrap();
         assert_eq!(found.len(), index.search(&q).len());
     }

@@ -14,6 +14,9 @@ pub enum Field {
     System,
     Domain,
     Namespace,
+    /// A scorecard level (`level:gold`, `level:<silver`): answered by the graded board
+    /// (`search::Levels`, implemented by `scorecard::Board`), not the index.
+    Level,
 }
 
 impl Field {
@@ -40,6 +43,7 @@ impl Field {
             "system" => Field::System,
             "domain" => Field::Domain,
             "ns" | "namespace" => Field::Namespace,
+            "level" => Field::Level,
             _ => return None,
         })
     }
@@ -55,6 +59,7 @@ impl Field {
             Field::System => "system",
             Field::Domain => "domain",
             Field::Namespace => "ns",
+            Field::Level => "level",
         }
     }
 }

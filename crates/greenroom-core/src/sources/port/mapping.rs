@@ -338,6 +338,13 @@ impl Mapper<'_> {
         if !props.is_empty() {
             spec.insert("properties".into(), Value::Object(props.clone()));
         }
+        // Port's computed scorecard results, kept as Port gave them (see `scorecard::port`).
+        if let Some(cards) = e
+            .get("scorecards")
+            .filter(|c| c.as_object().is_some_and(|m| !m.is_empty()))
+        {
+            spec.insert("scorecards".into(), cards.clone());
+        }
 
         let mut extra = vec![
             ("port.io/blueprint".to_owned(), blueprint.to_owned()),
