@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# A real Backstage backend (catalog only) on 127.0.0.1 for the `backstage` source test
-# (tests/backstage_live.rs), over its own PostgreSQL cluster from Debian.
+# A real Backstage backend (catalog + scaffolder) on 127.0.0.1 for the `backstage` source test
+# (tests/backstage_source.rs) and remote template runs (tests/scaffold_remote.rs), over its own
+# PostgreSQL cluster from Debian.
 #
 #   .ci/backstage.sh start DIR CATALOG   install what is missing, start PostgreSQL and the backend
 #                                        with CATALOG (a descriptor file) as its one location,

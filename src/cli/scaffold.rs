@@ -1,18 +1,24 @@
 //! `greenroom scaffold`: the template run without the form, on the same code path (the form
-//! model validates the values and fills defaults; the local executor runs the steps).
+//! model validates the values and fills defaults; the local executor runs the steps, or with
+//! `--remote` the Backstage backend the template came from, followed live; Ctrl-C cancels it).
 
 use crate::catalog::refs::canonical_key;
 use crate::catalog::{Catalog, RefContext};
 use crate::cli::{Context, Failure};
 use crate::scaffold::dry_run;
-use crate::scaffold::exec::{Executor, LocalExecutor, RunResult, TaskEvent, User};
+use crate::scaffold::exec::{
+    Executor, LocalExecutor, RunResult, StepStatus, TaskEvent, TaskSpec, TaskStatus, User,
+};
 use crate::scaffold::form::FieldError;
+use crate::scaffold::remote::{self, RemoteExecutor, ScaffolderClient};
 use crate::scaffold::secrets::Secrets;
 use crate::scaffold::template::Template;
 use crate::text::sanitize_line;
 use serde_json::{Value as Json, json};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 #[derive(Debug, clap::Args)]
 pub struct ScaffoldArgs {
@@ -42,6 +48,12 @@ pub struct ScaffoldArgs {
     /// Print JSON: with --dry-run, Backstage's POST /v2/dry-run response shape.
     #[arg(long)]
     pub json: bool,
+    /// Run on the Backstage backend the template came from (a configured `backstage`
+    /// source), following its steps live: exit 0 when it completes, 1 when it fails (with the
+    /// failing step's log), 130 when cancelled (Ctrl-C cancels the task; a second Ctrl-C
+    /// leaves it running). With --dry-run: the backend's POST /v2/dry-run.
+    #[arg(long, conflicts_with_all = ["output", "force"])]
+    pub remote: bool,
 }
 
 pub(super) fn read_values(path: Option<&Path>) -> Result<Json, Failure> {
@@ -229,7 +241,12 @@ pub(super) fn print_output(result: &RunResult) {
 pub fn run(ctx: &Context, args: &ScaffoldArgs) -> Result<u8, Failure> {
     let values = read_values(args.values.as_deref())?;
     let secrets = read_secrets(&args.secrets)?;
-    let (template, catalog) = find_template(ctx, &args.template)?;
+    let (template, catalog) = match find_template(ctx, &args.template) {
+        Ok(found) => found,
+        // Not in the catalogue at hand: the backend's parameter schema gives the form.
+        Err(e) if args.remote => (schema_template(ctx, &args.template).ok_or(e)?, None),
+        Err(e) => return Err(e),
+    };
     let user = User {
         entity_ref: args.user.clone(),
         entity: args.user.as_deref().and_then(|u| {
@@ -250,6 +267,12 @@ pub fn run(ctx: &Context, args: &ScaffoldArgs) -> Result<u8, Failure> {
         Ok(t) => t,
         Err(errors) => return report_errors(&errors, args.json),
     };
+    for w in template.warnings() {
+        crate::cli::print_diagnostic(&format!("greenroom: warning: {}", sanitize_line(&w)));
+    }
+    if args.remote {
+        return run_remote(ctx, args, &task);
+    }
     if args.dry_run {
         let result = if args.json {
             dry_run::dry_run(&task, &mut |_| {})
@@ -332,4 +355,136 @@ pub fn run(ctx: &Context, args: &ScaffoldArgs) -> Result<u8, Failure> {
         crate::cli::print_diagnostic(&format!("greenroom: {e}{hint}"));
     }
     Ok(u8::from(!result.succeeded()))
+}
+
+/// A template from the parameter schema of the first configured backend that knows it.
+fn schema_template(ctx: &Context, template_ref: &str) -> Option<Template> {
+    ctx.config.backstage_sources().iter().find_map(|source| {
+        let client = ScaffolderClient::for_source(source).ok()?;
+        let schema = client.parameter_schema(template_ref).ok()?;
+        remote::template_from_schema(template_ref, client.base_url(), &schema)
+    })
+}
+
+/// `--remote`: the task on the template's backend, followed live.
+fn run_remote(ctx: &Context, args: &ScaffoldArgs, task: &TaskSpec) -> Result<u8, Failure> {
+    let sources = ctx.config.backstage_sources();
+    let source = remote::backend_for(&task.template, &sources).map_err(Failure::usage)?;
+    let client = ScaffolderClient::for_source(source).map_err(Failure::failed)?;
+    if args.dry_run {
+        let result = client
+            .dry_run(task)
+            .map_err(|e| Failure::failed(format!("the backend's dry run failed: {e}")))?;
+        if args.json {
+            print_json(&dry_run::to_backstage_json(task, &result))?;
+        } else {
+            for e in &result.events {
+                live_log(e);
+            }
+            for f in &result.files {
+                println!("would write: {}", sanitize_line(&f.path));
+            }
+            print_output(&result);
+        }
+        return Ok(0);
+    }
+    let executor = Arc::new(RemoteExecutor::new(client));
+    let cancelled = Arc::new(AtomicBool::new(false));
+    {
+        let (executor, cancelled) = (executor.clone(), cancelled.clone());
+        let _ = std::thread::Builder::new()
+            .name("greenroom-ctrl-c".into())
+            .spawn(move || {
+                let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                else {
+                    return;
+                };
+                rt.block_on(async {
+                    if tokio::signal::ctrl_c().await.is_err() {
+                        return;
+                    }
+                    cancelled.store(true, Ordering::SeqCst);
+                    eprintln!("greenroom: cancelling the task (Ctrl-C again leaves it running)");
+                    executor.cancel_in_background();
+                    if tokio::signal::ctrl_c().await.is_ok() {
+                        if let Some(id) = executor.task_id() {
+                            eprintln!("greenroom: task {id} goes on on the backend");
+                        }
+                        std::process::exit(130);
+                    }
+                });
+            });
+    }
+    if !args.json {
+        eprintln!(
+            "greenroom: running {} on Backstage at {}",
+            sanitize_line(&task.template.entity_ref),
+            sanitize_line(executor.client().base_url())
+        );
+    }
+    let result = if args.json {
+        executor.run(task, &mut |_| {})
+    } else {
+        executor.run(task, &mut live_log)
+    };
+    let failed_step = failed_step_log(&result.events);
+    if args.json {
+        print_json(&json!({
+            "status": result.status,
+            "backend": executor.client().base_url(),
+            "taskId": executor.task_id(),
+            "output": result.output,
+            "error": result.error,
+            "failedStep": failed_step.as_ref().map(|(id, log)| json!({"id": id, "log": log})),
+        }))?;
+    } else if result.succeeded() {
+        print_output(&result);
+    } else if let Some((id, log)) = &failed_step {
+        let mut err = std::io::stderr().lock();
+        let _ = writeln!(
+            err,
+            "greenroom: step {} failed; its log:",
+            sanitize_line(id)
+        );
+        for line in log.iter().flat_map(|l| l.lines()) {
+            let _ = writeln!(err, "  {}", sanitize_line(line));
+        }
+    }
+    if let Some(e) = &result.error
+        && !args.json
+    {
+        crate::cli::print_diagnostic(&format!("greenroom: {e}"));
+    }
+    Ok(match result.status {
+        TaskStatus::Completed => 0,
+        TaskStatus::Cancelled => 130,
+        TaskStatus::Failed if cancelled.load(Ordering::SeqCst) => 130,
+        TaskStatus::Failed => 1,
+    })
+}
+
+/// The first step that failed, with every log line it wrote.
+fn failed_step_log(events: &[TaskEvent]) -> Option<(String, Vec<String>)> {
+    let failed = events.iter().find_map(|e| match e {
+        TaskEvent::Log {
+            step_id: Some(id),
+            status: Some(StepStatus::Failed),
+            ..
+        } => Some(id.clone()),
+        _ => None,
+    })?;
+    let log = events
+        .iter()
+        .filter_map(|e| match e {
+            TaskEvent::Log {
+                step_id: Some(id),
+                message,
+                ..
+            } if *id == failed => Some(message.clone()),
+            _ => None,
+        })
+        .collect();
+    Some((failed, log))
 }

@@ -195,6 +195,9 @@ pub fn new_app(options: &PortalOptions, env: &ClientEnv) -> Result<App, PortalEr
         app.notify("No catalogue configured: the bundled demo (-c PATH)", false);
     }
     app.scaffold.user = scaffold::current_user(&options.config);
+    app.scaffold.backends = options.config.backstage_sources();
+    app.scaffold.run_place = options.config.scaffold.run;
+    app.scaffold.recent_runs = Some(options.state_dir.join("remote-runs.json"));
     app.scaffold.env_home = env.home();
     app.port.source = options.config.port_sources().into_iter().next();
     app.scores = scores::Scores::new(load_scorecards(&options.config, options.demo));

@@ -341,6 +341,28 @@ fn default_port_secret_env() -> String {
     "PORT_CLIENT_SECRET".into()
 }
 
+/// The Backstage source a `[[catalog.source]] type = "backstage"` entry describes.
+fn backstage_source(s: &SourceConfig) -> Option<sources::backstage::BackstageSource> {
+    let SourceConfig::Backstage {
+        base_url,
+        token_env,
+        filter,
+        namespace,
+        page_size,
+    } = s
+    else {
+        return None;
+    };
+    let mut source = sources::backstage::BackstageSource::new(base_url.clone());
+    source.token_env.clone_from(token_env);
+    source.filter.clone_from(filter);
+    source.namespace.clone_from(namespace);
+    if let Some(n) = page_size {
+        source.page_size = *n;
+    }
+    Some(source)
+}
+
 impl Config {
     /// Reads the config file; a missing file means defaults.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
@@ -471,21 +493,8 @@ impl Config {
                     source.rules.clone_from(rules);
                     out.push(Box::new(source));
                 }
-                SourceConfig::Backstage {
-                    base_url,
-                    token_env,
-                    filter,
-                    namespace,
-                    page_size,
-                } => {
-                    let mut source = sources::backstage::BackstageSource::new(base_url.clone());
-                    source.token_env.clone_from(token_env);
-                    source.filter.clone_from(filter);
-                    source.namespace.clone_from(namespace);
-                    if let Some(n) = page_size {
-                        source.page_size = *n;
-                    }
-                    out.push(Box::new(source));
+                SourceConfig::Backstage { .. } => {
+                    out.extend(backstage_source(s).map(|b| Box::new(b) as Box<dyn Source>));
                 }
                 SourceConfig::Port { .. } => {
                     if let Some(source) = port_source(s) {
@@ -495,6 +504,15 @@ impl Config {
             }
         }
         Ok(out)
+    }
+
+    /// The configured Backstage sources (where remote template runs go).
+    pub fn backstage_sources(&self) -> Vec<sources::backstage::BackstageSource> {
+        self.catalog
+            .sources
+            .iter()
+            .filter_map(backstage_source)
+            .collect()
     }
 
     /// How old a remote source's cached copy may be for a command to use it.

@@ -104,6 +104,22 @@ pub const COMMAND_OUTPUT_BYTES: u64 = 1 << 20;
 /// finished run is forgotten past this.
 pub const FINISHED_RUNS_KEPT: usize = 32;
 
+/// The largest answer read from a Backstage scaffolder call (a task, the task list, a dry
+/// run's files).
+pub const SCAFFOLDER_BODY_BYTES: u64 = 64 * 1024 * 1024;
+/// The most template files sent to a backend's `POST /v2/dry-run`.
+pub const SCAFFOLDER_DRY_RUN_UPLOAD_BYTES: u64 = 32 * 1024 * 1024;
+/// The longest line of a task's event stream (one event's JSON); longer is an error.
+pub const SSE_LINE_BYTES: usize = 4 * 1024 * 1024;
+/// Reconnects of a task's event stream in a row that bring no new event before giving up.
+pub const REMOTE_RUN_RECONNECTS: usize = 8;
+/// The first wait before reconnecting a task's event stream (doubled each time, up to 8x).
+pub const REMOTE_RUN_RECONNECT_DELAY: Duration = Duration::from_millis(500);
+/// Remote tasks started from greenroom it remembers (`remote-runs.json` in the state dir).
+pub const REMOTE_RUNS_KEPT: usize = 50;
+/// Tasks asked for when listing recent runs on a backend.
+pub const REMOTE_RUNS_LISTED: usize = 30;
+
 /// Entities the command palette lists for what is typed (the best matches; typing more narrows
 /// them).
 pub const PALETTE_ENTITIES: usize = 50;

@@ -22,7 +22,7 @@ pub use catalog::{
     CachedLoader, CatalogLoader, CatalogService, CatalogSnapshot, SourceState, SourceStatus,
     SourcesLoader,
 };
-pub use run::{RunExecutor, RunId, RunService};
+pub use run::{RemoteRun, RunExecutor, RunId, RunService};
 pub use search::SearchPool;
 
 pub mod port;

@@ -1,10 +1,11 @@
-//! Scaffolder runs for every session. Executors (the local one now, a remote scaffolder
-//! next) sit behind [`RunExecutor`]; each run gets a [`RunId`], keeps the events it has
+//! Scaffolder runs for every session. Executors (the local one, a Backstage backend's
+//! scaffolder; any remote run engine that reports task events) sit behind [`RunExecutor`]; each run gets a [`RunId`], keeps the events it has
 //! produced, and can be followed from any session: attaching replays what happened so far,
 //! then passes on what comes next, with nothing lost or repeated in between.
 
 use greenroom_core::limits::FINISHED_RUNS_KEPT;
 use greenroom_core::scaffold::exec::{CancelToken, Executor, LocalExecutor, TaskStatus};
+use greenroom_core::scaffold::remote::RemoteExecutor;
 use greenroom_core::scaffold::{RunResult, TaskEvent, TaskSpec};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -13,8 +14,37 @@ use std::sync::{Arc, Mutex};
 /// Runs templates somewhere; blocking (the service gives each run its own thread).
 pub trait RunExecutor: Send + Sync + 'static {
     fn run(&self, task: &TaskSpec, events: &mut dyn FnMut(&TaskEvent)) -> RunResult;
-    /// Asks the run to stop before its next step.
+    /// Asks the run to stop before its next step. Must not block (it is called under the
+    /// service's lock): a remote executor sends its request from a thread of its own.
     fn cancel(&self);
+    /// Where a remote run runs: the backend and, once known, its own id for the run.
+    fn remote(&self) -> Option<RemoteRun> {
+        None
+    }
+}
+
+/// A run on a remote engine, as the hub reports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RemoteRun {
+    pub backend: String,
+    pub task_id: Option<String>,
+}
+
+impl RunExecutor for RemoteExecutor {
+    fn run(&self, task: &TaskSpec, events: &mut dyn FnMut(&TaskEvent)) -> RunResult {
+        Executor::run(self, task, events)
+    }
+
+    fn cancel(&self) {
+        self.cancel_in_background();
+    }
+
+    fn remote(&self) -> Option<RemoteRun> {
+        Some(RemoteRun {
+            backend: self.client().base_url().to_owned(),
+            task_id: self.task_id(),
+        })
+    }
 }
 
 impl RunExecutor for LocalExecutor {
@@ -153,6 +183,12 @@ impl RunService {
             }
             _ => false,
         }
+    }
+
+    /// Where a run runs when it is remote (`None` for local runs and unknown ids).
+    pub fn remote(&self, id: RunId) -> Option<RemoteRun> {
+        let executor = self.lock().get(&id)?.executor.clone();
+        executor.remote()
     }
 
     pub fn is_finished(&self, id: RunId) -> Option<bool> {

@@ -10,12 +10,15 @@ use super::{Confirm, OnYes, Popup, Showing, View, show_wizard, showing, start};
 use crate::scaffold::Template;
 use crate::scaffold::exec::{LocalExecutor, workspace};
 use crate::scaffold::form::Widget;
+use crate::scaffold::remote::{RecentRun, RecentRuns, RemoteExecutor, ScaffolderClient};
 use crate::tui::action::Action;
 use crate::tui::app::{App, Effect, Screen};
 use crate::tui::rows::Tab;
 use crossterm::event::KeyEvent;
+use greenroom_hub::RunExecutor;
 use serde_json::Value as Json;
 use std::path::PathBuf;
+use std::sync::Arc;
 use tui_textarea::{Input, Key};
 
 /// Actions that mean something only on the scaffolder's screens.
@@ -418,6 +421,60 @@ fn review_act(app: &mut App, action: Action) -> bool {
     true
 }
 
+/// Starts the wizard's task on a Backstage backend, followed live like a local run.
+fn start_remote(app: &mut App, source: &crate::sources::backstage::BackstageSource) {
+    let catalog = app.catalog.clone();
+    let user = app.scaffold.user.clone();
+    let recent = app.scaffold.recent_runs.clone();
+    let id = app.scaffold.next_id();
+    let client = match ScaffolderClient::for_source(source) {
+        Ok(c) => c,
+        Err(e) => {
+            app.notify(format!("cannot run on Backstage: {e}"), true);
+            return;
+        }
+    };
+    let Some(w) = app.scaffold.wizard.as_deref_mut() else {
+        return;
+    };
+    if w.running() {
+        app.notify("a run is already in progress", true);
+        return;
+    }
+    let task = match w.task(&catalog, user.as_deref()) {
+        Ok(t) => t,
+        Err(errors) => {
+            w.review_errors = errors;
+            app.notify("fix the problems listed first", true);
+            return;
+        }
+    };
+    let backend = client.base_url().to_owned();
+    let mut executor = RemoteExecutor::new(client);
+    let template_ref = task.template.entity_ref.clone();
+    let remembered = backend.clone();
+    executor.on_created = Some(Arc::new(move |task_id: &str| {
+        let Some(path) = &recent else { return };
+        let (mut runs, _) = RecentRuns::load(path);
+        if let Err(e) = runs.add(RecentRun {
+            backend: remembered.clone(),
+            task_id: task_id.to_owned(),
+            template_ref: template_ref.clone(),
+        }) {
+            tracing::warn!("remembering the task: {e}");
+        }
+    }));
+    let executor: Arc<dyn RunExecutor> = Arc::new(executor);
+    w.begin_run(id, None, Some(backend), executor.clone());
+    app.push_effect(Effect::Scaffold(Job {
+        id,
+        kind: JobKind::Run {
+            task: Box::new(task),
+            executor,
+        },
+    }));
+}
+
 fn ask_target(app: &mut App) {
     let Some(w) = app.scaffold.wizard.as_deref() else {
         return;
@@ -436,6 +493,17 @@ fn ask_target(app: &mut App) {
         );
         return;
     }
+    match app.scaffold.remote_backend(&w.template) {
+        Ok(Some(source)) => return start_remote(app, &source),
+        Ok(None) => {}
+        Err(e) => {
+            app.notify(e, true);
+            return;
+        }
+    }
+    let Some(w) = app.scaffold.wizard.as_deref() else {
+        return;
+    };
     let default = w.default_target();
     app.scaffold.popup = Some(Popup::Target {
         input: Box::new(line_editor(&default, "a folder, like ./my-service")),
@@ -463,12 +531,12 @@ fn start_run(app: &mut App, target: Option<PathBuf>, overwrite: bool) {
             return;
         }
     };
-    let executor = match &target {
+    let executor: Arc<dyn RunExecutor> = Arc::new(match &target {
         Some(t) => LocalExecutor::write_to(t, overwrite),
         None => LocalExecutor::dry_run(),
-    };
+    });
     let shown_target = target.map(|t| std::path::absolute(&t).unwrap_or(t));
-    w.begin_run(id, shown_target, executor.cancel.clone());
+    w.begin_run(id, shown_target, None, executor.clone());
     app.push_effect(Effect::Scaffold(Job {
         id,
         kind: JobKind::Run {
@@ -557,7 +625,11 @@ fn create_act(app: &mut App, action: Action) -> bool {
         Action::ScaffoldCancel if run.running() => {
             run.cancel.cancel();
             run.cancelling = true;
-            app.notify("cancelling: the run stops before its next step", false);
+            let text = match &run.remote {
+                Some(b) => format!("cancelling: asked Backstage at {b} to cancel the task"),
+                None => "cancelling: the run stops before its next step".to_owned(),
+            };
+            app.notify(text, false);
         }
         Action::ScaffoldBack if run.running() => {
             app.notify("a run is in progress; Esc cancels it", true);

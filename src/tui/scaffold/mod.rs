@@ -79,9 +79,28 @@ pub struct ScaffoldState {
     /// no longer tells the truth (fixed, another page, the review).
     problems_notice: Option<(String, usize)>,
     next_id: u64,
+    /// The configured Backstage sources: where templates they served run.
+    pub backends: Vec<crate::sources::backstage::BackstageSource>,
+    /// `[scaffold] run`: where templates run by default.
+    pub run_place: crate::scaffold::config::RunPlace,
+    /// The tasks started on a backend (`remote-runs.json` in the state dir), to find them
+    /// again after a restart.
+    pub recent_runs: Option<PathBuf>,
 }
 
 impl ScaffoldState {
+    /// The backend a template will run on, or `None` to run it here; an error when it should
+    /// run remotely but no configured source can take it.
+    pub fn remote_backend(
+        &self,
+        template: &Template,
+    ) -> Result<Option<crate::sources::backstage::BackstageSource>, String> {
+        if !crate::scaffold::remote::runs_remotely(template, self.run_place) {
+            return Ok(None);
+        }
+        crate::scaffold::remote::backend_for(template, &self.backends).map(|b| Some(b.clone()))
+    }
+
     /// The folder the target prompt's text names (`~` and `$HOME` expanded), or why not.
     pub fn resolve_target(&self, typed: &str) -> Result<PathBuf, String> {
         target::resolve(typed, self.home.as_deref().or(self.env_home.as_deref()))
@@ -286,14 +305,25 @@ pub fn on_event(app: &mut App, event: RunEvent) {
                 return;
             };
             run.finish(*result);
+            let mut reload = false;
             let notice = match (&run.result, run.dry) {
                 (Some(r), false) if r.succeeded() => {
                     w.done = true;
-                    let place = r
-                        .target
-                        .as_ref()
-                        .map(|t| format!(" in {}", t.display()))
-                        .unwrap_or_default();
+                    let place = match (&r.target, &run.remote) {
+                        (Some(t), _) => format!(" in {}", t.display()),
+                        (None, Some(b)) => format!(" on Backstage at {b}"),
+                        _ => String::new(),
+                    };
+                    // What a remote run registered lives in that backend's catalogue: read
+                    // it again so the new entity is there to open.
+                    let registered_remotely = run.remote.is_some()
+                        && r.output
+                            .get("links")
+                            .and_then(serde_json::Value::as_array)
+                            .is_some_and(|l| l.iter().any(|l| l.get("entityRef").is_some()));
+                    if registered_remotely {
+                        reload = true;
+                    }
                     Some((format!("{} created{place}", w.template.title), false))
                 }
                 (Some(r), _) if !r.succeeded() => Some((
@@ -311,6 +341,9 @@ pub fn on_event(app: &mut App, event: RunEvent) {
             };
             if let Some((text, error)) = notice {
                 app.notify(text, error);
+            }
+            if reload {
+                app.push_effect(crate::tui::app::Effect::Reload);
             }
             app.dirty = true;
         }

@@ -3,11 +3,13 @@
 //! files that would be written. Every line is redacted of the form's secrets once more before it
 //! is kept, whatever the executor already did.
 
-use crate::scaffold::exec::{CancelToken, StepStatus, TaskStatus, WorkspaceFile};
+use crate::scaffold::exec::{StepStatus, TaskStatus, WorkspaceFile};
 use crate::scaffold::secrets::Redactor;
 use crate::scaffold::{Progress, RunResult, TaskEvent, Template};
+use greenroom_hub::RunExecutor;
 use serde_json::Value as Json;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// How often the running step's spinner turns (only while a run is in progress).
@@ -221,8 +223,11 @@ pub struct RunState {
     pub target: Option<PathBuf>,
     pub progress: Progress,
     pub result: Option<RunResult>,
-    pub cancel: CancelToken,
+    /// The run's executor: `cancel()` asks it to stop (a remote one tells the backend).
+    pub cancel: Arc<dyn RunExecutor>,
     pub cancelling: bool,
+    /// Where a remote run runs (the backend's URL).
+    pub remote: Option<String>,
     /// Selected row: steps first, then output links.
     pub cursor: usize,
     /// The cursor follows the running step until someone moves it.
@@ -243,12 +248,14 @@ impl RunState {
         id: u64,
         template: &Template,
         target: Option<PathBuf>,
-        cancel: CancelToken,
+        remote: Option<String>,
+        cancel: Arc<dyn RunExecutor>,
         redactor: Redactor,
     ) -> RunState {
         RunState {
             id,
-            dry: target.is_none(),
+            dry: target.is_none() && remote.is_none(),
+            remote,
             target,
             progress: Progress::new(template),
             result: None,

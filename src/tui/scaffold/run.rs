@@ -3,9 +3,10 @@
 //! and, when `catalog:register` steps added entities, to the hub's catalogue service, which
 //! adds them for every session; this module turns what comes back into [`RunEvent`]s.
 
-use crate::scaffold::exec::{LocalExecutor, Registration};
+use crate::scaffold::exec::Registration;
 use crate::scaffold::{RunResult, TaskEvent, TaskSpec};
 use greenroom_hub::Hub;
+use greenroom_hub::RunExecutor;
 use greenroom_hub::run::RunUpdate;
 use std::sync::Arc;
 
@@ -35,7 +36,8 @@ pub enum JobKind {
     /// Run a task (for real or dry); what it registers is added to the catalogue.
     Run {
         task: Box<TaskSpec>,
-        executor: LocalExecutor,
+        /// Local, or a Backstage backend's scaffolder.
+        executor: Arc<dyn RunExecutor>,
     },
     /// Send a Port action run and follow it.
     Port {

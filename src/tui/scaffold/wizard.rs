@@ -5,11 +5,12 @@
 use super::form::FormState;
 use super::progress::RunState;
 use crate::catalog::Catalog;
-use crate::scaffold::exec::CancelToken;
 use crate::scaffold::secrets::Redactor;
 use crate::scaffold::{ReviewRow, TaskSpec, Template, User, task_from_values};
+use greenroom_hub::RunExecutor;
 use serde_json::Value as Json;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Stage {
@@ -121,9 +122,15 @@ impl Wizard {
         r
     }
 
-    /// Starts following a run (dry when `target` is none).
-    pub fn begin_run(&mut self, id: u64, target: Option<PathBuf>, cancel: CancelToken) {
-        self.stage = if target.is_some() {
+    /// Starts following a run (dry when `target` and `remote` are none).
+    pub fn begin_run(
+        &mut self,
+        id: u64,
+        target: Option<PathBuf>,
+        remote: Option<String>,
+        cancel: Arc<dyn RunExecutor>,
+    ) {
+        self.stage = if target.is_some() || remote.is_some() {
             Stage::Create
         } else {
             Stage::DryRun
@@ -132,6 +139,7 @@ impl Wizard {
             id,
             &self.template,
             target,
+            remote,
             cancel,
             self.redactor(),
         ));

@@ -3,6 +3,8 @@
 //! ```toml
 //! [scaffold]
 //! user = "user:default/ada"   # who "I" am: OwnedEntityPicker, MyGroupsPicker, `user.ref`
+//! run = "auto"                # where templates run: "auto" (templates a Backstage source
+//!                             # served run on that backend, others locally), "local", "remote"
 //! ```
 
 use serde::Deserialize;
@@ -15,6 +17,20 @@ pub struct ScaffoldConfig {
     /// User ref).
     #[serde(default)]
     pub user: Option<String>,
+    /// Where templates run by default (the review screen can switch where both are possible).
+    #[serde(default)]
+    pub run: RunPlace,
+}
+
+/// Where a template runs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunPlace {
+    /// On the backend that served the template; locally when it came from files.
+    #[default]
+    Auto,
+    Local,
+    Remote,
 }
 
 #[cfg(test)]
@@ -26,5 +42,9 @@ mod tests {
         let c: ScaffoldConfig = toml::from_str("user = \"user:default/ada\"").unwrap();
         assert_eq!(c.user.as_deref(), Some("user:default/ada"));
         assert!(toml::from_str::<ScaffoldConfig>("usr = \"x\"").is_err());
+        assert_eq!(c.run, RunPlace::Auto);
+        let r: ScaffoldConfig = toml::from_str("run = \"remote\"").unwrap();
+        assert_eq!(r.run, RunPlace::Remote);
+        assert!(toml::from_str::<ScaffoldConfig>("run = \"cloud\"").is_err());
     }
 }

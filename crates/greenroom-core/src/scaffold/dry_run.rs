@@ -6,6 +6,9 @@ use super::exec::{Executor, LocalExecutor, RunResult, TaskEvent, TaskSpec};
 use base64::Engine;
 use serde_json::{Value as Json, json};
 
+/// winston's `info: ` level prefix in green, as Backstage's task logs carry it.
+pub const INFO: &str = "\u{1b}[32minfo\u{1b}[39m: ";
+
 /// Runs a template in dry-run mode, calling `events` as it goes.
 pub fn dry_run(task: &TaskSpec, events: &mut dyn FnMut(&TaskEvent)) -> RunResult {
     LocalExecutor::dry_run().run(task, events)
@@ -17,8 +20,23 @@ pub fn to_backstage_json(task: &TaskSpec, result: &RunResult) -> Json {
     let log: Vec<Json> = result
         .events
         .iter()
-        .filter(|e| matches!(e, TaskEvent::Log { .. }))
-        .map(TaskEvent::to_backstage)
+        .filter_map(|e| match e {
+            // A step's own log lines carry the logger's level, coloured, as Backstage's do.
+            TaskEvent::Log {
+                step_id: Some(id),
+                message,
+                status: None,
+            } => Some(
+                TaskEvent::Log {
+                    step_id: Some(id.clone()),
+                    message: format!("{INFO}{message}"),
+                    status: None,
+                }
+                .to_backstage(),
+            ),
+            TaskEvent::Log { .. } => Some(e.to_backstage()),
+            TaskEvent::Completion { .. } => None,
+        })
         .collect();
     let files: Vec<Json> = result
         .files

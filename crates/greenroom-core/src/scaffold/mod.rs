@@ -1,6 +1,6 @@
 //! The scaffolder core: Backstage Software Templates (`scaffolder.backstage.io/v1beta3`) read
-//! from the catalogue, their forms as data, validation, `${{ }}` rendering, and local (or, later,
-//! remote) execution with dry runs. Knows nothing of the terminal.
+//! from the catalogue, their forms as data, validation, `${{ }}` rendering, and local or remote
+//! (a Backstage backend's scaffolder, `remote`) execution with dry runs. Knows nothing of the terminal.
 
 pub mod config;
 pub mod dry_run;
@@ -8,6 +8,7 @@ pub mod exec;
 pub mod files;
 pub mod form;
 pub mod pickers;
+pub mod remote;
 pub mod render;
 pub mod repo_url;
 pub mod secrets;

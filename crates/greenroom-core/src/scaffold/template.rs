@@ -40,6 +40,9 @@ pub struct Template {
     /// `spec.secrets.schema`, validating the `secrets` body.
     pub secrets_schema: Option<Json>,
     pub base: Option<TemplateBase>,
+    /// The Backstage backend that served this template (its base URL), when it came from a
+    /// `backstage` catalogue source: its steps can run there.
+    pub backend: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -63,8 +66,15 @@ impl Template {
         if !entity.is_kind("Template") {
             return Err(TemplateError::NotATemplate(entity.key.clone()));
         }
-        let base = base_of(&entity.origin.location);
-        Self::from_json(&entity.data, base)
+        let backend = crate::sources::backstage::served_by(&entity.origin.file).map(str::to_owned);
+        // A served template's `file:` location is a path on the backend's machine.
+        let base = match backend {
+            Some(_) => None,
+            None => base_of(&entity.origin.location),
+        };
+        let mut template = Self::from_json(&entity.data, base)?;
+        template.backend = backend;
+        Ok(template)
     }
 
     /// Reads a template from its JSON (as parsed from YAML).
@@ -134,7 +144,23 @@ impl Template {
             presentation: spec.get("presentation").cloned(),
             secrets_schema: spec.get("secrets").and_then(|s| s.get("schema")).cloned(),
             base,
+            backend: None,
         })
+    }
+
+    /// What the template asks for that Backstage silently ignores: `copyWithoutRender`
+    /// (removed in scaffolder-backend 2.0; the files it names are rendered).
+    pub fn warnings(&self) -> Vec<String> {
+        self.steps
+            .iter()
+            .filter(|s| s.input.get("copyWithoutRender").is_some())
+            .map(|s| {
+                format!(
+                    "step {}: copyWithoutRender is ignored (Backstage removed it in scaffolder-backend 2.0; its files are rendered); use copyWithoutTemplating",
+                    s.id
+                )
+            })
+            .collect()
     }
 
     /// Reads `template.yaml` from disk (the first Template document in it).
@@ -234,4 +260,40 @@ pub fn templates(catalog: &Catalog) -> Vec<&Entity> {
         .collect();
     out.sort_by_key(|e| e.display_name().to_lowercase());
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn copy_without_render_is_a_warning_of_the_template() {
+        let data = json!({
+            "apiVersion": API_VERSION,
+            "kind": "Template",
+            "metadata": {"name": "t"},
+            "spec": {"steps": [
+                {"id": "fetch", "action": "fetch:template", "input": {"url": "./s", "copyWithoutRender": [".github/**"]}},
+                {"id": "log", "action": "debug:log", "input": {"message": "m"}},
+            ]},
+        });
+        let t = Template::from_json(data.as_object().unwrap(), None).unwrap();
+        let w = t.warnings();
+        assert_eq!(w.len(), 1);
+        assert!(
+            w[0].starts_with("step fetch: copyWithoutRender is ignored"),
+            "{w:?}"
+        );
+    }
+
+    #[test]
+    fn a_template_served_by_backstage_knows_its_backend_and_has_no_local_files() {
+        use crate::sources::backstage::served_by;
+        assert_eq!(
+            served_by("file:/srv/t/template.yaml (from Backstage at http://b:7007)"),
+            Some("http://b:7007")
+        );
+        assert_eq!(served_by("/home/me/catalog-info.yaml"), None);
+    }
 }

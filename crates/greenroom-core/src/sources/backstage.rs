@@ -75,7 +75,8 @@ impl BackstageSource {
         q
     }
 
-    fn token(&self) -> Result<Option<String>, String> {
+    /// The token from `token_env` (`None` for guest setups); an error names the unset variable.
+    pub fn token(&self) -> Result<Option<String>, String> {
         let Some(var) = &self.token_env else {
             return Ok(None);
         };
@@ -240,7 +241,7 @@ impl BackstageSource {
             };
             let location = annotation(ANNOTATION_LOCATION);
             let origin = Origin {
-                file: format!("{location} (from Backstage at {file})").into(),
+                file: format!("{location}{FROM_BACKSTAGE}{file})").into(),
                 // Remote: no line to point at.
                 pos: Pos { line: 0, column: 0 },
                 location,
@@ -296,6 +297,16 @@ impl Source for BackstageSource {
     }
 }
 
+/// What an entity's origin says after its location when a Backstage backend served it.
+const FROM_BACKSTAGE: &str = " (from Backstage at ";
+
+/// The backend that served an entity, from its origin's `file` (`None` for entities read
+/// from files).
+pub fn served_by(origin_file: &str) -> Option<&str> {
+    let (_, rest) = origin_file.rsplit_once(FROM_BACKSTAGE)?;
+    rest.strip_suffix(')')
+}
+
 /// `kind:namespace/name` of a served entity.
 fn identity(data: &Map<String, Value>) -> Option<EntityRef> {
     let kind = data.get("kind")?.as_str()?;
@@ -335,7 +346,7 @@ fn status_errors(status: Option<&Value>) -> Vec<String> {
 
 /// `error.message` of Backstage's error body (`{"error": {"name", "message"}, ...}`), never
 /// its stack.
-fn error_message(body: &[u8]) -> Option<String> {
+pub(crate) fn error_message(body: &[u8]) -> Option<String> {
     let v: Value = serde_json::from_slice(body).ok()?;
     let e = v.get("error")?;
     let name = e.get("name").and_then(Value::as_str).unwrap_or("Error");

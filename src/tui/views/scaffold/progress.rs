@@ -37,12 +37,13 @@ pub fn draw(frame: &mut Frame, app: &App, w: &Wizard, area: Rect) {
     };
     let width = usize::from(area.width);
     let title = sanitize_line(&w.template.title).into_owned();
-    let heading = match &run.target {
-        Some(t) => format!(
+    let heading = match (&run.target, &run.remote) {
+        (Some(t), _) => format!(
             " Creating · {title} → {}",
             sanitize_line(&t.display().to_string())
         ),
-        None => format!(" Dry run · {title} (nothing is written)"),
+        (None, Some(b)) => format!(" Running · {title} on Backstage at {}", sanitize_line(b)),
+        (None, None) => format!(" Dry run · {title} (nothing is written)"),
     };
     let (state, role) = match run.progress.finished {
         None if run.cancelling => ("cancelling…".to_owned(), Role::Warn),
@@ -178,9 +179,10 @@ fn result_lines(app: &App, run: &RunState, width: usize) -> Vec<Line<'static>> {
     };
     let w = width.saturating_sub(3);
     if result.succeeded() {
-        let text = match &result.target {
-            Some(t) => format!("✔ Created in {}", t.display()),
-            None => "✔ The dry run completed".into(),
+        let text = match (&result.target, &run.remote) {
+            (Some(t), _) => format!("✔ Created in {}", t.display()),
+            (None, Some(b)) => format!("✔ Completed on Backstage at {b}"),
+            (None, None) => "✔ The dry run completed".into(),
         };
         for l in wrap(&sanitize_line(&text), w) {
             lines.push(Line::styled(format!(" {l}"), app.theme.style(Role::Ok)));

@@ -29,7 +29,14 @@ pub fn draw(frame: &mut Frame, app: &App, w: &Wizard, area: Rect) {
                 app.theme.style(Role::Title),
             ),
             Line::styled(
-                " Every value as it will be used; secrets are masked. Nothing is created yet.",
+                match app.scaffold.remote_backend(&w.template) {
+                    Ok(Some(b)) => format!(
+                        " Runs on Backstage at {} (its steps, its credentials). Secrets are masked. Nothing is created yet.",
+                        sanitize_line(&b.base_url)
+                    ),
+                    Ok(None) => " Every value as it will be used; secrets are masked. Nothing is created yet.".to_owned(),
+                    Err(e) => format!(" ✖ {}", sanitize_line(&e)),
+                },
                 app.theme.style(Role::Muted),
             ),
         ]),

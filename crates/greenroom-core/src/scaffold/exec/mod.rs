@@ -194,6 +194,20 @@ impl Progress {
                 message,
                 status,
             } => {
+                if !self.steps.iter().any(|s| &s.id == id) {
+                    // A step the template as known here does not list (a remote task whose
+                    // template came from its parameter schema): shown as it begins.
+                    let name = message
+                        .strip_prefix("Beginning step ")
+                        .unwrap_or(id)
+                        .to_owned();
+                    self.steps.push(StepProgress {
+                        id: id.clone(),
+                        name,
+                        status: StepStatus::Open,
+                        log: Vec::new(),
+                    });
+                }
                 if let Some(step) = self.steps.iter_mut().find(|s| &s.id == id) {
                     step.log.push(message.clone());
                     if let Some(s) = status {

@@ -20,6 +20,7 @@ pub fn install(env: &mut Environment<'static>) {
     env.add_filter("pick", pick);
     env.add_filter("dump", dump);
     env.add_filter("capitalize", capitalize);
+    env.add_filter("title", title);
     env.add_filter("truncate", truncate);
     env.add_filter("wordcount", wordcount);
     env.add_filter("selectattr", selectattr);
@@ -145,6 +146,36 @@ fn pick(value: Value, path: String) -> Value {
 }
 
 /// `JSON.stringify(value, null, spaces)`.
+/// nunjucks' `title`: each space-separated word capitalised (first letter upper, the rest
+/// lower), so `ledger-api` is `Ledger-api` (minijinja's would give `Ledger-Api`).
+fn title(value: StringInput<'_>) -> Value {
+    let words: Vec<String> = value
+        .as_str()
+        .split(' ')
+        .map(|w| {
+            let mut chars = w.chars();
+            match chars.next() {
+                Some(first) => first
+                    .to_uppercase()
+                    .chain(chars.flat_map(char::to_lowercase))
+                    .collect(),
+                None => String::new(),
+            }
+        })
+        .collect();
+    Value::from(words.join(" "))
+}
+
+/// `jsonify` of cookiecutter templates: `JSON.stringify` (compact).
+pub(super) fn jsonify(value: Value) -> Result<Value, Error> {
+    if value.is_undefined() {
+        return Ok(Value::UNDEFINED);
+    }
+    serde_json::to_string(&json_of(&value))
+        .map(Value::from)
+        .map_err(|e| fail(e.to_string()))
+}
+
 fn dump(value: Value, spaces: Option<Value>) -> Result<Value, Error> {
     if value.is_undefined() {
         return Ok(Value::UNDEFINED);

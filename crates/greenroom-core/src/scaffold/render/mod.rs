@@ -205,6 +205,10 @@ impl Renderer {
             failed.load(Ordering::SeqCst)
         });
         filters::install(&mut env);
+        if options.cookiecutter_compat {
+            // Backstage adds `jsonify` (JSON.stringify) for cookiecutter templates.
+            env.add_filter("jsonify", filters::jsonify);
+        }
         Renderer { env, expr_start }
     }
 
@@ -407,6 +411,36 @@ mod tests {
             value("{% raw %}${{ github.sha }}{% endraw %}"),
             Some(json!("${{ github.sha }}"))
         );
+    }
+
+    #[test]
+    fn title_capitalises_space_separated_words_as_nunjucks() {
+        let r = Renderer::new(RenderOptions::default());
+        let c = Context::new(&json!({"n": "ledger-api for pAYMENTS"}));
+        assert_eq!(
+            r.render("${{ n | title }}", &c).unwrap(),
+            "Ledger-api For Payments"
+        );
+    }
+
+    #[test]
+    fn jsonify_exists_in_cookiecutter_mode_only() {
+        let cookie = Renderer::new(RenderOptions {
+            cookiecutter_compat: true,
+            ..Default::default()
+        });
+        let c = Context::new(&json!({"cookiecutter": {"tags": ["a", "b"], "o": {"k": 1}}}));
+        assert_eq!(
+            cookie
+                .render(
+                    "{{ cookiecutter.tags | jsonify }} {{ cookiecutter.o | jsonify }}",
+                    &c
+                )
+                .unwrap(),
+            r#"["a","b"] {"k":1}"#
+        );
+        let plain = Renderer::new(RenderOptions::default());
+        assert!(plain.render("${{ values | jsonify }}", &c).is_err());
     }
 
     #[test]

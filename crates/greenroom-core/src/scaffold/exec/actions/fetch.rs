@@ -101,9 +101,8 @@ pub fn template(ctx: &mut ActionContext) -> Result<(), String> {
         ),
         Some(_) => return Err("Fetch action input copyWithoutTemplating must be an Array".into()),
     };
-    if ctx.input.get("copyWithoutRender").is_some() {
-        ctx.log("copyWithoutRender is ignored (Backstage removed it in scaffolder-backend 2.0); use copyWithoutTemplating");
-    }
+    // `copyWithoutRender` is ignored, as Backstage ignores it (silently); the template's
+    // validation warns about it instead (`Template::warnings`).
     let extension = match ctx.input.get("templateFileExtension") {
         Some(Json::Bool(true)) => Some(".njk".to_owned()),
         Some(Json::String(s)) if !s.is_empty() => Some(if s.starts_with('.') {
@@ -143,16 +142,19 @@ pub fn template(ctx: &mut ActionContext) -> Result<(), String> {
     }
     let copy_only = copy_only.map(|p| CopyOnly::new(&p)).transpose()?;
     let (values, context) = values_context(ctx);
-    ctx.log(format!(
-        "Processing {} template files/directories with input values {}",
-        files.len() + dirs.len(),
-        serde_json::to_string(&values).unwrap_or_default()
+    ctx.log(with_values(
+        &format!(
+            "Processing {} template files/directories with input values",
+            files.len() + dirs.len()
+        ),
+        &values,
     ));
     let renderer = Renderer::new(render_options(ctx));
     let mut entries: Vec<(String, Option<&crate::scaffold::files::SourceFile>)> =
         dirs.into_iter().map(|d| (d, None)).collect();
     entries.extend(files.iter().map(|f| (f.path.clone(), Some(f))));
-    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    // As Backstage lists them: one depth at a time, each depth sorted (`dir/` keeps its slash).
+    entries.sort_by(|a, b| (depth(&a.0), &a.0).cmp(&(depth(&b.0), &b.0)));
     for (location, file) in entries {
         let (render_contents, rendered) = match &extension {
             Some(ext) => {
@@ -228,6 +230,39 @@ pub fn template(ctx: &mut ActionContext) -> Result<(), String> {
     Ok(())
 }
 
+/// How deep a listed entry is (`a/b/` and `a/b.txt` are both 1).
+fn depth(location: &str) -> usize {
+    location.trim_end_matches('/').matches('/').count()
+}
+
+/// A log line with its values as Backstage's logger appends them: ` ` and the JSON with keys
+/// sorted, nothing when there are none.
+fn with_values(message: &str, values: &Json) -> String {
+    fn sorted(v: &Json) -> Json {
+        match v {
+            Json::Object(m) => {
+                let mut keys: Vec<&String> = m.keys().collect();
+                keys.sort();
+                Json::Object(
+                    keys.into_iter()
+                        .map(|k| (k.clone(), sorted(&m[k])))
+                        .collect(),
+                )
+            }
+            Json::Array(a) => Json::Array(a.iter().map(sorted).collect()),
+            other => other.clone(),
+        }
+    }
+    match values {
+        Json::Object(m) if m.is_empty() => message.to_owned(),
+        Json::Null => message.to_owned(),
+        v => format!(
+            "{message} {}",
+            serde_json::to_string(&sorted(v)).unwrap_or_default()
+        ),
+    }
+}
+
 pub fn template_file(ctx: &mut ActionContext) -> Result<(), String> {
     let url = ctx.required_str("url")?.to_owned();
     let target = ctx.required_str("targetPath")?.to_owned();
@@ -247,9 +282,9 @@ pub fn template_file(ctx: &mut ActionContext) -> Result<(), String> {
         return Ok(());
     }
     let (values, context) = values_context(ctx);
-    ctx.log(format!(
-        "Processing template file with input values {}",
-        serde_json::to_string(&values).unwrap_or_default()
+    ctx.log(with_values(
+        "Processing template file with input values",
+        &values,
     ));
     let content = base
         .files

@@ -99,6 +99,13 @@ pub fn lookup(id: &str) -> Option<ActionInfo> {
         "catalog:write" => info(id, true, none(), catalog::write),
         "catalog:register" => info(id, false, none(), catalog::register),
         "notification:send" => info(id, false, none(), debug::notification),
+        // Backstage's github module dry-runs pull requests (it logs and outputs the repoUrl).
+        "publish:github:pull-request" => info(
+            id,
+            true,
+            json!({"remoteUrl": "<example>"}),
+            publish::pull_request,
+        ),
         publish if publish.starts_with("publish:") => info(
             id,
             false,

@@ -31,6 +31,19 @@ fn git(dir: &Path, args: &[&str]) -> Result<String, String> {
     Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
 }
 
+/// `publish:github:pull-request`: in a dry run what Backstage's github module does (two log
+/// lines, `remoteUrl` = the `repoUrl` input); for real, the local publish below.
+pub fn pull_request(ctx: &mut ActionContext) -> Result<(), String> {
+    if !ctx.dry_run {
+        return run(ctx);
+    }
+    let repo_url = ctx.required_str("repoUrl")?.to_owned();
+    ctx.log("Performing dry run of creating pull request");
+    ctx.output("remoteUrl", json!(repo_url));
+    ctx.log("Dry run complete");
+    Ok(())
+}
+
 pub fn run(ctx: &mut ActionContext) -> Result<(), String> {
     let action = ctx.action_id.to_owned();
     let repo_url = ctx.required_str("repoUrl")?.to_owned();
