@@ -174,7 +174,12 @@ fn offline_files_are_read_from_disk_with_no_network() {
     );
     assert!(o.status.success(), "{}", err(&o));
     assert!(out(&o).contains("payments"));
-    assert_eq!(cache_files(home.path()).len(), 1, "the source is cached");
+    // The source and the assembled catalogue: the next start opens it at once.
+    assert_eq!(
+        cache_files(home.path()).len(),
+        2,
+        "the source and the catalogue are cached"
+    );
 }
 
 #[test]
@@ -267,4 +272,42 @@ fn the_cache_can_be_turned_off() {
     let o = run(home.path(), &["-c", &cat, "search", "payments"]);
     assert!(out(&o).contains("payments"), "{}", err(&o));
     assert!(cache_files(home.path()).is_empty());
+}
+
+/// Tests never write into the real user's cache: every test file that runs the binary points
+/// `XDG_CACHE_HOME` (and the state dir, where the log goes) at a temp dir.
+#[test]
+fn every_test_running_the_binary_keeps_out_of_the_users_cache() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+        let p = entry.path();
+        if p.is_dir() {
+            for e in std::fs::read_dir(&p).unwrap().flatten() {
+                files.push(e.path());
+            }
+        } else {
+            files.push(p);
+        }
+    }
+    let runner = concat!("CARGO_BIN_EXE_", "greenroom");
+    let mut checked = 0;
+    for f in files
+        .iter()
+        .filter(|f| f.extension().is_some_and(|e| e == "rs"))
+    {
+        let text = std::fs::read_to_string(f).unwrap();
+        if !text.contains(runner) {
+            continue;
+        }
+        checked += 1;
+        for var in ["XDG_CACHE_HOME", "XDG_STATE_HOME"] {
+            assert!(
+                text.contains(var),
+                "{} runs the binary without setting {var}",
+                f.display()
+            );
+        }
+    }
+    assert!(checked >= 8, "{checked}");
 }

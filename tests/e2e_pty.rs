@@ -1,7 +1,9 @@
 //! The real binary in a pseudo-terminal: search, open an entity, quit, and check the terminal
 //! was given back; and the ways out that are not a keypress (SIGTERM, SIGHUP, the terminal
-//! going away).
+//! going away); the Docs tab on the demo, and on a TechDocs backend that holds its answers.
 #![cfg(unix)]
+
+mod docs_support;
 
 use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
 use std::io::{Read, Write};
@@ -124,6 +126,7 @@ impl Session {
         cmd.env("TERM", "xterm-256color");
         cmd.env("GREENROOM_CONFIG", config.path().join("config.toml"));
         cmd.env("XDG_STATE_HOME", config.path().join("state"));
+        cmd.env("XDG_CACHE_HOME", config.path().join("cache"));
         cmd.env_remove("SSH_CONNECTION");
         cmd.env_remove("TMUX");
         for (k, v) in env {
@@ -759,4 +762,66 @@ fn fill_a_template_create_it_and_find_it_in_the_catalogue() {
         .map(|e| e.unwrap().file_name())
         .collect();
     assert_eq!(entries, ["demo-docs"]);
+}
+
+#[test]
+fn the_docs_tab_shows_a_runbook_with_its_nav_and_find() {
+    let mut s = Session::start(&["--demo"]);
+    s.wait_for("190/190");
+    s.send("/");
+    s.send("checkout-service");
+    s.wait_for("checkout-service");
+    s.send("\r");
+    s.wait_for("Component checkout-service");
+    s.send("6");
+    s.wait_for("Checkout › Overview  1/4");
+    // The nav tree, down to the runbook.
+    s.send("t");
+    s.send("\x1b[B");
+    s.send("\x1b[B");
+    s.send("\r");
+    s.wait_for("Checkout › Runbook  3/4");
+    s.wait_for("CheckoutHighErrorRate");
+    s.send("/");
+    s.send("kubectl");
+    s.send("\r");
+    s.wait_for("find \"kubectl\": 2 lines");
+    s.send("q");
+    assert!(s.wait_exit().success());
+    s.assert_restored();
+}
+
+#[test]
+fn a_slow_techdocs_backend_leaves_the_portal_answering_and_esc_stops_waiting() {
+    let fake = docs_support::fake_backend();
+    let config = tempfile::tempdir().unwrap();
+    std::fs::write(
+        config.path().join("config.toml"),
+        format!(
+            "[[catalog.source]]\ntype = \"backstage\"\nbase_url = \"{}\"\n",
+            fake.url
+        ),
+    )
+    .unwrap();
+    fake.close_gate();
+    let mut s = Session::start_in(&[], None, config);
+    s.wait_for("1/1");
+    s.send("\r");
+    s.wait_for("Component petstore");
+    s.send("6");
+    s.wait_for("opening the docs at");
+    s.wait_for("esc stops waiting");
+    // The backend holds the answer; the portal still answers keys.
+    s.send("?");
+    s.wait_for("Keys in force");
+    s.send("\x1b");
+    s.wait_until("help closed", |t| {
+        !t.contains("Keys in force") && t.contains("esc stops waiting")
+    });
+    s.send("\x1b");
+    s.wait_for("stopped opening the docs");
+    s.send("q");
+    assert!(s.wait_exit().success());
+    s.assert_restored();
+    fake.open_gate();
 }

@@ -41,6 +41,7 @@ fn greenroom(config: &Path, cwd: &Path, args: &[&str]) -> Output {
         .env("GREENROOM_CONFIG", config)
         .env("XDG_CONFIG_HOME", cwd.join("xdg-config"))
         .env("XDG_STATE_HOME", cwd.join("xdg-state"))
+        .env("XDG_CACHE_HOME", cwd.join("xdg-cache"))
         .env("NO_COLOR", "1")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

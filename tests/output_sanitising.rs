@@ -12,6 +12,7 @@ fn greenroom(dir: &Path, args: &[&str]) -> Output {
         .env("GREENROOM_CONFIG", dir.join("cfg/config.toml"))
         .env("XDG_CONFIG_HOME", dir.join("xdg-config"))
         .env("XDG_STATE_HOME", dir.join("xdg-state"))
+        .env("XDG_CACHE_HOME", dir.join("xdg-cache"))
         .env("NO_COLOR", "1")
         .output()
         .unwrap()

@@ -14,9 +14,14 @@ fn features() -> PathBuf {
 }
 
 fn greenroom(dir: &Path, args: &[&str]) -> Output {
+    // The cache, state and config dirs: a temp dir of their own, never the user's.
+    let home = tempfile::tempdir().unwrap();
     Command::new(env!("CARGO_BIN_EXE_greenroom"))
         .args(args)
         .current_dir(dir)
+        .env("XDG_CACHE_HOME", home.path().join("cache"))
+        .env("XDG_STATE_HOME", home.path().join("state"))
+        .env("XDG_CONFIG_HOME", home.path().join("config"))
         .env("GREENROOM_CONFIG", dir.join("no-config.toml"))
         .env("NO_COLOR", "1")
         .output()

@@ -3,8 +3,19 @@
 use serde_json::Value;
 use std::process::Command;
 
+/// The cache, state and config dirs of a run: a temp dir, never the user's.
+fn private_dirs(c: &mut Command) -> tempfile::TempDir {
+    let home = tempfile::tempdir().unwrap();
+    c.env("XDG_CACHE_HOME", home.path().join("cache"))
+        .env("XDG_STATE_HOME", home.path().join("state"))
+        .env("XDG_CONFIG_HOME", home.path().join("config"));
+    home
+}
+
 fn greenroom(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_greenroom"))
+    let mut c = Command::new(env!("CARGO_BIN_EXE_greenroom"));
+    let _home = private_dirs(&mut c);
+    let out = c
         .args(["--config", "/nonexistent/greenroom.toml", "-c"])
         .arg(concat!(
             env!("CARGO_MANIFEST_DIR"),
@@ -84,6 +95,7 @@ fn status_says_when_an_annotated_source_is_off() {
     .unwrap();
     let run = |json: bool| {
         let mut c = Command::new(env!("CARGO_BIN_EXE_greenroom"));
+        let _home = private_dirs(&mut c);
         c.args([
             "--config",
             "/nonexistent/greenroom.toml",

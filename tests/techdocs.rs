@@ -4,13 +4,12 @@
 //! TechDocs backend (its metadata, built HTML and search index) served by a local fake from a
 //! pre-built MkDocs-shaped site (`tests/fixtures/techdocs-site/`).
 
+use docs_support::fake_backend;
 use greenroom::catalog::Catalog;
 use greenroom::sources::{self, LoadOptions, Source};
 use greenroom::techdocs::{self, DocsSource, Link, Site, layout, layout::plain};
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpListener;
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+
+mod docs_support;
 
 fn load(source: Box<dyn Source>) -> Catalog {
     let opts = LoadOptions {
@@ -129,7 +128,7 @@ fn nav_and_intra_doc_links() {
 #[test]
 fn docs_search_ranks_headings_first_across_the_demo() {
     let catalog = demo();
-    let index = techdocs::index_catalog(&catalog, &[], false, &|_, _| {});
+    let index = techdocs::index_catalog(&catalog, &[], false, None, &|_, _| {});
     assert!(index.problems.is_empty(), "{:?}", index.problems);
     let hits = index.search("failover", 5);
     assert_eq!(hits[0].site, "Payments Gateway");
@@ -170,83 +169,6 @@ fn techdocs_entity_reuses_another_entitys_docs() {
     let none = catalog.get("component:default/none").unwrap();
     let e = techdocs::docs_source(&catalog, none, &[]).unwrap_err();
     assert!(e.0.contains("no backstage.io/techdocs-ref"), "{e}");
-}
-
-/// A TechDocs backend serving the pre-built site, and a catalogue with its one entity.
-struct Fake {
-    url: String,
-    requests: Arc<Mutex<Vec<String>>>,
-}
-
-fn fake_backend() -> Fake {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/techdocs-site");
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let requests = Arc::new(Mutex::new(Vec::new()));
-    let log = requests.clone();
-    let entity = serde_json::json!({
-        "items": [{
-            "apiVersion": "backstage.io/v1alpha1",
-            "kind": "Component",
-            "metadata": {
-                "name": "petstore",
-                "namespace": "default",
-                "annotations": {
-                    "backstage.io/techdocs-ref": "dir:.",
-                    "backstage.io/managed-by-location": "url:https://github.com/example/petstore/blob/main/catalog-info.yaml"
-                }
-            },
-            "spec": {"type": "service", "lifecycle": "production", "owner": "team-a"},
-            "relations": []
-        }],
-        "totalItems": 1,
-        "pageInfo": {}
-    })
-    .to_string();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut line = String::new();
-            if reader.read_line(&mut line).is_err() {
-                continue;
-            }
-            loop {
-                let mut h = String::new();
-                if reader.read_line(&mut h).unwrap_or(0) == 0 || h == "\r\n" {
-                    break;
-                }
-            }
-            let path = line.split(' ').nth(1).unwrap_or("/").to_owned();
-            log.lock().unwrap().push(path.clone());
-            let path = path.split('?').next().unwrap().to_owned();
-            let body = if path == "/api/catalog/entities/by-query" {
-                Some(entity.clone())
-            } else if path == "/api/techdocs/metadata/techdocs/default/component/petstore" {
-                std::fs::read_to_string(dir.join("metadata.json")).ok()
-            } else if let Some(rest) =
-                path.strip_prefix("/api/techdocs/static/docs/default/component/petstore/")
-            {
-                (!rest.contains(".."))
-                    .then(|| std::fs::read_to_string(dir.join(rest)).ok())
-                    .flatten()
-            } else {
-                None
-            };
-            let mut out = stream;
-            let _ = match body {
-                Some(b) => write!(
-                    out,
-                    "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{b}",
-                    b.len()
-                ),
-                None => write!(
-                    out,
-                    "HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{{}}"
-                ),
-            };
-        }
-    });
-    Fake { url, requests }
 }
 
 #[test]
@@ -341,4 +263,57 @@ fn a_backend_without_the_docs_says_so() {
     };
     let e = Site::open(&src, true).unwrap_err();
     assert!(e.contains("404") && e.contains("not built yet"), "{e}");
+}
+
+#[test]
+fn a_backends_docs_are_kept_with_the_catalogue_cache_and_open_offline() {
+    let fake = fake_backend();
+    let tmp = tempfile::tempdir().unwrap();
+    let catalog_cache = greenroom::sources::cache::CatalogCache::new(tmp.path());
+    let cache = techdocs::DocsCache::new(&catalog_cache);
+    let src = DocsSource::Backstage {
+        base_url: fake.url.clone(),
+        token_env: None,
+        namespace: "default".into(),
+        kind: "component".into(),
+        name: "petstore".into(),
+    };
+    // Offline with nothing cached: where the docs are, and that they are not cached yet.
+    let e = Site::open_with(&src, false, Some(&cache)).unwrap_err();
+    assert!(
+        e.contains("not available offline") && e.contains("not in the cache"),
+        "{e}"
+    );
+    // Online: read from the backend, the home page kept as it is read.
+    let site = Site::open_with(&src, true, Some(&cache)).unwrap();
+    assert!(site.remote && site.cached.is_none());
+    let home = site.document(0).unwrap().plain_text();
+    drop(site);
+    // Offline: the same site from the cache, the page read before, and a clear word for the
+    // page never read.
+    let offline = Site::open_with(&src, false, Some(&cache)).unwrap();
+    assert!(!offline.remote);
+    let why = offline.cached.clone().unwrap();
+    assert!(why.starts_with("offline: the copy cached"), "{why}");
+    assert_eq!(offline.name, "Petstore");
+    let titles: Vec<String> = offline.nav_lines().into_iter().map(|(_, t, _)| t).collect();
+    assert_eq!(titles, ["Petstore", "Runbook"]);
+    assert_eq!(offline.document(0).unwrap().plain_text(), home);
+    let e = offline.document(1).unwrap_err();
+    assert!(e.contains("not in the cache"), "{e}");
+    // Online but the backend is gone: the cached copy, saying why.
+    fake.stop();
+    let unreachable = Site::open_with(&src, true, Some(&cache)).unwrap();
+    let why = unreachable.cached.clone().unwrap();
+    assert!(why.starts_with("unreachable"), "{why}");
+    assert_eq!(unreachable.document(0).unwrap().plain_text(), home);
+    // `greenroom cache info` lists it; `cache clear` removes it with the catalogue's files.
+    let info = catalog_cache.info();
+    assert!(
+        info.iter()
+            .any(|f| f.kind == "docs" && f.problem.is_none() && f.source.contains("petstore")),
+        "{info:?}"
+    );
+    assert_eq!(catalog_cache.clear().unwrap(), 1);
+    assert!(Site::open_with(&src, false, Some(&cache)).is_err());
 }

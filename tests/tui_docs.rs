@@ -1,7 +1,9 @@
 //! The Docs tab and the docs search, driven by keys on the real `App` over the bundled demo:
 //! `checkout-service` → Docs shows its pages, nav and links at 80×24; pages go back and
 //! forward; find in page; the search across every docs site opens the page at the match; the
-//! nav sits beside the page when the terminal is wide.
+//! nav sits beside the page when the terminal is wide; a slow TechDocs backend (a local fake
+//! holding its answers at a gate) never holds the keys, Esc stops waiting, and what was read
+//! opens again offline from the cache.
 
 use crossterm::event::KeyCode;
 use greenroom::sources;
@@ -9,6 +11,7 @@ use greenroom::tui::app::Effect;
 use greenroom::tui::rows::Tab;
 use ui_support::Portal;
 
+mod docs_support;
 mod ui_support;
 
 use ui_support::{app_with, key, load, render, screen_text, type_text};
@@ -180,4 +183,144 @@ fn entities_without_docs_have_no_docs_tab() {
     let text = screen(&mut app, 80, 24);
     assert!(!text.contains("Docs"), "{text}");
     assert!(text.contains("no docs"), "{text}");
+}
+
+/// The portal over the fake backend's catalogue, reading docs `online` (or not), keeping
+/// remote docs in a cache under `cache_dir`.
+fn backend_portal(fake: &docs_support::Fake, cache_dir: &std::path::Path, online: bool) -> Portal {
+    let catalog = sources::load(
+        &[Box::new(sources::backstage::BackstageSource::new(
+            fake.url.clone(),
+        ))],
+        &sources::LoadOptions::default(),
+    );
+    let mut app = app_with(catalog, "a TechDocs backend");
+    app.docs.online = online;
+    app.docs.cache = Some(greenroom::techdocs::DocsCache::new(
+        &sources::cache::CatalogCache::new(cache_dir),
+    ));
+    app
+}
+
+/// Steps the app the way its session does (on its deadlines) until the docs worker is done.
+fn settle(app: &mut Portal) {
+    for _ in 0..6000 {
+        if app.docs.reader.as_ref().is_none_or(|r| r.loading.is_none()) {
+            return;
+        }
+        let due = app.deadline().expect("a deadline while docs are fetched");
+        app.on_deadline(due.max(std::time::Instant::now()));
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    panic!("the docs never arrived");
+}
+
+/// Waits until the fake holds a request at its gate (the worker is waiting on the server).
+fn until_held(fake: &docs_support::Fake) {
+    for _ in 0..6000 {
+        if fake.waiting() > 0 {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    panic!("no request reached the backend");
+}
+
+#[test]
+fn a_slow_backend_never_holds_the_keys_and_esc_stops_waiting() {
+    let fake = docs_support::fake_backend();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut app = backend_portal(&fake, tmp.path(), true);
+    fake.close_gate();
+    app.open_entity("component:default/petstore", Tab::Overview);
+    key(&mut app, KeyCode::Char('6'));
+    until_held(&fake);
+    // The key came back while the backend holds the answer: the tab says what it waits for.
+    let text = screen(&mut app, 80, 24);
+    assert!(text.contains("opening the docs at"), "{text}");
+    assert!(
+        text.contains("/api/techdocs/static/docs/default/component/petstore/"),
+        "{text}"
+    );
+    assert!(text.contains("esc stops waiting"), "{text}");
+    assert!(app.deadline().is_some());
+    // Other keys still answer (Tab to the next tab and back).
+    key(&mut app, KeyCode::Char('1'));
+    assert!(!app.docs_tab_shown());
+    key(&mut app, KeyCode::Char('6'));
+    assert!(app.docs_tab_shown());
+    key(&mut app, KeyCode::Esc);
+    assert!(!app.docs_tab_shown(), "Esc leaves the tab it stopped");
+    assert!(app.docs.reader.is_none());
+    let text = screen(&mut app, 80, 24);
+    assert!(text.contains("stopped opening the docs"), "{text}");
+    // The late answer is dropped: nothing reopens by itself.
+    fake.open_gate();
+    app.on_deadline(std::time::Instant::now());
+    assert!(app.docs.reader.is_none());
+}
+
+#[test]
+fn a_slow_page_loads_on_a_worker_and_what_was_read_opens_offline() {
+    let fake = docs_support::fake_backend();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut app = backend_portal(&fake, tmp.path(), true);
+    app.open_entity("component:default/petstore", Tab::Overview);
+    key(&mut app, KeyCode::Char('6'));
+    settle(&mut app);
+    assert!(
+        header_line(&mut app).contains("Petstore › Petstore  1/2"),
+        "{}",
+        header_line(&mut app)
+    );
+    // The runbook, held by the backend: the page on screen stays, the header says what is
+    // read, and Esc stops waiting without leaving.
+    fake.close_gate();
+    key(&mut app, KeyCode::Char('t'));
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Enter);
+    until_held(&fake);
+    let head = header_line(&mut app);
+    assert!(
+        head.contains("Petstore › Petstore") && head.contains("reading Runbook"),
+        "{head}"
+    );
+    key(&mut app, KeyCode::Esc);
+    assert!(app.docs_tab_shown());
+    assert!(app.docs.reader.as_ref().unwrap().loading.is_none());
+    assert!(screen(&mut app, 80, 24).contains("stopped reading Runbook"));
+    fake.open_gate();
+    key(&mut app, KeyCode::Char('t'));
+    key(&mut app, KeyCode::Down);
+    key(&mut app, KeyCode::Enter);
+    settle(&mut app);
+    assert!(
+        header_line(&mut app).contains("Petstore › Runbook  2/2"),
+        "{}",
+        header_line(&mut app)
+    );
+    let runbook = screen(&mut app, 80, 24);
+    // Back to the home page through history (read again from the backend, on the worker).
+    key(&mut app, KeyCode::Char('b'));
+    settle(&mut app);
+    assert!(header_line(&mut app).contains("Petstore › Petstore"));
+
+    // The network gone: a new session reads both pages from the cache, and says so.
+    let mut offline = backend_portal(&fake, tmp.path(), false);
+    fake.stop();
+    offline.open_entity("component:default/petstore", Tab::Overview);
+    key(&mut offline, KeyCode::Char('6'));
+    settle(&mut offline);
+    let head = header_line(&mut offline);
+    assert!(
+        head.contains("Petstore › Petstore") && head.contains("offline"),
+        "{head}"
+    );
+    key(&mut offline, KeyCode::Char('t'));
+    key(&mut offline, KeyCode::Down);
+    key(&mut offline, KeyCode::Enter);
+    settle(&mut offline);
+    let text = screen(&mut offline, 80, 24);
+    let body = |t: &str| t.lines().skip(4).take(8).collect::<Vec<_>>().join("\n");
+    assert_eq!(body(&text), body(&runbook), "{text}");
 }

@@ -42,11 +42,20 @@ pub fn run(ctx: &Context, args: &DocsArgs) -> Result<u8, Failure> {
     let online = chosen.options.online;
     let catalog = load(chosen);
     let backends = techdocs::backends(&ctx.config);
+    let cache = docs_cache(ctx);
+    let open = Open {
+        backends: &backends,
+        online,
+        cache: cache.as_ref(),
+    };
     if let Some(query) = &args.search {
-        return search(&catalog, &backends, online, args, query);
+        return search(&catalog, &open, args, query);
     }
     let text = args.reference.as_deref().unwrap_or_default();
-    let (key, site, start) = open_site(&catalog, &backends, online, text)?;
+    let (key, site, start) = open_site(&catalog, &open, text)?;
+    if let Some(why) = &site.cached {
+        eprintln!("{}: {}", site.name, sanitize_line(why));
+    }
     if args.nav {
         return nav(&key, &site, args.json);
     }
@@ -128,19 +137,34 @@ pub fn run(ctx: &Context, args: &DocsArgs) -> Result<u8, Failure> {
     Ok(0)
 }
 
+/// How sites are opened: the backends, whether the network is asked, the docs cache.
+struct Open<'a> {
+    backends: &'a [techdocs::Backend],
+    online: bool,
+    cache: Option<&'a techdocs::DocsCache>,
+}
+
+/// Remote docs are kept with the catalogue cache (unless `catalog.cache = false`).
+fn docs_cache(ctx: &Context) -> Option<techdocs::DocsCache> {
+    (ctx.config.catalog.cache || ctx.cli.offline).then(|| {
+        techdocs::DocsCache::new(&crate::sources::cache::CatalogCache::new(
+            &ctx.paths.cache_dir,
+        ))
+    })
+}
+
 /// The site of an entity's docs: (whose docs, the site, the page `techdocs-entity-path` names).
 fn open_site(
     catalog: &Catalog,
-    backends: &[techdocs::Backend],
-    online: bool,
+    open: &Open,
     text: &str,
 ) -> Result<(String, Site, Option<String>), Failure> {
     let entity = catalog
         .resolve(text)
         .map_err(|c| not_found(catalog, text, &c))?;
-    let resolved = techdocs::docs_source(catalog, entity, backends)
+    let resolved = techdocs::docs_source(catalog, entity, open.backends)
         .map_err(|e| Failure::failed(format!("{} has no docs: {e}", entity.key)))?;
-    let site = Site::open(&resolved.source, online)
+    let site = Site::open_with(&resolved.source, open.online, open.cache)
         .map_err(|e| Failure::failed(format!("{} has no docs to show: {e}", entity.key)))?;
     Ok((resolved.owner_key, site, resolved.start_page))
 }
@@ -171,21 +195,17 @@ fn nav(key: &str, site: &Site, json: bool) -> Result<u8, Failure> {
     Ok(0)
 }
 
-fn search(
-    catalog: &Catalog,
-    backends: &[techdocs::Backend],
-    online: bool,
-    args: &DocsArgs,
-    query: &str,
-) -> Result<u8, Failure> {
+fn search(catalog: &Catalog, open: &Open, args: &DocsArgs, query: &str) -> Result<u8, Failure> {
     let index = match &args.reference {
         Some(text) => {
-            let (key, site, _) = open_site(catalog, backends, online, text)?;
+            let (key, site, _) = open_site(catalog, open, text)?;
             let mut index = DocsIndex::default();
             index.add_site(&key, &site);
             index
         }
-        None => techdocs::index_catalog(catalog, backends, online, &|_, _| {}),
+        None => {
+            techdocs::index_catalog(catalog, open.backends, open.online, open.cache, &|_, _| {})
+        }
     };
     let hits = index.search(query, args.limit);
     if args.json {

@@ -696,6 +696,14 @@ impl App {
                     .as_ref()
                     .map(|_| Instant::now() + Duration::from_millis(100)),
             )
+            // While remote docs are fetched, look for them often enough to feel immediate.
+            .chain(
+                self.docs
+                    .reader
+                    .as_ref()
+                    .and_then(|r| r.loading.as_ref())
+                    .map(|_| Instant::now() + Duration::from_millis(30)),
+            )
             .min()
     }
 

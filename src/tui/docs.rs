@@ -1,13 +1,80 @@
 //! The state of the docs reader (an entity's Docs tab) and of the docs search overlay: the open
 //! site and page, its layout at the last drawn width, scroll, the selected link, page history,
-//! find-in-page, and the catalogue-wide docs index built on a worker thread. No drawing here
-//! (`views::docs`) and no key handling (`app::docs`).
+//! find-in-page, and the catalogue-wide docs index built on a worker thread. Remote docs (a
+//! `url:` host, a TechDocs backend) are opened and their pages read on worker threads, so a
+//! slow server never holds the UI: the reader says what it waits for, and Esc stops waiting.
+//! No drawing here (`views::docs`) and no key handling (`app::docs`).
 
-use crate::techdocs::{self, Backend, DocsHit, DocsIndex, Document, Laid, Site};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use crate::techdocs::{
+    self, Backend, DocsCache, DocsHit, DocsIndex, DocsSource, Document, Laid, Site,
+};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, TryRecvError};
 use std::sync::{Arc, Mutex};
 use tui_textarea::TextArea;
+
+/// What a worker brings back.
+enum Fetched {
+    /// The site opened (or not), its first page read.
+    Site {
+        site: Result<Arc<Site>, String>,
+        page: usize,
+        doc: Result<Document, String>,
+    },
+    /// A page of the open site, and where to show it from.
+    Page {
+        page: usize,
+        doc: Result<Document, String>,
+        scroll: usize,
+        anchor: Option<String>,
+    },
+}
+
+/// Work the reader waits for on a worker thread.
+pub struct Loading {
+    /// What it waits for, for people (`opening the docs at …`, `reading Runbook`).
+    pub what: String,
+    /// Opening the site itself (stopping leaves the tab), or reading one of its pages.
+    pub site: bool,
+    rx: Receiver<Fetched>,
+    cancel: Arc<AtomicBool>,
+}
+
+impl Drop for Loading {
+    /// A reader closed or replaced stops waiting: the worker's answer is dropped.
+    fn drop(&mut self) {
+        self.cancel.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Runs `work` on a worker thread; what it returns arrives through [`Reader::poll`].
+fn spawn(
+    what: String,
+    site: bool,
+    work: impl FnOnce(&AtomicBool) -> Option<Fetched> + Send + 'static,
+) -> Loading {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let cancel = Arc::new(AtomicBool::new(false));
+    let flag = cancel.clone();
+    let spawned = std::thread::Builder::new()
+        .name("docs-fetch".into())
+        .spawn(move || {
+            if let Some(f) = work(&flag)
+                && !flag.load(Ordering::Relaxed)
+            {
+                let _ = tx.send(f);
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::warn!("docs worker: {e}");
+    }
+    Loading {
+        what,
+        site,
+        rx,
+        cancel,
+    }
+}
 
 /// Where a reader is: a page and how far down it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -42,38 +109,47 @@ pub struct Reader {
     laid: Mutex<Option<(usize, Arc<Laid>)>>,
     /// A heading to scroll to once the page is laid out.
     pub anchor: Option<String>,
+    /// A worker opening the site or reading a page, when one is under way.
+    pub loading: Option<Loading>,
+    /// The page (and heading) to go to once the site has opened (a docs search result).
+    pub then: Option<(usize, Option<String>)>,
 }
 
 impl Reader {
     /// Opens the docs of `entity` (nothing fetched if the site cannot be opened: the error is
-    /// what the tab shows).
+    /// what the tab shows). Docs on disk open at once; remote docs open on a worker thread
+    /// (see [`Reader::loading`]), kept in `cache` as they are read and served from it offline.
     pub fn open(
         catalog: &crate::catalog::Catalog,
         entity: &str,
         backends: &[Backend],
         online: bool,
+        cache: Option<&DocsCache>,
     ) -> Reader {
+        // The code grammars load on a worker while the first page opens.
+        static WARM: std::sync::Once = std::sync::Once::new();
+        WARM.call_once(|| {
+            let _ = std::thread::Builder::new()
+                .name("docs-grammars".into())
+                .spawn(techdocs::highlight::warm_up);
+        });
         let mut start = None;
         let mut owner = entity.to_owned();
-        let site = match catalog.get(entity) {
+        let source = match catalog.get(entity) {
             None => Err(format!("{entity} is not in the catalogue")),
             Some(e) => techdocs::docs_source(catalog, e, backends)
                 .map_err(|e| e.to_string())
-                .and_then(|r| {
+                .map(|r| {
                     start = r.start_page;
                     owner = r.owner_key;
-                    Site::open(&r.source, online).map(Arc::new)
+                    r.source
                 }),
-        };
-        let page = match (&site, &start) {
-            (Ok(s), Some(p)) => s.find_page(p).unwrap_or(0),
-            _ => 0,
         };
         let mut r = Reader {
             entity: entity.to_owned(),
             owner,
-            site,
-            page,
+            site: Err(String::new()),
+            page: 0,
             doc: Err(String::new()),
             scroll: 0,
             hscroll: 0,
@@ -87,21 +163,134 @@ impl Reader {
             width: AtomicUsize::new(80),
             laid: Mutex::new(None),
             anchor: None,
+            loading: None,
+            then: None,
         };
-        r.load(page);
+        match source {
+            Err(e) => r.site = Err(e),
+            Ok(source @ DocsSource::Files { .. }) => {
+                r.site = Site::open(&source, online).map(Arc::new);
+                let page = first_page(&r.site, start.as_deref());
+                r.load(page);
+            }
+            Ok(source) => {
+                let cache = cache.cloned();
+                let what = format!("opening the docs at {}", source.describe());
+                r.loading = Some(spawn(what, true, move |cancel| {
+                    let site = Site::open_with(&source, online, cache.as_ref()).map(Arc::new);
+                    if cancel.load(Ordering::Relaxed) {
+                        return None;
+                    }
+                    let page = first_page(&site, start.as_deref());
+                    let doc = page_of(&site, page);
+                    Some(Fetched::Site { site, page, doc })
+                }));
+            }
+        }
         r
     }
 
-    /// Shows another page of the site (from the top, or at `anchor`).
+    /// Shows another page of the site from the top.
     pub fn load(&mut self, page: usize) {
-        self.page = page;
-        self.doc = match &self.site {
-            Ok(site) if page < site.pages.len() => site.document(page),
-            Ok(site) if site.pages.is_empty() => Err(format!("{} has no pages", site.name)),
-            Ok(_) => Err("no such page".into()),
-            Err(e) => Err(e.clone()),
+        self.load_at(page, 0, None);
+    }
+
+    /// Shows another page of the site, `scroll` lines down or at the heading `anchor`. A page
+    /// of a remote site is read on a worker; it shows when it arrives (see [`Reader::poll`]).
+    pub fn load_at(&mut self, page: usize, scroll: usize, anchor: Option<String>) {
+        if let Ok(site) = &self.site
+            && site.remote
+            && page < site.pages.len()
+        {
+            let site = site.clone();
+            let what = format!("reading {}", site.pages[page].title);
+            self.loading = Some(spawn(what, false, move |_| {
+                let doc = site.document(page);
+                Some(Fetched::Page {
+                    page,
+                    doc,
+                    scroll,
+                    anchor,
+                })
+            }));
+            return;
+        }
+        let doc = page_of(&self.site, page);
+        self.show(page, doc, scroll, anchor);
+    }
+
+    /// Takes what a worker brought, if it is done; true when something changed.
+    pub fn poll(&mut self) -> bool {
+        let Some(loading) = &self.loading else {
+            return false;
         };
-        self.scroll = 0;
+        let fetched = match loading.rx.try_recv() {
+            Ok(f) => f,
+            Err(TryRecvError::Empty) => return false,
+            Err(TryRecvError::Disconnected) => {
+                let what = self
+                    .loading
+                    .take()
+                    .map(|l| l.what.clone())
+                    .unwrap_or_default();
+                if self.site.is_err() {
+                    self.site = Err(format!("{what} failed: the worker stopped"));
+                }
+                return true;
+            }
+        };
+        self.loading = None;
+        self.apply(fetched);
+        true
+    }
+
+    fn apply(&mut self, fetched: Fetched) {
+        match fetched {
+            Fetched::Site { site, page, doc } => {
+                self.site = site;
+                self.show(page, doc, 0, None);
+                if let Some((page, anchor)) = self.then.take()
+                    && self.site.is_ok()
+                {
+                    self.load_at(page, 0, anchor);
+                }
+            }
+            Fetched::Page {
+                page,
+                doc,
+                scroll,
+                anchor,
+            } => self.show(page, doc, scroll, anchor),
+        }
+    }
+
+    /// Stops waiting for the worker (its answer is dropped); returns whether it was opening
+    /// the site (rather than reading a page of it), or None when nothing was under way.
+    pub fn cancel(&mut self) -> Option<bool> {
+        let loading = self.loading.take()?;
+        loading.cancel.store(true, Ordering::Relaxed);
+        Some(loading.site)
+    }
+
+    /// Waits for the worker (tests).
+    pub fn wait(&mut self) {
+        if let Some(loading) = self.loading.take()
+            && let Ok(f) = loading.rx.recv()
+        {
+            self.apply(f);
+        }
+    }
+
+    fn show(
+        &mut self,
+        page: usize,
+        doc: Result<Document, String>,
+        scroll: usize,
+        anchor: Option<String>,
+    ) {
+        self.page = page;
+        self.doc = doc;
+        self.scroll = scroll;
         self.hscroll = 0;
         self.link = None;
         self.find_at = 0;
@@ -111,6 +300,12 @@ impl Reader {
                 .iter()
                 .position(|r| r.page == Some(page))
                 .unwrap_or(self.nav_cursor);
+        }
+        if let Some(a) = anchor {
+            if let Some(line) = self.laid().anchors.get(&a) {
+                self.scroll = *line;
+            }
+            self.anchor = Some(a);
         }
     }
 
@@ -154,6 +349,24 @@ impl Reader {
     }
 }
 
+/// The page to open first: the one `techdocs-entity-path` names, else the first.
+fn first_page(site: &Result<Arc<Site>, String>, start: Option<&str>) -> usize {
+    match (site, start) {
+        (Ok(s), Some(p)) => s.find_page(p).unwrap_or(0),
+        _ => 0,
+    }
+}
+
+/// A page of the site, read and parsed.
+fn page_of(site: &Result<Arc<Site>, String>, page: usize) -> Result<Document, String> {
+    match site {
+        Ok(site) if page < site.pages.len() => site.document(page),
+        Ok(site) if site.pages.is_empty() => Err(format!("{} has no pages", site.name)),
+        Ok(_) => Err("no such page".into()),
+        Err(e) => Err(e.clone()),
+    }
+}
+
 /// One row of the nav tree as drawn: depth, title, page.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NavRow {
@@ -186,6 +399,8 @@ pub struct DocsState {
     pub backends: Vec<Backend>,
     /// Whether `url:` docs and backends are read.
     pub online: bool,
+    /// Where remote docs are kept for offline reading (beside the catalogue cache).
+    pub cache: Option<DocsCache>,
     pub reader: Option<Reader>,
     /// The catalogue-wide index, once built.
     pub index: Option<Arc<DocsIndex>>,
@@ -202,10 +417,17 @@ impl DocsState {
         let (tx, rx) = std::sync::mpsc::channel();
         let backends = self.backends.clone();
         let online = self.online;
+        let cache = self.cache.clone();
         let spawned = std::thread::Builder::new()
             .name("docs-index".into())
             .spawn(move || {
-                let index = techdocs::index_catalog(&catalog, &backends, online, &|_, _| {});
+                let index = techdocs::index_catalog(
+                    &catalog,
+                    &backends,
+                    online,
+                    cache.as_ref(),
+                    &|_, _| {},
+                );
                 let _ = tx.send(index);
             });
         if spawned.is_ok() {

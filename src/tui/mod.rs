@@ -181,6 +181,10 @@ pub fn new_app(options: &PortalOptions, env: &ClientEnv) -> Result<App, PortalEr
     app.demo = options.demo;
     app.docs.backends = crate::techdocs::backends(&options.config);
     app.docs.online = options.load.online;
+    app.docs.cache = options
+        .cache
+        .as_ref()
+        .map(|(cache, _)| crate::techdocs::DocsCache::new(cache));
     if options.demo_fallback {
         app.notify("No catalogue configured: the bundled demo (-c PATH)", false);
     }

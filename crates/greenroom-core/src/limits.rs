@@ -41,6 +41,11 @@ pub const TEMPLATE_FUEL: u64 = 5_000_000;
 /// The largest text one render may produce (a skeleton file, a path, a step input value).
 pub const TEMPLATE_OUTPUT_BYTES: usize = 8 * 1024 * 1024;
 
+/// Everything one scaffolder run may write into its workspace (every file, rendered or
+/// copied; a file written again counts once, at its last size). A step that would pass it
+/// fails, naming the file, and nothing is moved into place.
+pub const SCAFFOLD_RUN_BYTES: u64 = 128 * 1024 * 1024;
+
 // ---------------------------------------------------------------- HTTP (status, remote sources)
 
 /// The largest status API response body read (GitHub, GitLab, PagerDuty, Argo CD, Kubernetes,
@@ -133,6 +138,17 @@ pub const DOCS_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// One request for a docs page or the metadata of a site.
 pub const DOCS_REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// Page text kept in the cache for one remote docs site (`url:` or a TechDocs backend), so it
+/// opens offline; pages read past it are shown but not kept.
+pub const DOCS_CACHE_SITE_BYTES: u64 = 32 * 1024 * 1024;
+
+/// Code given syntax colours per docs page (blocks past it are shown plain): highlighting
+/// costs time in proportion to the text, and a page must open at once.
+pub const HIGHLIGHT_BYTES: usize = 16 * 1024;
+
+/// Every cached docs site together; past it the oldest sites are dropped from the cache.
+pub const DOCS_CACHE_BYTES: u64 = 256 * 1024 * 1024;
 
 // ---------------------------------------------------------------- API definitions (explorer)
 

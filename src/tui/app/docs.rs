@@ -25,6 +25,9 @@ impl App {
             self.refresh_docs_search();
             self.dirty = true;
         }
+        if self.docs.reader.as_mut().is_some_and(Reader::poll) {
+            self.dirty = true;
+        }
         let Screen::Entity(s) = self.screen() else {
             return;
         };
@@ -37,7 +40,13 @@ impl App {
             .reader
             .as_ref()
             .map_or(80, |r| r.width.load(std::sync::atomic::Ordering::Relaxed));
-        let reader = Reader::open(&self.catalog, &key, &self.docs.backends, self.docs.online);
+        let reader = Reader::open(
+            &self.catalog,
+            &key,
+            &self.docs.backends,
+            self.docs.online,
+            self.docs.cache.as_ref(),
+        );
         reader
             .width
             .store(width, std::sync::atomic::Ordering::Relaxed);
@@ -74,6 +83,32 @@ impl App {
         let Some(r) = self.docs.reader.as_mut() else {
             return false;
         };
+        if r.loading.is_some() {
+            // Waiting for a slow server: Esc stops waiting; the rest waits for the page.
+            if action != Action::Back {
+                return false;
+            }
+            let what = r
+                .loading
+                .as_ref()
+                .map(|l| l.what.clone())
+                .unwrap_or_default();
+            let here = Place {
+                page: r.page,
+                scroll: r.scroll,
+            };
+            if r.cancel() == Some(true) {
+                // Nothing to show: leave the tab (the app's Back), and open it anew next time.
+                self.docs.reader = None;
+                self.notify(format!("stopped {what}"), false);
+                return false;
+            }
+            if r.back.last() == Some(&here) {
+                r.back.pop();
+            }
+            self.notify(format!("stopped {what}"), false);
+            return true;
+        }
         let laid = r.laid();
         let height = usize::from(self.geometry.body_rows.saturating_sub(3)).max(1);
         let max_scroll = laid.lines.len().saturating_sub(height);
@@ -160,8 +195,7 @@ impl App {
                     page: r.page,
                     scroll: r.scroll,
                 });
-                r.load(place.page);
-                r.scroll = place.scroll;
+                r.load_at(place.page, place.scroll, None);
             }
             Action::DocsForward => {
                 let Some(place) = r.forward.pop() else {
@@ -171,8 +205,7 @@ impl App {
                     page: r.page,
                     scroll: r.scroll,
                 });
-                r.load(place.page);
-                r.scroll = place.scroll;
+                r.load_at(place.page, place.scroll, None);
             }
             Action::DocsToggleNav => {
                 if r.site.is_ok() {
@@ -379,6 +412,11 @@ impl App {
 
 /// Goes to a page (and heading), remembering where it was for back.
 fn go_to(r: &mut Reader, page: usize, anchor: Option<String>) {
+    if r.loading.as_ref().is_some_and(|l| l.site) {
+        // The site is still opening: go there once it has.
+        r.then = Some((page, anchor));
+        return;
+    }
     let here = Place {
         page: r.page,
         scroll: r.scroll,
@@ -388,7 +426,9 @@ fn go_to(r: &mut Reader, page: usize, anchor: Option<String>) {
         r.forward.clear();
     }
     if page != r.page {
-        r.load(page);
+        // The page may come from a worker: it scrolls to the heading when it arrives.
+        r.load_at(page, 0, anchor);
+        return;
     }
     if let Some(a) = anchor {
         let laid = r.laid();

@@ -65,6 +65,23 @@ pub fn draw_docs(frame: &mut Frame, app: &App, area: Rect, geometry: &mut Geomet
     };
     let [head, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
     header(frame, app, r, head);
+    if let Some(l) = r.loading.as_ref().filter(|l| l.site) {
+        let text = vec![
+            Line::from(Span::styled(
+                format!(" ⧗ {}…", l.what),
+                app.theme.style(Role::Muted),
+            )),
+            Line::from(Span::styled(
+                format!(" {} stops waiting", stop_key(app)),
+                app.theme.style(Role::Muted),
+            )),
+        ];
+        frame.render_widget(
+            Paragraph::new(text).wrap(ratatui::widgets::Wrap { trim: false }),
+            body,
+        );
+        return;
+    }
     let err = match (&r.site, &r.doc) {
         (Err(e), _) | (_, Err(e)) => Some(e.clone()),
         _ => None,
@@ -106,6 +123,14 @@ pub fn draw_docs(frame: &mut Frame, app: &App, area: Rect, geometry: &mut Geomet
     }
 }
 
+/// The key that stops waiting for a slow server (Back, `Esc` in every built-in map).
+fn stop_key(app: &App) -> String {
+    app.keymap
+        .keys_for(&app.contexts(), crate::tui::action::Action::Back)
+        .first()
+        .map_or_else(|| "Esc".to_owned(), ToString::to_string)
+}
+
 fn header(frame: &mut Frame, app: &App, r: &Reader, area: Rect) {
     let mut spans = vec![Span::styled(
         format!(" {} ", r.site_name()),
@@ -127,6 +152,20 @@ fn header(frame: &mut Frame, app: &App, r: &Reader, area: Rect) {
         spans.push(Span::styled(
             format!("  docs of {}", r.owner),
             app.theme.style(Role::Muted),
+        ));
+    }
+    if let Some(l) = r.loading.as_ref().filter(|l| !l.site) {
+        spans.push(Span::styled(
+            format!("  {}… ({} stops)", l.what, stop_key(app)),
+            app.theme.style(Role::Muted),
+        ));
+    }
+    if let Ok(site) = &r.site
+        && let Some(why) = &site.cached
+    {
+        spans.push(Span::styled(
+            format!("  ⚠ {why}"),
+            app.theme.style(Role::Warn),
         ));
     }
     if let Some(f) = r.find.as_ref().filter(|f| !f.is_empty()) {

@@ -189,5 +189,6 @@ pub(crate) fn open(source: &DocsSource) -> Result<Site, String> {
     site.nav = nav;
     site.pages = pages;
     site.problems = problems;
+    site.remote = true;
     Ok(site)
 }

@@ -1,7 +1,8 @@
 //! Lays a [`Document`] out at a width, as lines of styled text with no terminal in them: the
 //! portal turns the styles into theme colours, the CLI into ANSI or nothing. Paragraphs wrap at
 //! word boundaries, tables shrink their widest columns to fit and wrap inside cells, code keeps
-//! its lines whole (a reader scrolls them sideways), and every link gets a number so a reader
+//! its lines whole (a reader scrolls them sideways) and takes syntax colours (see
+//! [`super::highlight`]), and every link gets a number so a reader
 //! can select and follow it.
 
 use super::model::{Block, Document, Link, Mark, Span};
@@ -109,6 +110,7 @@ pub fn layout(doc: &Document, width: usize) -> Laid {
         width: width.max(20),
         out: Laid::default(),
         link_ids: HashMap::new(),
+        highlight_left: crate::limits::HIGHLIGHT_BYTES,
     };
     l.blocks(&doc.blocks, &[], &[]);
     while l.out.lines.last().is_some_and(|x| x.segs.is_empty()) {
@@ -121,6 +123,8 @@ struct Layouter {
     width: usize,
     out: Laid,
     link_ids: HashMap<(Link, usize), usize>,
+    /// Code this page may still colour (see [`crate::limits::HIGHLIGHT_BYTES`]).
+    highlight_left: usize,
 }
 
 fn prefix_width(p: &[Seg]) -> usize {
@@ -257,11 +261,30 @@ impl Layouter {
                     muted,
                 ));
                 self.push_line(head, false);
-                for line in text.split('\n') {
-                    let mut segs = rest.to_vec();
-                    segs.push(seg("│ ", muted));
-                    segs.push(seg(line, Style::role("accent")));
-                    self.push_line(segs, true);
+                let coloured = lang
+                    .as_deref()
+                    .filter(|_| text.len() <= self.highlight_left)
+                    .and_then(|l| super::highlight::highlight(l, text));
+                if coloured.is_some() {
+                    self.highlight_left -= text.len();
+                }
+                match coloured {
+                    Some(lines) => {
+                        for runs in lines {
+                            let mut segs = rest.to_vec();
+                            segs.push(seg("│ ", muted));
+                            segs.extend(runs.into_iter().map(|(t, r)| seg(t, Style::role(r))));
+                            self.push_line(segs, true);
+                        }
+                    }
+                    None => {
+                        for line in text.split('\n') {
+                            let mut segs = rest.to_vec();
+                            segs.push(seg("│ ", muted));
+                            segs.push(seg(line, Style::role("accent")));
+                            self.push_line(segs, true);
+                        }
+                    }
                 }
                 let mut foot = rest.to_vec();
                 foot.push(seg("└─", muted));
@@ -504,6 +527,7 @@ impl Layouter {
                     width: *w,
                     out: Laid::default(),
                     link_ids: HashMap::new(),
+                    highlight_left: 0,
                 };
                 sub.out.links = std::mem::take(&mut self.out.links);
                 let over = head.then(|| Style::role("title").bold());

@@ -2,10 +2,13 @@
 //! the catalogue is. Where an entity's docs come from (`backstage.io/techdocs-ref`,
 //! `techdocs-entity`, a Backstage backend), the site (its `mkdocs.yml`, nav and pages), the page
 //! model both Markdown and a backend's HTML become, its layout at a width, and a search across
-//! every site of the catalogue. No terminal here: the portal and the CLI are faces over it.
+//! every site of the catalogue, and remote docs kept with the catalogue cache for offline
+//! reading. No terminal here: the portal and the CLI are faces over it.
 
 pub mod backstage;
 mod build;
+pub mod cache;
+pub mod highlight;
 pub mod html;
 pub mod layout;
 pub mod markdown;
@@ -14,6 +17,7 @@ pub mod search;
 pub mod site;
 pub mod source;
 
+pub use cache::DocsCache;
 pub use layout::{Laid, Line, Seg, Style, layout};
 pub use model::{Block, Document, Link};
 pub use search::{DocsHit, DocsIndex};
@@ -66,12 +70,13 @@ pub fn index_catalog(
     catalog: &Catalog,
     backends: &[Backend],
     online: bool,
+    cache: Option<&DocsCache>,
     progress: &dyn Fn(usize, usize),
 ) -> DocsIndex {
     let sources = catalog_sources(catalog, backends);
     let mut index = DocsIndex::default();
     for (i, (key, source)) in sources.iter().enumerate() {
-        match Site::open(source, online) {
+        match Site::open_with(source, online, cache) {
             Ok(site) => index.add_site(key, &site),
             Err(e) => index.problems.push(format!("{key}: {e}")),
         }

@@ -57,6 +57,11 @@ pub struct Site {
     /// Things worth saying about the site (a nav entry with no page, a page over the limit).
     pub problems: Vec<String>,
     pub format: Format,
+    /// Its pages are read over the network (a `url:` host or a TechDocs backend), so reading
+    /// one may take a while.
+    pub remote: bool,
+    /// Served from the docs cache instead of its origin, and why (`offline: cached 2 h ago`).
+    pub cached: Option<String>,
     store: Box<dyn Store>,
     /// Bytes read so far, against [`DOCS_SITE_BYTES`].
     read_bytes: AtomicU64,
@@ -104,8 +109,91 @@ impl Site {
             pages: Vec::new(),
             problems: Vec::new(),
             format,
+            remote: false,
+            cached: None,
             store,
             read_bytes: AtomicU64::new(0),
+        }
+    }
+
+    /// Opens the site of a docs source, keeping remote docs in `cache` as they are read and
+    /// serving them from it when the origin cannot be asked (offline, or unreachable).
+    pub fn open_with(
+        source: &DocsSource,
+        online: bool,
+        cache: Option<&super::cache::DocsCache>,
+    ) -> Result<Site, String> {
+        use super::cache::{Cached, CachedSite, Recording};
+        let Some(cache) = cache.filter(|_| !matches!(source, DocsSource::Files { .. })) else {
+            return Site::open(source, online);
+        };
+        let key = source.describe();
+        let live = online.then(|| Site::open(source, true));
+        match live {
+            Some(Ok(mut site)) => {
+                let mut kept = CachedSite {
+                    name: site.name.clone(),
+                    description: site.description.clone(),
+                    origin: site.origin.clone(),
+                    html: site.format == Format::Html,
+                    nav: site.nav.clone(),
+                    pages: site.pages.clone(),
+                    problems: site.problems.clone(),
+                    ..CachedSite::default()
+                };
+                // Pages read before and still in the site stay until read again.
+                if let Ok(old) = cache.load(&key) {
+                    for p in &site.pages {
+                        if let Some(t) = old.texts.get(&p.path) {
+                            kept.texts.insert(p.path.clone(), t.clone());
+                        }
+                    }
+                }
+                if let Err(e) = cache.save(&key, &kept) {
+                    tracing::warn!("docs cache {}: {e}", cache.path(&key).display());
+                }
+                let inner =
+                    std::mem::replace(&mut site.store, Box::new(MemoryStore(Default::default())));
+                site.store = Box::new(Recording {
+                    inner,
+                    cache: cache.clone(),
+                    key,
+                    kept: std::sync::Mutex::new(kept),
+                });
+                Ok(site)
+            }
+            other => {
+                let kept = match cache.load(&key) {
+                    Ok(kept) => kept,
+                    Err(_) => {
+                        return match other {
+                            Some(err) => err,
+                            None => Site::open(source, false)
+                                .map_err(|e| format!("{e} (and it is not in the cache yet)")),
+                        };
+                    }
+                };
+                let age = crate::sources::cache::age_text(kept.age(cache.now()));
+                let why = match other {
+                    Some(Err(e)) => format!("unreachable ({e}): the copy cached {age} ago"),
+                    _ => format!("offline: the copy cached {age} ago"),
+                };
+                let mut site = Site::new(
+                    kept.name.clone(),
+                    kept.origin.clone(),
+                    kept.format(),
+                    Box::new(Cached {
+                        texts: Arc::new(kept.texts),
+                        origin: sanitize_line(&kept.origin).into_owned(),
+                    }),
+                );
+                site.description = kept.description;
+                site.nav = kept.nav;
+                site.pages = kept.pages;
+                site.problems = kept.problems;
+                site.cached = Some(why);
+                Ok(site)
+            }
         }
     }
 
@@ -644,6 +732,7 @@ fn open_url(url: &str) -> Result<Site, String> {
     site.nav = nav;
     site.pages = pages;
     site.problems = problems;
+    site.remote = true;
     Ok(site)
 }
 

@@ -439,6 +439,43 @@ fn key_string(node: &Node) -> String {
     }
 }
 
+/// Where the implicit key lacking its `:` starts, given where the reader noticed (1-based
+/// `line`, 0-based `column`): the nearest line above at the key's indentation with only deeper
+/// lines (its continuation), blanks and comments between. Returns (1-based line, 0-based
+/// column), or None when the text does not look like that.
+fn implicit_key_start(text: &str, line: usize, column: usize) -> Option<(usize, usize)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let indent = |l: &str| l.len() - l.trim_start_matches(' ').len();
+    let content = |l: &str| {
+        let t = l.trim();
+        !t.is_empty() && !t.starts_with('#')
+    };
+    // The key's indentation: that of the line where the reader stopped (the next key), or at
+    // the end of the text, that of the last line with content.
+    let mut above = line.checked_sub(1)?;
+    let key_indent = match lines.get(above) {
+        Some(l) if indent(l) == column && !l.trim().is_empty() => column,
+        Some(_) => return None,
+        None => {
+            above = lines.len();
+            indent(lines.iter().rev().find(|l| content(l))?)
+        }
+    };
+    for i in (0..above).rev() {
+        let l = lines[i];
+        if !content(l) {
+            continue;
+        }
+        let n = indent(l);
+        if n > key_indent {
+            continue;
+        }
+        // A list item's key sits after `- `.
+        return (n == key_indent).then_some((i + 1, n));
+    }
+    None
+}
+
 fn parse_chunk(text: &str, line_offset: u32, limits: &Limits, out: &mut Vec<RawDocument>) {
     let mut parser = Parser::new_from_str(text);
     let mut builder: Option<Builder> = None;
@@ -448,9 +485,18 @@ fn parse_chunk(text: &str, line_offset: u32, limits: &Limits, out: &mut Vec<RawD
         match item {
             Err(e) => {
                 let m = e.marker();
-                let pos = Pos::new(m.line() as u32 + line_offset, m.col() as u32 + 1).min(end);
+                let mut pos = Pos::new(m.line() as u32 + line_offset, m.col() as u32 + 1).min(end);
                 let message = if e.info().contains("recursion limit") {
                     "nesting too deep (the YAML reader's recursion limit)".to_owned()
+                } else if e.info().contains("simple key expect ':'") {
+                    // The reader notices a missing `:` where the next key starts; Backstage's
+                    // reader (and a person) points at the key that lacks it.
+                    if let Some((line, column)) = implicit_key_start(text, m.line(), m.col()) {
+                        pos = Pos::new(line as u32 + line_offset, column as u32 + 1).min(end);
+                    }
+                    "implicit map keys need to be on a single line and followed by `:` and a \
+                     value (a missing `:`?)"
+                        .to_owned()
                 } else {
                     e.info().to_owned()
                 };
@@ -526,6 +572,41 @@ mod tests {
             .filter_map(|d| d.result.as_ref().unwrap().as_ref())
             .collect();
         assert_eq!(roots.len(), 1);
+    }
+
+    /// Where Backstage's reader (the `yaml` package 2.x) puts a missing `:` after an implicit
+    /// key: at the key, not where the next key starts (checked against `yaml` 2.9.1).
+    #[test]
+    fn a_key_without_its_colon_is_reported_where_backstage_reports_it() {
+        let at = |text: &str| {
+            let d = docs(text);
+            let e = d[0].result.as_ref().unwrap_err().clone();
+            assert!(e.message.contains("implicit map keys"), "{e:?}");
+            (e.pos.line, e.pos.column)
+        };
+        let head =
+            "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: broken\n";
+        // Before a sibling key.
+        assert_eq!(
+            at(&format!("{head}  description no colon\n  tags: [a]\n")),
+            (5, 3)
+        );
+        // Continued on a deeper line, then a blank and a comment.
+        assert_eq!(
+            at(&format!(
+                "{head}  description no colon\n    continued here\n\n  # note\n  tags: [a]\n"
+            )),
+            (5, 3)
+        );
+        // The last line of the file.
+        assert_eq!(
+            at(&format!("{head}spec:\n  type: service\n  owner\n")),
+            (7, 3)
+        );
+        // In a list item's map.
+        assert_eq!(at("- a\n- b: c\n  d e\n  f: g\n"), (3, 3));
+        // After a document marker, lines count from the file's start.
+        assert_eq!(at(&format!("---\n{head}  oops\n  tags: []\n")), (6, 3));
     }
 
     #[test]

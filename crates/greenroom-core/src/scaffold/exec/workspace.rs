@@ -141,6 +141,10 @@ pub struct Workspace {
     root: PathBuf,
     dir: Option<tempfile::TempDir>,
     live: &'static LiveWorkspaces,
+    /// What the run wrote, file by file (see [`crate::limits::SCAFFOLD_RUN_BYTES`]).
+    written: std::sync::Mutex<std::collections::HashMap<PathBuf, u64>>,
+    /// The most the run may write ([`crate::limits::SCAFFOLD_RUN_BYTES`]; tests lower it).
+    limit: u64,
 }
 
 impl Drop for Workspace {
@@ -185,7 +189,15 @@ impl Workspace {
             root,
             dir: Some(dir),
             live,
+            written: Default::default(),
+            limit: crate::limits::SCAFFOLD_RUN_BYTES,
         })
+    }
+
+    /// The same workspace with another cap on what the run writes (tests).
+    pub fn with_limit(mut self, limit: u64) -> Workspace {
+        self.limit = limit;
+        self
     }
 
     pub fn root(&self) -> &Path {
@@ -199,9 +211,21 @@ impl Workspace {
     }
 
     /// Writes a file (creating folders), refusing paths that escape.
+    /// Refused when the run's output would pass its limit.
     pub fn write(&self, rel: &str, content: &[u8], executable: bool) -> Result<PathBuf, String> {
         let path = self.resolve(rel)?;
+        let mut written = self.written.lock().unwrap_or_else(|e| e.into_inner());
+        let total: u64 = written.values().sum();
+        let after = total - written.get(&path).copied().unwrap_or(0) + content.len() as u64;
+        if after > self.limit {
+            return Err(format!(
+                "writing {} would take this run's output past its {} byte limit; stopped",
+                relative_name(&self.root, &path),
+                self.limit
+            ));
+        }
         write_file(&self.root, &path, content, executable)?;
+        written.insert(path.clone(), content.len() as u64);
         Ok(path)
     }
 
@@ -481,6 +505,25 @@ mod tests {
             std::fs::create_dir(ws.root().join("sub")).unwrap();
             assert!(ws.write("inner/ok.txt", b"x", false).is_ok());
         }
+    }
+
+    #[test]
+    fn a_run_writes_no_more_than_its_limit() {
+        let ws = Workspace::new().unwrap().with_limit(10);
+        ws.write("a.txt", b"123456", false).unwrap();
+        // Written again: counted at its new size, not twice.
+        ws.write("a.txt", b"654321", false).unwrap();
+        let e = ws.write("dir/b.txt", b"123456", false).unwrap_err();
+        assert!(
+            e.contains("dir/b.txt") && e.contains("10 byte limit"),
+            "{e}"
+        );
+        assert!(!ws.root().join("dir/b.txt").exists());
+        ws.write("dir/b.txt", b"1234", false).unwrap();
+        assert_eq!(
+            crate::limits::SCAFFOLD_RUN_BYTES,
+            Workspace::new().unwrap().limit
+        );
     }
 
     #[test]

@@ -36,6 +36,8 @@ const MAGIC: &[u8; 8] = b"GRCACHE\0";
 const HEADER: usize = 32;
 const KIND_SOURCE: u8 = 1;
 const KIND_CATALOG: u8 = 2;
+/// A docs site's pages (see `techdocs::cache`).
+pub const KIND_DOCS: u8 = 3;
 
 /// Why a cache file was not used.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,7 +114,7 @@ pub fn unframe(kind: u8, bytes: &[u8]) -> Result<&[u8], CacheError> {
     Ok(payload)
 }
 
-fn read_framed(path: &Path, kind: u8) -> Result<Vec<u8>, CacheError> {
+pub(crate) fn read_framed(path: &Path, kind: u8) -> Result<Vec<u8>, CacheError> {
     let bytes = match crate::fsread::read_regular(path, crate::limits::CACHE_FILE_BYTES) {
         Ok(b) => b,
         Err(e) if e.is_not_found() => return Err(CacheError::Missing),
@@ -229,7 +231,7 @@ pub struct Refreshed {
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct FileInfo {
     pub path: PathBuf,
-    /// `source` or `catalog`.
+    /// `source`, `catalog` or `docs`.
     pub kind: &'static str,
     /// The source it holds ("files in ./catalog", "Backstage at ..."), or every source joined.
     pub source: String,
@@ -704,7 +706,13 @@ impl CatalogCache {
             }
         }
         let catalog = super::merge(named);
-        if policy != Policy::Offline
+        // Offline, the assembled copy is rewritten too (files may have changed on disk), unless
+        // a source had nothing cached: the copy would hold it empty.
+        let complete = policy != Policy::Offline
+            || !statuses
+                .iter()
+                .any(|s| matches!(s.state, SourceState::Failed(_)));
+        if complete
             && keys.iter().any(Option::is_some)
             && let Err(e) = self.write_catalog(&keys, &statuses, &catalog)
         {
@@ -736,16 +744,18 @@ impl CatalogCache {
                 .unwrap_or_default();
             let kind_byte = if name.starts_with("source-") {
                 KIND_SOURCE
+            } else if name.starts_with("docs-") {
+                KIND_DOCS
             } else {
                 KIND_CATALOG
             };
             let bytes = std::fs::metadata(&path).map_or(0, |m| m.len());
             let mut info = FileInfo {
                 path: path.clone(),
-                kind: if kind_byte == KIND_SOURCE {
-                    "source"
-                } else {
-                    "catalog"
+                kind: match kind_byte {
+                    KIND_SOURCE => "source",
+                    KIND_DOCS => "docs",
+                    _ => "catalog",
                 },
                 source: String::new(),
                 entities: 0,
@@ -801,6 +811,12 @@ impl CatalogCache {
 
 fn describe_payload(kind: u8, p: &[u8], info: &mut FileInfo) -> Result<(), DecodeError> {
     let mut r = Reader::new(p);
+    if kind == KIND_DOCS {
+        // The site's key (where it comes from), when written, its name: pages count as entries.
+        info.source = format!("docs of {}", r.string()?);
+        info.written_at = Some(r.varint()?);
+        return Ok(());
+    }
     if kind == KIND_SOURCE {
         let _key = r.str()?;
         info.source = r.string()?;

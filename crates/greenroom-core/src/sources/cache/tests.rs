@@ -379,6 +379,44 @@ fn an_unreachable_remote_source_serves_its_cache_with_its_age() {
 }
 
 #[test]
+fn an_offline_refresh_that_sees_changed_files_rewrites_the_assembled_catalogue() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cat = tmp.path().join("cat");
+    write(&cat, "a/catalog-info.yaml", &component("alpha", "team-a"));
+    let cache = CatalogCache::new(&tmp.path().join("cache"));
+    let sources = files(&cat);
+    cache.refresh(&sources, &opts(), Policy::Refresh, None, &nothing);
+    let warm = cache.open(&sources, &opts()).0.unwrap();
+    write(&cat, "a/catalog-info.yaml", &component("alpha", "team-bb"));
+    let r = cache.refresh(
+        &sources,
+        &opts(),
+        Policy::Offline,
+        Some(&warm.sources),
+        &nothing,
+    );
+    let owner = |c: &Catalog| {
+        c.get("component:default/alpha")
+            .unwrap()
+            .owner()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(owner(&r.catalog.expect("the change is read")), "team-bb");
+    // The next start opens the changed catalogue at once, and finds nothing more to do.
+    let warm = cache.open(&sources, &opts()).0.unwrap();
+    assert_eq!(owner(&warm.catalog), "team-bb");
+    let again = cache.refresh(
+        &sources,
+        &opts(),
+        Policy::Offline,
+        Some(&warm.sources),
+        &nothing,
+    );
+    assert!(again.catalog.is_none(), "the warm catalogue holds");
+}
+
+#[test]
 fn offline_with_nothing_cached_says_so() {
     let tmp = tempfile::tempdir().unwrap();
     let cache = CatalogCache::new(tmp.path());
