@@ -286,17 +286,19 @@ pub fn start_run(app: &mut App) {
             return;
         }
     };
-    let executor = PortRunExecutor::new(source, port.action, port.entity, port_refs(&catalog));
-    w.begin_run(id, None, executor.cancel.clone());
+    let executor: std::sync::Arc<dyn greenroom_hub::RunExecutor> = std::sync::Arc::new(
+        PortRunExecutor::new(source, port.action, port.entity, port_refs(&catalog)),
+    );
+    w.begin_run(id, None, None, executor.clone());
     w.stage = super::scaffold::wizard::Stage::Create;
     if let Some(run) = w.run.as_mut() {
         run.dry = false;
     }
     app.push_effect(Effect::Scaffold(Job {
         id,
-        kind: JobKind::Port {
+        kind: JobKind::Run {
             task: Box::new(task),
-            executor: Box::new(executor),
+            executor,
         },
     }));
 }

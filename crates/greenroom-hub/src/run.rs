@@ -21,6 +21,10 @@ pub trait RunExecutor: Send + Sync + 'static {
     fn remote(&self) -> Option<RemoteRun> {
         None
     }
+    /// The folder a local run writes into (none for a dry run or a remote engine).
+    fn target(&self) -> Option<std::path::PathBuf> {
+        None
+    }
 }
 
 /// A run on a remote engine, as the hub reports it.
@@ -54,6 +58,13 @@ impl RunExecutor for LocalExecutor {
 
     fn cancel(&self) {
         CancelToken::cancel(&self.cancel);
+    }
+
+    fn target(&self) -> Option<std::path::PathBuf> {
+        match &self.mode {
+            greenroom_core::scaffold::exec::Mode::Write { target, .. } => Some(target.clone()),
+            greenroom_core::scaffold::exec::Mode::DryRun => None,
+        }
     }
 }
 

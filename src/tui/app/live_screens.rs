@@ -566,7 +566,7 @@ impl App {
                 match i.purpose {
                     InputPurpose::FindInDefinition => self.set_definition_find(text),
                     InputPurpose::FilterRows => self.set_row_filter(text),
-                    InputPurpose::SaveLayout => {}
+                    InputPurpose::SaveLayout | InputPurpose::PortReason => {}
                 }
             }
             return true;
@@ -582,7 +582,7 @@ impl App {
             match i.purpose {
                 InputPurpose::FindInDefinition => self.set_definition_find(text),
                 InputPurpose::FilterRows => self.set_row_filter(text),
-                InputPurpose::SaveLayout => {}
+                InputPurpose::SaveLayout | InputPurpose::PortReason => {}
             }
             return true;
         }

@@ -21,11 +21,10 @@ impl Job {
     /// For the audit log: the template and where it writes (`dry run` when nowhere).
     pub fn describe(&self) -> String {
         let JobKind::Run { task, executor } = &self.kind;
-        let to = match &executor.mode {
-            crate::scaffold::exec::Mode::DryRun => "dry run".to_owned(),
-            crate::scaffold::exec::Mode::Write { target, .. } => {
-                format!("into {}", target.display())
-            }
+        let to = match (executor.remote(), executor.target()) {
+            (Some(remote), _) => format!("on {}", remote.backend),
+            (None, Some(target)) => format!("into {}", target.display()),
+            (None, None) => "dry run".to_owned(),
         };
         format!("scaffold.run {} {to}", task.template.entity_ref)
     }
@@ -36,20 +35,15 @@ pub enum JobKind {
     /// Run a task (for real or dry); what it registers is added to the catalogue.
     Run {
         task: Box<TaskSpec>,
-        /// Local, or a Backstage backend's scaffolder.
+        /// Local, a Backstage backend's scaffolder, or a Port action run.
         executor: Arc<dyn RunExecutor>,
-    },
-    /// Send a Port action run and follow it.
-    Port {
-        task: Box<TaskSpec>,
-        executor: Box<crate::sources::port::actions::PortRunExecutor>,
     },
 }
 
 impl std::fmt::Debug for Job {
     // A task holds secrets: only say what kind of job this is.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let (JobKind::Run { task, .. } | JobKind::Port { task, .. }) = &self.kind;
+        let JobKind::Run { task, .. } = &self.kind;
         write!(f, "Job({}, run {})", self.id, task.template.entity_ref)
     }
 }
@@ -94,8 +88,7 @@ pub fn start(
     let id = job.id;
     let (task, executor): (Box<TaskSpec>, Arc<dyn greenroom_hub::run::RunExecutor>) = match job.kind
     {
-        JobKind::Run { task, executor } => (task, Arc::new(executor)),
-        JobKind::Port { task, executor } => (task, Arc::new(*executor)),
+        JobKind::Run { task, executor } => (task, executor),
     };
     let catalog = hub.catalog.clone();
     hub.runs.start(*task, executor, move |update| match update {
