@@ -45,12 +45,27 @@ fn edits(app: &mut ui_support::Portal) -> Vec<EditRequest> {
     found
 }
 
+/// The bottom line of a wide frame: the hint bar.
+fn hint_bar(app: &mut ui_support::Portal) -> String {
+    let terminal = ui_support::render(app, 200, 24);
+    ui_support::screen_text(&terminal)
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_owned()
+}
+
 #[test]
 fn e_asks_for_the_descriptor_at_the_entity_and_the_definition_file_on_its_tab() {
     let dir = repo();
     let descriptor = dir.path().canonicalize().unwrap().join("catalog-info.yaml");
     let mut app = portal(dir.path());
     app.open_entity("component:default/svc", Tab::Overview);
+    let hints = hint_bar(&mut app);
+    assert!(
+        hints.contains("e edit"),
+        "an entity with a file hints e: {hints}"
+    );
     key(&mut app, KeyCode::Char('e'));
     let asked = edits(&mut app);
     assert_eq!(asked.len(), 1, "{asked:?}");
@@ -79,6 +94,9 @@ fn an_entity_with_no_local_file_says_so() {
         "the bundled demo",
     );
     app.open_entity("component:default/checkout-service", Tab::Overview);
+    let hints = hint_bar(&mut app);
+    assert!(hints.contains("copy"), "the hint bar is drawn: {hints}");
+    assert!(!hints.contains("edit"), "nothing to edit, no hint: {hints}");
     key(&mut app, KeyCode::Char('e'));
     assert!(edits(&mut app).is_empty());
     let notice = app.notice.clone().unwrap();

@@ -172,7 +172,7 @@ actions! {
     ToggleTransitive => "ownership.toggle_transitive", "Include what sub-groups own", cmd, [Tree], "", general;
     Edit => "entity.edit", "Edit the descriptor (or the docs page, definition file) in $EDITOR at its line", cmd, [Catalog, Entity, Problems, OnCall, Watch], "edit" @ [Entity], general;
     CopyMenu => "copy.menu", "Copy menu: ref, name, file path, URLs, the selected link or operation (curl)", cmd, [Catalog, Entity, Problems, OnCall, Watch], "copy…" @ [Entity], general;
-    CopyRef => "copy.ref", "Copy the entity ref to the clipboard", cmd, [Catalog, Entity, Problems, OnCall, Watch], "copy ref" @ [Entity], general;
+    CopyRef => "copy.ref", "Copy the entity ref to the clipboard", cmd, [Catalog, Entity, Problems, OnCall, Watch], "", general;
     CopyLink => "copy.link", "Copy the selected link to the clipboard", cmd, [Entity, Progress], "copy link" @ [Progress], general;
     OpenLink => "link.open", "Open the selected link (copies it over SSH)", cmd, [Entity, Progress], "open link" @ [Entity], general;
     Pin => "watch.pin", "Pin the entity (or the selected status widget) to a watch pane", cmd, [Catalog, Entity, OnCall], "pin" @ [Catalog, Entity, OnCall], live;

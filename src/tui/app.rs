@@ -1582,6 +1582,13 @@ impl App {
         self.show_detail(format!("{} as loaded", e.key), lines);
     }
 
+    /// Whether the entity on screen was read from a file on this machine (so `e` can open it).
+    pub fn current_entity_has_local_file(&self) -> bool {
+        self.current_entity()
+            .and_then(|k| self.catalog.get(&k))
+            .is_some_and(|e| super::editor::local_file(&e.origin.location).is_some())
+    }
+
     /// `e`: asks the host to open the file on screen in the editor: the docs page on the Docs
     /// tab, the definition's `$text` file on an API's Definition tab, else the entity's
     /// descriptor at its line. Entities read from a server or the bundled demo have no file

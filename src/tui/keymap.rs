@@ -612,8 +612,9 @@ mod tests {
         );
     }
 
-    /// Actions reached only through the palette or another action, on purpose.
-    const NO_DEFAULT_KEY: &[Action] = &[];
+    /// Actions reached only through the palette or another action, on purpose: the ref is
+    /// the first line of the copy menu (`y`, Enter).
+    const NO_DEFAULT_KEY: &[Action] = &[Action::CopyRef];
 
     #[test]
     fn every_action_has_a_default_key_where_it_applies_in_every_builtin_map() {

@@ -156,7 +156,9 @@ impl InputGate {
         if self.pause.send(true).is_ok()
             && self
                 .parked
-                .recv_timeout(std::time::Duration::from_secs(2))
+                // Generous: on a loaded machine the reader task can take a while to be
+                // scheduled, and an editor started beside a live reader loses its keys.
+                .recv_timeout(std::time::Duration::from_secs(10))
                 .is_err()
         {
             tracing::warn!("the input reader did not stop before the editor started");

@@ -221,6 +221,8 @@ fn hint_fits(app: &App, action: Action) -> bool {
         Action::GraphToggle => {
             matches!(app.screen(), Screen::Entity(s) if s.tab == Tab::Relations)
         }
+        // Only entities read from a file here have something to open.
+        Action::Edit => app.current_entity_has_local_file(),
         // Deciding is for the inbox's runs.
         Action::PortApprove | Action::PortDecline => matches!(
             app.screen(),
