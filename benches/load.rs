@@ -35,16 +35,29 @@ fn timeval(t: libc::timeval) -> f64 {
     t.tv_sec as f64 + t.tv_usec as f64 / 1e6
 }
 
+/// A temp folder with a config that turns the catalogue cache off.
+fn no_cache_home() -> tempfile::TempDir {
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(
+        home.path().join("config.toml"),
+        "[catalog]\ncache = false\n",
+    )
+    .unwrap();
+    home
+}
+
 /// Runs `exe args` with stdout to /dev/null and measures it with `wait4` (which reaps it).
 #[allow(clippy::zombie_processes)]
 fn run_child(exe: &str, args: &[&str]) -> Figures {
+    // The catalogue cache off and every dir in a temp folder: the figures are the load
+    // itself (not a cache fill), and nothing lands in the user's cache.
+    let home = no_cache_home();
     let started = Instant::now();
     let child = Command::new(exe)
         .args(args)
-        .env(
-            "GREENROOM_CONFIG",
-            "/nonexistent/greenroom-bench/config.toml",
-        )
+        .env("GREENROOM_CONFIG", home.path().join("config.toml"))
+        .env("XDG_CACHE_HOME", home.path().join("cache"))
+        .env("XDG_STATE_HOME", home.path().join("state"))
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -104,11 +117,12 @@ fn run_portal(exe: &str, dir: &Path, n: usize) -> Figures {
             pixel_height: 0,
         })
         .unwrap();
-    let config = tempfile::tempdir().unwrap();
+    let config = no_cache_home();
     let mut cmd = CommandBuilder::new(exe);
     cmd.args(["-c", dir.to_str().unwrap()]);
     cmd.env("TERM", "xterm-256color");
     cmd.env("GREENROOM_CONFIG", config.path().join("config.toml"));
+    cmd.env("XDG_CACHE_HOME", config.path().join("cache"));
     cmd.env("XDG_STATE_HOME", config.path().join("state"));
     let started = Instant::now();
     let mut child = pty.slave.spawn_command(cmd).unwrap();
