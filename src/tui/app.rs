@@ -5,6 +5,7 @@
 use super::action::Action;
 use super::keymap::{Context, Keymap, Lookup};
 use super::keys::Chord;
+pub use super::popups::{Overlay, Popups};
 use super::scaffold;
 use super::theme::Theme;
 use crate::catalog::Catalog;
@@ -431,19 +432,6 @@ impl PaletteState {
     }
 }
 
-pub enum Overlay {
-    Help {
-        scroll: usize,
-    },
-    Palette(Box<PaletteState>),
-    /// A one-line prompt (a layout's name).
-    Input(Box<live_screens::NameInput>),
-    /// Search every docs site, or find in the docs page on screen.
-    DocsSearch(Box<crate::tui::entity::docs::SearchOverlay>),
-    /// A value shown whole (a long annotation), or the entity as loaded.
-    Detail(Box<Detail>),
-}
-
 /// Text shown whole in a scrolling popup; its lines are sanitised and wrapped when drawn.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Detail {
@@ -494,7 +482,8 @@ pub struct App {
     pub search: SearchState,
     history: Vec<Screen>,
     at: usize,
-    pub overlay: Option<Overlay>,
+    /// Everything open over the screen, the top in front (Esc pops it).
+    pub popups: Popups,
     pub pending: Vec<Chord>,
     pub notice: Option<Notice>,
     pub quit: bool,
@@ -544,7 +533,7 @@ impl App {
             search: SearchState::new(),
             history: vec![Screen::Catalog],
             at: 0,
-            overlay: None,
+            popups: Popups::default(),
             pending: Vec::new(),
             notice: None,
             quit: false,
@@ -703,10 +692,13 @@ impl App {
         if let Some(o) = g.list_offset {
             self.search.offset = o;
         }
-        if let (Some(Overlay::Help { scroll }), Some(drawn)) = (&mut self.overlay, g.help_scroll) {
+        if let (Some(Overlay::Help { scroll }), Some(drawn)) =
+            (self.popups.overlay_mut(), g.help_scroll)
+        {
             *scroll = drawn;
         }
-        if let (Some(Overlay::Detail(d)), Some(drawn)) = (&mut self.overlay, g.help_scroll) {
+        if let (Some(Overlay::Detail(d)), Some(drawn)) = (self.popups.overlay_mut(), g.help_scroll)
+        {
             d.scroll = drawn;
         }
         if let Some(scroll) = g.doc_scroll {
@@ -836,11 +828,11 @@ impl App {
 
     /// The most specific context in force (an overlay's, or the screen's).
     pub fn context(&self) -> Context {
-        match &self.overlay {
+        match self.popups.overlay() {
             Some(Overlay::Help { .. } | Overlay::Detail(_)) => Context::Help,
             Some(Overlay::Palette(_) | Overlay::DocsSearch(_)) => Context::Palette,
             Some(Overlay::Input(_)) => Context::Input,
-            None => self.screen_context(),
+            None | Some(Overlay::Scaffold(_)) => self.screen_context(),
         }
     }
 
@@ -982,7 +974,7 @@ impl App {
     fn click(&mut self, column: u16, row: u16) {
         let list = self.geometry.list;
         if matches!(self.screen(), Screen::Catalog)
-            && self.overlay.is_none()
+            && self.popups.overlay().is_none()
             && list.contains((column, row).into())
             && row > list.y
         {
@@ -1003,7 +995,7 @@ impl App {
         if self.docs_paste(&clean) {
             return;
         }
-        if let Some(Overlay::Palette(p)) = &mut self.overlay {
+        if let Some(Overlay::Palette(p)) = self.popups.overlay_mut() {
             p.entities.insert_str(&clean);
             self.refilter_palette();
             return;
@@ -1026,9 +1018,9 @@ impl App {
         };
         self.dirty = true;
         let contexts = self.contexts();
-        let typing = self.search.focused && self.overlay.is_none()
+        let typing = self.search.focused && self.popups.overlay().is_none()
             || matches!(
-                self.overlay,
+                self.popups.overlay(),
                 Some(Overlay::Palette(_) | Overlay::Input(_) | Overlay::DocsSearch(_))
             )
             || scaffold::typing(self);
@@ -1056,7 +1048,7 @@ impl App {
         {
             return;
         }
-        if matches!(self.overlay, Some(Overlay::Input(_))) {
+        if matches!(self.popups.overlay(), Some(Overlay::Input(_))) {
             self.live_type_key(input);
             return;
         }
@@ -1065,7 +1057,7 @@ impl App {
         if self.docs_type_key(input.clone(), clear_line) {
             return;
         }
-        if let Some(Overlay::Palette(p)) = &mut self.overlay {
+        if let Some(Overlay::Palette(p)) = self.popups.overlay_mut() {
             if p.entities.edit(input) {
                 self.refilter_palette();
             }
@@ -1144,13 +1136,14 @@ impl App {
         input.move_cursor(tui_textarea::CursorMove::End);
         input.set_placeholder_text("words to keep the rows that have them");
         input.set_cursor_line_style(ratatui::style::Style::default());
-        self.overlay = Some(Overlay::Input(Box::new(live_screens::NameInput {
-            input,
-            purpose: live_screens::InputPurpose::FilterRows,
-            title: " Filter this tab ",
-            hint: "keeps the rows that match · enter keeps it · esc clears".into(),
-            error: None,
-        })));
+        self.popups
+            .push(Overlay::Input(Box::new(live_screens::NameInput {
+                input,
+                purpose: live_screens::InputPurpose::FilterRows,
+                title: " Filter this tab ",
+                hint: "keeps the rows that match · enter keeps it · esc clears".into(),
+                error: None,
+            })));
     }
 
     fn rows_unfiltered(&self) -> Vec<Row> {
@@ -1238,23 +1231,23 @@ impl App {
                 _ => cursor,
             }
         };
-        if matches!(self.overlay, Some(Overlay::Help { .. })) {
+        if matches!(self.popups.overlay(), Some(Overlay::Help { .. })) {
             // Scrolling stops at the last screenful, so the way back up is one key away.
             let lines = super::views::help_lines(self).len();
             let max = lines.saturating_sub(usize::from(self.geometry.help_rows).max(1));
-            if let Some(Overlay::Help { scroll }) = &mut self.overlay {
+            if let Some(Overlay::Help { scroll }) = self.popups.overlay_mut() {
                 *scroll = step((*scroll).min(max), max + 1);
             }
             return;
         }
-        if let Some(Overlay::Palette(p)) = &mut self.overlay {
+        if let Some(Overlay::Palette(p)) = self.popups.overlay_mut() {
             p.cursor = step(p.cursor, p.items.len());
             return;
         }
-        if matches!(self.overlay, Some(Overlay::Detail(_))) {
+        if matches!(self.popups.overlay(), Some(Overlay::Detail(_))) {
             let lines = self.geometry.detail_lines;
             let max = lines.saturating_sub(usize::from(self.geometry.help_rows).max(1));
-            if let Some(Overlay::Detail(d)) = &mut self.overlay {
+            if let Some(Overlay::Detail(d)) = self.popups.overlay_mut() {
                 d.scroll = step(d.scroll.min(max), max + 1);
             }
             return;
@@ -1410,7 +1403,7 @@ impl App {
 
     /// The Relations tab's graph keys; true when the action was the graph's.
     fn graph_act(&mut self, action: Action) -> bool {
-        if self.overlay.is_some() {
+        if self.popups.overlay().is_some() {
             return false;
         }
         let catalog = self.catalog.clone();
@@ -1565,7 +1558,7 @@ impl App {
 
     /// Shows text whole in the detail popup (sanitised and wrapped when drawn).
     pub(crate) fn show_detail(&mut self, title: String, lines: Vec<String>) {
-        self.overlay = Some(Overlay::Detail(Box::new(Detail {
+        self.popups.push(Overlay::Detail(Box::new(Detail {
             title,
             lines,
             scroll: 0,
@@ -1683,13 +1676,14 @@ impl App {
         input.move_cursor(tui_textarea::CursorMove::End);
         input.set_placeholder_text("a path, method, operation, type or field");
         input.set_cursor_line_style(ratatui::style::Style::default());
-        self.overlay = Some(Overlay::Input(Box::new(live_screens::NameInput {
-            input,
-            purpose: live_screens::InputPurpose::FindInDefinition,
-            title: " Find in the definition ",
-            hint: "shows what matches and the way to it · enter keeps it · esc clears".into(),
-            error: None,
-        })));
+        self.popups
+            .push(Overlay::Input(Box::new(live_screens::NameInput {
+                input,
+                purpose: live_screens::InputPurpose::FindInDefinition,
+                title: " Find in the definition ",
+                hint: "shows what matches and the way to it · enter keeps it · esc clears".into(),
+                error: None,
+            })));
     }
 
     /// Sets the find within the Definition tab, the cursor on the first row it can stop on.
@@ -1747,9 +1741,10 @@ impl App {
         match action {
             Action::Quit => self.quit = true,
             Action::Help => {
-                self.overlay = match self.overlay {
-                    Some(Overlay::Help { .. }) => None,
-                    _ => Some(Overlay::Help { scroll: 0 }),
+                if matches!(self.popups.overlay(), Some(Overlay::Help { .. })) {
+                    self.popups.pop_overlay();
+                } else {
+                    self.popups.push(Overlay::Help { scroll: 0 });
                 }
             }
             Action::Palette => self.open_palette(),
@@ -1772,7 +1767,7 @@ impl App {
                 });
             }
             Action::Back => {
-                if self.overlay.take().is_some() {
+                if self.popups.pop_overlay().is_some() {
                     return;
                 }
                 // Esc first drops the tab's filter, then a find in the definition, then goes
@@ -1809,7 +1804,7 @@ impl App {
             | Action::Top
             | Action::Bottom => self.move_cursor(action),
             Action::SearchFocus => {
-                self.overlay = None;
+                self.popups.close_overlays();
                 if !matches!(self.screen(), Screen::Catalog) {
                     self.push(Screen::Catalog);
                 }
@@ -1997,9 +1992,9 @@ impl App {
     }
 
     fn open_selected(&mut self) {
-        if let Some(Overlay::Palette(p)) = &self.overlay {
+        if let Some(Overlay::Palette(p)) = self.popups.overlay() {
             let item = p.items.get(p.cursor).cloned();
-            self.overlay = None;
+            self.popups.pop_overlay();
             match item {
                 Some(PaletteItem::Action(a)) => self.act(a),
                 Some(PaletteItem::Entity(k)) => self.open_entity(&k, Tab::Overview),
@@ -2137,7 +2132,7 @@ impl App {
                 self.settings.themes_dir.as_deref(),
             ))
             .collect();
-        self.overlay = Some(Overlay::Palette(Box::new(PaletteState {
+        self.popups.push(Overlay::Palette(Box::new(PaletteState {
             entities,
             items: Vec::new(),
             cursor: 0,
@@ -2217,7 +2212,7 @@ impl App {
             self.notify("nothing to copy here", true);
             return;
         }
-        self.overlay = Some(Overlay::Palette(Box::new(PaletteState {
+        self.popups.push(Overlay::Palette(Box::new(PaletteState {
             entities: crate::tui::filter_list::FilterList::new("", "what to copy"),
             items: Vec::new(),
             cursor: 0,
@@ -2251,7 +2246,7 @@ impl App {
         const FUZZY: i64 = 0;
         const LOOSE_ENTITY: i64 = -1;
         let actions = self.palette_actions();
-        let Some(Overlay::Palette(p)) = &mut self.overlay else {
+        let Some(Overlay::Palette(p)) = self.popups.overlay_mut() else {
             return;
         };
         let text = p.text().trim().to_lowercase();

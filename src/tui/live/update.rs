@@ -471,7 +471,7 @@ impl App {
             .config_file
             .as_ref()
             .map_or_else(|| "the config file".into(), |p| p.display().to_string());
-        self.overlay = Some(Overlay::Input(Box::new(NameInput {
+        self.popups.push(Overlay::Input(Box::new(NameInput {
             input,
             purpose: InputPurpose::SaveLayout,
             title: " Save this layout as ",
@@ -485,7 +485,7 @@ impl App {
         let mut input = TextArea::default();
         input.set_placeholder_text("the reason, shown to whoever asked");
         input.set_cursor_line_style(ratatui::style::Style::default());
-        self.overlay = Some(Overlay::Input(Box::new(NameInput {
+        self.popups.push(Overlay::Input(Box::new(NameInput {
             input,
             purpose: InputPurpose::PortReason,
             title,
@@ -495,7 +495,7 @@ impl App {
     }
 
     fn submit_input(&mut self) {
-        let Some(Overlay::Input(input)) = &mut self.overlay else {
+        let Some(Overlay::Input(input)) = self.popups.overlay_mut() else {
             return;
         };
         let text = input.input.lines().first().cloned().unwrap_or_default();
@@ -504,23 +504,23 @@ impl App {
             InputPurpose::FindInDefinition | InputPurpose::FilterRows
         ) {
             // The find was applied while typing; Enter keeps it.
-            self.overlay = None;
+            self.popups.pop_overlay();
             return;
         }
         if input.purpose == InputPurpose::PortReason {
-            let overlay = self.overlay.take();
+            let overlay = self.popups.pop_overlay();
             if let Err(e) = crate::tui::port::submit_reason(self, text)
                 && let Some(Overlay::Input(mut i)) = overlay
             {
                 i.error = Some(e);
-                self.overlay = Some(Overlay::Input(i));
+                self.popups.push(Overlay::Input(i));
             }
             return;
         }
         match layouts::check_name(&text) {
             Err(e) => input.error = Some(e),
             Ok(name) => {
-                self.overlay = None;
+                self.popups.pop_overlay();
                 let spec = LayoutSpec::from_tree(&name, &self.watch.panes);
                 self.effects.push(Effect::SaveLayout(spec));
             }
@@ -559,7 +559,7 @@ impl App {
     }
 
     pub(super) fn live_type_key(&mut self, input: tui_textarea::Input) -> bool {
-        if let Some(Overlay::Input(i)) = &mut self.overlay {
+        if let Some(Overlay::Input(i)) = self.popups.overlay_mut() {
             if i.input.input(input) {
                 i.error = None;
                 let text = i.input.lines().first().cloned().unwrap_or_default();
@@ -575,7 +575,7 @@ impl App {
     }
 
     pub(super) fn live_paste(&mut self, text: &str) -> bool {
-        if let Some(Overlay::Input(i)) = &mut self.overlay {
+        if let Some(Overlay::Input(i)) = self.popups.overlay_mut() {
             i.input.insert_str(text);
             i.error = None;
             let text = i.input.lines().first().cloned().unwrap_or_default();
@@ -646,7 +646,7 @@ impl App {
             Action::InputSubmit => self.submit_input(),
             Action::InputCancel => {
                 // Cancelling a find drops it.
-                if let Some(Overlay::Input(i)) = &self.overlay {
+                if let Some(Overlay::Input(i)) = self.popups.overlay() {
                     match i.purpose {
                         InputPurpose::FindInDefinition => self.set_definition_find(String::new()),
                         InputPurpose::FilterRows => self.set_row_filter(String::new()),
@@ -654,7 +654,7 @@ impl App {
                     }
                 }
                 self.port.deciding = None;
-                self.overlay = None;
+                self.popups.pop_overlay();
             }
             _ => {}
         }

@@ -61,7 +61,7 @@ impl App {
 
     /// Handles an action meant for docs; false when it is not one (the app handles it).
     pub(super) fn docs_act(&mut self, action: Action) -> bool {
-        if let Some(Overlay::DocsSearch(_)) = &self.overlay {
+        if let Some(Overlay::DocsSearch(_)) = self.popups.overlay() {
             return self.docs_overlay_act(action);
         }
         match action {
@@ -81,7 +81,7 @@ impl App {
             }
             _ => {}
         }
-        if !self.docs_tab_shown() || self.overlay.is_some() {
+        if !self.docs_tab_shown() || self.popups.overlay().is_some() {
             return false;
         }
         self.sync_docs();
@@ -317,18 +317,19 @@ impl App {
             input.set_placeholder_text("search every docs site");
             self.docs.start_index(self.catalog.clone());
         }
-        self.overlay = Some(Overlay::DocsSearch(Box::new(SearchOverlay {
-            input,
-            hits: Vec::new(),
-            cursor: 0,
-            find,
-        })));
+        self.popups
+            .push(Overlay::DocsSearch(Box::new(SearchOverlay {
+                input,
+                hits: Vec::new(),
+                cursor: 0,
+                find,
+            })));
         self.refresh_docs_search();
     }
 
     /// Answers the overlay's query again (each keystroke, and when the index arrives).
     fn refresh_docs_search(&mut self) {
-        let Some(Overlay::DocsSearch(o)) = &mut self.overlay else {
+        let Some(Overlay::DocsSearch(o)) = self.popups.overlay_mut() else {
             return;
         };
         let text = o.input.lines().first().cloned().unwrap_or_default();
@@ -351,7 +352,7 @@ impl App {
 
     /// Typing into the docs overlay; false when it is not open.
     pub(super) fn docs_type_key(&mut self, input: tui_textarea::Input, clear_line: bool) -> bool {
-        let Some(Overlay::DocsSearch(o)) = &mut self.overlay else {
+        let Some(Overlay::DocsSearch(o)) = self.popups.overlay_mut() else {
             return false;
         };
         let changed = if clear_line {
@@ -368,7 +369,7 @@ impl App {
     }
 
     pub(super) fn docs_paste(&mut self, text: &str) -> bool {
-        let Some(Overlay::DocsSearch(o)) = &mut self.overlay else {
+        let Some(Overlay::DocsSearch(o)) = self.popups.overlay_mut() else {
             return false;
         };
         o.input.insert_str(text);
@@ -378,7 +379,7 @@ impl App {
 
     fn docs_overlay_act(&mut self, action: Action) -> bool {
         let page = self.page();
-        let Some(Overlay::DocsSearch(o)) = &mut self.overlay else {
+        let Some(Overlay::DocsSearch(o)) = self.popups.overlay_mut() else {
             return false;
         };
         let last = o.hits.len().saturating_sub(1);
@@ -393,17 +394,17 @@ impl App {
                 {
                     r.find = None;
                 }
-                self.overlay = None;
+                self.popups.pop_overlay();
             }
             Action::Open => {
                 if o.find {
-                    self.overlay = None;
+                    self.popups.pop_overlay();
                     return true;
                 }
                 let Some(hit) = o.hits.get(o.cursor).cloned() else {
                     return true;
                 };
-                self.overlay = None;
+                self.popups.pop_overlay();
                 self.open_entity(&hit.entity, Tab::Docs);
                 self.sync_docs();
                 if let Some(r) = self.docs.reader.as_mut() {
