@@ -71,3 +71,46 @@ fn focusing_the_query_closes_every_popup() {
     assert!(app.popups.is_empty(), "{}", app.popups.len());
     assert!(app.search.focused);
 }
+
+/// A keystroke builds the screen's rows once for the action and once after it settles, and
+/// drawing shares them; drawing again without a change builds nothing.
+#[test]
+fn a_keystroke_builds_the_rows_at_most_twice_and_a_redraw_never() {
+    let mut app = demo();
+    app.open_entity(
+        "component:default/checkout-service",
+        greenroom::tui::entity::rows::Tab::Overview,
+    );
+    render(&mut app, 80, 24);
+    let before = app.views.built();
+    key(&mut app, KeyCode::Down);
+    render(&mut app, 80, 24);
+    let per_key = app.views.built() - before;
+    assert!((1..=2).contains(&per_key), "{per_key} builds for one key");
+    let before = app.views.built();
+    render(&mut app, 80, 24);
+    render(&mut app, 80, 24);
+    assert_eq!(app.views.built(), before, "a redraw reuses the rows");
+}
+
+/// The on-call view scans the catalogue once per change, not on every draw.
+#[test]
+fn the_oncall_view_is_built_once_per_change() {
+    let mut app = demo();
+    key(&mut app, KeyCode::Char('O'));
+    assert!(
+        matches!(app.screen(), Screen::OnCall { .. }),
+        "O opens on call"
+    );
+    render(&mut app, 80, 24);
+    let before = app.views.built();
+    render(&mut app, 80, 24);
+    assert_eq!(
+        app.views.built(),
+        before,
+        "a redraw reuses the on-call view"
+    );
+    key(&mut app, KeyCode::Down);
+    render(&mut app, 80, 24);
+    assert!(app.views.built() > before, "a key builds it again");
+}

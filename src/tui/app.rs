@@ -484,6 +484,8 @@ pub struct App {
     at: usize,
     /// Everything open over the screen, the top in front (Esc pops it).
     pub popups: Popups,
+    /// The screen's view models (rows, the on-call overview), built once per change.
+    pub views: super::view_model::ViewModels,
     pub pending: Vec<Chord>,
     pub notice: Option<Notice>,
     pub quit: bool,
@@ -534,6 +536,7 @@ impl App {
             history: vec![Screen::Catalog],
             at: 0,
             popups: Popups::default(),
+            views: Default::default(),
             pending: Vec::new(),
             notice: None,
             quit: false,
@@ -562,6 +565,7 @@ impl App {
     /// on the same entity while the new search runs. Results of searches asked before this
     /// point are dropped when they arrive (see `catalog_generation`).
     pub fn set_catalog(&mut self, catalog: Arc<Catalog>, index: Arc<SearchIndex>) {
+        self.views.invalidate();
         self.docs.reset();
         let old = std::mem::replace(&mut self.catalog, catalog);
         let keep = self
@@ -688,6 +692,9 @@ impl App {
 
     /// Remembers what the last frame laid out.
     pub fn apply_geometry(&mut self, g: Geometry) {
+        if g.width != self.geometry.width {
+            self.views.invalidate();
+        }
         self.geometry = g.clone();
         if let Some(o) = g.list_offset {
             self.search.offset = o;
@@ -702,7 +709,7 @@ impl App {
             d.scroll = drawn;
         }
         if let Some(scroll) = g.doc_scroll {
-            match self.screen_mut() {
+            match self.screen_position_mut() {
                 Screen::Entity(s) => s.scroll = scroll,
                 Screen::Problems { scroll: s, .. }
                 | Screen::OnCall { scroll: s, .. }
@@ -730,7 +737,14 @@ impl App {
         &self.history[self.at]
     }
 
+    /// The screen, to move its cursor or scroll only: what its view model is built from stays.
+    pub(crate) fn screen_position_mut(&mut self) -> &mut Screen {
+        &mut self.history[self.at]
+    }
+
+    /// The screen, to change it (its view model is built again when next read).
     pub(crate) fn screen_mut(&mut self) -> &mut Screen {
+        self.views.invalidate();
         &mut self.history[self.at]
     }
 
@@ -740,6 +754,7 @@ impl App {
 
     /// Opens a screen after the current one, dropping any forward history (as browsers do).
     pub fn push(&mut self, screen: Screen) {
+        self.views.invalidate();
         self.history.truncate(self.at + 1);
         self.history.push(screen);
         self.at += 1;
@@ -810,6 +825,7 @@ impl App {
     }
 
     pub fn on_deadline(&mut self, now: Instant) {
+        self.views.invalidate();
         scaffold::on_deadline(self, now);
         if self.notice.as_ref().is_some_and(|n| n.until <= now) {
             self.notice = None;
@@ -889,6 +905,7 @@ impl App {
         let version = across.then(|| self.live.store().version());
         let catalog = self.catalog.clone();
         if self.scores.ensure(&catalog, &self.live, version) {
+            self.views.invalidate();
             self.dirty = true;
             if crate::scorecard::has_level_terms(&self.search.query) {
                 self.search.generation += 1;
@@ -914,6 +931,7 @@ impl App {
     }
 
     fn handle_inner(&mut self, event: AppEvent) {
+        self.views.invalidate();
         match event {
             AppEvent::Terminal(e) => self.on_terminal(e),
             AppEvent::Loaded(catalog, index) => {
@@ -1108,12 +1126,15 @@ impl App {
 
     /// The rows of the current entity tab (or problems pane), only those that match when
     /// the tab is filtered (`/`), under a line that says so.
-    pub fn rows(&self) -> Vec<Row> {
-        let rows = self.rows_unfiltered();
-        match self.screen() {
-            Screen::Entity(s) if !s.filter.is_empty() => filter_rows(rows, &s.filter),
-            _ => rows,
-        }
+    /// Built once per change and shared by update and draw (`view_model`).
+    pub fn rows(&self) -> Arc<Vec<Row>> {
+        self.views.rows(|| {
+            let rows = self.rows_unfiltered();
+            match self.screen() {
+                Screen::Entity(s) if !s.filter.is_empty() => filter_rows(rows, &s.filter),
+                _ => rows,
+            }
+        })
     }
 
     /// Sets the filter of the entity tab on screen (the cursor back on the first row).
@@ -1260,7 +1281,7 @@ impl App {
                 let len = self.rows().len();
                 let c = step(*cursor, len);
                 if let Screen::Problems { cursor, .. } | Screen::Scorecards { cursor, .. } =
-                    self.screen_mut()
+                    self.screen_position_mut()
                 {
                     *cursor = c;
                 }
@@ -1286,7 +1307,7 @@ impl App {
                         scroll = 0;
                     }
                 }
-                if let Screen::Entity(s) = self.screen_mut() {
+                if let Screen::Entity(s) = self.screen_position_mut() {
                     s.cursor = cursor;
                     s.scroll = scroll;
                 }
@@ -1704,7 +1725,7 @@ impl App {
             return;
         }
         let rows = self.rows();
-        if let Screen::Entity(s) = self.screen_mut() {
+        if let Screen::Entity(s) = self.screen_position_mut() {
             let ok = |i: usize| rows.get(i).is_some_and(Row::selectable);
             if !ok(s.cursor) {
                 let after = (s.cursor..rows.len()).find(|i| ok(*i));
@@ -1717,7 +1738,9 @@ impl App {
     /// Performs one named action, through its handler in the action table.
     pub fn act(&mut self, action: Action) {
         self.dirty = true;
+        self.views.invalidate();
         (action.handler())(self, action);
+        self.views.invalidate();
         self.settle_cursor();
         self.settle_oncall_cursor();
         self.sync_live();

@@ -24,6 +24,7 @@ pub mod session;
 pub mod signals;
 pub mod terminal;
 pub mod theme;
+pub mod view_model;
 pub mod views;
 
 use crate::config::Config;

@@ -50,6 +50,7 @@ const SCORES: &str = "scorecards";
 impl App {
     /// Starts showing live status through this session's subscription to the hub's service.
     pub fn attach_status(&mut self, service: greenroom_hub::Subscription) {
+        self.views.invalidate();
         self.live.attach(service);
         self.sync_live();
         self.dirty = true;
@@ -237,8 +238,13 @@ impl App {
             .collect()
     }
 
-    /// The on-call view's overview (for its title) and rows.
-    pub fn oncall_screen(&self) -> (OnCallOverview, StatusRows) {
+    /// The on-call view's overview (for its title) and rows: its view model, built once per
+    /// change (the catalogue is scanned for on-call targets only then, never per frame).
+    pub fn oncall_screen(&self) -> Arc<(OnCallOverview, StatusRows)> {
+        self.views.oncall(|| self.build_oncall_screen())
+    }
+
+    fn build_oncall_screen(&self) -> (OnCallOverview, StatusRows) {
         let refresh = self.refresh_key();
         let none = HashSet::new();
         let cx = self.cx(&refresh, &none);
@@ -295,7 +301,7 @@ impl App {
             Screen::Entity(s) if s.tab == Tab::Status => {
                 Some(self.status_tab(&s.key, &s.expanded).rows)
             }
-            Screen::OnCall { .. } => Some(self.oncall_screen().1.rows),
+            Screen::OnCall { .. } => Some(self.oncall_screen().1.rows.clone()),
             _ => None,
         }
     }
@@ -324,7 +330,7 @@ impl App {
         let rows = self.rows();
         let page = self.page();
         let max = self.max_scroll(rows.len());
-        if let Screen::OnCall { cursor, scroll } = self.screen_mut() {
+        if let Screen::OnCall { cursor, scroll } = self.screen_position_mut() {
             let selectable: Vec<usize> =
                 (0..rows.len()).filter(|i| rows[*i].selectable()).collect();
             if selectable.is_empty() {
@@ -347,7 +353,7 @@ impl App {
             return;
         }
         let rows = self.rows();
-        if let Screen::OnCall { cursor, .. } = self.screen_mut() {
+        if let Screen::OnCall { cursor, .. } = self.screen_position_mut() {
             let ok = |i: usize| rows.get(i).is_some_and(Row::selectable);
             if !ok(*cursor) {
                 let after = (*cursor..rows.len()).find(|i| ok(*i));
