@@ -17,6 +17,7 @@ pub mod keys;
 pub mod links;
 pub mod live;
 pub mod opener;
+pub mod palette;
 pub mod popups;
 pub mod port;
 pub mod scaffold;

@@ -2,10 +2,10 @@
 //! workspace. What is on screen decides what is fetched (one owner per view or pane); a store
 //! change redraws only when it changed something shown; ages tick only while shown.
 
-use super::{App, Effect, Overlay, Screen};
 use crate::status::oncall::{OnCallOverview, oncall_targets};
 use crate::status::{Target, TargetId, targets_for};
 use crate::tui::action::Action;
+use crate::tui::app::{App, Effect, Overlay, Screen};
 use crate::tui::entity::rows::{Row, Tab};
 use crate::tui::keymap::Context;
 use crate::tui::live::layouts::{self, LayoutSpec, LayoutTree};
@@ -163,7 +163,7 @@ impl App {
     }
 
     /// A store entry changed: redraw only when it is on screen and looks different.
-    pub(super) fn on_status_changed(&mut self, id: &TargetId) {
+    pub(crate) fn on_status_changed(&mut self, id: &TargetId) {
         if self.live.changed(id) {
             self.dirty = true;
             // Rows come and go with the data (an error line): keep the cursor on one it can
@@ -296,7 +296,7 @@ impl App {
         )
     }
 
-    pub(super) fn status_rows_for_screen(&self) -> Option<Vec<Row>> {
+    pub(crate) fn status_rows_for_screen(&self) -> Option<Vec<Row>> {
         match self.screen() {
             Screen::Entity(s) if s.tab == Tab::Status => {
                 Some(self.status_tab(&s.key, &s.expanded).rows)
@@ -326,7 +326,7 @@ impl App {
         }
     }
 
-    pub(super) fn live_move_cursor(&mut self, step: &dyn Fn(usize, usize) -> usize, bottom: bool) {
+    pub(crate) fn live_move_cursor(&mut self, step: &dyn Fn(usize, usize) -> usize, bottom: bool) {
         let rows = self.rows();
         let page = self.page();
         let max = self.max_scroll(rows.len());
@@ -348,7 +348,7 @@ impl App {
     }
 
     /// Keeps the on-call cursor on a row it can stop on (rows move as data arrives).
-    pub(super) fn settle_oncall_cursor(&mut self) {
+    pub(crate) fn settle_oncall_cursor(&mut self) {
         if !matches!(self.screen(), Screen::OnCall { .. }) {
             return;
         }
@@ -364,14 +364,14 @@ impl App {
     }
 
     /// Enter on the watch workspace opens the focused pane's entity on its Status tab.
-    pub(super) fn open_focused_pane(&mut self) {
+    pub(crate) fn open_focused_pane(&mut self) {
         match self.watch.panes.focused().cloned().flatten() {
             Some(pin) => self.open_entity(&pin.entity, Tab::Status),
             None => self.notify("this pane is empty: pin an entity with watch.pin", true),
         }
     }
 
-    pub(super) fn focused_pane_entity(&self) -> Option<String> {
+    pub(crate) fn focused_pane_entity(&self) -> Option<String> {
         self.watch
             .panes
             .focused()
@@ -564,7 +564,7 @@ impl App {
         Ok(())
     }
 
-    pub(super) fn live_type_key(&mut self, input: tui_textarea::Input) -> bool {
+    pub(crate) fn live_type_key(&mut self, input: tui_textarea::Input) -> bool {
         if let Some(Overlay::Input(i)) = self.popups.overlay_mut() {
             if i.input.input(input) {
                 i.error = None;
@@ -580,7 +580,7 @@ impl App {
         false
     }
 
-    pub(super) fn live_paste(&mut self, text: &str) -> bool {
+    pub(crate) fn live_paste(&mut self, text: &str) -> bool {
         if let Some(Overlay::Input(i)) = self.popups.overlay_mut() {
             i.input.insert_str(text);
             i.error = None;
@@ -609,7 +609,7 @@ impl App {
     }
 
     /// The live-status actions.
-    pub(super) fn act_live(&mut self, action: Action) {
+    pub(crate) fn act_live(&mut self, action: Action) {
         match action {
             Action::StatusTab => self.switch_tab(Some(Tab::Status), 0),
             Action::StatusRefresh => self.refresh_on_screen(),

@@ -3,9 +3,9 @@
 //! (every docs site of the catalogue, answered on each keystroke; Enter opens the page at the
 //! match). Hooks in `app.rs` call in here so the rest of the app stays as it was.
 
-use super::{App, Overlay, Screen};
 use crate::techdocs::Link;
 use crate::tui::action::Action;
+use crate::tui::app::{App, Overlay, Screen};
 use crate::tui::entity::docs::{Place, Reader, SearchOverlay, nav_rows};
 use crate::tui::entity::rows::Tab;
 use tui_textarea::TextArea;
@@ -20,13 +20,13 @@ impl App {
     }
 
     /// The file of the docs page on screen, when it is a file on this machine (for `e`).
-    pub(super) fn docs_page_file(&self) -> Option<std::path::PathBuf> {
+    pub(crate) fn docs_page_file(&self) -> Option<std::path::PathBuf> {
         let r = self.docs.reader.as_ref()?;
         r.site.as_ref().ok()?.local_file(r.page)
     }
 
     /// Opens the reader for the entity on screen when its Docs tab shows (once per entity).
-    pub(super) fn sync_docs(&mut self) {
+    pub(crate) fn sync_docs(&mut self) {
         if self.docs.poll_index() {
             self.refresh_docs_search();
             self.dirty = true;
@@ -60,7 +60,7 @@ impl App {
     }
 
     /// Handles an action meant for docs; false when it is not one (the app handles it).
-    pub(super) fn docs_act(&mut self, action: Action) -> bool {
+    pub(crate) fn docs_act(&mut self, action: Action) -> bool {
         if let Some(Overlay::DocsSearch(_)) = self.popups.overlay() {
             return self.docs_overlay_act(action);
         }
@@ -292,7 +292,7 @@ impl App {
     }
 
     /// The outside link selected in the docs, for opening and copying.
-    pub(super) fn docs_selected_link(&self) -> Option<String> {
+    pub(crate) fn docs_selected_link(&self) -> Option<String> {
         if !self.docs_tab_shown() {
             return None;
         }
@@ -351,7 +351,7 @@ impl App {
     }
 
     /// Typing into the docs overlay; false when it is not open.
-    pub(super) fn docs_type_key(&mut self, input: tui_textarea::Input, clear_line: bool) -> bool {
+    pub(crate) fn docs_type_key(&mut self, input: tui_textarea::Input, clear_line: bool) -> bool {
         let Some(Overlay::DocsSearch(o)) = self.popups.overlay_mut() else {
             return false;
         };
@@ -368,7 +368,7 @@ impl App {
         true
     }
 
-    pub(super) fn docs_paste(&mut self, text: &str) -> bool {
+    pub(crate) fn docs_paste(&mut self, text: &str) -> bool {
         let Some(Overlay::DocsSearch(o)) = self.popups.overlay_mut() else {
             return false;
         };
