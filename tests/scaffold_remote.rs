@@ -8,7 +8,7 @@
 
 use greenroom::hub::RunService;
 use greenroom::hub::run::RunUpdate;
-use greenroom::scaffold::exec::{Executor, Progress, StepStatus, TaskEvent, TaskStatus};
+use greenroom::scaffold::exec::{Executor, RunProgress, StepStatus, TaskEvent, TaskStatus};
 use greenroom::scaffold::remote::{
     RecentRuns, RemoteError, RemoteExecutor, RemoteTask, ScaffolderClient,
 };
@@ -257,13 +257,16 @@ fn task(name: &str, values: Json, secrets: Secrets) -> TaskSpec {
     }
 }
 
-fn run(executor: &RemoteExecutor, task: &TaskSpec) -> (greenroom::scaffold::RunResult, Progress) {
-    let mut progress = Progress::new(&task.template);
+fn run(
+    executor: &RemoteExecutor,
+    task: &TaskSpec,
+) -> (greenroom::scaffold::RunResult, RunProgress) {
+    let mut progress = RunProgress::new(&task.template);
     let result = executor.run(task, &mut |e| progress.apply(e));
     (result, progress)
 }
 
-fn step(progress: &Progress, id: &str) -> StepStatus {
+fn step(progress: &RunProgress, id: &str) -> StepStatus {
     progress.steps.iter().find(|s| s.id == id).unwrap().status
 }
 

@@ -3,7 +3,7 @@
 
 use super::editor::{edit, line_editor, text_of};
 use super::form::{Moved, Stop, StopKind};
-use super::picker::{PickContext, Picked, PickerPopup, Source};
+use super::picker::{PickContext, PickSource, Picked, PickerPopup};
 use super::run::{Job, JobKind};
 use super::wizard::Stage;
 use super::{Confirm, OnYes, Popup, Showing, View, show_wizard, showing, start};
@@ -183,10 +183,10 @@ fn open_picker(app: &mut App, typed: &str) {
     };
     let field = &w.form.fields[stop.field];
     let (source, multi) = match (stop.kind, &field.widget) {
-        (StopKind::Select, _) => (Source::Choices(w.form.focused_choices()), false),
-        (StopKind::Checkboxes, _) => (Source::Choices(w.form.focused_choices()), true),
-        (StopKind::Picker, Widget::Entity(p)) => (Source::Entities(p.clone()), p.is_multi()),
-        (StopKind::Picker, Widget::EntityTags(t)) => (Source::Tags(t.clone()), true),
+        (StopKind::Select, _) => (PickSource::Choices(w.form.focused_choices()), false),
+        (StopKind::Checkboxes, _) => (PickSource::Choices(w.form.focused_choices()), true),
+        (StopKind::Picker, Widget::Entity(p)) => (PickSource::Entities(p.clone()), p.is_multi()),
+        (StopKind::Picker, Widget::EntityTags(t)) => (PickSource::Tags(t.clone()), true),
         _ => return,
     };
     let title = match stop.key.part {

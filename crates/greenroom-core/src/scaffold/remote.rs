@@ -956,7 +956,7 @@ mod tests {
         assert_eq!(t.pages[0]["required"], json!(["name", "owner"]));
         assert_eq!(t.backend.as_deref(), Some("http://b"));
         // Its steps come from the events.
-        let mut p = super::super::exec::Progress::new(&t);
+        let mut p = super::super::exec::RunProgress::new(&t);
         p.apply(&TaskEvent::Log {
             step_id: Some("fetch".into()),
             message: "Beginning step Render skeleton".into(),

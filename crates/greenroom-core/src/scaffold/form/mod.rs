@@ -8,7 +8,7 @@ pub mod schema;
 pub use field::{Choice, Field, FieldPath, Widget};
 
 use super::pickers::{EntityPicker, PickerKind, RepoUrlPicker, TagsPicker, check_entity_name};
-use super::render::{Context, RenderOptions, Renderer, is_truthy};
+use super::render::{RenderContext, RenderOptions, Renderer, is_truthy};
 use super::secrets::Secrets;
 use super::template::Template;
 use super::validate::{ValidationError, validate};
@@ -457,7 +457,7 @@ impl Form {
             None => true,
             Some(Json::Bool(b)) => *b,
             Some(Json::String(expr)) => {
-                let ctx = Context::new(&serde_json::json!({ "parameters": self.values }));
+                let ctx = RenderContext::new(&serde_json::json!({ "parameters": self.values }));
                 Renderer::new(RenderOptions::default())
                     .render_value(expr, &ctx)
                     .map(|v| is_truthy(v.as_ref()))

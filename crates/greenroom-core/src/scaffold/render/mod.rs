@@ -146,11 +146,11 @@ impl std::io::Write for CappedOutput {
 
 /// The variables a template sees, converted once and shared by many renders.
 #[derive(Clone, Debug)]
-pub struct Context(Value);
+pub struct RenderContext(Value);
 
-impl Context {
-    pub fn new(vars: &Json) -> Context {
-        Context(Value::from(Serde(vars)))
+impl RenderContext {
+    pub fn new(vars: &Json) -> RenderContext {
+        RenderContext(Value::from(Serde(vars)))
     }
 }
 
@@ -213,7 +213,7 @@ impl Renderer {
     }
 
     /// Renders a template to text (file contents, paths, mixed strings).
-    pub fn render(&self, source: &str, ctx: &Context) -> Result<String, RenderError> {
+    pub fn render(&self, source: &str, ctx: &RenderContext) -> Result<String, RenderError> {
         if !self.has_template_syntax(source) {
             return Ok(source.to_owned());
         }
@@ -235,7 +235,11 @@ impl Renderer {
 
     /// Renders one string value: a sole expression keeps its type (`None` when undefined);
     /// anything else becomes text.
-    pub fn render_value(&self, source: &str, ctx: &Context) -> Result<Option<Json>, RenderError> {
+    pub fn render_value(
+        &self,
+        source: &str,
+        ctx: &RenderContext,
+    ) -> Result<Option<Json>, RenderError> {
         if let Some(expr) = js::sole_expression(source, self.expr_start) {
             let expr =
                 js::rewrite_operators(&format!("{}{expr}}}}}", self.expr_start), self.expr_start);
@@ -261,7 +265,7 @@ impl Renderer {
     /// keeps the original string, an undefined sole expression drops its object key (and
     /// becomes `null` inside an array, as `JSON.stringify` makes of it). A render that hits a
     /// resource limit keeps its source text too; [`Self::try_render_tree`] reports it instead.
-    pub fn render_tree(&self, input: &Json, ctx: &Context) -> Option<Json> {
+    pub fn render_tree(&self, input: &Json, ctx: &RenderContext) -> Option<Json> {
         self.tree(input, ctx, false)
             .unwrap_or_else(|_| Some(input.clone()))
     }
@@ -271,12 +275,17 @@ impl Renderer {
     pub fn try_render_tree(
         &self,
         input: &Json,
-        ctx: &Context,
+        ctx: &RenderContext,
     ) -> Result<Option<Json>, RenderError> {
         self.tree(input, ctx, true)
     }
 
-    fn tree(&self, input: &Json, ctx: &Context, strict: bool) -> Result<Option<Json>, RenderError> {
+    fn tree(
+        &self,
+        input: &Json,
+        ctx: &RenderContext,
+        strict: bool,
+    ) -> Result<Option<Json>, RenderError> {
         Ok(match input {
             Json::String(s) => match self.render_value(s, ctx) {
                 Ok(v) => v,
@@ -350,8 +359,8 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn ctx() -> Context {
-        Context::new(&json!({
+    fn ctx() -> RenderContext {
+        RenderContext::new(&json!({
             "parameters": {
                 "name": "svc", "count": 3, "flag": true, "list": [1, 2],
                 "obj": {"a": 1}, "repoUrl": "github.com?owner=acme&repo=shop",
@@ -416,7 +425,7 @@ mod tests {
     #[test]
     fn title_capitalises_space_separated_words_as_nunjucks() {
         let r = Renderer::new(RenderOptions::default());
-        let c = Context::new(&json!({"n": "ledger-api for pAYMENTS"}));
+        let c = RenderContext::new(&json!({"n": "ledger-api for pAYMENTS"}));
         assert_eq!(
             r.render("${{ n | title }}", &c).unwrap(),
             "Ledger-api For Payments"
@@ -429,7 +438,7 @@ mod tests {
             cookiecutter_compat: true,
             ..Default::default()
         });
-        let c = Context::new(&json!({"cookiecutter": {"tags": ["a", "b"], "o": {"k": 1}}}));
+        let c = RenderContext::new(&json!({"cookiecutter": {"tags": ["a", "b"], "o": {"k": 1}}}));
         assert_eq!(
             cookie
                 .render(
@@ -449,7 +458,7 @@ mod tests {
             cookiecutter_compat: true,
             ..Default::default()
         });
-        let c = Context::new(&json!({"cookiecutter": {"name": "x"}}));
+        let c = RenderContext::new(&json!({"cookiecutter": {"name": "x"}}));
         assert_eq!(
             r.render("{{ cookiecutter.name }} ${{ y }}", &c).unwrap(),
             "x $"
