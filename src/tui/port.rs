@@ -7,7 +7,6 @@
 
 use super::action::Action;
 use super::app::{App, Effect, Overlay, Screen};
-use super::scaffold::run::{Job, JobKind};
 use super::theme::Role;
 use crate::sources::port::PortSource;
 use crate::sources::port::actions::{
@@ -265,42 +264,21 @@ pub fn start_run(app: &mut App) {
         app.notify("no Port source is configured", true);
         return;
     };
-    let catalog = app.catalog.clone();
-    let user = app.scaffold.user.clone();
-    let id = app.scaffold.next_run_id();
-    let Some(w) = app.scaffold.wizard.as_deref_mut() else {
+    let Some(port) = app.scaffold.wizard.as_deref().and_then(|w| w.port.clone()) else {
         return;
     };
-    let Some(port) = w.port.clone() else {
-        return;
-    };
-    if w.running() {
-        app.notify("a run is already in progress", true);
-        return;
-    }
-    let task = match w.task(&catalog, user.as_deref()) {
-        Ok(t) => t,
-        Err(errors) => {
-            w.review_errors = errors;
-            app.notify("fix the problems listed first", true);
-            return;
-        }
-    };
-    let executor: std::sync::Arc<dyn greenroom_hub::RunExecutor> = std::sync::Arc::new(
-        PortRunExecutor::new(source, port.action, port.entity, port_refs(&catalog)),
-    );
-    w.begin_run(id, None, None, executor.clone());
-    w.stage = super::scaffold::wizard::Stage::Create;
-    if let Some(run) = w.run.as_mut() {
-        run.dry = false;
-    }
-    app.push_effect(Effect::Scaffold(Job {
-        id,
-        kind: JobKind::Run {
-            task: Box::new(task),
-            executor,
-        },
-    }));
+    let refs = port_refs(&app.catalog);
+    super::scaffold::act::launch(app, move |_| super::scaffold::act::Launch {
+        executor: std::sync::Arc::new(PortRunExecutor::new(
+            source,
+            port.action,
+            port.entity,
+            refs,
+        )),
+        target: None,
+        remote: None,
+        dry: false,
+    });
 }
 
 /// The handler of the action table's Port lines.
