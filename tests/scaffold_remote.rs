@@ -786,6 +786,45 @@ fn the_portal_shows_a_remote_failure_and_its_step() {
     );
 }
 
+#[test]
+fn the_portals_dry_run_of_a_served_template_is_the_backends() {
+    use greenroom::tui::scaffold::wizard::Stage;
+    let fake = fake();
+    let (mut app, _state) = portal(&fake, "GREENROOM_TEST_REMOTE_TOKEN_TUI3", "hello-world");
+    ui_support::type_text(&mut app, "dry-svc");
+    ui_support::ctrl(&mut app, 's');
+    ui_support::ctrl(&mut app, 's');
+    ui_support::type_text(&mut app, "d");
+    app.pump();
+    let w = app.scaffold.wizard.as_ref().unwrap();
+    assert_eq!(w.stage, Stage::DryRun);
+    let run = w.run.as_ref().unwrap();
+    assert!(run.dry && run.succeeded(), "{:?}", run.result.as_ref().map(|r| &r.error));
+    let seen = fake.seen.lock().unwrap().clone();
+    let sent = seen
+        .iter()
+        .find(|s| s.method == "POST" && s.path == "/api/scaffolder/v2/dry-run")
+        .expect("the dry run went to the backend");
+    let body: Json = serde_json::from_str(&sent.body).unwrap();
+    assert_eq!(body["values"]["name"], "dry-svc");
+    assert!(
+        !seen.iter().any(|s| s.path == "/api/scaffolder/v2/tasks"),
+        "a dry run creates no task"
+    );
+    // The backend's files and log are what the preview shows.
+    let files: Vec<&str> = run
+        .result
+        .as_ref()
+        .unwrap()
+        .files
+        .iter()
+        .map(|f| f.path.as_str())
+        .collect();
+    assert_eq!(files, ["out/README.md", "out/catalog-info.yaml"]);
+    let shown = screen(&mut app);
+    assert!(shown.contains("README.md"), "{shown}");
+}
+
 // ------------------------------------------------------------------ the real backend
 
 struct LiveBackstage {
