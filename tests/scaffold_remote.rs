@@ -827,74 +827,12 @@ fn the_portals_dry_run_of_a_served_template_is_the_backends() {
 
 // ------------------------------------------------------------------ the real backend
 
-struct LiveBackstage {
-    /// None: a backend someone else started (GREENROOM_TEST_BACKSTAGE_URL/_TOKEN set).
-    dir: Option<tempfile::TempDir>,
-    url: String,
-    token: String,
-}
-
-impl Drop for LiveBackstage {
-    fn drop(&mut self) {
-        let Some(dir) = &self.dir else { return };
-        let _ = std::process::Command::new("bash")
-            .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".ci/backstage.sh"))
-            .args(["stop", &dir.path().display().to_string()])
-            .status();
-    }
-}
+mod backstage_support;
 
 /// `.ci/backstage.sh` with the scaffolder test catalogue (or the backend named by
-/// GREENROOM_TEST_BACKSTAGE_URL and _TOKEN, started with that catalogue); `None` (skipped)
-/// outside CI when it cannot start.
-fn live_backstage() -> Option<LiveBackstage> {
-    if let (Ok(url), Ok(token)) = (
-        std::env::var("GREENROOM_TEST_BACKSTAGE_URL"),
-        std::env::var("GREENROOM_TEST_BACKSTAGE_TOKEN"),
-    ) {
-        return Some(LiveBackstage {
-            dir: None,
-            url,
-            token,
-        });
-    }
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let dir = tempfile::tempdir().unwrap();
-    let out = std::process::Command::new("bash")
-        .arg(root.join(".ci/backstage.sh"))
-        .arg("start")
-        .arg(dir.path())
-        .arg(root.join("tests/fixtures/backstage-scaffolder/all.yaml"))
-        .output()
-        .expect("bash runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let find = |key: &str| {
-        stdout
-            .lines()
-            .find_map(|l| l.strip_prefix(key))
-            .map(str::to_owned)
-    };
-    match (
-        find("GREENROOM_TEST_BACKSTAGE_URL="),
-        find("GREENROOM_TEST_BACKSTAGE_TOKEN="),
-    ) {
-        (Some(url), Some(token)) if out.status.success() => Some(LiveBackstage {
-            dir: Some(dir),
-            url,
-            token,
-        }),
-        _ => {
-            let why = format!(
-                "cannot start Backstage with .ci/backstage.sh: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            if std::env::var("CI").is_ok_and(|v| v == "true") {
-                panic!("{why}");
-            }
-            eprintln!("SKIPPING the real-Backstage test outside CI: {why}");
-            None
-        }
-    }
+/// GREENROOM_TEST_BACKSTAGE_URL and _TOKEN, started with that catalogue).
+fn live_backstage() -> Option<backstage_support::LiveBackstage> {
+    backstage_support::from_env_or_start("tests/fixtures/backstage-scaffolder/all.yaml")
 }
 
 /// The backend reads its catalogue in the background: wait until it knows the template.
