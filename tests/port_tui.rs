@@ -200,7 +200,78 @@ fn an_entity_outside_the_condition_offers_no_day2_action_and_runs_list() {
     key(&mut p, KeyCode::Char('P'));
     p.pump();
     let s = screen(&mut p);
-    assert!(s.contains("Recent Port runs"), "{s}");
-    assert!(s.contains("Rotate credentials on orders-db"), "{s}");
+    assert!(s.contains("Recent runs"), "{s}");
+    assert!(s.contains("Rotate credentials on orders-db · Port"), "{s}");
     assert!(s.contains("r_failed · failed (vault unreachable)"), "{s}");
+}
+
+/// Moves the runs list's cursor to the run with this id.
+fn select_run(p: &mut Portal, id: &str) {
+    let i = p
+        .runs
+        .rows
+        .iter()
+        .position(|r| matches!(r, greenroom::tui::runs::RunRow::Port(r) if r.id == id))
+        .unwrap_or_else(|| panic!("{id} is not listed"));
+    key(p, KeyCode::Home);
+    for _ in 0..i {
+        key(p, KeyCode::Down);
+    }
+}
+
+#[test]
+fn a_port_run_reopens_with_its_log_and_runs_again_with_its_values() {
+    let (mut p, port) = portal("TUI_RUNS");
+    key(&mut p, KeyCode::Char('P'));
+    p.pump();
+    // A finished run: its steps and its whole log, read from Port.
+    select_run(&mut p, "r_failed");
+    key(&mut p, KeyCode::Enter);
+    p.pump();
+    assert!(matches!(p.screen(), Screen::Scaffold(_)));
+    let run = p.scaffold.wizard.as_ref().unwrap().run.as_ref().unwrap();
+    assert_eq!(
+        run.result.as_ref().unwrap().status,
+        greenroom::scaffold::exec::TaskStatus::Failed
+    );
+    let log: Vec<String> = run
+        .progress
+        .steps
+        .iter()
+        .flat_map(|s| s.log.clone())
+        .collect();
+    assert!(
+        log.iter()
+            .any(|l| l == "error: vault at https://vault.internal unreachable (timeout)"),
+        "{log:?}"
+    );
+    assert!(
+        log.iter().any(|l| l == "Following run r_failed in Port"),
+        "{log:?}"
+    );
+    assert!(
+        port.runs.lock().unwrap().sent.is_empty(),
+        "re-opening sends no run"
+    );
+    let s = screen(&mut p);
+    assert!(s.contains("vault unreachable"), "{s}");
+
+    // Again with the same values: the review, then Enter sends them.
+    key(&mut p, KeyCode::Char('P'));
+    p.pump();
+    select_run(&mut p, "r_waiting_ann");
+    key(&mut p, KeyCode::Char('u'));
+    let w = p.scaffold.wizard.as_ref().unwrap();
+    assert_eq!(w.stage, greenroom::tui::scaffold::wizard::Stage::Review);
+    assert!(w.review_errors.is_empty(), "{:?}", w.review_errors);
+    let s = screen(&mut p);
+    assert!(s.contains("memory leak"), "{s}");
+    key(&mut p, KeyCode::Enter);
+    p.pump();
+    let sent = port.runs.lock().unwrap().sent.clone();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0].0, "restart_service");
+    assert_eq!(sent[0].1["properties"]["reason"], "memory leak");
+    assert_eq!(sent[0].1["properties"]["replicas"], 3);
+    assert_eq!(sent[0].1["entity"], "payments-api");
 }

@@ -202,6 +202,12 @@ fn serve(mut stream: TcpStream, log: &Mutex<Vec<Seen>>) {
         ("POST", "/api/scaffolder/v2/tasks/c5cc1d4c-aa34-49f0-9a01-570aa76dea03/cancel") => {
             reply(&mut stream, "200 OK", &fixture("30c-cancel-task.json"))
         }
+        // grace's tasks were all made with a static token: none has her as creator.
+        ("GET", "/api/scaffolder/v2/tasks")
+            if query.contains("createdBy=user%3Adefault%2Fgrace") =>
+        {
+            reply(&mut stream, "200 OK", r#"{"tasks":[],"totalTasks":0}"#)
+        }
         ("GET", "/api/scaffolder/v2/tasks") => {
             reply(&mut stream, "200 OK", &fixture("31-tasks-list.json"))
         }
@@ -799,7 +805,11 @@ fn the_portals_dry_run_of_a_served_template_is_the_backends() {
     let w = app.scaffold.wizard.as_ref().unwrap();
     assert_eq!(w.stage, Stage::DryRun);
     let run = w.run.as_ref().unwrap();
-    assert!(run.dry && run.succeeded(), "{:?}", run.result.as_ref().map(|r| &r.error));
+    assert!(
+        run.dry && run.succeeded(),
+        "{:?}",
+        run.result.as_ref().map(|r| &r.error)
+    );
     let seen = fake.seen.lock().unwrap().clone();
     let sent = seen
         .iter()
@@ -823,6 +833,114 @@ fn the_portals_dry_run_of_a_served_template_is_the_backends() {
     assert_eq!(files, ["out/README.md", "out/catalog-info.yaml"]);
     let shown = screen(&mut app);
     assert!(shown.contains("README.md"), "{shown}");
+}
+
+#[test]
+fn the_runs_list_finds_a_remembered_task_after_a_restart_and_follows_it() {
+    use crossterm::event::KeyCode;
+    use greenroom::tui::runs::RunRow;
+    let fake = fake();
+    let (mut app, state) = portal(&fake, "GREENROOM_TEST_REMOTE_TOKEN_TUI4", "hello-world");
+    // Back on the catalogue, with no form open (as after a restart).
+    app.scaffold.wizard = None;
+    ui_support::key(&mut app, KeyCode::Esc);
+    app.pump();
+    // The task started before greenroom was quit; the backend lists none by this user.
+    app.scaffold.user = Some("user:default/grace".into());
+    let (mut recent, _) = RecentRuns::load(&state.path().join("remote-runs.json"));
+    recent
+        .add(greenroom::scaffold::remote::RecentRun {
+            backend: fake.url.clone(),
+            task_id: "0c618692-86d8-4060-9716-d7a4c057160e".into(),
+            template_ref: "template:default/hello-world".into(),
+        })
+        .unwrap();
+    ui_support::key(&mut app, KeyCode::Char('P'));
+    app.pump();
+    let listed = fake
+        .seen
+        .lock()
+        .unwrap()
+        .iter()
+        .find(|s| s.path == "/api/scaffolder/v2/tasks")
+        .map(|s| s.query.clone())
+        .unwrap();
+    assert!(
+        listed.contains("createdBy=user%3Adefault%2Fgrace"),
+        "{listed}"
+    );
+    assert_eq!(app.runs.rows.len(), 1, "{:?}", app.runs.errors);
+    assert!(
+        matches!(&app.runs.rows[0], RunRow::Backstage { task, .. } if task.status == "completed")
+    );
+    let shown = screen(&mut app);
+    assert!(shown.contains("Recent runs"), "{shown}");
+    assert!(shown.contains("Hello world service · Backstage"), "{shown}");
+    assert!(
+        shown.contains("0c618692-86d8-4060-9716-d7a4c057160e · completed"),
+        "{shown}"
+    );
+    // Enter follows it from its first event: no new task, every step as it ran.
+    ui_support::key(&mut app, KeyCode::Enter);
+    app.pump();
+    let w = app.scaffold.wizard.as_ref().unwrap();
+    let run = w.run.as_ref().unwrap();
+    assert!(
+        run.succeeded(),
+        "{:?}",
+        run.result.as_ref().map(|r| &r.error)
+    );
+    assert!(
+        !fake.seen.lock().unwrap().iter().any(|s| s.method == "POST"),
+        "re-attaching creates no task"
+    );
+    let shown = screen(&mut app);
+    assert!(shown.contains("✔ Completed on Backstage at"), "{shown}");
+    assert!(shown.contains("https://example.com/my-new-svc"), "{shown}");
+}
+
+#[test]
+fn a_listed_task_runs_again_with_its_values_at_the_review() {
+    use crossterm::event::KeyCode;
+    use greenroom::tui::runs::RunRow;
+    use greenroom::tui::scaffold::wizard::Stage;
+    let fake = fake();
+    // The catalogue holds the template (as the backend's own catalogue does).
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/backstage-scaffolder/all.yaml");
+    let files = greenroom::sources::files::FileSource::disk(&[root]).unwrap();
+    let mut app = ui_support::app_with(ui_support::load(Box::new(files)), "test");
+    unsafe { std::env::set_var("GREENROOM_TEST_REMOTE_TOKEN_TUI5", TOKEN) };
+    let mut source = BackstageSource::new(&fake.url);
+    source.token_env = Some("GREENROOM_TEST_REMOTE_TOKEN_TUI5".into());
+    app.scaffold.backends = vec![source];
+    app.pump();
+    ui_support::key(&mut app, KeyCode::Char('P'));
+    app.pump();
+    let i = app
+        .runs
+        .rows
+        .iter()
+        .position(|r| matches!(r, RunRow::Backstage { task, .. } if task.template_ref == "template:default/hello-world"))
+        .expect("the hello-world task is listed");
+    ui_support::key(&mut app, KeyCode::Home);
+    for _ in 0..i {
+        ui_support::key(&mut app, KeyCode::Down);
+    }
+    ui_support::key(&mut app, KeyCode::Char('u'));
+    let w =
+        app.scaffold.wizard.as_ref().unwrap_or_else(|| {
+            panic!("no form: {:?}", app.notice.as_ref().map(|n| n.text.clone()))
+        });
+    assert_eq!(w.template.entity_ref, "template:default/hello-world");
+    assert_eq!(w.stage, Stage::Review);
+    assert!(w.review_errors.is_empty(), "{:?}", w.review_errors);
+    let values = w.form.form.values();
+    assert_eq!(values["name"], "my-new-svc");
+    assert_eq!(values["language"], "rust");
+    assert_eq!(values["slow"], true);
+    let shown = screen(&mut app);
+    assert!(shown.contains("my-new-svc"), "{shown}");
 }
 
 // ------------------------------------------------------------------ the real backend

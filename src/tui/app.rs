@@ -135,8 +135,10 @@ pub enum Effect {
     Reload,
     /// Run a template (or register what it created) on the scaffolder's worker.
     Scaffold(scaffold::run::Job),
-    /// Ask the Port source (actions, inbox, runs, a decision), off the UI thread.
+    /// Ask the Port source (actions, inbox, a decision), off the UI thread.
     Port(super::port::PortRequest),
+    /// Read the recent runs (Backstage tasks, Port runs), off the UI thread.
+    Runs(super::runs::RunsRequest),
     /// Save a watch layout into the config file.
     SaveLayout(super::layouts::LayoutSpec),
 }
@@ -151,6 +153,7 @@ impl Effect {
                 | Effect::Reload
                 | Effect::Scaffold(_)
                 | Effect::Port(_)
+                | Effect::Runs(_)
                 | Effect::SaveLayout(_)
         )
     }
@@ -175,6 +178,8 @@ pub enum AppEvent {
     Scaffold(scaffold::run::RunEvent),
     /// What the Port source answered.
     Port(Box<super::port::PortEvent>),
+    /// The recent runs were read.
+    Runs(Box<super::runs::RunsLoaded>),
     /// A live status entry changed.
     Status(crate::status::TargetId),
 }
@@ -501,8 +506,10 @@ pub struct App {
     effects: Vec<Effect>,
     /// The scaffolder's screens (templates, form, runs).
     pub scaffold: scaffold::ScaffoldState,
-    /// Port's actions, inbox and runs.
+    /// Port's actions and inbox.
     pub port: super::port::PortState,
+    /// The recent runs list (Backstage tasks and Port runs).
+    pub runs: super::runs::RunsState,
     /// Live status: the service, what is on screen, the age tick.
     pub live: super::live::Live,
     /// The watch workspace's panes and saved layouts.
@@ -551,6 +558,7 @@ impl App {
             effects: Vec::new(),
             scaffold: scaffold::ScaffoldState::default(),
             port: Default::default(),
+            runs: Default::default(),
             live: super::live::Live::default(),
             watch: super::watch::Watch::default(),
             sources: Vec::new(),
@@ -930,6 +938,7 @@ impl App {
             AppEvent::Snapshot(snapshot) => self.install_snapshot(&snapshot),
             AppEvent::Scaffold(e) => scaffold::on_event(self, e),
             AppEvent::Port(e) => super::port::on_event(self, *e),
+            AppEvent::Runs(loaded) => super::runs::on_loaded(self, *loaded),
             AppEvent::Searched {
                 generation,
                 query,

@@ -24,6 +24,7 @@ pub mod opener;
 pub mod panes;
 pub mod port;
 pub mod rows;
+pub mod runs;
 pub mod scaffold;
 pub mod scores;
 pub mod session;

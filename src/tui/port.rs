@@ -1,7 +1,8 @@
 //! Port's self-service actions in the portal: the actions and my approvals inbox read from the
 //! configured Port source (off the UI thread), CREATE actions beside the templates, the DAY-2
 //! and DELETE actions an entity offers (`A`), the inbox (`I`, its count in the header) with
-//! approve / decline and a reason, and recent runs (`P`). An action's form, review and run are
+//! approve / decline and a reason; the recent runs (`P`, both Backstage's and Port's) are
+//! `runs.rs`'s, drawn in the same frame. An action's form, review and run are
 //! the scaffolder's own screens: the action is a template for the form engine, and its run is a
 //! [`PortRunExecutor`] on the hub's run service, followed like any run.
 
@@ -10,8 +11,7 @@ use super::app::{App, Effect, Overlay, Screen};
 use super::theme::Role;
 use crate::sources::port::PortSource;
 use crate::sources::port::actions::{
-    Actions, Decision, Operation, PortAction, PortRun, PortRunExecutor, RunsQuery, port_identity,
-    port_refs,
+    Actions, Decision, Operation, PortAction, PortRun, PortRunExecutor, port_identity, port_refs,
 };
 use crate::text::sanitize_line;
 use ratatui::Frame;
@@ -26,7 +26,7 @@ pub enum PortList {
     Actions { entity: String },
     /// Runs waiting for my approval.
     Inbox,
-    /// Recent runs.
+    /// Recent runs, Backstage's and Port's (`runs.rs`).
     Runs,
 }
 
@@ -41,7 +41,6 @@ pub struct PortView {
 pub enum PortRequest {
     /// The actions and the inbox.
     Load,
-    Runs,
     Decide {
         run: String,
         decision: Decision,
@@ -55,7 +54,6 @@ pub enum PortEvent {
         actions: Result<Vec<PortAction>, String>,
         inbox: Result<Vec<PortRun>, String>,
     },
-    Runs(Result<Vec<PortRun>, String>),
     Decided {
         run: String,
         decision: Decision,
@@ -71,7 +69,6 @@ pub struct PortState {
     pub me: Option<String>,
     pub actions: Vec<PortAction>,
     pub inbox: Vec<PortRun>,
-    pub runs: Vec<PortRun>,
     /// Why the last read failed.
     pub error: Option<String>,
     pub loaded: bool,
@@ -92,12 +89,6 @@ pub fn perform(source: &PortSource, me: Option<&str>, request: PortRequest) -> P
             };
             PortEvent::Loaded { actions, inbox }
         }
-        PortRequest::Runs => PortEvent::Runs(api.and_then(|a| {
-            a.runs(&RunsQuery {
-                user_email: None,
-                ..RunsQuery::default()
-            })
-        })),
         PortRequest::Decide {
             run,
             decision,
@@ -137,8 +128,6 @@ pub fn on_event(app: &mut App, event: PortEvent) {
                 Err(e) => app.port.error = Some(format!("Port's approvals: {e}")),
             }
         }
-        PortEvent::Runs(Ok(r)) => app.port.runs = r,
-        PortEvent::Runs(Err(e)) => app.notify(format!("Port's runs: {e}"), true),
         PortEvent::Decided {
             run,
             decision,
@@ -205,7 +194,7 @@ fn rows(app: &App, view: &PortView) -> usize {
     match &view.list {
         PortList::Actions { entity } => entity_actions(app, entity).len(),
         PortList::Inbox => app.port.inbox.len(),
-        PortList::Runs => app.port.runs.len(),
+        PortList::Runs => app.runs.rows.len(),
     }
 }
 
@@ -269,12 +258,7 @@ pub fn start_run(app: &mut App) {
     };
     let refs = port_refs(&app.catalog);
     super::scaffold::act::launch(app, move |_| super::scaffold::act::Launch {
-        executor: std::sync::Arc::new(PortRunExecutor::new(
-            source,
-            port.action,
-            port.entity,
-            refs,
-        )),
+        executor: std::sync::Arc::new(PortRunExecutor::new(source, port.action, port.entity, refs)),
         target: None,
         remote: None,
         dry: false,
@@ -303,16 +287,8 @@ pub fn act(app: &mut App, action: Action) {
             open(app, PortList::Inbox);
             request(app, PortRequest::Load);
         }
-        Action::PortRuns => {
-            if app.port.source.is_none() {
-                request(app, PortRequest::Runs);
-                return;
-            }
-            open(app, PortList::Runs);
-            request(app, PortRequest::Runs);
-        }
+        Action::Runs | Action::RunsRerun => super::runs::act(app, action),
         Action::PortRefresh => {
-            request(app, PortRequest::Load);
             if matches!(
                 view(app),
                 Some(PortView {
@@ -320,7 +296,9 @@ pub fn act(app: &mut App, action: Action) {
                     ..
                 })
             ) {
-                request(app, PortRequest::Runs);
+                super::runs::load(app);
+            } else {
+                request(app, PortRequest::Load);
             }
         }
         Action::PortApprove | Action::PortDecline => decide(app, action),
@@ -400,19 +378,14 @@ pub fn list_act(app: &mut App, action: Action) -> bool {
                         start_action(app, &id, Some(entity.clone()));
                     }
                 }
-                PortList::Inbox | PortList::Runs => {
-                    let run = match &v.list {
-                        PortList::Inbox => app.port.inbox.get(v.cursor),
-                        _ => app.port.runs.get(v.cursor),
-                    };
-                    let key = run.and_then(|r| {
-                        let id = r.entity.as_deref()?;
-                        app.catalog
-                            .entities()
-                            .iter()
-                            .find(|e| port_identity(e).is_some_and(|(_, i)| i == id))
-                            .map(|e| e.key.clone())
-                    });
+                PortList::Runs => super::runs::reopen(app, v.cursor),
+                PortList::Inbox => {
+                    let key = app
+                        .port
+                        .inbox
+                        .get(v.cursor)
+                        .and_then(|r| r.entity.as_deref())
+                        .and_then(|id| super::runs::port_entity_key(app, id));
                     match key {
                         Some(k) => app.open_entity(&k, super::rows::Tab::Overview),
                         None => app.notify("the run acts on no entity in the catalogue", true),
@@ -436,6 +409,9 @@ pub fn header_note(app: &App) -> Option<String> {
 }
 
 pub fn draw(frame: &mut Frame, app: &App, v: &PortView, area: Rect) {
+    if v.list == PortList::Runs {
+        return super::runs::draw(frame, app, v, area);
+    }
     let t = &app.theme;
     let width = usize::from(area.width);
     let mut lines: Vec<Line> = Vec::new();
@@ -469,10 +445,7 @@ pub fn draw(frame: &mut Frame, app: &App, v: &PortView, area: Rect) {
             "Waiting for my approval (a approves, d declines)".into(),
             app.port.inbox.iter().map(run_row).collect(),
         ),
-        PortList::Runs => (
-            "Recent Port runs".into(),
-            app.port.runs.iter().map(run_row).collect(),
-        ),
+        PortList::Runs => (String::new(), Vec::new()),
     };
     lines.push(Line::from(Span::styled(
         super::views::fit(&format!(" {title}"), width),
@@ -489,7 +462,7 @@ pub fn draw(frame: &mut Frame, app: &App, v: &PortView, area: Rect) {
             PortList::Actions { .. } if !app.port.loaded => " reading Port's actions…",
             PortList::Actions { .. } => " no Port action applies to this entity",
             PortList::Inbox => " nothing waits for your approval",
-            PortList::Runs => " no runs",
+            PortList::Runs => "",
         };
         lines.push(Line::from(Span::styled(empty, t.style(Role::Muted))));
     }

@@ -301,11 +301,28 @@ fn ask_before_quit(app: &mut App) -> bool {
     let Some(w) = app.scaffold.wizard.as_deref() else {
         return false;
     };
-    let question = if w.running() {
-        format!(
-            "\"{}\" is still running. Quit anyway, cancelling it?",
-            w.template.title
+    let elsewhere = w.run.as_ref().map(|r| {
+        (
+            r.cancel.remote().map(|r| r.backend),
+            r.cancel.follows_only(),
         )
+    });
+    let question = if w.running() {
+        match elsewhere {
+            // A run on Backstage or Port survives quitting: the runs list finds it again.
+            Some((Some(backend), _)) => format!(
+                "\"{}\" is still running on Backstage at {backend}. Quit? It goes on there (P finds it again)",
+                w.template.title
+            ),
+            Some((None, true)) => format!(
+                "\"{}\" is still running in Port. Quit? It goes on there (P finds it again)",
+                w.template.title
+            ),
+            _ => format!(
+                "\"{}\" is still running. Quit anyway, cancelling it?",
+                w.template.title
+            ),
+        }
     } else if w.unsaved() {
         format!(
             "Quit, throwing away what you typed into \"{}\"?",
@@ -546,7 +563,10 @@ impl RunExecutor for RemoteDryRun {
                 result
             }
             Err(e) => {
-                let why = format!("the dry run on Backstage at {} failed: {e}", self.0.base_url());
+                let why = format!(
+                    "the dry run on Backstage at {} failed: {e}",
+                    self.0.base_url()
+                );
                 let end = crate::scaffold::TaskEvent::Completion {
                     status: crate::scaffold::exec::TaskStatus::Failed,
                     output: serde_json::json!({}),
@@ -704,6 +724,9 @@ fn create_act(app: &mut App, action: Action) -> bool {
             run.cancelling = true;
             let text = match &run.remote {
                 Some(b) => format!("cancelling: asked Backstage at {b} to cancel the task"),
+                None if run.cancel.follows_only() => {
+                    "stopped following: the run goes on in Port (its API has no cancel); P finds it again".to_owned()
+                }
                 None => "cancelling: the run stops before its next step".to_owned(),
             };
             app.notify(text, false);
@@ -820,7 +843,9 @@ fn popup_act(app: &mut App, action: Action) -> bool {
                             .as_ref()
                             .and_then(|w| w.run.as_ref())
                             .filter(|r| r.running())
+                            .filter(|r| r.cancel.remote().is_none() && !r.cancel.follows_only())
                         {
+                            // Local runs stop; remote ones go on (the runs list re-attaches).
                             run.cancel.cancel();
                         }
                         app.quit = true;
