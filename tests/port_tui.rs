@@ -275,3 +275,34 @@ fn a_port_run_reopens_with_its_log_and_runs_again_with_its_values() {
     assert_eq!(sent[0].1["properties"]["replicas"], 3);
     assert_eq!(sent[0].1["entity"], "payments-api");
 }
+
+#[test]
+fn esc_on_a_port_run_says_it_only_stops_following() {
+    let (mut p, _port) = portal("TUI_ESC");
+    let action = p
+        .port
+        .actions
+        .iter()
+        .find(|a| a.identifier == "delete_service")
+        .cloned()
+        .unwrap();
+    let source = p.port.source.clone().unwrap();
+    greenroom::tui::scaffold::start(&mut p, action.template(), None);
+    let executor = Arc::new(
+        greenroom::sources::port::actions::PortRunExecutor::attach(source, action, "r_waiting_bo"),
+    );
+    let w = p.scaffold.wizard.as_mut().unwrap();
+    w.begin_run(99, None, None, executor);
+    w.stage = greenroom::tui::scaffold::wizard::Stage::Create;
+    key(&mut p, KeyCode::Esc);
+    let notice = p.notice.as_ref().map(|n| n.text.clone()).unwrap_or_default();
+    assert!(
+        notice.contains("stopped following: the run goes on in Port"),
+        "{notice}"
+    );
+    assert!(!notice.contains("before its next step"), "{notice}");
+    // Quitting leaves it running there, and says so.
+    key(&mut p, KeyCode::Char('q'));
+    let s = screen(&mut p);
+    assert!(s.contains("is still running in Port. Quit?"), "{s}");
+}
