@@ -288,14 +288,20 @@ fn esc_on_a_port_run_says_it_only_stops_following() {
         .unwrap();
     let source = p.port.source.clone().unwrap();
     greenroom::tui::scaffold::start(&mut p, action.template(), None);
-    let executor = Arc::new(
-        greenroom::sources::port::actions::PortRunExecutor::attach(source, action, "r_waiting_bo"),
-    );
+    let executor = Arc::new(greenroom::sources::port::actions::PortRunExecutor::attach(
+        source,
+        action,
+        "r_waiting_bo",
+    ));
     let w = p.scaffold.wizard.as_mut().unwrap();
     w.begin_run(99, None, None, executor);
     w.stage = greenroom::tui::scaffold::wizard::Stage::Create;
     key(&mut p, KeyCode::Esc);
-    let notice = p.notice.as_ref().map(|n| n.text.clone()).unwrap_or_default();
+    let notice = p
+        .notice
+        .as_ref()
+        .map(|n| n.text.clone())
+        .unwrap_or_default();
     assert!(
         notice.contains("stopped following: the run goes on in Port"),
         "{notice}"

@@ -943,6 +943,71 @@ fn a_listed_task_runs_again_with_its_values_at_the_review() {
     assert!(shown.contains("my-new-svc"), "{shown}");
 }
 
+#[test]
+fn custom_fields_the_backend_names_are_plain_inputs_with_a_note() {
+    use crossterm::event::KeyCode;
+    let fake = fake();
+    let (mut app, _state) = portal(&fake, "GREENROOM_TEST_REMOTE_TOKEN_TUI6", "hello-world");
+    // A template known only by its parameter schema, with three field extensions of the
+    // company's own Backstage.
+    let schema = json!({"title": "Custom", "steps": [{"title": "Details", "schema": {
+    "required": ["branch"],
+    "properties": {
+        "branch": {"title": "Branch", "type": "string", "ui:field": "RepoBranchPicker"},
+        "quota": {"title": "Quota", "type": "object", "ui:field": "AcmeQuotaPicker"},
+        "replicas": {"title": "Replicas", "type": "integer", "ui:field": "AcmeReplicas"}
+    }}}]});
+    let t = greenroom::scaffold::remote::template_from_schema(
+        "template:default/custom",
+        &fake.url,
+        &schema,
+    )
+    .unwrap();
+    app.scaffold.wizard = None;
+    greenroom::tui::scaffold::start(&mut app, t, None);
+    let shown = screen(&mut app);
+    assert!(
+        shown.contains(
+            "(RepoBranchPicker is a custom field greenroom cannot draw: a plain input here)"
+        ),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("AcmeQuotaPicker is a custom field"),
+        "{shown}"
+    );
+    ui_support::type_text(&mut app, "main");
+    ui_support::key(&mut app, KeyCode::Tab);
+    assert!(screen(&mut app).contains("JSON, like {\"key\": \"value\"}"));
+    ui_support::type_text(&mut app, "{\"cpu\": 2}");
+    ui_support::key(&mut app, KeyCode::Tab);
+    ui_support::type_text(&mut app, "3");
+    ui_support::ctrl(&mut app, 's');
+    let w = app.scaffold.wizard.as_ref().unwrap();
+    assert_eq!(
+        w.stage,
+        greenroom::tui::scaffold::wizard::Stage::Review,
+        "{shown}"
+    );
+    ui_support::key(&mut app, KeyCode::Enter);
+    app.pump();
+    let create: Json = serde_json::from_str(
+        &fake
+            .seen
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|s| s.method == "POST")
+            .unwrap()
+            .body,
+    )
+    .unwrap();
+    assert_eq!(
+        create["values"],
+        json!({"branch": "main", "quota": {"cpu": 2}, "replicas": 3})
+    );
+}
+
 // ------------------------------------------------------------------ the real backend
 
 mod backstage_support;
