@@ -312,3 +312,39 @@ fn esc_on_a_port_run_says_it_only_stops_following() {
     let s = screen(&mut p);
     assert!(s.contains("is still running in Port. Quit?"), "{s}");
 }
+
+#[test]
+fn the_approvals_count_follows_new_runs_without_a_key() {
+    let (mut p, port) = portal("TUI_COUNT");
+    assert!(
+        screen(&mut p)
+            .lines()
+            .next()
+            .unwrap()
+            .contains("⧗ 1 to approve")
+    );
+    // A teammate asks again meanwhile.
+    {
+        let mut r = port.runs.lock().unwrap();
+        let mut again = r.runs[0].clone();
+        again["id"] = json!("r_waiting_ann_2");
+        r.runs.push(again);
+    }
+    // Not yet: nothing is read before its time.
+    p.on_deadline(std::time::Instant::now());
+    p.pump();
+    assert!(
+        screen(&mut p)
+            .lines()
+            .next()
+            .unwrap()
+            .contains("⧗ 1 to approve")
+    );
+    let later = std::time::Instant::now()
+        + greenroom::limits::PORT_INBOX_REFRESH
+        + std::time::Duration::from_secs(1);
+    p.on_deadline(later);
+    p.pump();
+    let s = screen(&mut p);
+    assert!(s.lines().next().unwrap().contains("⧗ 2 to approve"), "{s}");
+}

@@ -802,6 +802,7 @@ impl App {
         notice
             .into_iter()
             .chain(scaffold::deadline(self))
+            .chain(super::port::deadline(self))
             .chain(self.live.deadline())
             // While the docs index is built, look for it now and then.
             .chain(
@@ -823,6 +824,7 @@ impl App {
 
     pub fn on_deadline(&mut self, now: Instant) {
         scaffold::on_deadline(self, now);
+        super::port::on_deadline(self, now);
         if self.notice.as_ref().is_some_and(|n| n.until <= now) {
             self.notice = None;
             self.dirty = true;

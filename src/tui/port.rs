@@ -9,6 +9,7 @@
 use super::action::Action;
 use super::app::{App, Effect, Overlay, Screen};
 use super::theme::Role;
+use crate::limits::PORT_INBOX_REFRESH;
 use crate::sources::port::PortSource;
 use crate::sources::port::actions::{
     Actions, Decision, Operation, PortAction, PortRun, PortRunExecutor, port_identity, port_refs,
@@ -18,6 +19,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
+use std::time::Instant;
 
 /// Which Port list is on screen.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -76,6 +78,8 @@ pub struct PortState {
     pub requested: bool,
     /// The run and decision waiting for its reason (the reason prompt is open).
     pub deciding: Option<(String, Decision)>,
+    /// When the actions and the inbox are read again (every [`PORT_INBOX_REFRESH`]).
+    pub next_read: Option<Instant>,
 }
 
 /// Carries out a request (blocking).
@@ -108,6 +112,7 @@ pub fn on_event(app: &mut App, event: PortEvent) {
     match event {
         PortEvent::Loaded { actions, inbox } => {
             app.port.loaded = true;
+            app.port.next_read = Some(Instant::now() + PORT_INBOX_REFRESH);
             app.port.error = None;
             match actions {
                 Ok(a) => {
@@ -163,6 +168,19 @@ fn request(app: &mut App, r: PortRequest) {
 pub fn after_load(app: &mut App) {
     if app.port.source.is_some() && !app.port.requested && app.loading.is_none() {
         app.port.requested = true;
+        app.push_effect(Effect::Port(PortRequest::Load));
+    }
+}
+
+/// When the inbox is next read (the header's count follows teammates' new runs).
+pub fn deadline(app: &App) -> Option<Instant> {
+    app.port.next_read
+}
+
+/// Reads the actions and the inbox again once their time has come.
+pub fn on_deadline(app: &mut App, now: Instant) {
+    if app.port.next_read.is_some_and(|t| t <= now) && app.port.source.is_some() {
+        app.port.next_read = None;
         app.push_effect(Effect::Port(PortRequest::Load));
     }
 }
