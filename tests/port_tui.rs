@@ -42,7 +42,7 @@ fn run_a_day2_action_then_approve_a_teammates_run_from_the_inbox() {
 
     p.open_entity(
         "component:default/payments-api",
-        greenroom::tui::rows::Tab::Overview,
+        greenroom::tui::entity::rows::Tab::Overview,
     );
     key(&mut p, KeyCode::Char('A'));
     let s = screen(&mut p);
@@ -190,7 +190,7 @@ fn an_entity_outside_the_condition_offers_no_day2_action_and_runs_list() {
     let (mut p, _port) = portal("TUI_NONE");
     p.open_entity(
         "component:default/checkout-web",
-        greenroom::tui::rows::Tab::Overview,
+        greenroom::tui::entity::rows::Tab::Overview,
     );
     key(&mut p, KeyCode::Char('A'));
     let s = screen(&mut p);
@@ -211,7 +211,7 @@ fn select_run(p: &mut Portal, id: &str) {
         .runs
         .rows
         .iter()
-        .position(|r| matches!(r, greenroom::tui::runs::RunRow::Port(r) if r.id == id))
+        .position(|r| matches!(r, greenroom::tui::port::runs::RunRow::Port(r) if r.id == id))
         .unwrap_or_else(|| panic!("{id} is not listed"));
     key(p, KeyCode::Home);
     for _ in 0..i {

@@ -838,7 +838,7 @@ fn the_portals_dry_run_of_a_served_template_is_the_backends() {
 #[test]
 fn the_runs_list_finds_a_remembered_task_after_a_restart_and_follows_it() {
     use crossterm::event::KeyCode;
-    use greenroom::tui::runs::RunRow;
+    use greenroom::tui::port::runs::RunRow;
     let fake = fake();
     let (mut app, state) = portal(&fake, "GREENROOM_TEST_REMOTE_TOKEN_TUI4", "hello-world");
     // Back on the catalogue, with no form open (as after a restart).
@@ -902,7 +902,7 @@ fn the_runs_list_finds_a_remembered_task_after_a_restart_and_follows_it() {
 #[test]
 fn a_listed_task_runs_again_with_its_values_at_the_review() {
     use crossterm::event::KeyCode;
-    use greenroom::tui::runs::RunRow;
+    use greenroom::tui::port::runs::RunRow;
     use greenroom::tui::scaffold::wizard::Stage;
     let fake = fake();
     // The catalogue holds the template (as the backend's own catalogue does).

@@ -6,6 +6,8 @@
 //! the scaffolder's own screens: the action is a template for the form engine, and its run is a
 //! [`PortRunExecutor`] on the hub's run service, followed like any run.
 
+pub mod runs;
+
 use super::action::Action;
 use super::app::{App, Effect, Overlay, Screen};
 use super::theme::Role;
@@ -305,7 +307,7 @@ pub fn act(app: &mut App, action: Action) {
             open(app, PortList::Inbox);
             request(app, PortRequest::Load);
         }
-        Action::Runs | Action::RunsRerun => super::runs::act(app, action),
+        Action::Runs | Action::RunsRerun => runs::act(app, action),
         Action::PortRefresh => {
             if matches!(
                 view(app),
@@ -314,7 +316,7 @@ pub fn act(app: &mut App, action: Action) {
                     ..
                 })
             ) {
-                super::runs::load(app);
+                runs::load(app);
             } else {
                 request(app, PortRequest::Load);
             }
@@ -396,16 +398,16 @@ pub fn list_act(app: &mut App, action: Action) -> bool {
                         start_action(app, &id, Some(entity.clone()));
                     }
                 }
-                PortList::Runs => super::runs::reopen(app, v.cursor),
+                PortList::Runs => runs::reopen(app, v.cursor),
                 PortList::Inbox => {
                     let key = app
                         .port
                         .inbox
                         .get(v.cursor)
                         .and_then(|r| r.entity.as_deref())
-                        .and_then(|id| super::runs::port_entity_key(app, id));
+                        .and_then(|id| runs::port_entity_key(app, id));
                     match key {
-                        Some(k) => app.open_entity(&k, super::rows::Tab::Overview),
+                        Some(k) => app.open_entity(&k, crate::tui::entity::rows::Tab::Overview),
                         None => app.notify("the run acts on no entity in the catalogue", true),
                     }
                 }
@@ -428,7 +430,7 @@ pub fn header_note(app: &App) -> Option<String> {
 
 pub fn draw(frame: &mut Frame, app: &App, v: &PortView, area: Rect) {
     if v.list == PortList::Runs {
-        return super::runs::draw(frame, app, v, area);
+        return runs::draw(frame, app, v, area);
     }
     let t = &app.theme;
     let width = usize::from(area.width);

@@ -7,12 +7,6 @@
 //! again after quitting greenroom. `u` fills the template's (or action's) form with the run's
 //! values again and shows the review, where Enter runs it. Lists are read off the UI thread.
 
-use super::action::Action;
-use super::app::{App, Effect, Screen};
-use super::port::{PortList, PortView};
-use super::scaffold::act::{Launch, launch};
-use super::scaffold::wizard::{PortTarget, Wizard};
-use super::theme::Role;
 use crate::catalog::RefContext;
 use crate::catalog::refs::canonical_key;
 use crate::limits::REMOTE_RUNS_LISTED;
@@ -21,6 +15,12 @@ use crate::sources::backstage::BackstageSource;
 use crate::sources::port::PortSource;
 use crate::sources::port::actions::{Actions, PortRun, PortRunExecutor, RunStatus, RunsQuery};
 use crate::text::sanitize_line;
+use crate::tui::action::Action;
+use crate::tui::app::{App, Effect, Screen};
+use crate::tui::port::{PortList, PortView};
+use crate::tui::scaffold::act::{Launch, launch};
+use crate::tui::scaffold::wizard::{PortTarget, Wizard};
+use crate::tui::theme::Role;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -251,7 +251,7 @@ pub fn reopen(app: &mut App, index: usize) {
         RunRow::Port(r) => r.id.clone(),
     };
     if followed_here(app, &id) {
-        super::scaffold::show_wizard(app);
+        crate::tui::scaffold::show_wizard(app);
         return;
     }
     if !wizard_free(app) {
@@ -290,7 +290,7 @@ pub fn reopen(app: &mut App, index: usize) {
             template.backend = Some(backend.clone());
             let key = template_key(&task.template_ref).filter(|k| app.catalog.get(k).is_some());
             app.scaffold.wizard = Some(Box::new(Wizard::new(template, key)));
-            super::scaffold::show_wizard(app);
+            crate::tui::scaffold::show_wizard(app);
             launch(app, move |_| Launch {
                 executor: Arc::new(RemoteExecutor::attach(client, &task.id)),
                 target: None,
@@ -327,7 +327,7 @@ pub fn reopen(app: &mut App, index: usize) {
                 entity_key,
             });
             app.scaffold.wizard = Some(Box::new(w));
-            super::scaffold::show_wizard(app);
+            crate::tui::scaffold::show_wizard(app);
             launch(app, move |_| Launch {
                 executor: Arc::new(PortRunExecutor::attach(source, action, &run.id)),
                 target: None,
@@ -372,7 +372,7 @@ pub fn rerun(app: &mut App, index: usize) {
             };
             let entity_ref = template.entity_ref.clone();
             app.scaffold.wizard = None;
-            super::scaffold::start(app, template, key);
+            crate::tui::scaffold::start(app, template, key);
             (entity_ref, task.values)
         }
         RunRow::Port(run) => {
@@ -385,7 +385,7 @@ pub fn rerun(app: &mut App, index: usize) {
             }
             let entity_key = run.entity.as_deref().and_then(|e| port_entity_key(app, e));
             app.scaffold.wizard = None;
-            super::port::start_action(app, &run.action, entity_key);
+            crate::tui::port::start_action(app, &run.action, entity_key);
             (format!("template:port/{}", run.action), run.properties)
         }
     };
@@ -393,7 +393,7 @@ pub fn rerun(app: &mut App, index: usize) {
     if let Some(w) = app.scaffold.wizard.as_deref_mut()
         && w.template.entity_ref == entity_ref
     {
-        w.form = super::scaffold::form::FormState::with_values(&w.template, &values);
+        w.form = crate::tui::scaffold::form::FormState::with_values(&w.template, &values);
         w.to_review(&catalog, user.as_deref());
         app.notify(
             "the same values as that run: Enter runs it again, Esc changes them",
@@ -486,7 +486,7 @@ pub fn lines(app: &App) -> Vec<(String, String, Role)> {
 pub fn draw(frame: &mut Frame, app: &App, v: &PortView, area: Rect) {
     let t = &app.theme;
     let width = usize::from(area.width);
-    let fit = super::views::fit;
+    let fit = crate::tui::views::fit;
     let mut out: Vec<Line> = vec![Line::from(Span::styled(
         fit(" Recent runs (Enter follows one, u runs it again)", width),
         t.style(Role::Title),
