@@ -46,10 +46,8 @@ fn run_a_day2_action_then_approve_a_teammates_run_from_the_inbox() {
     );
     key(&mut p, KeyCode::Char('A'));
     let s = screen(&mut p);
-    assert!(
-        s.contains("Port actions on component:default/payments-api"),
-        "{s}"
-    );
+    // The entity page's Actions tab.
+    assert!(s.contains("[8 Actions"), "{s}");
     assert!(
         s.contains("DELETE  Delete service") && s.contains("DAY-2   Restart"),
         "{s}"

@@ -1177,6 +1177,7 @@ impl App {
                     Tab::Status => self.status_rows_for_screen().unwrap_or_default(),
                     Tab::Docs => Vec::new(),
                     Tab::Scorecards => self.scorecard_rows(e),
+                    Tab::Actions => super::port::action_rows(self, e),
                 },
                 None => Vec::new(),
             },
@@ -1209,10 +1210,7 @@ impl App {
             }
             Screen::Scaffold(_) => scaffold::selected_entity(self),
             Screen::Watch => self.focused_pane_entity(),
-            Screen::Port(v) => match &v.list {
-                super::port::PortList::Actions { entity } => Some(entity.clone()),
-                _ => None,
-            },
+            Screen::Port(_) => None,
         }
     }
 
@@ -2031,7 +2029,11 @@ impl App {
             Screen::Entity(s) => {
                 let rows = self.rows();
                 let row = rows.get(s.cursor).cloned();
+                let key = s.key.clone();
                 match row {
+                    Some(Row {
+                        action: Some(id), ..
+                    }) => super::port::start_action(self, &id, Some(key)),
                     Some(Row {
                         target: Some(t), ..
                     }) => {

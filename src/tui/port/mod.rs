@@ -1,6 +1,6 @@
 //! Port's self-service actions in the portal: the actions and my approvals inbox read from the
 //! configured Port source (off the UI thread), CREATE actions beside the templates, the DAY-2
-//! and DELETE actions an entity offers (`A`), the inbox (`I`, its count in the header) with
+//! and DELETE actions an entity offers (its page's Actions tab, `A`), the inbox (`I`, its count in the header) with
 //! approve / decline and a reason; the recent runs (`P`, both Backstage's and Port's) are
 //! `runs.rs`'s, drawn in the same frame. An action's form, review and run are
 //! the scaffolder's own screens: the action is a template for the form engine, and its run is a
@@ -26,8 +26,6 @@ use std::time::Instant;
 /// Which Port list is on screen.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PortList {
-    /// The DAY-2 and DELETE actions an entity offers.
-    Actions { entity: String },
     /// Runs waiting for my approval.
     Inbox,
     /// Recent runs, Backstage's and Port's (`runs.rs`).
@@ -198,6 +196,64 @@ pub fn my_email(app: &App) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// The entity page's Actions tab: the DAY-2 and DELETE actions it offers (Enter fills one's
+/// form), or why there are none.
+pub fn action_rows(app: &App, e: &crate::catalog::Entity) -> Vec<super::entity::rows::Row> {
+    use super::entity::rows::{Piece, Row};
+    let text = |t: String, role: Role| Piece {
+        text: sanitize_line(&t).into_owned(),
+        role,
+    };
+    if app.port.source.is_none() {
+        return vec![Row::text(vec![text(
+            "no Port source is configured ([[catalog.source]] type = \"port\")".into(),
+            Role::Muted,
+        )])];
+    }
+    let actions = entity_actions(app, &e.key);
+    if actions.is_empty() {
+        let why = if app.port.loaded {
+            "no Port action applies to this entity"
+        } else {
+            "reading Port's actions…"
+        };
+        let mut rows = vec![Row::text(vec![text(why.into(), Role::Muted)])];
+        if let Some(err) = &app.port.error {
+            rows.push(Row::text(vec![text(format!("✖ {err}"), Role::Error)]));
+        }
+        return rows;
+    }
+    actions
+        .iter()
+        .map(|a| {
+            let approval = if a.requires_approval {
+                " · needs approval"
+            } else {
+                ""
+            };
+            let role = if a.operation == Operation::Delete {
+                Role::Warn
+            } else {
+                Role::Text
+            };
+            Row {
+                action: Some(a.identifier.clone()),
+                ..Row::text(vec![
+                    text(format!("{:<7} ", a.operation.as_str()), role),
+                    text(a.title.clone(), Role::Accent),
+                    text(
+                        format!(
+                            "  {}{approval}",
+                            a.description.as_deref().unwrap_or(&a.identifier)
+                        ),
+                        Role::Muted,
+                    ),
+                ])
+            }
+        })
+        .collect()
+}
+
 /// The actions an entity offers.
 pub fn entity_actions<'a>(app: &'a App, key: &str) -> Vec<&'a PortAction> {
     let Some(e) = app.catalog.get(key) else {
@@ -212,7 +268,6 @@ pub fn entity_actions<'a>(app: &'a App, key: &str) -> Vec<&'a PortAction> {
 
 fn rows(app: &App, view: &PortView) -> usize {
     match &view.list {
-        PortList::Actions { entity } => entity_actions(app, entity).len(),
         PortList::Inbox => app.port.inbox.len(),
         PortList::Runs => app.runs.rows.len(),
     }
@@ -297,7 +352,18 @@ pub fn act(app: &mut App, action: Action) {
                 request(app, PortRequest::Load);
                 return;
             }
-            open(app, PortList::Actions { entity: key });
+            let from_port = app
+                .catalog
+                .get(&key)
+                .is_some_and(|e| port_identity(e).is_some());
+            if !from_port {
+                app.notify(
+                    "Port's actions are for entities read from Port (this one is not)",
+                    true,
+                );
+                return;
+            }
+            app.switch_tab(Some(super::entity::rows::Tab::Actions), 0);
         }
         Action::PortInbox => {
             if app.port.source.is_none() {
@@ -390,14 +456,6 @@ pub fn list_act(app: &mut App, action: Action) -> bool {
         Action::Bottom => n.saturating_sub(1),
         Action::Open => {
             match &v.list {
-                PortList::Actions { entity } => {
-                    let id = entity_actions(app, entity)
-                        .get(v.cursor)
-                        .map(|a| a.identifier.clone());
-                    if let Some(id) = id {
-                        start_action(app, &id, Some(entity.clone()));
-                    }
-                }
                 PortList::Runs => runs::reopen(app, v.cursor),
                 PortList::Inbox => {
                     let key = app
@@ -436,31 +494,6 @@ pub fn draw(frame: &mut Frame, app: &App, v: &PortView, area: Rect) {
     let width = usize::from(area.width);
     let mut lines: Vec<Line> = Vec::new();
     let (title, rows): (String, Vec<(String, String, Role)>) = match &v.list {
-        PortList::Actions { entity } => (
-            format!("Port actions on {}", sanitize_line(entity)),
-            entity_actions(app, entity)
-                .iter()
-                .map(|a| {
-                    let approval = if a.requires_approval {
-                        " · needs approval"
-                    } else {
-                        ""
-                    };
-                    (
-                        format!("{:<7} {}", a.operation.as_str(), a.title),
-                        format!(
-                            "{}{approval}",
-                            a.description.as_deref().unwrap_or(&a.identifier)
-                        ),
-                        if a.operation == Operation::Delete {
-                            Role::Warn
-                        } else {
-                            Role::Text
-                        },
-                    )
-                })
-                .collect(),
-        ),
         PortList::Inbox => (
             "Waiting for my approval (a approves, d declines)".into(),
             app.port.inbox.iter().map(run_row).collect(),
@@ -479,8 +512,6 @@ pub fn draw(frame: &mut Frame, app: &App, v: &PortView, area: Rect) {
     }
     if rows.is_empty() {
         let empty = match &v.list {
-            PortList::Actions { .. } if !app.port.loaded => " reading Port's actions…",
-            PortList::Actions { .. } => " no Port action applies to this entity",
             PortList::Inbox => " nothing waits for your approval",
             PortList::Runs => "",
         };
