@@ -332,11 +332,18 @@ pub fn start_run(app: &mut App) {
         return;
     };
     let refs = port_refs(&app.catalog);
-    super::scaffold::act::launch(app, move |_| super::scaffold::act::Launch {
-        executor: std::sync::Arc::new(PortRunExecutor::new(source, port.action, port.entity, refs)),
-        target: None,
-        remote: None,
-        dry: false,
+    super::scaffold::act::launch(app, move |_| {
+        Ok(super::scaffold::act::Launch {
+            executor: std::sync::Arc::new(PortRunExecutor::new(
+                source,
+                port.action,
+                port.entity,
+                refs,
+            )),
+            target: None,
+            remote: None,
+            dry: false,
+        })
     });
 }
 

@@ -10,6 +10,7 @@
 use crate::catalog::RefContext;
 use crate::catalog::refs::canonical_key;
 use crate::limits::REMOTE_RUNS_LISTED;
+use crate::scaffold::TaskSpec;
 use crate::scaffold::remote::{RecentRuns, RemoteExecutor, RemoteTask, ScaffolderClient};
 use crate::sources::backstage::BackstageSource;
 use crate::sources::port::PortSource;
@@ -18,7 +19,7 @@ use crate::text::sanitize_line;
 use crate::tui::action::Action;
 use crate::tui::app::{App, Effect, Screen};
 use crate::tui::port::{PortList, PortView};
-use crate::tui::scaffold::act::{Launch, launch};
+use crate::tui::scaffold::act::{Launch, launch_task};
 use crate::tui::scaffold::wizard::{PortTarget, Wizard};
 use crate::tui::theme::Role;
 use ratatui::Frame;
@@ -272,13 +273,6 @@ pub fn reopen(app: &mut App, index: usize) {
                 );
                 return;
             };
-            let client = match ScaffolderClient::for_source(&source) {
-                Ok(c) => c,
-                Err(e) => {
-                    app.notify(format!("cannot reach Backstage at {backend}: {e}"), true);
-                    return;
-                }
-            };
             let Some(mut template) = task.template() else {
                 app.notify(
                     format!("task {} holds no template to follow", task.id),
@@ -289,14 +283,31 @@ pub fn reopen(app: &mut App, index: usize) {
             // The steps the task stored (what ran), where the form is the catalogue's.
             template.backend = Some(backend.clone());
             let key = template_key(&task.template_ref).filter(|k| app.catalog.get(k).is_some());
+            // The task as it was created: its template and values (secrets are never
+            // returned), not the form's (which has no pages here).
+            let spec = TaskSpec {
+                template: template.clone(),
+                values: task.values.clone(),
+                secrets: Default::default(),
+                user: Default::default(),
+                sensitive: Vec::new(),
+            };
             app.scaffold.wizard = Some(Box::new(Wizard::new(template, key)));
             crate::tui::scaffold::show_wizard(app);
-            launch(app, move |_| Launch {
-                executor: Arc::new(RemoteExecutor::attach(client, &task.id)),
-                target: None,
-                remote: Some(backend),
-                dry: false,
-            });
+            launch_task(
+                app,
+                Some(spec),
+                Box::new(move |_| {
+                    let client = ScaffolderClient::for_source(&source)
+                        .map_err(|e| format!("cannot reach Backstage at {backend}: {e}"))?;
+                    Ok(Launch {
+                        executor: Arc::new(RemoteExecutor::attach(client, &task.id)),
+                        target: None,
+                        remote: Some(backend),
+                        dry: false,
+                    })
+                }),
+            );
         }
         RunRow::Port(run) => {
             let Some(source) = app.port.source.clone() else {
@@ -328,12 +339,24 @@ pub fn reopen(app: &mut App, index: usize) {
             });
             app.scaffold.wizard = Some(Box::new(w));
             crate::tui::scaffold::show_wizard(app);
-            launch(app, move |_| Launch {
-                executor: Arc::new(PortRunExecutor::attach(source, action, &run.id)),
-                target: None,
-                remote: None,
-                dry: false,
-            });
+            launch_task(
+                app,
+                Some(TaskSpec {
+                    template: action.template(),
+                    values: run.properties.clone(),
+                    secrets: Default::default(),
+                    user: Default::default(),
+                    sensitive: Vec::new(),
+                }),
+                Box::new(move |_| {
+                    Ok(Launch {
+                        executor: Arc::new(PortRunExecutor::attach(source, action, &run.id)),
+                        target: None,
+                        remote: None,
+                        dry: false,
+                    })
+                }),
+            );
         }
     }
 }

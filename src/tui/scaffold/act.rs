@@ -448,10 +448,24 @@ pub struct Launch {
     pub dry: bool,
 }
 
+/// What builds a run's executor once the task is known (an error is told, and nothing runs).
+/// HTTP clients are made here, never before: one made and then dropped on the portal's
+/// async thread would panic (reqwest's blocking client).
+pub type MakeLaunch<'a> =
+    Box<dyn FnOnce(&crate::scaffold::TaskSpec) -> Result<Launch, String> + 'a>;
+
 /// The start of every run from the wizard (local, dry, Backstage, Port): refuses a second run
 /// and a form with problems, builds the task as the command line does, then hands it with the
 /// executor `make` chooses to the hub's run service, followed on the run screen.
-pub fn launch(app: &mut App, make: impl FnOnce(&crate::scaffold::TaskSpec) -> Launch) {
+pub fn launch(
+    app: &mut App,
+    make: impl FnOnce(&crate::scaffold::TaskSpec) -> Result<Launch, String>,
+) {
+    launch_task(app, None, Box::new(make));
+}
+
+/// [`launch`] with the task given (following a run that already exists: its stored values).
+pub fn launch_task(app: &mut App, given: Option<crate::scaffold::TaskSpec>, make: MakeLaunch<'_>) {
     let catalog = app.catalog.clone();
     let user = app.scaffold.user.clone();
     let id = app.scaffold.next_id();
@@ -462,7 +476,7 @@ pub fn launch(app: &mut App, make: impl FnOnce(&crate::scaffold::TaskSpec) -> La
         app.notify("a run is already in progress", true);
         return;
     }
-    let task = match w.task(&catalog, user.as_deref()) {
+    let task = match given.map_or_else(|| w.task(&catalog, user.as_deref()), Ok) {
         Ok(t) => t,
         Err(errors) => {
             w.review_errors = errors;
@@ -475,7 +489,13 @@ pub fn launch(app: &mut App, make: impl FnOnce(&crate::scaffold::TaskSpec) -> La
         target,
         remote,
         dry,
-    } = make(&task);
+    } = match make(&task) {
+        Ok(l) => l,
+        Err(e) => {
+            app.notify(e, true);
+            return;
+        }
+    };
     w.begin_run(id, target, remote, executor.clone());
     w.stage = if dry { Stage::DryRun } else { Stage::Create };
     if let Some(run) = w.run.as_mut() {
@@ -493,14 +513,9 @@ pub fn launch(app: &mut App, make: impl FnOnce(&crate::scaffold::TaskSpec) -> La
 /// Starts the wizard's task on a Backstage backend, followed live like a local run.
 fn start_remote(app: &mut App, source: &crate::sources::backstage::BackstageSource) {
     let recent = app.scaffold.recent_runs.clone();
-    let client = match ScaffolderClient::for_source(source) {
-        Ok(c) => c,
-        Err(e) => {
-            app.notify(format!("cannot run on Backstage: {e}"), true);
-            return;
-        }
-    };
     launch(app, move |task| {
+        let client = ScaffolderClient::for_source(source)
+            .map_err(|e| format!("cannot run on Backstage: {e}"))?;
         let backend = client.base_url().to_owned();
         let mut executor = RemoteExecutor::new(client);
         let template_ref = task.template.entity_ref.clone();
@@ -516,12 +531,12 @@ fn start_remote(app: &mut App, source: &crate::sources::backstage::BackstageSour
                 tracing::warn!("remembering the task: {e}");
             }
         }));
-        Launch {
+        Ok(Launch {
             executor: Arc::new(executor),
             target: None,
             remote: Some(backend),
             dry: false,
-        }
+        })
     });
 }
 
@@ -532,15 +547,16 @@ fn dry_run(app: &mut App) {
         return;
     };
     match app.scaffold.remote_backend(&w.template) {
-        Ok(Some(source)) => match ScaffolderClient::for_source(&source) {
-            Ok(client) => launch(app, move |_| Launch {
+        Ok(Some(source)) => launch(app, move |_| {
+            let client = ScaffolderClient::for_source(&source)
+                .map_err(|e| format!("cannot dry-run on Backstage: {e}"))?;
+            Ok(Launch {
                 remote: Some(client.base_url().to_owned()),
                 executor: Arc::new(RemoteDryRun(client)),
                 target: None,
                 dry: true,
-            }),
-            Err(e) => app.notify(format!("cannot dry-run on Backstage: {e}"), true),
-        },
+            })
+        }),
         Ok(None) => start_run(app, None, false),
         Err(e) => app.notify(e, true),
     }
@@ -634,12 +650,12 @@ fn start_run(app: &mut App, target: Option<PathBuf>, overwrite: bool) {
             Some(t) => LocalExecutor::write_to(t, overwrite),
             None => LocalExecutor::dry_run(),
         });
-        Launch {
+        Ok(Launch {
             dry: target.is_none(),
             target: target.map(|t| std::path::absolute(&t).unwrap_or(t)),
             executor,
             remote: None,
-        }
+        })
     });
 }
 
