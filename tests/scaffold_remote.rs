@@ -897,6 +897,16 @@ fn the_runs_list_finds_a_remembered_task_after_a_restart_and_follows_it() {
     let shown = screen(&mut app);
     assert!(shown.contains("✔ Completed on Backstage at"), "{shown}");
     assert!(shown.contains("https://example.com/my-new-svc"), "{shown}");
+    // Found again, not made now.
+    let notice = app
+        .notice
+        .as_ref()
+        .map(|n| n.text.clone())
+        .unwrap_or_default();
+    assert!(
+        notice.starts_with("Hello world service completed on Backstage at"),
+        "{notice}"
+    );
 }
 
 #[test]

@@ -292,7 +292,9 @@ pub fn reopen(app: &mut App, index: usize) {
                 user: Default::default(),
                 sensitive: Vec::new(),
             };
-            app.scaffold.wizard = Some(Box::new(Wizard::new(template, key)));
+            let mut w = Wizard::new(template, key);
+            w.reopened = true;
+            app.scaffold.wizard = Some(Box::new(w));
             crate::tui::scaffold::show_wizard(app);
             launch_task(
                 app,
@@ -332,6 +334,7 @@ pub fn reopen(app: &mut App, index: usize) {
             };
             let entity_key = run.entity.as_deref().and_then(|e| port_entity_key(app, e));
             let mut w = Wizard::new(action.template(), None);
+            w.reopened = true;
             w.port = Some(PortTarget {
                 action: action.clone(),
                 entity: run.entity.clone(),
