@@ -112,8 +112,10 @@ pub enum Effect {
     Reload,
     /// Run a template (or register what it created) on the scaffolder's worker.
     Scaffold(scaffold::run::Job),
-    /// Ask the Port source (actions, inbox, runs, a decision), off the UI thread.
+    /// Ask the Port source (actions, inbox, a decision), off the UI thread.
     Port(super::port::PortRequest),
+    /// Read the recent runs (Backstage tasks, Port runs), off the UI thread.
+    Runs(super::port::runs::RunsRequest),
     /// Save a watch layout into the config file.
     SaveLayout(crate::tui::live::layouts::LayoutSpec),
 }
@@ -128,6 +130,7 @@ impl Effect {
                 | Effect::Reload
                 | Effect::Scaffold(_)
                 | Effect::Port(_)
+                | Effect::Runs(_)
                 | Effect::SaveLayout(_)
         )
     }
@@ -152,6 +155,8 @@ pub enum AppEvent {
     Scaffold(scaffold::run::RunEvent),
     /// What the Port source answered.
     Port(Box<super::port::PortEvent>),
+    /// The recent runs were read.
+    Runs(Box<super::port::runs::RunsLoaded>),
     /// A live status entry changed.
     Status(crate::status::TargetId),
 }
@@ -285,8 +290,10 @@ pub struct App {
     pub(crate) effects: Vec<Effect>,
     /// The scaffolder's screens (templates, form, runs).
     pub scaffold: scaffold::ScaffoldState,
-    /// Port's actions, inbox and runs.
+    /// Port's actions and inbox.
     pub port: super::port::PortState,
+    /// The recent runs list (Backstage tasks and Port runs).
+    pub runs: super::port::runs::RunsState,
     /// Live status: the service, what is on screen, the age tick.
     pub live: super::live::Live,
     /// The watch workspace's panes and saved layouts.
@@ -336,6 +343,7 @@ impl App {
             effects: Vec::new(),
             scaffold: scaffold::ScaffoldState::default(),
             port: Default::default(),
+            runs: Default::default(),
             live: super::live::Live::default(),
             watch: crate::tui::live::watch::Watch::default(),
             sources: Vec::new(),
@@ -596,6 +604,7 @@ impl App {
         notice
             .into_iter()
             .chain(scaffold::deadline(self))
+            .chain(super::port::deadline(self))
             .chain(self.live.deadline())
             // While the docs index is built, look for it now and then.
             .chain(
@@ -618,6 +627,7 @@ impl App {
     pub fn on_deadline(&mut self, now: Instant) {
         self.views.invalidate();
         scaffold::on_deadline(self, now);
+        super::port::on_deadline(self, now);
         if self.notice.as_ref().is_some_and(|n| n.until <= now) {
             self.notice = None;
             self.dirty = true;
@@ -723,6 +733,7 @@ impl App {
             AppEvent::Snapshot(snapshot) => self.install_snapshot(&snapshot),
             AppEvent::Scaffold(e) => scaffold::on_event(self, e),
             AppEvent::Port(e) => super::port::on_event(self, *e),
+            AppEvent::Runs(loaded) => super::port::runs::on_loaded(self, *loaded),
             AppEvent::Searched {
                 generation,
                 query,
@@ -875,10 +886,7 @@ impl App {
             }
             Screen::Scaffold(_) => scaffold::selected_entity(self),
             Screen::Watch => self.focused_pane_entity(),
-            Screen::Port(v) => match &v.list {
-                super::port::PortList::Actions { entity } => Some(entity.clone()),
-                _ => None,
-            },
+            Screen::Port(_) => None,
         }
     }
 
@@ -1349,7 +1357,11 @@ impl App {
             Screen::Entity(s) => {
                 let rows = self.rows();
                 let row = rows.get(s.cursor).cloned();
+                let key = s.key.clone();
                 match row {
+                    Some(Row {
+                        action: Some(id), ..
+                    }) => super::port::start_action(self, &id, Some(key)),
                     Some(Row {
                         target: Some(t), ..
                     }) => {

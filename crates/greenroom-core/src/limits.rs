@@ -94,6 +94,8 @@ pub const PORT_RUN_POLL: Duration = Duration::from_secs(2);
 pub const PORT_RUN_MAX_POLLS: usize = 14_400;
 /// Log lines asked for per read of a run's log.
 pub const PORT_RUN_LOG_PAGE: usize = 500;
+/// How often the portal reads Port's actions and approvals inbox again (the header's count).
+pub const PORT_INBOX_REFRESH: Duration = Duration::from_secs(60);
 /// Runs a runs list or the approvals inbox asks Port for.
 pub const PORT_RUNS_LISTED: usize = 100;
 

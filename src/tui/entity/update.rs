@@ -130,6 +130,7 @@ impl App {
                     Tab::Status => self.status_rows_for_screen().unwrap_or_default(),
                     Tab::Docs => Vec::new(),
                     Tab::Scorecards => self.scorecard_rows(e),
+                    Tab::Actions => crate::tui::port::action_rows(self, e),
                 },
                 None => Vec::new(),
             },

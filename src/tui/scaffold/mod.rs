@@ -325,7 +325,8 @@ pub fn on_event(app: &mut App, event: RunEvent) {
                     if registered_remotely {
                         reload = true;
                     }
-                    Some((format!("{} created{place}", w.template.title), false))
+                    let what = if w.reopened { "completed" } else { "created" };
+                    Some((format!("{} {what}{place}", w.template.title), false))
                 }
                 (Some(r), _) if !r.succeeded() => Some((
                     format!(

@@ -227,6 +227,7 @@ fn hint_fits(app: &App, action: Action) -> bool {
             app.screen(),
             Screen::Port(v) if v.list == crate::tui::port::PortList::Inbox
         ),
+        Action::RunsRerun => crate::tui::port::runs::selected(app).is_some(),
         Action::GraphDirection
         | Action::GraphDeeper
         | Action::GraphShallower

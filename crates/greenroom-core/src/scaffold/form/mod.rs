@@ -984,6 +984,15 @@ pub fn parse_text(f: &Field, text: &str) -> Result<Json, FormError> {
                     .ok_or_else(|| FormError::Invalid(format!("{label} must be yes or no.")))?,
             ),
             "array" => Json::Array(list_items(text).into_iter().map(Json::String).collect()),
+            // A custom field that fills in an object (a backend's own picker): typed as JSON.
+            "object" => match serde_json::from_str::<Json>(text.trim()) {
+                Ok(v @ Json::Object(_)) => v,
+                _ => {
+                    return Err(FormError::Invalid(format!(
+                        "{label} must be a JSON object, like {{\"key\": \"value\"}}."
+                    )));
+                }
+            },
             _ => Json::String(text.to_owned()),
         },
         _ => Json::String(text.to_owned()),

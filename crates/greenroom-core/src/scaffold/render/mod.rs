@@ -9,7 +9,10 @@
 //! * `===`/`!==`, the filters `parseRepoUrl`, `parseEntityRef`, `pick`, `projectSlug`, `dump`
 //!   and the nunjucks built-ins; `always()`/`failure()` for step conditions.
 //!
-//! Not supported: nunjucks regex literals (`r/…/`), `+` between strings and numbers.
+//! * `+` as JavaScript's in `${{ }}` (`'a' + undefined` is `aundefined`, as Backstage renders
+//!   it); `{% %}` tags keep Jinja's `+`.
+//!
+//! Not supported: nunjucks regex literals (`r/…/`).
 //!
 //! Every render is bounded (`crate::limits`): minijinja's fuel stops runaway loops, and the text
 //! one render produces (and what the amplifying filters `indent`, `center`, `replace`, `join`
@@ -194,6 +197,7 @@ impl Renderer {
         });
         env.add_global("null", Value::from(()));
         env.add_global("undefined", Value::UNDEFINED);
+        env.add_function(js::JS_ADD, |a: Value, b: Value| js::js_add(&a, &b));
         let (failed, invoked) = (status.failed.clone(), status.invoked.clone());
         env.add_function("always", move || {
             invoked.store(true, Ordering::SeqCst);
@@ -218,6 +222,7 @@ impl Renderer {
             return Ok(source.to_owned());
         }
         let source = js::rewrite_operators(source, self.expr_start);
+        let source = js::rewrite_plus(&source, self.expr_start);
         let template = self.env.template_from_str(&source)?;
         let mut out = CappedOutput::default();
         EMITTED.set(0);
@@ -243,6 +248,7 @@ impl Renderer {
         if let Some(expr) = js::sole_expression(source, self.expr_start) {
             let expr =
                 js::rewrite_operators(&format!("{}{expr}}}}}", self.expr_start), self.expr_start);
+            let expr = js::rewrite_plus(&expr, self.expr_start);
             let inner = &expr[self.expr_start.len()..expr.len() - 2];
             let compiled = self.env.compile_expression(inner)?;
             EMITTED.set(0);
