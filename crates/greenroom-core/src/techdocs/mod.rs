@@ -75,6 +75,13 @@ pub fn index_catalog(
 ) -> DocsIndex {
     let sources = catalog_sources(catalog, backends);
     let mut index = DocsIndex::default();
+    for (position, e) in catalog.entities().iter().enumerate() {
+        if source::has_docs(e)
+            && let Ok(r) = docs_source(catalog, e, backends)
+        {
+            index.readers.entry(r.owner_key).or_default().push(position);
+        }
+    }
     for (i, (key, source)) in sources.iter().enumerate() {
         match Site::open_with(source, online, cache) {
             Ok(site) => index.add_site(key, &site),

@@ -7,6 +7,7 @@
 use super::model::{Block, Document, spans_text, walk};
 use super::site::Site;
 use serde::Serialize;
+use std::collections::{HashMap, HashSet};
 
 #[derive(Clone, Debug)]
 struct Section {
@@ -46,6 +47,10 @@ pub struct DocsIndex {
     /// Pages that could not be read, with why.
     pub problems: Vec<String>,
     pub pages: usize,
+    /// Per site (the key of the entity whose docs it is), the catalogue positions of the
+    /// entities reading it (itself, and those pointing at it with `techdocs-entity`): what a
+    /// `docs:` search filter answers with.
+    pub readers: HashMap<String, Vec<usize>>,
 }
 
 fn sections_of(doc: &Document) -> Vec<(String, Option<String>, String)> {
@@ -130,27 +135,12 @@ impl DocsIndex {
         if words.is_empty() {
             return Vec::new();
         }
-        let mut hits: Vec<(u32, usize)> = Vec::new();
-        for (i, s) in self.sections.iter().enumerate() {
-            let mut score = 0u32;
-            let mut all = true;
-            for w in &words {
-                let in_title = s.lower_title.contains(w.as_str());
-                let in_heading = s.lower_heading.contains(w.as_str());
-                let count = s.lower_text.matches(w.as_str()).take(10).count() as u32;
-                if !(in_title || in_heading || count > 0) {
-                    all = false;
-                    break;
-                }
-                score += 20 * u32::from(in_title) + 12 * u32::from(in_heading) + count.min(5) * 2;
-                if starts_word(&s.lower_heading, w) || starts_word(&s.lower_text, w) {
-                    score += 3;
-                }
-            }
-            if all {
-                hits.push((score, i));
-            }
-        }
+        let mut hits: Vec<(u32, usize)> = self
+            .sections
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| Some((section_score(s, &words)?, i)))
+            .collect();
         hits.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
         hits.truncate(limit);
         hits.into_iter()
@@ -170,6 +160,47 @@ impl DocsIndex {
             })
             .collect()
     }
+}
+
+impl DocsIndex {
+    /// The catalogue positions of the entities whose docs have a section holding every word
+    /// of `words` (the `docs:` search filter; see [`Self::readers`]).
+    pub fn entities_matching(&self, words: &str) -> HashSet<usize> {
+        let words: Vec<String> = words.split_whitespace().map(str::to_lowercase).collect();
+        let mut sites: HashSet<&str> = HashSet::new();
+        if words.is_empty() {
+            return HashSet::new();
+        }
+        for s in &self.sections {
+            if !sites.contains(s.entity.as_str()) && section_score(s, &words).is_some() {
+                sites.insert(&s.entity);
+            }
+        }
+        sites
+            .into_iter()
+            .filter_map(|site| self.readers.get(site))
+            .flatten()
+            .copied()
+            .collect()
+    }
+}
+
+/// How well a section answers the words (all of them must be in it), or None.
+fn section_score(s: &Section, words: &[String]) -> Option<u32> {
+    let mut score = 0u32;
+    for w in words {
+        let in_title = s.lower_title.contains(w.as_str());
+        let in_heading = s.lower_heading.contains(w.as_str());
+        let count = s.lower_text.matches(w.as_str()).take(10).count() as u32;
+        if !(in_title || in_heading || count > 0) {
+            return None;
+        }
+        score += 20 * u32::from(in_title) + 12 * u32::from(in_heading) + count.min(5) * 2;
+        if starts_word(&s.lower_heading, w) || starts_word(&s.lower_text, w) {
+            score += 3;
+        }
+    }
+    Some(score)
 }
 
 fn starts_word(hay: &str, w: &str) -> bool {
