@@ -6,7 +6,7 @@ use super::action::Action;
 use super::keymap::{Context, Keymap, Lookup};
 use super::keys::Chord;
 use super::scaffold;
-use super::theme::Theme;
+use super::theme::{Role, Theme};
 use crate::catalog::Catalog;
 use crate::search::{Facets, Hit, Query, SearchIndex};
 use crate::sources::Progress;
@@ -91,8 +91,9 @@ fn clear_text(input: &mut TextArea<'static>) -> bool {
 }
 
 /// The rows that match `text`, through the one filter-list component (so a word ranks and
-/// matches as in every other list), kept in their order under a line saying what is kept.
-fn filter_rows(rows: Vec<Row>, text: &str) -> Vec<Row> {
+/// matches as in every other list), kept in their order under a line saying what is kept;
+/// with each kept row's position in `rows`.
+fn filter_rows(rows: Vec<Row>, text: &str) -> (Vec<Row>, Vec<Option<usize>>) {
     let mut list = super::filter_list::FilterList::new(text, "");
     list.set_pool(
         rows.iter()
@@ -109,15 +110,16 @@ fn filter_rows(rows: Vec<Row>, text: &str) -> Vec<Row> {
             crate::text::sanitize_line(text),
             keep.len()
         ),
-        role: super::theme::Role::Muted,
+        role: Role::Muted,
     }])];
-    out.extend(
-        rows.into_iter()
-            .enumerate()
-            .filter(|(i, _)| keep.contains(i))
-            .map(|(_, r)| r),
-    );
-    out
+    let mut origin = vec![None];
+    for (i, r) in rows.into_iter().enumerate() {
+        if keep.contains(&i) {
+            out.push(r);
+            origin.push(Some(i));
+        }
+    }
+    (out, origin)
 }
 
 /// Something the runner does on the app's behalf.
@@ -262,6 +264,8 @@ pub enum Screen {
     Problems {
         cursor: usize,
         scroll: usize,
+        /// The `/` filter (empty: every row).
+        filter: String,
     },
     /// The templates view, or the form / review / run of a template.
     Scaffold(scaffold::View),
@@ -269,6 +273,8 @@ pub enum Screen {
     OnCall {
         cursor: usize,
         scroll: usize,
+        /// The `/` filter (empty: every row).
+        filter: String,
     },
     /// The watch workspace (its panes live in `App::watch`).
     Watch,
@@ -278,6 +284,8 @@ pub enum Screen {
     Scorecards {
         cursor: usize,
         scroll: usize,
+        /// The `/` filter (empty: every row).
+        filter: String,
     },
 }
 
@@ -435,6 +443,8 @@ impl PaletteState {
 pub enum Overlay {
     Help {
         scroll: usize,
+        /// `/`: the keys kept by what is typed.
+        filter: Option<Box<HelpFilter>>,
     },
     Palette(Box<PaletteState>),
     /// A one-line prompt (a layout's name).
@@ -443,6 +453,38 @@ pub enum Overlay {
     DocsSearch(Box<crate::tui::entity::docs::SearchOverlay>),
     /// A value shown whole (a long annotation), or the entity as loaded.
     Detail(Box<Detail>),
+}
+
+/// The help's `/` filter: the one filter-list component over the help's lines (each line of
+/// keys, matched by its keys and description), typed into until Enter keeps it or Esc clears.
+pub struct HelpFilter {
+    pub list: crate::tui::filter_list::FilterList<usize>,
+    pub typing: bool,
+}
+
+impl HelpFilter {
+    /// The help's lines as `/` shows them: those kept, in their order, each group under its
+    /// context's title.
+    pub fn apply(&self, lines: Vec<(String, Role)>) -> Vec<(String, Role)> {
+        let keep: HashSet<usize> = self.list.items().copied().collect();
+        let mut out = Vec::new();
+        let mut title: Option<usize> = None;
+        let mut title_shown = None;
+        for (i, line) in lines.iter().enumerate() {
+            if line.1 == Role::Title {
+                title = Some(i);
+            } else if keep.contains(&i) {
+                if title_shown != title
+                    && let Some(t) = title
+                {
+                    out.push(lines[t].clone());
+                    title_shown = title;
+                }
+                out.push(line.clone());
+            }
+        }
+        out
+    }
 }
 
 /// Text shown whole in a scrolling popup; its lines are sanitised and wrapped when drawn.
@@ -704,7 +746,9 @@ impl App {
         if let Some(o) = g.list_offset {
             self.search.offset = o;
         }
-        if let (Some(Overlay::Help { scroll }), Some(drawn)) = (&mut self.overlay, g.help_scroll) {
+        if let (Some(Overlay::Help { scroll, .. }), Some(drawn)) =
+            (&mut self.overlay, g.help_scroll)
+        {
             *scroll = drawn;
         }
         if let (Some(Overlay::Detail(d)), Some(drawn)) = (&mut self.overlay, g.help_scroll) {
@@ -838,6 +882,9 @@ impl App {
     /// The most specific context in force (an overlay's, or the screen's).
     pub fn context(&self) -> Context {
         match &self.overlay {
+            Some(Overlay::Help {
+                filter: Some(f), ..
+            }) if f.typing => Context::Input,
             Some(Overlay::Help { .. } | Overlay::Detail(_)) => Context::Help,
             Some(Overlay::Palette(_) | Overlay::DocsSearch(_)) => Context::Palette,
             Some(Overlay::Input(_)) => Context::Input,
@@ -1032,6 +1079,7 @@ impl App {
                 self.overlay,
                 Some(Overlay::Palette(_) | Overlay::Input(_) | Overlay::DocsSearch(_))
             )
+            || self.context() == Context::Input
             || scaffold::typing(self);
         match self.keymap.lookup(&contexts, &self.pending, chord) {
             Lookup::Action(a) => {
@@ -1059,6 +1107,16 @@ impl App {
         }
         if matches!(self.overlay, Some(Overlay::Input(_))) {
             self.live_type_key(input);
+            return;
+        }
+        if let Some(Overlay::Help {
+            filter: Some(f),
+            scroll,
+        }) = &mut self.overlay
+        {
+            if f.list.edit(input) {
+                *scroll = 0;
+            }
             return;
         }
         // ctrl-u clears the line, as in a shell (the editor would undo one edit).
@@ -1120,32 +1178,114 @@ impl App {
             .map(|e| e.key.clone())
     }
 
-    /// The rows of the current entity tab (or problems pane), only those that match when
-    /// the tab is filtered (`/`), under a line that says so.
+    /// The rows of the current entity tab (or the problems, on-call or scorecards list), only
+    /// those that match when the list is filtered (`/`), under a line that says so.
     pub fn rows(&self) -> Vec<Row> {
+        self.rows_with_origin().0
+    }
+
+    /// [`Self::rows`], with each row's position in the unfiltered rows (None for the line
+    /// saying what the filter keeps): what maps a cursor to data kept beside the rows.
+    pub fn rows_with_origin(&self) -> (Vec<Row>, Option<Vec<Option<usize>>>) {
         let rows = self.rows_unfiltered();
-        match self.screen() {
-            Screen::Entity(s) if !s.filter.is_empty() => filter_rows(rows, &s.filter),
-            _ => rows,
+        match self.row_filter() {
+            Some(text) if !text.is_empty() => {
+                let (rows, origin) = filter_rows(rows, text);
+                (rows, Some(origin))
+            }
+            _ => (rows, None),
         }
     }
 
-    /// Sets the filter of the entity tab on screen (the cursor back on the first row).
-    pub(crate) fn set_row_filter(&mut self, text: String) {
-        if let Screen::Entity(s) = self.screen_mut() {
-            s.filter = text;
-            s.cursor = 0;
-            s.scroll = 0;
+    /// The `/` filter of the list on screen, when it has one.
+    pub fn row_filter(&self) -> Option<&str> {
+        match self.screen() {
+            Screen::Entity(s) => Some(&s.filter),
+            Screen::Problems { filter, .. }
+            | Screen::OnCall { filter, .. }
+            | Screen::Scorecards { filter, .. } => Some(filter),
+            _ => None,
         }
+    }
+
+    /// Sets the filter of the list on screen (the cursor back on the first row).
+    pub(crate) fn set_row_filter(&mut self, text: String) {
+        match self.screen_mut() {
+            Screen::Entity(s) => {
+                s.filter = text;
+                s.cursor = 0;
+                s.scroll = 0;
+            }
+            Screen::Problems {
+                cursor,
+                scroll,
+                filter,
+            }
+            | Screen::OnCall {
+                cursor,
+                scroll,
+                filter,
+            }
+            | Screen::Scorecards {
+                cursor,
+                scroll,
+                filter,
+            } => {
+                *filter = text;
+                *cursor = 0;
+                *scroll = 0;
+            }
+            _ => {}
+        }
+        // The on-call cursor stops on services only.
+        self.settle_oncall_cursor();
         self.dirty = true;
     }
 
-    /// `/` on an entity tab: the filter prompt, applied as it is typed.
+    /// `/` in the help, and the keys of its filter line; true when the action was for it.
+    fn help_filter_act(&mut self, action: Action) -> bool {
+        let Some(Overlay::Help { filter, scroll }) = &mut self.overlay else {
+            return false;
+        };
+        match (action, filter.as_mut()) {
+            (Action::FilterRows, Some(f)) => f.typing = true,
+            (Action::FilterRows, None) => {
+                let lines = super::views::help_lines(self);
+                let mut list = crate::tui::filter_list::FilterList::new("", "keys or words");
+                list.set_pool(
+                    lines
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, (t, role))| *role == Role::Text && !t.trim().is_empty())
+                        .map(|(i, (t, _))| (t.trim().to_owned(), i))
+                        .collect(),
+                );
+                if let Some(Overlay::Help { filter, scroll }) = &mut self.overlay {
+                    *filter = Some(Box::new(HelpFilter { list, typing: true }));
+                    *scroll = 0;
+                }
+            }
+            (Action::InputSubmit, Some(f)) if f.typing => f.typing = false,
+            (Action::InputCancel, Some(f)) if f.typing => {
+                *filter = None;
+                *scroll = 0;
+            }
+            // Esc on a kept filter clears it before closing the help.
+            (Action::Back, Some(_)) => {
+                *filter = None;
+                *scroll = 0;
+            }
+            _ => return false,
+        }
+        true
+    }
+
+    /// `/` on an entity tab, the problems or the on-call list: the filter prompt, applied as
+    /// it is typed.
     fn open_row_filter(&mut self) {
-        let Screen::Entity(s) = self.screen() else {
+        let Some(current) = self.row_filter().map(str::to_owned) else {
             return;
         };
-        let current = s.filter.clone();
         let mut input = TextArea::new(vec![current]);
         input.move_cursor(tui_textarea::CursorMove::End);
         input.set_placeholder_text("words to keep the rows that have them");
@@ -1153,7 +1293,11 @@ impl App {
         self.overlay = Some(Overlay::Input(Box::new(live_screens::NameInput {
             input,
             purpose: live_screens::InputPurpose::FilterRows,
-            title: " Filter this tab ",
+            title: if matches!(self.screen(), Screen::Entity(_)) {
+                " Filter this tab "
+            } else {
+                " Filter this list "
+            },
             hint: "keeps the rows that match · enter keeps it · esc clears".into(),
             error: None,
         })));
@@ -1246,9 +1390,9 @@ impl App {
         };
         if matches!(self.overlay, Some(Overlay::Help { .. })) {
             // Scrolling stops at the last screenful, so the way back up is one key away.
-            let lines = super::views::help_lines(self).len();
+            let lines = super::views::help_view(self).len();
             let max = lines.saturating_sub(usize::from(self.geometry.help_rows).max(1));
-            if let Some(Overlay::Help { scroll }) = &mut self.overlay {
+            if let Some(Overlay::Help { scroll, .. }) = &mut self.overlay {
                 *scroll = step((*scroll).min(max), max + 1);
             }
             return;
@@ -1740,6 +1884,9 @@ impl App {
     /// Performs one named action, through its handler in the action table.
     pub fn act(&mut self, action: Action) {
         self.dirty = true;
+        if self.help_filter_act(action) {
+            return;
+        }
         (action.handler())(self, action);
         self.settle_cursor();
         self.settle_oncall_cursor();
@@ -1766,7 +1913,10 @@ impl App {
             Action::Help => {
                 self.overlay = match self.overlay {
                     Some(Overlay::Help { .. }) => None,
-                    _ => Some(Overlay::Help { scroll: 0 }),
+                    _ => Some(Overlay::Help {
+                        scroll: 0,
+                        filter: None,
+                    }),
                 }
             }
             Action::Palette => self.open_palette(),
@@ -1792,11 +1942,9 @@ impl App {
                 if self.overlay.take().is_some() {
                     return;
                 }
-                // Esc first drops the tab's filter, then a find in the definition, then goes
-                // back.
-                if let Screen::Entity(s) = self.screen()
-                    && !s.filter.is_empty()
-                {
+                // Esc first drops the tab's (or list's) filter, then a find in the definition,
+                // then goes back.
+                if self.row_filter().is_some_and(|f| !f.is_empty()) {
                     self.set_row_filter(String::new());
                     return;
                 }
@@ -1818,6 +1966,7 @@ impl App {
             Action::Problems => self.push(Screen::Problems {
                 cursor: 0,
                 scroll: 0,
+                filter: String::new(),
             }),
             Action::Up
             | Action::Down

@@ -13,7 +13,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 pub fn draw(frame: &mut Frame, app: &App, area: Rect, geometry: &mut Geometry) {
     match &app.overlay {
-        Some(Overlay::Help { scroll }) => help(frame, app, area, *scroll, geometry),
+        Some(Overlay::Help { scroll, .. }) => help(frame, app, area, *scroll, geometry),
         Some(Overlay::Palette(p)) => palette(frame, app, area, p),
         Some(Overlay::Input(i)) => crate::tui::live::view::draw_input(frame, app, area, i),
         Some(Overlay::DocsSearch(o)) => {
@@ -90,6 +90,17 @@ pub fn help_lines(app: &App) -> Vec<(String, Role)> {
     lines
 }
 
+/// The help's lines as shown: all of them, or those its `/` filter keeps.
+pub fn help_view(app: &App) -> Vec<(String, Role)> {
+    let lines = help_lines(app);
+    match &app.overlay {
+        Some(Overlay::Help {
+            filter: Some(f), ..
+        }) => f.apply(lines),
+        _ => lines,
+    }
+}
+
 fn help(frame: &mut Frame, app: &App, area: Rect, scroll: usize, geometry: &mut Geometry) {
     let rect = centred(area, 96, area.height.saturating_sub(2));
     frame.render_widget(Clear, rect);
@@ -100,9 +111,40 @@ fn help(frame: &mut Frame, app: &App, area: Rect, scroll: usize, geometry: &mut 
             " Keys in force (? or Esc closes) ",
             app.theme.style(Role::Title),
         ));
-    let inner = block.inner(rect);
+    let mut inner = block.inner(rect);
     frame.render_widget(block, rect);
-    let lines = help_lines(app);
+    if let Some(Overlay::Help {
+        filter: Some(f), ..
+    }) = &app.overlay
+    {
+        // The filter line on top: `/ ` and what is typed (or kept, once Enter was pressed).
+        let [line, rest] =
+            Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
+        let [mark, input] =
+            Layout::horizontal([Constraint::Length(2), Constraint::Min(1)]).areas(line);
+        frame.render_widget(
+            Paragraph::new(Span::styled("/ ", app.theme.style(Role::Accent))),
+            mark,
+        );
+        if f.typing {
+            f.list.draw_input(frame, input, &app.theme);
+        } else {
+            let kept = format!(
+                "{}  ({} keys · / edits · esc clears)",
+                sanitize_line(&f.list.typed()),
+                f.list.len()
+            );
+            frame.render_widget(
+                Paragraph::new(Span::styled(
+                    fit(&kept, usize::from(input.width)),
+                    app.theme.style(Role::Muted),
+                )),
+                input,
+            );
+        }
+        inner = rest;
+    }
+    let lines = help_view(app);
     let scroll = scroll.min(lines.len().saturating_sub(usize::from(inner.height)));
     geometry.help_rows = inner.height;
     geometry.help_scroll = Some(scroll);
