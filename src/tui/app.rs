@@ -1311,7 +1311,15 @@ impl App {
                     Tab::Relations => rows::relations_tree(&self.catalog, e, &s.expanded),
                     Tab::Ownership => rows::ownership(&self.catalog, e, s.transitive),
                     Tab::Definition => {
-                        crate::tui::entity::apiview::rows(e, &s.definition, &s.expanded)
+                        let rows = crate::tui::entity::apiview::rows(e, &s.definition, &s.expanded);
+                        if s.definition.raw {
+                            rows
+                        } else {
+                            crate::tui::entity::apiview::wrap_long(
+                                rows,
+                                usize::from(self.geometry.width),
+                            )
+                        }
                     }
                     Tab::Status => self.status_rows_for_screen().unwrap_or_default(),
                     Tab::Docs => Vec::new(),
@@ -2210,6 +2218,12 @@ impl App {
                             .map(|p| p.text.trim().to_owned())
                             .unwrap_or_default();
                         self.show_detail(title, value.lines().map(str::to_owned).collect());
+                    }
+                    // A leaf of the API explorer (a field, a parameter with a long
+                    // description): shown whole.
+                    Some(row) if s.tab == Tab::Definition && row.selectable() => {
+                        let (title, lines) = crate::tui::entity::apiview::whole(&row);
+                        self.show_detail(title, lines);
                     }
                     _ => {}
                 }
