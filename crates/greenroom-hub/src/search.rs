@@ -6,9 +6,9 @@
 //! Answers go back through the reply the request carries.
 
 use greenroom_core::scorecard::Board;
-use greenroom_core::search::{Facets, Field, Hit, Levels, Query, SearchIndex, Term};
-use greenroom_core::techdocs::DocsIndex;
-use std::collections::{HashMap, HashSet, VecDeque};
+use greenroom_core::search::{Facets, Hit, Levels, Query, SearchIndex};
+use greenroom_core::techdocs::{DocsAnswers, DocsIndex};
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 
@@ -29,33 +29,21 @@ pub struct SearchRequest {
 }
 
 /// Answers the filters the search index does not hold: `level:` from the board, `docs:` from
-/// the docs index, each `docs:` value looked up once per search (not once per entity).
+/// the docs index (each `docs:` value looked up once per search, not once per entity).
 struct Outside<'a> {
     board: Option<&'a Board>,
-    docs: Vec<(&'a str, HashSet<usize>)>,
+    docs: Option<DocsAnswers>,
 }
 
 impl<'a> Outside<'a> {
     fn new(request: &'a SearchRequest) -> Outside<'a> {
-        let docs = match &request.docs {
-            Some(index) => request
-                .query
-                .terms
-                .iter()
-                .filter_map(|t| match t {
-                    Term::Filter {
-                        field: Field::Docs,
-                        value,
-                        ..
-                    } => Some((value.as_str(), index.entities_matching(value))),
-                    _ => None,
-                })
-                .collect(),
-            None => Vec::new(),
-        };
         Outside {
             board: request.levels.as_deref(),
-            docs,
+            docs: request
+                .docs
+                .as_deref()
+                .filter(|_| DocsAnswers::wanted(&request.query))
+                .map(|index| DocsAnswers::new(index, &request.query)),
         }
     }
 }
@@ -67,9 +55,7 @@ impl Levels for Outside<'_> {
     }
 
     fn matches_docs(&self, entity: usize, words: &str) -> bool {
-        self.docs
-            .iter()
-            .any(|(v, set)| *v == words && set.contains(&entity))
+        self.docs.as_ref().is_some_and(|d| d.matches(entity, words))
     }
 }
 

@@ -20,7 +20,7 @@ pub mod source;
 pub use cache::DocsCache;
 pub use layout::{Laid, Line, Seg, Style, layout};
 pub use model::{Block, Document, Link};
-pub use search::{DocsHit, DocsIndex};
+pub use search::{DocsAnswers, DocsHit, DocsIndex};
 pub use site::{NavItem, Site, SitePage};
 pub use source::{Backend, DocsSource, NoDocs, Resolved, docs_source, has_docs};
 

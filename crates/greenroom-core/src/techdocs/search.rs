@@ -185,6 +185,62 @@ impl DocsIndex {
     }
 }
 
+/// The `docs:` filters of one query, each looked up once in the docs index (not once per
+/// entity the search visits): what answers them in a catalogue search.
+#[derive(Clone, Debug, Default)]
+pub struct DocsAnswers {
+    sets: Vec<(String, HashSet<usize>)>,
+}
+
+impl DocsAnswers {
+    pub fn new(index: &DocsIndex, query: &crate::search::Query) -> DocsAnswers {
+        let sets = query
+            .terms
+            .iter()
+            .filter_map(|t| match t {
+                crate::search::Term::Filter {
+                    field: crate::search::Field::Docs,
+                    value,
+                    ..
+                } => Some((value.clone(), index.entities_matching(value))),
+                _ => None,
+            })
+            .collect();
+        DocsAnswers { sets }
+    }
+
+    /// Whether the query has `docs:` filters.
+    pub fn wanted(query: &crate::search::Query) -> bool {
+        query.terms.iter().any(|t| {
+            matches!(
+                t,
+                crate::search::Term::Filter {
+                    field: crate::search::Field::Docs,
+                    ..
+                }
+            )
+        })
+    }
+
+    /// Whether the docs of the entity at this catalogue position hold `words`.
+    pub fn matches(&self, entity: usize, words: &str) -> bool {
+        self.sets
+            .iter()
+            .any(|(v, set)| v == words && set.contains(&entity))
+    }
+}
+
+/// `docs:` alone (the CLI's search; the portal's adds `level:` from its board).
+impl crate::search::Levels for DocsAnswers {
+    fn matches_level(&self, _entity: usize, _value: &str) -> bool {
+        false
+    }
+
+    fn matches_docs(&self, entity: usize, words: &str) -> bool {
+        self.matches(entity, words)
+    }
+}
+
 /// How well a section answers the words (all of them must be in it), or None.
 fn section_score(s: &Section, words: &[String]) -> Option<u32> {
     let mut score = 0u32;
