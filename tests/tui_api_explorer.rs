@@ -211,13 +211,13 @@ fn long_values_open_whole_and_descriptions_wrap() {
     );
     assert!(text.contains("C copies:"), "{text}");
     key(&mut app, KeyCode::Esc);
-    assert!(app.overlay.is_none());
+    assert!(app.popups.overlay().is_none());
     // Every row the cursor cannot stop on fits the screen: long ones are wrapped.
     key(&mut app, KeyCode::Esc);
     for _ in 0..40 {
         key(&mut app, KeyCode::Down);
         key(&mut app, KeyCode::Enter);
-        if app.overlay.is_some() {
+        if app.popups.overlay().is_some() {
             key(&mut app, KeyCode::Esc);
         }
     }

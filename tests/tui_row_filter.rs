@@ -39,7 +39,7 @@ fn slash_keeps_the_rows_that_match_and_esc_clears() {
     );
     // Enter keeps it; the screen says so.
     key(&mut app, KeyCode::Enter);
-    assert!(app.overlay.is_none());
+    assert!(app.popups.overlay().is_none());
     let text = screen_text(&render(&mut app, 80, 24));
     assert!(text.contains("/ checkout-api: "), "{text}");
     // The cursor moves among what is kept, and Enter opens it.
@@ -188,9 +188,12 @@ fn slash_in_the_help_keeps_the_keys_that_match() {
     assert!(text.contains("esc clears"), "{text}");
     assert!(text.contains("Relations as a graph"), "{text}");
     key(&mut app, KeyCode::Esc);
-    assert!(app.overlay.is_some(), "the first Esc clears the filter");
+    assert!(
+        app.popups.overlay().is_some(),
+        "the first Esc clears the filter"
+    );
     let text = screen_text(&render(&mut app, 100, 40));
     assert!(text.contains("Jump to the owner"), "{text}");
     key(&mut app, KeyCode::Esc);
-    assert!(app.overlay.is_none());
+    assert!(app.popups.overlay().is_none());
 }

@@ -11,16 +11,20 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
+/// Draws every overlay on the popup stack, bottom first, so the one in front is on top (the
+/// scaffolder's popups are drawn by its view, over its form).
 pub fn draw(frame: &mut Frame, app: &App, area: Rect, geometry: &mut Geometry) {
-    match &app.overlay {
-        Some(Overlay::Help { scroll, .. }) => help(frame, app, area, *scroll, geometry),
-        Some(Overlay::Palette(p)) => palette(frame, app, area, p),
-        Some(Overlay::Input(i)) => crate::tui::live::view::draw_input(frame, app, area, i),
-        Some(Overlay::DocsSearch(o)) => {
-            crate::tui::entity::docs::view::draw_search(frame, app, area, o)
+    for overlay in app.popups.iter() {
+        match overlay {
+            Overlay::Help { scroll, .. } => help(frame, app, area, *scroll, geometry),
+            Overlay::Palette(p) => palette(frame, app, area, p),
+            Overlay::Input(i) => crate::tui::live::view::draw_input(frame, app, area, i),
+            Overlay::DocsSearch(o) => {
+                crate::tui::entity::docs::view::draw_search(frame, app, area, o)
+            }
+            Overlay::Detail(d) => detail(frame, app, area, d, geometry),
+            Overlay::Scaffold(_) => {}
         }
-        Some(Overlay::Detail(d)) => detail(frame, app, area, d, geometry),
-        None => {}
     }
 }
 
@@ -93,12 +97,20 @@ pub fn help_lines(app: &App) -> Vec<(String, Role)> {
 /// The help's lines as shown: all of them, or those its `/` filter keeps.
 pub fn help_view(app: &App) -> Vec<(String, Role)> {
     let lines = help_lines(app);
-    match &app.overlay {
-        Some(Overlay::Help {
-            filter: Some(f), ..
-        }) => f.apply(lines),
-        _ => lines,
+    match help_filter(app) {
+        Some(f) => f.apply(lines),
+        None => lines,
     }
+}
+
+/// The help's `/` filter, when the help is open and has one.
+fn help_filter(app: &App) -> Option<&crate::tui::app::HelpFilter> {
+    app.popups.iter().find_map(|o| match o {
+        Overlay::Help {
+            filter: Some(f), ..
+        } => Some(f.as_ref()),
+        _ => None,
+    })
 }
 
 fn help(frame: &mut Frame, app: &App, area: Rect, scroll: usize, geometry: &mut Geometry) {
@@ -113,10 +125,7 @@ fn help(frame: &mut Frame, app: &App, area: Rect, scroll: usize, geometry: &mut 
         ));
     let mut inner = block.inner(rect);
     frame.render_widget(block, rect);
-    if let Some(Overlay::Help {
-        filter: Some(f), ..
-    }) = &app.overlay
-    {
+    if let Some(f) = help_filter(app) {
         // The filter line on top: `/ ` and what is typed (or kept, once Enter was pressed).
         let [line, rest] =
             Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
