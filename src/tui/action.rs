@@ -151,7 +151,7 @@ actions! {
     DocsLeft => "docs.scroll_left", "Scroll code blocks left", key, [Docs], "", general;
     DocsRight => "docs.scroll_right", "Scroll code blocks right", key, [Docs], "", general;
     DefinitionRaw => "view.raw", "The entity as loaded (YAML and where from); on an API's definition, its raw text", cmd, [Entity, Tree], "raw" @ [Tree], general;
-    FilterRows => "list.filter", "Filter the rows of this tab: relations, links, members, status, the API tree (Esc clears)", cmd, [Entity], "", general;
+    FilterRows => "list.filter", "Filter the rows of this tab (relations, links, members, status, the API tree), the problems, on-call lists, or the help (Esc clears)", cmd, [Entity, Problems, OnCall, Help], "filter" @ [Problems, OnCall], general;
     DefinitionFind => "definition.find", "Find within the API definition (Esc clears)", cmd, [Tree], "find" @ [Tree], general;
     CopyItem => "copy.item", "Copy the selected API operation as curl, or its path", cmd, [Tree], "copy" @ [Tree], general;
     GraphToggle => "relations.graph", "Relations as a graph of boxes, or as a tree", cmd, [Tree], "graph" @ [Tree], general;

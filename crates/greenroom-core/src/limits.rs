@@ -38,7 +38,9 @@ pub const YAML_DOCUMENT_NODES: usize = 1_000_000;
 /// loop runs out within a fraction of a second instead of running forever.
 pub const TEMPLATE_FUEL: u64 = 5_000_000;
 
-/// The largest text one render may produce (a skeleton file, a path, a step input value).
+/// The largest text one render may produce (a skeleton file, a path, a step input value),
+/// and the largest value one `~`, `+` or `*` may build inside it (a string doubled in a loop
+/// stops here instead of exhausting memory; a list item counts 8 bytes).
 pub const TEMPLATE_OUTPUT_BYTES: usize = 8 * 1024 * 1024;
 
 /// Everything one scaffolder run may write into its workspace (every file, rendered or

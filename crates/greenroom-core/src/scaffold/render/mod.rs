@@ -20,6 +20,7 @@
 //! apart, so a step fails with it instead of keeping its input's source text.
 
 mod filters;
+mod guard;
 pub mod js;
 
 use crate::limits::{TEMPLATE_FUEL, TEMPLATE_OUTPUT_BYTES};
@@ -125,28 +126,6 @@ thread_local! {
     static EMITTED: Cell<usize> = const { Cell::new(0) };
 }
 
-/// Collects a render's output, refusing to grow past [`TEMPLATE_OUTPUT_BYTES`].
-#[derive(Default)]
-struct CappedOutput {
-    buf: Vec<u8>,
-    exceeded: bool,
-}
-
-impl std::io::Write for CappedOutput {
-    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
-        if self.buf.len() + data.len() > TEMPLATE_OUTPUT_BYTES {
-            self.exceeded = true;
-            return Err(std::io::Error::other(OUTPUT_LIMIT));
-        }
-        self.buf.extend_from_slice(data);
-        Ok(data.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 /// The variables a template sees, converted once and shared by many renders.
 #[derive(Clone, Debug)]
 pub struct RenderContext(Value);
@@ -159,6 +138,7 @@ impl RenderContext {
 
 pub struct Renderer {
     env: Environment<'static>,
+    syntax: minijinja::syntax::SyntaxConfig,
     expr_start: &'static str,
 }
 
@@ -183,7 +163,7 @@ impl Renderer {
             .keep_trailing_newline(true)
             .build()
             .expect("static delimiters are valid");
-        env.set_syntax(syntax);
+        env.set_syntax(syntax.clone());
         env.set_undefined_behavior(UndefinedBehavior::Chainable);
         env.set_auto_escape_callback(|_| AutoEscape::None);
         env.set_fuel(Some(TEMPLATE_FUEL));
@@ -209,11 +189,16 @@ impl Renderer {
             failed.load(Ordering::SeqCst)
         });
         filters::install(&mut env);
+        guard::install(&mut env);
         if options.cookiecutter_compat {
             // Backstage adds `jsonify` (JSON.stringify) for cookiecutter templates.
             env.add_filter("jsonify", filters::jsonify);
         }
-        Renderer { env, expr_start }
+        Renderer {
+            env,
+            syntax,
+            expr_start,
+        }
     }
 
     /// Renders a template to text (file contents, paths, mixed strings).
@@ -223,15 +208,22 @@ impl Renderer {
         }
         let source = js::rewrite_operators(source, self.expr_start);
         let source = js::rewrite_plus(&source, self.expr_start);
-        let template = self.env.template_from_str(&source)?;
-        let mut out = CappedOutput::default();
+        // Compiled with the size guards (see `guard`): every byte written passes the
+        // formatter's count, so the output never grows past the limit.
+        let (main, blocks) = guard::compile_template(&source, self.syntax.clone())?;
+        let mut text = String::new();
         EMITTED.set(0);
-        let rendered = template.render_captured_to(ctx.0.clone(), &mut out);
-        match rendered {
-            Err(_) if out.exceeded => Err(RenderError::output_limit()),
-            Err(e) => Err(e.into()),
-            Ok(_) => String::from_utf8(out.buf).map_err(|e| RenderError::new(e.to_string())),
-        }
+        let mut out = minijinja::machinery::make_string_output(&mut text);
+        minijinja::machinery::eval(
+            &self.env,
+            &main,
+            ctx.0.clone(),
+            &blocks,
+            &mut out,
+            AutoEscape::None,
+        )?;
+        drop(out);
+        Ok(text)
     }
 
     fn has_template_syntax(&self, source: &str) -> bool {
@@ -250,9 +242,19 @@ impl Renderer {
                 js::rewrite_operators(&format!("{}{expr}}}}}", self.expr_start), self.expr_start);
             let expr = js::rewrite_plus(&expr, self.expr_start);
             let inner = &expr[self.expr_start.len()..expr.len() - 2];
-            let compiled = self.env.compile_expression(inner)?;
+            let compiled = guard::compile_expression(inner)?;
             EMITTED.set(0);
-            let value = compiled.eval(ctx.0.clone())?;
+            let mut sink = String::new();
+            let value = minijinja::machinery::eval(
+                &self.env,
+                &compiled,
+                ctx.0.clone(),
+                &Default::default(),
+                &mut minijinja::machinery::make_string_output(&mut sink),
+                AutoEscape::None,
+            )?
+            .0
+            .unwrap_or(Value::UNDEFINED);
             let json = to_json(&value);
             let size = match &json {
                 None => 0,
@@ -552,6 +554,52 @@ mod tests {
         assert_eq!(
             r.render_value("${{ failure() }}", &ctx()).unwrap(),
             Some(json!(true))
+        );
+    }
+
+    /// A template that doubles a string (or a list) in a loop makes 2^n bytes out of a few
+    /// instructions: fuel does not see it, and before the value cap 26 doublings built a 64 MiB
+    /// string (64 would exhaust memory). Each must stop at the limit with a located error.
+    #[test]
+    fn doubling_a_value_in_a_loop_stops_at_the_value_limit() {
+        let r = Renderer::new(RenderOptions::default());
+        let loop_of = |op: &str| {
+            format!(
+                "head\n{{% set ns = namespace(s='x', l=[1]) %}}\n{{% for i in range(26) %}}{{% set ns.s = {op} %}}{{% endfor %}}${{{{ ns.s | length }}}}"
+            )
+        };
+        for op in [
+            "ns.s ~ ns.s",
+            "ns.s + ns.s",
+            "ns.s * 2",
+            "(ns.s ~ '') ~ ns.s",
+            "[ns.s, ns.s] | join('')",
+        ] {
+            let err = r.render(&loop_of(op), &ctx()).unwrap_err();
+            assert!(err.is_limit(), "{op}: {err}");
+            assert!(err.to_string().contains("limit of"), "{op}: {err}");
+            assert!(err.to_string().contains("(line 3)"), "{op}: {err}");
+        }
+        let lists = "{% set ns = namespace(l=[1]) %}{% for i in range(26) %}{% set ns.l = ns.l + ns.l %}{% endfor %}${{ ns.l | length }}";
+        assert!(r.render(lists, &ctx()).unwrap_err().is_limit());
+        // One expression joining two large parameters is capped the same way.
+        let big = "y".repeat(TEMPLATE_OUTPUT_BYTES / 2 + 1);
+        let c = Context::new(&json!({"big": big}));
+        let err = r.render_value("${{ big ~ big }}", &c).unwrap_err();
+        assert!(err.is_limit(), "{err}");
+        assert!(
+            r.render_value("${{ big + big }}", &c)
+                .unwrap_err()
+                .is_limit()
+        );
+        // Below the limit everything still works, with the operators' usual meaning.
+        assert_eq!(
+            r.render(
+                "${{ 'a' ~ 1 ~ none }}|${{ 1 + 2 }}|${{ [1] + [2] }}|${{ 'ab' * 2 }}|${{ 2 * 3 }}",
+                &ctx()
+            )
+            .unwrap(),
+            "a1None|3|1,2|abab|6"
         );
     }
 
