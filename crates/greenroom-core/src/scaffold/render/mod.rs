@@ -584,7 +584,7 @@ mod tests {
         assert!(r.render(lists, &ctx()).unwrap_err().is_limit());
         // One expression joining two large parameters is capped the same way.
         let big = "y".repeat(TEMPLATE_OUTPUT_BYTES / 2 + 1);
-        let c = Context::new(&json!({"big": big}));
+        let c = RenderContext::new(&json!({"big": big}));
         let err = r.render_value("${{ big ~ big }}", &c).unwrap_err();
         assert!(err.is_limit(), "{err}");
         assert!(
