@@ -379,6 +379,9 @@ impl<W: Write> Session<W> {
     /// Work for the hub.
     fn hub_request(&mut self, effect: Effect) {
         match effect {
+            // The index is still being built: the query waits (the app asks again, with the
+            // newest query, when the index arrives).
+            Effect::Search { .. } if self.app.indexing => {}
             Effect::Search {
                 generation,
                 query,
