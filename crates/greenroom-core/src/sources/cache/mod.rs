@@ -30,8 +30,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-/// The payload encoding's version; a file of any other version is rebuilt.
-pub const FORMAT_VERSION: u32 = 1;
+/// The payload encoding's version; a file of any other version is rebuilt. 2: entities in
+/// blocks with string tables (see [`codec`]).
+pub const FORMAT_VERSION: u32 = 2;
 const MAGIC: &[u8; 8] = b"GRCACHE\0";
 const HEADER: usize = 32;
 const KIND_SOURCE: u8 = 1;
