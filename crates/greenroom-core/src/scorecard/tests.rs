@@ -398,6 +398,9 @@ fn combinators_are_three_valued() {
         p("field: { path: metadata.name, matches: '^go+d$' }"),
         Outcome::Pass
     );
+    // `dir:.` with no site in the folder: the docs do not resolve; with one, they do.
+    assert_eq!(p("docs: techdocs"), Outcome::Fail);
+    std::fs::write(_d.path().join("mkdocs.yml"), "site_name: good\n").unwrap();
     assert_eq!(p("docs: techdocs"), Outcome::Pass);
     assert_eq!(p("link: { title: '(?i)^runbook$' }"), Outcome::Pass);
     assert_eq!(
