@@ -31,7 +31,10 @@ fn the_list_is_drawn_before_the_index_and_a_query_typed_meanwhile_runs_when_it_a
     let total = app.catalog.len();
     assert_eq!(app.search.hits.len(), total, "the whole catalogue, listed");
     let screen = screen_text(&render(&mut app, 80, 24));
-    assert!(screen.contains(&format!("indexing… {total}/{total}")), "{screen}");
+    assert!(
+        screen.contains(&format!("indexing… {total}/{total}")),
+        "{screen}"
+    );
     // The same order as the index gives an empty query.
     let listed: Vec<usize> = app.search.hits.iter().map(|h| h.entity).collect();
 
@@ -40,7 +43,11 @@ fn the_list_is_drawn_before_the_index_and_a_query_typed_meanwhile_runs_when_it_a
     let screen = screen_text(&render(&mut app, 80, 24));
     assert!(screen.contains("/ checkout"), "{screen}");
     assert!(screen.contains("indexing…"), "{screen}");
-    assert_eq!(app.search.hits.len(), total, "the query waits for the index");
+    assert_eq!(
+        app.search.hits.len(),
+        total,
+        "the query waits for the index"
+    );
 
     assert!(hub.catalog.finish_indexing());
     app.searches();

@@ -227,7 +227,10 @@ fn two_sessions_on_one_hub_share_one_grading() {
     use greenroom::hub::{Hub, StatusService};
     use std::sync::Arc;
     let catalog = ui_support::load(Box::new(greenroom::sources::demo::source()));
-    let hub = Hub::inline(Arc::new(FixedLoader::new(catalog)), StatusService::waiting());
+    let hub = Hub::inline(
+        Arc::new(FixedLoader::new(catalog)),
+        StatusService::waiting(),
+    );
     hub.catalog.reload();
     let session = || {
         // Each session loads the scorecard files itself, as every SSH session does.

@@ -825,7 +825,10 @@ mod tests {
         let second = service.current();
         assert!(!second.indexing);
         assert_eq!(second.change, Change::Indexed);
-        assert!(Arc::ptr_eq(&second.catalog, &first.catalog), "the same catalogue");
+        assert!(
+            Arc::ptr_eq(&second.catalog, &first.catalog),
+            "the same catalogue"
+        );
         assert_eq!(second.catalog_version, first.catalog_version);
         assert_eq!(second.index.len(), 2);
         assert!(!service.finish_indexing(), "nothing left to index");

@@ -26,9 +26,12 @@ struct Key {
     live: u64,
 }
 
+/// The last grading: what it was for (the catalogue held, so its address is not reused).
+type Last = (Key, Arc<Catalog>, Arc<Graded>);
+
 #[derive(Default)]
 struct Inner {
-    last: Mutex<Option<(Key, Arc<Catalog>, Arc<Graded>)>>,
+    last: Mutex<Option<Last>>,
     gradings: AtomicU64,
 }
 
@@ -135,7 +138,14 @@ mod tests {
         service.graded(&loaded.cards, key, &catalog, 2, &NoLive, &LocalRepos);
         let other = Arc::new((*catalog).clone());
         service.graded(&loaded.cards, key, &other, 2, &NoLive, &LocalRepos);
-        service.graded(&loaded.cards[..1], fingerprint(&loaded.cards[..1]), &other, 2, &NoLive, &LocalRepos);
+        service.graded(
+            &loaded.cards[..1],
+            fingerprint(&loaded.cards[..1]),
+            &other,
+            2,
+            &NoLive,
+            &LocalRepos,
+        );
         assert_eq!(service.gradings(), 4);
     }
 }

@@ -243,9 +243,9 @@ pub fn check_docs(catalog: &Catalog, e: &Entity) -> DocsCheck {
                     ))
                 }
             }
-            DocsSource::Url { url } => DocsCheck::Unchecked(format!(
-                "the docs are at {url}; not fetched to check"
-            )),
+            DocsSource::Url { url } => {
+                DocsCheck::Unchecked(format!("the docs are at {url}; not fetched to check"))
+            }
             DocsSource::Backstage { base_url, .. } => DocsCheck::Unchecked(format!(
                 "the docs are built by the Backstage at {base_url}; not asked to check"
             )),
@@ -281,9 +281,15 @@ mod check_tests {
             ("bare", "backstage.io/techdocs-ref: 'dir:./bare'"),
             ("empty", "backstage.io/techdocs-ref: 'dir:empty'"),
             ("gone", "backstage.io/techdocs-ref: 'dir:nowhere'"),
-            ("url", "backstage.io/techdocs-ref: 'url:https://git.example/x'"),
+            (
+                "url",
+                "backstage.io/techdocs-ref: 'url:https://git.example/x'",
+            ),
             ("borrow", "backstage.io/techdocs-entity: component:site"),
-            ("dangling", "backstage.io/techdocs-entity: component:missing"),
+            (
+                "dangling",
+                "backstage.io/techdocs-entity: component:missing",
+            ),
             ("none", "a.example/x: y"),
         ] {
             yaml.push_str(&component(name, ann));
@@ -297,14 +303,27 @@ mod check_tests {
                 ..LoadOptions::default()
             },
         );
-        let check = |name: &str| check_docs(&catalog, catalog.get(&format!("component:default/{name}")).unwrap());
+        let check = |name: &str| {
+            check_docs(
+                &catalog,
+                catalog.get(&format!("component:default/{name}")).unwrap(),
+            )
+        };
         assert!(matches!(check("site"), DocsCheck::Resolves(w) if w.ends_with("site")));
         assert!(matches!(check("bare"), DocsCheck::Resolves(_)));
         assert!(matches!(check("borrow"), DocsCheck::Resolves(_)));
-        assert!(matches!(check("empty"), DocsCheck::Missing(w) if w.contains("neither a mkdocs.yml")), "{:?}", check("empty"));
+        assert!(
+            matches!(check("empty"), DocsCheck::Missing(w) if w.contains("neither a mkdocs.yml")),
+            "{:?}",
+            check("empty")
+        );
         assert!(matches!(check("gone"), DocsCheck::Missing(w) if w.contains("does not exist")));
-        assert!(matches!(check("dangling"), DocsCheck::Missing(w) if w.contains("not in the catalogue")));
-        assert!(matches!(check("none"), DocsCheck::Missing(w) if w.contains("no backstage.io/techdocs-ref")));
+        assert!(
+            matches!(check("dangling"), DocsCheck::Missing(w) if w.contains("not in the catalogue"))
+        );
+        assert!(
+            matches!(check("none"), DocsCheck::Missing(w) if w.contains("no backstage.io/techdocs-ref"))
+        );
         assert!(matches!(check("url"), DocsCheck::Unchecked(w) if w.contains("not fetched")));
     }
 }
