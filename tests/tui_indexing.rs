@@ -72,3 +72,47 @@ fn the_list_is_drawn_before_the_index_and_a_query_typed_meanwhile_runs_when_it_a
         "the listing did not move when the index arrived"
     );
 }
+
+#[test]
+fn a_reload_behind_a_query_keeps_its_hits_until_the_new_index_answers() {
+    let hub = hub_indexing_by_hand();
+    let mut app = portal_on_hub(&hub, test_app("demo"));
+    assert!(hub.catalog.finish_indexing());
+    app.searches();
+    type_text(&mut app, "/checkout");
+    let before: Vec<String> = app
+        .search
+        .hits
+        .iter()
+        .map(|h| app.catalog.entities()[h.entity].key.clone())
+        .collect();
+    assert!(!app.indexing && before.len() > 1);
+
+    hub.catalog.reload();
+    app.searches();
+    assert!(app.indexing, "the new catalogue waits for its index");
+    let during: Vec<String> = app
+        .search
+        .hits
+        .iter()
+        .map(|h| app.catalog.entities()[h.entity].key.clone())
+        .collect();
+    assert_eq!(
+        during, before,
+        "the hits carried over, on the new catalogue"
+    );
+    let screen = screen_text(&render(&mut app, 80, 24));
+    assert!(screen.contains("indexing…"), "{screen}");
+
+    assert!(hub.catalog.finish_indexing());
+    app.searches();
+    assert!(!app.indexing);
+    let after: Vec<String> = app
+        .search
+        .hits
+        .iter()
+        .map(|h| app.catalog.entities()[h.entity].key.clone())
+        .collect();
+    assert_eq!(after, before);
+    assert!(!app.search.facets.kinds.is_empty(), "the index's facets");
+}

@@ -969,6 +969,8 @@ impl App {
                 let catalog = Arc::new(*catalog);
                 scaffold::after_load(self, &catalog, None);
                 self.catalog_version += 1;
+                // Loaded with its index: nothing to wait for.
+                self.indexing = false;
                 self.set_catalog(catalog, index);
                 super::port::after_load(self);
             }
