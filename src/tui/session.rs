@@ -201,6 +201,9 @@ impl<W: Write> Session<W> {
         size: (u16, u16),
         host: Box<dyn SessionHost>,
     ) -> io::Result<Session<W>> {
+        let mut app = app;
+        // Grades are the hub's: every session shows the same board, graded once.
+        app.scores.shared = hub.scores.clone();
         let area = Rect::new(0, 0, size.0.max(1), size.1.max(1));
         let terminal = Terminal::with_options(
             CrosstermBackend::new(output),
@@ -380,6 +383,9 @@ impl<W: Write> Session<W> {
     /// Work for the hub.
     fn hub_request(&mut self, effect: Effect) {
         match effect {
+            // The index is still being built: the query waits (the app asks again, with the
+            // newest query, when the index arrives).
+            Effect::Search { .. } if self.app.indexing => {}
             Effect::Search {
                 generation,
                 query,
