@@ -20,8 +20,10 @@ use crate::tui::input::Input;
 use crate::tui::session::{ClientEnv, Session, SessionHost};
 use crate::tui::{PortalError, terminal};
 use bytes::Bytes;
-use russh::keys::ssh_key::{HashAlg, PrivateKey, PublicKey};
-use russh::server::{Auth, Config, Handler, Msg, Server, Session as SshSession};
+use russh::keys::ssh_key::{HashAlg, PrivateKey};
+use russh::server::{
+    Auth, Config, Handler, Msg, PublicKeyOffer, Server, Session as SshSession, VerifiedPublicKey,
+};
 use russh::{Channel, ChannelId, ChannelWriteHalf, MethodKind, MethodSet, Pty};
 use std::io::{self, Write};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -391,8 +393,9 @@ impl Handler for Connection {
     async fn auth_publickey_offered(
         &mut self,
         _user: &str,
-        key: &PublicKey,
+        offer: PublicKeyOffer<'_>,
     ) -> Result<Auth, Self::Error> {
+        let key = offer.public_key;
         if self.shared.keys.find(key).is_some() {
             Ok(Auth::Accept)
         } else {
@@ -407,7 +410,12 @@ impl Handler for Connection {
         }
     }
 
-    async fn auth_publickey(&mut self, _user: &str, key: &PublicKey) -> Result<Auth, Self::Error> {
+    async fn auth_publickey(
+        &mut self,
+        _user: &str,
+        key: VerifiedPublicKey<'_>,
+    ) -> Result<Auth, Self::Error> {
+        let key = key.public_key;
         // The signature is verified by now: the client holds the key.
         let Some(found) = self.shared.keys.find(key).cloned() else {
             return Ok(Auth::reject());
