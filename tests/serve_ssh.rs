@@ -42,10 +42,14 @@ fn have_openssh() -> bool {
     false
 }
 
-/// Generates alice's (authorised) and mallory's (not) keys in `dir`, and an authorized_keys
-/// file with alice's.
+/// Generates alice's and bob's (authorised) and mallory's (not) keys in `dir`, and an
+/// authorized_keys file with alice's and bob's.
 fn make_keys(dir: &Path) {
-    for (name, comment) in [("alice", "alice@laptop"), ("mallory", "mallory@evil")] {
+    for (name, comment) in [
+        ("alice", "alice@laptop"),
+        ("bob", "bob@desk"),
+        ("mallory", "mallory@evil"),
+    ] {
         let out = Command::new("ssh-keygen")
             .args(["-q", "-t", "ed25519", "-N", "", "-C", comment, "-f"])
             .arg(dir.join(name))
@@ -54,7 +58,8 @@ fn make_keys(dir: &Path) {
         assert!(out.status.success(), "{out:?}");
     }
     let alice = std::fs::read_to_string(dir.join("alice.pub")).unwrap();
-    std::fs::write(dir.join("authorized_keys"), alice).unwrap();
+    let bob = std::fs::read_to_string(dir.join("bob.pub")).unwrap();
+    std::fs::write(dir.join("authorized_keys"), alice + &bob).unwrap();
 }
 
 /// A running `greenroom serve` on the demo, in its own directory.
@@ -65,8 +70,8 @@ struct Server {
 }
 
 impl Server {
-    /// Generates alice's (authorised) and mallory's (not) keys, then starts the server with
-    /// `config` as its config file.
+    /// Generates alice's and bob's (authorised) and mallory's (not) keys, then starts the
+    /// server with `config` as its config file.
     fn start(config: &str) -> Server {
         let dir = tempfile::tempdir().unwrap();
         make_keys(dir.path());
@@ -350,6 +355,52 @@ fn an_authorised_key_gets_the_portal_with_its_identity_and_leaves_cleanly() {
     use std::os::unix::fs::PermissionsExt;
     let mode = std::fs::metadata(&key).unwrap().permissions().mode();
     assert_eq!(mode & 0o777, 0o600);
+}
+
+#[test]
+fn each_key_is_its_own_user_for_mine_and_my_on_call_not_the_servers() {
+    if !have_openssh() {
+        return;
+    }
+    // The server's own config names a user: no session may see it as theirs.
+    let server = Server::start(
+        "[status]\nuser = \"user:default/olivia.grant\"\n[scaffold]\nuser = \"olivia.grant\"\n\
+         [serve.users]\n\"alice@laptop\" = \"mei.lin\"\n\"bob@desk\" = \"user:default/emma.laurent\"\n",
+    );
+    let mut alice = server.client("alice", (100, 30));
+    let mut bob = server.client("bob", (100, 30));
+    alice.wait_for("190/190");
+    bob.wait_for("190/190");
+    let status = server.wait_for_sessions(2);
+    let mut identities: Vec<_> = status["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["identity"].as_str().unwrap().to_owned())
+        .collect();
+    identities.sort();
+    assert_eq!(
+        identities,
+        ["user:default/emma.laurent", "user:default/mei.lin"]
+    );
+    // M keeps what the session's user and their groups own: mei.lin is in the checkout team,
+    // emma.laurent in identity.
+    alice.send(b"M");
+    bob.send(b"M");
+    let a = alice.wait_for("mine");
+    let b = bob.wait_for("mine");
+    assert!(a.contains("checkout-service"), "{a}");
+    assert!(!a.contains("auth-service"), "{a}");
+    assert!(b.contains("auth-service"), "{b}");
+    assert!(!b.contains("checkout-service"), "{b}");
+    // My on-call is for the session's user too.
+    alice.send(b"O");
+    bob.send(b"O");
+    let a = alice.wait_for("My on-call");
+    let b = bob.wait_for("My on-call");
+    assert!(a.contains("user:default/mei.lin, your SSH key"), "{a}");
+    assert!(b.contains("user:default/emma.laurent, your SSH key"), "{b}");
+    assert!(!a.contains("olivia") && !b.contains("olivia"), "{a}\n{b}");
 }
 
 #[test]

@@ -173,6 +173,13 @@ pub fn host_key(path: &Path) -> Result<(PrivateKey, bool), String> {
                     "{shown} is encrypted with a passphrase: the server cannot use it"
                 ));
             }
+            if matches!(key.algorithm(), ssh_key::Algorithm::Rsa { .. }) {
+                // The rsa crate's private-key operations are not constant-time
+                // (RUSTSEC-2023-0071): the server signs only with Ed25519 or ECDSA keys.
+                return Err(format!(
+                    "{shown} is an RSA key: use an Ed25519 host key (remove it to have one generated)"
+                ));
+            }
             Ok((key, false))
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -278,5 +285,37 @@ mod tests {
             let e = host_key(&path).unwrap_err();
             assert!(e.contains("chmod 600"), "{e}");
         }
+    }
+
+    /// A 1024-bit RSA key made by ssh-keygen for this test (never used to sign anything).
+    const RSA_KEY: &str = "-----BEGIN OPENSSH PRIVATE KEY-----\n\
+b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAlwAAAAdzc2gtcn\n\
+NhAAAAAwEAAQAAAIEAoE+kwceRpAYFzOD2tjOFUHR836CcvrVNzwxrCmTLNiNeOTOIOrFY\n\
+M7cM+JvcEocsW7fsI8VdIalbPBi/OlEizIaQ/9LtEWmjdYqHsK9Za4xGvVdaLJZOcoqF28\n\
+pH+Z5HkehXReBfOA1L4qL8MKk45Ll435I+UWdLvOZ4aUK4nVkAAAIAtP84GbT/OBkAAAAH\n\
+c3NoLXJzYQAAAIEAoE+kwceRpAYFzOD2tjOFUHR836CcvrVNzwxrCmTLNiNeOTOIOrFYM7\n\
+cM+JvcEocsW7fsI8VdIalbPBi/OlEizIaQ/9LtEWmjdYqHsK9Za4xGvVdaLJZOcoqF28pH\n\
++Z5HkehXReBfOA1L4qL8MKk45Ll435I+UWdLvOZ4aUK4nVkAAAADAQABAAAAgB5dF2qwnx\n\
+A/J8gXcAMwnPaRKbm9lRK2CmfGBVwxnR/C8SzKauoa/wbEjAtmkfdcbPVuT6ay0iH3DtXC\n\
+Ji4ogfuIX5oAW3x1ExCivAGYLdvAJIV1ulT6vqo3TjhihCukQRd4e1kBTZGJSxvW/vTgVJ\n\
+3s2wUikF9HHdmcMJzGTuhlAAAAQEYPPOqpO3uN5eHhWn2873+35bMI5Q/MaBb6pw5Yngv5\n\
+G6I+on4ZCgUkHwSRFogpV+rGw2koy5Og5EjYmngsUFwAAABBAMrMFvRmXHfw7zBRRibrKp\n\
+SbmJTzW3XcX+dHBJDcWNiMaev2uogCTPqmwTTLcZfVFRA0rqMIyfXX+oTGihJCxc8AAABB\n\
+AMpeLRJ3gtaGf+F4GGf7AsmXBfFTEMo/HONgLLwkPycEj6DAH9eEEKbaZgBlF28SjJVtes\n\
+u/LID/7CoBtM8/XFcAAAAEdGVzdAECAwQFBgc=\n\
+-----END OPENSSH PRIVATE KEY-----\n\
+";
+
+    #[test]
+    fn an_rsa_host_key_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rsa_key");
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        std::io::Write::write_all(&mut options.open(&path).unwrap(), RSA_KEY.as_bytes()).unwrap();
+        let e = host_key(&path).unwrap_err();
+        assert!(e.contains("RSA key"), "{e}");
     }
 }

@@ -239,7 +239,10 @@ impl Connection {
         }
         let env = ClientEnv::from_pairs(vars);
         let mut app = crate::tui::new_app(&self.shared.portal, &env).map_err(|e| e.message)?;
+        // The identity is this session's user: "mine" (M), my on-call, Port's approvals and
+        // the scaffolder's `user`, whatever the server's own config says.
         app.scaffold.user = key.identity.clone();
+        app.live.set_session_user(key.identity.clone());
         app.scaffold.env_home = None;
         app.settings.local_scaffold = self.shared.allow_local_scaffold;
         // Stars are kept per identity, not in the server's own list.
