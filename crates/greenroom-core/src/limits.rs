@@ -233,6 +233,23 @@ pub const SERVE_AUTHORIZED_KEYS_BYTES: u64 = 1024 * 1024;
 
 /// The largest terminal a client may ask for (columns, rows); larger is clamped.
 pub const SERVE_MAX_SIZE: (u16, u16) = (1000, 500);
+
+/// How often the authorized_keys files are looked at (size, time, inode) for a change; a
+/// changed file is read again (so is every file on SIGHUP). New logins follow at once;
+/// sessions already open go on.
+pub const SERVE_KEYS_POLL: Duration = Duration::from_secs(2);
+
+/// Connections not yet authenticated, from every address together: one more is closed at
+/// once, before any SSH is spoken (a flood of half-open handshakes cannot starve logins
+/// for long, nor grow memory).
+pub const SERVE_PREAUTH_CONNECTIONS: usize = 64;
+
+/// Connections not yet authenticated from one IP address.
+pub const SERVE_PREAUTH_PER_IP: usize = 8;
+
+/// A connection that has not authenticated this long after it was accepted is closed
+/// (OpenSSH's `LoginGraceTime` is 120 s; a person with a key needs far less).
+pub const SERVE_AUTH_TIMEOUT: Duration = Duration::from_secs(30);
 // ---------------------------------------------------------------- following the disk
 
 /// How long the watched descriptor roots must be quiet after a change before the catalogue
