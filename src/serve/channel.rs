@@ -1148,6 +1148,27 @@ mod tests {
     }
 
     #[test]
+    fn the_gate_counts_waiting_connections_in_all_and_per_address() {
+        let gate = Arc::new(Gate::new(3, 2));
+        let a: std::net::IpAddr = "10.0.0.1".parse().unwrap();
+        let b: std::net::IpAddr = "10.0.0.2".parse().unwrap();
+        let a1 = gate.enter(a).unwrap();
+        let a2 = gate.enter(a).unwrap();
+        assert!(gate.enter(a).is_none(), "two from one address at most");
+        let b1 = gate.enter(b).unwrap();
+        assert_eq!(gate.waiting(a), (3, 2));
+        let c: std::net::IpAddr = "10.0.0.3".parse().unwrap();
+        assert!(gate.enter(c).is_none(), "three in all at most");
+        // Logging in (or leaving) gives the place back.
+        drop(a1);
+        assert_eq!(gate.waiting(a), (2, 1));
+        let _c1 = gate.enter(c).unwrap();
+        drop((a2, b1));
+        assert_eq!(gate.waiting(a), (1, 0));
+        assert_eq!(gate.waiting(b), (1, 0));
+    }
+
+    #[test]
     fn sizes_are_clamped() {
         assert_eq!(clamp_size(0, 0), (1, 1));
         assert_eq!(clamp_size(100_000, 100_000), limits::SERVE_MAX_SIZE);
