@@ -559,7 +559,7 @@ async fn run_session(
     session.set_frame_interval(Some(shared.limits.frame_interval));
     let audit_shared = shared.clone();
     let identity = key.identity.clone();
-    session.set_audit(Box::new(move |action| {
+    session.set_audit(Arc::new(move |action| {
         audit_shared.audit.record(&Event::Action {
             session: id,
             identity: identity.as_deref(),

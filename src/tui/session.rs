@@ -188,7 +188,7 @@ pub struct Session<W: Write> {
 }
 
 /// Told the name of each request to the hub that acts on the world.
-pub type AuditHook = Box<dyn Fn(&str) + Send>;
+pub type AuditHook = Arc<dyn Fn(&str) + Send + Sync>;
 
 impl<W: Write> Session<W> {
     /// A session for `app` on the hub, drawing to `output` at `size`. Takes the hub's current
@@ -419,8 +419,23 @@ impl<W: Write> Session<W> {
                 };
                 let me = super::port::my_email(&self.app);
                 let tx = self.tx.clone();
+                // An approval or a decline acts on the world: said before it is sent, and
+                // Port's answer after.
+                let decision = super::port::audit_line(&request, &source);
+                if let Some(line) = &decision {
+                    self.audit(line);
+                }
+                let audit = self.audit.clone().filter(|_| decision.is_some());
                 let work = move || {
                     let event = super::port::perform(&source, me.as_deref(), request);
+                    if let (Some(audit), super::port::PortEvent::Decided { run, result, .. }) =
+                        (&audit, &event)
+                    {
+                        audit(&match result {
+                            Ok(_) => format!("port.decided {run}: Port took it"),
+                            Err(e) => format!("port.decided {run}: failed: {e}"),
+                        });
+                    }
                     let _ = tx.send(AppEvent::Port(Box::new(event)));
                 };
                 // Blocking HTTP: a thread of its own, or at once on an inline hub (tests).

@@ -16,4 +16,18 @@ impl RunExecutor for PortRunExecutor {
     fn cancel(&self) {
         self.cancel.cancel();
     }
+
+    fn audit(&self) -> Option<String> {
+        let on = self
+            .entity
+            .as_deref()
+            .map(|e| format!(" on {e}"))
+            .unwrap_or_default();
+        Some(format!(
+            "port.action {} ({}){on} at {}",
+            self.action.identifier,
+            self.action.operation.as_str(),
+            self.source.base_url
+        ))
+    }
 }
