@@ -1,7 +1,9 @@
 //! One SSH connection and the session on its channel. The handler answers russh: public keys
 //! from the authorised list (nothing else), one session channel with a pty and a shell, the
 //! client's size, resizes and allow-listed variables; exec, subsystems, X11, agent and port
-//! forwarding are refused. The shell becomes a [`Session`] on the shared hub:
+//! forwarding are refused. Before any of that, a connection takes a place in the [`Gate`]
+//! (connections waiting to authenticate, capped in all and per address) and must log in
+//! within the time allowed. The shell becomes a [`Session`] on the shared hub:
 //!
 //! - output goes through [`ChannelOut`], a writer whose bytes queue for a task that sends them
 //!   as the client's SSH window allows; past [`ServeLimits::output_bytes`] queued the client is
