@@ -889,6 +889,101 @@ fn the_frame_rate_cap_holds_frames_back() {
     assert!(frames(None) >= 2, "uncapped, the typing is drawn");
 }
 
+/// Live status arriving draws no frame before the background interval is over (fifty
+/// sessions must not each redraw on every fetch), while a key's frame is not held back and
+/// shows what arrived. Without the background cap, the arrivals draw.
+#[test]
+fn live_status_draws_at_the_background_rate_and_keys_at_once() {
+    use greenroom::hub::catalog::FixedLoader;
+    use greenroom::hub::{Hub, StatusService};
+    use greenroom::status::fake::Fault;
+    use greenroom::tui::input::{Input, Key};
+    use greenroom::tui::session::{PlainHost, Session};
+    let run = |background: Option<Duration>| -> (usize, usize, usize) {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let harness = status_support::harness(Duration::from_secs(3600)).await;
+            // Every answer takes 1 s: the tab is drawn well before its status arrives.
+            let slow = Duration::from_secs(1);
+            harness.fake.inject(
+                "/",
+                Fault::Latency {
+                    min: slow,
+                    max: slow,
+                },
+                None,
+            );
+            let hub = Hub::start(
+                Arc::new(FixedLoader::new(status_support::catalog())),
+                StatusService::running(harness.service.clone()),
+            );
+            hub.catalog.reload();
+            let out = SharedOut::default();
+            let mut session = Session::new(
+                &hub,
+                ui_test_app(),
+                out.clone(),
+                (100, 30),
+                Box::new(PlainHost),
+            )
+            .unwrap();
+            session.set_frame_interval(Some(Duration::from_millis(1)));
+            session.set_background_interval(background);
+            let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+            let task = tokio::spawn(session.run(rx, None));
+            let frames = || {
+                String::from_utf8_lossy(&out.0.lock().unwrap())
+                    .matches("\x1b[?2026h")
+                    .count()
+            };
+            let wait = |what: &str, cond: &dyn Fn() -> bool| {
+                let deadline = Instant::now() + WAIT;
+                while !cond() {
+                    assert!(Instant::now() < deadline, "timed out: {what}");
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+            };
+            for i in Input::typed("/payments") {
+                tx.send(i).unwrap();
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            tx.send(Input::key(Key::Enter)).unwrap();
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            tx.send(Input::key(Key::Char('5'))).unwrap();
+            let targets = harness.targets("payments");
+            let store = harness.service.store().clone();
+            wait("the Status tab asks", &|| {
+                store.snapshot(&targets).iter().any(|e| e.in_flight)
+            });
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            let asked = frames();
+            wait("every payments target answered", &|| {
+                store
+                    .snapshot(&targets)
+                    .iter()
+                    .all(|e| e.value.is_some() || e.error.is_some())
+            });
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            let arrived = frames();
+            tx.send(Input::key(Key::Down)).unwrap();
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            let keyed = frames();
+            tx.send(Input::ctrl('c')).unwrap();
+            task.await.unwrap().unwrap();
+            (asked, arrived, keyed)
+        })
+    };
+    let (asked, arrived, keyed) = run(Some(Duration::from_secs(3600)));
+    assert_eq!(arrived, asked, "status arriving drew nothing");
+    assert!(keyed > arrived, "the key drew at once");
+    let (asked, arrived, _) = run(None);
+    assert!(arrived > asked, "without the cap, arrivals draw");
+}
+
 #[derive(Clone, Default)]
 struct SharedOut(Arc<Mutex<Vec<u8>>>);
 

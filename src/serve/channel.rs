@@ -559,6 +559,7 @@ async fn run_session(
         Err(_) => return "could not start",
     };
     session.set_frame_interval(Some(shared.limits.frame_interval));
+    session.set_background_interval(Some(shared.limits.background_interval));
     let audit_shared = shared.clone();
     let identity = key.identity.clone();
     session.set_audit(Arc::new(move |action| {

@@ -53,6 +53,8 @@ pub struct ServeLimits {
     pub idle: Duration,
     pub output_bytes: usize,
     pub frame_interval: Duration,
+    /// Between frames nobody typed for (live status, timers).
+    pub background_interval: Duration,
     /// Connections not yet authenticated, in all and from one address.
     pub preauth: usize,
     pub preauth_per_ip: usize,
@@ -72,6 +74,8 @@ impl ServeLimits {
                 .map_or(limits::SERVE_IDLE_TIMEOUT, Duration::from_secs),
             output_bytes: limits::SERVE_OUTPUT_BYTES,
             frame_interval: Duration::from_secs(1) / limits::SERVE_FRAMES_PER_SECOND,
+            background_interval: Duration::from_secs(1)
+                / limits::SERVE_BACKGROUND_FRAMES_PER_SECOND,
             preauth: limits::SERVE_PREAUTH_CONNECTIONS,
             preauth_per_ip: limits::SERVE_PREAUTH_PER_IP,
             auth_timeout: limits::SERVE_AUTH_TIMEOUT,

@@ -181,6 +181,11 @@ pub struct Session<W: Write> {
     pub frames: u64,
     /// The shortest time between two frames (a remote host caps each client's frame rate).
     frame_interval: Option<std::time::Duration>,
+    /// The shortest time between two frames that no input asked for (live status, timers):
+    /// a server with many sessions redraws each at most this often for changes nobody typed.
+    background_interval: Option<std::time::Duration>,
+    /// Input arrived since the last frame (its frame is due at `frame_interval`).
+    typed: bool,
     last_frame: Option<Instant>,
     /// Told of each request to the hub that acts on the world (reload, template run, saved
     /// layout), by name: the SSH host's audit log.
@@ -225,6 +230,8 @@ impl<W: Write> Session<W> {
             status,
             frames: 0,
             frame_interval: None,
+            background_interval: None,
+            typed: false,
             last_frame: None,
             audit: None,
         })
@@ -235,6 +242,12 @@ impl<W: Write> Session<W> {
         self.frame_interval = interval;
     }
 
+    /// Draws what changed without input (live status, timers) at most once per `interval`;
+    /// a key's frame still follows within the frame interval.
+    pub fn set_background_interval(&mut self, interval: Option<std::time::Duration>) {
+        self.background_interval = interval;
+    }
+
     /// Calls `audit` with the name of every request to the hub that acts on the world.
     pub fn set_audit(&mut self, audit: AuditHook) {
         self.audit = Some(audit);
@@ -242,7 +255,12 @@ impl<W: Write> Session<W> {
 
     /// When the next frame may be drawn, if a change waits for the frame-rate cap.
     fn frame_due(&self) -> Option<Instant> {
-        let due = self.last_frame? + self.frame_interval?;
+        let interval = match (self.frame_interval, self.background_interval) {
+            (Some(f), Some(b)) if !self.typed => f.max(b),
+            (None, Some(b)) if !self.typed => b,
+            (f, _) => f?,
+        };
+        let due = self.last_frame? + interval;
         (self.app.dirty && due > Instant::now()).then_some(due)
     }
 
@@ -551,6 +569,7 @@ impl<W: Write> Session<W> {
             return Ok(());
         }
         self.app.dirty = false;
+        self.typed = false;
         execute!(
             self.terminal.backend_mut().writer_mut(),
             ct::BeginSynchronizedUpdate
@@ -628,6 +647,7 @@ impl<W: Write> Session<W> {
                     Control::Suspend => self.suspend()?,
                 },
                 event = input.recv() => {
+                    self.typed = true;
                     self.feed(event.unwrap_or(Input::Closed("input closed")));
                     // Take everything already waiting before drawing again.
                     while let Ok(event) = input.try_recv() {
@@ -648,6 +668,11 @@ impl<W: Write> Session<W> {
                 }
                 event = self.rx.recv() => {
                     let Some(event) = event else { break };
+                    // Answers to what the user did (search results, runs, Port) are drawn as
+                    // soon as a key would be; live status arriving is background.
+                    if !matches!(event, AppEvent::Status(_)) {
+                        self.typed = true;
+                    }
                     self.app.handle(event);
                 }
                 () = sleep_until(deadline) => self.app.on_deadline(Instant::now()),

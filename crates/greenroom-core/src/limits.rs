@@ -222,6 +222,11 @@ pub const SERVE_OUTPUT_BYTES: usize = 4 * 1024 * 1024;
 /// in the next frame.
 pub const SERVE_FRAMES_PER_SECOND: u32 = 60;
 
+/// Frames one session draws per second at most for changes nobody typed (live status
+/// arriving, timers): fifty sessions watching the same services must not each redraw on
+/// every fetch. A key's frame is not held back by it.
+pub const SERVE_BACKGROUND_FRAMES_PER_SECOND: u32 = 2;
+
 /// How long a lone Esc waits for the rest of an escape sequence before it counts as the key.
 pub const SERVE_ESC_TIMEOUT: Duration = Duration::from_millis(30);
 
