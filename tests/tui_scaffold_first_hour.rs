@@ -407,7 +407,7 @@ fn the_owner_picker_fits_60_columns() {
 fn on_entity_link(app: &mut Portal) -> String {
     app.open_entity(
         "component:default/checkout-service",
-        greenroom::tui::rows::Tab::Overview,
+        greenroom::tui::entity::rows::Tab::Overview,
     );
     let link = |app: &App| match app.screen() {
         Screen::Entity(s) => app.rows()[s.cursor].link.clone(),

@@ -5,19 +5,21 @@
 use super::action::Action;
 use super::keymap::{Context, Keymap, Lookup};
 use super::keys::Chord;
-use super::rows::{self, Row, Tab};
 use super::scaffold;
 use super::theme::Theme;
 use crate::catalog::Catalog;
 use crate::search::{Facets, Hit, Query, SearchIndex};
 use crate::sources::Progress;
+use crate::tui::entity::rows::{self, Row, Tab};
 use crossterm::event::{Event, KeyEvent, KeyEventKind, MouseEventKind};
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tui_textarea::TextArea;
 
+#[path = "entity/docs/update.rs"]
 mod docs;
+#[path = "live/update.rs"]
 pub mod live_screens;
 
 /// The contexts in force when `most` is the most specific one: the keymap tries them in this
@@ -76,7 +78,7 @@ pub mod handlers {
 
     /// Scorecards: the entity's tab (a team's roll-up) and the overview.
     pub fn scores(app: &mut App, action: Action) {
-        crate::tui::scores::act(app, action);
+        crate::tui::entity::scores::act(app, action);
     }
 }
 
@@ -138,7 +140,7 @@ pub enum Effect {
     /// Ask the Port source (actions, inbox, runs, a decision), off the UI thread.
     Port(super::port::PortRequest),
     /// Save a watch layout into the config file.
-    SaveLayout(super::layouts::LayoutSpec),
+    SaveLayout(crate::tui::live::layouts::LayoutSpec),
 }
 
 impl Effect {
@@ -229,9 +231,9 @@ pub struct EntityScreen {
     pub expanded: HashSet<String>,
     pub transitive: bool,
     /// The Definition tab: raw text or explorer, and the find within it.
-    pub definition: super::apiview::DefinitionView,
+    pub definition: crate::tui::entity::apiview::DefinitionView,
     /// The Relations tab's graph mode.
-    pub graph: super::graph_view::GraphView,
+    pub graph: crate::tui::entity::graph::GraphView,
     /// `/` on an entity tab: only the rows that match this (the one filter-list component).
     pub filter: String,
 }
@@ -437,7 +439,7 @@ pub enum Overlay {
     /// A one-line prompt (a layout's name).
     Input(Box<live_screens::NameInput>),
     /// Search every docs site, or find in the docs page on screen.
-    DocsSearch(Box<super::docs::SearchOverlay>),
+    DocsSearch(Box<crate::tui::entity::docs::SearchOverlay>),
     /// A value shown whole (a long annotation), or the entity as loaded.
     Detail(Box<Detail>),
 }
@@ -506,20 +508,20 @@ pub struct App {
     /// Live status: the service, what is on screen, the age tick.
     pub live: super::live::Live,
     /// The watch workspace's panes and saved layouts.
-    pub watch: super::watch::Watch,
+    pub watch: crate::tui::live::watch::Watch,
     /// Each catalogue source's state, from the cache's start and refresh.
     pub sources: Vec<crate::sources::cache::SourceStatus>,
     /// How far a background refresh (behind a cached catalogue) has got.
     pub refresh_progress: Option<Progress>,
     /// The Docs tab's reader and the docs search index.
-    pub docs: super::docs::DocsState,
+    pub docs: crate::tui::entity::docs::DocsState,
     /// Starred entities (kept in the state dir).
     pub stars: crate::stars::Stars,
     /// What the catalogue list keeps and its order.
     pub list_filter: ListFilter,
     pub list_sort: ListSort,
     /// Scorecards and the graded board.
-    pub scores: super::scores::Scores,
+    pub scores: crate::tui::entity::scores::Scores,
 }
 
 impl App {
@@ -552,14 +554,14 @@ impl App {
             scaffold: scaffold::ScaffoldState::default(),
             port: Default::default(),
             live: super::live::Live::default(),
-            watch: super::watch::Watch::default(),
+            watch: crate::tui::live::watch::Watch::default(),
             sources: Vec::new(),
             refresh_progress: None,
-            docs: super::docs::DocsState::default(),
+            docs: crate::tui::entity::docs::DocsState::default(),
             stars: crate::stars::Stars::default(),
             list_filter: ListFilter::All,
             list_sort: ListSort::Relevance,
-            scores: super::scores::Scores::default(),
+            scores: crate::tui::entity::scores::Scores::default(),
         }
     }
 
@@ -640,7 +642,9 @@ impl App {
             self.sources = snapshot.sources.clone();
             self.dirty = true;
         }
-        if !super::cache_state::refreshing_in(&self.sources) && self.refresh_progress.is_some() {
+        if !crate::tui::catalog::cache_state::refreshing_in(&self.sources)
+            && self.refresh_progress.is_some()
+        {
             self.refresh_progress = None;
             self.dirty = true;
         }
@@ -657,7 +661,7 @@ impl App {
                 self.loading = Some(p);
                 self.dirty = true;
             } else if self.loading.is_none()
-                && super::cache_state::refreshing_in(&self.sources)
+                && crate::tui::catalog::cache_state::refreshing_in(&self.sources)
                 && self.refresh_progress != Some(p)
             {
                 self.refresh_progress = Some(p);
@@ -1156,7 +1160,9 @@ impl App {
                     Tab::Overview => rows::overview(&self.catalog, e),
                     Tab::Relations => rows::relations_tree(&self.catalog, e, &s.expanded),
                     Tab::Ownership => rows::ownership(&self.catalog, e, s.transitive),
-                    Tab::Definition => super::apiview::rows(e, &s.definition, &s.expanded),
+                    Tab::Definition => {
+                        crate::tui::entity::apiview::rows(e, &s.definition, &s.expanded)
+                    }
                     Tab::Status => self.status_rows_for_screen().unwrap_or_default(),
                     Tab::Docs => Vec::new(),
                     Tab::Scorecards => self.scorecard_rows(e),
@@ -1164,7 +1170,7 @@ impl App {
                 None => Vec::new(),
             },
             Screen::Problems { .. } => rows::problems(&self.catalog),
-            Screen::Scorecards { .. } => super::scores::overview_rows(
+            Screen::Scorecards { .. } => crate::tui::entity::scores::overview_rows(
                 &self.catalog,
                 &self.scores.cards,
                 &self.scores.teams,
@@ -1423,11 +1429,15 @@ impl App {
             }
             _ if !v.on => return false,
             Action::GraphDirection => v.direction = v.direction.next(),
-            Action::GraphDeeper => v.depth = (v.depth + 1).min(super::graph_view::MAX_DEPTH),
+            Action::GraphDeeper => {
+                v.depth = (v.depth + 1).min(crate::tui::entity::graph::MAX_DEPTH)
+            }
             Action::GraphShallower => v.depth = v.depth.saturating_sub(1).max(1),
-            Action::GraphKinds => v.kinds = (v.kinds + 1) % super::graph_view::KIND_PRESETS.len(),
+            Action::GraphKinds => {
+                v.kinds = (v.kinds + 1) % crate::tui::entity::graph::KIND_PRESETS.len()
+            }
             Action::GraphRelations => {
-                v.relations = (v.relations + 1) % super::graph_view::RELATION_PRESETS
+                v.relations = (v.relations + 1) % crate::tui::entity::graph::RELATION_PRESETS
             }
             Action::Up
             | Action::Down
@@ -2083,7 +2093,11 @@ impl App {
     fn scorecard_rows(&self, e: &crate::catalog::Entity) -> Vec<Row> {
         let cards = &self.scores.cards;
         if e.is_kind("Group") && !cards.is_empty() {
-            return super::scores::team_rows(&self.catalog, self.scores.board.as_deref(), e);
+            return crate::tui::entity::scores::team_rows(
+                &self.catalog,
+                self.scores.board.as_deref(),
+                e,
+            );
         }
         let live = crate::scorecard::StoreLive {
             store: self.live.store(),
@@ -2096,7 +2110,7 @@ impl App {
             repo: &crate::scorecard::facts::LocalRepos,
         };
         let grades = crate::scorecard::grade_entity(cards, e, &inputs);
-        super::scores::entity_rows(cards, &grades, cards.is_empty())
+        crate::tui::entity::scores::entity_rows(cards, &grades, cards.is_empty())
     }
 
     fn open_palette(&mut self) {

@@ -13,7 +13,7 @@ use crate::scaffold::form::Widget;
 use crate::scaffold::remote::{RecentRun, RecentRuns, RemoteExecutor, ScaffolderClient};
 use crate::tui::action::Action;
 use crate::tui::app::{App, Effect, Screen};
-use crate::tui::rows::Tab;
+use crate::tui::entity::rows::Tab;
 use crossterm::event::KeyEvent;
 use greenroom_hub::RunExecutor;
 use serde_json::Value as Json;

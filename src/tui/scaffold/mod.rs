@@ -11,6 +11,7 @@ pub mod progress;
 pub mod run;
 pub mod target;
 pub mod templates;
+pub mod view;
 pub mod wizard;
 
 use super::app::{App, Screen};

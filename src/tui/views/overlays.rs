@@ -15,8 +15,10 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, geometry: &mut Geometry) {
     match &app.overlay {
         Some(Overlay::Help { scroll }) => help(frame, app, area, *scroll, geometry),
         Some(Overlay::Palette(p)) => palette(frame, app, area, p),
-        Some(Overlay::Input(i)) => super::status::draw_input(frame, app, area, i),
-        Some(Overlay::DocsSearch(o)) => super::docs::draw_search(frame, app, area, o),
+        Some(Overlay::Input(i)) => crate::tui::live::view::draw_input(frame, app, area, i),
+        Some(Overlay::DocsSearch(o)) => {
+            crate::tui::entity::docs::view::draw_search(frame, app, area, o)
+        }
         Some(Overlay::Detail(d)) => detail(frame, app, area, d, geometry),
         None => {}
     }
@@ -144,7 +146,7 @@ fn detail(
             // Keep the indentation (YAML), wrapping what follows it under it.
             let rest = clean.trim_start_matches(' ');
             let indent = (clean.len() - rest.len()).min(width / 2);
-            crate::tui::status_panel::wrap(rest, width - indent)
+            crate::tui::live::panel::wrap(rest, width - indent)
                 .into_iter()
                 .map(|w| format!("{}{w}", " ".repeat(indent)))
                 .collect::<Vec<_>>()

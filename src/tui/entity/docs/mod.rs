@@ -5,6 +5,8 @@
 //! slow server never holds the UI: the reader says what it waits for, and Esc stops waiting.
 //! No drawing here (`views::docs`) and no key handling (`app::docs`).
 
+pub mod view;
+
 use crate::techdocs::{
     self, Backend, DocsCache, DocsHit, DocsIndex, DocsSource, Document, Laid, Site,
 };

@@ -6,13 +6,13 @@ use super::{App, Effect, Overlay, Screen};
 use crate::status::oncall::{OnCallOverview, oncall_targets};
 use crate::status::{Target, TargetId, targets_for};
 use crate::tui::action::Action;
+use crate::tui::entity::rows::{Row, Tab};
 use crate::tui::keymap::Context;
-use crate::tui::layouts::{self, LayoutSpec, LayoutTree};
-use crate::tui::oncall_view::{self, Users};
-use crate::tui::panes::{Direction, RESIZE_STEP, Split};
-use crate::tui::rows::{Row, Tab};
-use crate::tui::status_panel::{self, Cx, StatusRows};
-use crate::tui::watch::Pin;
+use crate::tui::live::layouts::{self, LayoutSpec, LayoutTree};
+use crate::tui::live::oncall::{self as oncall_view, Users};
+use crate::tui::live::panel::{self as status_panel, Cx, StatusRows};
+use crate::tui::live::panes::{Direction, RESIZE_STEP, Split};
+use crate::tui::live::watch::Pin;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use tui_textarea::TextArea;
@@ -100,7 +100,7 @@ impl App {
                     if e.is_kind("Group") && s.tab == Tab::Scorecards {
                         let owned = crate::scorecard::owned_transitively(&self.catalog, &e.key);
                         let entities = owned.iter().filter_map(|k| self.catalog.get(k));
-                        let t = super::super::scores::live_targets(
+                        let t = crate::tui::entity::scores::live_targets(
                             &self.scores.cards,
                             &self.catalog,
                             entities,
@@ -115,7 +115,7 @@ impl App {
                 owners.insert(ONCALL.to_owned(), all.into_iter().map(|(_, t)| t).collect());
             }
             Screen::Scorecards { .. } => {
-                let t = super::super::scores::live_targets(
+                let t = crate::tui::entity::scores::live_targets(
                     &self.scores.cards,
                     &self.catalog,
                     crate::scorecard::gradable(&self.catalog),
@@ -592,7 +592,7 @@ impl App {
 
     fn pane_action(
         &mut self,
-        f: impl FnOnce(&mut crate::tui::watch::Panes, ratatui::layout::Rect) -> bool,
+        f: impl FnOnce(&mut crate::tui::live::watch::Panes, ratatui::layout::Rect) -> bool,
     ) {
         if !matches!(self.screen(), Screen::Watch) {
             self.push(Screen::Watch);
@@ -667,7 +667,12 @@ pub enum PaneView {
     /// Full widget rows (fit the pane).
     Rows(Vec<Row>),
     /// One line per widget: left pieces, right pieces (the age).
-    Compact(Vec<(Vec<crate::tui::rows::Piece>, Vec<crate::tui::rows::Piece>)>),
+    Compact(
+        Vec<(
+            Vec<crate::tui::entity::rows::Piece>,
+            Vec<crate::tui::entity::rows::Piece>,
+        )>,
+    ),
 }
 
 /// A name as one shell word, quoted when it needs to be.

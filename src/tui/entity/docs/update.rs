@@ -6,8 +6,8 @@
 use super::{App, Overlay, Screen};
 use crate::techdocs::Link;
 use crate::tui::action::Action;
-use crate::tui::docs::{Place, Reader, SearchOverlay, nav_rows};
-use crate::tui::rows::Tab;
+use crate::tui::entity::docs::{Place, Reader, SearchOverlay, nav_rows};
+use crate::tui::entity::rows::Tab;
 use tui_textarea::TextArea;
 
 /// How many results the docs search shows.
@@ -131,7 +131,8 @@ impl App {
                 Action::Open => {
                     if let Some(p) = rows.get(r.nav_cursor).and_then(|x| x.page) {
                         go_to(r, p, None);
-                        r.nav_open = self.geometry.width >= crate::tui::views::docs::NAV_BESIDE;
+                        r.nav_open =
+                            self.geometry.width >= crate::tui::entity::docs::view::NAV_BESIDE;
                     }
                 }
                 Action::DocsToggleNav | Action::Back => r.nav_open = false,

@@ -459,7 +459,7 @@ pub fn list_act(app: &mut App, action: Action) -> bool {
                             .map(|e| e.key.clone())
                     });
                     match key {
-                        Some(k) => app.open_entity(&k, super::rows::Tab::Overview),
+                        Some(k) => app.open_entity(&k, crate::tui::entity::rows::Tab::Overview),
                         None => app.notify("the run acts on no entity in the catalogue", true),
                     }
                 }
