@@ -19,7 +19,8 @@
 //!    so the bench also prints the scheduler's fetches: how often each target was fetched.
 //!
 //! `cargo bench --bench serve_sessions [-- ENTITIES SESSIONS TYPISTS] [--upstream]`
-//! (`--profile dev` for a debug build; `--upstream`: only figure 4.)
+//! (`--profile dev` for a debug build; `--upstream`: only figure 4, `--upstream --ssh` its
+//! SSH half.)
 
 #[path = "common/mod.rs"]
 mod common;
@@ -81,8 +82,11 @@ fn main() {
     let upstream_only = std::env::args().any(|a| a == "--upstream");
     if upstream_only {
         let services = services_catalog(20);
-        for watchers in [1, sessions] {
-            runtime.block_on(upstream_by_interest(&services, watchers));
+        // `--ssh`: only the SSH half.
+        if !std::env::args().any(|a| a == "--ssh") {
+            for watchers in [1, sessions] {
+                runtime.block_on(upstream_by_interest(&services, watchers));
+            }
         }
         for watchers in [1, sessions] {
             runtime.block_on(upstream_over_ssh(&services, watchers));
@@ -181,7 +185,9 @@ async fn count_upstream(
         .map(|e| e.fetches)
         .collect();
     fake.clear_log();
+    let c0 = cpu();
     tokio::time::sleep(UPSTREAM_WINDOW).await;
+    let used = cpu() - c0;
     let requests = fake.requests().len();
     let after: Vec<u64> = scheduler
         .store()
@@ -192,11 +198,12 @@ async fn count_upstream(
     let fetches: Vec<u64> = after.iter().zip(&before).map(|(a, b)| a - b).collect();
     let refreshes = UPSTREAM_WINDOW.as_secs_f64() / UPSTREAM_INTERVAL.as_secs_f64();
     format!(
-        "{requests} requests ({:.1} per refresh), {} fetches of {} targets, at most {} of one",
+        "{requests} requests ({:.1} per refresh), {} fetches of {} targets, at most {} of one; CPU {:.1} s",
         requests as f64 / refreshes,
         fetches.iter().sum::<u64>(),
         targets.len(),
-        fetches.iter().max().copied().unwrap_or(0)
+        fetches.iter().max().copied().unwrap_or(0),
+        used.as_secs_f64()
     )
 }
 
