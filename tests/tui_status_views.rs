@@ -594,7 +594,7 @@ fn panes_split_focus_resize_zoom_close_and_save() {
     assert!(text.contains("broken.toml:3:"), "{text}");
     assert!(text.contains("oncall wall"), "the name is kept: {text}");
     key(app, KeyCode::Esc);
-    assert!(app.overlay.is_none());
+    assert!(app.popups.overlay().is_none());
     // Reopening it in a fresh portal gives the same panes.
     let config = greenroom::config::Config::load(&path).unwrap();
     let mut g = fixture();
@@ -644,7 +644,7 @@ fn live_screens_never_panic_at_any_size() {
         render(&mut f.app, w, h);
     }
     key_mod(&mut f.app, KeyCode::Char('c'), KeyModifiers::CONTROL);
-    assert!(f.app.overlay.is_none(), "ctrl-c closes the prompt");
+    assert!(f.app.popups.overlay().is_none(), "ctrl-c closes the prompt");
 }
 
 #[test]

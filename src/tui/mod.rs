@@ -17,12 +17,15 @@ pub mod keys;
 pub mod links;
 pub mod live;
 pub mod opener;
+pub mod palette;
+pub mod popups;
 pub mod port;
 pub mod scaffold;
 pub mod session;
 pub mod signals;
 pub mod terminal;
 pub mod theme;
+pub mod view_model;
 pub mod views;
 
 use crate::config::Config;

@@ -10,6 +10,7 @@ pub mod layouts;
 pub mod oncall;
 pub mod panel;
 pub mod panes;
+pub mod update;
 pub mod view;
 pub mod watch;
 

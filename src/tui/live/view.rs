@@ -35,8 +35,9 @@ pub fn draw_oncall(
     geometry: &mut Geometry,
 ) {
     let [title, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
-    let (overview, rows) = app.oncall_screen();
-    let (total, covered) = crate::tui::live::oncall::counts(&overview);
+    let shown = app.oncall_screen();
+    let (overview, rows) = &*shown;
+    let (total, covered) = crate::tui::live::oncall::counts(overview);
     let mut spans = vec![
         Span::styled(" On call now ", app.theme.style(Role::Title)),
         Span::styled(

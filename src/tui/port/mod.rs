@@ -595,5 +595,5 @@ fn run_row(r: &PortRun) -> (String, String, Role) {
 
 /// Whether the reason prompt is the one open.
 pub fn reason_open(app: &App) -> bool {
-    matches!(app.overlay, Some(Overlay::Input(_))) && app.port.deciding.is_some()
+    matches!(app.popups.overlay(), Some(Overlay::Input(_))) && app.port.deciding.is_some()
 }
