@@ -64,7 +64,7 @@ fn serve(
     ctx: &Context,
     listen: &Option<String>,
     host_key: &Option<PathBuf>,
-    authorized_keys: &Option<PathBuf>,
+    authorized_keys: &[PathBuf],
 ) -> Result<u8, Failure> {
     let config = &ctx.config.serve;
     let config_dir = ctx
@@ -82,10 +82,10 @@ fn serve(
             .clone()
             .or_else(|| config.host_key.clone())
             .unwrap_or_else(|| ctx.paths.state_dir.join("ssh_host_ed25519_key")),
-        authorized_keys: authorized_keys
-            .clone()
-            .or_else(|| config.authorized_keys.clone())
-            .unwrap_or_else(|| config_dir.join("authorized_keys")),
+        authorized_keys: [authorized_keys, &config.authorized_keys]
+            .into_iter()
+            .find(|paths| !paths.is_empty())
+            .map_or_else(|| vec![config_dir.join("authorized_keys")], <[_]>::to_vec),
         state_dir: ctx.paths.state_dir.clone(),
         limits: crate::serve::ServeLimits::from_config(config),
         allow_local_scaffold: config.allow_local_scaffold,
