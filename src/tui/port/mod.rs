@@ -82,7 +82,6 @@ pub struct PortState {
     pub next_read: Option<Instant>,
 }
 
-/// Carries out a request (blocking).
 /// The audit line for a request that acts on the world (an approval or a decline, with its
 /// reason); none for reading.
 pub fn audit_line(request: &PortRequest, source: &PortSource) -> Option<String> {
@@ -102,10 +101,11 @@ pub fn audit_line(request: &PortRequest, source: &PortSource) -> Option<String> 
                 source.base_url
             ))
         }
-        PortRequest::Load | PortRequest::Runs => None,
+        PortRequest::Load => None,
     }
 }
 
+/// Carries out a request (blocking).
 pub fn perform(source: &PortSource, me: Option<&str>, request: PortRequest) -> PortEvent {
     let api = Actions::new(source);
     match request {
