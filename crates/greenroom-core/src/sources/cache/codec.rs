@@ -160,7 +160,7 @@ impl Writer {
         self.str(s.field);
         self.relation_type(&s.relation);
         self.str(&s.written);
-        self.entity_ref(&s.target);
+        self.str(&s.target);
         self.pos(s.pos);
     }
 
@@ -416,7 +416,7 @@ impl<'a> Reader<'a> {
             field,
             relation: self.relation_type()?,
             written: self.string()?,
-            target: self.entity_ref()?,
+            target: self.string()?,
             pos: self.pos()?,
         })
     }
@@ -446,7 +446,7 @@ impl<'a> Reader<'a> {
         for _ in 0..n {
             relations.push(Relation {
                 kind: self.relation_type()?,
-                target: self.string()?,
+                target: self.str()?.into(),
             });
         }
         Ok(Entity {

@@ -31,7 +31,8 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// The payload encoding's version; a file of any other version is rebuilt.
-pub const FORMAT_VERSION: u32 = 1;
+/// 2: a reference site's target is its canonical ref (one string, not three).
+pub const FORMAT_VERSION: u32 = 2;
 const MAGIC: &[u8; 8] = b"GRCACHE\0";
 const HEADER: usize = 32;
 const KIND_SOURCE: u8 = 1;
