@@ -9,7 +9,7 @@ use greenroom::hub::watch::DiskWatch;
 use greenroom::hub::{CatalogService, Hub, RunService, SearchPool, SourcesLoader, StatusService};
 use greenroom::sources::files::FileSource;
 use greenroom::tui::app::Screen;
-use greenroom::tui::rows::Tab;
+use greenroom::tui::entity::rows::Tab;
 use greenroom::tui::session::{PlainHost, Session};
 use std::sync::Arc;
 use std::time::{Duration, Instant};

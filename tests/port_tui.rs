@@ -42,7 +42,7 @@ fn run_a_day2_action_then_approve_a_teammates_run_from_the_inbox() {
 
     p.open_entity(
         "component:default/payments-api",
-        greenroom::tui::rows::Tab::Overview,
+        greenroom::tui::entity::rows::Tab::Overview,
     );
     key(&mut p, KeyCode::Char('A'));
     let s = screen(&mut p);
@@ -190,7 +190,7 @@ fn an_entity_outside_the_condition_offers_no_day2_action_and_runs_list() {
     let (mut p, _port) = portal("TUI_NONE");
     p.open_entity(
         "component:default/checkout-web",
-        greenroom::tui::rows::Tab::Overview,
+        greenroom::tui::entity::rows::Tab::Overview,
     );
     key(&mut p, KeyCode::Char('A'));
     let s = screen(&mut p);

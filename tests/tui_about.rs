@@ -5,7 +5,7 @@
 use crossterm::event::KeyCode;
 use greenroom::sources;
 use greenroom::tui::app::{App, Overlay, Screen};
-use greenroom::tui::rows::Tab;
+use greenroom::tui::entity::rows::Tab;
 
 mod ui_support;
 
@@ -90,12 +90,12 @@ fn a_long_value_opens_whole_in_a_popup() {
     let text = screen_text(&render(&mut app, 80, 24));
     assert!(!text.contains("end-of-value"), "cut on its row: {text}");
     key(&mut app, KeyCode::Enter);
-    assert!(matches!(app.overlay, Some(Overlay::Detail(_))));
+    assert!(matches!(app.popups.overlay(), Some(Overlay::Detail(_))));
     let text = screen_text(&render(&mut app, 80, 24));
     assert!(text.contains("end-of-value"), "whole in the popup: {text}");
     assert!(text.contains("example.com/long"), "{text}");
     key(&mut app, KeyCode::Esc);
-    assert!(app.overlay.is_none());
+    assert!(app.popups.overlay().is_none());
     // The label filter finds it; another value does not (`/` on an entity page filters its
     // rows: the catalogue's search is `c` then `/`).
     key(&mut app, KeyCode::Char('c'));
@@ -112,7 +112,7 @@ fn the_entity_as_loaded_with_its_source() {
     let mut app = demo();
     app.open_entity("component:default/checkout-service", Tab::Overview);
     key(&mut app, KeyCode::Char('R'));
-    let Some(Overlay::Detail(d)) = &app.overlay else {
+    let Some(Overlay::Detail(d)) = app.popups.overlay() else {
         panic!("no popup")
     };
     assert!(
@@ -135,6 +135,6 @@ fn the_entity_as_loaded_with_its_source() {
     let after = screen_text(&render(&mut app, 80, 24));
     assert_ne!(text, after);
     key(&mut app, KeyCode::Esc);
-    assert!(app.overlay.is_none());
+    assert!(app.popups.overlay().is_none());
     assert!(matches!(app.screen(), Screen::Entity(_)));
 }

@@ -8,7 +8,7 @@ use greenroom::catalog::Catalog;
 use greenroom::sources::cache::{CatalogCache, Policy, SourceState, SourceStatus};
 use greenroom::sources::files::FileSource;
 use greenroom::sources::{LoadOptions, ProgressFn, Source};
-use greenroom::tui::cache_state;
+use greenroom::tui::catalog::cache_state;
 use greenroom_hub::catalog::{Loaded, Publish};
 use greenroom_hub::{CachedLoader, CatalogLoader, CatalogService, CatalogSnapshot};
 use std::path::Path;

@@ -5,7 +5,7 @@
 use crossterm::event::KeyCode;
 use greenroom::sources;
 use greenroom::tui::app::{App, Effect, Overlay, PaletteItem};
-use greenroom::tui::rows::Tab;
+use greenroom::tui::entity::rows::Tab;
 
 mod ui_support;
 
@@ -26,7 +26,7 @@ fn clipboard(app: &mut App) -> Option<String> {
 }
 
 fn offered(app: &App) -> Vec<String> {
-    match &app.overlay {
+    match app.popups.overlay() {
         Some(Overlay::Palette(p)) => p
             .items
             .iter()
@@ -61,7 +61,7 @@ fn y_offers_the_ref_first_and_enter_copies_it() {
         clipboard(&mut app).as_deref(),
         Some("component:default/checkout-service")
     );
-    assert!(app.overlay.is_none());
+    assert!(app.popups.overlay().is_none());
     assert!(app.notice.as_ref().unwrap().text.starts_with("copied ref"));
 }
 
@@ -95,6 +95,6 @@ fn esc_leaves_the_menu_without_copying() {
     key(&mut app, KeyCode::Char('y'));
     app.take_effects();
     key(&mut app, KeyCode::Esc);
-    assert!(app.overlay.is_none());
+    assert!(app.popups.overlay().is_none());
     assert_eq!(clipboard(&mut app), None);
 }

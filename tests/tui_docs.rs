@@ -8,7 +8,7 @@
 use crossterm::event::KeyCode;
 use greenroom::sources;
 use greenroom::tui::app::Effect;
-use greenroom::tui::rows::Tab;
+use greenroom::tui::entity::rows::Tab;
 use ui_support::Portal;
 
 mod docs_support;

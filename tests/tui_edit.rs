@@ -8,7 +8,7 @@ use crossterm::event::KeyCode;
 use greenroom::sources::{self, files::FileSource};
 use greenroom::tui::app::Effect;
 use greenroom::tui::editor::{EditDone, EditRequest};
-use greenroom::tui::rows::Tab;
+use greenroom::tui::entity::rows::Tab;
 use greenroom::tui::session::{Session, SessionHost};
 use std::ffi::OsString;
 use std::sync::{Arc, Mutex};

@@ -313,7 +313,7 @@ fn slash_selects_the_old_query_so_typing_replaces_it() {
 }
 
 fn help_scroll(app: &App) -> usize {
-    match &app.overlay {
+    match app.popups.overlay() {
         Some(greenroom::tui::app::Overlay::Help { scroll }) => *scroll,
         _ => panic!("help is not open"),
     }
@@ -450,14 +450,14 @@ fn problems_show_a_cursor_on_file_problems_and_the_whole_message_first() {
 }
 
 fn palette_items(app: &App) -> Vec<greenroom::tui::app::PaletteItem> {
-    match &app.overlay {
+    match app.popups.overlay() {
         Some(greenroom::tui::app::Overlay::Palette(p)) => p.items.clone(),
         _ => panic!("the palette is not open"),
     }
 }
 
 fn palette_text(app: &App) -> String {
-    match &app.overlay {
+    match app.popups.overlay() {
         Some(greenroom::tui::app::Overlay::Palette(p)) => p.text(),
         _ => panic!("the palette is not open"),
     }
@@ -513,7 +513,7 @@ fn palette_theme_finds_the_themes_and_switches() {
     assert!(text.contains("Theme: light"), "{text}");
     type_text(&mut app, " light\n");
     assert_eq!(app.theme.name, "light");
-    assert!(app.overlay.is_none());
+    assert!(app.popups.overlay().is_none());
     assert!(app.notice.as_ref().unwrap().text.contains("[ui] theme"));
 }
 
@@ -603,11 +603,15 @@ fn palette_shows_the_key_of_every_bound_action() {
         }
         let Some(first) = keys.first() else { continue };
         key(&mut app, KeyCode::Char(':'));
-        assert!(app.overlay.is_some(), "{}: the palette opens", a.name());
+        assert!(
+            app.popups.overlay().is_some(),
+            "{}: the palette opens",
+            a.name()
+        );
         for c in a.name().chars() {
             key(&mut app, KeyCode::Char(c));
             assert!(
-                app.overlay.is_some(),
+                app.popups.overlay().is_some(),
                 "{} at {c}: {:?}",
                 a.name(),
                 app.screen()
@@ -751,7 +755,7 @@ fn watch_pane_hints_name_keys_while_a_prompt_is_open() {
     // An empty pane below, then the save prompt over the workspace.
     key(&mut app, KeyCode::Char('s'));
     key(&mut app, KeyCode::Char('S'));
-    assert!(app.overlay.is_some(), "the prompt is open");
+    assert!(app.popups.overlay().is_some(), "the prompt is open");
     for (w, h) in [(80, 24), (120, 40)] {
         let text = screen_text(&render(&mut app, w, h));
         for a in Action::ALL {

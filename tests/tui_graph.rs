@@ -5,7 +5,7 @@
 use crossterm::event::KeyCode;
 use greenroom::sources;
 use greenroom::tui::app::{App, Screen};
-use greenroom::tui::rows::Tab;
+use greenroom::tui::entity::rows::Tab;
 
 mod ui_support;
 

@@ -10,7 +10,7 @@ use crossterm::event::KeyCode;
 use greenroom::status::fake::Fault;
 use greenroom::status::{StatusValue, TargetId};
 use greenroom::tui::app::Screen;
-use greenroom::tui::rows::Tab;
+use greenroom::tui::entity::rows::Tab;
 use greenroom::tui::views;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;

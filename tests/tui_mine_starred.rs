@@ -48,7 +48,7 @@ fn mine_keeps_what_i_and_my_groups_own() {
     assert!(mine.contains(&"component:default/checkout-service".to_owned()));
     for k in &mine {
         let e = app.catalog.get(k).unwrap();
-        let owner = greenroom::tui::rows::owner_of(e).unwrap();
+        let owner = greenroom::tui::entity::rows::owner_of(e).unwrap();
         assert!(
             owner == "group:default/checkout-team" || owner == "user:default/mei.lin",
             "{k} owned by {owner}"
@@ -80,7 +80,7 @@ fn stars_are_kept_and_filter_the_list() {
     // Star one more from its entity page.
     app.open_entity(
         "api:default/checkout-api",
-        greenroom::tui::rows::Tab::Overview,
+        greenroom::tui::entity::rows::Tab::Overview,
     );
     key(&mut app, KeyCode::Char('s'));
     key(&mut app, KeyCode::Char('c'));

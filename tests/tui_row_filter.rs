@@ -5,7 +5,7 @@
 use crossterm::event::KeyCode;
 use greenroom::sources;
 use greenroom::tui::app::{App, Screen};
-use greenroom::tui::rows::Tab;
+use greenroom::tui::entity::rows::Tab;
 
 mod ui_support;
 
@@ -39,7 +39,7 @@ fn slash_keeps_the_rows_that_match_and_esc_clears() {
     );
     // Enter keeps it; the screen says so.
     key(&mut app, KeyCode::Enter);
-    assert!(app.overlay.is_none());
+    assert!(app.popups.overlay().is_none());
     let text = screen_text(&render(&mut app, 80, 24));
     assert!(text.contains("/ checkout-api: "), "{text}");
     // The cursor moves among what is kept, and Enter opens it.

@@ -136,7 +136,7 @@ fn every_demo_template_renders_its_first_page() {
         // Nothing typed yet: Esc leaves without asking.
         key(&mut app, KeyCode::Esc);
         assert!(
-            app.scaffold.popup.is_none(),
+            app.popups.scaffold().is_none(),
             "{name}: asked although nothing was typed"
         );
         assert!(app.scaffold.wizard.is_none());
@@ -216,13 +216,13 @@ fn a_page_with_problems_cannot_be_left_forward() {
     assert!(s.contains("Description is required."), "{s}");
     // Typed into: Esc asks first; n keeps the form, y throws it away.
     key(&mut app, KeyCode::Esc);
-    assert!(matches!(app.scaffold.popup, Some(Popup::Confirm(_))));
+    assert!(matches!(app.popups.scaffold(), Some(Popup::Confirm(_))));
     insta::assert_snapshot!(
         "form_confirm_discard_80x24",
         render(&mut app, 80, 24).backend()
     );
     key(&mut app, KeyCode::Char('n'));
-    assert!(app.scaffold.popup.is_none());
+    assert!(app.popups.scaffold().is_none());
     assert_eq!(wizard(&app).stage, Stage::Form);
     key(&mut app, KeyCode::Esc);
     key(&mut app, KeyCode::Char('y'));
@@ -341,7 +341,7 @@ fn fill_focused(app: &mut Portal) {
         (StopKind::Select, _) if field.label == "Region" => {
             // Through the chooser: filter, then Enter.
             key(app, KeyCode::Enter);
-            assert!(matches!(app.scaffold.popup, Some(Popup::Picker(_))));
+            assert!(matches!(app.popups.scaffold(), Some(Popup::Picker(_))));
             type_text(app, "us");
             key(app, KeyCode::Enter);
         }
@@ -355,7 +355,7 @@ fn fill_focused(app: &mut Portal) {
             key(app, KeyCode::Enter);
             key(app, KeyCode::Char(' '));
             type_text(app, "new-tag");
-            let Some(Popup::Picker(p)) = &app.scaffold.popup else {
+            let Some(Popup::Picker(p)) = app.popups.scaffold() else {
                 panic!("no tags picker");
             };
             let typed = p.items().position(|i| i.typed).expect("offered as typed");
@@ -385,7 +385,7 @@ fn fill_focused(app: &mut Portal) {
         (StopKind::Item, _) => {}
     }
     assert!(
-        app.scaffold.popup.is_none(),
+        app.popups.scaffold().is_none(),
         "{}: a popup is still open",
         field.label
     );
@@ -594,7 +594,7 @@ fn secrets_never_reach_the_screen() {
     assert_no_secrets(&mut app, "the dry run's log");
     // A real run: every step's log.
     key(&mut app, KeyCode::Char('c'));
-    let Some(Popup::Target { .. }) = &app.scaffold.popup else {
+    let Some(Popup::Target { .. }) = app.popups.scaffold() else {
         panic!("no target prompt");
     };
     let target = tmp.path().join("out");
@@ -617,7 +617,7 @@ fn secrets_never_reach_the_screen() {
 
 /// Replaces what the target prompt holds.
 fn set_target(app: &mut Portal, text: &str) {
-    let Some(Popup::Target { input, .. }) = &app.scaffold.popup else {
+    let Some(Popup::Target { input, .. }) = app.popups.scaffold() else {
         panic!("no target prompt");
     };
     let n = input.lines().join("").chars().count();
@@ -716,7 +716,7 @@ fn create_registers_the_new_entity_in_the_open_catalogue() {
     open_techdocs(&mut app);
     fill_techdocs(&mut app);
     key(&mut app, KeyCode::Enter);
-    assert!(matches!(app.scaffold.popup, Some(Popup::Target { .. })));
+    assert!(matches!(app.popups.scaffold(), Some(Popup::Target { .. })));
     insta::assert_snapshot!("create_target_80x24", {
         let s = screen(&mut app);
         // The resolved folder depends on where the tests run.
@@ -735,7 +735,7 @@ fn create_registers_the_new_entity_in_the_open_catalogue() {
     set_target(&mut app, &target.display().to_string());
     key(&mut app, KeyCode::Enter);
     assert!(
-        matches!(app.scaffold.popup, Some(Popup::Confirm(_))),
+        matches!(app.popups.scaffold(), Some(Popup::Confirm(_))),
         "asks first"
     );
     key(&mut app, KeyCode::Char('n'));
@@ -750,7 +750,7 @@ fn create_registers_the_new_entity_in_the_open_catalogue() {
     key(&mut app, KeyCode::Enter);
     set_target(&mut app, &target.display().to_string());
     key(&mut app, KeyCode::Enter);
-    assert!(app.scaffold.popup.is_none());
+    assert!(app.popups.scaffold().is_none());
     assert_eq!(wizard(&app).stage, Stage::Create);
     run_jobs(&mut app);
     let run = wizard(&app).run.as_ref().unwrap();
@@ -842,7 +842,7 @@ fn no_size_makes_the_screens_panic() {
     check(&mut app, "the pickers page");
     key(&mut app, KeyCode::Tab);
     key(&mut app, KeyCode::Enter);
-    assert!(matches!(app.scaffold.popup, Some(Popup::Picker(_))));
+    assert!(matches!(app.popups.scaffold(), Some(Popup::Picker(_))));
     check(&mut app, "a picker");
     key(&mut app, KeyCode::Esc);
     key(&mut app, KeyCode::Esc);
@@ -905,7 +905,7 @@ fn picker_notes_who_i_am_and_honours_arbitrary_values() {
     key(&mut app, KeyCode::Tab);
     type_text(&mut app, "no-such-group-at-all");
     key(&mut app, KeyCode::Enter);
-    let Some(Popup::Picker(p)) = &app.scaffold.popup else {
+    let Some(Popup::Picker(p)) = app.popups.scaffold() else {
         panic!("the picker closed on a value it must not take");
     };
     assert!(p.error.is_some());
@@ -1086,7 +1086,7 @@ fn a_session_without_local_scaffold_cannot_create_but_can_dry_run() {
     open_techdocs(&mut app);
     fill_techdocs(&mut app);
     key(&mut app, KeyCode::Enter);
-    assert!(app.scaffold.popup.is_none(), "no target prompt");
+    assert!(app.popups.scaffold().is_none(), "no target prompt");
     let s = screen(&mut app);
     assert!(s.contains("off on this server"), "{s}");
     assert!(app.take_effects().is_empty(), "nothing was started");

@@ -115,7 +115,7 @@ fn a_default_is_typed_after_and_ctrl_u_clears_the_field() {
     assert_eq!(wizard(&app).stage, Stage::Review);
     key(&mut app, KeyCode::Enter);
     ctrl(&mut app, 'u');
-    let Some(Popup::Target { input, .. }) = &app.scaffold.popup else {
+    let Some(Popup::Target { input, .. }) = app.popups.scaffold() else {
         panic!("no target prompt");
     };
     assert_eq!(input.lines(), [""], "the proposed ./svc-api is cleared");
@@ -142,12 +142,12 @@ fn to_target_prompt(app: &mut Portal) {
     ctrl(app, 's');
     assert_eq!(wizard(app).stage, Stage::Review);
     key(app, KeyCode::Enter);
-    assert!(matches!(app.scaffold.popup, Some(Popup::Target { .. })));
+    assert!(matches!(app.popups.scaffold(), Some(Popup::Target { .. })));
     ctrl(app, 'u');
 }
 
 fn target_error(app: &App) -> Option<String> {
-    match &app.scaffold.popup {
+    match app.popups.scaffold() {
         Some(Popup::Target { error, .. }) => error.clone(),
         _ => None,
     }
@@ -169,7 +169,7 @@ fn tilde_in_the_target_folder_is_the_home_folder() {
         "{s}"
     );
     key(&mut app, KeyCode::Enter);
-    assert!(app.scaffold.popup.is_none(), "{:?}", target_error(&app));
+    assert!(app.popups.scaffold().is_none(), "{:?}", target_error(&app));
     run_jobs(&mut app);
     let run = wizard(&app).run.as_ref().unwrap();
     assert!(run.succeeded(), "{:?}", run.result.as_ref().unwrap().error);
@@ -202,7 +202,7 @@ fn tilde_in_the_target_folder_is_the_home_folder() {
 }
 
 fn quit_question(app: &App) -> Option<String> {
-    match &app.scaffold.popup {
+    match app.popups.scaffold() {
         Some(Popup::Confirm(c)) if matches!(c.yes, OnYes::Quit(_)) => Some(c.question.clone()),
         _ => None,
     }
@@ -229,7 +229,7 @@ fn ctrl_c_asks_before_typed_input_is_lost() {
     );
     assert!(screen(&mut app, 80, 24).contains("Quit, throwing away"));
     key(&mut app, KeyCode::Char('n'));
-    assert!(!app.quit && app.scaffold.popup.is_none());
+    assert!(!app.quit && app.popups.scaffold().is_none());
     assert_eq!(values(&app)["name"], "svc-api");
     // q is typed into a text field, not a quit.
     key(&mut app, KeyCode::Char('q'));
@@ -257,34 +257,37 @@ fn ctrl_c_asks_before_typed_input_is_lost() {
             "help" => {
                 key(&mut app, KeyCode::Esc);
                 key(&mut app, KeyCode::F(1));
-                assert!(app.overlay.is_some());
+                assert!(app.popups.overlay().is_some());
             }
             _ => {
                 key(&mut app, KeyCode::Esc);
                 key(&mut app, KeyCode::Esc);
                 key(&mut app, KeyCode::Esc);
-                assert!(matches!(app.scaffold.popup, Some(Popup::Confirm(_))));
+                assert!(matches!(app.popups.scaffold(), Some(Popup::Confirm(_))));
             }
         }
         ctrl(&mut app, 'c');
         assert!(!app.quit, "{at}");
         assert!(quit_question(&app).is_some(), "{at}: asks");
-        assert!(app.overlay.is_none(), "{at}: the question is in view");
+        assert!(
+            app.popups.overlay().is_none(),
+            "{at}: the question is in view"
+        );
         key(&mut app, KeyCode::Esc);
         assert!(!app.quit, "{at}");
         assert!(app.scaffold.wizard.is_some(), "{at}: the form is kept");
         match at {
             "prompt" => {
-                let Some(Popup::Target { input, .. }) = &app.scaffold.popup else {
+                let Some(Popup::Target { input, .. }) = app.popups.scaffold() else {
                     panic!("the prompt is back");
                 };
                 assert_eq!(input.lines(), ["./somewhere"], "as typed");
             }
             "discard" => assert!(
-                matches!(app.scaffold.popup, Some(Popup::Confirm(_))),
+                matches!(app.popups.scaffold(), Some(Popup::Confirm(_))),
                 "the discard question is back"
             ),
-            _ => assert!(app.scaffold.popup.is_none(), "{at}"),
+            _ => assert!(app.popups.scaffold().is_none(), "{at}"),
         }
     }
 
@@ -379,7 +382,7 @@ fn the_owner_picker_fits_60_columns() {
     key(&mut app, KeyCode::Tab);
     key(&mut app, KeyCode::Tab);
     key(&mut app, KeyCode::Enter);
-    assert!(matches!(app.scaffold.popup, Some(Popup::Picker(_))));
+    assert!(matches!(app.popups.scaffold(), Some(Popup::Picker(_))));
     let t = render(&mut app, 60, 24);
     let s = screen_text(&t);
     let rows: Vec<&str> = s
@@ -407,7 +410,7 @@ fn the_owner_picker_fits_60_columns() {
 fn on_entity_link(app: &mut Portal) -> String {
     app.open_entity(
         "component:default/checkout-service",
-        greenroom::tui::rows::Tab::Overview,
+        greenroom::tui::entity::rows::Tab::Overview,
     );
     let link = |app: &App| match app.screen() {
         Screen::Entity(s) => app.rows()[s.cursor].link.clone(),
@@ -607,7 +610,7 @@ fn palette_pickers_and_templates_rank_the_same_text_identically() {
         key(&mut app, KeyCode::Char(':'));
         ctrl(&mut app, 'u');
         type_text(&mut app, text);
-        let Some(Overlay::Palette(p)) = &app.overlay else {
+        let Some(Overlay::Palette(p)) = app.popups.overlay() else {
             panic!("the palette is not open");
         };
         let palette: Vec<String> = p

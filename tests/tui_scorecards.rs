@@ -5,8 +5,8 @@
 use crossterm::event::KeyCode;
 use greenroom::scorecard::sources;
 use greenroom::tui::app::Screen;
-use greenroom::tui::rows::Tab;
-use greenroom::tui::scores::Scores;
+use greenroom::tui::entity::rows::Tab;
+use greenroom::tui::entity::scores::Scores;
 
 mod ui_support;
 

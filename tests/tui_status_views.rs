@@ -12,9 +12,9 @@ use greenroom::status::time::format_rfc3339;
 use greenroom::status::value::*;
 use greenroom::status::{StatusConfig, StatusStore, Target, Widget, targets_for};
 use greenroom::tui::app::{App, AppEvent, Effect, Settings};
+use greenroom::tui::entity::rows::Tab;
 use greenroom::tui::keymap::Keymap;
 use greenroom::tui::live::Live;
-use greenroom::tui::rows::Tab;
 use greenroom::tui::theme::{ColorDepth, Theme};
 use std::sync::Arc;
 use std::time::Duration;
@@ -580,27 +580,27 @@ fn panes_split_focus_resize_zoom_close_and_save() {
     assert_eq!(saved.panes.len(), 4);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("config.toml");
-    greenroom::tui::layouts::save(&path, &saved).unwrap();
+    greenroom::tui::live::layouts::save(&path, &saved).unwrap();
     app.layout_saved(saved.clone(), Ok(()));
     let text = screen_text(&render(app, 120, 24));
     assert!(text.contains("greenroom --layout 'oncall wall'"), "{text}");
     // A broken config file is not overwritten: the prompt comes back with where it is broken.
     let broken = dir.path().join("broken.toml");
     std::fs::write(&broken, "[ui]\ntheme = \"dark\"\nmouse = \n").unwrap();
-    let result = greenroom::tui::layouts::save(&broken, &saved);
+    let result = greenroom::tui::live::layouts::save(&broken, &saved);
     app.layout_saved(saved.clone(), result);
     let text = screen_text(&render(app, 80, 24));
     assert!(text.contains("✖ not saved:"), "{text}");
     assert!(text.contains("broken.toml:3:"), "{text}");
     assert!(text.contains("oncall wall"), "the name is kept: {text}");
     key(app, KeyCode::Esc);
-    assert!(app.overlay.is_none());
+    assert!(app.popups.overlay().is_none());
     // Reopening it in a fresh portal gives the same panes.
     let config = greenroom::config::Config::load(&path).unwrap();
     let mut g = fixture();
     g.app.open_layout(&config.layouts[0]).unwrap();
     assert_eq!(
-        <greenroom::tui::layouts::LayoutSpec as greenroom::tui::layouts::LayoutTree>::from_tree(
+        <greenroom::tui::live::layouts::LayoutSpec as greenroom::tui::live::layouts::LayoutTree>::from_tree(
             "oncall wall",
             &g.app.watch.panes
         ),
@@ -644,7 +644,7 @@ fn live_screens_never_panic_at_any_size() {
         render(&mut f.app, w, h);
     }
     key_mod(&mut f.app, KeyCode::Char('c'), KeyModifiers::CONTROL);
-    assert!(f.app.overlay.is_none(), "ctrl-c closes the prompt");
+    assert!(f.app.popups.overlay().is_none(), "ctrl-c closes the prompt");
 }
 
 #[test]

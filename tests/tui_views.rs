@@ -67,7 +67,7 @@ fn entity_tabs() {
     let mut app = app_for(&examples());
     app.open_entity(
         "component:default/wayback-archive",
-        greenroom::tui::rows::Tab::Overview,
+        greenroom::tui::entity::rows::Tab::Overview,
     );
     both_sizes("entity_overview", &mut app);
     key(&mut app, KeyCode::Char('2'));
@@ -81,7 +81,7 @@ fn group_ownership_and_api_definition() {
     let mut app = app_for(&examples());
     app.open_entity(
         "group:default/boxoffice",
-        greenroom::tui::rows::Tab::Ownership,
+        greenroom::tui::entity::rows::Tab::Ownership,
     );
     both_sizes("group_ownership", &mut app);
     key(&mut app, KeyCode::Char('t'));
@@ -93,7 +93,7 @@ fn group_ownership_and_api_definition() {
     );
     app.open_entity(
         "api:default/petstore",
-        greenroom::tui::rows::Tab::Definition,
+        greenroom::tui::entity::rows::Tab::Definition,
     );
     both_sizes("api_definition", &mut app);
 }
@@ -116,7 +116,10 @@ fn too_small_and_every_size_without_panic() {
     let mut app = app_for(&examples());
     let t = render(&mut app, 50, 10);
     insta::assert_snapshot!("too_small_50x10", t.backend());
-    app.open_entity("group:default/team-a", greenroom::tui::rows::Tab::Ownership);
+    app.open_entity(
+        "group:default/team-a",
+        greenroom::tui::entity::rows::Tab::Ownership,
+    );
     for (w, h) in [
         (1, 1),
         (2, 1),
@@ -148,7 +151,7 @@ fn escape_sequences_in_descriptors_reach_the_screen_harmless() {
         if screen == 1 {
             app.open_entity(
                 "component:default/evil",
-                greenroom::tui::rows::Tab::Overview,
+                greenroom::tui::entity::rows::Tab::Overview,
             );
         }
         for (w, h) in [(80, 24), (130, 40)] {
@@ -231,7 +234,7 @@ fn opening_a_link_over_ssh_copies_it() {
     app.settings.remote = true;
     app.open_entity(
         "component:default/artist-lookup",
-        greenroom::tui::rows::Tab::Overview,
+        greenroom::tui::entity::rows::Tab::Overview,
     );
     let on_link = |app: &App| match app.screen() {
         Screen::Entity(s) => app.rows()[s.cursor].link.clone(),
@@ -297,7 +300,7 @@ fn hint_bars_come_from_the_action_table() {
     key(&mut app, KeyCode::Esc);
     app.open_entity(
         "component:default/wayback-archive",
-        greenroom::tui::rows::Tab::Overview,
+        greenroom::tui::entity::rows::Tab::Overview,
     );
     bar(&mut app, "entity");
     key(&mut app, KeyCode::Char('2'));

@@ -106,7 +106,7 @@ pub fn status(ctx: &Context, text: &str, json_out: bool, fake: bool) -> Result<u
         let demo = config.demo;
         let service = StatusService::start(config);
         let targets = service.targets_for(entity);
-        let off = crate::tui::status_panel::off_sources(entity, service.config());
+        let off = crate::tui::live::panel::off_sources(entity, service.config());
         service.fetch_once(&targets).await;
         let now = Instant::now();
         let entries = service.store().snapshot(&targets);

@@ -1,24 +1,31 @@
-//! The portal's state and what each action does to it. Keys become actions through the keymap;
-//! actions change state and may ask for effects (a search, a clipboard write); the runner
-//! performs effects. Nothing here touches the terminal, so it is all testable directly.
+//! The portal's router: `App`, the state every feature hangs off, with the navigation history
+//! (back, forward, home), the one popup stack (`popups`), the screen's view models (`views`),
+//! key and paste routing through the keymap, and the actions every screen shares (moving,
+//! opening, copying). What a feature does lives in its folder as an `impl App` of its own:
+//! `catalog::update`, `entity::update`, `entity::docs::update`, `live::update`, `palette`,
+//! `scaffold::act`, `port`. Actions change state and may ask for effects (a search, a
+//! clipboard write) that the session performs. Nothing here touches the terminal.
 
 use super::action::Action;
+pub use super::catalog::update::{ListFilter, ListSort, SearchState};
+pub use super::entity::update::EntityScreen;
 use super::keymap::{Context, Keymap, Lookup};
 use super::keys::Chord;
-use super::rows::{self, Row, Tab};
+pub use super::palette::{PaletteItem, PaletteState};
+pub use super::popups::{Overlay, Popups};
 use super::scaffold;
 use super::theme::Theme;
 use crate::catalog::Catalog;
 use crate::search::{Facets, Hit, Query, SearchIndex};
 use crate::sources::Progress;
+use crate::tui::entity::rows::{self, Row, Tab};
 use crossterm::event::{Event, KeyEvent, KeyEventKind, MouseEventKind};
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tui_textarea::TextArea;
 
-mod docs;
-pub mod live_screens;
+pub use super::live::update as live_screens;
 
 /// The contexts in force when `most` is the most specific one: the keymap tries them in this
 /// order, the hint bar and the palette read them.
@@ -76,7 +83,7 @@ pub mod handlers {
 
     /// Scorecards: the entity's tab (a team's roll-up) and the overview.
     pub fn scores(app: &mut App, action: Action) {
-        crate::tui::scores::act(app, action);
+        crate::tui::entity::scores::act(app, action);
     }
 }
 
@@ -85,36 +92,6 @@ fn clear_text(input: &mut TextArea<'static>) -> bool {
     input.cancel_selection();
     input.move_cursor(tui_textarea::CursorMove::End);
     input.delete_line_by_head()
-}
-
-/// The rows that match `text`, through the one filter-list component (so a word ranks and
-/// matches as in every other list), kept in their order under a line saying what is kept.
-fn filter_rows(rows: Vec<Row>, text: &str) -> Vec<Row> {
-    let mut list = super::filter_list::FilterList::new(text, "");
-    list.set_pool(
-        rows.iter()
-            .enumerate()
-            .filter(|(_, r)| !r.pieces.is_empty())
-            .map(|(i, r)| (r.plain_text(), i))
-            .collect(),
-    );
-    let keep: HashSet<usize> = list.items().copied().collect();
-    let total = rows.iter().filter(|r| !r.pieces.is_empty()).count();
-    let mut out = vec![Row::text(vec![rows::Piece {
-        text: format!(
-            "/ {}: {} of {total} rows (esc clears)",
-            crate::text::sanitize_line(text),
-            keep.len()
-        ),
-        role: super::theme::Role::Muted,
-    }])];
-    out.extend(
-        rows.into_iter()
-            .enumerate()
-            .filter(|(i, _)| keep.contains(i))
-            .map(|(_, r)| r),
-    );
-    out
 }
 
 /// Something the runner does on the app's behalf.
@@ -138,7 +115,7 @@ pub enum Effect {
     /// Ask the Port source (actions, inbox, runs, a decision), off the UI thread.
     Port(super::port::PortRequest),
     /// Save a watch layout into the config file.
-    SaveLayout(super::layouts::LayoutSpec),
+    SaveLayout(crate::tui::live::layouts::LayoutSpec),
 }
 
 impl Effect {
@@ -221,38 +198,6 @@ impl Default for Settings {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct EntityScreen {
-    pub key: String,
-    pub tab: Tab,
-    pub cursor: usize,
-    pub scroll: usize,
-    pub expanded: HashSet<String>,
-    pub transitive: bool,
-    /// The Definition tab: raw text or explorer, and the find within it.
-    pub definition: super::apiview::DefinitionView,
-    /// The Relations tab's graph mode.
-    pub graph: super::graph_view::GraphView,
-    /// `/` on an entity tab: only the rows that match this (the one filter-list component).
-    pub filter: String,
-}
-
-impl EntityScreen {
-    fn new(key: String, tab: Tab) -> Self {
-        EntityScreen {
-            key,
-            tab,
-            cursor: 0,
-            scroll: 0,
-            expanded: HashSet::new(),
-            transitive: false,
-            definition: Default::default(),
-            graph: Default::default(),
-            filter: String::new(),
-        }
-    }
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Screen {
     Catalog,
     Entity(Box<EntityScreen>),
@@ -276,170 +221,6 @@ pub enum Screen {
         cursor: usize,
         scroll: usize,
     },
-}
-
-pub struct SearchState {
-    pub input: TextArea<'static>,
-    pub focused: bool,
-    pub query: Query,
-    pub generation: u64,
-    /// The latest results and the query they answer.
-    pub hits: Arc<Vec<Hit>>,
-    pub hits_query: Query,
-    pub hits_generation: u64,
-    /// How many of `hits` are in rank order (the worker ranks the best; the rest is ranked
-    /// when the list scrolls near it).
-    pub ranked: usize,
-    /// The generation at which the catalogue on screen was installed (or the list filter
-    /// changed): results of searches asked before it hold another list and are dropped.
-    pub catalog_generation: u64,
-    pub facets: Facets,
-    pub cursor: usize,
-    pub offset: usize,
-}
-
-impl SearchState {
-    fn new() -> Self {
-        let mut input = TextArea::default();
-        input.set_placeholder_text(
-            "type to search: words, kind: owner: tag: type: lifecycle: -negate \"phrase\"",
-        );
-        input.set_cursor_line_style(ratatui::style::Style::default());
-        SearchState {
-            input,
-            focused: false,
-            query: Query::default(),
-            generation: 0,
-            hits: Arc::new(Vec::new()),
-            hits_query: Query::default(),
-            hits_generation: 0,
-            ranked: 0,
-            catalog_generation: 0,
-            facets: Facets::default(),
-            cursor: 0,
-            offset: 0,
-        }
-    }
-
-    pub fn text(&self) -> String {
-        self.input.lines().first().cloned().unwrap_or_default()
-    }
-
-    /// Whether results for the current query are still being computed.
-    pub fn searching(&self) -> bool {
-        self.hits_generation != self.generation
-    }
-}
-
-/// Which entities the catalogue list keeps.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum ListFilter {
-    #[default]
-    All,
-    /// Owned by the configured user or one of their groups.
-    Mine,
-    Starred,
-}
-
-/// The catalogue list's order.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum ListSort {
-    #[default]
-    Relevance,
-    Name,
-    Kind,
-    Owner,
-    Lifecycle,
-}
-
-impl ListSort {
-    fn next(self) -> ListSort {
-        match self {
-            ListSort::Relevance => ListSort::Name,
-            ListSort::Name => ListSort::Kind,
-            ListSort::Kind => ListSort::Owner,
-            ListSort::Owner => ListSort::Lifecycle,
-            ListSort::Lifecycle => ListSort::Relevance,
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            ListSort::Relevance => "relevance",
-            ListSort::Name => "name",
-            ListSort::Kind => "kind",
-            ListSort::Owner => "owner",
-            ListSort::Lifecycle => "lifecycle",
-        }
-    }
-}
-
-/// One palette entry: an action, an entity to open, or a theme to switch to.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum PaletteItem {
-    Action(Action),
-    Entity(String),
-    /// A built-in theme, or one of the user's (`<config dir>/themes/<name>.toml`).
-    Theme(String),
-    /// One of the copy menu's choices: what it is, and the text copied.
-    Copy(String, String),
-}
-
-/// Other words people type for an action in the palette.
-fn palette_keywords(a: Action) -> &'static str {
-    match a {
-        Action::Quit => "exit close leave",
-        Action::Help => "keys shortcuts keybindings bindings",
-        Action::Palette => "commands",
-        Action::Reload => "refresh reread",
-        Action::ToggleMouse => "mouse click",
-        Action::TogglePreview => "side pane",
-        Action::Problems => "errors warnings lint validate diagnostics",
-        Action::Templates => "scaffolder create new",
-        Action::Watch => "dashboard panes",
-        Action::SearchFocus => "find filter query",
-        Action::DocsSearch | Action::DocsTab => "techdocs documentation runbook mkdocs",
-        Action::FilterMine => "owned by me my team ownership",
-        Action::FilterStarred => "favourites favorites bookmarks stars",
-        Action::StarToggle => "favourite favorite bookmark",
-        Action::SortNext => "order columns",
-        Action::Scorecards | Action::ScorecardsTab => {
-            "grades levels standards maturity readiness heat map gold silver bronze"
-        }
-        _ => "",
-    }
-}
-
-pub struct PaletteState {
-    /// The input, over every entity of the catalogue (positions in it), ranked by the same
-    /// matcher and text as the pickers' entities.
-    pub entities: crate::tui::filter_list::FilterList<usize>,
-    pub items: Vec<PaletteItem>,
-    pub cursor: usize,
-    /// The themes offered: the built-in ones, then the user's.
-    pub themes: Vec<String>,
-    /// The copy menu (`y`): only these (what, text) are offered, filtered by what is typed.
-    pub copy: Option<Vec<(String, String)>>,
-}
-
-impl PaletteState {
-    /// What was typed.
-    pub fn text(&self) -> String {
-        self.entities.text()
-    }
-}
-
-pub enum Overlay {
-    Help {
-        scroll: usize,
-    },
-    Palette(Box<PaletteState>),
-    /// A one-line prompt (a layout's name).
-    Input(Box<live_screens::NameInput>),
-    /// Search every docs site, or find in the docs page on screen.
-    DocsSearch(Box<super::docs::SearchOverlay>),
-    /// A value shown whole (a long annotation), or the entity as loaded.
-    Detail(Box<Detail>),
 }
 
 /// Text shown whole in a scrolling popup; its lines are sanitised and wrapped when drawn.
@@ -490,15 +271,18 @@ pub struct App {
     pub theme: Theme,
     pub settings: Settings,
     pub search: SearchState,
-    history: Vec<Screen>,
-    at: usize,
-    pub overlay: Option<Overlay>,
+    pub(crate) history: Vec<Screen>,
+    pub(crate) at: usize,
+    /// Everything open over the screen, the top in front (Esc pops it).
+    pub popups: Popups,
+    /// The screen's view models (rows, the on-call overview), built once per change.
+    pub views: super::view_model::ViewModels,
     pub pending: Vec<Chord>,
     pub notice: Option<Notice>,
     pub quit: bool,
     pub dirty: bool,
     pub geometry: Geometry,
-    effects: Vec<Effect>,
+    pub(crate) effects: Vec<Effect>,
     /// The scaffolder's screens (templates, form, runs).
     pub scaffold: scaffold::ScaffoldState,
     /// Port's actions, inbox and runs.
@@ -506,20 +290,20 @@ pub struct App {
     /// Live status: the service, what is on screen, the age tick.
     pub live: super::live::Live,
     /// The watch workspace's panes and saved layouts.
-    pub watch: super::watch::Watch,
+    pub watch: crate::tui::live::watch::Watch,
     /// Each catalogue source's state, from the cache's start and refresh.
     pub sources: Vec<crate::sources::cache::SourceStatus>,
     /// How far a background refresh (behind a cached catalogue) has got.
     pub refresh_progress: Option<Progress>,
     /// The Docs tab's reader and the docs search index.
-    pub docs: super::docs::DocsState,
+    pub docs: crate::tui::entity::docs::DocsState,
     /// Starred entities (kept in the state dir).
     pub stars: crate::stars::Stars,
     /// What the catalogue list keeps and its order.
     pub list_filter: ListFilter,
     pub list_sort: ListSort,
     /// Scorecards and the graded board.
-    pub scores: super::scores::Scores,
+    pub scores: crate::tui::entity::scores::Scores,
 }
 
 impl App {
@@ -542,7 +326,8 @@ impl App {
             search: SearchState::new(),
             history: vec![Screen::Catalog],
             at: 0,
-            overlay: None,
+            popups: Popups::default(),
+            views: Default::default(),
             pending: Vec::new(),
             notice: None,
             quit: false,
@@ -552,14 +337,14 @@ impl App {
             scaffold: scaffold::ScaffoldState::default(),
             port: Default::default(),
             live: super::live::Live::default(),
-            watch: super::watch::Watch::default(),
+            watch: crate::tui::live::watch::Watch::default(),
             sources: Vec::new(),
             refresh_progress: None,
-            docs: super::docs::DocsState::default(),
+            docs: crate::tui::entity::docs::DocsState::default(),
             stars: crate::stars::Stars::default(),
             list_filter: ListFilter::All,
             list_sort: ListSort::Relevance,
-            scores: super::scores::Scores::default(),
+            scores: crate::tui::entity::scores::Scores::default(),
         }
     }
 
@@ -571,6 +356,7 @@ impl App {
     /// on the same entity while the new search runs. Results of searches asked before this
     /// point are dropped when they arrive (see `catalog_generation`).
     pub fn set_catalog(&mut self, catalog: Arc<Catalog>, index: Arc<SearchIndex>) {
+        self.views.invalidate();
         self.docs.reset();
         let old = std::mem::replace(&mut self.catalog, catalog);
         let keep = self
@@ -640,7 +426,9 @@ impl App {
             self.sources = snapshot.sources.clone();
             self.dirty = true;
         }
-        if !super::cache_state::refreshing_in(&self.sources) && self.refresh_progress.is_some() {
+        if !crate::tui::catalog::cache_state::refreshing_in(&self.sources)
+            && self.refresh_progress.is_some()
+        {
             self.refresh_progress = None;
             self.dirty = true;
         }
@@ -657,7 +445,7 @@ impl App {
                 self.loading = Some(p);
                 self.dirty = true;
             } else if self.loading.is_none()
-                && super::cache_state::refreshing_in(&self.sources)
+                && crate::tui::catalog::cache_state::refreshing_in(&self.sources)
                 && self.refresh_progress != Some(p)
             {
                 self.refresh_progress = Some(p);
@@ -695,18 +483,24 @@ impl App {
 
     /// Remembers what the last frame laid out.
     pub fn apply_geometry(&mut self, g: Geometry) {
+        if g.width != self.geometry.width {
+            self.views.invalidate();
+        }
         self.geometry = g.clone();
         if let Some(o) = g.list_offset {
             self.search.offset = o;
         }
-        if let (Some(Overlay::Help { scroll }), Some(drawn)) = (&mut self.overlay, g.help_scroll) {
+        if let (Some(Overlay::Help { scroll }), Some(drawn)) =
+            (self.popups.overlay_mut(), g.help_scroll)
+        {
             *scroll = drawn;
         }
-        if let (Some(Overlay::Detail(d)), Some(drawn)) = (&mut self.overlay, g.help_scroll) {
+        if let (Some(Overlay::Detail(d)), Some(drawn)) = (self.popups.overlay_mut(), g.help_scroll)
+        {
             d.scroll = drawn;
         }
         if let Some(scroll) = g.doc_scroll {
-            match self.screen_mut() {
+            match self.screen_position_mut() {
                 Screen::Entity(s) => s.scroll = scroll,
                 Screen::Problems { scroll: s, .. }
                 | Screen::OnCall { scroll: s, .. }
@@ -734,7 +528,14 @@ impl App {
         &self.history[self.at]
     }
 
+    /// The screen, to move its cursor or scroll only: what its view model is built from stays.
+    pub(crate) fn screen_position_mut(&mut self) -> &mut Screen {
+        &mut self.history[self.at]
+    }
+
+    /// The screen, to change it (its view model is built again when next read).
     pub(crate) fn screen_mut(&mut self) -> &mut Screen {
+        self.views.invalidate();
         &mut self.history[self.at]
     }
 
@@ -744,6 +545,7 @@ impl App {
 
     /// Opens a screen after the current one, dropping any forward history (as browsers do).
     pub fn push(&mut self, screen: Screen) {
+        self.views.invalidate();
         self.history.truncate(self.at + 1);
         self.history.push(screen);
         self.at += 1;
@@ -814,6 +616,7 @@ impl App {
     }
 
     pub fn on_deadline(&mut self, now: Instant) {
+        self.views.invalidate();
         scaffold::on_deadline(self, now);
         if self.notice.as_ref().is_some_and(|n| n.until <= now) {
             self.notice = None;
@@ -832,11 +635,11 @@ impl App {
 
     /// The most specific context in force (an overlay's, or the screen's).
     pub fn context(&self) -> Context {
-        match &self.overlay {
+        match self.popups.overlay() {
             Some(Overlay::Help { .. } | Overlay::Detail(_)) => Context::Help,
             Some(Overlay::Palette(_) | Overlay::DocsSearch(_)) => Context::Palette,
             Some(Overlay::Input(_)) => Context::Input,
-            None => self.screen_context(),
+            None | Some(Overlay::Scaffold(_)) => self.screen_context(),
         }
     }
 
@@ -893,6 +696,7 @@ impl App {
         let version = across.then(|| self.live.store().version());
         let catalog = self.catalog.clone();
         if self.scores.ensure(&catalog, &self.live, version) {
+            self.views.invalidate();
             self.dirty = true;
             if crate::scorecard::has_level_terms(&self.search.query) {
                 self.search.generation += 1;
@@ -905,19 +709,8 @@ impl App {
         }
     }
 
-    /// The search worker ranks only the best hits (see `hub::search::RANKED`); when the
-    /// list comes within two pages of the unranked rest, the rest is ranked once, here.
-    fn rank_hits_in_view(&mut self) {
-        let near = self.search.cursor.max(self.search.offset) + 2 * self.page().max(1) + 1;
-        if self.search.ranked < self.search.hits.len() && near > self.search.ranked {
-            let from = self.search.ranked;
-            let hits: &mut Vec<Hit> = Arc::make_mut(&mut self.search.hits);
-            self.index.order_from(hits, from);
-            self.search.ranked = self.search.hits.len();
-        }
-    }
-
     fn handle_inner(&mut self, event: AppEvent) {
+        self.views.invalidate();
         match event {
             AppEvent::Terminal(e) => self.on_terminal(e),
             AppEvent::Loaded(catalog, index) => {
@@ -975,21 +768,6 @@ impl App {
         }
     }
 
-    fn click(&mut self, column: u16, row: u16) {
-        let list = self.geometry.list;
-        if matches!(self.screen(), Screen::Catalog)
-            && self.overlay.is_none()
-            && list.contains((column, row).into())
-            && row > list.y
-        {
-            let index = self.search.offset + usize::from(row - list.y - 1);
-            if index < self.search.hits.len() {
-                self.search.cursor = index;
-                self.dirty = true;
-            }
-        }
-    }
-
     /// Bracketed paste: into the query or palette input, on one line.
     fn on_paste(&mut self, text: &str) {
         let clean = crate::text::sanitize_line(text).into_owned();
@@ -999,7 +777,7 @@ impl App {
         if self.docs_paste(&clean) {
             return;
         }
-        if let Some(Overlay::Palette(p)) = &mut self.overlay {
+        if let Some(Overlay::Palette(p)) = self.popups.overlay_mut() {
             p.entities.insert_str(&clean);
             self.refilter_palette();
             return;
@@ -1022,9 +800,9 @@ impl App {
         };
         self.dirty = true;
         let contexts = self.contexts();
-        let typing = self.search.focused && self.overlay.is_none()
+        let typing = self.search.focused && self.popups.overlay().is_none()
             || matches!(
-                self.overlay,
+                self.popups.overlay(),
                 Some(Overlay::Palette(_) | Overlay::Input(_) | Overlay::DocsSearch(_))
             )
             || scaffold::typing(self);
@@ -1052,7 +830,7 @@ impl App {
         {
             return;
         }
-        if matches!(self.overlay, Some(Overlay::Input(_))) {
+        if matches!(self.popups.overlay(), Some(Overlay::Input(_))) {
             self.live_type_key(input);
             return;
         }
@@ -1061,7 +839,7 @@ impl App {
         if self.docs_type_key(input.clone(), clear_line) {
             return;
         }
-        if let Some(Overlay::Palette(p)) = &mut self.overlay {
+        if let Some(Overlay::Palette(p)) = self.popups.overlay_mut() {
             if p.entities.edit(input) {
                 self.refilter_palette();
             }
@@ -1077,101 +855,6 @@ impl App {
         };
         if changed {
             self.query_changed();
-        }
-    }
-
-    /// Re-parses the query line and asks for a search when the query changed.
-    fn query_changed(&mut self) {
-        let query = Query::parse(&self.search.text());
-        if query == self.search.query {
-            return;
-        }
-        // The latest results answer `hits_query` whether or not a newer search is in flight,
-        // so a query that narrows it searches only among them (typing ahead of the worker
-        // stays cheap). Not across a catalogue change: carried-over hits miss new entities.
-        let within = (query.narrows(&self.search.hits_query)
-            && self.search.hits_generation >= self.search.catalog_generation)
-            .then(|| self.search.hits.clone());
-        self.search.query = query.clone();
-        self.search.generation += 1;
-        self.search.offset = 0;
-        self.effects.push(Effect::Search {
-            generation: self.search.generation,
-            query,
-            within,
-        });
-    }
-
-    fn selected_hit_key(&self) -> Option<String> {
-        self.search
-            .hits
-            .get(self.search.cursor)
-            .and_then(|h| self.catalog.entities().get(h.entity))
-            .map(|e| e.key.clone())
-    }
-
-    /// The rows of the current entity tab (or problems pane), only those that match when
-    /// the tab is filtered (`/`), under a line that says so.
-    pub fn rows(&self) -> Vec<Row> {
-        let rows = self.rows_unfiltered();
-        match self.screen() {
-            Screen::Entity(s) if !s.filter.is_empty() => filter_rows(rows, &s.filter),
-            _ => rows,
-        }
-    }
-
-    /// Sets the filter of the entity tab on screen (the cursor back on the first row).
-    pub(crate) fn set_row_filter(&mut self, text: String) {
-        if let Screen::Entity(s) = self.screen_mut() {
-            s.filter = text;
-            s.cursor = 0;
-            s.scroll = 0;
-        }
-        self.dirty = true;
-    }
-
-    /// `/` on an entity tab: the filter prompt, applied as it is typed.
-    fn open_row_filter(&mut self) {
-        let Screen::Entity(s) = self.screen() else {
-            return;
-        };
-        let current = s.filter.clone();
-        let mut input = TextArea::new(vec![current]);
-        input.move_cursor(tui_textarea::CursorMove::End);
-        input.set_placeholder_text("words to keep the rows that have them");
-        input.set_cursor_line_style(ratatui::style::Style::default());
-        self.overlay = Some(Overlay::Input(Box::new(live_screens::NameInput {
-            input,
-            purpose: live_screens::InputPurpose::FilterRows,
-            title: " Filter this tab ",
-            hint: "keeps the rows that match · enter keeps it · esc clears".into(),
-            error: None,
-        })));
-    }
-
-    fn rows_unfiltered(&self) -> Vec<Row> {
-        match self.screen() {
-            Screen::Entity(s) => match self.catalog.get(&s.key) {
-                Some(e) => match s.tab {
-                    Tab::Overview => rows::overview(&self.catalog, e),
-                    Tab::Relations => rows::relations_tree(&self.catalog, e, &s.expanded),
-                    Tab::Ownership => rows::ownership(&self.catalog, e, s.transitive),
-                    Tab::Definition => super::apiview::rows(e, &s.definition, &s.expanded),
-                    Tab::Status => self.status_rows_for_screen().unwrap_or_default(),
-                    Tab::Docs => Vec::new(),
-                    Tab::Scorecards => self.scorecard_rows(e),
-                },
-                None => Vec::new(),
-            },
-            Screen::Problems { .. } => rows::problems(&self.catalog),
-            Screen::Scorecards { .. } => super::scores::overview_rows(
-                &self.catalog,
-                &self.scores.cards,
-                &self.scores.teams,
-                self.geometry.width,
-            ),
-            Screen::OnCall { .. } => self.status_rows_for_screen().unwrap_or_default(),
-            Screen::Catalog | Screen::Scaffold(_) | Screen::Watch | Screen::Port(_) => Vec::new(),
         }
     }
 
@@ -1232,23 +915,23 @@ impl App {
                 _ => cursor,
             }
         };
-        if matches!(self.overlay, Some(Overlay::Help { .. })) {
+        if matches!(self.popups.overlay(), Some(Overlay::Help { .. })) {
             // Scrolling stops at the last screenful, so the way back up is one key away.
             let lines = super::views::help_lines(self).len();
             let max = lines.saturating_sub(usize::from(self.geometry.help_rows).max(1));
-            if let Some(Overlay::Help { scroll }) = &mut self.overlay {
+            if let Some(Overlay::Help { scroll }) = self.popups.overlay_mut() {
                 *scroll = step((*scroll).min(max), max + 1);
             }
             return;
         }
-        if let Some(Overlay::Palette(p)) = &mut self.overlay {
+        if let Some(Overlay::Palette(p)) = self.popups.overlay_mut() {
             p.cursor = step(p.cursor, p.items.len());
             return;
         }
-        if matches!(self.overlay, Some(Overlay::Detail(_))) {
+        if matches!(self.popups.overlay(), Some(Overlay::Detail(_))) {
             let lines = self.geometry.detail_lines;
             let max = lines.saturating_sub(usize::from(self.geometry.help_rows).max(1));
-            if let Some(Overlay::Detail(d)) = &mut self.overlay {
+            if let Some(Overlay::Detail(d)) = self.popups.overlay_mut() {
                 d.scroll = step(d.scroll.min(max), max + 1);
             }
             return;
@@ -1261,7 +944,7 @@ impl App {
                 let len = self.rows().len();
                 let c = step(*cursor, len);
                 if let Screen::Problems { cursor, .. } | Screen::Scorecards { cursor, .. } =
-                    self.screen_mut()
+                    self.screen_position_mut()
                 {
                     *cursor = c;
                 }
@@ -1287,7 +970,7 @@ impl App {
                         scroll = 0;
                     }
                 }
-                if let Screen::Entity(s) = self.screen_mut() {
+                if let Screen::Entity(s) = self.screen_position_mut() {
                     s.cursor = cursor;
                     s.scroll = scroll;
                 }
@@ -1354,366 +1037,21 @@ impl App {
         }
     }
 
-    fn selected_link(&self) -> Option<String> {
-        match self.screen() {
-            Screen::Entity(_) if self.docs_tab_shown() => self.docs_selected_link(),
-            Screen::Entity(s) => self.rows().get(s.cursor).and_then(|r| r.link.clone()),
-            _ => None,
-        }
-    }
-
-    fn toggle_node(&mut self, want: Option<bool>) {
-        let rows = self.rows();
-        if let Screen::Entity(s) = self.screen_mut()
-            && let Some((id, open)) = rows.get(s.cursor).and_then(|r| r.node.clone())
-        {
-            let target = want.unwrap_or(!open);
-            if target != open {
-                // Root groups start open, so their ids record being closed; deeper nodes record
-                // being open.
-                if !s.expanded.remove(&id) {
-                    s.expanded.insert(id);
-                }
-            }
-        }
-    }
-
-    pub fn switch_tab(&mut self, tab: Option<Tab>, delta: isize) {
-        let catalog = self.catalog.clone();
-        if let Screen::Entity(s) = self.screen_mut()
-            && let Some(e) = catalog.get(&s.key)
-        {
-            let tabs = Tab::for_entity(e);
-            let next = match tab {
-                Some(t) if tabs.contains(&t) => t,
-                Some(_) => return,
-                None => {
-                    let i = tabs.iter().position(|t| *t == s.tab).unwrap_or(0) as isize;
-                    tabs[(i + delta).rem_euclid(tabs.len() as isize) as usize]
-                }
-            };
-            s.tab = next;
-            s.cursor = 0;
-            s.scroll = 0;
-        } else if let Some(t) = tab
-            && let Some(key) = self.current_entity()
-        {
-            self.open_entity(&key, t);
-        }
-    }
-
-    /// The Relations tab's graph keys; true when the action was the graph's.
-    fn graph_act(&mut self, action: Action) -> bool {
-        if self.overlay.is_some() {
-            return false;
-        }
-        let catalog = self.catalog.clone();
-        let Screen::Entity(s) = self.screen_mut() else {
-            return false;
-        };
-        if s.tab != Tab::Relations {
-            return false;
-        }
-        let v = &mut s.graph;
-        let key = s.key.clone();
-        match action {
-            Action::GraphToggle => {
-                v.on = !v.on;
-                return true;
-            }
-            _ if !v.on => return false,
-            Action::GraphDirection => v.direction = v.direction.next(),
-            Action::GraphDeeper => v.depth = (v.depth + 1).min(super::graph_view::MAX_DEPTH),
-            Action::GraphShallower => v.depth = v.depth.saturating_sub(1).max(1),
-            Action::GraphKinds => v.kinds = (v.kinds + 1) % super::graph_view::KIND_PRESETS.len(),
-            Action::GraphRelations => {
-                v.relations = (v.relations + 1) % super::graph_view::RELATION_PRESETS
-            }
-            Action::Up
-            | Action::Down
-            | Action::PageUp
-            | Action::PageDown
-            | Action::Expand
-            | Action::Collapse
-            | Action::Top
-            | Action::Bottom => {
-                let g = v.graph(&catalog, &key);
-                let (dx, dy) = match action {
-                    Action::Up => (0, -1),
-                    Action::Down => (0, 1),
-                    Action::PageUp => (0, -5),
-                    Action::PageDown => (0, 5),
-                    Action::Top => (0, -100_000),
-                    Action::Bottom => (0, 100_000),
-                    Action::Expand => (1, 0),
-                    _ => (-1, 0),
-                };
-                v.step(&g, dx, dy);
-            }
-            Action::Open | Action::Toggle => {
-                let g = v.graph(&catalog, &key);
-                let n = v.selected_node(&g);
-                let target = g.nodes[n].key.clone();
-                if target == key {
-                    self.notify("this is the entity itself: move to another box first", true);
-                } else {
-                    self.open_entity(&target, Tab::Relations);
-                    // The entity opens in graph mode too.
-                    if let Screen::Entity(s) = self.screen_mut() {
-                        s.graph.on = true;
-                    }
-                }
-            }
-            _ => return false,
-        }
-        true
-    }
-
-    /// The refs the "mine" filter keeps as owners: the configured user and their groups.
-    pub fn my_owners(&self) -> Option<Vec<String>> {
-        let user = self.scaffold.user.clone()?;
-        let mut owners = vec![user.clone()];
-        if let Some(u) = self.catalog.get(&user) {
-            owners.extend(
-                u.related(&crate::catalog::RelationType::MemberOf)
-                    .map(str::to_owned),
-            );
-        }
-        Some(owners)
-    }
-
-    /// Applies the list filter and order to fresh search results, and says how many of the
-    /// shaped hits are in rank order: the pool ranks only the first
-    /// [`RANKED`](crate::hub::search::RANKED); filtering keeps that head's order, sorting by
-    /// a field orders everything.
-    fn shape_hits(&self, hits: Arc<Vec<Hit>>) -> (Arc<Vec<Hit>>, usize) {
-        let ranked = hits.len().min(crate::hub::search::RANKED);
-        if self.list_filter == ListFilter::All && self.list_sort == ListSort::Relevance {
-            return (hits, ranked);
-        }
-        let owners = self.my_owners().unwrap_or_default();
-        let entities = self.catalog.entities();
-        let keeps = |h: &&Hit| {
-            let Some(e) = entities.get(h.entity) else {
-                return false;
-            };
-            match self.list_filter {
-                ListFilter::All => true,
-                ListFilter::Starred => self.stars.contains(&e.key),
-                ListFilter::Mine => rows::owner_of(e).is_some_and(|o| owners.contains(&o)),
-            }
-        };
-        let head = hits[..ranked].iter().filter(keeps).count();
-        let mut out: Vec<Hit> = hits.iter().filter(keeps).cloned().collect();
-        let field = |h: &Hit| -> (String, String) {
-            let e = &entities[h.entity];
-            let f = match self.list_sort {
-                ListSort::Relevance => String::new(),
-                ListSort::Name => e.name().to_lowercase(),
-                ListSort::Kind => e.kind().to_lowercase(),
-                ListSort::Owner => rows::owner_of(e).unwrap_or_else(|| "~".into()),
-                ListSort::Lifecycle => e.lifecycle().unwrap_or("~").to_lowercase(),
-            };
-            (f, e.name().to_lowercase())
-        };
-        if self.list_sort != ListSort::Relevance {
-            out.sort_by_cached_key(field);
-            let all = out.len();
-            return (Arc::new(out), all);
-        }
-        (Arc::new(out), head)
-    }
-
-    /// Searches again from scratch (the filter or order changed). Results asked before hold
-    /// another list: they are dropped, and nothing narrows from them.
-    fn research(&mut self) {
-        self.search.generation += 1;
-        self.search.catalog_generation = self.search.generation;
-        self.search.cursor = 0;
-        self.search.offset = 0;
-        self.effects.push(Effect::Search {
-            generation: self.search.generation,
-            query: self.search.query.clone(),
-            within: None,
-        });
-    }
-
-    /// A few words on the list's filter and order, for the query line; empty when neither
-    /// is set.
-    pub fn list_note(&self) -> String {
-        let mut parts = Vec::new();
-        match self.list_filter {
-            ListFilter::All => {}
-            ListFilter::Mine => parts.push("mine".to_owned()),
-            ListFilter::Starred => parts.push("★ starred".to_owned()),
-        }
-        if self.list_sort != ListSort::Relevance {
-            parts.push(format!("by {}", self.list_sort.label()));
-        }
-        parts.join(" · ")
-    }
-
     /// Shows text whole in the detail popup (sanitised and wrapped when drawn).
     pub(crate) fn show_detail(&mut self, title: String, lines: Vec<String>) {
-        self.overlay = Some(Overlay::Detail(Box::new(Detail {
+        self.popups.push(Overlay::Detail(Box::new(Detail {
             title,
             lines,
             scroll: 0,
         })));
     }
 
-    /// The entity as loaded: its YAML in Backstage's stored form, and where it came from.
-    fn show_raw_entity(&mut self) {
-        let Some(e) = self
-            .current_entity()
-            .and_then(|k| self.catalog.get(&k).cloned())
-        else {
-            self.notify("select an entity first", true);
-            return;
-        };
-        let mut lines = vec![
-            format!("# from {}", e.origin.place()),
-            format!("# location {}", e.origin.location),
-        ];
-        match serde_yaml::to_string(&e.data) {
-            Ok(text) => lines.extend(text.lines().map(str::to_owned)),
-            Err(err) => lines.push(format!("# could not be written as YAML: {err}")),
-        }
-        self.show_detail(format!("{} as loaded", e.key), lines);
-    }
-
-    /// Whether the entity on screen was read from a file on this machine (so `e` can open it).
-    pub fn current_entity_has_local_file(&self) -> bool {
-        self.current_entity()
-            .and_then(|k| self.catalog.get(&k))
-            .is_some_and(|e| super::editor::local_file(&e.origin.location).is_some())
-    }
-
-    /// `e`: asks the host to open the file on screen in the editor: the docs page on the Docs
-    /// tab, the definition's `$text` file on an API's Definition tab, else the entity's
-    /// descriptor at its line. Entities read from a server or the bundled demo have no file
-    /// here, and it says so.
-    fn edit_on_screen(&mut self) {
-        let Some(e) = self
-            .current_entity()
-            .and_then(|k| self.catalog.get(&k).cloned())
-        else {
-            self.notify("select an entity first", true);
-            return;
-        };
-        let Some(descriptor) = super::editor::local_file(&e.origin.location) else {
-            self.notify(
-                format!(
-                    "{} was read from {}: there is no local file to edit",
-                    crate::text::sanitize_line(&e.key),
-                    crate::text::sanitize_line(&e.origin.place())
-                ),
-                true,
-            );
-            return;
-        };
-        let mut request = super::editor::EditRequest {
-            file: descriptor,
-            line: e.origin.pos.line,
-        };
-        if let Screen::Entity(s) = self.screen()
-            && s.key == e.key
-        {
-            match s.tab {
-                Tab::Docs => {
-                    if let Some(file) = self.docs_page_file() {
-                        request = super::editor::EditRequest { file, line: 1 };
-                    }
-                }
-                Tab::Definition => {
-                    if let Some(file) = super::editor::definition_file(&request) {
-                        request = super::editor::EditRequest { file, line: 1 };
-                    }
-                }
-                _ => {}
-            }
-        }
-        self.effects.push(Effect::Edit(request));
-    }
-
-    /// On an API's Definition tab, switches between the explorer and the raw text; elsewhere
-    /// shows the entity as loaded.
-    fn toggle_definition_raw(&mut self) {
-        let on_tab = matches!(self.screen(), Screen::Entity(s) if s.tab == Tab::Definition);
-        if !on_tab {
-            self.show_raw_entity();
-            return;
-        }
-        if let Screen::Entity(s) = self.screen_mut() {
-            s.definition.raw = !s.definition.raw;
-            s.cursor = 0;
-            s.scroll = 0;
-        }
-    }
-
-    /// Opens the find prompt over the Definition tab (opening the tab first).
-    fn open_definition_find(&mut self) {
-        let has = matches!(self.screen(), Screen::Entity(s)
-            if self.catalog.get(&s.key).is_some_and(|e| Tab::for_entity(e).contains(&Tab::Definition)));
-        if !has {
-            self.notify("only an API has a definition to find in", true);
-            return;
-        }
-        if !matches!(self.screen(), Screen::Entity(s) if s.tab == Tab::Definition) {
-            self.switch_tab(Some(Tab::Definition), 0);
-        }
-        let current = match self.screen() {
-            Screen::Entity(s) => s.definition.find.clone(),
-            _ => String::new(),
-        };
-        if let Screen::Entity(s) = self.screen_mut() {
-            s.definition.raw = false;
-        }
-        let mut input = TextArea::new(vec![current]);
-        input.move_cursor(tui_textarea::CursorMove::End);
-        input.set_placeholder_text("a path, method, operation, type or field");
-        input.set_cursor_line_style(ratatui::style::Style::default());
-        self.overlay = Some(Overlay::Input(Box::new(live_screens::NameInput {
-            input,
-            purpose: live_screens::InputPurpose::FindInDefinition,
-            title: " Find in the definition ",
-            hint: "shows what matches and the way to it · enter keeps it · esc clears".into(),
-            error: None,
-        })));
-    }
-
-    /// Sets the find within the Definition tab, the cursor on the first row it can stop on.
-    pub(crate) fn set_definition_find(&mut self, text: String) {
-        if let Screen::Entity(s) = self.screen_mut() {
-            s.definition.find = text;
-            s.cursor = 0;
-            s.scroll = 0;
-        }
-        self.settle_cursor();
-        self.dirty = true;
-    }
-
-    /// Keeps an entity screen's cursor on a row it can stop on (rows change with tabs, trees
-    /// opening and closing, and reloads).
-    fn settle_cursor(&mut self) {
-        if !matches!(self.screen(), Screen::Entity(_)) {
-            return;
-        }
-        let rows = self.rows();
-        if let Screen::Entity(s) = self.screen_mut() {
-            let ok = |i: usize| rows.get(i).is_some_and(Row::selectable);
-            if !ok(s.cursor) {
-                let after = (s.cursor..rows.len()).find(|i| ok(*i));
-                let before = (0..s.cursor.min(rows.len())).rev().find(|i| ok(*i));
-                s.cursor = after.or(before).unwrap_or(0);
-            }
-        }
-    }
-
     /// Performs one named action, through its handler in the action table.
     pub fn act(&mut self, action: Action) {
         self.dirty = true;
+        self.views.invalidate();
         (action.handler())(self, action);
+        self.views.invalidate();
         self.settle_cursor();
         self.settle_oncall_cursor();
         self.sync_live();
@@ -1737,9 +1075,10 @@ impl App {
         match action {
             Action::Quit => self.quit = true,
             Action::Help => {
-                self.overlay = match self.overlay {
-                    Some(Overlay::Help { .. }) => None,
-                    _ => Some(Overlay::Help { scroll: 0 }),
+                if matches!(self.popups.overlay(), Some(Overlay::Help { .. })) {
+                    self.popups.pop_overlay();
+                } else {
+                    self.popups.push(Overlay::Help { scroll: 0 });
                 }
             }
             Action::Palette => self.open_palette(),
@@ -1762,7 +1101,7 @@ impl App {
                 });
             }
             Action::Back => {
-                if self.overlay.take().is_some() {
+                if self.popups.pop_overlay().is_some() {
                     return;
                 }
                 // Esc first drops the tab's filter, then a find in the definition, then goes
@@ -1799,7 +1138,7 @@ impl App {
             | Action::Top
             | Action::Bottom => self.move_cursor(action),
             Action::SearchFocus => {
-                self.overlay = None;
+                self.popups.close_overlays();
                 if !matches!(self.screen(), Screen::Catalog) {
                     self.push(Screen::Catalog);
                 }
@@ -1987,9 +1326,9 @@ impl App {
     }
 
     fn open_selected(&mut self) {
-        if let Some(Overlay::Palette(p)) = &self.overlay {
+        if let Some(Overlay::Palette(p)) = self.popups.overlay() {
             let item = p.items.get(p.cursor).cloned();
-            self.overlay = None;
+            self.popups.pop_overlay();
             match item {
                 Some(PaletteItem::Action(a)) => self.act(a),
                 Some(PaletteItem::Entity(k)) => self.open_entity(&k, Tab::Overview),
@@ -2059,357 +1398,5 @@ impl App {
             Screen::Watch => self.open_focused_pane(),
             Screen::Port(_) => {}
         }
-    }
-
-    /// Brings the results up to date with the query right now. Enter typed straight after the
-    /// query must open what the query finds, not what the previous one found while the worker
-    /// is still busy.
-    fn settle_search(&mut self) {
-        if !self.search.searching() {
-            return;
-        }
-        let a = self.search_now(self.search.generation, self.search.query.clone(), None);
-        self.handle(AppEvent::Searched {
-            generation: a.generation,
-            query: a.query,
-            hits: a.hits,
-            facets: a.facets,
-        });
-        self.search.cursor = 0;
-    }
-
-    /// The Scorecards tab: a Group's roll-up, or the entity graded now (live facts as the
-    /// status store has them).
-    fn scorecard_rows(&self, e: &crate::catalog::Entity) -> Vec<Row> {
-        let cards = &self.scores.cards;
-        if e.is_kind("Group") && !cards.is_empty() {
-            return super::scores::team_rows(&self.catalog, self.scores.board.as_deref(), e);
-        }
-        let live = crate::scorecard::StoreLive {
-            store: self.live.store(),
-            config: self.live.config(),
-            now: self.live.now(),
-        };
-        let inputs = crate::scorecard::Inputs {
-            catalog: &self.catalog,
-            live: &live,
-            repo: &crate::scorecard::facts::LocalRepos,
-        };
-        let grades = crate::scorecard::grade_entity(cards, e, &inputs);
-        super::scores::entity_rows(cards, &grades, cards.is_empty())
-    }
-
-    fn open_palette(&mut self) {
-        use crate::scaffold::pickers::{EntityPicker, stringify_ref};
-        let mut entities =
-            crate::tui::filter_list::FilterList::new("", "type an action or an entity name");
-        entities.set_pool(
-            self.catalog
-                .entities()
-                .iter()
-                .enumerate()
-                .map(|(i, e)| {
-                    (
-                        EntityPicker::haystack(&stringify_ref(e), e.display_name()),
-                        i,
-                    )
-                })
-                .collect(),
-        );
-        let themes = super::theme::BUILTIN
-            .iter()
-            .map(|(n, _)| (*n).to_owned())
-            .chain(super::theme::user_themes(
-                self.settings.themes_dir.as_deref(),
-            ))
-            .collect();
-        self.overlay = Some(Overlay::Palette(Box::new(PaletteState {
-            entities,
-            items: Vec::new(),
-            cursor: 0,
-            themes,
-            copy: None,
-        })));
-        self.refilter_palette();
-    }
-
-    /// What `y` offers to copy here: the entity's ref, name and title, the selected link or
-    /// operation (`curl`), its file path, its source and view URLs.
-    pub fn copy_choices(&self) -> Vec<(String, String)> {
-        let mut out: Vec<(String, String)> = Vec::new();
-        let mut add = |what: &str, text: String| {
-            if !text.is_empty() && !out.iter().any(|(_, t)| *t == text) {
-                out.push((what.to_owned(), text));
-            }
-        };
-        let entity = self
-            .current_entity()
-            .and_then(|k| self.catalog.get(&k).cloned());
-        if let Some(e) = &entity {
-            add("ref", e.key.clone());
-        }
-        if let Screen::Entity(s) = self.screen()
-            && let Some(row) = self.rows().get(s.cursor)
-            && let Some(text) = row.copy.clone()
-        {
-            let what = if text.starts_with("curl ") {
-                "the operation as curl"
-            } else {
-                "the selected value"
-            };
-            add(what, text);
-        }
-        if let Some(link) = self.selected_link() {
-            add("the selected link", link);
-        }
-        let Some(e) = entity else {
-            return out;
-        };
-        add("name", e.name().to_owned());
-        if let Some(t) = e.title() {
-            add("title", t.to_owned());
-        }
-        if let Some(file) = super::editor::local_file(&e.origin.location) {
-            add(
-                "file path",
-                format!("{}:{}", file.display(), e.origin.pos.line),
-            );
-        }
-        let annotation = |k: &str| {
-            e.data
-                .get("metadata")
-                .and_then(|m| m.get("annotations"))
-                .and_then(|a| a.get(k))
-                .and_then(|v| v.as_str())
-                .map(str::to_owned)
-        };
-        if let Some(url) = annotation("backstage.io/view-url") {
-            add("view URL", url);
-        }
-        if let Some(url) = annotation("backstage.io/source-location") {
-            add("source URL", url.trim_start_matches("url:").to_owned());
-        }
-        if let Some(url) = annotation("backstage.io/edit-url") {
-            add("edit URL", url);
-        }
-        add("location", e.origin.location.to_string());
-        out
-    }
-
-    /// `y`: the copy menu over what can be copied here (Enter copies; typing filters).
-    fn open_copy_menu(&mut self) {
-        let choices = self.copy_choices();
-        if choices.is_empty() {
-            self.notify("nothing to copy here", true);
-            return;
-        }
-        self.overlay = Some(Overlay::Palette(Box::new(PaletteState {
-            entities: crate::tui::filter_list::FilterList::new("", "what to copy"),
-            items: Vec::new(),
-            cursor: 0,
-            themes: Vec::new(),
-            copy: Some(choices),
-        })));
-        self.refilter_palette();
-    }
-
-    /// The actions the palette offers here: the commands that apply in the contexts of the
-    /// screen under it, in table order.
-    pub fn palette_actions(&self) -> Vec<Action> {
-        let contexts = self.screen_contexts();
-        Action::ALL
-            .iter()
-            .copied()
-            .filter(|a| a.in_palette() && a.applies_in(&contexts))
-            .collect()
-    }
-
-    /// Every action valid here, entity and theme, filtered by the palette's input and ranked so that what
-    /// the text names outright comes first: an entity whose name is the text, then actions and
-    /// themes whose words start with the text's words, then entities found by search, and
-    /// last actions that only match fuzzily.
-    fn refilter_palette(&mut self) {
-        const EXACT_ENTITY: i64 = 5;
-        const EXACT_ACTION: i64 = 4;
-        const NAMED: i64 = 3;
-        const ENTITY_PREFIX: i64 = 2;
-        const ENTITY: i64 = 1;
-        const FUZZY: i64 = 0;
-        const LOOSE_ENTITY: i64 = -1;
-        let actions = self.palette_actions();
-        let Some(Overlay::Palette(p)) = &mut self.overlay else {
-            return;
-        };
-        let text = p.text().trim().to_lowercase();
-        let matcher = crate::search::matcher::Matcher::new(&text);
-        if let Some(choices) = &p.copy {
-            let mut scored: Vec<(i64, usize)> = choices
-                .iter()
-                .enumerate()
-                .filter_map(|(i, (what, value))| {
-                    let hay = format!("{what} {value}").to_lowercase();
-                    let score = if text.is_empty() {
-                        Some(0)
-                    } else {
-                        matcher.score(&hay)
-                    };
-                    score.map(|s| (s, i))
-                })
-                .collect();
-            scored.sort_by_key(|(s, i)| (std::cmp::Reverse(*s), *i));
-            p.items = scored
-                .into_iter()
-                .map(|(_, i)| PaletteItem::Copy(choices[i].0.clone(), choices[i].1.clone()))
-                .collect();
-            p.cursor = 0;
-            return;
-        }
-        // (tier, score within the tier, order), highest first.
-        let mut scored: Vec<((i64, i64, i64), PaletteItem)> = Vec::new();
-        for (i, a) in actions.into_iter().enumerate() {
-            let a = &a;
-            let order = -(i as i64);
-            if text.is_empty() {
-                scored.push(((FUZZY, 0, order), PaletteItem::Action(*a)));
-                continue;
-            }
-            let hay =
-                format!("{} {} {}", a.name(), a.description(), palette_keywords(*a)).to_lowercase();
-            let rank = if a.name() == text {
-                Some((EXACT_ACTION, 0))
-            } else if crate::search::matcher::words_start(&hay, &text) {
-                Some((NAMED, matcher.score(&hay).unwrap_or(0)))
-            } else {
-                matcher.score(&hay).map(|s| (FUZZY, s))
-            };
-            if let Some((tier, score)) = rank {
-                scored.push(((tier, score, order), PaletteItem::Action(*a)));
-            }
-        }
-        for (i, name) in p.themes.iter().enumerate() {
-            let hay = format!("theme colour color {name}");
-            let order = -(i as i64);
-            if text.is_empty() {
-                scored.push(((FUZZY, -1, order), PaletteItem::Theme(name.clone())));
-            } else if crate::search::matcher::words_start(&hay, &text) {
-                scored.push(((NAMED, 0, order), PaletteItem::Theme(name.clone())));
-            }
-        }
-        if !text.is_empty() {
-            // Entities in the matcher's order; those the text names outright go first.
-            let mut entities: Vec<((i64, i64, i64), PaletteItem)> = Vec::new();
-            for (rank, at) in p.entities.items().enumerate() {
-                let Some(e) = self.catalog.entities().get(*at) else {
-                    continue;
-                };
-                let name = e.name().to_lowercase();
-                let short = e.entity_ref.short(Some(e.kind())).to_lowercase();
-                let exact = name == text
-                    || short == text
-                    || e.key == text
-                    || e.title().is_some_and(|t| t.to_lowercase() == text);
-                let tier = if exact {
-                    EXACT_ENTITY
-                } else if name.starts_with(&text) {
-                    ENTITY_PREFIX
-                } else if crate::search::matcher::words_start(&p.entities.pool()[*at].0, &text) {
-                    ENTITY
-                } else {
-                    // Letters found here and there: after the actions that match too.
-                    LOOSE_ENTITY
-                };
-                entities.push((
-                    (tier, -(rank as i64), 0),
-                    PaletteItem::Entity(e.key.clone()),
-                ));
-            }
-            entities.sort_by_key(|s| std::cmp::Reverse(s.0));
-            entities.truncate(crate::limits::PALETTE_ENTITIES);
-            scored.extend(entities);
-        }
-        scored.sort_by_key(|s| std::cmp::Reverse(s.0));
-        p.items = scored.into_iter().map(|(_, i)| i).collect();
-        p.cursor = 0;
-    }
-
-    /// Switches to a theme (built in, or the user's) for this session.
-    fn use_theme(&mut self, name: &str) {
-        let (theme, issues) =
-            super::theme::Theme::load(name, self.settings.themes_dir.as_deref(), self.theme.depth);
-        let shown = crate::text::sanitize_line(name).into_owned();
-        match issues.first() {
-            // A theme that is not there (removed since the palette opened) changes nothing.
-            Some(i) if i.message.contains("not found") || i.message.contains("not read") => self
-                .notify(
-                    format!("theme {shown}: {}", crate::text::sanitize_line(&i.message)),
-                    true,
-                ),
-            first => {
-                self.theme = theme;
-                let problems = match first {
-                    Some(i) => format!(
-                        " ({} problem{}: {})",
-                        issues.len(),
-                        if issues.len() == 1 { "" } else { "s" },
-                        crate::text::sanitize_line(&i.to_string())
-                    ),
-                    None => String::new(),
-                };
-                self.notify(
-                    format!(
-                        "theme {shown} for this session; keep it with [ui] theme = \"{shown}\"{problems}"
-                    ),
-                    first.is_some(),
-                );
-            }
-        }
-    }
-
-    /// Runs pending searches synchronously (tests and the first frame before workers start).
-    pub fn run_searches_inline(&mut self) {
-        for effect in self.take_effects() {
-            match effect {
-                Effect::Search {
-                    generation,
-                    query,
-                    within,
-                } => {
-                    let a = self.search_now(generation, query, within);
-                    self.handle(AppEvent::Searched {
-                        generation: a.generation,
-                        query: a.query,
-                        hits: a.hits,
-                        facets: a.facets,
-                    });
-                }
-                other => self.effects.push(other),
-            }
-        }
-    }
-
-    /// The search the hub's pool would answer, on this thread (with this session's grades for
-    /// `level:` filters).
-    pub fn search_request(
-        &self,
-        generation: u64,
-        query: Query,
-        within: Option<Arc<Vec<Hit>>>,
-    ) -> greenroom_hub::search::SearchRequest {
-        greenroom_hub::search::SearchRequest {
-            index: self.index.clone(),
-            generation,
-            query,
-            within,
-            levels: self.scores.board.clone(),
-        }
-    }
-
-    fn search_now(
-        &self,
-        generation: u64,
-        query: Query,
-        within: Option<Arc<Vec<Hit>>>,
-    ) -> greenroom_hub::search::SearchAnswer {
-        greenroom_hub::search::answer(self.search_request(generation, query, within))
     }
 }

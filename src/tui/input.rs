@@ -5,15 +5,19 @@
 
 use crossterm::event as ct;
 
-/// A key, without the terminal library's type.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// A key, without the terminal library's type: the one key type of the portal. Keymaps name
+/// it in chords (`keys::Chord`, where it is `keys::Code`), sessions are fed it, and the SSH
+/// host's parser (`serve::parser`) produces it. The order is the chords' sort order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Key {
     Char(char),
     Enter,
     Esc,
-    Backspace,
     Tab,
     BackTab,
+    Backspace,
+    Delete,
+    Insert,
     Up,
     Down,
     Left,
@@ -22,8 +26,6 @@ pub enum Key {
     End,
     PageUp,
     PageDown,
-    Delete,
-    Insert,
     F(u8),
 }
 

@@ -14,26 +14,8 @@ pub struct Chord {
     pub shift: bool,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Code {
-    Char(char),
-    Enter,
-    Esc,
-    Tab,
-    BackTab,
-    Backspace,
-    Delete,
-    Insert,
-    Up,
-    Down,
-    Left,
-    Right,
-    Home,
-    End,
-    PageUp,
-    PageDown,
-    F(u8),
-}
+/// The key of a chord: the portal's one key type.
+pub use super::input::Key as Code;
 
 const NAMED: &[(&str, Code)] = &[
     ("enter", Code::Enter),

@@ -5,35 +5,28 @@
 //! process's terminal, with the signals and the hang-up watcher that only it has.
 
 pub mod action;
-pub mod apiview;
 pub mod app;
-pub mod cache_state;
+pub mod catalog;
 pub mod clipboard;
-pub mod docs;
 pub mod editor;
+pub mod entity;
 pub mod filter_list;
-pub mod graph_view;
 pub mod input;
 pub mod keymap;
 pub mod keys;
-pub mod layouts;
 pub mod links;
 pub mod live;
-pub mod oncall_view;
 pub mod opener;
-pub mod panes;
+pub mod palette;
+pub mod popups;
 pub mod port;
-pub mod rows;
 pub mod scaffold;
-pub mod scores;
 pub mod session;
 pub mod signals;
-pub mod status_panel;
-mod status_runtime;
 pub mod terminal;
 pub mod theme;
+pub mod view_model;
 pub mod views;
-pub mod watch;
 
 use crate::config::Config;
 use crate::sources::cache::{CatalogCache, Policy};
@@ -162,7 +155,7 @@ pub fn look_and_feel(
 /// A session's app for a client: its look and feel, settings from its environment, the
 /// notices it opens with, and the layout `--layout` asked for.
 pub fn new_app(options: &PortalOptions, env: &ClientEnv) -> Result<App, PortalError> {
-    let layout = status_runtime::layout_to_open(
+    let layout = live::layout_runtime::layout_to_open(
         &options.config.layouts,
         &options.config_file,
         options.ui.layout.as_deref(),
@@ -200,7 +193,7 @@ pub fn new_app(options: &PortalOptions, env: &ClientEnv) -> Result<App, PortalEr
     app.scaffold.recent_runs = Some(options.state_dir.join("remote-runs.json"));
     app.scaffold.env_home = env.home();
     app.port.source = options.config.port_sources().into_iter().next();
-    app.scores = scores::Scores::new(load_scorecards(&options.config, options.demo));
+    app.scores = entity::scores::Scores::new(load_scorecards(&options.config, options.demo));
     if let Some(d) = app.scores.diagnostics.first() {
         app.notify(
             format!(
@@ -210,7 +203,7 @@ pub fn new_app(options: &PortalOptions, env: &ClientEnv) -> Result<App, PortalEr
             true,
         );
     }
-    status_runtime::prepare_layouts(
+    live::layout_runtime::prepare_layouts(
         &mut app,
         &options.config.layouts,
         &options.config_file,
@@ -265,7 +258,7 @@ pub fn live_status(
 /// Opens the portal on the chosen catalogue and runs until the user quits.
 pub fn run(options: PortalOptions) -> Result<u8, PortalError> {
     // The layout is checked before anything else, so a wrong name is a plain error.
-    status_runtime::layout_to_open(
+    live::layout_runtime::layout_to_open(
         &options.config.layouts,
         &options.config_file,
         options.ui.layout.as_deref(),

@@ -12,8 +12,9 @@
 
 use super::app::{App, AppEvent, Effect, Geometry};
 use super::input::Input;
+use super::live::layout_runtime as status_runtime;
 use super::theme::ColorDepth;
-use super::{clipboard, editor, links, opener, scaffold, status_runtime, views};
+use super::{clipboard, editor, links, opener, scaffold, views};
 use crossterm::{event as ctevent, execute, terminal as ct};
 use greenroom_hub::status::StatusState;
 use greenroom_hub::{CatalogSnapshot, Hub};

@@ -13,7 +13,7 @@ use crate::scaffold::form::Widget;
 use crate::scaffold::remote::{RecentRun, RecentRuns, RemoteExecutor, ScaffolderClient};
 use crate::tui::action::Action;
 use crate::tui::app::{App, Effect, Screen};
-use crate::tui::rows::Tab;
+use crate::tui::entity::rows::Tab;
 use crossterm::event::KeyEvent;
 use greenroom_hub::RunExecutor;
 use serde_json::Value as Json;
@@ -56,7 +56,9 @@ pub fn act(app: &mut App, action: Action) -> bool {
         return ask_before_quit(app);
     }
     // The help overlay and the palette take their keys first.
-    if app.overlay.is_some() && !matches!(action, Action::Templates | Action::ScaffoldStart) {
+    if app.popups.overlay().is_some()
+        && !matches!(action, Action::Templates | Action::ScaffoldStart)
+    {
         return false;
     }
     match action {
@@ -82,7 +84,7 @@ pub fn act(app: &mut App, action: Action) -> bool {
     };
     let catalog = app.catalog.clone();
     app.scaffold.templates.sync(&catalog);
-    let handled = if app.scaffold.popup.is_some() {
+    let handled = if app.popups.scaffold().is_some() {
         popup_act(app, action)
     } else {
         match showing {
@@ -210,7 +212,7 @@ fn open_picker(app: &mut App, typed: &str) {
         typed,
         &pick_context(app),
     );
-    app.scaffold.popup = Some(Popup::Picker(Box::new(popup)));
+    app.popups.set_scaffold(Popup::Picker(Box::new(popup)));
 }
 
 fn form_act(app: &mut App, action: Action) -> bool {
@@ -293,9 +295,9 @@ fn ask_before_quit(app: &mut App) -> bool {
     if let Some(Popup::Confirm(Confirm {
         yes: OnYes::Quit(_),
         ..
-    })) = &app.scaffold.popup
+    })) = app.popups.scaffold()
     {
-        app.scaffold.popup = None;
+        app.popups.take_scaffold();
         return false;
     }
     let Some(w) = app.scaffold.wizard.as_deref() else {
@@ -315,10 +317,10 @@ fn ask_before_quit(app: &mut App) -> bool {
         return false;
     };
     // Asked where it can be seen: over the form, whatever was in front of it.
-    app.overlay = None;
+    app.popups.close_overlays();
     show_wizard(app);
-    let behind = app.scaffold.popup.take().map(Box::new);
-    app.scaffold.popup = Some(Popup::Confirm(Confirm {
+    let behind = app.popups.take_scaffold().map(Box::new);
+    app.popups.set_scaffold(Popup::Confirm(Confirm {
         question,
         yes: OnYes::Quit(behind),
     }));
@@ -369,7 +371,7 @@ fn leave_form(app: &mut App) {
         return;
     };
     if w.unsaved() {
-        app.scaffold.popup = Some(Popup::Confirm(Confirm {
+        app.popups.set_scaffold(Popup::Confirm(Confirm {
             question: format!("Throw away what you typed into \"{}\"?", w.template.title),
             yes: OnYes::Discard,
         }));
@@ -505,7 +507,7 @@ fn ask_target(app: &mut App) {
         return;
     };
     let default = w.default_target();
-    app.scaffold.popup = Some(Popup::Target {
+    app.popups.set_scaffold(Popup::Target {
         input: Box::new(line_editor(&default, "a folder, like ./my-service")),
         error: None,
     });
@@ -693,7 +695,7 @@ fn open_output_link(app: &mut App) {
 
 fn popup_act(app: &mut App, action: Action) -> bool {
     let page = page(app);
-    let Some(popup) = app.scaffold.popup.take() else {
+    let Some(popup) = app.popups.take_scaffold() else {
         return false;
     };
     match popup {
@@ -724,7 +726,7 @@ fn popup_act(app: &mut App, action: Action) -> bool {
                 },
                 _ => false,
             };
-            app.scaffold.popup = Some(Popup::Picker(p));
+            app.popups.set_scaffold(Popup::Picker(p));
             handled
         }
         Popup::Confirm(c) => match action {
@@ -754,12 +756,12 @@ fn popup_act(app: &mut App, action: Action) -> bool {
             Action::ConfirmNo => {
                 // Not quitting: back to what was open (a prompt, a picker), as it was.
                 if let OnYes::Quit(Some(behind)) = c.yes {
-                    app.scaffold.popup = Some(*behind);
+                    app.popups.set_scaffold(*behind);
                 }
                 true
             }
             _ => {
-                app.scaffold.popup = Some(Popup::Confirm(c));
+                app.popups.set_scaffold(Popup::Confirm(c));
                 false
             }
         },
@@ -768,7 +770,7 @@ fn popup_act(app: &mut App, action: Action) -> bool {
                 let target = match app.scaffold.resolve_target(&text_of(&input)) {
                     Ok(t) => t,
                     Err(e) => {
-                        app.scaffold.popup = Some(Popup::Target {
+                        app.popups.set_scaffold(Popup::Target {
                             input,
                             error: Some(e),
                         });
@@ -776,7 +778,7 @@ fn popup_act(app: &mut App, action: Action) -> bool {
                     }
                 };
                 if workspace::is_occupied(&target) {
-                    app.scaffold.popup = Some(Popup::Confirm(Confirm {
+                    app.popups.set_scaffold(Popup::Confirm(Confirm {
                         question: format!(
                             "{} already exists and is not empty. Replace everything in it?",
                             crate::text::sanitize_line(&target.display().to_string())
@@ -790,7 +792,7 @@ fn popup_act(app: &mut App, action: Action) -> bool {
             }
             Action::ConfirmNo => true,
             _ => {
-                app.scaffold.popup = Some(Popup::Target { input, error });
+                app.popups.set_scaffold(Popup::Target { input, error });
                 false
             }
         },
@@ -830,7 +832,7 @@ fn type_key_here(app: &mut App, key: KeyEvent) -> bool {
         return false;
     };
     let input = Input::from(key);
-    match &mut app.scaffold.popup {
+    match app.popups.scaffold_mut() {
         Some(Popup::Picker(p)) => {
             p.edit(input);
             return true;
@@ -885,7 +887,7 @@ fn paste_here(app: &mut App, text: &str) -> bool {
         return false;
     };
     let line = crate::text::sanitize_line(text).into_owned();
-    match &mut app.scaffold.popup {
+    match app.popups.scaffold_mut() {
         Some(Popup::Picker(p)) => {
             p.insert_str(&line);
         }

@@ -11,6 +11,7 @@ pub mod progress;
 pub mod run;
 pub mod target;
 pub mod templates;
+pub mod view;
 pub mod wizard;
 
 use super::app::{App, Screen};
@@ -52,7 +53,8 @@ pub struct Confirm {
     pub yes: OnYes,
 }
 
-/// A popup over the scaffolder's screens; it takes the keys while open.
+/// A popup over the scaffolder's screens; it takes the keys while open. It lives on the app's
+/// one popup stack (`App::popups`, under any overlay opened after it).
 pub enum Popup {
     Picker(Box<PickerPopup>),
     Confirm(Confirm),
@@ -69,7 +71,6 @@ pub struct ScaffoldState {
     pub user: Option<String>,
     pub templates: TemplatesState,
     pub wizard: Option<Box<Wizard>>,
-    pub popup: Option<Popup>,
     /// The home folder `~` and `$HOME` stand for in the target prompt (the client's `$HOME`
     /// when unset).
     pub home: Option<PathBuf>,
@@ -154,7 +155,7 @@ pub fn showing(app: &App) -> Option<Showing> {
 /// The most specific keymap context of the scaffolder screens (`None` elsewhere).
 pub fn context(app: &App) -> Option<Context> {
     let showing = showing(app)?;
-    if let Some(p) = &app.scaffold.popup {
+    if let Some(p) = app.popups.scaffold() {
         return Some(match p {
             Popup::Picker(_) => Context::Picker,
             Popup::Confirm(_) => Context::Confirm,
@@ -180,13 +181,13 @@ pub fn context(app: &App) -> Option<Context> {
 /// Whether keys bound to nothing are typed (into a filter, a field, the target line), or open
 /// the focused picker.
 pub fn typing(app: &App) -> bool {
-    if app.overlay.is_some() {
+    if app.popups.overlay().is_some() {
         return false;
     }
     let Some(showing) = showing(app) else {
         return false;
     };
-    match &app.scaffold.popup {
+    match app.popups.scaffold() {
         Some(Popup::Picker(_) | Popup::Target { .. }) => true,
         Some(Popup::Confirm(_)) => false,
         None => match showing {
@@ -392,7 +393,7 @@ pub fn start(app: &mut App, template: Template, entity_key: Option<String>) {
                 "Throw away what you typed into \"{}\" and start \"{}\"?",
                 w.template.title, template.title
             );
-            app.scaffold.popup = Some(Popup::Confirm(Confirm {
+            app.popups.set_scaffold(Popup::Confirm(Confirm {
                 question,
                 yes: OnYes::Replace(Box::new(template), entity_key),
             }));

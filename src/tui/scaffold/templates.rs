@@ -77,7 +77,7 @@ impl TemplateEntry {
             title: e.display_name().to_owned(),
             name: e.name().to_owned(),
             description: e.description().map(str::to_owned),
-            owner: crate::tui::rows::owner_of(e),
+            owner: crate::tui::entity::rows::owner_of(e),
             kind: e.spec_type().map(str::to_owned),
             tags: e.tags().map(str::to_owned).collect(),
             template,

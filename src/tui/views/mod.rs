@@ -2,13 +2,12 @@
 //! beside the list from 120 columns, everything usable at 80×24, a notice below 60×12, and no
 //! panic at any size.
 
-mod catalog;
-pub mod docs;
-mod document;
-mod graph;
 mod overlays;
-mod scaffold;
-mod status;
+
+use super::catalog::view as catalog;
+use super::entity::view as document;
+use super::live::view as status;
+use super::scaffold::view as scaffold;
 
 use super::action::Action;
 use super::app::{App, Geometry, Screen};
@@ -171,7 +170,7 @@ fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
     let fixed: usize = left.iter().map(|s| s.content.width()).sum();
     // Two spaces around the source, one column to spare.
     let room = width.saturating_sub(fixed + right_width + 3);
-    let source = crate::tui::cache_state::header_text(app, std::time::SystemTime::now())
+    let source = crate::tui::catalog::cache_state::header_text(app, std::time::SystemTime::now())
         .unwrap_or_else(|| app.source.clone());
     let source = sanitize_line(&source).into_owned();
     if room >= 8 {
@@ -209,7 +208,7 @@ pub fn hint_actions(app: &App) -> Vec<(Action, &'static str)> {
 
 /// Whether a hinted action makes sense in the state on screen.
 fn hint_fits(app: &App, action: Action) -> bool {
-    use super::rows::Tab;
+    use crate::tui::entity::rows::Tab;
     let status_tab = matches!(app.screen(), Screen::Entity(s) if s.tab == Tab::Status);
     match action {
         Action::StatusRefresh => !matches!(app.screen(), Screen::Entity(_)) || status_tab,
@@ -285,7 +284,7 @@ fn draw_hints(frame: &mut Frame, app: &App, area: Rect) {
 }
 
 /// Styled spans from rows' pieces.
-pub fn spans_of(app: &App, pieces: &[super::rows::Piece]) -> Vec<Span<'static>> {
+pub fn spans_of(app: &App, pieces: &[crate::tui::entity::rows::Piece]) -> Vec<Span<'static>> {
     pieces
         .iter()
         .map(|p| Span::styled(p.text.clone(), app.theme.style(p.role)))

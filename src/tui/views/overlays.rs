@@ -11,14 +11,20 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
+/// Draws every overlay on the popup stack, bottom first, so the one in front is on top (the
+/// scaffolder's popups are drawn by its view, over its form).
 pub fn draw(frame: &mut Frame, app: &App, area: Rect, geometry: &mut Geometry) {
-    match &app.overlay {
-        Some(Overlay::Help { scroll }) => help(frame, app, area, *scroll, geometry),
-        Some(Overlay::Palette(p)) => palette(frame, app, area, p),
-        Some(Overlay::Input(i)) => super::status::draw_input(frame, app, area, i),
-        Some(Overlay::DocsSearch(o)) => super::docs::draw_search(frame, app, area, o),
-        Some(Overlay::Detail(d)) => detail(frame, app, area, d, geometry),
-        None => {}
+    for overlay in app.popups.iter() {
+        match overlay {
+            Overlay::Help { scroll } => help(frame, app, area, *scroll, geometry),
+            Overlay::Palette(p) => palette(frame, app, area, p),
+            Overlay::Input(i) => crate::tui::live::view::draw_input(frame, app, area, i),
+            Overlay::DocsSearch(o) => {
+                crate::tui::entity::docs::view::draw_search(frame, app, area, o)
+            }
+            Overlay::Detail(d) => detail(frame, app, area, d, geometry),
+            Overlay::Scaffold(_) => {}
+        }
     }
 }
 
@@ -144,7 +150,7 @@ fn detail(
             // Keep the indentation (YAML), wrapping what follows it under it.
             let rest = clean.trim_start_matches(' ');
             let indent = (clean.len() - rest.len()).min(width / 2);
-            crate::tui::status_panel::wrap(rest, width - indent)
+            crate::tui::live::panel::wrap(rest, width - indent)
                 .into_iter()
                 .map(|w| format!("{}{w}", " ".repeat(indent)))
                 .collect::<Vec<_>>()

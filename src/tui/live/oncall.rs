@@ -2,12 +2,12 @@
 //! services, who is on call now and until when, and the escalation levels after them. Teams,
 //! services and people who are catalogue users can be opened with Enter.
 
-use super::rows::Row;
-use super::status_panel::{Cx, StatusRows, freshness, mark, piece, until_short, until_text};
 use crate::catalog::Catalog;
 use crate::status::Entry;
 use crate::status::oncall::{OnCallOverview, ServiceOnCall};
 use crate::text::sanitize_line;
+use crate::tui::entity::rows::Row;
+use crate::tui::live::panel::{Cx, StatusRows, freshness, mark, piece, until_short, until_text};
 use crate::tui::theme::Role;
 use std::collections::HashMap;
 
@@ -71,7 +71,7 @@ pub fn service_rows(out: &mut StatusRows, (s, e): &ServiceLine, users: &Users, c
                 String::new()
             };
             piece(
-                super::views::pad(&format!("{}{more}", clean(&p.name)), 17),
+                crate::tui::views::pad(&format!("{}{more}", clean(&p.name)), 17),
                 Role::Title,
             )
         }
@@ -81,7 +81,7 @@ pub fn service_rows(out: &mut StatusRows, (s, e): &ServiceLine, users: &Users, c
     let mut pieces = vec![
         mark(e, cx.now),
         piece(
-            format!(" {} ", super::views::pad(&clean(&s.name), 20)),
+            format!(" {} ", crate::tui::views::pad(&clean(&s.name), 20)),
             Role::Text,
         ),
         who,
@@ -188,7 +188,7 @@ pub fn rows(
                     depth: 1,
                     pieces: vec![
                         piece("● ", Role::Info),
-                        piece(super::views::pad(&clean(&m.service), 20), Role::Text),
+                        piece(crate::tui::views::pad(&clean(&m.service), 20), Role::Text),
                         piece(format!(" level {}  ", m.level), Role::Muted),
                         piece(until_text(m.until.as_deref(), cx.unix), Role::Text),
                     ],

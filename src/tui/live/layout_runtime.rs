@@ -1,9 +1,9 @@
 //! The session's side of watch layouts: saving one into the config file, and opening the
 //! layout asked for with `--layout`. (Live status itself is the hub's: `greenroom_hub::status`.)
 
-use super::PortalError;
-use super::app::App;
 use super::layouts::{self, LayoutSpec, LayoutTree};
+use crate::tui::PortalError;
+use crate::tui::app::App;
 use std::path::Path;
 
 /// Performs `Effect::SaveLayout`: writes the config file and tells the app how it went.

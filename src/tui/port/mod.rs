@@ -436,7 +436,7 @@ pub fn list_act(app: &mut App, action: Action) -> bool {
                             .map(|e| e.key.clone())
                     });
                     match key {
-                        Some(k) => app.open_entity(&k, super::rows::Tab::Overview),
+                        Some(k) => app.open_entity(&k, crate::tui::entity::rows::Tab::Overview),
                         None => app.notify("the run acts on no entity in the catalogue", true),
                     }
                 }
@@ -572,5 +572,5 @@ fn run_row(r: &PortRun) -> (String, String, Role) {
 
 /// Whether the reason prompt is the one open.
 pub fn reason_open(app: &App) -> bool {
-    matches!(app.overlay, Some(Overlay::Input(_))) && app.port.deciding.is_some()
+    matches!(app.popups.overlay(), Some(Overlay::Input(_))) && app.port.deciding.is_some()
 }

@@ -282,7 +282,7 @@ pub fn save_observed(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tui::panes::Split;
+    use crate::tui::live::panes::Split;
 
     fn pin(entity: &str, widget: Option<&str>) -> Option<Pin> {
         Some(Pin {

@@ -5,6 +5,15 @@
 //! The service is the hub's, shared by every session: this session's interest goes through
 //! its [`Subscription`], which ends it when the session (and so this) is dropped.
 
+pub mod layout_runtime;
+pub mod layouts;
+pub mod oncall;
+pub mod panel;
+pub mod panes;
+pub mod update;
+pub mod view;
+pub mod watch;
+
 use crate::status::{Entry, StatusConfig, StatusService, StatusStore, Target, TargetId};
 use greenroom_hub::Subscription;
 use std::collections::{BTreeMap, HashMap};

@@ -2,11 +2,11 @@
 //! terminals.
 
 use super::super::app::{App, Geometry};
-use super::super::rows;
-use super::{fit, pad, spans_of};
 use crate::search::highlight;
 use crate::text::sanitize_line;
+use crate::tui::entity::rows;
 use crate::tui::theme::Role;
+use crate::tui::views::{fit, pad, spans_of};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Modifier;
@@ -23,7 +23,9 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect, geometry: &mut Geometry) {
     .areas(area);
     draw_query(frame, app, query);
     draw_facets(frame, app, facets);
-    let (list, preview) = if app.settings.preview && rest.width >= super::PREVIEW_MIN_WIDTH {
+    let (list, preview) = if app.settings.preview
+        && rest.width >= crate::tui::views::PREVIEW_MIN_WIDTH
+    {
         let [l, p] = Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)])
             .areas(rest);
         (l, Some(p))

@@ -3,8 +3,8 @@
 //! says per source how fresh what is shown is ("fresh", "refreshing (cached 5 min ago)",
 //! "offline (cached 2 h ago): why").
 
-use super::app::App;
 use crate::sources::cache::{SourceState, SourceStatus};
+use crate::tui::app::App;
 use std::time::SystemTime;
 
 /// The header's words for the sources' states, when any source is cached: each source's state

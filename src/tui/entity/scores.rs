@@ -4,18 +4,18 @@
 //! facts changed while a view that shows them is open: a redraw alone never re-grades.
 
 use super::rows::{Piece, Row};
-use super::theme::Role;
 use crate::catalog::{Catalog, Diagnostic, Entity};
 use crate::scorecard::{
     self, Board, Grade, Inputs, Outcome, Scorecard, StoreLive, TeamRow, facts::LocalRepos,
 };
 use crate::text::sanitize_line;
+use crate::tui::theme::Role;
 use std::sync::Arc;
 
 /// The actions the table routes here: the Scorecards tab and the overview.
-pub fn act(app: &mut super::app::App, action: super::action::Action) {
-    use super::action::Action;
-    use super::app::Screen;
+pub fn act(app: &mut crate::tui::app::App, action: crate::tui::action::Action) {
+    use crate::tui::action::Action;
+    use crate::tui::app::Screen;
     match action {
         Action::Scorecards if !matches!(app.screen(), Screen::Scorecards { .. }) => {
             app.push(Screen::Scorecards {
@@ -60,7 +60,7 @@ impl Scores {
     pub fn ensure(
         &mut self,
         catalog: &Arc<Catalog>,
-        live: &super::live::Live,
+        live: &crate::tui::live::Live,
         live_version: Option<u64>,
     ) -> bool {
         let cat = Arc::as_ptr(catalog) as usize;

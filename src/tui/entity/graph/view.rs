@@ -3,11 +3,11 @@
 //! edges that share a bus line and end in `──relation─▶` at their target. The view scrolls to
 //! keep the selected box in sight; its full ref is on the line above the graph.
 
-use super::super::app::{App, EntityScreen};
-use super::fit;
 use crate::graph::Graph;
 use crate::text::sanitize_line;
+use crate::tui::app::{App, EntityScreen};
 use crate::tui::theme::Role;
+use crate::tui::views::fit;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;

@@ -52,7 +52,7 @@ pub fn hint_fits(app: &App, action: Action) -> bool {
         FormActivate => matches!(stop, Some(StopKind::Select | StopKind::Picker)),
         ItemAdd => matches!(stop, Some(StopKind::List)),
         ItemRemove => matches!(stop, Some(StopKind::Item)),
-        PickerMark => matches!(&app.scaffold.popup, Some(Popup::Picker(p)) if p.multi),
+        PickerMark => matches!(app.popups.scaffold(), Some(Popup::Picker(p)) if p.multi),
         CopyLink | Templates => !running,
         _ => true,
     }

@@ -3,7 +3,10 @@
 //! find-in-page, and the catalogue-wide docs index built on a worker thread. Remote docs (a
 //! `url:` host, a TechDocs backend) are opened and their pages read on worker threads, so a
 //! slow server never holds the UI: the reader says what it waits for, and Esc stops waiting.
-//! No drawing here (`views::docs`) and no key handling (`app::docs`).
+//! No drawing here (`view`) and no key handling (`update`).
+
+pub mod update;
+pub mod view;
 
 use crate::techdocs::{
     self, Backend, DocsCache, DocsHit, DocsIndex, DocsSource, Document, Laid, Site,

@@ -3,7 +3,6 @@
 //! with what to do about it, and the last good value kept under it. Everything from upstream
 //! goes through `sanitize_line`. No terminal here.
 
-use super::rows::{Piece, Row};
 use crate::catalog::Entity;
 use crate::status::target::{
     ARGO_APP_NAME, ARGO_APP_SELECTOR, GITHUB_SLUG, GITLAB_ID, GITLAB_SLUG, HEALTH_URL, K8S_ID,
@@ -15,6 +14,7 @@ use crate::status::{
     Entry, ErrorKind, Level, Source, State, StatusConfig, StatusValue, TargetId, Widget,
 };
 use crate::text::sanitize_line;
+use crate::tui::entity::rows::{Piece, Row};
 use crate::tui::theme::Role;
 use std::collections::HashSet;
 use tokio::time::Instant;
@@ -32,7 +32,7 @@ fn clean(s: &str) -> String {
 
 /// Shortens to `max` characters with an ellipsis.
 fn short(s: &str, max: usize) -> String {
-    super::views::fit(&clean(s), max)
+    crate::tui::views::fit(&clean(s), max)
 }
 
 /// How the rows are drawn: the clock, and the key that refreshes (for "press r").
@@ -248,7 +248,7 @@ pub fn series_label(label: &str) -> String {
 fn pad_tail(text: &str, width: usize) -> String {
     use unicode_width::UnicodeWidthStr;
     if text.width() <= width {
-        return super::views::pad(text, width);
+        return crate::tui::views::pad(text, width);
     }
     let mut tail: Vec<char> = Vec::new();
     let mut used = 1;
@@ -261,7 +261,7 @@ fn pad_tail(text: &str, width: usize) -> String {
         tail.push(c);
     }
     let body: String = tail.into_iter().rev().collect();
-    super::views::pad(&format!("…{body}"), width)
+    crate::tui::views::pad(&format!("…{body}"), width)
 }
 
 /// Where a widget goes among the sections (entries are shown in this order everywhere).
@@ -918,8 +918,8 @@ pub fn entity_rows(
     entity: &Entity,
     config: &StatusConfig,
     entries: &[Entry],
-    team: Option<&[super::oncall_view::ServiceLine]>,
-    users: &super::oncall_view::Users,
+    team: Option<&[crate::tui::live::oncall::ServiceLine]>,
+    users: &crate::tui::live::oncall::Users,
     cx: &Cx,
 ) -> StatusRows {
     let mut out = StatusRows::default();
@@ -971,7 +971,7 @@ pub fn entity_rows(
             None,
         );
         for l in lines {
-            super::oncall_view::service_rows(&mut out, l, users, cx);
+            crate::tui::live::oncall::service_rows(&mut out, l, users, cx);
         }
         out.blank();
     }

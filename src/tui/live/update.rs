@@ -2,17 +2,17 @@
 //! workspace. What is on screen decides what is fetched (one owner per view or pane); a store
 //! change redraws only when it changed something shown; ages tick only while shown.
 
-use super::{App, Effect, Overlay, Screen};
 use crate::status::oncall::{OnCallOverview, oncall_targets};
 use crate::status::{Target, TargetId, targets_for};
 use crate::tui::action::Action;
+use crate::tui::app::{App, Effect, Overlay, Screen};
+use crate::tui::entity::rows::{Row, Tab};
 use crate::tui::keymap::Context;
-use crate::tui::layouts::{self, LayoutSpec, LayoutTree};
-use crate::tui::oncall_view::{self, Users};
-use crate::tui::panes::{Direction, RESIZE_STEP, Split};
-use crate::tui::rows::{Row, Tab};
-use crate::tui::status_panel::{self, Cx, StatusRows};
-use crate::tui::watch::Pin;
+use crate::tui::live::layouts::{self, LayoutSpec, LayoutTree};
+use crate::tui::live::oncall::{self as oncall_view, Users};
+use crate::tui::live::panel::{self as status_panel, Cx, StatusRows};
+use crate::tui::live::panes::{Direction, RESIZE_STEP, Split};
+use crate::tui::live::watch::Pin;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use tui_textarea::TextArea;
@@ -50,6 +50,7 @@ const SCORES: &str = "scorecards";
 impl App {
     /// Starts showing live status through this session's subscription to the hub's service.
     pub fn attach_status(&mut self, service: greenroom_hub::Subscription) {
+        self.views.invalidate();
         self.live.attach(service);
         self.sync_live();
         self.dirty = true;
@@ -100,7 +101,7 @@ impl App {
                     if e.is_kind("Group") && s.tab == Tab::Scorecards {
                         let owned = crate::scorecard::owned_transitively(&self.catalog, &e.key);
                         let entities = owned.iter().filter_map(|k| self.catalog.get(k));
-                        let t = super::super::scores::live_targets(
+                        let t = crate::tui::entity::scores::live_targets(
                             &self.scores.cards,
                             &self.catalog,
                             entities,
@@ -115,7 +116,7 @@ impl App {
                 owners.insert(ONCALL.to_owned(), all.into_iter().map(|(_, t)| t).collect());
             }
             Screen::Scorecards { .. } => {
-                let t = super::super::scores::live_targets(
+                let t = crate::tui::entity::scores::live_targets(
                     &self.scores.cards,
                     &self.catalog,
                     crate::scorecard::gradable(&self.catalog),
@@ -162,7 +163,7 @@ impl App {
     }
 
     /// A store entry changed: redraw only when it is on screen and looks different.
-    pub(super) fn on_status_changed(&mut self, id: &TargetId) {
+    pub(crate) fn on_status_changed(&mut self, id: &TargetId) {
         if self.live.changed(id) {
             self.dirty = true;
             // Rows come and go with the data (an error line): keep the cursor on one it can
@@ -237,8 +238,13 @@ impl App {
             .collect()
     }
 
-    /// The on-call view's overview (for its title) and rows.
-    pub fn oncall_screen(&self) -> (OnCallOverview, StatusRows) {
+    /// The on-call view's overview (for its title) and rows: its view model, built once per
+    /// change (the catalogue is scanned for on-call targets only then, never per frame).
+    pub fn oncall_screen(&self) -> Arc<(OnCallOverview, StatusRows)> {
+        self.views.oncall(|| self.build_oncall_screen())
+    }
+
+    fn build_oncall_screen(&self) -> (OnCallOverview, StatusRows) {
         let refresh = self.refresh_key();
         let none = HashSet::new();
         let cx = self.cx(&refresh, &none);
@@ -290,12 +296,12 @@ impl App {
         )
     }
 
-    pub(super) fn status_rows_for_screen(&self) -> Option<Vec<Row>> {
+    pub(crate) fn status_rows_for_screen(&self) -> Option<Vec<Row>> {
         match self.screen() {
             Screen::Entity(s) if s.tab == Tab::Status => {
                 Some(self.status_tab(&s.key, &s.expanded).rows)
             }
-            Screen::OnCall { .. } => Some(self.oncall_screen().1.rows),
+            Screen::OnCall { .. } => Some(self.oncall_screen().1.rows.clone()),
             _ => None,
         }
     }
@@ -320,11 +326,11 @@ impl App {
         }
     }
 
-    pub(super) fn live_move_cursor(&mut self, step: &dyn Fn(usize, usize) -> usize, bottom: bool) {
+    pub(crate) fn live_move_cursor(&mut self, step: &dyn Fn(usize, usize) -> usize, bottom: bool) {
         let rows = self.rows();
         let page = self.page();
         let max = self.max_scroll(rows.len());
-        if let Screen::OnCall { cursor, scroll } = self.screen_mut() {
+        if let Screen::OnCall { cursor, scroll } = self.screen_position_mut() {
             let selectable: Vec<usize> =
                 (0..rows.len()).filter(|i| rows[*i].selectable()).collect();
             if selectable.is_empty() {
@@ -342,12 +348,12 @@ impl App {
     }
 
     /// Keeps the on-call cursor on a row it can stop on (rows move as data arrives).
-    pub(super) fn settle_oncall_cursor(&mut self) {
+    pub(crate) fn settle_oncall_cursor(&mut self) {
         if !matches!(self.screen(), Screen::OnCall { .. }) {
             return;
         }
         let rows = self.rows();
-        if let Screen::OnCall { cursor, .. } = self.screen_mut() {
+        if let Screen::OnCall { cursor, .. } = self.screen_position_mut() {
             let ok = |i: usize| rows.get(i).is_some_and(Row::selectable);
             if !ok(*cursor) {
                 let after = (*cursor..rows.len()).find(|i| ok(*i));
@@ -358,14 +364,14 @@ impl App {
     }
 
     /// Enter on the watch workspace opens the focused pane's entity on its Status tab.
-    pub(super) fn open_focused_pane(&mut self) {
+    pub(crate) fn open_focused_pane(&mut self) {
         match self.watch.panes.focused().cloned().flatten() {
             Some(pin) => self.open_entity(&pin.entity, Tab::Status),
             None => self.notify("this pane is empty: pin an entity with watch.pin", true),
         }
     }
 
-    pub(super) fn focused_pane_entity(&self) -> Option<String> {
+    pub(crate) fn focused_pane_entity(&self) -> Option<String> {
         self.watch
             .panes
             .focused()
@@ -471,7 +477,7 @@ impl App {
             .config_file
             .as_ref()
             .map_or_else(|| "the config file".into(), |p| p.display().to_string());
-        self.overlay = Some(Overlay::Input(Box::new(NameInput {
+        self.popups.push(Overlay::Input(Box::new(NameInput {
             input,
             purpose: InputPurpose::SaveLayout,
             title: " Save this layout as ",
@@ -485,7 +491,7 @@ impl App {
         let mut input = TextArea::default();
         input.set_placeholder_text("the reason, shown to whoever asked");
         input.set_cursor_line_style(ratatui::style::Style::default());
-        self.overlay = Some(Overlay::Input(Box::new(NameInput {
+        self.popups.push(Overlay::Input(Box::new(NameInput {
             input,
             purpose: InputPurpose::PortReason,
             title,
@@ -495,7 +501,7 @@ impl App {
     }
 
     fn submit_input(&mut self) {
-        let Some(Overlay::Input(input)) = &mut self.overlay else {
+        let Some(Overlay::Input(input)) = self.popups.overlay_mut() else {
             return;
         };
         let text = input.input.lines().first().cloned().unwrap_or_default();
@@ -504,23 +510,23 @@ impl App {
             InputPurpose::FindInDefinition | InputPurpose::FilterRows
         ) {
             // The find was applied while typing; Enter keeps it.
-            self.overlay = None;
+            self.popups.pop_overlay();
             return;
         }
         if input.purpose == InputPurpose::PortReason {
-            let overlay = self.overlay.take();
+            let overlay = self.popups.pop_overlay();
             if let Err(e) = crate::tui::port::submit_reason(self, text)
                 && let Some(Overlay::Input(mut i)) = overlay
             {
                 i.error = Some(e);
-                self.overlay = Some(Overlay::Input(i));
+                self.popups.push(Overlay::Input(i));
             }
             return;
         }
         match layouts::check_name(&text) {
             Err(e) => input.error = Some(e),
             Ok(name) => {
-                self.overlay = None;
+                self.popups.pop_overlay();
                 let spec = LayoutSpec::from_tree(&name, &self.watch.panes);
                 self.effects.push(Effect::SaveLayout(spec));
             }
@@ -558,8 +564,8 @@ impl App {
         Ok(())
     }
 
-    pub(super) fn live_type_key(&mut self, input: tui_textarea::Input) -> bool {
-        if let Some(Overlay::Input(i)) = &mut self.overlay {
+    pub(crate) fn live_type_key(&mut self, input: tui_textarea::Input) -> bool {
+        if let Some(Overlay::Input(i)) = self.popups.overlay_mut() {
             if i.input.input(input) {
                 i.error = None;
                 let text = i.input.lines().first().cloned().unwrap_or_default();
@@ -574,8 +580,8 @@ impl App {
         false
     }
 
-    pub(super) fn live_paste(&mut self, text: &str) -> bool {
-        if let Some(Overlay::Input(i)) = &mut self.overlay {
+    pub(crate) fn live_paste(&mut self, text: &str) -> bool {
+        if let Some(Overlay::Input(i)) = self.popups.overlay_mut() {
             i.input.insert_str(text);
             i.error = None;
             let text = i.input.lines().first().cloned().unwrap_or_default();
@@ -591,7 +597,7 @@ impl App {
 
     fn pane_action(
         &mut self,
-        f: impl FnOnce(&mut crate::tui::watch::Panes, ratatui::layout::Rect) -> bool,
+        f: impl FnOnce(&mut crate::tui::live::watch::Panes, ratatui::layout::Rect) -> bool,
     ) {
         if !matches!(self.screen(), Screen::Watch) {
             self.push(Screen::Watch);
@@ -603,7 +609,7 @@ impl App {
     }
 
     /// The live-status actions.
-    pub(super) fn act_live(&mut self, action: Action) {
+    pub(crate) fn act_live(&mut self, action: Action) {
         match action {
             Action::StatusTab => self.switch_tab(Some(Tab::Status), 0),
             Action::StatusRefresh => self.refresh_on_screen(),
@@ -646,7 +652,7 @@ impl App {
             Action::InputSubmit => self.submit_input(),
             Action::InputCancel => {
                 // Cancelling a find drops it.
-                if let Some(Overlay::Input(i)) = &self.overlay {
+                if let Some(Overlay::Input(i)) = self.popups.overlay() {
                     match i.purpose {
                         InputPurpose::FindInDefinition => self.set_definition_find(String::new()),
                         InputPurpose::FilterRows => self.set_row_filter(String::new()),
@@ -654,7 +660,7 @@ impl App {
                     }
                 }
                 self.port.deciding = None;
-                self.overlay = None;
+                self.popups.pop_overlay();
             }
             _ => {}
         }
@@ -666,7 +672,12 @@ pub enum PaneView {
     /// Full widget rows (fit the pane).
     Rows(Vec<Row>),
     /// One line per widget: left pieces, right pieces (the age).
-    Compact(Vec<(Vec<crate::tui::rows::Piece>, Vec<crate::tui::rows::Piece>)>),
+    Compact(
+        Vec<(
+            Vec<crate::tui::entity::rows::Piece>,
+            Vec<crate::tui::entity::rows::Piece>,
+        )>,
+    ),
 }
 
 /// A name as one shell word, quoted when it needs to be.

@@ -19,7 +19,7 @@ use tui_textarea::TextArea;
 use unicode_width::UnicodeWidthStr;
 
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
-    match &app.scaffold.popup {
+    match app.popups.scaffold() {
         Some(Popup::Picker(p)) => picker(frame, app, p, area),
         Some(Popup::Confirm(c)) => {
             let question = sanitize_line(&c.question).into_owned();

@@ -2,12 +2,12 @@
 //! when the terminal is wide, over it when asked for on a narrow one) and the docs search
 //! overlay. Every string here came through the techdocs model, which sanitised it.
 
-use super::super::app::{App, Geometry};
 use super::super::docs::{Reader, SearchOverlay, nav_rows};
-use super::{fit, pad};
 use crate::techdocs::{self, Link};
+use crate::tui::app::{App, Geometry};
 use crate::tui::links::LinkArea;
 use crate::tui::theme::Role;
+use crate::tui::views::{fit, pad};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};

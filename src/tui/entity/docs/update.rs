@@ -3,11 +3,11 @@
 //! (every docs site of the catalogue, answered on each keystroke; Enter opens the page at the
 //! match). Hooks in `app.rs` call in here so the rest of the app stays as it was.
 
-use super::{App, Overlay, Screen};
 use crate::techdocs::Link;
 use crate::tui::action::Action;
-use crate::tui::docs::{Place, Reader, SearchOverlay, nav_rows};
-use crate::tui::rows::Tab;
+use crate::tui::app::{App, Overlay, Screen};
+use crate::tui::entity::docs::{Place, Reader, SearchOverlay, nav_rows};
+use crate::tui::entity::rows::Tab;
 use tui_textarea::TextArea;
 
 /// How many results the docs search shows.
@@ -20,13 +20,13 @@ impl App {
     }
 
     /// The file of the docs page on screen, when it is a file on this machine (for `e`).
-    pub(super) fn docs_page_file(&self) -> Option<std::path::PathBuf> {
+    pub(crate) fn docs_page_file(&self) -> Option<std::path::PathBuf> {
         let r = self.docs.reader.as_ref()?;
         r.site.as_ref().ok()?.local_file(r.page)
     }
 
     /// Opens the reader for the entity on screen when its Docs tab shows (once per entity).
-    pub(super) fn sync_docs(&mut self) {
+    pub(crate) fn sync_docs(&mut self) {
         if self.docs.poll_index() {
             self.refresh_docs_search();
             self.dirty = true;
@@ -60,8 +60,8 @@ impl App {
     }
 
     /// Handles an action meant for docs; false when it is not one (the app handles it).
-    pub(super) fn docs_act(&mut self, action: Action) -> bool {
-        if let Some(Overlay::DocsSearch(_)) = &self.overlay {
+    pub(crate) fn docs_act(&mut self, action: Action) -> bool {
+        if let Some(Overlay::DocsSearch(_)) = self.popups.overlay() {
             return self.docs_overlay_act(action);
         }
         match action {
@@ -81,7 +81,7 @@ impl App {
             }
             _ => {}
         }
-        if !self.docs_tab_shown() || self.overlay.is_some() {
+        if !self.docs_tab_shown() || self.popups.overlay().is_some() {
             return false;
         }
         self.sync_docs();
@@ -131,7 +131,8 @@ impl App {
                 Action::Open => {
                     if let Some(p) = rows.get(r.nav_cursor).and_then(|x| x.page) {
                         go_to(r, p, None);
-                        r.nav_open = self.geometry.width >= crate::tui::views::docs::NAV_BESIDE;
+                        r.nav_open =
+                            self.geometry.width >= crate::tui::entity::docs::view::NAV_BESIDE;
                     }
                 }
                 Action::DocsToggleNav | Action::Back => r.nav_open = false,
@@ -291,7 +292,7 @@ impl App {
     }
 
     /// The outside link selected in the docs, for opening and copying.
-    pub(super) fn docs_selected_link(&self) -> Option<String> {
+    pub(crate) fn docs_selected_link(&self) -> Option<String> {
         if !self.docs_tab_shown() {
             return None;
         }
@@ -316,18 +317,19 @@ impl App {
             input.set_placeholder_text("search every docs site");
             self.docs.start_index(self.catalog.clone());
         }
-        self.overlay = Some(Overlay::DocsSearch(Box::new(SearchOverlay {
-            input,
-            hits: Vec::new(),
-            cursor: 0,
-            find,
-        })));
+        self.popups
+            .push(Overlay::DocsSearch(Box::new(SearchOverlay {
+                input,
+                hits: Vec::new(),
+                cursor: 0,
+                find,
+            })));
         self.refresh_docs_search();
     }
 
     /// Answers the overlay's query again (each keystroke, and when the index arrives).
     fn refresh_docs_search(&mut self) {
-        let Some(Overlay::DocsSearch(o)) = &mut self.overlay else {
+        let Some(Overlay::DocsSearch(o)) = self.popups.overlay_mut() else {
             return;
         };
         let text = o.input.lines().first().cloned().unwrap_or_default();
@@ -349,8 +351,8 @@ impl App {
     }
 
     /// Typing into the docs overlay; false when it is not open.
-    pub(super) fn docs_type_key(&mut self, input: tui_textarea::Input, clear_line: bool) -> bool {
-        let Some(Overlay::DocsSearch(o)) = &mut self.overlay else {
+    pub(crate) fn docs_type_key(&mut self, input: tui_textarea::Input, clear_line: bool) -> bool {
+        let Some(Overlay::DocsSearch(o)) = self.popups.overlay_mut() else {
             return false;
         };
         let changed = if clear_line {
@@ -366,8 +368,8 @@ impl App {
         true
     }
 
-    pub(super) fn docs_paste(&mut self, text: &str) -> bool {
-        let Some(Overlay::DocsSearch(o)) = &mut self.overlay else {
+    pub(crate) fn docs_paste(&mut self, text: &str) -> bool {
+        let Some(Overlay::DocsSearch(o)) = self.popups.overlay_mut() else {
             return false;
         };
         o.input.insert_str(text);
@@ -377,7 +379,7 @@ impl App {
 
     fn docs_overlay_act(&mut self, action: Action) -> bool {
         let page = self.page();
-        let Some(Overlay::DocsSearch(o)) = &mut self.overlay else {
+        let Some(Overlay::DocsSearch(o)) = self.popups.overlay_mut() else {
             return false;
         };
         let last = o.hits.len().saturating_sub(1);
@@ -392,17 +394,17 @@ impl App {
                 {
                     r.find = None;
                 }
-                self.overlay = None;
+                self.popups.pop_overlay();
             }
             Action::Open => {
                 if o.find {
-                    self.overlay = None;
+                    self.popups.pop_overlay();
                     return true;
                 }
                 let Some(hit) = o.hits.get(o.cursor).cloned() else {
                     return true;
                 };
-                self.overlay = None;
+                self.popups.pop_overlay();
                 self.open_entity(&hit.entity, Tab::Docs);
                 self.sync_docs();
                 if let Some(r) = self.docs.reader.as_mut() {

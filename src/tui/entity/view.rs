@@ -2,11 +2,11 @@
 //! rows with a cursor.
 
 use super::super::app::{App, EntityScreen, Geometry};
-use super::super::rows::{Row, Tab};
-use super::spans_of;
 use crate::text::sanitize_line;
+use crate::tui::entity::rows::{Row, Tab};
 use crate::tui::links::LinkArea;
 use crate::tui::theme::Role;
+use crate::tui::views::spans_of;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Modifier;
@@ -77,7 +77,7 @@ pub fn draw_entity(
             ));
         }
         if t == Tab::Status
-            && let Some(badge) = super::status::tab_badge(app, &s.key)
+            && let Some(badge) = crate::tui::live::view::tab_badge(app, &s.key)
         {
             tab_spans.push(Span::raw(" "));
             tab_spans.push(badge);
@@ -99,12 +99,12 @@ pub fn draw_entity(
 
     if s.tab == Tab::Docs {
         geometry.body_rows = body.height;
-        super::docs::draw_docs(frame, app, body, geometry);
+        crate::tui::entity::docs::view::draw_docs(frame, app, body, geometry);
         return;
     }
     geometry.body_rows = body.height;
     if s.tab == Tab::Relations && s.graph.on {
-        super::graph::draw(frame, app, s, body);
+        crate::tui::entity::graph::view::draw(frame, app, s, body);
         return;
     }
     let rows = app.rows();
@@ -149,7 +149,7 @@ pub fn draw_scorecards(
     );
     frame.render_widget(
         Paragraph::new(Line::from(Span::styled(
-            super::super::scores::overview_header(&app.scores.cards, area.width),
+            crate::tui::entity::scores::overview_header(&app.scores.cards, area.width),
             app.theme.style(Role::Muted).add_modifier(Modifier::BOLD),
         ))),
         header,
@@ -214,8 +214,8 @@ fn problem_lines(app: &App, row: &Row, width: usize, selected: bool) -> Vec<Line
         let file = place.text.rsplit('/').next().unwrap_or(&place.text);
         // file:line, without the column.
         let short = file.rsplit_once(':').map_or(file, |(f, _)| f);
-        let short = super::fit(short, room / 2);
-        let text = super::fit(&message.text, room.saturating_sub(short.width() + 2));
+        let short = crate::tui::views::fit(short, room / 2);
+        let text = crate::tui::views::fit(&message.text, room.saturating_sub(short.width() + 2));
         let gap = room.saturating_sub(text.width() + short.width());
         return vec![Line::from(vec![
             Span::raw("  "),
@@ -227,7 +227,7 @@ fn problem_lines(app: &App, row: &Row, width: usize, selected: bool) -> Vec<Line
     }
     let base = app.theme.style(Role::Selection);
     let mut lines = Vec::new();
-    for (i, text) in crate::tui::status_panel::wrap(&message.text, room)
+    for (i, text) in crate::tui::live::panel::wrap(&message.text, room)
         .into_iter()
         .enumerate()
     {
@@ -246,7 +246,7 @@ fn problem_lines(app: &App, row: &Row, width: usize, selected: bool) -> Vec<Line
     if let Some(e) = entity.first() {
         place_text.push_str(&format!("  {}", e.text));
     }
-    for text in crate::tui::status_panel::wrap(&place_text, room) {
+    for text in crate::tui::live::panel::wrap(&place_text, room) {
         lines.push(Line::from(vec![
             Span::raw(" ".repeat(indent)),
             Span::styled(text, app.theme.style(Role::Muted)),
@@ -288,7 +288,7 @@ fn draw_problem_list(
 }
 
 /// Draws rows with the cursor kept in view; returns the scroll offset used.
-pub(super) fn draw_rows(
+pub(crate) fn draw_rows(
     frame: &mut Frame,
     app: &App,
     rows: &[Row],

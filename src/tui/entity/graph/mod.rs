@@ -2,6 +2,8 @@
 //! presets), which box is selected, and how the keys move through it. The layout itself is the
 //! core's (`graph::build`); drawing is `views::graph`. No terminal here.
 
+pub mod view;
+
 use crate::catalog::{Catalog, RelationType};
 use crate::graph::{self, Graph, GraphQuery};
 

@@ -3,13 +3,13 @@
 
 use super::super::app::live_screens::{NameInput, PaneView};
 use super::super::app::{App, Geometry};
-use super::super::rows::Row;
-use super::super::status_panel::wrap;
-use super::super::watch::Pin;
-use super::document::draw_rows;
-use super::{fit, spans_of};
 use crate::text::sanitize_line;
+use crate::tui::entity::rows::Row;
+use crate::tui::entity::view::draw_rows;
+use crate::tui::live::panel::wrap;
+use crate::tui::live::watch::Pin;
 use crate::tui::theme::Role;
+use crate::tui::views::{fit, spans_of};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Modifier;
@@ -35,8 +35,9 @@ pub fn draw_oncall(
     geometry: &mut Geometry,
 ) {
     let [title, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
-    let (overview, rows) = app.oncall_screen();
-    let (total, covered) = super::super::oncall_view::counts(&overview);
+    let shown = app.oncall_screen();
+    let (overview, rows) = &*shown;
+    let (total, covered) = crate::tui::live::oncall::counts(overview);
     let mut spans = vec![
         Span::styled(" On call now ", app.theme.style(Role::Title)),
         Span::styled(
@@ -315,7 +316,7 @@ fn draw_plain_rows(frame: &mut Frame, app: &App, rows: &[Row], area: Rect) {
             && only.role == Role::Error
         {
             let room = width.saturating_sub(indent.width()).max(8);
-            for part in super::super::status_panel::wrap(only.text.trim_start(), room) {
+            for part in crate::tui::live::panel::wrap(only.text.trim_start(), room) {
                 lines.push(Line::from(vec![
                     Span::raw(indent.clone()),
                     Span::styled(part, app.theme.style(Role::Error)),
@@ -379,6 +380,6 @@ pub fn tab_badge(app: &App, key: &str) -> Option<Span<'static>> {
     let e = app.catalog.get(key)?;
     let targets = crate::status::targets_for(e, app.live.config());
     let entries = app.live.entries(&targets);
-    super::super::status_panel::badge(&entries, app.live.now())
+    crate::tui::live::panel::badge(&entries, app.live.now())
         .map(|p| Span::styled(p.text, app.theme.style(p.role)))
 }
