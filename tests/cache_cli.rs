@@ -247,11 +247,12 @@ fn cache_info_and_clear() {
     }
     let o = run(home.path(), &["cache", "info"]);
     let text = out(&o);
+    let version = format!("version  {}", greenroom::sources::cache::FORMAT_VERSION);
     for word in [
         "entities 2",
         "age",
         "size",
-        "version  1",
+        version.as_str(),
         "path     source-",
     ] {
         assert!(text.contains(word), "{word}: {text}");
