@@ -8,7 +8,7 @@
 use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::scaffold::exec::User;
-use crate::scaffold::render::{Context, RenderOptions, Renderer};
+use crate::scaffold::render::{RenderContext, RenderOptions, Renderer};
 use crate::scaffold::{Form, Secrets, Template};
 use crate::search::{self, SearchIndex, query::Query};
 use crate::sources::vfs::{PathKind, Vfs, WalkItem, normalize};
@@ -200,8 +200,8 @@ fn derive(catalog: &Catalog) {
 
 // ---------------------------------------------------------------- scaffolder
 
-fn render_context() -> Context {
-    Context::new(&json!({
+fn render_context() -> RenderContext {
+    RenderContext::new(&json!({
         "parameters": {
             "name": "checkout",
             "owner": "group:default/payments",

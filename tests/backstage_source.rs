@@ -327,56 +327,12 @@ fn remote_entities_gain_the_relations_local_files_imply() {
     );
 }
 
+mod backstage_support;
+use backstage_support::LiveBackstage;
+
 /// A real Backstage backend (`.ci/backstage.sh`) with Backstage's own example catalogue.
-struct LiveBackstage {
-    dir: tempfile::TempDir,
-    url: String,
-    token: String,
-}
-
-impl Drop for LiveBackstage {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("bash")
-            .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".ci/backstage.sh"))
-            .args(["stop", &self.dir.path().display().to_string()])
-            .status();
-    }
-}
-
 fn live_backstage() -> Option<LiveBackstage> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let dir = tempfile::tempdir().unwrap();
-    let out = std::process::Command::new("bash")
-        .arg(root.join(".ci/backstage.sh"))
-        .arg("start")
-        .arg(dir.path())
-        .arg(root.join("tests/fixtures/backstage-examples/root.yaml"))
-        .output()
-        .expect("bash runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let find = |key: &str| {
-        stdout
-            .lines()
-            .find_map(|l| l.strip_prefix(key))
-            .map(str::to_owned)
-    };
-    match (
-        find("GREENROOM_TEST_BACKSTAGE_URL="),
-        find("GREENROOM_TEST_BACKSTAGE_TOKEN="),
-    ) {
-        (Some(url), Some(token)) if out.status.success() => Some(LiveBackstage { dir, url, token }),
-        _ => {
-            let why = format!(
-                "cannot start Backstage with .ci/backstage.sh: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            if std::env::var("CI").is_ok_and(|v| v == "true") {
-                panic!("{why}");
-            }
-            eprintln!("SKIPPING the real-Backstage test outside CI: {why}");
-            None
-        }
-    }
+    backstage_support::start("tests/fixtures/backstage-examples/root.yaml")
 }
 
 /// `GET /api/catalog/entities` once the backend has finished processing: the same answer

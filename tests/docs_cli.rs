@@ -134,3 +134,45 @@ fn a_page_by_title_and_the_first_page_by_default() {
     let o = run(&["docs", "--demo", "checkout-service"]);
     assert!(stdout(&o).starts_with("Checkout\n"), "{}", stdout(&o));
 }
+
+/// `docs:` in `greenroom search`: the entities whose TechDocs hold the words, combined with the
+/// other filters, as in the portal.
+#[test]
+fn search_with_a_docs_filter_lists_entities_by_their_docs() {
+    let names = |args: &[&str]| -> Vec<String> {
+        let o = run(args);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+        let mut n: Vec<String> = v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["name"].as_str().unwrap().to_owned())
+            .collect();
+        n.sort();
+        n
+    };
+    assert_eq!(
+        names(&["search", "--demo", "docs:failover", "--json"]),
+        ["inventory-service", "payments-gateway"]
+    );
+    assert_eq!(
+        names(&["search", "--demo", "docs:\"psp failover\"", "--json"]),
+        ["payments-gateway"]
+    );
+    let without = names(&[
+        "search",
+        "--demo",
+        "kind:component",
+        "-docs:failover",
+        "--json",
+    ]);
+    assert!(
+        without.contains(&"checkout-service".to_owned()),
+        "{without:?}"
+    );
+    assert!(
+        !without.contains(&"payments-gateway".to_owned()),
+        "{without:?}"
+    );
+}

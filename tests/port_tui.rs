@@ -46,10 +46,8 @@ fn run_a_day2_action_then_approve_a_teammates_run_from_the_inbox() {
     );
     key(&mut p, KeyCode::Char('A'));
     let s = screen(&mut p);
-    assert!(
-        s.contains("Port actions on component:default/payments-api"),
-        "{s}"
-    );
+    // The entity page's Actions tab.
+    assert!(s.contains("[8 Actions"), "{s}");
     assert!(
         s.contains("DELETE  Delete service") && s.contains("DAY-2   Restart"),
         "{s}"
@@ -200,7 +198,151 @@ fn an_entity_outside_the_condition_offers_no_day2_action_and_runs_list() {
     key(&mut p, KeyCode::Char('P'));
     p.pump();
     let s = screen(&mut p);
-    assert!(s.contains("Recent Port runs"), "{s}");
-    assert!(s.contains("Rotate credentials on orders-db"), "{s}");
+    assert!(s.contains("Recent runs"), "{s}");
+    assert!(s.contains("Rotate credentials on orders-db · Port"), "{s}");
     assert!(s.contains("r_failed · failed (vault unreachable)"), "{s}");
+}
+
+/// Moves the runs list's cursor to the run with this id.
+fn select_run(p: &mut Portal, id: &str) {
+    let i = p
+        .runs
+        .rows
+        .iter()
+        .position(|r| matches!(r, greenroom::tui::port::runs::RunRow::Port(r) if r.id == id))
+        .unwrap_or_else(|| panic!("{id} is not listed"));
+    key(p, KeyCode::Home);
+    for _ in 0..i {
+        key(p, KeyCode::Down);
+    }
+}
+
+#[test]
+fn a_port_run_reopens_with_its_log_and_runs_again_with_its_values() {
+    let (mut p, port) = portal("TUI_RUNS");
+    key(&mut p, KeyCode::Char('P'));
+    p.pump();
+    // A finished run: its steps and its whole log, read from Port.
+    select_run(&mut p, "r_failed");
+    key(&mut p, KeyCode::Enter);
+    p.pump();
+    assert!(matches!(p.screen(), Screen::Scaffold(_)));
+    let run = p.scaffold.wizard.as_ref().unwrap().run.as_ref().unwrap();
+    assert_eq!(
+        run.result.as_ref().unwrap().status,
+        greenroom::scaffold::exec::TaskStatus::Failed
+    );
+    let log: Vec<String> = run
+        .progress
+        .steps
+        .iter()
+        .flat_map(|s| s.log.clone())
+        .collect();
+    assert!(
+        log.iter()
+            .any(|l| l == "error: vault at https://vault.internal unreachable (timeout)"),
+        "{log:?}"
+    );
+    assert!(
+        log.iter().any(|l| l == "Following run r_failed in Port"),
+        "{log:?}"
+    );
+    assert!(
+        port.runs.lock().unwrap().sent.is_empty(),
+        "re-opening sends no run"
+    );
+    let s = screen(&mut p);
+    assert!(s.contains("vault unreachable"), "{s}");
+
+    // Again with the same values: the review, then Enter sends them.
+    key(&mut p, KeyCode::Char('P'));
+    p.pump();
+    select_run(&mut p, "r_waiting_ann");
+    key(&mut p, KeyCode::Char('u'));
+    let w = p.scaffold.wizard.as_ref().unwrap();
+    assert_eq!(w.stage, greenroom::tui::scaffold::wizard::Stage::Review);
+    assert!(w.review_errors.is_empty(), "{:?}", w.review_errors);
+    let s = screen(&mut p);
+    assert!(s.contains("memory leak"), "{s}");
+    key(&mut p, KeyCode::Enter);
+    p.pump();
+    let sent = port.runs.lock().unwrap().sent.clone();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0].0, "restart_service");
+    assert_eq!(sent[0].1["properties"]["reason"], "memory leak");
+    assert_eq!(sent[0].1["properties"]["replicas"], 3);
+    assert_eq!(sent[0].1["entity"], "payments-api");
+}
+
+#[test]
+fn esc_on_a_port_run_says_it_only_stops_following() {
+    let (mut p, _port) = portal("TUI_ESC");
+    let action = p
+        .port
+        .actions
+        .iter()
+        .find(|a| a.identifier == "delete_service")
+        .cloned()
+        .unwrap();
+    let source = p.port.source.clone().unwrap();
+    greenroom::tui::scaffold::start(&mut p, action.template(), None);
+    let executor = Arc::new(greenroom::sources::port::actions::PortRunExecutor::attach(
+        source,
+        action,
+        "r_waiting_bo",
+    ));
+    let w = p.scaffold.wizard.as_mut().unwrap();
+    w.begin_run(99, None, None, executor);
+    w.stage = greenroom::tui::scaffold::wizard::Stage::Create;
+    key(&mut p, KeyCode::Esc);
+    let notice = p
+        .notice
+        .as_ref()
+        .map(|n| n.text.clone())
+        .unwrap_or_default();
+    assert!(
+        notice.contains("stopped following: the run goes on in Port"),
+        "{notice}"
+    );
+    assert!(!notice.contains("before its next step"), "{notice}");
+    // Quitting leaves it running there, and says so.
+    key(&mut p, KeyCode::Char('q'));
+    let s = screen(&mut p);
+    assert!(s.contains("is still running in Port. Quit?"), "{s}");
+}
+
+#[test]
+fn the_approvals_count_follows_new_runs_without_a_key() {
+    let (mut p, port) = portal("TUI_COUNT");
+    assert!(
+        screen(&mut p)
+            .lines()
+            .next()
+            .unwrap()
+            .contains("⧗ 1 to approve")
+    );
+    // A teammate asks again meanwhile.
+    {
+        let mut r = port.runs.lock().unwrap();
+        let mut again = r.runs[0].clone();
+        again["id"] = json!("r_waiting_ann_2");
+        r.runs.push(again);
+    }
+    // Not yet: nothing is read before its time.
+    p.on_deadline(std::time::Instant::now());
+    p.pump();
+    assert!(
+        screen(&mut p)
+            .lines()
+            .next()
+            .unwrap()
+            .contains("⧗ 1 to approve")
+    );
+    let later = std::time::Instant::now()
+        + greenroom::limits::PORT_INBOX_REFRESH
+        + std::time::Duration::from_secs(1);
+    p.on_deadline(later);
+    p.pump();
+    let s = screen(&mut p);
+    assert!(s.lines().next().unwrap().contains("⧗ 2 to approve"), "{s}");
 }

@@ -3,7 +3,7 @@
 //! and the step semantics (if, each, always()/failure(), outputs) are Backstage's.
 
 use greenroom::scaffold::exec::{
-    Executor, LocalExecutor, Progress, StepStatus, TaskEvent, TaskSpec, TaskStatus, User,
+    Executor, LocalExecutor, RunProgress, StepStatus, TaskEvent, TaskSpec, TaskStatus, User,
     add_registered,
 };
 use greenroom::scaffold::{FieldPath, Form, Secrets, Template, dry_run, task_from_values};
@@ -196,7 +196,7 @@ fn a_failing_step_leaves_no_output_and_later_steps_are_skipped() {
             ("report".into(), StepStatus::Completed),
         ]
     );
-    let mut progress = Progress::new(&result_template(&events));
+    let mut progress = RunProgress::new(&result_template(&events));
     for e in &events {
         progress.apply(e);
     }
@@ -520,7 +520,7 @@ fn backstage_event_streams_map_to_the_same_events() {
             .collect()
     };
     let failing = read("29b-failing-task-eventstream.txt");
-    let mut progress = Progress::new(&result_template(&failing));
+    let mut progress = RunProgress::new(&result_template(&failing));
     failing.iter().for_each(|e| progress.apply(e));
     assert_eq!(progress.finished, Some(TaskStatus::Failed));
     let statuses: Vec<(&str, StepStatus)> = progress

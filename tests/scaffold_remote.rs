@@ -8,7 +8,7 @@
 
 use greenroom::hub::RunService;
 use greenroom::hub::run::RunUpdate;
-use greenroom::scaffold::exec::{Executor, Progress, StepStatus, TaskEvent, TaskStatus};
+use greenroom::scaffold::exec::{Executor, RunProgress, StepStatus, TaskEvent, TaskStatus};
 use greenroom::scaffold::remote::{
     RecentRuns, RemoteError, RemoteExecutor, RemoteTask, ScaffolderClient,
 };
@@ -202,6 +202,12 @@ fn serve(mut stream: TcpStream, log: &Mutex<Vec<Seen>>) {
         ("POST", "/api/scaffolder/v2/tasks/c5cc1d4c-aa34-49f0-9a01-570aa76dea03/cancel") => {
             reply(&mut stream, "200 OK", &fixture("30c-cancel-task.json"))
         }
+        // grace's tasks were all made with a static token: none has her as creator.
+        ("GET", "/api/scaffolder/v2/tasks")
+            if query.contains("createdBy=user%3Adefault%2Fgrace") =>
+        {
+            reply(&mut stream, "200 OK", r#"{"tasks":[],"totalTasks":0}"#)
+        }
         ("GET", "/api/scaffolder/v2/tasks") => {
             reply(&mut stream, "200 OK", &fixture("31-tasks-list.json"))
         }
@@ -257,13 +263,16 @@ fn task(name: &str, values: Json, secrets: Secrets) -> TaskSpec {
     }
 }
 
-fn run(executor: &RemoteExecutor, task: &TaskSpec) -> (greenroom::scaffold::RunResult, Progress) {
-    let mut progress = Progress::new(&task.template);
+fn run(
+    executor: &RemoteExecutor,
+    task: &TaskSpec,
+) -> (greenroom::scaffold::RunResult, RunProgress) {
+    let mut progress = RunProgress::new(&task.template);
     let result = executor.run(task, &mut |e| progress.apply(e));
     (result, progress)
 }
 
-fn step(progress: &Progress, id: &str) -> StepStatus {
+fn step(progress: &RunProgress, id: &str) -> StepStatus {
     progress.steps.iter().find(|s| s.id == id).unwrap().status
 }
 
@@ -786,76 +795,240 @@ fn the_portal_shows_a_remote_failure_and_its_step() {
     );
 }
 
+#[test]
+fn the_portals_dry_run_of_a_served_template_is_the_backends() {
+    use greenroom::tui::scaffold::wizard::Stage;
+    let fake = fake();
+    let (mut app, _state) = portal(&fake, "GREENROOM_TEST_REMOTE_TOKEN_TUI3", "hello-world");
+    ui_support::type_text(&mut app, "dry-svc");
+    ui_support::ctrl(&mut app, 's');
+    ui_support::ctrl(&mut app, 's');
+    ui_support::type_text(&mut app, "d");
+    app.pump();
+    let w = app.scaffold.wizard.as_ref().unwrap();
+    assert_eq!(w.stage, Stage::DryRun);
+    let run = w.run.as_ref().unwrap();
+    assert!(
+        run.dry && run.succeeded(),
+        "{:?}",
+        run.result.as_ref().map(|r| &r.error)
+    );
+    let seen = fake.seen.lock().unwrap().clone();
+    let sent = seen
+        .iter()
+        .find(|s| s.method == "POST" && s.path == "/api/scaffolder/v2/dry-run")
+        .expect("the dry run went to the backend");
+    let body: Json = serde_json::from_str(&sent.body).unwrap();
+    assert_eq!(body["values"]["name"], "dry-svc");
+    assert!(
+        !seen.iter().any(|s| s.path == "/api/scaffolder/v2/tasks"),
+        "a dry run creates no task"
+    );
+    // The backend's files and log are what the preview shows.
+    let files: Vec<&str> = run
+        .result
+        .as_ref()
+        .unwrap()
+        .files
+        .iter()
+        .map(|f| f.path.as_str())
+        .collect();
+    assert_eq!(files, ["out/README.md", "out/catalog-info.yaml"]);
+    let shown = screen(&mut app);
+    assert!(shown.contains("README.md"), "{shown}");
+}
+
+#[test]
+fn the_runs_list_finds_a_remembered_task_after_a_restart_and_follows_it() {
+    use crossterm::event::KeyCode;
+    use greenroom::tui::port::runs::RunRow;
+    let fake = fake();
+    let (mut app, state) = portal(&fake, "GREENROOM_TEST_REMOTE_TOKEN_TUI4", "hello-world");
+    // Back on the catalogue, with no form open (as after a restart).
+    app.scaffold.wizard = None;
+    ui_support::key(&mut app, KeyCode::Esc);
+    app.pump();
+    // The task started before greenroom was quit; the backend lists none by this user.
+    app.scaffold.user = Some("user:default/grace".into());
+    let (mut recent, _) = RecentRuns::load(&state.path().join("remote-runs.json"));
+    recent
+        .add(greenroom::scaffold::remote::RecentRun {
+            backend: fake.url.clone(),
+            task_id: "0c618692-86d8-4060-9716-d7a4c057160e".into(),
+            template_ref: "template:default/hello-world".into(),
+        })
+        .unwrap();
+    ui_support::key(&mut app, KeyCode::Char('P'));
+    app.pump();
+    let listed = fake
+        .seen
+        .lock()
+        .unwrap()
+        .iter()
+        .find(|s| s.path == "/api/scaffolder/v2/tasks")
+        .map(|s| s.query.clone())
+        .unwrap();
+    assert!(
+        listed.contains("createdBy=user%3Adefault%2Fgrace"),
+        "{listed}"
+    );
+    assert_eq!(app.runs.rows.len(), 1, "{:?}", app.runs.errors);
+    assert!(
+        matches!(&app.runs.rows[0], RunRow::Backstage { task, .. } if task.status == "completed")
+    );
+    let shown = screen(&mut app);
+    assert!(shown.contains("Recent runs"), "{shown}");
+    assert!(shown.contains("Hello world service · Backstage"), "{shown}");
+    assert!(
+        shown.contains("0c618692-86d8-4060-9716-d7a4c057160e · completed"),
+        "{shown}"
+    );
+    // Enter follows it from its first event: no new task, every step as it ran.
+    ui_support::key(&mut app, KeyCode::Enter);
+    app.pump();
+    let w = app.scaffold.wizard.as_ref().unwrap();
+    let run = w.run.as_ref().unwrap();
+    assert!(
+        run.succeeded(),
+        "{:?}",
+        run.result.as_ref().map(|r| &r.error)
+    );
+    assert!(
+        !fake.seen.lock().unwrap().iter().any(|s| s.method == "POST"),
+        "re-attaching creates no task"
+    );
+    let shown = screen(&mut app);
+    assert!(shown.contains("✔ Completed on Backstage at"), "{shown}");
+    assert!(shown.contains("https://example.com/my-new-svc"), "{shown}");
+    // Found again, not made now.
+    let notice = app
+        .notice
+        .as_ref()
+        .map(|n| n.text.clone())
+        .unwrap_or_default();
+    assert!(
+        notice.starts_with("Hello world service completed on Backstage at"),
+        "{notice}"
+    );
+}
+
+#[test]
+fn a_listed_task_runs_again_with_its_values_at_the_review() {
+    use crossterm::event::KeyCode;
+    use greenroom::tui::port::runs::RunRow;
+    use greenroom::tui::scaffold::wizard::Stage;
+    let fake = fake();
+    // The catalogue holds the template (as the backend's own catalogue does).
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/backstage-scaffolder/all.yaml");
+    let files = greenroom::sources::files::FileSource::disk(&[root]).unwrap();
+    let mut app = ui_support::app_with(ui_support::load(Box::new(files)), "test");
+    unsafe { std::env::set_var("GREENROOM_TEST_REMOTE_TOKEN_TUI5", TOKEN) };
+    let mut source = BackstageSource::new(&fake.url);
+    source.token_env = Some("GREENROOM_TEST_REMOTE_TOKEN_TUI5".into());
+    app.scaffold.backends = vec![source];
+    app.pump();
+    ui_support::key(&mut app, KeyCode::Char('P'));
+    app.pump();
+    let i = app
+        .runs
+        .rows
+        .iter()
+        .position(|r| matches!(r, RunRow::Backstage { task, .. } if task.template_ref == "template:default/hello-world"))
+        .expect("the hello-world task is listed");
+    ui_support::key(&mut app, KeyCode::Home);
+    for _ in 0..i {
+        ui_support::key(&mut app, KeyCode::Down);
+    }
+    ui_support::key(&mut app, KeyCode::Char('u'));
+    let w =
+        app.scaffold.wizard.as_ref().unwrap_or_else(|| {
+            panic!("no form: {:?}", app.notice.as_ref().map(|n| n.text.clone()))
+        });
+    assert_eq!(w.template.entity_ref, "template:default/hello-world");
+    assert_eq!(w.stage, Stage::Review);
+    assert!(w.review_errors.is_empty(), "{:?}", w.review_errors);
+    let values = w.form.form.values();
+    assert_eq!(values["name"], "my-new-svc");
+    assert_eq!(values["language"], "rust");
+    assert_eq!(values["slow"], true);
+    let shown = screen(&mut app);
+    assert!(shown.contains("my-new-svc"), "{shown}");
+}
+
+#[test]
+fn custom_fields_the_backend_names_are_plain_inputs_with_a_note() {
+    use crossterm::event::KeyCode;
+    let fake = fake();
+    let (mut app, _state) = portal(&fake, "GREENROOM_TEST_REMOTE_TOKEN_TUI6", "hello-world");
+    // A template known only by its parameter schema, with three field extensions of the
+    // company's own Backstage.
+    let schema = json!({"title": "Custom", "steps": [{"title": "Details", "schema": {
+    "required": ["branch"],
+    "properties": {
+        "branch": {"title": "Branch", "type": "string", "ui:field": "RepoBranchPicker"},
+        "quota": {"title": "Quota", "type": "object", "ui:field": "AcmeQuotaPicker"},
+        "replicas": {"title": "Replicas", "type": "integer", "ui:field": "AcmeReplicas"}
+    }}}]});
+    let t = greenroom::scaffold::remote::template_from_schema(
+        "template:default/custom",
+        &fake.url,
+        &schema,
+    )
+    .unwrap();
+    app.scaffold.wizard = None;
+    greenroom::tui::scaffold::start(&mut app, t, None);
+    let shown = screen(&mut app);
+    assert!(
+        shown.contains(
+            "(RepoBranchPicker is a custom field greenroom cannot draw: a plain input here)"
+        ),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("AcmeQuotaPicker is a custom field"),
+        "{shown}"
+    );
+    ui_support::type_text(&mut app, "main");
+    ui_support::key(&mut app, KeyCode::Tab);
+    assert!(screen(&mut app).contains("JSON, like {\"key\": \"value\"}"));
+    ui_support::type_text(&mut app, "{\"cpu\": 2}");
+    ui_support::key(&mut app, KeyCode::Tab);
+    ui_support::type_text(&mut app, "3");
+    ui_support::ctrl(&mut app, 's');
+    let w = app.scaffold.wizard.as_ref().unwrap();
+    assert_eq!(
+        w.stage,
+        greenroom::tui::scaffold::wizard::Stage::Review,
+        "{shown}"
+    );
+    ui_support::key(&mut app, KeyCode::Enter);
+    app.pump();
+    let create: Json = serde_json::from_str(
+        &fake
+            .seen
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|s| s.method == "POST")
+            .unwrap()
+            .body,
+    )
+    .unwrap();
+    assert_eq!(
+        create["values"],
+        json!({"branch": "main", "quota": {"cpu": 2}, "replicas": 3})
+    );
+}
+
 // ------------------------------------------------------------------ the real backend
 
-struct LiveBackstage {
-    /// None: a backend someone else started (GREENROOM_TEST_BACKSTAGE_URL/_TOKEN set).
-    dir: Option<tempfile::TempDir>,
-    url: String,
-    token: String,
-}
-
-impl Drop for LiveBackstage {
-    fn drop(&mut self) {
-        let Some(dir) = &self.dir else { return };
-        let _ = std::process::Command::new("bash")
-            .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".ci/backstage.sh"))
-            .args(["stop", &dir.path().display().to_string()])
-            .status();
-    }
-}
+mod backstage_support;
 
 /// `.ci/backstage.sh` with the scaffolder test catalogue (or the backend named by
-/// GREENROOM_TEST_BACKSTAGE_URL and _TOKEN, started with that catalogue); `None` (skipped)
-/// outside CI when it cannot start.
-fn live_backstage() -> Option<LiveBackstage> {
-    if let (Ok(url), Ok(token)) = (
-        std::env::var("GREENROOM_TEST_BACKSTAGE_URL"),
-        std::env::var("GREENROOM_TEST_BACKSTAGE_TOKEN"),
-    ) {
-        return Some(LiveBackstage {
-            dir: None,
-            url,
-            token,
-        });
-    }
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let dir = tempfile::tempdir().unwrap();
-    let out = std::process::Command::new("bash")
-        .arg(root.join(".ci/backstage.sh"))
-        .arg("start")
-        .arg(dir.path())
-        .arg(root.join("tests/fixtures/backstage-scaffolder/all.yaml"))
-        .output()
-        .expect("bash runs");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let find = |key: &str| {
-        stdout
-            .lines()
-            .find_map(|l| l.strip_prefix(key))
-            .map(str::to_owned)
-    };
-    match (
-        find("GREENROOM_TEST_BACKSTAGE_URL="),
-        find("GREENROOM_TEST_BACKSTAGE_TOKEN="),
-    ) {
-        (Some(url), Some(token)) if out.status.success() => Some(LiveBackstage {
-            dir: Some(dir),
-            url,
-            token,
-        }),
-        _ => {
-            let why = format!(
-                "cannot start Backstage with .ci/backstage.sh: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            if std::env::var("CI").is_ok_and(|v| v == "true") {
-                panic!("{why}");
-            }
-            eprintln!("SKIPPING the real-Backstage test outside CI: {why}");
-            None
-        }
-    }
+/// GREENROOM_TEST_BACKSTAGE_URL and _TOKEN, started with that catalogue).
+fn live_backstage() -> Option<backstage_support::LiveBackstage> {
+    backstage_support::from_env_or_start("tests/fixtures/backstage-scaffolder/all.yaml")
 }
 
 /// The backend reads its catalogue in the background: wait until it knows the template.

@@ -1,11 +1,11 @@
 //! `${{ }}` rendering, table by table, with the behaviour the research notes verified against
 //! nunjitsu 0.7.0 and the scaffolder's workflow runner.
 
-use greenroom::scaffold::render::{Context, RenderOptions, Renderer, is_truthy};
+use greenroom::scaffold::render::{RenderContext, RenderOptions, Renderer, is_truthy};
 use serde_json::{Value as Json, json};
 
-fn ctx() -> Context {
-    Context::new(&json!({
+fn ctx() -> RenderContext {
+    RenderContext::new(&json!({
         "parameters": {
             "name": "shop", "a": [1, 2], "n": 0, "flag": false, "obj": {"k": "v"},
             "repoUrl": "gitlab.com?owner=group&repo=shop", "owner": "team-a", "text": "Hello World",

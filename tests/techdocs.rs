@@ -169,6 +169,16 @@ fn techdocs_entity_reuses_another_entitys_docs() {
     let none = catalog.get("component:default/none").unwrap();
     let e = techdocs::docs_source(&catalog, none, &[]).unwrap_err();
     assert!(e.0.contains("no backstage.io/techdocs-ref"), "{e}");
+    // The `docs:` search filter: the site is indexed once, and both entities reading it match.
+    let index = techdocs::index_catalog(&catalog, &[], false, None, &|_, _| {});
+    let pos = |key: &str| catalog.position(key).unwrap();
+    let mut got: Vec<usize> = index.entities_matching("GUIDE").into_iter().collect();
+    got.sort();
+    let mut want = vec![pos("component:default/lib"), pos("component:default/app")];
+    want.sort();
+    assert_eq!(got, want);
+    assert!(index.entities_matching("guide nosuchword").is_empty());
+    assert!(index.entities_matching("  ").is_empty());
 }
 
 #[test]

@@ -181,3 +181,48 @@ fn a_broken_definition_is_located_and_its_text_still_shows() {
     assert!(text.contains("its text follows"), "{text}");
     assert!(text.contains("   3   /a: ["), "{text}");
 }
+
+/// A parameter's long description is cut on its line at 80 columns; Enter on it shows the row
+/// whole in a popup (and what C copies), and long descriptions that cannot be selected wrap.
+#[test]
+fn long_values_open_whole_and_descriptions_wrap() {
+    let mut app = demo();
+    app.open_entity("api:default/checkout-api", Tab::Definition);
+    render(&mut app, 80, 24);
+    key(&mut app, KeyCode::Char('F'));
+    type_text(&mut app, "admission token");
+    key(&mut app, KeyCode::Enter);
+    let text = screen_text(&render(&mut app, 80, 24));
+    assert!(text.contains("Signed admission token"), "{text}");
+    assert!(
+        !text.contains("when the on-sale is queued."),
+        "the row is cut at 80 columns: {text}"
+    );
+    while !cursor_text(&app).contains("Signed admission token") {
+        let before = cursor_text(&app);
+        key(&mut app, KeyCode::Down);
+        assert_ne!(before, cursor_text(&app), "never reached the parameter");
+    }
+    key(&mut app, KeyCode::Enter);
+    let text = screen_text(&render(&mut app, 80, 24));
+    assert!(
+        text.contains("when the on-sale is queued."),
+        "whole in the popup: {text}"
+    );
+    assert!(text.contains("C copies:"), "{text}");
+    key(&mut app, KeyCode::Esc);
+    assert!(app.popups.overlay().is_none());
+    // Every row the cursor cannot stop on fits the screen: long ones are wrapped.
+    key(&mut app, KeyCode::Esc);
+    for _ in 0..40 {
+        key(&mut app, KeyCode::Down);
+        key(&mut app, KeyCode::Enter);
+        if app.popups.overlay().is_some() {
+            key(&mut app, KeyCode::Esc);
+        }
+    }
+    for row in app.rows().iter().filter(|r| !r.selectable()) {
+        let w = row.plain_text().chars().count() + 3 + 2 * usize::from(row.depth);
+        assert!(w <= 80, "{:?} is {w} columns", row.plain_text());
+    }
+}

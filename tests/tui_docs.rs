@@ -142,6 +142,75 @@ fn docs_search_opens_the_page_at_the_match() {
     assert!(text.lines().nth(4).unwrap().contains("Failover"), "{text}");
 }
 
+/// `docs:` in the catalogue's search: the entities whose TechDocs hold the words. The index is
+/// built on a worker when the filter is first typed; the search runs again when it arrives
+/// (on the session's deadlines), without a key.
+#[test]
+fn the_main_search_docs_filter_finds_entities_by_their_docs() {
+    let mut app = demo_app();
+    key(&mut app, KeyCode::Char('c'));
+    key(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "docs:failover");
+    assert!(
+        app.docs.index.is_some() || app.docs.indexing.is_some(),
+        "typing docs: starts the index"
+    );
+    for _ in 0..6000 {
+        if app.docs.index.is_some() {
+            break;
+        }
+        let due = app
+            .deadline()
+            .expect("a deadline while the docs index is built");
+        app.on_deadline(due.max(std::time::Instant::now()));
+        app.searches();
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    app.searches();
+    let names = |app: &Portal| -> Vec<String> {
+        let mut v: Vec<String> = app
+            .search
+            .hits
+            .iter()
+            .map(|h| app.catalog.entities()[h.entity].name().to_owned())
+            .collect();
+        v.sort();
+        v
+    };
+    // payments-gateway's PSP routing page and inventory-service's on-call table.
+    assert_eq!(names(&app), ["inventory-service", "payments-gateway"]);
+    // Every word must be in one section of the docs; filters combine as usual.
+    ui_support::ctrl(&mut app, 'u');
+    type_text(&mut app, "docs:\"rollback\" kind:component");
+    let rollback = names(&app);
+    assert!(
+        rollback.contains(&"checkout-service".to_owned()),
+        "{rollback:?}"
+    );
+    assert!(!rollback.contains(&"payments-gateway".to_owned()) || rollback.len() > 1);
+    ui_support::ctrl(&mut app, 'u');
+    type_text(&mut app, "docs:\"psp failover\"");
+    assert_eq!(names(&app), ["payments-gateway"]);
+    ui_support::ctrl(&mut app, 'u');
+    type_text(&mut app, "docs:\"failover nosuchword\"");
+    assert!(names(&app).is_empty());
+    ui_support::ctrl(&mut app, 'u');
+    type_text(&mut app, "-docs:failover kind:component");
+    let without = names(&app);
+    assert!(
+        !without.contains(&"payments-gateway".to_owned()),
+        "{without:?}"
+    );
+    assert!(
+        !without.contains(&"inventory-service".to_owned()),
+        "{without:?}"
+    );
+    assert!(
+        without.contains(&"checkout-service".to_owned()),
+        "{without:?}"
+    );
+}
+
 #[test]
 fn the_palette_reaches_the_docs_search() {
     let mut app = demo_app();

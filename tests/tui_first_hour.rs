@@ -314,7 +314,7 @@ fn slash_selects_the_old_query_so_typing_replaces_it() {
 
 fn help_scroll(app: &App) -> usize {
     match app.popups.overlay() {
-        Some(greenroom::tui::app::Overlay::Help { scroll }) => *scroll,
+        Some(greenroom::tui::app::Overlay::Help { scroll, .. }) => *scroll,
         _ => panic!("help is not open"),
     }
 }

@@ -44,10 +44,19 @@ fn checkout_system_graph() {
     let t = render(&mut app, 80, 24);
     insta::assert_snapshot!("graph_group_checkout_team_80x24", t.backend());
     let text = screen_text(&t);
+    // Two kinds of relation end at the team (members, an API it owns): each edge is named
+    // at its source, whole, and the arrows meet at the team.
     assert!(
-        text.contains("─memberO…▶│checkout-team"),
+        text.contains("│mei.lin         │─memberOf─┬─▶│checkout-team"),
         "members point at their team: {text}"
     );
+    assert!(text.contains("│checkout-api    │─ownedBy──┤"), "{text}");
+    assert!(!text.contains("memberO…"), "{text}");
+    // One step further: the components consuming the team's API, the relation named whole
+    // (`consumesApi` is `consumes` on an edge, so it fits a gap at 80 columns).
+    key(&mut app, KeyCode::Char(']'));
+    let text = screen_text(&render(&mut app, 80, 24));
+    assert!(text.contains("consumes▶│checkout-api"), "{text}");
     // Back returns to the system, still a graph.
     key(&mut app, KeyCode::Esc);
     assert_eq!(screen_key(&app), "system:default/checkout");

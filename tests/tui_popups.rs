@@ -20,7 +20,7 @@ fn demo() -> ui_support::Portal {
 
 fn help_scroll(app: &greenroom::tui::app::App) -> Option<usize> {
     match app.popups.overlay() {
-        Some(Overlay::Help { scroll }) => Some(*scroll),
+        Some(Overlay::Help { scroll, .. }) => Some(*scroll),
         _ => None,
     }
 }

@@ -535,7 +535,7 @@ fn palette_pickers_and_templates_rank_the_same_text_identically() {
     use greenroom::scaffold::pickers::{EntityPicker, PickerKind, stringify_ref};
     use greenroom::search::matcher;
     use greenroom::tui::app::{Overlay, PaletteItem};
-    use greenroom::tui::scaffold::picker::{PickContext, PickerPopup, Source};
+    use greenroom::tui::scaffold::picker::{PickContext, PickSource, PickerPopup};
     let mut app = demo_app();
     key(&mut app, KeyCode::Char('n'));
     for text in ["ts", "svc", "e i", "kfk"] {
@@ -562,7 +562,7 @@ fn palette_pickers_and_templates_rank_the_same_text_identically() {
         let picker = PickerPopup::new(
             key_path,
             "t".into(),
-            Source::Choices(choices),
+            PickSource::Choices(choices),
             false,
             None,
             text,
@@ -586,7 +586,7 @@ fn palette_pickers_and_templates_rank_the_same_text_identically() {
         let popup = PickerPopup::new(
             wizard_key(),
             "owner".into(),
-            Source::Entities(entity_picker.clone()),
+            PickSource::Entities(entity_picker.clone()),
             false,
             None,
             text,

@@ -575,9 +575,21 @@ fn truncate(s: &str, max: usize) -> String {
 }
 
 fn search(ctx: &Context, text: &str, limit: usize, json: bool) -> Result<u8, Failure> {
-    let catalog = load_cached(ctx, ctx.choose_for_command(&[])?)?;
+    let chosen = ctx.choose_for_command(&[])?;
+    let online = chosen.options.online;
+    let catalog = load_cached(ctx, chosen)?;
     let index = SearchIndex::build(&catalog);
-    let hits = index.search(&Query::parse(text));
+    let query = Query::parse(text);
+    // `docs:` is answered by the TechDocs index, built only when the query asks.
+    let docs = crate::techdocs::DocsAnswers::wanted(&query).then(|| {
+        let docs_index = super::docs::catalog_index(ctx, &catalog, online);
+        crate::techdocs::DocsAnswers::new(&docs_index, &query)
+    });
+    let hits = index.search_graded(
+        &query,
+        None,
+        docs.as_ref().map(|d| d as &dyn crate::search::Levels),
+    );
     let shown = &hits[..hits.len().min(limit)];
     if json {
         let items: Vec<Value> = shown

@@ -144,6 +144,13 @@ struct Open<'a> {
     cache: Option<&'a techdocs::DocsCache>,
 }
 
+/// Every docs site of the catalogue indexed (for `docs:` in `greenroom search`).
+pub(super) fn catalog_index(ctx: &Context, catalog: &Catalog, online: bool) -> DocsIndex {
+    let backends = techdocs::backends(&ctx.config);
+    let cache = docs_cache(ctx);
+    techdocs::index_catalog(catalog, &backends, online, cache.as_ref(), &|_, _| {})
+}
+
 /// Remote docs are kept with the catalogue cache (unless `catalog.cache = false`).
 fn docs_cache(ctx: &Context) -> Option<techdocs::DocsCache> {
     (ctx.config.catalog.cache || ctx.cli.offline).then(|| {

@@ -125,7 +125,7 @@ pub enum Command {
         json: bool,
     },
     /// Fuzzy-search the catalogue (same query language as the portal: kind:, owner:, tag:,
-    /// type:, lifecycle:, system:, domain:, ns:, -negation, "phrases"). Options may come
+    /// type:, lifecycle:, system:, domain:, ns:, docs:, -negation, "phrases"). Options may come
     /// before, between or after the query words; after `--` every word is part of the query.
     Search {
         /// The query words. A word starting with `-` negates it, unless it is exactly one of

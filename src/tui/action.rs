@@ -91,10 +91,11 @@ macro_rules! actions {
 #[rustfmt::skip]
 actions! {
     SearchFocus => "search.focus", "Type a search query", cmd, [Global], "search" @ [Catalog], general;
-    Open => "entity.open", "Open the selected entity", cmd, [Global, Search, Palette, Templates], "open" @ [Catalog, Search, Entity, Problems, OnCall, Watch, Palette], general;
+    Open => "entity.open", "Open the selected entity", cmd, [Global, Search, Palette, Templates], "open" @ [Catalog, Search, Entity, Problems, OnCall, Watch, Palette, Port], general;
     PortActions => "port.actions", "Port's self-service actions on this entity (DAY-2, DELETE)", cmd, [Entity, Catalog], "", port;
     PortInbox => "port.inbox", "Port runs waiting for my approval", cmd, [Global], "", port;
-    PortRuns => "port.runs", "Recent Port action runs", cmd, [Global], "", port;
+    Runs => "runs.recent", "Recent runs: Backstage tasks and Port action runs (Enter follows one)", cmd, [Global], "", port;
+    RunsRerun => "runs.rerun", "Run the selected run again with the same values (at the review)", cmd, [Port], "run again" @ [Port], port;
     PortApprove => "port.approve", "Approve the selected run (with a reason)", cmd, [Port], "approve" @ [Port], port;
     PortDecline => "port.decline", "Decline the selected run (with a reason)", cmd, [Port], "decline" @ [Port], port;
     PortRefresh => "port.refresh", "Read Port's actions, inbox and runs again", cmd, [Port], "refresh" @ [Port], port;
@@ -150,7 +151,7 @@ actions! {
     DocsLeft => "docs.scroll_left", "Scroll code blocks left", key, [Docs], "", general;
     DocsRight => "docs.scroll_right", "Scroll code blocks right", key, [Docs], "", general;
     DefinitionRaw => "view.raw", "The entity as loaded (YAML and where from); on an API's definition, its raw text", cmd, [Entity, Tree], "raw" @ [Tree], general;
-    FilterRows => "list.filter", "Filter the rows of this tab: relations, links, members, status, the API tree (Esc clears)", cmd, [Entity], "", general;
+    FilterRows => "list.filter", "Filter the rows of this tab (relations, links, members, status, the API tree), the problems, on-call lists, or the help (Esc clears)", cmd, [Entity, Problems, OnCall, Help], "filter" @ [Problems, OnCall], general;
     DefinitionFind => "definition.find", "Find within the API definition (Esc clears)", cmd, [Tree], "find" @ [Tree], general;
     CopyItem => "copy.item", "Copy the selected API operation as curl, or its path", cmd, [Tree], "copy" @ [Tree], general;
     GraphToggle => "relations.graph", "Relations as a graph of boxes, or as a tree", cmd, [Tree], "graph" @ [Tree], general;

@@ -14,7 +14,7 @@ use super::keys::Chord;
 pub use super::palette::{PaletteItem, PaletteState};
 pub use super::popups::{Overlay, Popups};
 use super::scaffold;
-use super::theme::Theme;
+use super::theme::{Role, Theme};
 use crate::catalog::Catalog;
 use crate::search::{Facets, Hit, Query, SearchIndex};
 use crate::sources::Progress;
@@ -112,8 +112,10 @@ pub enum Effect {
     Reload,
     /// Run a template (or register what it created) on the scaffolder's worker.
     Scaffold(scaffold::run::Job),
-    /// Ask the Port source (actions, inbox, runs, a decision), off the UI thread.
+    /// Ask the Port source (actions, inbox, a decision), off the UI thread.
     Port(super::port::PortRequest),
+    /// Read the recent runs (Backstage tasks, Port runs), off the UI thread.
+    Runs(super::port::runs::RunsRequest),
     /// Save a watch layout into the config file.
     SaveLayout(crate::tui::live::layouts::LayoutSpec),
 }
@@ -128,6 +130,7 @@ impl Effect {
                 | Effect::Reload
                 | Effect::Scaffold(_)
                 | Effect::Port(_)
+                | Effect::Runs(_)
                 | Effect::SaveLayout(_)
         )
     }
@@ -152,6 +155,8 @@ pub enum AppEvent {
     Scaffold(scaffold::run::RunEvent),
     /// What the Port source answered.
     Port(Box<super::port::PortEvent>),
+    /// The recent runs were read.
+    Runs(Box<super::port::runs::RunsLoaded>),
     /// A live status entry changed.
     Status(crate::status::TargetId),
 }
@@ -204,6 +209,8 @@ pub enum Screen {
     Problems {
         cursor: usize,
         scroll: usize,
+        /// The `/` filter (empty: every row).
+        filter: String,
     },
     /// The templates view, or the form / review / run of a template.
     Scaffold(scaffold::View),
@@ -211,6 +218,8 @@ pub enum Screen {
     OnCall {
         cursor: usize,
         scroll: usize,
+        /// The `/` filter (empty: every row).
+        filter: String,
     },
     /// The watch workspace (its panes live in `App::watch`).
     Watch,
@@ -220,7 +229,41 @@ pub enum Screen {
     Scorecards {
         cursor: usize,
         scroll: usize,
+        /// The `/` filter (empty: every row).
+        filter: String,
     },
+}
+
+/// The help's `/` filter: the one filter-list component over the help's lines (each line of
+/// keys, matched by its keys and description), typed into until Enter keeps it or Esc clears.
+pub struct HelpFilter {
+    pub list: crate::tui::filter_list::FilterList<usize>,
+    pub typing: bool,
+}
+
+impl HelpFilter {
+    /// The help's lines as `/` shows them: those kept, in their order, each group under its
+    /// context's title.
+    pub fn apply(&self, lines: Vec<(String, Role)>) -> Vec<(String, Role)> {
+        let keep: HashSet<usize> = self.list.items().copied().collect();
+        let mut out = Vec::new();
+        let mut title: Option<usize> = None;
+        let mut title_shown = None;
+        for (i, line) in lines.iter().enumerate() {
+            if line.1 == Role::Title {
+                title = Some(i);
+            } else if keep.contains(&i) {
+                if title_shown != title
+                    && let Some(t) = title
+                {
+                    out.push(lines[t].clone());
+                    title_shown = title;
+                }
+                out.push(line.clone());
+            }
+        }
+        out
+    }
 }
 
 /// Text shown whole in a scrolling popup; its lines are sanitised and wrapped when drawn.
@@ -285,8 +328,10 @@ pub struct App {
     pub(crate) effects: Vec<Effect>,
     /// The scaffolder's screens (templates, form, runs).
     pub scaffold: scaffold::ScaffoldState,
-    /// Port's actions, inbox and runs.
+    /// Port's actions and inbox.
     pub port: super::port::PortState,
+    /// The recent runs list (Backstage tasks and Port runs).
+    pub runs: super::port::runs::RunsState,
     /// Live status: the service, what is on screen, the age tick.
     pub live: super::live::Live,
     /// The watch workspace's panes and saved layouts.
@@ -336,6 +381,7 @@ impl App {
             effects: Vec::new(),
             scaffold: scaffold::ScaffoldState::default(),
             port: Default::default(),
+            runs: Default::default(),
             live: super::live::Live::default(),
             watch: crate::tui::live::watch::Watch::default(),
             sources: Vec::new(),
@@ -490,7 +536,7 @@ impl App {
         if let Some(o) = g.list_offset {
             self.search.offset = o;
         }
-        if let (Some(Overlay::Help { scroll }), Some(drawn)) =
+        if let (Some(Overlay::Help { scroll, .. }), Some(drawn)) =
             (self.popups.overlay_mut(), g.help_scroll)
         {
             *scroll = drawn;
@@ -596,6 +642,7 @@ impl App {
         notice
             .into_iter()
             .chain(scaffold::deadline(self))
+            .chain(super::port::deadline(self))
             .chain(self.live.deadline())
             // While the docs index is built, look for it now and then.
             .chain(
@@ -618,6 +665,7 @@ impl App {
     pub fn on_deadline(&mut self, now: Instant) {
         self.views.invalidate();
         scaffold::on_deadline(self, now);
+        super::port::on_deadline(self, now);
         if self.notice.as_ref().is_some_and(|n| n.until <= now) {
             self.notice = None;
             self.dirty = true;
@@ -636,6 +684,9 @@ impl App {
     /// The most specific context in force (an overlay's, or the screen's).
     pub fn context(&self) -> Context {
         match self.popups.overlay() {
+            Some(Overlay::Help {
+                filter: Some(f), ..
+            }) if f.typing => Context::Input,
             Some(Overlay::Help { .. } | Overlay::Detail(_)) => Context::Help,
             Some(Overlay::Palette(_) | Overlay::DocsSearch(_)) => Context::Palette,
             Some(Overlay::Input(_)) => Context::Input,
@@ -723,6 +774,7 @@ impl App {
             AppEvent::Snapshot(snapshot) => self.install_snapshot(&snapshot),
             AppEvent::Scaffold(e) => scaffold::on_event(self, e),
             AppEvent::Port(e) => super::port::on_event(self, *e),
+            AppEvent::Runs(loaded) => super::port::runs::on_loaded(self, *loaded),
             AppEvent::Searched {
                 generation,
                 query,
@@ -805,6 +857,7 @@ impl App {
                 self.popups.overlay(),
                 Some(Overlay::Palette(_) | Overlay::Input(_) | Overlay::DocsSearch(_))
             )
+            || self.context() == Context::Input
             || scaffold::typing(self);
         match self.keymap.lookup(&contexts, &self.pending, chord) {
             Lookup::Action(a) => {
@@ -832,6 +885,16 @@ impl App {
         }
         if matches!(self.popups.overlay(), Some(Overlay::Input(_))) {
             self.live_type_key(input);
+            return;
+        }
+        if let Some(Overlay::Help {
+            filter: Some(f),
+            scroll,
+        }) = self.popups.overlay_mut()
+        {
+            if f.list.edit(input) {
+                *scroll = 0;
+            }
             return;
         }
         // ctrl-u clears the line, as in a shell (the editor would undo one edit).
@@ -875,10 +938,7 @@ impl App {
             }
             Screen::Scaffold(_) => scaffold::selected_entity(self),
             Screen::Watch => self.focused_pane_entity(),
-            Screen::Port(v) => match &v.list {
-                super::port::PortList::Actions { entity } => Some(entity.clone()),
-                _ => None,
-            },
+            Screen::Port(_) => None,
         }
     }
 
@@ -917,9 +977,9 @@ impl App {
         };
         if matches!(self.popups.overlay(), Some(Overlay::Help { .. })) {
             // Scrolling stops at the last screenful, so the way back up is one key away.
-            let lines = super::views::help_lines(self).len();
+            let lines = super::views::help_view(self).len();
             let max = lines.saturating_sub(usize::from(self.geometry.help_rows).max(1));
-            if let Some(Overlay::Help { scroll }) = self.popups.overlay_mut() {
+            if let Some(Overlay::Help { scroll, .. }) = self.popups.overlay_mut() {
                 *scroll = step((*scroll).min(max), max + 1);
             }
             return;
@@ -1046,10 +1106,51 @@ impl App {
         })));
     }
 
+    /// `/` in the help, and the keys of its filter line; true when the action was for it.
+    fn help_filter_act(&mut self, action: Action) -> bool {
+        let Some(Overlay::Help { filter, scroll }) = self.popups.overlay_mut() else {
+            return false;
+        };
+        match (action, filter.as_mut()) {
+            (Action::FilterRows, Some(f)) => f.typing = true,
+            (Action::FilterRows, None) => {
+                let lines = super::views::help_lines(self);
+                let mut list = super::filter_list::FilterList::new("", "keys or words");
+                list.set_pool(
+                    lines
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, (t, role))| *role == Role::Text && !t.trim().is_empty())
+                        .map(|(i, (t, _))| (t.trim().to_owned(), i))
+                        .collect(),
+                );
+                if let Some(Overlay::Help { filter, scroll }) = self.popups.overlay_mut() {
+                    *filter = Some(Box::new(HelpFilter { list, typing: true }));
+                    *scroll = 0;
+                }
+            }
+            (Action::InputSubmit, Some(f)) if f.typing => f.typing = false,
+            (Action::InputCancel, Some(f)) if f.typing => {
+                *filter = None;
+                *scroll = 0;
+            }
+            // Esc on a kept filter clears it before closing the help.
+            (Action::Back, Some(_)) => {
+                *filter = None;
+                *scroll = 0;
+            }
+            _ => return false,
+        }
+        true
+    }
+
     /// Performs one named action, through its handler in the action table.
     pub fn act(&mut self, action: Action) {
         self.dirty = true;
         self.views.invalidate();
+        if self.help_filter_act(action) {
+            return;
+        }
         (action.handler())(self, action);
         self.views.invalidate();
         self.settle_cursor();
@@ -1078,7 +1179,10 @@ impl App {
                 if matches!(self.popups.overlay(), Some(Overlay::Help { .. })) {
                     self.popups.pop_overlay();
                 } else {
-                    self.popups.push(Overlay::Help { scroll: 0 });
+                    self.popups.push(Overlay::Help {
+                        scroll: 0,
+                        filter: None,
+                    });
                 }
             }
             Action::Palette => self.open_palette(),
@@ -1104,11 +1208,9 @@ impl App {
                 if self.popups.pop_overlay().is_some() {
                     return;
                 }
-                // Esc first drops the tab's filter, then a find in the definition, then goes
-                // back.
-                if let Screen::Entity(s) = self.screen()
-                    && !s.filter.is_empty()
-                {
+                // Esc first drops the tab's (or list's) filter, then a find in the definition,
+                // then goes back.
+                if self.row_filter().is_some_and(|f| !f.is_empty()) {
                     self.set_row_filter(String::new());
                     return;
                 }
@@ -1130,6 +1232,7 @@ impl App {
             Action::Problems => self.push(Screen::Problems {
                 cursor: 0,
                 scroll: 0,
+                filter: String::new(),
             }),
             Action::Up
             | Action::Down
@@ -1349,7 +1452,11 @@ impl App {
             Screen::Entity(s) => {
                 let rows = self.rows();
                 let row = rows.get(s.cursor).cloned();
+                let key = s.key.clone();
                 match row {
+                    Some(Row {
+                        action: Some(id), ..
+                    }) => super::port::start_action(self, &id, Some(key)),
                     Some(Row {
                         target: Some(t), ..
                     }) => {
@@ -1373,6 +1480,12 @@ impl App {
                             .map(|p| p.text.trim().to_owned())
                             .unwrap_or_default();
                         self.show_detail(title, value.lines().map(str::to_owned).collect());
+                    }
+                    // A leaf of the API explorer (a field, a parameter with a long
+                    // description): shown whole.
+                    Some(row) if s.tab == Tab::Definition && row.selectable() => {
+                        let (title, lines) = crate::tui::entity::apiview::whole(&row);
+                        self.show_detail(title, lines);
                     }
                     _ => {}
                 }

@@ -116,7 +116,7 @@ impl Context {
             Context::Watch => "the watch workspace",
             Context::Input => "typing a name",
             Context::Docs => "the Docs tab (a TechDocs page)",
-            Context::Port => "a Port list: an entity's actions, the approvals inbox, runs",
+            Context::Port => "a Port list: the approvals inbox, recent runs",
         }
     }
 }

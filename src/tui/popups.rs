@@ -13,6 +13,8 @@ use super::scaffold;
 pub enum Overlay {
     Help {
         scroll: usize,
+        /// `/`: the keys kept by what is typed.
+        filter: Option<Box<super::app::HelpFilter>>,
     },
     Palette(Box<PaletteState>),
     /// A one-line prompt (a layout's name, a tab's filter, a find, a reason).
@@ -148,11 +150,20 @@ mod tests {
     #[test]
     fn esc_pops_the_top_and_shows_what_was_under_it() {
         let mut p = Popups::default();
-        p.push(Overlay::Help { scroll: 3 });
-        p.push(Overlay::Help { scroll: 7 });
+        p.push(Overlay::Help {
+            scroll: 3,
+            filter: None,
+        });
+        p.push(Overlay::Help {
+            scroll: 7,
+            filter: None,
+        });
         assert_eq!(p.len(), 2);
-        assert!(matches!(p.pop_overlay(), Some(Overlay::Help { scroll: 7 })));
-        assert!(matches!(p.overlay(), Some(Overlay::Help { scroll: 3 })));
+        assert!(matches!(
+            p.pop_overlay(),
+            Some(Overlay::Help { scroll: 7, .. })
+        ));
+        assert!(matches!(p.overlay(), Some(Overlay::Help { scroll: 3, .. })));
         assert!(p.pop_overlay().is_some());
         assert!(p.pop_overlay().is_none());
         assert!(p.is_empty());
@@ -161,7 +172,10 @@ mod tests {
     #[test]
     fn the_scaffolders_popup_stays_under_overlays_and_is_not_popped_as_one() {
         let mut p = Popups::default();
-        p.push(Overlay::Help { scroll: 0 });
+        p.push(Overlay::Help {
+            scroll: 0,
+            filter: None,
+        });
         p.set_scaffold(confirm("first?"));
         // Opened under the help overlay: the overlay is still in front.
         assert!(matches!(p.top(), Some(Overlay::Help { .. })));

@@ -434,6 +434,22 @@ impl<W: Write> Session<W> {
                     self.app.notify(format!("cannot ask Port: {e}"), true);
                 }
             }
+            Effect::Runs(request) => {
+                let tx = self.tx.clone();
+                let work = move || {
+                    let loaded = super::port::runs::perform(request);
+                    let _ = tx.send(AppEvent::Runs(Box::new(loaded)));
+                };
+                // Blocking HTTP, as Port's requests above.
+                if self.hub.runs.is_inline() {
+                    work();
+                } else if let Err(e) = std::thread::Builder::new()
+                    .name("greenroom-runs".into())
+                    .spawn(work)
+                {
+                    self.app.notify(format!("cannot read the runs: {e}"), true);
+                }
+            }
             other => tracing::warn!("not a hub request: {other:?}"),
         }
     }

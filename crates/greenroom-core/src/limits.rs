@@ -38,7 +38,9 @@ pub const YAML_DOCUMENT_NODES: usize = 1_000_000;
 /// loop runs out within a fraction of a second instead of running forever.
 pub const TEMPLATE_FUEL: u64 = 5_000_000;
 
-/// The largest text one render may produce (a skeleton file, a path, a step input value).
+/// The largest text one render may produce (a skeleton file, a path, a step input value),
+/// and the largest value one `~`, `+` or `*` may build inside it (a string doubled in a loop
+/// stops here instead of exhausting memory; a list item counts 8 bytes).
 pub const TEMPLATE_OUTPUT_BYTES: usize = 8 * 1024 * 1024;
 
 /// Everything one scaffolder run may write into its workspace (every file, rendered or
@@ -94,6 +96,8 @@ pub const PORT_RUN_POLL: Duration = Duration::from_secs(2);
 pub const PORT_RUN_MAX_POLLS: usize = 14_400;
 /// Log lines asked for per read of a run's log.
 pub const PORT_RUN_LOG_PAGE: usize = 500;
+/// How often the portal reads Port's actions and approvals inbox again (the header's count).
+pub const PORT_INBOX_REFRESH: Duration = Duration::from_secs(60);
 /// Runs a runs list or the approvals inbox asks Port for.
 pub const PORT_RUNS_LISTED: usize = 100;
 

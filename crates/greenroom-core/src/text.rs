@@ -24,7 +24,12 @@ pub fn is_bidi_control(c: char) -> bool {
 }
 
 fn sanitize(s: &str, keep_newlines: bool) -> Cow<'_, str> {
-    if !s.chars().any(needs_work) {
+    // A newline kept as it is needs no copy: multi-line text (a whole docs page, a
+    // definition) is borrowed unless something in it must change.
+    if !s
+        .chars()
+        .any(|c| needs_work(c) && !(keep_newlines && c == '\n'))
+    {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len());
@@ -100,6 +105,10 @@ mod tests {
     fn line_and_block_modes() {
         assert_eq!(sanitize_line("a\nb\tc"), "a b c");
         assert_eq!(sanitize_block("a\nb\tc"), "a\nb    c");
+        // Clean multi-line text is borrowed, not copied; anything to change still is.
+        assert!(matches!(sanitize_block("a\nb\n"), Cow::Borrowed(_)));
+        assert!(matches!(sanitize_line("a\nb"), Cow::Owned(_)));
+        assert_eq!(sanitize_block("a\n\x1b[31mb\r\n"), "a\nb\n");
     }
 
     #[test]

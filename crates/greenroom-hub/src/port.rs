@@ -16,4 +16,8 @@ impl RunExecutor for PortRunExecutor {
     fn cancel(&self) {
         self.cancel.cancel();
     }
+
+    fn follows_only(&self) -> bool {
+        true
+    }
 }

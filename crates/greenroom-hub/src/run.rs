@@ -21,6 +21,11 @@ pub trait RunExecutor: Send + Sync + 'static {
     fn remote(&self) -> Option<RemoteRun> {
         None
     }
+    /// Whether cancelling only stops following: the run goes on where it runs (Port's API has
+    /// no cancel).
+    fn follows_only(&self) -> bool {
+        false
+    }
     /// The folder a local run writes into (none for a dry run or a remote engine).
     fn target(&self) -> Option<std::path::PathBuf> {
         None

@@ -7,6 +7,7 @@
 
 use greenroom_core::scorecard::Board;
 use greenroom_core::search::{Facets, Hit, Levels, Query, SearchIndex};
+use greenroom_core::techdocs::{DocsAnswers, DocsIndex};
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
@@ -23,6 +24,39 @@ pub struct SearchRequest {
     pub within: Option<Arc<Vec<Hit>>>,
     /// The graded scorecards, answering `level:` filters (none: no entity has a level).
     pub levels: Option<Arc<Board>>,
+    /// The TechDocs index, answering `docs:` filters (none: no entity's docs match).
+    pub docs: Option<Arc<DocsIndex>>,
+}
+
+/// Answers the filters the search index does not hold: `level:` from the board, `docs:` from
+/// the docs index (each `docs:` value looked up once per search, not once per entity).
+struct Outside<'a> {
+    board: Option<&'a Board>,
+    docs: Option<DocsAnswers>,
+}
+
+impl<'a> Outside<'a> {
+    fn new(request: &'a SearchRequest) -> Outside<'a> {
+        Outside {
+            board: request.levels.as_deref(),
+            docs: request
+                .docs
+                .as_deref()
+                .filter(|_| DocsAnswers::wanted(&request.query))
+                .map(|index| DocsAnswers::new(index, &request.query)),
+        }
+    }
+}
+
+impl Levels for Outside<'_> {
+    fn matches_level(&self, entity: usize, value: &str) -> bool {
+        self.board
+            .is_some_and(|b| Levels::matches_level(b, entity, value))
+    }
+
+    fn matches_docs(&self, entity: usize, words: &str) -> bool {
+        self.docs.as_ref().is_some_and(|d| d.matches(entity, words))
+    }
 }
 
 pub struct SearchAnswer {
@@ -45,13 +79,15 @@ fn answer_unless(
     request: SearchRequest,
     stale: &(dyn Fn() -> bool + Sync),
 ) -> Option<SearchAnswer> {
+    let outside = Outside::new(&request);
     let hits = request.index.search_top_cancellable(
         &request.query,
         request.within.as_deref().map(|v| &v[..]),
         RANKED,
-        request.levels.as_deref().map(|b| b as &dyn Levels),
+        Some(&outside),
         stale,
     )?;
+    drop(outside);
     let facets = request.index.facets(&hits);
     Some(SearchAnswer {
         generation: request.generation,
@@ -227,6 +263,7 @@ mod tests {
             query: Query::default(),
             within: None,
             levels: None,
+            docs: None,
         }
     }
 
@@ -334,6 +371,7 @@ mod tests {
             query,
             within: None,
             levels: None,
+            docs: None,
         });
         assert_eq!(got.hits.len(), full.len());
         assert_eq!(got.hits[..RANKED], full[..RANKED]);

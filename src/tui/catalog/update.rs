@@ -144,6 +144,11 @@ impl App {
         let within = (query.narrows(&self.search.hits_query)
             && self.search.hits_generation >= self.search.catalog_generation)
             .then(|| self.search.hits.clone());
+        if crate::tui::entity::docs::update::has_docs_terms(&query) {
+            // `docs:` is answered by the TechDocs index: built once, on a worker; the
+            // search runs again when it arrives (`sync_docs`).
+            self.docs.start_index(self.catalog.clone());
+        }
         self.search.query = query.clone();
         self.search.generation += 1;
         self.search.offset = 0;
@@ -215,6 +220,17 @@ impl App {
             return (Arc::new(out), all);
         }
         (Arc::new(out), head)
+    }
+
+    /// Searches the same query again, where facts outside the index changed (the TechDocs
+    /// index arrived for `docs:`); the cursor stays on its entity when it is still a hit.
+    pub(crate) fn research_keeping_cursor(&mut self) {
+        self.search.generation += 1;
+        self.effects.push(Effect::Search {
+            generation: self.search.generation,
+            query: self.search.query.clone(),
+            within: None,
+        });
     }
 
     /// Searches again from scratch (the filter or order changed). Results asked before hold
@@ -299,6 +315,7 @@ impl App {
             query,
             within,
             levels: self.scores.board.clone(),
+            docs: self.docs.index.clone(),
         }
     }
 

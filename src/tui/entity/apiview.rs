@@ -242,9 +242,106 @@ fn walk(
     }
 }
 
+/// The explorer's rows at `width` columns (the screen's): a row that cannot be selected
+/// (descriptions, notes, diagnostics) and is wider than its room is wrapped, each continuation
+/// a row of its own at the same depth, so every word can be read; selectable rows stay one
+/// line (Enter shows them whole). `width` 0 (nothing drawn yet) leaves the rows as they are.
+pub fn wrap_long(rows: Vec<Row>, width: usize) -> Vec<Row> {
+    use unicode_width::UnicodeWidthStr;
+    if width == 0 {
+        return rows;
+    }
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        // The marker and indentation the list draws before a row, and a column to spare.
+        let room = width.saturating_sub(3 + 2 * usize::from(row.depth)).max(10);
+        let text = row.plain_text();
+        if row.selectable() || text.width() <= room {
+            out.push(row);
+            continue;
+        }
+        let first_role = row
+            .pieces
+            .first()
+            .map_or(super::super::theme::Role::Text, |p| p.role);
+        let rest_role = row.pieces.last().map_or(first_role, |p| p.role);
+        for (i, line) in crate::tui::scaffold::view::wrap(&text, room)
+            .into_iter()
+            .enumerate()
+        {
+            out.push(Row {
+                depth: row.depth,
+                pieces: vec![Piece {
+                    text: line,
+                    role: if i == 0 { first_role } else { rest_role },
+                }],
+                line: row.line,
+                ..Row::default()
+            });
+        }
+    }
+    out
+}
+
+/// A selected row shown whole (Enter on a leaf of the explorer): its title and its lines.
+pub fn whole(row: &Row) -> (String, Vec<String>) {
+    let title = row
+        .pieces
+        .iter()
+        .map(|p| p.text.trim())
+        .find(|t| !t.is_empty())
+        .unwrap_or("definition")
+        .to_owned();
+    let mut lines = vec![row.plain_text().trim().to_owned()];
+    if let Some(copy) = &row.copy {
+        lines.push(String::new());
+        lines.push(format!("C copies: {copy}"));
+    }
+    if let Some(line) = row.line {
+        lines.push(format!("line {line} of the definition"));
+    }
+    (title, lines)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_notes_wrap_and_selectable_rows_stay_whole() {
+        let long = "Signed admission token from the waiting room, when the on-sale is queued and the fan waits";
+        let note = Row {
+            depth: 2,
+            pieces: vec![piece(long, "muted")],
+            ..Row::default()
+        };
+        let field = Row {
+            depth: 2,
+            pieces: vec![piece(long, "text")],
+            copy: Some("Basket.token".into()),
+            ..Row::default()
+        };
+        let rows = wrap_long(vec![note.clone(), field.clone()], 40);
+        let notes: Vec<&Row> = rows.iter().filter(|r| r.copy.is_none()).collect();
+        assert!(notes.len() > 2, "{rows:?}");
+        assert!(
+            notes
+                .iter()
+                .all(|r| r.depth == 2 && r.plain_text().chars().count() <= 33)
+        );
+        let joined: Vec<String> = notes.iter().map(|r| r.plain_text()).collect();
+        assert_eq!(joined.join(" "), long, "every word kept, in order");
+        assert_eq!(rows.last(), Some(&field), "the selectable row is one line");
+        assert_eq!(
+            wrap_long(vec![note.clone()], 0),
+            vec![note],
+            "nothing drawn yet"
+        );
+        let (title, lines) = whole(&field);
+        assert_eq!(title, long);
+        assert_eq!(lines[0], long);
+        assert!(lines.contains(&"C copies: Basket.token".to_owned()));
+    }
 
     #[test]
     fn badges_colour_by_what_they_do() {

@@ -36,6 +36,8 @@ pub struct Row {
     pub copy: Option<String>,
     /// The line of the entity's text (its definition) this row shows.
     pub line: Option<u32>,
+    /// Enter fills in this Port action's form (its identifier), on the entity.
+    pub action: Option<String>,
 }
 
 impl Row {
@@ -56,7 +58,11 @@ impl Row {
 
     /// Whether the cursor stops on this row.
     pub fn selectable(&self) -> bool {
-        self.target.is_some() || self.link.is_some() || self.node.is_some() || self.copy.is_some()
+        self.target.is_some()
+            || self.link.is_some()
+            || self.node.is_some()
+            || self.copy.is_some()
+            || self.action.is_some()
     }
 
     pub fn plain_text(&self) -> String {
@@ -77,6 +83,8 @@ pub enum Tab {
     Docs,
     /// Scorecards: levels, failing rules and their fix; for a Group, its roll-up.
     Scorecards,
+    /// Port's DAY-2 and DELETE actions on an entity read from Port; Enter fills one's form.
+    Actions,
 }
 
 impl Tab {
@@ -89,6 +97,7 @@ impl Tab {
             Tab::Status => "Status",
             Tab::Docs => "Docs",
             Tab::Scorecards => "Scorecards",
+            Tab::Actions => "Actions",
         }
     }
 
@@ -103,6 +112,7 @@ impl Tab {
             Tab::Status => 5,
             Tab::Docs => 6,
             Tab::Scorecards => 7,
+            Tab::Actions => 8,
         }
     }
 
@@ -118,6 +128,9 @@ impl Tab {
             tabs.push(Tab::Docs);
         }
         tabs.push(Tab::Scorecards);
+        if crate::sources::port::actions::port_identity(e).is_some() {
+            tabs.push(Tab::Actions);
+        }
         tabs
     }
 }

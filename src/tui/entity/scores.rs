@@ -21,6 +21,7 @@ pub fn act(app: &mut crate::tui::app::App, action: crate::tui::action::Action) {
             app.push(Screen::Scorecards {
                 cursor: 0,
                 scroll: 0,
+                filter: String::new(),
             });
         }
         Action::ScorecardsTab => app.switch_tab(Some(super::rows::Tab::Scorecards), 0),

@@ -12,8 +12,9 @@ use std::sync::Arc;
 use tui_textarea::TextArea;
 
 /// The rows that match `text`, through the one filter-list component (so a word ranks and
-/// matches as in every other list), kept in their order under a line saying what is kept.
-pub(crate) fn filter_rows(rows: Vec<Row>, text: &str) -> Vec<Row> {
+/// matches as in every other list), kept in their order under a line saying what is kept;
+/// with each kept row's position in `rows` (None for that line).
+pub(crate) fn filter_rows(rows: Vec<Row>, text: &str) -> (Vec<Row>, Vec<Option<usize>>) {
     let mut list = crate::tui::filter_list::FilterList::new(text, "");
     list.set_pool(
         rows.iter()
@@ -32,13 +33,14 @@ pub(crate) fn filter_rows(rows: Vec<Row>, text: &str) -> Vec<Row> {
         ),
         role: crate::tui::theme::Role::Muted,
     }])];
-    out.extend(
-        rows.into_iter()
-            .enumerate()
-            .filter(|(i, _)| keep.contains(i))
-            .map(|(_, r)| r),
-    );
-    out
+    let mut origin = vec![None];
+    for (i, r) in rows.into_iter().enumerate() {
+        if keep.contains(&i) {
+            out.push(r);
+            origin.push(Some(i));
+        }
+    }
+    (out, origin)
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -74,35 +76,82 @@ impl EntityScreen {
 }
 
 impl App {
-    /// The rows of the current entity tab (or problems pane), only those that match when
-    /// the tab is filtered (`/`), under a line that says so.
+    /// The rows of the current entity tab (or the problems, on-call or scorecards list), only
+    /// those that match when the list is filtered (`/`), under a line that says so.
     /// Built once per change and shared by update and draw (`view_model`).
     pub fn rows(&self) -> Arc<Vec<Row>> {
         self.views.rows(|| {
             let rows = self.rows_unfiltered();
-            match self.screen() {
-                Screen::Entity(s) if !s.filter.is_empty() => filter_rows(rows, &s.filter),
+            match self.row_filter() {
+                Some(text) if !text.is_empty() => filter_rows(rows, text).0,
                 _ => rows,
             }
         })
     }
 
-    /// Sets the filter of the entity tab on screen (the cursor back on the first row).
-    pub(crate) fn set_row_filter(&mut self, text: String) {
-        if let Screen::Entity(s) = self.screen_mut() {
-            s.filter = text;
-            s.cursor = 0;
-            s.scroll = 0;
+    /// With a `/` filter on, each row's position in the unfiltered rows (None for the line
+    /// saying what the filter keeps): what maps a cursor to data kept beside the rows.
+    pub fn rows_origin(&self) -> Option<Vec<Option<usize>>> {
+        let text = self.row_filter().filter(|t| !t.is_empty())?;
+        Some(filter_rows(self.rows_unfiltered(), text).1)
+    }
+
+    /// The `/` filter of the list on screen, when it has one.
+    pub fn row_filter(&self) -> Option<&str> {
+        match self.screen() {
+            Screen::Entity(s) => Some(&s.filter),
+            Screen::Problems { filter, .. }
+            | Screen::OnCall { filter, .. }
+            | Screen::Scorecards { filter, .. } => Some(filter),
+            _ => None,
         }
+    }
+
+    /// Sets the filter of the list on screen (the cursor back on the first row).
+    pub(crate) fn set_row_filter(&mut self, text: String) {
+        match self.screen_mut() {
+            Screen::Entity(s) => {
+                s.filter = text;
+                s.cursor = 0;
+                s.scroll = 0;
+            }
+            Screen::Problems {
+                cursor,
+                scroll,
+                filter,
+            }
+            | Screen::OnCall {
+                cursor,
+                scroll,
+                filter,
+            }
+            | Screen::Scorecards {
+                cursor,
+                scroll,
+                filter,
+            } => {
+                *filter = text;
+                *cursor = 0;
+                *scroll = 0;
+            }
+            _ => {}
+        }
+        // The on-call cursor stops on services only.
+        self.settle_oncall_cursor();
         self.dirty = true;
     }
 
-    /// `/` on an entity tab: the filter prompt, applied as it is typed.
+    /// `/` on an entity tab, the problems, on-call or scorecards list: the filter prompt,
+    /// applied as it is typed.
     pub(crate) fn open_row_filter(&mut self) {
-        let Screen::Entity(s) = self.screen() else {
+        let Some(current) = self.row_filter().map(str::to_owned) else {
             return;
         };
-        let current = s.filter.clone();
+        let title = if matches!(self.screen(), Screen::Entity(_)) {
+            " Filter this tab "
+        } else {
+            " Filter this list "
+        };
         let mut input = TextArea::new(vec![current]);
         input.move_cursor(tui_textarea::CursorMove::End);
         input.set_placeholder_text("words to keep the rows that have them");
@@ -111,7 +160,7 @@ impl App {
             .push(Overlay::Input(Box::new(live_screens::NameInput {
                 input,
                 purpose: live_screens::InputPurpose::FilterRows,
-                title: " Filter this tab ",
+                title,
                 hint: "keeps the rows that match · enter keeps it · esc clears".into(),
                 error: None,
             })));
@@ -125,11 +174,20 @@ impl App {
                     Tab::Relations => rows::relations_tree(&self.catalog, e, &s.expanded),
                     Tab::Ownership => rows::ownership(&self.catalog, e, s.transitive),
                     Tab::Definition => {
-                        crate::tui::entity::apiview::rows(e, &s.definition, &s.expanded)
+                        let rows = crate::tui::entity::apiview::rows(e, &s.definition, &s.expanded);
+                        if s.definition.raw {
+                            rows
+                        } else {
+                            crate::tui::entity::apiview::wrap_long(
+                                rows,
+                                usize::from(self.geometry.width),
+                            )
+                        }
                     }
                     Tab::Status => self.status_rows_for_screen().unwrap_or_default(),
                     Tab::Docs => Vec::new(),
                     Tab::Scorecards => self.scorecard_rows(e),
+                    Tab::Actions => crate::tui::port::action_rows(self, e),
                 },
                 None => Vec::new(),
             },

@@ -306,31 +306,30 @@ impl App {
         }
     }
 
-    /// The status target under the cursor (a widget of the Status tab, a service on call).
+    /// The status target under the cursor (a widget of the Status tab, a service on call);
+    /// through the `/` filter, the cursor's row is mapped back to its unfiltered position.
     fn selected_target(&self) -> Option<TargetId> {
-        match self.screen() {
-            Screen::Entity(s) if s.tab == Tab::Status => self
-                .status_tab(&s.key, &s.expanded)
-                .targets
-                .get(s.cursor)
-                .cloned()
-                .flatten(),
-            Screen::OnCall { cursor, .. } => self
-                .oncall_screen()
-                .1
-                .targets
-                .get(*cursor)
-                .cloned()
-                .flatten(),
-            _ => None,
-        }
+        let cursor = match self.screen() {
+            Screen::Entity(s) if s.tab == Tab::Status => s.cursor,
+            Screen::OnCall { cursor, .. } => *cursor,
+            _ => return None,
+        };
+        let row = match self.rows_origin() {
+            Some(origin) => origin.get(cursor).copied().flatten()?,
+            None => cursor,
+        };
+        let targets = match self.screen() {
+            Screen::Entity(s) => self.status_tab(&s.key, &s.expanded).targets,
+            _ => self.oncall_screen().1.targets.clone(),
+        };
+        targets.get(row).cloned().flatten()
     }
 
     pub(crate) fn live_move_cursor(&mut self, step: &dyn Fn(usize, usize) -> usize, bottom: bool) {
         let rows = self.rows();
         let page = self.page();
         let max = self.max_scroll(rows.len());
-        if let Screen::OnCall { cursor, scroll } = self.screen_position_mut() {
+        if let Screen::OnCall { cursor, scroll, .. } = self.screen_position_mut() {
             let selectable: Vec<usize> =
                 (0..rows.len()).filter(|i| rows[*i].selectable()).collect();
             if selectable.is_empty() {
@@ -617,6 +616,7 @@ impl App {
                 self.push(Screen::OnCall {
                     cursor: 0,
                     scroll: 0,
+                    filter: String::new(),
                 });
             }
             Action::Watch if !matches!(self.screen(), Screen::Watch) => self.push(Screen::Watch),

@@ -1,33 +1,34 @@
 //! Port's self-service actions in the portal: the actions and my approvals inbox read from the
 //! configured Port source (off the UI thread), CREATE actions beside the templates, the DAY-2
-//! and DELETE actions an entity offers (`A`), the inbox (`I`, its count in the header) with
-//! approve / decline and a reason, and recent runs (`P`). An action's form, review and run are
+//! and DELETE actions an entity offers (its page's Actions tab, `A`), the inbox (`I`, its count in the header) with
+//! approve / decline and a reason; the recent runs (`P`, both Backstage's and Port's) are
+//! `runs.rs`'s, drawn in the same frame. An action's form, review and run are
 //! the scaffolder's own screens: the action is a template for the form engine, and its run is a
 //! [`PortRunExecutor`] on the hub's run service, followed like any run.
 
+pub mod runs;
+
 use super::action::Action;
 use super::app::{App, Effect, Overlay, Screen};
-use super::scaffold::run::{Job, JobKind};
 use super::theme::Role;
+use crate::limits::PORT_INBOX_REFRESH;
 use crate::sources::port::PortSource;
 use crate::sources::port::actions::{
-    Actions, Decision, Operation, PortAction, PortRun, PortRunExecutor, RunsQuery, port_identity,
-    port_refs,
+    Actions, Decision, Operation, PortAction, PortRun, PortRunExecutor, port_identity, port_refs,
 };
 use crate::text::sanitize_line;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
+use std::time::Instant;
 
 /// Which Port list is on screen.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PortList {
-    /// The DAY-2 and DELETE actions an entity offers.
-    Actions { entity: String },
     /// Runs waiting for my approval.
     Inbox,
-    /// Recent runs.
+    /// Recent runs, Backstage's and Port's (`runs.rs`).
     Runs,
 }
 
@@ -42,7 +43,6 @@ pub struct PortView {
 pub enum PortRequest {
     /// The actions and the inbox.
     Load,
-    Runs,
     Decide {
         run: String,
         decision: Decision,
@@ -56,7 +56,6 @@ pub enum PortEvent {
         actions: Result<Vec<PortAction>, String>,
         inbox: Result<Vec<PortRun>, String>,
     },
-    Runs(Result<Vec<PortRun>, String>),
     Decided {
         run: String,
         decision: Decision,
@@ -72,7 +71,6 @@ pub struct PortState {
     pub me: Option<String>,
     pub actions: Vec<PortAction>,
     pub inbox: Vec<PortRun>,
-    pub runs: Vec<PortRun>,
     /// Why the last read failed.
     pub error: Option<String>,
     pub loaded: bool,
@@ -80,6 +78,8 @@ pub struct PortState {
     pub requested: bool,
     /// The run and decision waiting for its reason (the reason prompt is open).
     pub deciding: Option<(String, Decision)>,
+    /// When the actions and the inbox are read again (every [`PORT_INBOX_REFRESH`]).
+    pub next_read: Option<Instant>,
 }
 
 /// Carries out a request (blocking).
@@ -93,12 +93,6 @@ pub fn perform(source: &PortSource, me: Option<&str>, request: PortRequest) -> P
             };
             PortEvent::Loaded { actions, inbox }
         }
-        PortRequest::Runs => PortEvent::Runs(api.and_then(|a| {
-            a.runs(&RunsQuery {
-                user_email: None,
-                ..RunsQuery::default()
-            })
-        })),
         PortRequest::Decide {
             run,
             decision,
@@ -118,6 +112,7 @@ pub fn on_event(app: &mut App, event: PortEvent) {
     match event {
         PortEvent::Loaded { actions, inbox } => {
             app.port.loaded = true;
+            app.port.next_read = Some(Instant::now() + PORT_INBOX_REFRESH);
             app.port.error = None;
             match actions {
                 Ok(a) => {
@@ -138,8 +133,6 @@ pub fn on_event(app: &mut App, event: PortEvent) {
                 Err(e) => app.port.error = Some(format!("Port's approvals: {e}")),
             }
         }
-        PortEvent::Runs(Ok(r)) => app.port.runs = r,
-        PortEvent::Runs(Err(e)) => app.notify(format!("Port's runs: {e}"), true),
         PortEvent::Decided {
             run,
             decision,
@@ -179,6 +172,19 @@ pub fn after_load(app: &mut App) {
     }
 }
 
+/// When the inbox is next read (the header's count follows teammates' new runs).
+pub fn deadline(app: &App) -> Option<Instant> {
+    app.port.next_read
+}
+
+/// Reads the actions and the inbox again once their time has come.
+pub fn on_deadline(app: &mut App, now: Instant) {
+    if app.port.next_read.is_some_and(|t| t <= now) && app.port.source.is_some() {
+        app.port.next_read = None;
+        app.push_effect(Effect::Port(PortRequest::Load));
+    }
+}
+
 /// My email in Port: the profile email of the `[scaffold] user` entity.
 pub fn my_email(app: &App) -> Option<String> {
     let user = app.scaffold.user.as_deref()?;
@@ -188,6 +194,64 @@ pub fn my_email(app: &App) -> Option<String> {
         .pointer("/profile/email")?
         .as_str()
         .map(str::to_owned)
+}
+
+/// The entity page's Actions tab: the DAY-2 and DELETE actions it offers (Enter fills one's
+/// form), or why there are none.
+pub fn action_rows(app: &App, e: &crate::catalog::Entity) -> Vec<super::entity::rows::Row> {
+    use super::entity::rows::{Piece, Row};
+    let text = |t: String, role: Role| Piece {
+        text: sanitize_line(&t).into_owned(),
+        role,
+    };
+    if app.port.source.is_none() {
+        return vec![Row::text(vec![text(
+            "no Port source is configured ([[catalog.source]] type = \"port\")".into(),
+            Role::Muted,
+        )])];
+    }
+    let actions = entity_actions(app, &e.key);
+    if actions.is_empty() {
+        let why = if app.port.loaded {
+            "no Port action applies to this entity"
+        } else {
+            "reading Port's actions…"
+        };
+        let mut rows = vec![Row::text(vec![text(why.into(), Role::Muted)])];
+        if let Some(err) = &app.port.error {
+            rows.push(Row::text(vec![text(format!("✖ {err}"), Role::Error)]));
+        }
+        return rows;
+    }
+    actions
+        .iter()
+        .map(|a| {
+            let approval = if a.requires_approval {
+                " · needs approval"
+            } else {
+                ""
+            };
+            let role = if a.operation == Operation::Delete {
+                Role::Warn
+            } else {
+                Role::Text
+            };
+            Row {
+                action: Some(a.identifier.clone()),
+                ..Row::text(vec![
+                    text(format!("{:<7} ", a.operation.as_str()), role),
+                    text(a.title.clone(), Role::Accent),
+                    text(
+                        format!(
+                            "  {}{approval}",
+                            a.description.as_deref().unwrap_or(&a.identifier)
+                        ),
+                        Role::Muted,
+                    ),
+                ])
+            }
+        })
+        .collect()
 }
 
 /// The actions an entity offers.
@@ -204,9 +268,8 @@ pub fn entity_actions<'a>(app: &'a App, key: &str) -> Vec<&'a PortAction> {
 
 fn rows(app: &App, view: &PortView) -> usize {
     match &view.list {
-        PortList::Actions { entity } => entity_actions(app, entity).len(),
         PortList::Inbox => app.port.inbox.len(),
-        PortList::Runs => app.port.runs.len(),
+        PortList::Runs => app.runs.rows.len(),
     }
 }
 
@@ -265,42 +328,23 @@ pub fn start_run(app: &mut App) {
         app.notify("no Port source is configured", true);
         return;
     };
-    let catalog = app.catalog.clone();
-    let user = app.scaffold.user.clone();
-    let id = app.scaffold.next_run_id();
-    let Some(w) = app.scaffold.wizard.as_deref_mut() else {
+    let Some(port) = app.scaffold.wizard.as_deref().and_then(|w| w.port.clone()) else {
         return;
     };
-    let Some(port) = w.port.clone() else {
-        return;
-    };
-    if w.running() {
-        app.notify("a run is already in progress", true);
-        return;
-    }
-    let task = match w.task(&catalog, user.as_deref()) {
-        Ok(t) => t,
-        Err(errors) => {
-            w.review_errors = errors;
-            app.notify("fix the problems listed first", true);
-            return;
-        }
-    };
-    let executor: std::sync::Arc<dyn greenroom_hub::RunExecutor> = std::sync::Arc::new(
-        PortRunExecutor::new(source, port.action, port.entity, port_refs(&catalog)),
-    );
-    w.begin_run(id, None, None, executor.clone());
-    w.stage = super::scaffold::wizard::Stage::Create;
-    if let Some(run) = w.run.as_mut() {
-        run.dry = false;
-    }
-    app.push_effect(Effect::Scaffold(Job {
-        id,
-        kind: JobKind::Run {
-            task: Box::new(task),
-            executor,
-        },
-    }));
+    let refs = port_refs(&app.catalog);
+    super::scaffold::act::launch(app, move |_| {
+        Ok(super::scaffold::act::Launch {
+            executor: std::sync::Arc::new(PortRunExecutor::new(
+                source,
+                port.action,
+                port.entity,
+                refs,
+            )),
+            target: None,
+            remote: None,
+            dry: false,
+        })
+    });
 }
 
 /// The handler of the action table's Port lines.
@@ -315,7 +359,18 @@ pub fn act(app: &mut App, action: Action) {
                 request(app, PortRequest::Load);
                 return;
             }
-            open(app, PortList::Actions { entity: key });
+            let from_port = app
+                .catalog
+                .get(&key)
+                .is_some_and(|e| port_identity(e).is_some());
+            if !from_port {
+                app.notify(
+                    "Port's actions are for entities read from Port (this one is not)",
+                    true,
+                );
+                return;
+            }
+            app.switch_tab(Some(super::entity::rows::Tab::Actions), 0);
         }
         Action::PortInbox => {
             if app.port.source.is_none() {
@@ -325,16 +380,8 @@ pub fn act(app: &mut App, action: Action) {
             open(app, PortList::Inbox);
             request(app, PortRequest::Load);
         }
-        Action::PortRuns => {
-            if app.port.source.is_none() {
-                request(app, PortRequest::Runs);
-                return;
-            }
-            open(app, PortList::Runs);
-            request(app, PortRequest::Runs);
-        }
+        Action::Runs | Action::RunsRerun => runs::act(app, action),
         Action::PortRefresh => {
-            request(app, PortRequest::Load);
             if matches!(
                 view(app),
                 Some(PortView {
@@ -342,7 +389,9 @@ pub fn act(app: &mut App, action: Action) {
                     ..
                 })
             ) {
-                request(app, PortRequest::Runs);
+                runs::load(app);
+            } else {
+                request(app, PortRequest::Load);
             }
         }
         Action::PortApprove | Action::PortDecline => decide(app, action),
@@ -414,27 +463,14 @@ pub fn list_act(app: &mut App, action: Action) -> bool {
         Action::Bottom => n.saturating_sub(1),
         Action::Open => {
             match &v.list {
-                PortList::Actions { entity } => {
-                    let id = entity_actions(app, entity)
+                PortList::Runs => runs::reopen(app, v.cursor),
+                PortList::Inbox => {
+                    let key = app
+                        .port
+                        .inbox
                         .get(v.cursor)
-                        .map(|a| a.identifier.clone());
-                    if let Some(id) = id {
-                        start_action(app, &id, Some(entity.clone()));
-                    }
-                }
-                PortList::Inbox | PortList::Runs => {
-                    let run = match &v.list {
-                        PortList::Inbox => app.port.inbox.get(v.cursor),
-                        _ => app.port.runs.get(v.cursor),
-                    };
-                    let key = run.and_then(|r| {
-                        let id = r.entity.as_deref()?;
-                        app.catalog
-                            .entities()
-                            .iter()
-                            .find(|e| port_identity(e).is_some_and(|(_, i)| i == id))
-                            .map(|e| e.key.clone())
-                    });
+                        .and_then(|r| r.entity.as_deref())
+                        .and_then(|id| runs::port_entity_key(app, id));
                     match key {
                         Some(k) => app.open_entity(&k, crate::tui::entity::rows::Tab::Overview),
                         None => app.notify("the run acts on no entity in the catalogue", true),
@@ -458,43 +494,18 @@ pub fn header_note(app: &App) -> Option<String> {
 }
 
 pub fn draw(frame: &mut Frame, app: &App, v: &PortView, area: Rect) {
+    if v.list == PortList::Runs {
+        return runs::draw(frame, app, v, area);
+    }
     let t = &app.theme;
     let width = usize::from(area.width);
     let mut lines: Vec<Line> = Vec::new();
     let (title, rows): (String, Vec<(String, String, Role)>) = match &v.list {
-        PortList::Actions { entity } => (
-            format!("Port actions on {}", sanitize_line(entity)),
-            entity_actions(app, entity)
-                .iter()
-                .map(|a| {
-                    let approval = if a.requires_approval {
-                        " · needs approval"
-                    } else {
-                        ""
-                    };
-                    (
-                        format!("{:<7} {}", a.operation.as_str(), a.title),
-                        format!(
-                            "{}{approval}",
-                            a.description.as_deref().unwrap_or(&a.identifier)
-                        ),
-                        if a.operation == Operation::Delete {
-                            Role::Warn
-                        } else {
-                            Role::Text
-                        },
-                    )
-                })
-                .collect(),
-        ),
         PortList::Inbox => (
             "Waiting for my approval (a approves, d declines)".into(),
             app.port.inbox.iter().map(run_row).collect(),
         ),
-        PortList::Runs => (
-            "Recent Port runs".into(),
-            app.port.runs.iter().map(run_row).collect(),
-        ),
+        PortList::Runs => (String::new(), Vec::new()),
     };
     lines.push(Line::from(Span::styled(
         super::views::fit(&format!(" {title}"), width),
@@ -508,10 +519,8 @@ pub fn draw(frame: &mut Frame, app: &App, v: &PortView, area: Rect) {
     }
     if rows.is_empty() {
         let empty = match &v.list {
-            PortList::Actions { .. } if !app.port.loaded => " reading Port's actions…",
-            PortList::Actions { .. } => " no Port action applies to this entity",
             PortList::Inbox => " nothing waits for your approval",
-            PortList::Runs => " no runs",
+            PortList::Runs => "",
         };
         lines.push(Line::from(Span::styled(empty, t.style(Role::Muted))));
     }

@@ -3,7 +3,7 @@
 
 use super::editor::{edit, line_editor, text_of};
 use super::form::{Moved, Stop, StopKind};
-use super::picker::{PickContext, Picked, PickerPopup, Source};
+use super::picker::{PickContext, PickSource, Picked, PickerPopup};
 use super::run::{Job, JobKind};
 use super::wizard::Stage;
 use super::{Confirm, OnYes, Popup, Showing, View, show_wizard, showing, start};
@@ -183,10 +183,10 @@ fn open_picker(app: &mut App, typed: &str) {
     };
     let field = &w.form.fields[stop.field];
     let (source, multi) = match (stop.kind, &field.widget) {
-        (StopKind::Select, _) => (Source::Choices(w.form.focused_choices()), false),
-        (StopKind::Checkboxes, _) => (Source::Choices(w.form.focused_choices()), true),
-        (StopKind::Picker, Widget::Entity(p)) => (Source::Entities(p.clone()), p.is_multi()),
-        (StopKind::Picker, Widget::EntityTags(t)) => (Source::Tags(t.clone()), true),
+        (StopKind::Select, _) => (PickSource::Choices(w.form.focused_choices()), false),
+        (StopKind::Checkboxes, _) => (PickSource::Choices(w.form.focused_choices()), true),
+        (StopKind::Picker, Widget::Entity(p)) => (PickSource::Entities(p.clone()), p.is_multi()),
+        (StopKind::Picker, Widget::EntityTags(t)) => (PickSource::Tags(t.clone()), true),
         _ => return,
     };
     let title = match stop.key.part {
@@ -303,11 +303,28 @@ fn ask_before_quit(app: &mut App) -> bool {
     let Some(w) = app.scaffold.wizard.as_deref() else {
         return false;
     };
-    let question = if w.running() {
-        format!(
-            "\"{}\" is still running. Quit anyway, cancelling it?",
-            w.template.title
+    let elsewhere = w.run.as_ref().map(|r| {
+        (
+            r.cancel.remote().map(|r| r.backend),
+            r.cancel.follows_only(),
         )
+    });
+    let question = if w.running() {
+        match elsewhere {
+            // A run on Backstage or Port survives quitting: the runs list finds it again.
+            Some((Some(backend), _)) => format!(
+                "\"{}\" is still running on Backstage at {backend}. Quit? It goes on there (P finds it again)",
+                w.template.title
+            ),
+            Some((None, true)) => format!(
+                "\"{}\" is still running in Port. Quit? It goes on there (P finds it again)",
+                w.template.title
+            ),
+            _ => format!(
+                "\"{}\" is still running. Quit anyway, cancelling it?",
+                w.template.title
+            ),
+        }
     } else if w.unsaved() {
         format!(
             "Quit, throwing away what you typed into \"{}\"?",
@@ -416,26 +433,44 @@ fn review_act(app: &mut App, action: Action) -> bool {
                 );
             }
         }
-        Action::ScaffoldDryRun => start_run(app, None, false),
+        Action::ScaffoldDryRun => dry_run(app),
         Action::ScaffoldCreate => ask_target(app),
         _ => return false,
     }
     true
 }
 
-/// Starts the wizard's task on a Backstage backend, followed live like a local run.
-fn start_remote(app: &mut App, source: &crate::sources::backstage::BackstageSource) {
+/// How a reviewed form is run: on what, where it shows, and whether it is a dry run.
+pub struct Launch {
+    pub executor: Arc<dyn RunExecutor>,
+    /// The folder a local run writes into.
+    pub target: Option<PathBuf>,
+    /// The backend a remote run (or dry run) goes to, as the screens name it.
+    pub remote: Option<String>,
+    pub dry: bool,
+}
+
+/// What builds a run's executor once the task is known (an error is told, and nothing runs).
+/// HTTP clients are made here, never before: one made and then dropped on the portal's
+/// async thread would panic (reqwest's blocking client).
+pub type MakeLaunch<'a> =
+    Box<dyn FnOnce(&crate::scaffold::TaskSpec) -> Result<Launch, String> + 'a>;
+
+/// The start of every run from the wizard (local, dry, Backstage, Port): refuses a second run
+/// and a form with problems, builds the task as the command line does, then hands it with the
+/// executor `make` chooses to the hub's run service, followed on the run screen.
+pub fn launch(
+    app: &mut App,
+    make: impl FnOnce(&crate::scaffold::TaskSpec) -> Result<Launch, String>,
+) {
+    launch_task(app, None, Box::new(make));
+}
+
+/// [`launch`] with the task given (following a run that already exists: its stored values).
+pub fn launch_task(app: &mut App, given: Option<crate::scaffold::TaskSpec>, make: MakeLaunch<'_>) {
     let catalog = app.catalog.clone();
     let user = app.scaffold.user.clone();
-    let recent = app.scaffold.recent_runs.clone();
     let id = app.scaffold.next_id();
-    let client = match ScaffolderClient::for_source(source) {
-        Ok(c) => c,
-        Err(e) => {
-            app.notify(format!("cannot run on Backstage: {e}"), true);
-            return;
-        }
-    };
     let Some(w) = app.scaffold.wizard.as_deref_mut() else {
         return;
     };
@@ -443,7 +478,7 @@ fn start_remote(app: &mut App, source: &crate::sources::backstage::BackstageSour
         app.notify("a run is already in progress", true);
         return;
     }
-    let task = match w.task(&catalog, user.as_deref()) {
+    let task = match given.map_or_else(|| w.task(&catalog, user.as_deref()), Ok) {
         Ok(t) => t,
         Err(errors) => {
             w.review_errors = errors;
@@ -451,23 +486,23 @@ fn start_remote(app: &mut App, source: &crate::sources::backstage::BackstageSour
             return;
         }
     };
-    let backend = client.base_url().to_owned();
-    let mut executor = RemoteExecutor::new(client);
-    let template_ref = task.template.entity_ref.clone();
-    let remembered = backend.clone();
-    executor.on_created = Some(Arc::new(move |task_id: &str| {
-        let Some(path) = &recent else { return };
-        let (mut runs, _) = RecentRuns::load(path);
-        if let Err(e) = runs.add(RecentRun {
-            backend: remembered.clone(),
-            task_id: task_id.to_owned(),
-            template_ref: template_ref.clone(),
-        }) {
-            tracing::warn!("remembering the task: {e}");
+    let Launch {
+        executor,
+        target,
+        remote,
+        dry,
+    } = match make(&task) {
+        Ok(l) => l,
+        Err(e) => {
+            app.notify(e, true);
+            return;
         }
-    }));
-    let executor: Arc<dyn RunExecutor> = Arc::new(executor);
-    w.begin_run(id, None, Some(backend), executor.clone());
+    };
+    w.begin_run(id, target, remote, executor.clone());
+    w.stage = if dry { Stage::DryRun } else { Stage::Create };
+    if let Some(run) = w.run.as_mut() {
+        run.dry = dry;
+    }
     app.push_effect(Effect::Scaffold(Job {
         id,
         kind: JobKind::Run {
@@ -475,6 +510,103 @@ fn start_remote(app: &mut App, source: &crate::sources::backstage::BackstageSour
             executor,
         },
     }));
+}
+
+/// Starts the wizard's task on a Backstage backend, followed live like a local run.
+fn start_remote(app: &mut App, source: &crate::sources::backstage::BackstageSource) {
+    let recent = app.scaffold.recent_runs.clone();
+    launch(app, move |task| {
+        let client = ScaffolderClient::for_source(source)
+            .map_err(|e| format!("cannot run on Backstage: {e}"))?;
+        let backend = client.base_url().to_owned();
+        let mut executor = RemoteExecutor::new(client);
+        let template_ref = task.template.entity_ref.clone();
+        let remembered = backend.clone();
+        executor.on_created = Some(Arc::new(move |task_id: &str| {
+            let Some(path) = &recent else { return };
+            let (mut runs, _) = RecentRuns::load(path);
+            if let Err(e) = runs.add(RecentRun {
+                backend: remembered.clone(),
+                task_id: task_id.to_owned(),
+                template_ref: template_ref.clone(),
+            }) {
+                tracing::warn!("remembering the task: {e}");
+            }
+        }));
+        Ok(Launch {
+            executor: Arc::new(executor),
+            target: None,
+            remote: Some(backend),
+            dry: false,
+        })
+    });
+}
+
+/// A dry run: on the template's Backstage backend (`POST /v2/dry-run`) when it runs there,
+/// else here.
+fn dry_run(app: &mut App) {
+    let Some(w) = app.scaffold.wizard.as_deref() else {
+        return;
+    };
+    match app.scaffold.remote_backend(&w.template) {
+        Ok(Some(source)) => launch(app, move |_| {
+            let client = ScaffolderClient::for_source(&source)
+                .map_err(|e| format!("cannot dry-run on Backstage: {e}"))?;
+            Ok(Launch {
+                remote: Some(client.base_url().to_owned()),
+                executor: Arc::new(RemoteDryRun(client)),
+                target: None,
+                dry: true,
+            })
+        }),
+        Ok(None) => start_run(app, None, false),
+        Err(e) => app.notify(e, true),
+    }
+}
+
+/// A dry run on the backend: one request; its log, files and output come back whole.
+struct RemoteDryRun(ScaffolderClient);
+
+impl RunExecutor for RemoteDryRun {
+    fn run(
+        &self,
+        task: &crate::scaffold::TaskSpec,
+        events: &mut dyn FnMut(&crate::scaffold::TaskEvent),
+    ) -> crate::scaffold::RunResult {
+        match self.0.dry_run(task) {
+            Ok(result) => {
+                for e in &result.events {
+                    events(e);
+                }
+                result
+            }
+            Err(e) => {
+                let why = format!(
+                    "the dry run on Backstage at {} failed: {e}",
+                    self.0.base_url()
+                );
+                let end = crate::scaffold::TaskEvent::Completion {
+                    status: crate::scaffold::exec::TaskStatus::Failed,
+                    output: serde_json::json!({}),
+                    error: Some(why.clone()),
+                };
+                events(&end);
+                let mut r = super::run::not_started(why);
+                r.events.push(end);
+                r
+            }
+        }
+    }
+
+    /// One request, over when it answers: nothing to stop.
+    fn cancel(&self) {}
+
+    fn remote(&self) -> Option<greenroom_hub::run::RemoteRun> {
+        Some(greenroom_hub::run::RemoteRun {
+            backend: self.0.base_url().to_owned(),
+            task_id: None,
+        })
+    }
 }
 
 fn ask_target(app: &mut App) {
@@ -515,37 +647,18 @@ fn ask_target(app: &mut App) {
 
 /// Starts a dry run (`target` none) or a run into `target`, on the worker.
 fn start_run(app: &mut App, target: Option<PathBuf>, overwrite: bool) {
-    let catalog = app.catalog.clone();
-    let user = app.scaffold.user.clone();
-    let id = app.scaffold.next_id();
-    let Some(w) = app.scaffold.wizard.as_deref_mut() else {
-        return;
-    };
-    if w.running() {
-        app.notify("a run is already in progress", true);
-        return;
-    }
-    let task = match w.task(&catalog, user.as_deref()) {
-        Ok(t) => t,
-        Err(errors) => {
-            w.review_errors = errors;
-            app.notify("fix the problems listed first", true);
-            return;
-        }
-    };
-    let executor: Arc<dyn RunExecutor> = Arc::new(match &target {
-        Some(t) => LocalExecutor::write_to(t, overwrite),
-        None => LocalExecutor::dry_run(),
-    });
-    let shown_target = target.map(|t| std::path::absolute(&t).unwrap_or(t));
-    w.begin_run(id, shown_target, None, executor.clone());
-    app.push_effect(Effect::Scaffold(Job {
-        id,
-        kind: JobKind::Run {
-            task: Box::new(task),
+    launch(app, move |_| {
+        let executor: Arc<dyn RunExecutor> = Arc::new(match &target {
+            Some(t) => LocalExecutor::write_to(t, overwrite),
+            None => LocalExecutor::dry_run(),
+        });
+        Ok(Launch {
+            dry: target.is_none(),
+            target: target.map(|t| std::path::absolute(&t).unwrap_or(t)),
             executor,
-        },
-    }));
+            remote: None,
+        })
+    });
 }
 
 fn dry_run_act(app: &mut App, action: Action) -> bool {
@@ -597,7 +710,7 @@ fn dry_run_act(app: &mut App, action: Action) -> bool {
         Action::Top => p.first(false),
         Action::Bottom => p.first(true),
         Action::ScaffoldBack | Action::ScaffoldCancel => w.stage = Stage::Review,
-        Action::ScaffoldDryRun => start_run(app, None, false),
+        Action::ScaffoldDryRun => dry_run(app),
         Action::ScaffoldCreate => ask_target(app),
         _ => return false,
     }
@@ -629,6 +742,9 @@ fn create_act(app: &mut App, action: Action) -> bool {
             run.cancelling = true;
             let text = match &run.remote {
                 Some(b) => format!("cancelling: asked Backstage at {b} to cancel the task"),
+                None if run.cancel.follows_only() => {
+                    "stopped following: the run goes on in Port (its API has no cancel); P finds it again".to_owned()
+                }
                 None => "cancelling: the run stops before its next step".to_owned(),
             };
             app.notify(text, false);
@@ -745,7 +861,9 @@ fn popup_act(app: &mut App, action: Action) -> bool {
                             .as_ref()
                             .and_then(|w| w.run.as_ref())
                             .filter(|r| r.running())
+                            .filter(|r| r.cancel.remote().is_none() && !r.cancel.follows_only())
                         {
+                            // Local runs stop; remote ones go on (the runs list re-attaches).
                             run.cancel.cancel();
                         }
                         app.quit = true;

@@ -139,7 +139,15 @@ pub fn placeholder_for(field: &Field) -> Option<String> {
                 let names: Vec<String> = allowed.iter().map(scalar).collect();
                 return Some(format!("one of: {}", names.join(", ")));
             }
-            return None;
+            // What the schema's type asks for, as the plain input takes it.
+            match field.schema.get("type").and_then(Json::as_str) {
+                Some("object") => "JSON, like {\"key\": \"value\"}",
+                Some("array") => "items separated by commas",
+                Some("integer") => "a whole number",
+                Some("number") => "a number",
+                Some("boolean") => "yes or no",
+                _ => return None,
+            }
         }
         _ => return None,
     };

@@ -163,6 +163,18 @@ impl FormState {
         state
     }
 
+    /// The form filled with a run's values (running it again): every given key counts as
+    /// typed, defaults fill the rest.
+    pub fn with_values(template: &Template, values: &Json) -> FormState {
+        let mut state = FormState::new(template);
+        state.form = Form::with_values(template, values, &crate::scaffold::Secrets::default());
+        state.editors.clear();
+        state.repo_parts.clear();
+        state.refresh();
+        state.dirty = true;
+        state
+    }
+
     /// Pages that apply now, and where the current one is among them (1-based).
     pub fn page_position(&self) -> (usize, usize) {
         let shown: Vec<usize> = self

@@ -1,7 +1,7 @@
 //! The scaffolder in the portal: the templates view, template forms driven by the scaffolder
 //! core's form model, pickers, the review, dry runs and runs with live progress. State and
 //! what actions do to it live here (the app calls in through a few hooks); drawing lives in
-//! `views::scaffold`; runs happen on a worker thread (`run`).
+//! `view`; runs happen on a worker thread (`run`).
 
 pub mod act;
 pub mod editor;
@@ -325,7 +325,8 @@ pub fn on_event(app: &mut App, event: RunEvent) {
                     if registered_remotely {
                         reload = true;
                     }
-                    Some((format!("{} created{place}", w.template.title), false))
+                    let what = if w.reopened { "completed" } else { "created" };
+                    Some((format!("{} {what}{place}", w.template.title), false))
                 }
                 (Some(r), _) if !r.succeeded() => Some((
                     format!(

@@ -12,7 +12,7 @@ use tui_textarea::Input;
 
 /// Where the items come from.
 #[derive(Clone, Debug)]
-pub enum Source {
+pub enum PickSource {
     Entities(EntityPicker),
     Tags(TagsPicker),
     Choices(Vec<Choice>),
@@ -41,7 +41,7 @@ pub struct PickerPopup {
     /// The filter over every item the source offers (read once when the popup opens), and
     /// "use what was typed" after the matches when the field takes typed values.
     pub list: FilterList<Item>,
-    pub source: Source,
+    pub source: PickSource,
     pub multi: bool,
     /// Chosen so far (several-choice pickers), in the order chosen.
     pub marked: Vec<Json>,
@@ -58,16 +58,16 @@ pub enum Picked {
     Many(Vec<Json>),
 }
 
-fn allows_typing(source: &Source) -> bool {
+fn allows_typing(source: &PickSource) -> bool {
     match source {
-        Source::Entities(p) => p.allow_arbitrary_values,
-        Source::Tags(_) => true,
-        Source::Choices(_) => false,
+        PickSource::Entities(p) => p.allow_arbitrary_values,
+        PickSource::Tags(_) => true,
+        PickSource::Choices(_) => false,
     }
 }
 
-fn user_note(source: &Source, user: Option<&str>) -> Option<String> {
-    let Source::Entities(p) = source else {
+fn user_note(source: &PickSource, user: Option<&str>) -> Option<String> {
+    let PickSource::Entities(p) = source else {
         return None;
     };
     match (p.kind, user) {
@@ -88,7 +88,7 @@ const PLACEHOLDER: &str = "type to filter";
 
 /// Everything a source offers, read once when the popup opens (a catalogue can be large;
 /// typing then only filters this).
-fn pool(source: &Source, cx: &PickContext) -> Vec<(String, Item)> {
+fn pool(source: &PickSource, cx: &PickContext) -> Vec<(String, Item)> {
     let item = |value: Json, label: String, detail: String| Item {
         value,
         label,
@@ -96,7 +96,7 @@ fn pool(source: &Source, cx: &PickContext) -> Vec<(String, Item)> {
         typed: false,
     };
     match source {
-        Source::Entities(p) => p
+        PickSource::Entities(p) => p
             .candidates(cx.catalog, cx.user, "")
             .into_iter()
             .map(|c| {
@@ -109,7 +109,7 @@ fn pool(source: &Source, cx: &PickContext) -> Vec<(String, Item)> {
                 (hay, item(Json::String(c.value.clone()), c.value, detail))
             })
             .collect(),
-        Source::Tags(t) => t
+        PickSource::Tags(t) => t
             .suggestions(cx.catalog, "")
             .into_iter()
             .map(|(tag, n)| {
@@ -117,7 +117,7 @@ fn pool(source: &Source, cx: &PickContext) -> Vec<(String, Item)> {
                 (tag.clone(), item(Json::String(tag.clone()), tag, detail))
             })
             .collect(),
-        Source::Choices(choices) => choices
+        PickSource::Choices(choices) => choices
             .iter()
             .map(|c| {
                 let raw = match &c.value {
@@ -138,7 +138,7 @@ impl PickerPopup {
     pub fn new(
         target: StopKey,
         title: String,
-        source: Source,
+        source: PickSource,
         multi: bool,
         current: Option<&Json>,
         typed: &str,
@@ -236,9 +236,9 @@ impl PickerPopup {
         }
         let text = item.value.as_str().unwrap_or_default();
         match &self.source {
-            Source::Entities(p) => p.value_for_text(text).map(Json::String),
-            Source::Tags(_) => TagsPicker::check_tag(text).map(|()| Json::String(text.into())),
-            Source::Choices(_) => Err("choose one of the listed values".into()),
+            PickSource::Entities(p) => p.value_for_text(text).map(Json::String),
+            PickSource::Tags(_) => TagsPicker::check_tag(text).map(|()| Json::String(text.into())),
+            PickSource::Choices(_) => Err("choose one of the listed values".into()),
         }
     }
 
@@ -324,7 +324,7 @@ mod tests {
         let mut p = PickerPopup::new(
             key(),
             "Environment".into(),
-            Source::Choices(choices()),
+            PickSource::Choices(choices()),
             false,
             Some(&json!("staging")),
             "",
@@ -348,7 +348,7 @@ mod tests {
         let mut p = PickerPopup::new(
             key(),
             "Tags".into(),
-            Source::Tags(TagsPicker { kinds: vec![] }),
+            PickSource::Tags(TagsPicker { kinds: vec![] }),
             true,
             Some(&json!(["java"])),
             "Bad Tag",

@@ -1,11 +1,11 @@
 //! A run as the screen follows it: each step's state and log (folded from task events by the
-//! core's `Progress`), the result, the template's output links and text, and for a dry run the
+//! core's `RunProgress`), the result, the template's output links and text, and for a dry run the
 //! files that would be written. Every line is redacted of the form's secrets once more before it
 //! is kept, whatever the executor already did.
 
 use crate::scaffold::exec::{StepStatus, TaskStatus, WorkspaceFile};
 use crate::scaffold::secrets::Redactor;
-use crate::scaffold::{Progress, RunResult, TaskEvent, Template};
+use crate::scaffold::{RunProgress, RunResult, TaskEvent, Template};
 use greenroom_hub::RunExecutor;
 use serde_json::Value as Json;
 use std::path::PathBuf;
@@ -221,7 +221,7 @@ pub struct RunState {
     pub dry: bool,
     /// Where a real run puts the result.
     pub target: Option<PathBuf>,
-    pub progress: Progress,
+    pub progress: RunProgress,
     pub result: Option<RunResult>,
     /// The run's executor: `cancel()` asks it to stop (a remote one tells the backend).
     pub cancel: Arc<dyn RunExecutor>,
@@ -257,7 +257,7 @@ impl RunState {
             dry: target.is_none() && remote.is_none(),
             remote,
             target,
-            progress: Progress::new(template),
+            progress: RunProgress::new(template),
             result: None,
             cancel,
             cancelling: false,

@@ -35,6 +35,9 @@ pub struct Wizard {
     pub done: bool,
     /// A Port action's form: where its run goes (no folder, no dry run).
     pub port: Option<PortTarget>,
+    /// A run re-opened from the recent runs list (started before): its end is reported as
+    /// what it is, not as something just created.
+    pub reopened: bool,
 }
 
 /// A Port action and the entity a DAY-2/DELETE run acts on.
@@ -71,6 +74,7 @@ impl Wizard {
             run: None,
             done: false,
             port: None,
+            reopened: false,
         }
     }
 

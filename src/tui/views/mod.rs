@@ -21,7 +21,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 use unicode_width::UnicodeWidthStr;
 
-pub use overlays::help_lines;
+pub use overlays::{help_lines, help_view};
 
 pub const MIN_WIDTH: u16 = 60;
 /// The catalogue shows its preview pane from this width.
@@ -50,16 +50,16 @@ pub fn draw(frame: &mut Frame, app: &App) -> Geometry {
     match app.screen() {
         Screen::Catalog => catalog::draw(frame, app, body, &mut geometry),
         Screen::Entity(s) => document::draw_entity(frame, app, s, body, &mut geometry),
-        Screen::Problems { cursor, scroll } => {
+        Screen::Problems { cursor, scroll, .. } => {
             document::draw_problems(frame, app, *cursor, *scroll, body, &mut geometry)
         }
         Screen::Scaffold(_) => scaffold::draw(frame, app, body),
-        Screen::OnCall { cursor, scroll } => {
+        Screen::OnCall { cursor, scroll, .. } => {
             status::draw_oncall(frame, app, *cursor, *scroll, body, &mut geometry)
         }
         Screen::Watch => status::draw_watch(frame, app, body, &mut geometry),
         Screen::Port(v) => crate::tui::port::draw(frame, app, v, body),
-        Screen::Scorecards { cursor, scroll } => {
+        Screen::Scorecards { cursor, scroll, .. } => {
             document::draw_scorecards(frame, app, *cursor, *scroll, body, &mut geometry)
         }
     }
@@ -227,6 +227,7 @@ fn hint_fits(app: &App, action: Action) -> bool {
             app.screen(),
             Screen::Port(v) if v.list == crate::tui::port::PortList::Inbox
         ),
+        Action::RunsRerun => crate::tui::port::runs::selected(app).is_some(),
         Action::GraphDirection
         | Action::GraphDeeper
         | Action::GraphShallower

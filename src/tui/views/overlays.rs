@@ -16,7 +16,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 pub fn draw(frame: &mut Frame, app: &App, area: Rect, geometry: &mut Geometry) {
     for overlay in app.popups.iter() {
         match overlay {
-            Overlay::Help { scroll } => help(frame, app, area, *scroll, geometry),
+            Overlay::Help { scroll, .. } => help(frame, app, area, *scroll, geometry),
             Overlay::Palette(p) => palette(frame, app, area, p),
             Overlay::Input(i) => crate::tui::live::view::draw_input(frame, app, area, i),
             Overlay::DocsSearch(o) => {
@@ -94,6 +94,25 @@ pub fn help_lines(app: &App) -> Vec<(String, Role)> {
     lines
 }
 
+/// The help's lines as shown: all of them, or those its `/` filter keeps.
+pub fn help_view(app: &App) -> Vec<(String, Role)> {
+    let lines = help_lines(app);
+    match help_filter(app) {
+        Some(f) => f.apply(lines),
+        None => lines,
+    }
+}
+
+/// The help's `/` filter, when the help is open and has one.
+fn help_filter(app: &App) -> Option<&crate::tui::app::HelpFilter> {
+    app.popups.iter().find_map(|o| match o {
+        Overlay::Help {
+            filter: Some(f), ..
+        } => Some(f.as_ref()),
+        _ => None,
+    })
+}
+
 fn help(frame: &mut Frame, app: &App, area: Rect, scroll: usize, geometry: &mut Geometry) {
     let rect = centred(area, 96, area.height.saturating_sub(2));
     frame.render_widget(Clear, rect);
@@ -104,9 +123,37 @@ fn help(frame: &mut Frame, app: &App, area: Rect, scroll: usize, geometry: &mut 
             " Keys in force (? or Esc closes) ",
             app.theme.style(Role::Title),
         ));
-    let inner = block.inner(rect);
+    let mut inner = block.inner(rect);
     frame.render_widget(block, rect);
-    let lines = help_lines(app);
+    if let Some(f) = help_filter(app) {
+        // The filter line on top: `/ ` and what is typed (or kept, once Enter was pressed).
+        let [line, rest] =
+            Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
+        let [mark, input] =
+            Layout::horizontal([Constraint::Length(2), Constraint::Min(1)]).areas(line);
+        frame.render_widget(
+            Paragraph::new(Span::styled("/ ", app.theme.style(Role::Accent))),
+            mark,
+        );
+        if f.typing {
+            f.list.draw_input(frame, input, &app.theme);
+        } else {
+            let kept = format!(
+                "{}  ({} keys · / edits · esc clears)",
+                sanitize_line(&f.list.typed()),
+                f.list.len()
+            );
+            frame.render_widget(
+                Paragraph::new(Span::styled(
+                    fit(&kept, usize::from(input.width)),
+                    app.theme.style(Role::Muted),
+                )),
+                input,
+            );
+        }
+        inner = rest;
+    }
+    let lines = help_view(app);
     let scroll = scroll.min(lines.len().saturating_sub(usize::from(inner.height)));
     geometry.help_rows = inner.height;
     geometry.help_scroll = Some(scroll);

@@ -16,7 +16,7 @@ pub mod template;
 pub mod validate;
 pub mod yaml_out;
 
-pub use exec::{Executor, LocalExecutor, Progress, RunResult, TaskEvent, TaskSpec, User};
+pub use exec::{Executor, LocalExecutor, RunProgress, RunResult, TaskEvent, TaskSpec, User};
 pub use files::{TemplateBase, TemplateFiles};
 pub use form::{Field, FieldError, FieldPath, Form, PageInfo, ReviewRow, Widget};
 pub use secrets::Secrets;

@@ -39,15 +39,55 @@ pub enum RemoteError {
     Invalid(Vec<String>),
 }
 
+/// reqwest's blocking clients, which may be neither made nor dropped on an async runtime's
+/// thread (the portal's UI thread is one): there they are made, and dropped, on a thread of
+/// their own.
+struct Http {
+    client: Option<reqwest::blocking::Client>,
+    /// For the event stream: no whole-request timeout (a step may run for an hour).
+    stream_client: Option<reqwest::blocking::Client>,
+}
+
+impl Clone for Http {
+    fn clone(&self) -> Http {
+        Http {
+            client: self.client.clone(),
+            stream_client: self.stream_client.clone(),
+        }
+    }
+}
+
+impl Drop for Http {
+    fn drop(&mut self) {
+        if tokio::runtime::Handle::try_current().is_ok() {
+            let clients = (self.client.take(), self.stream_client.take());
+            let _ = std::thread::Builder::new()
+                .name("greenroom-http-drop".into())
+                .spawn(move || drop(clients));
+        }
+    }
+}
+
+/// Runs `make` on a thread of its own when called on an async runtime's thread.
+fn off_runtime<T: Send + 'static>(make: impl FnOnce() -> T + Send + 'static) -> Result<T, String> {
+    if tokio::runtime::Handle::try_current().is_err() {
+        return Ok(make());
+    }
+    std::thread::Builder::new()
+        .name("greenroom-http".into())
+        .spawn(make)
+        .map_err(|e| e.to_string())?
+        .join()
+        .map_err(|_| "making the HTTP client failed".to_owned())
+}
+
 /// A Backstage backend's scaffolder API (`{base}/api/scaffolder`).
 #[derive(Clone)]
 pub struct ScaffolderClient {
     base_url: String,
     token: Option<String>,
     token_env: Option<String>,
-    client: reqwest::blocking::Client,
-    /// For the event stream: no whole-request timeout (a step may run for an hour).
-    stream_client: reqwest::blocking::Client,
+    http: Http,
     /// The first wait before reconnecting a broken event stream (doubled each time, at most
     /// eight times this).
     pub reconnect_delay: Duration,
@@ -166,22 +206,43 @@ impl ScaffolderClient {
     /// A client for the backend of a configured Backstage source (its URL and token).
     pub fn for_source(source: &BackstageSource) -> Result<ScaffolderClient, String> {
         let token = source.token()?;
-        let build = |timeout: Option<Duration>| {
-            let mut b = reqwest::blocking::Client::builder()
-                .connect_timeout(source.connect_timeout)
-                .user_agent(concat!("greenroom/", env!("CARGO_PKG_VERSION")));
-            b = b.timeout(timeout);
-            b.build().map_err(|e| e.to_string())
-        };
+        let (connect, request) = (source.connect_timeout, source.request_timeout);
+        let http = off_runtime(move || -> Result<Http, String> {
+            let build = |timeout: Option<Duration>| {
+                reqwest::blocking::Client::builder()
+                    .connect_timeout(connect)
+                    .user_agent(concat!("greenroom/", env!("CARGO_PKG_VERSION")))
+                    .timeout(timeout)
+                    .build()
+                    .map_err(|e| e.to_string())
+            };
+            Ok(Http {
+                client: Some(build(Some(request))?),
+                stream_client: Some(build(None)?),
+            })
+        })??;
         Ok(ScaffolderClient {
             base_url: source.base_url.trim_end_matches('/').to_owned(),
             token,
             token_env: source.token_env.clone(),
-            client: build(Some(source.request_timeout))?,
-            stream_client: build(None)?,
+            http,
             reconnect_delay: REMOTE_RUN_RECONNECT_DELAY,
             max_reconnects: REMOTE_RUN_RECONNECTS,
         })
+    }
+
+    fn client(&self) -> &reqwest::blocking::Client {
+        self.http
+            .client
+            .as_ref()
+            .expect("clients live until dropped")
+    }
+
+    fn stream_client(&self) -> &reqwest::blocking::Client {
+        self.http
+            .stream_client
+            .as_ref()
+            .expect("clients live until dropped")
     }
 
     /// The backend's base URL (what the review screen names).
@@ -263,7 +324,7 @@ impl ScaffolderClient {
         if !secrets.is_empty() {
             body["secrets"] = secrets.to_json();
         }
-        let (_, answer) = self.call(self.client.post(&url).json(&body), &url)?;
+        let (_, answer) = self.call(self.client().post(&url).json(&body), &url)?;
         let id = answer
             .get("id")
             .and_then(Json::as_str)
@@ -274,7 +335,7 @@ impl ScaffolderClient {
     /// `GET /v2/tasks/{id}`.
     pub fn get_task(&self, id: &str) -> Result<RemoteTask, RemoteError> {
         let url = self.api(&format!("/v2/tasks/{}", checked_id(id)?));
-        let (_, answer) = self.call(self.client.get(&url), &url)?;
+        let (_, answer) = self.call(self.client().get(&url), &url)?;
         RemoteTask::from_json(&answer)
             .ok_or_else(|| RemoteError::Failed(format!("{url} answered something not a task")))
     }
@@ -293,7 +354,7 @@ impl ScaffolderClient {
         if let Some(who) = created_by {
             query.push(("createdBy".to_owned(), who.to_owned()));
         }
-        let (_, answer) = self.call(self.client.get(&url).query(&query), &url)?;
+        let (_, answer) = self.call(self.client().get(&url).query(&query), &url)?;
         Ok(answer
             .get("tasks")
             .and_then(Json::as_array)
@@ -306,7 +367,7 @@ impl ScaffolderClient {
     /// `POST /v2/tasks/{id}/cancel`.
     pub fn cancel(&self, id: &str) -> Result<(), RemoteError> {
         let url = self.api(&format!("/v2/tasks/{}/cancel", checked_id(id)?));
-        self.call(self.client.post(&url), &url).map(|_| ())
+        self.call(self.client().post(&url), &url).map(|_| ())
     }
 
     /// `GET /v2/templates/{namespace}/{kind}/{name}/parameter-schema`.
@@ -333,7 +394,7 @@ impl ScaffolderClient {
             enc(kind),
             enc(name)
         ));
-        self.call(self.client.get(&url), &url).map(|(_, v)| v)
+        self.call(self.client().get(&url), &url).map(|(_, v)| v)
     }
 
     /// Follows a task's event stream to its `completion` event, calling `on` with each event
@@ -353,7 +414,7 @@ impl ScaffolderClient {
         let mut failures = 0usize;
         let mut delay = self.reconnect_delay;
         loop {
-            let mut request = self.stream_client.get(&url);
+            let mut request = self.stream_client().get(&url);
             if let Some(a) = after {
                 request = request.query(&[("after", a.to_string())]);
             }
@@ -448,7 +509,7 @@ impl ScaffolderClient {
             "directoryContents": directory_contents,
         });
         let url = self.api("/v2/dry-run");
-        let (_, answer) = self.call(self.client.post(&url).json(&body), &url)?;
+        let (_, answer) = self.call(self.client().post(&url).json(&body), &url)?;
         Ok(dry_run_result(&answer))
     }
 }
@@ -956,7 +1017,7 @@ mod tests {
         assert_eq!(t.pages[0]["required"], json!(["name", "owner"]));
         assert_eq!(t.backend.as_deref(), Some("http://b"));
         // Its steps come from the events.
-        let mut p = super::super::exec::Progress::new(&t);
+        let mut p = super::super::exec::RunProgress::new(&t);
         p.apply(&TaskEvent::Log {
             step_id: Some("fetch".into()),
             message: "Beginning step Render skeleton".into(),
@@ -964,6 +1025,22 @@ mod tests {
         });
         assert_eq!(p.steps[0].name, "Render skeleton");
         assert_eq!(p.steps[0].status, StepStatus::Processing);
+    }
+
+    #[test]
+    fn the_client_is_made_and_dropped_safely_on_an_async_thread() {
+        // The portal's UI thread runs inside tokio: reqwest's blocking client panics when made
+        // or dropped there unless it is moved off it.
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let c =
+                ScaffolderClient::for_source(&BackstageSource::new("http://127.0.0.1:9/")).unwrap();
+            let again = c.clone();
+            drop(c);
+            drop(again);
+        });
     }
 
     #[test]

@@ -98,12 +98,19 @@ struct Doc {
     order: u32,
 }
 
-/// What answers `level:` filters: the graded scorecards (`scorecard::Board`). Grades are not
-/// in the index, since they move with live facts while the index stays.
+/// What answers the filters whose facts are not in the index: `level:` (the graded
+/// scorecards, `scorecard::Board`: grades move with live facts while the index stays) and
+/// `docs:` (the TechDocs search index, built on a worker thread after the catalogue).
 pub trait Levels: Sync {
     /// Whether the entity at this catalogue position has a grade satisfying `value` (`gold`,
     /// `<silver`, `>=bronze`, as typed after `level:`).
     fn matches_level(&self, entity: usize, value: &str) -> bool;
+
+    /// Whether the TechDocs of the entity at this catalogue position hold every word of
+    /// `words` (as typed after `docs:`). Without docs, nothing matches.
+    fn matches_docs(&self, _entity: usize, _words: &str) -> bool {
+        false
+    }
 }
 
 pub struct SearchIndex {
@@ -639,6 +646,7 @@ impl<'q> Plan<'q> {
                 }
             }),
             Field::Level => self.levels.is_some_and(|l| l.matches_level(entity, value)),
+            Field::Docs => self.levels.is_some_and(|l| l.matches_docs(entity, value)),
             Field::Owner => {
                 let owner_ref = self.text(&doc.owner_ref);
                 starts(&doc.owner)

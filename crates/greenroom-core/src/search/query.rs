@@ -1,5 +1,6 @@
 //! The query language: fuzzy words, `"quoted phrases"`, field filters (`kind:`, `type:`,
-//! `owner:`, `tag:`, `label:`, `lifecycle:`, `system:`, `domain:`, `ns:`), and `-` to negate a filter,
+//! `owner:`, `tag:`, `label:`, `lifecycle:`, `system:`, `domain:`, `ns:`, `level:`, `docs:`), and `-`
+//! to negate a filter,
 //! phrase or word. Filters on the same field are alternatives; everything else must all hold.
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -17,6 +18,9 @@ pub enum Field {
     /// A scorecard level (`level:gold`, `level:<silver`): answered by the graded board
     /// (`search::Levels`, implemented by `scorecard::Board`), not the index.
     Level,
+    /// `docs:words` (or `docs:"two words"`): the entity's TechDocs hold every word. Answered
+    /// by the catalogue's TechDocs search index (`techdocs::DocsIndex`), not this index.
+    Docs,
 }
 
 impl Field {
@@ -44,6 +48,7 @@ impl Field {
             "domain" => Field::Domain,
             "ns" | "namespace" => Field::Namespace,
             "level" => Field::Level,
+            "docs" => Field::Docs,
             _ => return None,
         })
     }
@@ -60,6 +65,7 @@ impl Field {
             Field::Domain => "domain",
             Field::Namespace => "ns",
             Field::Level => "level",
+            Field::Docs => "docs",
         }
     }
 }

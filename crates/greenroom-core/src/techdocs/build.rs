@@ -185,11 +185,12 @@ impl Builder {
             }
             self.inline = Some((InlineKind::Paragraph, Vec::new()));
         }
-        let link = self.links.iter().rev().find_map(Clone::clone);
+        // The link is cloned only for a new span (most text continues the last one).
+        let link = self.links.iter().rev().find_map(Option::as_ref);
         let spans = &mut self.inline.as_mut().expect("opened above").1;
         if let Some(last) = spans.last_mut()
             && last.mark == self.mark
-            && last.link == link
+            && last.link.as_ref() == link
         {
             last.text.push_str(clean);
             return;
@@ -197,7 +198,7 @@ impl Builder {
         spans.push(Span {
             text: clean.to_owned(),
             mark: self.mark,
-            link,
+            link: link.cloned(),
         });
     }
 

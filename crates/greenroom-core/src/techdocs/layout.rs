@@ -347,107 +347,108 @@ impl Layouter {
     }
 
     /// Word-wraps spans under the prefixes; `over` replaces every span's style (headings).
+    /// Words are slices of the spans' text, and each goes onto the end of the line's last
+    /// segment when style and link agree: a paragraph costs a few segments per line, not two
+    /// allocations per word (what made a 200 KB page slow to open).
     fn wrap(&mut self, spans: &[Span], first: &[Seg], rest: &[Seg], over: Option<Style>) {
         let base_no = self.out.links.len() + self.out.lines.len() * 1000;
-        // Words: (text, style, link, glued to the word before), `None` text a forced break.
-        let mut words: Vec<(Option<String>, Style, Option<usize>, bool)> = Vec::new();
+        let rest_width = prefix_width(rest);
+        let mut line = first.to_vec();
+        let mut used = prefix_width(first);
+        let mut empty = true;
         let mut space_before = false;
         for (n, s) in spans.iter().enumerate() {
             let style = over.unwrap_or_else(|| span_style(s.mark, s.link.is_some()));
             let link = s.link.as_ref().map(|l| self.link_id(l, base_no + n));
             for (k, part) in s.text.split('\n').enumerate() {
                 if k > 0 {
-                    words.push((None, style, None, false));
+                    // A forced break.
+                    self.push_line(std::mem::replace(&mut line, rest.to_vec()), false);
+                    used = rest_width;
+                    empty = true;
                     space_before = false;
                 }
-                let mut word = String::new();
-                for c in part.chars() {
-                    if c == ' ' {
-                        if !word.is_empty() {
-                            words.push((
-                                Some(std::mem::take(&mut word)),
-                                style,
-                                link,
-                                !space_before,
-                            ));
-                        }
+                let mut words = part.split(' ').peekable();
+                while let Some(text) = words.next() {
+                    if text.is_empty() {
+                        // Between two spaces, or a leading / trailing one.
                         space_before = true;
-                    } else {
-                        word.push(c);
+                        continue;
                     }
+                    let glued = !space_before;
+                    // A space follows this word when another piece of this part does.
+                    space_before = words.peek().is_some();
+                    self.place_word(
+                        text,
+                        style,
+                        link,
+                        glued,
+                        (&mut line, &mut used, &mut empty),
+                        rest,
+                        rest_width,
+                    );
                 }
-                if !word.is_empty() {
-                    words.push((Some(word), style, link, !space_before));
-                    space_before = false;
-                }
             }
-        }
-        let mut line = first.to_vec();
-        let mut used = prefix_width(first);
-        let mut empty = true;
-        for (text, style, link, glued) in words {
-            let Some(text) = text else {
-                self.push_line(std::mem::replace(&mut line, rest.to_vec()), false);
-                used = prefix_width(rest);
-                empty = true;
-                continue;
-            };
-            if text.is_empty() {
-                continue;
-            }
-            let w = text.width();
-            let space = usize::from(!(empty || glued));
-            if !empty && used + space + w > self.width {
-                self.push_line(std::mem::replace(&mut line, rest.to_vec()), false);
-                used = prefix_width(rest);
-                empty = true;
-            }
-            if !empty && space == 1 {
-                // A space inside one link is part of it (underlined, selected with it).
-                let inner = link.is_some() && line.last().is_some_and(|s| s.link == link);
-                line.push(Seg {
-                    text: " ".into(),
-                    style: if inner { style } else { Style::role("text") },
-                    link: if inner { link } else { None },
-                });
-                used += 1;
-            }
-            // A word longer than the line is cut where it must be.
-            let room = self.width.saturating_sub(prefix_width(rest)).max(1);
-            if w > self.width.saturating_sub(used) && w > room {
-                let mut piece = String::new();
-                let mut pw = 0;
-                for c in text.chars() {
-                    let cw = c.width().unwrap_or(0);
-                    if used + pw + cw > self.width && (pw > 0 || !empty) {
-                        line.push(Seg {
-                            text: std::mem::take(&mut piece),
-                            style,
-                            link,
-                        });
-                        self.push_line(std::mem::replace(&mut line, rest.to_vec()), false);
-                        used = prefix_width(rest);
-                        pw = 0;
-                    }
-                    piece.push(c);
-                    pw += cw;
-                }
-                used += pw;
-                line.push(Seg {
-                    text: piece,
-                    style,
-                    link,
-                });
-            } else {
-                used += w;
-                line.push(Seg { text, style, link });
-            }
-            empty = false;
         }
         if !empty || line.len() > rest.len() {
             self.push_line(line, false);
         }
-        merge_segs(self.out.lines.last_mut());
+    }
+
+    /// Puts one word on the line being built, breaking the line before it (or inside it, when
+    /// it is longer than a line) as needed.
+    #[allow(clippy::too_many_arguments)]
+    fn place_word(
+        &mut self,
+        text: &str,
+        style: Style,
+        link: Option<usize>,
+        glued: bool,
+        (line, used, empty): (&mut Vec<Seg>, &mut usize, &mut bool),
+        rest: &[Seg],
+        rest_width: usize,
+    ) {
+        let w = text.width();
+        let space = usize::from(!(*empty || glued));
+        if !*empty && *used + space + w > self.width {
+            self.push_line(std::mem::replace(line, rest.to_vec()), false);
+            *used = rest_width;
+            *empty = true;
+        }
+        if !*empty && space == 1 {
+            // A space inside one link is part of it (underlined, selected with it).
+            let inner = link.is_some() && line.last().is_some_and(|s| s.link == link);
+            if inner {
+                append(line, " ", style, link);
+            } else {
+                append(line, " ", Style::role("text"), None);
+            }
+            *used += 1;
+        }
+        // A word longer than the line is cut where it must be.
+        let room = self.width.saturating_sub(rest_width).max(1);
+        if w > self.width.saturating_sub(*used) && w > room {
+            let mut piece = String::new();
+            let mut pw = 0;
+            for c in text.chars() {
+                let cw = c.width().unwrap_or(0);
+                if *used + pw + cw > self.width && (pw > 0 || !*empty) {
+                    append(line, &piece, style, link);
+                    piece.clear();
+                    self.push_line(std::mem::replace(line, rest.to_vec()), false);
+                    *used = rest_width;
+                    pw = 0;
+                }
+                piece.push(c);
+                pw += cw;
+            }
+            *used += pw;
+            append(line, &piece, style, link);
+        } else {
+            *used += w;
+            append(line, text, style, link);
+        }
+        *empty = false;
     }
 
     fn table(
@@ -561,19 +562,17 @@ fn first_or_rest<'a>(first: &'a [Seg], rest: &'a [Seg], i: usize) -> &'a [Seg] {
     if i == 0 { first } else { rest }
 }
 
-/// Joins neighbouring segments of one style and link (fewer spans to draw).
-fn merge_segs(line: Option<&mut Line>) {
-    let Some(line) = line else { return };
-    let mut out: Vec<Seg> = Vec::with_capacity(line.segs.len());
-    for s in line.segs.drain(..) {
-        match out.last_mut() {
-            Some(last) if last.style == s.style && last.link == s.link => {
-                last.text.push_str(&s.text)
-            }
-            _ => out.push(s),
-        }
+/// Adds text to the end of a line: onto its last segment when style and link agree (fewer
+/// spans to draw), else as a new segment.
+fn append(line: &mut Vec<Seg>, text: &str, style: Style, link: Option<usize>) {
+    match line.last_mut() {
+        Some(last) if last.style == style && last.link == link => last.text.push_str(text),
+        _ => line.push(Seg {
+            text: text.to_owned(),
+            style,
+            link,
+        }),
     }
-    line.segs = out;
 }
 
 /// The laid-out page as plain text (piped output, tests).

@@ -20,7 +20,7 @@ pub mod source;
 pub use cache::DocsCache;
 pub use layout::{Laid, Line, Seg, Style, layout};
 pub use model::{Block, Document, Link};
-pub use search::{DocsHit, DocsIndex};
+pub use search::{DocsAnswers, DocsHit, DocsIndex};
 pub use site::{NavItem, Site, SitePage};
 pub use source::{Backend, DocsSource, NoDocs, Resolved, docs_source, has_docs};
 
@@ -75,6 +75,13 @@ pub fn index_catalog(
 ) -> DocsIndex {
     let sources = catalog_sources(catalog, backends);
     let mut index = DocsIndex::default();
+    for (position, e) in catalog.entities().iter().enumerate() {
+        if source::has_docs(e)
+            && let Ok(r) = docs_source(catalog, e, backends)
+        {
+            index.readers.entry(r.owner_key).or_default().push(position);
+        }
+    }
     for (i, (key, source)) in sources.iter().enumerate() {
         match Site::open_with(source, online, cache) {
             Ok(site) => index.add_site(key, &site),

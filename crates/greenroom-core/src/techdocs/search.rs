@@ -7,6 +7,7 @@
 use super::model::{Block, Document, spans_text, walk};
 use super::site::Site;
 use serde::Serialize;
+use std::collections::{HashMap, HashSet};
 
 #[derive(Clone, Debug)]
 struct Section {
@@ -46,6 +47,10 @@ pub struct DocsIndex {
     /// Pages that could not be read, with why.
     pub problems: Vec<String>,
     pub pages: usize,
+    /// Per site (the key of the entity whose docs it is), the catalogue positions of the
+    /// entities reading it (itself, and those pointing at it with `techdocs-entity`): what a
+    /// `docs:` search filter answers with.
+    pub readers: HashMap<String, Vec<usize>>,
 }
 
 fn sections_of(doc: &Document) -> Vec<(String, Option<String>, String)> {
@@ -130,27 +135,12 @@ impl DocsIndex {
         if words.is_empty() {
             return Vec::new();
         }
-        let mut hits: Vec<(u32, usize)> = Vec::new();
-        for (i, s) in self.sections.iter().enumerate() {
-            let mut score = 0u32;
-            let mut all = true;
-            for w in &words {
-                let in_title = s.lower_title.contains(w.as_str());
-                let in_heading = s.lower_heading.contains(w.as_str());
-                let count = s.lower_text.matches(w.as_str()).take(10).count() as u32;
-                if !(in_title || in_heading || count > 0) {
-                    all = false;
-                    break;
-                }
-                score += 20 * u32::from(in_title) + 12 * u32::from(in_heading) + count.min(5) * 2;
-                if starts_word(&s.lower_heading, w) || starts_word(&s.lower_text, w) {
-                    score += 3;
-                }
-            }
-            if all {
-                hits.push((score, i));
-            }
-        }
+        let mut hits: Vec<(u32, usize)> = self
+            .sections
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| Some((section_score(s, &words)?, i)))
+            .collect();
         hits.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
         hits.truncate(limit);
         hits.into_iter()
@@ -170,6 +160,103 @@ impl DocsIndex {
             })
             .collect()
     }
+}
+
+impl DocsIndex {
+    /// The catalogue positions of the entities whose docs have a section holding every word
+    /// of `words` (the `docs:` search filter; see [`Self::readers`]).
+    pub fn entities_matching(&self, words: &str) -> HashSet<usize> {
+        let words: Vec<String> = words.split_whitespace().map(str::to_lowercase).collect();
+        let mut sites: HashSet<&str> = HashSet::new();
+        if words.is_empty() {
+            return HashSet::new();
+        }
+        for s in &self.sections {
+            if !sites.contains(s.entity.as_str()) && section_score(s, &words).is_some() {
+                sites.insert(&s.entity);
+            }
+        }
+        sites
+            .into_iter()
+            .filter_map(|site| self.readers.get(site))
+            .flatten()
+            .copied()
+            .collect()
+    }
+}
+
+/// The `docs:` filters of one query, each looked up once in the docs index (not once per
+/// entity the search visits): what answers them in a catalogue search.
+#[derive(Clone, Debug, Default)]
+pub struct DocsAnswers {
+    sets: Vec<(String, HashSet<usize>)>,
+}
+
+impl DocsAnswers {
+    pub fn new(index: &DocsIndex, query: &crate::search::Query) -> DocsAnswers {
+        let sets = query
+            .terms
+            .iter()
+            .filter_map(|t| match t {
+                crate::search::Term::Filter {
+                    field: crate::search::Field::Docs,
+                    value,
+                    ..
+                } => Some((value.clone(), index.entities_matching(value))),
+                _ => None,
+            })
+            .collect();
+        DocsAnswers { sets }
+    }
+
+    /// Whether the query has `docs:` filters.
+    pub fn wanted(query: &crate::search::Query) -> bool {
+        query.terms.iter().any(|t| {
+            matches!(
+                t,
+                crate::search::Term::Filter {
+                    field: crate::search::Field::Docs,
+                    ..
+                }
+            )
+        })
+    }
+
+    /// Whether the docs of the entity at this catalogue position hold `words`.
+    pub fn matches(&self, entity: usize, words: &str) -> bool {
+        self.sets
+            .iter()
+            .any(|(v, set)| v == words && set.contains(&entity))
+    }
+}
+
+/// `docs:` alone (the CLI's search; the portal's adds `level:` from its board).
+impl crate::search::Levels for DocsAnswers {
+    fn matches_level(&self, _entity: usize, _value: &str) -> bool {
+        false
+    }
+
+    fn matches_docs(&self, entity: usize, words: &str) -> bool {
+        self.matches(entity, words)
+    }
+}
+
+/// How well a section answers the words (all of them must be in it), or None.
+fn section_score(s: &Section, words: &[String]) -> Option<u32> {
+    let mut score = 0u32;
+    for w in words {
+        let in_title = s.lower_title.contains(w.as_str());
+        let in_heading = s.lower_heading.contains(w.as_str());
+        let count = s.lower_text.matches(w.as_str()).take(10).count() as u32;
+        if !(in_title || in_heading || count > 0) {
+            return None;
+        }
+        score += 20 * u32::from(in_title) + 12 * u32::from(in_heading) + count.min(5) * 2;
+        if starts_word(&s.lower_heading, w) || starts_word(&s.lower_text, w) {
+            score += 3;
+        }
+    }
+    Some(score)
 }
 
 fn starts_word(hay: &str, w: &str) -> bool {

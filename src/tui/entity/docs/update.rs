@@ -10,6 +10,19 @@ use crate::tui::entity::docs::{Place, Reader, SearchOverlay, nav_rows};
 use crate::tui::entity::rows::Tab;
 use tui_textarea::TextArea;
 
+/// Whether the query has `docs:` filters (answered by the TechDocs index).
+pub(crate) fn has_docs_terms(query: &crate::search::Query) -> bool {
+    query.terms.iter().any(|t| {
+        matches!(
+            t,
+            crate::search::Term::Filter {
+                field: crate::search::Field::Docs,
+                ..
+            }
+        )
+    })
+}
+
 /// How many results the docs search shows.
 const SEARCH_LIMIT: usize = 50;
 
@@ -27,9 +40,16 @@ impl App {
 
     /// Opens the reader for the entity on screen when its Docs tab shows (once per entity).
     pub(crate) fn sync_docs(&mut self) {
+        if has_docs_terms(&self.search.query) && self.docs.index.is_none() {
+            // After a reload the index is rebuilt for the new catalogue.
+            self.docs.start_index(self.catalog.clone());
+        }
         if self.docs.poll_index() {
             self.refresh_docs_search();
             self.dirty = true;
+            if has_docs_terms(&self.search.query) {
+                self.research_keeping_cursor();
+            }
         }
         if self.docs.reader.as_mut().is_some_and(Reader::poll) {
             self.dirty = true;

@@ -1,6 +1,6 @@
 //! The Relations tab's graph mode: which graph to draw (direction, depth, kind and relation
 //! presets), which box is selected, and how the keys move through it. The layout itself is the
-//! core's (`graph::build`); drawing is `views::graph`. No terminal here.
+//! core's (`graph::build`); drawing is `view`. No terminal here.
 
 pub mod view;
 

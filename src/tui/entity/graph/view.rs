@@ -72,9 +72,11 @@ fn paint(app: &App, g: &Graph, selected: usize) -> Canvas {
     let place: Vec<(usize, usize)> = (0..g.nodes.len())
         .map(|n| g.place(n).unwrap_or((0, 0)))
         .collect();
-    // Edges first, boxes over them.
+    // Edges first, boxes over them. Each gap has a bus line; a label names the relation on
+    // the side where every arrow carries one relation: at the targets (`──partOf─▶`) when
+    // no target gathers two kinds of relation, else at the sources (`──memberOf──┐`, the bus
+    // beside the targets) when no source sends two; else at the targets, cut to fit.
     for gap in 0..cols.saturating_sub(1) {
-        let bus = col_x(gap) + BOX_W + 2;
         let edges: Vec<_> = g
             .edges
             .iter()
@@ -83,6 +85,29 @@ fn paint(app: &App, g: &Graph, selected: usize) -> Canvas {
         if edges.is_empty() {
             continue;
         }
+        let labels_of = |end_of: &dyn Fn(&crate::graph::GraphEdge) -> usize, n: usize| {
+            let mut l: Vec<&str> = edges
+                .iter()
+                .filter(|e| end_of(e) == n)
+                .map(|e| short_label(e.relation.as_str()))
+                .collect();
+            l.sort_unstable();
+            l.dedup();
+            l
+        };
+        let mut targets: Vec<usize> = edges.iter().map(|e| e.to).collect();
+        targets.sort_unstable();
+        targets.dedup();
+        let mut sources: Vec<usize> = edges.iter().map(|e| e.from).collect();
+        sources.sort_unstable();
+        sources.dedup();
+        let one_each = |ends: &[usize], end_of: &dyn Fn(&crate::graph::GraphEdge) -> usize| {
+            ends.iter().all(|n| labels_of(end_of, *n).len() == 1)
+        };
+        let at_sources = !one_each(&targets, &|e| e.to) && one_each(&sources, &|e| e.from);
+        let end = col_x(gap + 1);
+        let start = col_x(gap) + BOX_W;
+        let bus = if at_sources { end - 3 } else { start + 2 };
         let mid = |n: usize| place[n].1 * PITCH + 1;
         let mut lo = usize::MAX;
         let mut hi = 0;
@@ -90,32 +115,29 @@ fn paint(app: &App, g: &Graph, selected: usize) -> Canvas {
             let (ys, yt) = (mid(e.from), mid(e.to));
             lo = lo.min(ys).min(yt);
             hi = hi.max(ys).max(yt);
-            for x in col_x(gap) + BOX_W..bus {
+            for x in start..bus {
                 cv.put(x, ys, '─', "muted");
             }
         }
         for y in lo..=hi {
             cv.put(bus, y, '│', "muted");
         }
-        // The segment into each target, labelled with the relations ending there.
-        let mut targets: Vec<usize> = edges.iter().map(|e| e.to).collect();
-        targets.sort_unstable();
-        targets.dedup();
+        if at_sources {
+            for s in &sources {
+                let label = fit(&labels_of(&|e| e.from, *s).join(","), bus - start - 2);
+                cv.text(start + 1, mid(*s), &label, "info");
+            }
+        }
+        // The segment into each target (labelled with the relations ending there).
         for t in targets {
             let y = mid(t);
-            let end = col_x(gap + 1);
-            let mut labels: Vec<&str> = edges
-                .iter()
-                .filter(|e| e.to == t)
-                .map(|e| e.relation.as_str())
-                .collect();
-            labels.dedup();
-            let room = end - bus - 3;
-            let label = fit(&labels.join(","), room);
             for x in bus + 1..end - 1 {
                 cv.put(x, y, '─', "muted");
             }
-            cv.text(bus + 2, y, &label, "info");
+            if !at_sources {
+                let label = fit(&labels_of(&|e| e.to, t).join(","), end - bus - 3);
+                cv.text(bus + 2, y, &label, "info");
+            }
             cv.put(end - 1, y, '▶', "muted");
         }
         // Junctions where the bus meets a segment.
@@ -251,6 +273,16 @@ pub fn draw(frame: &mut Frame, app: &App, s: &EntityScreen, area: Rect) {
         lines.push(Line::from(spans));
     }
     frame.render_widget(Paragraph::new(lines), body);
+}
+
+/// A relation's name as an edge label: at most 8 characters, so one fits a gap at 80 columns.
+fn short_label(relation: &str) -> &str {
+    match relation {
+        "dependsOn" => "depends",
+        "providesApi" => "provides",
+        "consumesApi" => "consumes",
+        other => other,
+    }
 }
 
 fn style(app: &App, role: &str) -> Style {

@@ -500,7 +500,10 @@ fn field_block(
                 });
             }
             if let Widget::Custom { name } = &field.widget {
-                note = Some(format!("({} is typed as text here)", sanitize_line(name)));
+                note = Some(format!(
+                    "({} is a custom field greenroom cannot draw: a plain input here)",
+                    sanitize_line(name)
+                ));
             }
         }
     }

@@ -8,7 +8,7 @@ use super::{
     CancelToken, Executor, RegisterHook, Registration, RunResult, StepStatus, TaskEvent, TaskSpec,
     TaskStatus,
 };
-use crate::scaffold::render::{Context, RenderOptions, Renderer, StatusChecks, is_truthy};
+use crate::scaffold::render::{RenderContext, RenderOptions, Renderer, StatusChecks, is_truthy};
 use crate::scaffold::secrets::Redactor;
 use crate::scaffold::template::Step;
 use serde_json::{Map, Value as Json, json};
@@ -141,7 +141,7 @@ impl Run<'_> {
         self.exec.mode == Mode::DryRun
     }
 
-    fn context(&self, secrets: Option<Json>, each: Option<(&str, &Json)>) -> Context {
+    fn context(&self, secrets: Option<Json>, each: Option<(&str, &Json)>) -> RenderContext {
         let user = json!({
             "entity": self.task.user.entity.clone().unwrap_or(Json::Null),
             "ref": self.task.user.entity_ref.clone().unwrap_or_default(),
@@ -159,12 +159,17 @@ impl Run<'_> {
         if let Some((k, v)) = each {
             vars["each"] = json!({"key": k, "value": v});
         }
-        Context::new(&vars)
+        RenderContext::new(&vars)
     }
 
     /// Renders a step's field; a render that hits a resource limit is an error naming what
     /// was rendered (other failures keep the source text, as Backstage does).
-    fn render(&self, value: &Json, ctx: &Context, what: &str) -> Result<Option<Json>, String> {
+    fn render(
+        &self,
+        value: &Json,
+        ctx: &RenderContext,
+        what: &str,
+    ) -> Result<Option<Json>, String> {
         self.renderer
             .try_render_tree(value, ctx)
             .map_err(|e| format!("rendering {what}: {e}"))

@@ -154,7 +154,7 @@ impl TaskEvent {
 
 /// Step states and logs folded from events, for a progress view.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Progress {
+pub struct RunProgress {
     pub steps: Vec<StepProgress>,
     /// Log lines that belong to no step.
     pub task_log: Vec<String>,
@@ -169,10 +169,10 @@ pub struct StepProgress {
     pub log: Vec<String>,
 }
 
-impl Progress {
+impl RunProgress {
     /// Every step of the template, not yet started.
-    pub fn new(template: &Template) -> Progress {
-        Progress {
+    pub fn new(template: &Template) -> RunProgress {
+        RunProgress {
             steps: template
                 .steps
                 .iter()
@@ -183,7 +183,7 @@ impl Progress {
                     log: Vec::new(),
                 })
                 .collect(),
-            ..Progress::default()
+            ..RunProgress::default()
         }
     }
 

@@ -8,7 +8,7 @@ pub mod schema;
 pub use field::{Choice, Field, FieldPath, Widget};
 
 use super::pickers::{EntityPicker, PickerKind, RepoUrlPicker, TagsPicker, check_entity_name};
-use super::render::{Context, RenderOptions, Renderer, is_truthy};
+use super::render::{RenderContext, RenderOptions, Renderer, is_truthy};
 use super::secrets::Secrets;
 use super::template::Template;
 use super::validate::{ValidationError, validate};
@@ -457,7 +457,7 @@ impl Form {
             None => true,
             Some(Json::Bool(b)) => *b,
             Some(Json::String(expr)) => {
-                let ctx = Context::new(&serde_json::json!({ "parameters": self.values }));
+                let ctx = RenderContext::new(&serde_json::json!({ "parameters": self.values }));
                 Renderer::new(RenderOptions::default())
                     .render_value(expr, &ctx)
                     .map(|v| is_truthy(v.as_ref()))
@@ -984,6 +984,15 @@ pub fn parse_text(f: &Field, text: &str) -> Result<Json, FormError> {
                     .ok_or_else(|| FormError::Invalid(format!("{label} must be yes or no.")))?,
             ),
             "array" => Json::Array(list_items(text).into_iter().map(Json::String).collect()),
+            // A custom field that fills in an object (a backend's own picker): typed as JSON.
+            "object" => match serde_json::from_str::<Json>(text.trim()) {
+                Ok(v @ Json::Object(_)) => v,
+                _ => {
+                    return Err(FormError::Invalid(format!(
+                        "{label} must be a JSON object, like {{\"key\": \"value\"}}."
+                    )));
+                }
+            },
             _ => Json::String(text.to_owned()),
         },
         _ => Json::String(text.to_owned()),

@@ -9,7 +9,10 @@
 //! * `===`/`!==`, the filters `parseRepoUrl`, `parseEntityRef`, `pick`, `projectSlug`, `dump`
 //!   and the nunjucks built-ins; `always()`/`failure()` for step conditions.
 //!
-//! Not supported: nunjucks regex literals (`r/…/`), `+` between strings and numbers.
+//! * `+` as JavaScript's in `${{ }}` (`'a' + undefined` is `aundefined`, as Backstage renders
+//!   it); `{% %}` tags keep Jinja's `+`.
+//!
+//! Not supported: nunjucks regex literals (`r/…/`).
 //!
 //! Every render is bounded (`crate::limits`): minijinja's fuel stops runaway loops, and the text
 //! one render produces (and what the amplifying filters `indent`, `center`, `replace`, `join`
@@ -17,6 +20,7 @@
 //! apart, so a step fails with it instead of keeping its input's source text.
 
 mod filters;
+mod guard;
 pub mod js;
 
 use crate::limits::{TEMPLATE_FUEL, TEMPLATE_OUTPUT_BYTES};
@@ -122,40 +126,19 @@ thread_local! {
     static EMITTED: Cell<usize> = const { Cell::new(0) };
 }
 
-/// Collects a render's output, refusing to grow past [`TEMPLATE_OUTPUT_BYTES`].
-#[derive(Default)]
-struct CappedOutput {
-    buf: Vec<u8>,
-    exceeded: bool,
-}
-
-impl std::io::Write for CappedOutput {
-    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
-        if self.buf.len() + data.len() > TEMPLATE_OUTPUT_BYTES {
-            self.exceeded = true;
-            return Err(std::io::Error::other(OUTPUT_LIMIT));
-        }
-        self.buf.extend_from_slice(data);
-        Ok(data.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 /// The variables a template sees, converted once and shared by many renders.
 #[derive(Clone, Debug)]
-pub struct Context(Value);
+pub struct RenderContext(Value);
 
-impl Context {
-    pub fn new(vars: &Json) -> Context {
-        Context(Value::from(Serde(vars)))
+impl RenderContext {
+    pub fn new(vars: &Json) -> RenderContext {
+        RenderContext(Value::from(Serde(vars)))
     }
 }
 
 pub struct Renderer {
     env: Environment<'static>,
+    syntax: minijinja::syntax::SyntaxConfig,
     expr_start: &'static str,
 }
 
@@ -180,7 +163,7 @@ impl Renderer {
             .keep_trailing_newline(true)
             .build()
             .expect("static delimiters are valid");
-        env.set_syntax(syntax);
+        env.set_syntax(syntax.clone());
         env.set_undefined_behavior(UndefinedBehavior::Chainable);
         env.set_auto_escape_callback(|_| AutoEscape::None);
         env.set_fuel(Some(TEMPLATE_FUEL));
@@ -194,6 +177,7 @@ impl Renderer {
         });
         env.add_global("null", Value::from(()));
         env.add_global("undefined", Value::UNDEFINED);
+        env.add_function(js::JS_ADD, |a: Value, b: Value| js::js_add(&a, &b));
         let (failed, invoked) = (status.failed.clone(), status.invoked.clone());
         env.add_function("always", move || {
             invoked.store(true, Ordering::SeqCst);
@@ -205,28 +189,41 @@ impl Renderer {
             failed.load(Ordering::SeqCst)
         });
         filters::install(&mut env);
+        guard::install(&mut env);
         if options.cookiecutter_compat {
             // Backstage adds `jsonify` (JSON.stringify) for cookiecutter templates.
             env.add_filter("jsonify", filters::jsonify);
         }
-        Renderer { env, expr_start }
+        Renderer {
+            env,
+            syntax,
+            expr_start,
+        }
     }
 
     /// Renders a template to text (file contents, paths, mixed strings).
-    pub fn render(&self, source: &str, ctx: &Context) -> Result<String, RenderError> {
+    pub fn render(&self, source: &str, ctx: &RenderContext) -> Result<String, RenderError> {
         if !self.has_template_syntax(source) {
             return Ok(source.to_owned());
         }
         let source = js::rewrite_operators(source, self.expr_start);
-        let template = self.env.template_from_str(&source)?;
-        let mut out = CappedOutput::default();
+        let source = js::rewrite_plus(&source, self.expr_start);
+        // Compiled with the size guards (see `guard`): every byte written passes the
+        // formatter's count, so the output never grows past the limit.
+        let (main, blocks) = guard::compile_template(&source, self.syntax.clone())?;
+        let mut text = String::new();
         EMITTED.set(0);
-        let rendered = template.render_captured_to(ctx.0.clone(), &mut out);
-        match rendered {
-            Err(_) if out.exceeded => Err(RenderError::output_limit()),
-            Err(e) => Err(e.into()),
-            Ok(_) => String::from_utf8(out.buf).map_err(|e| RenderError::new(e.to_string())),
-        }
+        let mut out = minijinja::machinery::make_string_output(&mut text);
+        minijinja::machinery::eval(
+            &self.env,
+            &main,
+            ctx.0.clone(),
+            &blocks,
+            &mut out,
+            AutoEscape::None,
+        )?;
+        drop(out);
+        Ok(text)
     }
 
     fn has_template_syntax(&self, source: &str) -> bool {
@@ -235,14 +232,29 @@ impl Renderer {
 
     /// Renders one string value: a sole expression keeps its type (`None` when undefined);
     /// anything else becomes text.
-    pub fn render_value(&self, source: &str, ctx: &Context) -> Result<Option<Json>, RenderError> {
+    pub fn render_value(
+        &self,
+        source: &str,
+        ctx: &RenderContext,
+    ) -> Result<Option<Json>, RenderError> {
         if let Some(expr) = js::sole_expression(source, self.expr_start) {
             let expr =
                 js::rewrite_operators(&format!("{}{expr}}}}}", self.expr_start), self.expr_start);
+            let expr = js::rewrite_plus(&expr, self.expr_start);
             let inner = &expr[self.expr_start.len()..expr.len() - 2];
-            let compiled = self.env.compile_expression(inner)?;
+            let compiled = guard::compile_expression(inner)?;
             EMITTED.set(0);
-            let value = compiled.eval(ctx.0.clone())?;
+            let mut sink = String::new();
+            let value = minijinja::machinery::eval(
+                &self.env,
+                &compiled,
+                ctx.0.clone(),
+                &Default::default(),
+                &mut minijinja::machinery::make_string_output(&mut sink),
+                AutoEscape::None,
+            )?
+            .0
+            .unwrap_or(Value::UNDEFINED);
             let json = to_json(&value);
             let size = match &json {
                 None => 0,
@@ -261,7 +273,7 @@ impl Renderer {
     /// keeps the original string, an undefined sole expression drops its object key (and
     /// becomes `null` inside an array, as `JSON.stringify` makes of it). A render that hits a
     /// resource limit keeps its source text too; [`Self::try_render_tree`] reports it instead.
-    pub fn render_tree(&self, input: &Json, ctx: &Context) -> Option<Json> {
+    pub fn render_tree(&self, input: &Json, ctx: &RenderContext) -> Option<Json> {
         self.tree(input, ctx, false)
             .unwrap_or_else(|_| Some(input.clone()))
     }
@@ -271,12 +283,17 @@ impl Renderer {
     pub fn try_render_tree(
         &self,
         input: &Json,
-        ctx: &Context,
+        ctx: &RenderContext,
     ) -> Result<Option<Json>, RenderError> {
         self.tree(input, ctx, true)
     }
 
-    fn tree(&self, input: &Json, ctx: &Context, strict: bool) -> Result<Option<Json>, RenderError> {
+    fn tree(
+        &self,
+        input: &Json,
+        ctx: &RenderContext,
+        strict: bool,
+    ) -> Result<Option<Json>, RenderError> {
         Ok(match input {
             Json::String(s) => match self.render_value(s, ctx) {
                 Ok(v) => v,
@@ -350,8 +367,8 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn ctx() -> Context {
-        Context::new(&json!({
+    fn ctx() -> RenderContext {
+        RenderContext::new(&json!({
             "parameters": {
                 "name": "svc", "count": 3, "flag": true, "list": [1, 2],
                 "obj": {"a": 1}, "repoUrl": "github.com?owner=acme&repo=shop",
@@ -416,7 +433,7 @@ mod tests {
     #[test]
     fn title_capitalises_space_separated_words_as_nunjucks() {
         let r = Renderer::new(RenderOptions::default());
-        let c = Context::new(&json!({"n": "ledger-api for pAYMENTS"}));
+        let c = RenderContext::new(&json!({"n": "ledger-api for pAYMENTS"}));
         assert_eq!(
             r.render("${{ n | title }}", &c).unwrap(),
             "Ledger-api For Payments"
@@ -429,7 +446,7 @@ mod tests {
             cookiecutter_compat: true,
             ..Default::default()
         });
-        let c = Context::new(&json!({"cookiecutter": {"tags": ["a", "b"], "o": {"k": 1}}}));
+        let c = RenderContext::new(&json!({"cookiecutter": {"tags": ["a", "b"], "o": {"k": 1}}}));
         assert_eq!(
             cookie
                 .render(
@@ -449,7 +466,7 @@ mod tests {
             cookiecutter_compat: true,
             ..Default::default()
         });
-        let c = Context::new(&json!({"cookiecutter": {"name": "x"}}));
+        let c = RenderContext::new(&json!({"cookiecutter": {"name": "x"}}));
         assert_eq!(
             r.render("{{ cookiecutter.name }} ${{ y }}", &c).unwrap(),
             "x $"
@@ -537,6 +554,52 @@ mod tests {
         assert_eq!(
             r.render_value("${{ failure() }}", &ctx()).unwrap(),
             Some(json!(true))
+        );
+    }
+
+    /// A template that doubles a string (or a list) in a loop makes 2^n bytes out of a few
+    /// instructions: fuel does not see it, and before the value cap 26 doublings built a 64 MiB
+    /// string (64 would exhaust memory). Each must stop at the limit with a located error.
+    #[test]
+    fn doubling_a_value_in_a_loop_stops_at_the_value_limit() {
+        let r = Renderer::new(RenderOptions::default());
+        let loop_of = |op: &str| {
+            format!(
+                "head\n{{% set ns = namespace(s='x', l=[1]) %}}\n{{% for i in range(26) %}}{{% set ns.s = {op} %}}{{% endfor %}}${{{{ ns.s | length }}}}"
+            )
+        };
+        for op in [
+            "ns.s ~ ns.s",
+            "ns.s + ns.s",
+            "ns.s * 2",
+            "(ns.s ~ '') ~ ns.s",
+            "[ns.s, ns.s] | join('')",
+        ] {
+            let err = r.render(&loop_of(op), &ctx()).unwrap_err();
+            assert!(err.is_limit(), "{op}: {err}");
+            assert!(err.to_string().contains("limit of"), "{op}: {err}");
+            assert!(err.to_string().contains("(line 3)"), "{op}: {err}");
+        }
+        let lists = "{% set ns = namespace(l=[1]) %}{% for i in range(26) %}{% set ns.l = ns.l + ns.l %}{% endfor %}${{ ns.l | length }}";
+        assert!(r.render(lists, &ctx()).unwrap_err().is_limit());
+        // One expression joining two large parameters is capped the same way.
+        let big = "y".repeat(TEMPLATE_OUTPUT_BYTES / 2 + 1);
+        let c = RenderContext::new(&json!({"big": big}));
+        let err = r.render_value("${{ big ~ big }}", &c).unwrap_err();
+        assert!(err.is_limit(), "{err}");
+        assert!(
+            r.render_value("${{ big + big }}", &c)
+                .unwrap_err()
+                .is_limit()
+        );
+        // Below the limit everything still works, with the operators' usual meaning.
+        assert_eq!(
+            r.render(
+                "${{ 'a' ~ 1 ~ none }}|${{ 1 + 2 }}|${{ [1] + [2] }}|${{ 'ab' * 2 }}|${{ 2 * 3 }}",
+                &ctx()
+            )
+            .unwrap(),
+            "a1None|3|1,2|abab|6"
         );
     }
 

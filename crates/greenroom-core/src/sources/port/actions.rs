@@ -1013,6 +1013,8 @@ pub struct PortRunExecutor {
     pub refs: BTreeMap<String, String>,
     pub poll: Duration,
     pub cancel: CancelToken,
+    /// Follows this run already in Port (re-opened from the runs list) instead of sending one.
+    pub attach_to: Option<String>,
 }
 
 impl PortRunExecutor {
@@ -1029,7 +1031,15 @@ impl PortRunExecutor {
             refs,
             poll: poll_interval(),
             cancel: CancelToken::default(),
+            attach_to: None,
         }
+    }
+
+    /// Follows the run `id` already in Port, from its start: its status, approval and log.
+    pub fn attach(source: PortSource, action: PortAction, id: &str) -> PortRunExecutor {
+        let mut e = PortRunExecutor::new(source, action, None, BTreeMap::new());
+        e.attach_to = Some(id.to_owned());
+        e
     }
 
     /// Where Port's web app shows the run, when the API is Port's own.
@@ -1105,44 +1115,67 @@ impl Executor for PortRunExecutor {
             finish(TaskStatus::Failed, Json::Null, Some(why), all)
         };
 
-        emit(
-            log(
-                "request",
-                format!("Sending \"{}\" to Port", self.action.title),
-                Some(StepStatus::Processing),
-            ),
-            &mut all,
-        );
+        if let Some(id) = &self.attach_to {
+            emit(
+                log(
+                    "request",
+                    format!("Following run {id} in Port"),
+                    Some(StepStatus::Processing),
+                ),
+                &mut all,
+            );
+        } else {
+            emit(
+                log(
+                    "request",
+                    format!("Sending \"{}\" to Port", self.action.title),
+                    Some(StepStatus::Processing),
+                ),
+                &mut all,
+            );
+        }
         let api = match Actions::new(&self.source) {
             Ok(a) => a,
             Err(e) => return fail("request", e, all, &mut emit),
         };
-        let properties = match self
-            .action
-            .properties(&task.values, &task.secrets, &self.refs)
-        {
-            Ok(p) => p,
-            Err(e) => return fail("request", e, all, &mut emit),
-        };
-        let mut run = match api.run(&self.action.identifier, self.entity.as_deref(), &properties) {
-            Ok(r) => r,
-            Err(e) => {
-                return fail(
-                    "request",
-                    format!("Port refused the run: {e}"),
-                    all,
-                    &mut emit,
-                );
+        let mut run = if let Some(id) = &self.attach_to {
+            match api.get_run(id) {
+                Ok(r) => r,
+                Err(e) => {
+                    return fail(
+                        "request",
+                        format!("reading run {id} failed: {e}"),
+                        all,
+                        &mut emit,
+                    );
+                }
+            }
+        } else {
+            let properties = match self
+                .action
+                .properties(&task.values, &task.secrets, &self.refs)
+            {
+                Ok(p) => p,
+                Err(e) => return fail("request", e, all, &mut emit),
+            };
+            match api.run(&self.action.identifier, self.entity.as_deref(), &properties) {
+                Ok(r) => r,
+                Err(e) => {
+                    return fail(
+                        "request",
+                        format!("Port refused the run: {e}"),
+                        all,
+                        &mut emit,
+                    );
+                }
             }
         };
-        emit(
-            log(
-                "request",
-                format!("Run {} created: {}", run.id, run.status.label()),
-                Some(StepStatus::Completed),
-            ),
-            &mut all,
-        );
+        let said = if self.attach_to.is_some() {
+            format!("Run {}: {}", run.id, run.status.label())
+        } else {
+            format!("Run {} created: {}", run.id, run.status.label())
+        };
+        emit(log("request", said, Some(StepStatus::Completed)), &mut all);
 
         let cancelled = |all: Vec<TaskEvent>,
                          emit: &mut dyn FnMut(TaskEvent, &mut Vec<TaskEvent>),

@@ -2,7 +2,7 @@
 //! the template's own folder and writing only inside the workspace.
 
 use super::{ActionContext, source_path};
-use crate::scaffold::render::{Context, RenderOptions, Renderer};
+use crate::scaffold::render::{RenderContext, RenderOptions, Renderer};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde_json::{Value as Json, json};
 use std::collections::BTreeSet;
@@ -73,7 +73,7 @@ fn render_options(ctx: &ActionContext) -> RenderOptions {
     }
 }
 
-fn values_context(ctx: &ActionContext) -> (Json, Context) {
+fn values_context(ctx: &ActionContext) -> (Json, RenderContext) {
     let values = ctx
         .input
         .get("values")
@@ -84,7 +84,7 @@ fn values_context(ctx: &ActionContext) -> (Json, Context) {
     } else {
         "values"
     };
-    let context = Context::new(&json!({ name: values.clone() }));
+    let context = RenderContext::new(&json!({ name: values.clone() }));
     (values, context)
 }
 
