@@ -1,6 +1,7 @@
 //! The catalogue cache's figures over a generated catalogue (benches/common, 1,000 entities a
-//! file): a cold load; the first frame from a warm cache (the cached catalogue opened, and with
-//! the search index the list needs built); a background refresh of the unchanged files (CPU,
+//! file): a cold load; the first frame from a warm cache (the cached catalogue opened, and
+//! listed in catalogue order as the portal draws it; the search index is built behind it, timed
+//! on its own); a background refresh of the unchanged files (CPU,
 //! against the cold load's CPU); the cache's size; and `greenroom search QUERY` as a whole
 //! process from a warm cache. `cargo bench --bench cache_start [-- ENTITIES...]` (default
 //! 10000 100000).
@@ -93,12 +94,18 @@ fn bench(n: usize) {
     );
     let (wall, cpu_frame, _) = measure(5, || {
         let w = cache.open(&sources, &opts).0.unwrap();
-        SearchIndex::build(&w.catalog)
+        greenroom::search::listing(&w.catalog)
     });
     println!(
-        "first frame: opened + search index built:  {:>8} wall, {:>8} CPU",
+        "first frame: opened + listed (the portal): {:>8} wall, {:>8} CPU (the index follows behind)",
         ms(wall),
         ms(cpu_frame)
+    );
+    let (wall, cpu_index, _) = measure(3, || SearchIndex::build(&warm.catalog));
+    println!(
+        "search index built (behind the first frame):{:>7} wall, {:>8} CPU",
+        ms(wall),
+        ms(cpu_index)
     );
     let (wall, cpu_refresh, r) = measure(5, || {
         cache.refresh(

@@ -9,9 +9,18 @@
 //!    (each waiting for its frame); the time from sending a key to receiving the end of the
 //!    frame it caused, client side, frame-rate cap included.
 //! 3. CPU used by the server and the 50 idle sessions over 3 s once the typing stops.
+//! 4. Upstream requests with 1 and with 50 sessions watching the same 20 services, against
+//!    the in-process fake of the upstream APIs with every interval at 3 s, counted over 15 s
+//!    once every session watches: (a) 50 sessions of the hub each holding interest in the 20
+//!    services' 80 targets (PagerDuty, GitHub, Prometheus, health), as a session's live view
+//!    does; (b) 50 real SSH sessions, each in the on-call view (`O`, the 20 services' on-call).
 //!
-//! `cargo bench --bench serve_sessions [-- ENTITIES SESSIONS TYPISTS]`
-//! (`--profile dev` for a debug build.)
+//!    Requests vary with what the fake's data does (a running build is polled every 15 s),
+//!    so the bench also prints the scheduler's fetches: how often each target was fetched.
+//!
+//! `cargo bench --bench serve_sessions [-- ENTITIES SESSIONS TYPISTS] [--upstream]`
+//! (`--profile dev` for a debug build; `--upstream`: only figure 4, `--upstream --ssh` its
+//! SSH half.)
 
 #[path = "common/mod.rs"]
 mod common;
@@ -69,6 +78,21 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
+    // `--upstream`: only the upstream figures (4).
+    let upstream_only = std::env::args().any(|a| a == "--upstream");
+    if upstream_only {
+        let services = services_catalog(20);
+        // `--ssh`: only the SSH half.
+        if !std::env::args().any(|a| a == "--ssh") {
+            for watchers in [1, sessions] {
+                runtime.block_on(upstream_by_interest(&services, watchers));
+            }
+        }
+        for watchers in [1, sessions] {
+            runtime.block_on(upstream_over_ssh(&services, watchers));
+        }
+        return;
+    }
     runtime.block_on(memory(entities));
     // Loaded outside the runtime (a source may use a blocking HTTP client).
     let demo: Box<dyn Source> = Box::new(sources::demo::source());
@@ -78,6 +102,277 @@ fn main() {
     };
     let catalog = sources::load(&[demo], &options);
     runtime.block_on(keystrokes(catalog, sessions, typists));
+    let services = services_catalog(20);
+    for watchers in [1, sessions] {
+        runtime.block_on(upstream_by_interest(&services, watchers));
+    }
+    for watchers in [1, sessions] {
+        runtime.block_on(upstream_over_ssh(&services, watchers));
+    }
+}
+
+/// The refresh interval of every source in the upstream figures.
+const UPSTREAM_INTERVAL: Duration = Duration::from_secs(3);
+/// How long upstream requests are counted.
+const UPSTREAM_WINDOW: Duration = Duration::from_secs(15);
+
+/// `n` services with all four live sources, owned by teams of ten.
+fn services_catalog(n: usize) -> greenroom::catalog::Catalog {
+    use std::fmt::Write as _;
+    let dir = tempfile::tempdir().unwrap();
+    let mut yaml = String::new();
+    for team in 0..n.div_ceil(10) {
+        let _ = write!(
+            yaml,
+            "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata:\n  name: team-{team}\nspec:\n  type: team\n  children: []\n---\n"
+        );
+    }
+    for i in 0..n {
+        let _ = write!(
+            yaml,
+            "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: svc-{i}\n  annotations:\n    pagerduty.com/service-id: PSVC{i:04}\n    github.com/project-slug: encore/svc-{i}\n    prometheus.io/rule: 'sum(rate(http_requests_total{{service=\"svc-{i}\"}}[5m]))'\n    greenroom.dev/health-url: https://svc-{i}.encore.example/actuator/health\nspec:\n  type: service\n  lifecycle: production\n  owner: team-{}\n---\n",
+            i / 10
+        );
+    }
+    std::fs::write(dir.path().join("catalog-info.yaml"), yaml).unwrap();
+    let source: Box<dyn Source> = Box::new(FileSource::disk(&[dir.path().to_path_buf()]).unwrap());
+    sources::load(
+        &[source],
+        &LoadOptions {
+            online: false,
+            ..LoadOptions::default()
+        },
+    )
+}
+
+/// The fake upstream for `catalog` and a status scheduler on it, every interval 3 s.
+async fn upstream(
+    catalog: &greenroom::catalog::Catalog,
+) -> (
+    greenroom::status::fake::FakeUpstream,
+    greenroom::status::StatusService,
+) {
+    use greenroom::status::fake::{FakeNames, FakeUpstream};
+    let fake = FakeUpstream::start_with(FakeNames::from_catalog(catalog))
+        .await
+        .unwrap();
+    let mut config = fake.status_config();
+    for s in [
+        &mut config.pagerduty,
+        &mut config.github,
+        &mut config.prometheus,
+    ] {
+        s.interval = Some(UPSTREAM_INTERVAL);
+    }
+    config.health.interval = Some(UPSTREAM_INTERVAL);
+    let scheduler = greenroom::status::StatusService::start(config);
+    (fake, scheduler)
+}
+
+/// What upstream was asked over [`UPSTREAM_WINDOW`] from now, for `targets`: requests, the
+/// targets' fetches, and the most fetches of one target.
+async fn count_upstream(
+    fake: &greenroom::status::fake::FakeUpstream,
+    scheduler: &greenroom::status::StatusService,
+    targets: &[greenroom::status::Target],
+) -> String {
+    // Past the first fetch of everything watched.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let before: Vec<u64> = scheduler
+        .store()
+        .snapshot(targets)
+        .iter()
+        .map(|e| e.fetches)
+        .collect();
+    fake.clear_log();
+    let c0 = cpu();
+    tokio::time::sleep(UPSTREAM_WINDOW).await;
+    let used = cpu() - c0;
+    let requests = fake.requests().len();
+    let after: Vec<u64> = scheduler
+        .store()
+        .snapshot(targets)
+        .iter()
+        .map(|e| e.fetches)
+        .collect();
+    let fetches: Vec<u64> = after.iter().zip(&before).map(|(a, b)| a - b).collect();
+    let refreshes = UPSTREAM_WINDOW.as_secs_f64() / UPSTREAM_INTERVAL.as_secs_f64();
+    format!(
+        "{requests} requests ({:.1} per refresh), {} fetches of {} targets, at most {} of one; CPU {:.1} s",
+        requests as f64 / refreshes,
+        fetches.iter().sum::<u64>(),
+        targets.len(),
+        fetches.iter().max().copied().unwrap_or(0),
+        used.as_secs_f64()
+    )
+}
+
+/// 4a: `watchers` sessions of one hub, each interested in every target of the 20 services.
+async fn upstream_by_interest(catalog: &greenroom::catalog::Catalog, watchers: usize) {
+    let (fake, scheduler) = upstream(catalog).await;
+    let targets: Vec<_> = catalog
+        .entities()
+        .iter()
+        .filter(|e| e.is_kind("Component"))
+        .flat_map(|e| scheduler.targets_for(e))
+        .collect();
+    let status = StatusService::running(scheduler.clone());
+    let subscriptions: Vec<_> = (0..watchers as u64)
+        .map(|session| {
+            let s = status.subscribe(session, |_| {}).unwrap();
+            s.set_interest("watch", targets.clone());
+            s
+        })
+        .collect();
+    let counted = count_upstream(&fake, &scheduler, &targets).await;
+    println!(
+        "upstream, {watchers} session(s) watching the same 20 services, {} s at a {} s interval: {counted}",
+        UPSTREAM_WINDOW.as_secs(),
+        UPSTREAM_INTERVAL.as_secs(),
+    );
+    drop(subscriptions);
+}
+
+/// 4b: `watchers` SSH sessions on the real server, each in the on-call view.
+async fn upstream_over_ssh(catalog: &greenroom::catalog::Catalog, watchers: usize) {
+    let (fake, scheduler) = upstream(catalog).await;
+    let targets: Vec<_> = greenroom::status::oncall_targets(catalog, scheduler.config(), None)
+        .into_iter()
+        .map(|(_, t)| t)
+        .collect();
+    let (shared, addr, key, _dir) = start_server(
+        catalog.clone(),
+        StatusService::running(scheduler.clone()),
+        watchers,
+    )
+    .await;
+    let config = Arc::new(client::Config {
+        nodelay: true,
+        ..Default::default()
+    });
+    let mut clients = Vec::new();
+    for _ in 0..watchers {
+        let (handle, mut read, write) =
+            open_session(config.clone(), addr, key.clone(), "svc-").await;
+        write.data(&b"O"[..]).await.unwrap();
+        let mut seen = Vec::new();
+        while let Some(msg) = read.wait().await {
+            if let ChannelMsg::Data { data } = msg {
+                seen.extend_from_slice(&data);
+                if String::from_utf8_lossy(&seen).contains("My on-call") {
+                    break;
+                }
+            }
+        }
+        // Keep reading (a client that stops reading would stall its session).
+        let drain = tokio::spawn(async move { while read.wait().await.is_some() {} });
+        clients.push((handle, write, drain));
+    }
+    assert_eq!(shared.sessions().len(), watchers);
+    let counted = count_upstream(&fake, &scheduler, &targets).await;
+    println!(
+        "upstream, {watchers} SSH session(s) in the on-call view of the same 20 services, {} s at a {} s interval: {counted}",
+        UPSTREAM_WINDOW.as_secs(),
+        UPSTREAM_INTERVAL.as_secs(),
+    );
+    for (handle, _write, drain) in clients {
+        drop(handle);
+        drain.abort();
+    }
+}
+
+/// The SSH server on `catalog` and `status`, for `sessions` sessions of one key; its address
+/// and the client's key (and the temporary folder it lives in).
+async fn start_server(
+    catalog: greenroom::catalog::Catalog,
+    status: StatusService,
+    sessions: usize,
+) -> (
+    Arc<Shared>,
+    std::net::SocketAddr,
+    Arc<russh::keys::PrivateKey>,
+    tempfile::TempDir,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let hub = Hub::start(Arc::new(FixedLoader::new(catalog)), status);
+    hub.catalog.reload();
+    let client_key = Arc::new(auth::new_ed25519().unwrap());
+    let line = format!(
+        "{} bench@host",
+        client_key.public_key().to_openssh().unwrap()
+    );
+    let (keys, _) = auth::AuthorizedKeys::parse(&line, &Default::default());
+    let portal = greenroom::tui::PortalOptions {
+        config: Default::default(),
+        config_file: dir.path().join("config.toml"),
+        log_file: dir.path().join("log"),
+        state_dir: dir.path().join("state"),
+        ui: Default::default(),
+        sources: Vec::new(),
+        load: Default::default(),
+        cache: None,
+        description: "bench".into(),
+        demo: false,
+        demo_fallback: false,
+        watch: false,
+    };
+    let mut limits = ServeLimits::from_config(&Default::default());
+    limits.sessions = sessions + 1;
+    limits.sessions_per_key = sessions + 1;
+    // Every client connects at once from 127.0.0.1.
+    limits.preauth = sessions + 1;
+    limits.preauth_per_ip = sessions + 1;
+    let shared = Arc::new(Shared::new(
+        hub,
+        portal,
+        keys,
+        limits,
+        false,
+        Audit::none(),
+        dir.path().join("state"),
+        "127.0.0.1:0".into(),
+    ));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let host_key = auth::new_ed25519().unwrap();
+    tokio::spawn(channel::serve(shared.clone(), listener, host_key));
+    (shared, addr, client_key, dir)
+}
+
+/// A russh client with a pty and the portal, once its first frame showing `until` arrived.
+async fn open_session(
+    config: Arc<client::Config>,
+    addr: std::net::SocketAddr,
+    key: Arc<russh::keys::PrivateKey>,
+    until: &str,
+) -> (
+    client::Handle<Client>,
+    russh::ChannelReadHalf,
+    russh::ChannelWriteHalf<client::Msg>,
+) {
+    let mut handle = client::connect(config, addr, Client).await.unwrap();
+    let auth = handle
+        .authenticate_publickey("bench", PrivateKeyWithHashAlg::new(key, None))
+        .await
+        .unwrap();
+    assert!(auth.success());
+    let channel = handle.channel_open_session().await.unwrap();
+    channel
+        .request_pty(false, "xterm-256color", 80, 24, 0, 0, &[])
+        .await
+        .unwrap();
+    channel.request_shell(false).await.unwrap();
+    let (mut read, write) = channel.split();
+    let mut seen = Vec::new();
+    while let Some(msg) = read.wait().await {
+        if let ChannelMsg::Data { data } = msg {
+            seen.extend_from_slice(&data);
+            if String::from_utf8_lossy(&seen).contains(until) {
+                break;
+            }
+        }
+    }
+    (handle, read, write)
 }
 
 async fn memory(entities: usize) {
@@ -133,49 +428,8 @@ impl client::Handler for Client {
 }
 
 async fn keystrokes(catalog: greenroom::catalog::Catalog, sessions: usize, typists: usize) {
-    let dir = tempfile::tempdir().unwrap();
-    let hub = Hub::start(
-        Arc::new(FixedLoader::new(catalog)),
-        StatusService::waiting(),
-    );
-    hub.catalog.reload();
-    let client_key = Arc::new(auth::new_ed25519().unwrap());
-    let line = format!(
-        "{} bench@host",
-        client_key.public_key().to_openssh().unwrap()
-    );
-    let (keys, _) = auth::AuthorizedKeys::parse(&line, &Default::default());
-    let portal = greenroom::tui::PortalOptions {
-        config: Default::default(),
-        config_file: dir.path().join("config.toml"),
-        log_file: dir.path().join("log"),
-        state_dir: dir.path().join("state"),
-        ui: Default::default(),
-        sources: Vec::new(),
-        load: Default::default(),
-        cache: None,
-        description: "the bundled demo".into(),
-        demo: false,
-        demo_fallback: false,
-        watch: false,
-    };
-    let mut limits = ServeLimits::from_config(&Default::default());
-    limits.sessions = sessions + 1;
-    limits.sessions_per_key = sessions + 1;
-    let shared = Arc::new(Shared::new(
-        hub,
-        portal,
-        keys,
-        limits,
-        false,
-        Audit::none(),
-        dir.path().join("state"),
-        "127.0.0.1:0".into(),
-    ));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let host_key = auth::new_ed25519().unwrap();
-    tokio::spawn(channel::serve(shared.clone(), listener, host_key));
+    let (shared, addr, client_key, _dir) =
+        start_server(catalog, StatusService::waiting(), sessions).await;
 
     let config = Arc::new(client::Config {
         nodelay: true,
@@ -195,29 +449,7 @@ async fn keystrokes(catalog: greenroom::catalog::Catalog, sessions: usize, typis
         let mut phase = phase_rx.clone();
         let typing = n < typists;
         tasks.push(tokio::spawn(async move {
-            let mut handle = client::connect(config, addr, Client).await.unwrap();
-            let auth = handle
-                .authenticate_publickey("bench", PrivateKeyWithHashAlg::new(key, None))
-                .await
-                .unwrap();
-            assert!(auth.success());
-            let channel = handle.channel_open_session().await.unwrap();
-            channel
-                .request_pty(false, "xterm-256color", 80, 24, 0, 0, &[])
-                .await
-                .unwrap();
-            channel.request_shell(false).await.unwrap();
-            let (mut read, write) = channel.split();
-            // Until the first frame with the catalogue in it.
-            let mut seen = Vec::new();
-            while let Some(msg) = read.wait().await {
-                if let ChannelMsg::Data { data } = msg {
-                    seen.extend_from_slice(&data);
-                    if String::from_utf8_lossy(&seen).contains("190/190") {
-                        break;
-                    }
-                }
-            }
+            let (handle, mut read, write) = open_session(config, addr, key, "190/190").await;
             let _ = ready.send(());
             let _ = phase.wait_for(|p| *p >= 1).await;
             if typing {

@@ -312,3 +312,34 @@ fn every_test_running_the_binary_keeps_out_of_the_users_cache() {
     }
     assert!(checked >= 8, "{checked}");
 }
+
+#[test]
+fn export_takes_the_cache_when_valid_but_never_writes_it() {
+    let (home, cat) = setup();
+    let cat_path = PathBuf::from(&cat);
+    // Cold: the sources are read, nothing is written.
+    let o = run(home.path(), &["-c", &cat, "export"]);
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(out(&o).contains("\"payments\""), "{}", out(&o));
+    assert!(
+        cache_files(home.path()).is_empty(),
+        "export filled the cache: {:?}",
+        cache_files(home.path())
+    );
+    // Filled by a search; an export after a change sees it and leaves the cache as it was.
+    run(home.path(), &["-c", &cat, "search", "payments"]);
+    let files = cache_files(home.path());
+    assert_eq!(files.len(), 2);
+    let before: Vec<Vec<u8>> = files.iter().map(|f| std::fs::read(f).unwrap()).collect();
+    write(
+        &cat_path,
+        "pay/catalog-info.yaml",
+        &component("payments", "team-money-people"),
+    );
+    let o = run(home.path(), &["-c", &cat, "export"]);
+    assert!(o.status.success(), "{}", err(&o));
+    assert!(out(&o).contains("team-money-people"), "{}", out(&o));
+    let after: Vec<Vec<u8>> = files.iter().map(|f| std::fs::read(f).unwrap()).collect();
+    assert_eq!(cache_files(home.path()), files);
+    assert!(before == after, "export rewrote the cache");
+}

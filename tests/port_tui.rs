@@ -37,6 +37,12 @@ fn screen(p: &mut Portal) -> String {
 #[test]
 fn run_a_day2_action_then_approve_a_teammates_run_from_the_inbox() {
     let (mut p, port) = portal("TUI_DAY2");
+    // What acts on Port is told to the session's audit hook (`greenroom serve`'s audit log).
+    let audit = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let log = audit.clone();
+    p.session.set_audit(Arc::new(move |line| {
+        log.lock().unwrap().push(line.to_owned())
+    }));
     let s = screen(&mut p);
     assert!(s.lines().next().unwrap().contains("⧗ 1 to approve"), "{s}");
 
@@ -114,6 +120,17 @@ fn run_a_day2_action_then_approve_a_teammates_run_from_the_inbox() {
             "r_waiting_ann".to_owned(),
             json!({"status": "APPROVE", "description": "go ahead"})
         )]
+    );
+    let audit = audit.lock().unwrap().clone();
+    let url = &p.port.source.as_ref().unwrap().base_url;
+    assert_eq!(
+        audit,
+        [
+            format!("port.action restart_service (DAY-2) on payments-api at {url}"),
+            format!("port.approve run r_waiting_ann at {url} (reason: \"go ahead\")"),
+            "port.decided r_waiting_ann: Port took it".to_owned(),
+        ],
+        "reads (the inbox, the runs) are not audited"
     );
 }
 

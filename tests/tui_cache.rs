@@ -154,6 +154,8 @@ fn snapshot(
     let catalog = Arc::new(Catalog::default());
     CatalogSnapshot {
         index: Arc::new(greenroom::search::SearchIndex::build(&catalog)),
+        indexing: false,
+        listing: Arc::new(Vec::new()),
         catalog,
         version: 1,
         catalog_version: 0,

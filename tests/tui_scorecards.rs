@@ -201,4 +201,60 @@ fn without_scorecards_the_tab_and_overview_say_how_to_add_them() {
     let text = screen_text(&render(&mut app, 80, 24));
     assert!(text.contains("No scorecards are configured."), "{text}");
     assert!(text.contains("[[scorecards]] path"), "{text}");
+    // A team's tab (the team view) and the overview say the same, not an empty board.
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Char('/'));
+    ui_support::ctrl(&mut app, 'u');
+    type_text(&mut app, "kind:group commerce-engineering");
+    key(&mut app, KeyCode::Enter);
+    assert!(
+        matches!(app.screen(), Screen::Entity(s) if s.key == "group:default/commerce-engineering")
+    );
+    key(&mut app, KeyCode::Char('7'));
+    let text = screen_text(&render(&mut app, 80, 24));
+    assert!(text.contains("No scorecards are configured."), "{text}");
+    key(&mut app, KeyCode::Char('%'));
+    assert!(matches!(app.screen(), Screen::Scorecards { .. }));
+    let text = screen_text(&render(&mut app, 80, 24));
+    assert!(text.contains("No scorecards are configured."), "{text}");
+    assert!(text.contains("[[scorecards]] path"), "{text}");
+    assert_eq!(app.hub().scores.gradings(), 1, "graded (nothing) once");
+}
+
+#[test]
+fn two_sessions_on_one_hub_share_one_grading() {
+    use greenroom::hub::catalog::FixedLoader;
+    use greenroom::hub::{Hub, StatusService};
+    use std::sync::Arc;
+    let catalog = ui_support::load(Box::new(greenroom::sources::demo::source()));
+    let hub = Hub::inline(
+        Arc::new(FixedLoader::new(catalog)),
+        StatusService::waiting(),
+    );
+    hub.catalog.reload();
+    let session = || {
+        // Each session loads the scorecard files itself, as every SSH session does.
+        let mut app = ui_support::test_app("the bundled demo");
+        app.scores = Scores::new(sources::demo());
+        ui_support::portal_on_hub(&hub, app)
+    };
+    let (mut a, mut b) = (session(), session());
+    key(&mut a, KeyCode::Char('%'));
+    key(&mut b, KeyCode::Char('%'));
+    let (ta, tb) = (
+        screen_text(&render(&mut a, 80, 24)),
+        screen_text(&render(&mut b, 80, 24)),
+    );
+    assert!(ta.contains("commerce"), "{ta}");
+    assert_eq!(ta, tb);
+    assert_eq!(hub.scores.gradings(), 1, "one grading for two sessions");
+    assert_eq!(a.scores.gradings + b.scores.gradings, 1);
+    assert!(Arc::ptr_eq(
+        a.scores.board.as_ref().unwrap(),
+        b.scores.board.as_ref().unwrap()
+    ));
+    // A session of its own (another process) grades for itself.
+    let mut alone = demo_app();
+    key(&mut alone, KeyCode::Char('%'));
+    assert_eq!(hub.scores.gradings(), 1);
 }

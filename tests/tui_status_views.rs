@@ -717,3 +717,75 @@ fn unconfigured_prometheus_is_one_clear_message() {
     assert_eq!(text.matches("Prometheus is off").count(), 1, "{text}");
     assert!(!text.contains("none of its annotations"), "{text}");
 }
+
+/// `greenroom serve` sessions: each session's "my on-call" is its own user's (its SSH
+/// identity, a catalogue User matched by profile email), over one shared store, and never
+/// the server's `[status] user`.
+#[test]
+fn my_oncall_is_the_session_users_not_the_configs() {
+    let mut f = fixture();
+    let pairs = greenroom::status::oncall_targets(&f.app.catalog, f.app.live.config(), None);
+    assert!(pairs.len() >= 4, "{}", pairs.len());
+    // Mei Lin is on call for every other service, Emma Laurent for the rest; the configured
+    // user (ada) for none.
+    for (i, (_, t)) in pairs.iter().enumerate() {
+        let who = if i % 2 == 0 {
+            "Mei Lin"
+        } else {
+            "Emma Laurent"
+        };
+        let value = StatusValue::OnCall(OnCall {
+            service: None,
+            escalation_policy: None,
+            entries: vec![person(who, 1, Some(600.0))],
+            levels: vec![],
+        });
+        f.store.put(entry(t, Some(value), Some(5), f.now));
+    }
+    // The on-call view is cached until something it is built from changes: a session's
+    // user is set before its first frame, so here the cache is dropped by hand.
+    let mine = |app: &mut App| -> Vec<String> {
+        app.views.invalidate();
+        let screen = app.oncall_screen();
+        screen.0.mine.iter().map(|m| m.entity_ref.clone()).collect()
+    };
+    // Without a session user: the config's, who has no shift.
+    assert!(mine(&mut f.app).is_empty());
+    // A second session over the same store.
+    let mut g = fixture();
+    g.app.live = Live::with_store(config(), f.store.clone());
+    g.app.live.freeze_clock(f.now, UNIX);
+    g.app.sync_live();
+    f.app
+        .live
+        .set_session_user(Some("user:default/mei.lin".into()));
+    g.app
+        .live
+        .set_session_user(Some("user:default/emma.laurent".into()));
+    let (mei, emma) = (mine(&mut f.app), mine(&mut g.app));
+    let even: Vec<String> = pairs.iter().step_by(2).map(|(k, _)| k.clone()).collect();
+    let odd: Vec<String> = pairs
+        .iter()
+        .skip(1)
+        .step_by(2)
+        .map(|(k, _)| k.clone())
+        .collect();
+    assert_eq!(mei, even);
+    assert_eq!(emma, odd);
+    key(&mut f.app, KeyCode::Char('O'));
+    let text = screen_text(&render(&mut f.app, 120, 40));
+    assert!(
+        text.contains("My on-call  (user:default/mei.lin, your SSH key)"),
+        "{text}"
+    );
+    assert!(!text.contains("[status] user"), "{text}");
+    // A key that names no catalogue user: nobody's shifts, and it says why.
+    g.app.live.set_session_user(None);
+    assert!(mine(&mut g.app).is_empty());
+    key(&mut g.app, KeyCode::Char('O'));
+    let text = screen_text(&render(&mut g.app, 120, 40));
+    assert!(
+        text.contains("your SSH key names no catalogue user"),
+        "{text}"
+    );
+}

@@ -64,7 +64,7 @@ fn serve(
     ctx: &Context,
     listen: &Option<String>,
     host_key: &Option<PathBuf>,
-    authorized_keys: &Option<PathBuf>,
+    authorized_keys: &[PathBuf],
 ) -> Result<u8, Failure> {
     let config = &ctx.config.serve;
     let config_dir = ctx
@@ -82,10 +82,10 @@ fn serve(
             .clone()
             .or_else(|| config.host_key.clone())
             .unwrap_or_else(|| ctx.paths.state_dir.join("ssh_host_ed25519_key")),
-        authorized_keys: authorized_keys
-            .clone()
-            .or_else(|| config.authorized_keys.clone())
-            .unwrap_or_else(|| config_dir.join("authorized_keys")),
+        authorized_keys: [authorized_keys, &config.authorized_keys]
+            .into_iter()
+            .find(|paths| !paths.is_empty())
+            .map_or_else(|| vec![config_dir.join("authorized_keys")], <[_]>::to_vec),
         state_dir: ctx.paths.state_dir.clone(),
         limits: crate::serve::ServeLimits::from_config(config),
         allow_local_scaffold: config.allow_local_scaffold,
@@ -141,15 +141,38 @@ fn clear_progress(shown: &Shown) {
 /// changed; a remote source is used from the cache while younger than `catalog.cache_max_age`
 /// (5 min by default), else fetched, and served from the cache (with a warning and its age)
 /// when it cannot be reached. With `--offline` the cache alone, its age said on stderr.
-pub(super) fn load_cached(ctx: &Context, mut chosen: Chosen) -> Result<Catalog, Failure> {
+pub(super) fn load_cached(ctx: &Context, chosen: Chosen) -> Result<Catalog, Failure> {
+    load_through_cache(ctx, chosen, CatalogCache::new(&ctx.paths.cache_dir))
+}
+
+/// As [`load_cached`], never writing the cache: what `export` uses. An export is one pass
+/// over the catalogue (often in CI, where the cache is thrown away); filling the cache would
+/// cost it more than the export itself (2.8 s CPU and 230 MiB at 100k entities), so it takes
+/// the cache when it is there and valid, and otherwise reads the sources as `validate` does.
+pub(super) fn load_cached_read_only(ctx: &Context, chosen: Chosen) -> Result<Catalog, Failure> {
+    load_through_cache(
+        ctx,
+        chosen,
+        CatalogCache::new(&ctx.paths.cache_dir).read_only(),
+    )
+}
+
+fn load_through_cache(
+    ctx: &Context,
+    mut chosen: Chosen,
+    cache: CatalogCache,
+) -> Result<Catalog, Failure> {
     let offline = ctx.cli.offline;
     if !ctx.config.catalog.cache && !offline {
         return Ok(load(chosen));
     }
-    let cache = CatalogCache::new(&ctx.paths.cache_dir);
     let (warm, warnings) = cache.open(&chosen.sources, &chosen.options);
     for w in &warnings {
         super::print_diagnostic(&format!("greenroom: warning: {w}"));
+    }
+    if warm.is_none() && !cache.writes() && !offline {
+        // Nothing cached to take: a plain read, without building what only a cache keeps.
+        return Ok(load(chosen));
     }
     let policy = if offline {
         Policy::Offline
@@ -359,7 +382,7 @@ fn validate(ctx: &Context, paths: &[std::path::PathBuf], json: bool) -> Result<u
 }
 
 fn export(ctx: &Context, include_rejected: bool) -> Result<u8, Failure> {
-    let catalog = load_cached(ctx, ctx.choose_for_command(&[])?)?;
+    let catalog = load_cached_read_only(ctx, ctx.choose_for_command(&[])?)?;
     let written = super::json::print_json_with(|out| write_export(&catalog, include_rejected, out));
     left_for_exit(catalog);
     written?;

@@ -198,7 +198,8 @@ pub enum Command {
     /// Serve the portal over SSH: one process, one catalogue and one live-status scheduler
     /// for every session. Public keys only (an authorized_keys file; each key's comment or
     /// [serve.users] names its catalogue User); no shell, commands, sftp or forwarding.
-    /// SIGTERM or ctrl-c stops it; SIGUSR1 writes the sessions to its stderr and log.
+    /// SIGTERM or ctrl-c stops it; SIGUSR1 writes the sessions to its stderr and log; SIGHUP
+    /// re-reads the authorized_keys files.
     Serve {
         /// Address to listen on [default: [serve] listen, else 127.0.0.1:2222].
         #[arg(long, value_name = "ADDR")]
@@ -207,10 +208,12 @@ pub enum Command {
         /// [serve] host_key, else ssh_host_ed25519_key in the state dir].
         #[arg(long, value_name = "FILE")]
         host_key: Option<PathBuf>,
-        /// Who may connect, in OpenSSH's authorized_keys format [default: [serve]
-        /// authorized_keys, else authorized_keys beside the config file].
+        /// Who may connect, in OpenSSH's authorized_keys format (keys, and `cert-authority`
+        /// lines for certificates); repeat for several files. Re-read when they change or on
+        /// SIGHUP [default: [serve] authorized_keys, else authorized_keys beside the config
+        /// file].
         #[arg(long, value_name = "FILE")]
-        authorized_keys: Option<PathBuf>,
+        authorized_keys: Vec<PathBuf>,
         /// Print the running server's sessions (who, which key, from where, since when) and
         /// exit.
         #[arg(long)]

@@ -1,6 +1,6 @@
 //! The SSH server's audit log: who connected from where with which key, who was refused and
-//! why, what each session ran that acts on the world (reloads, template runs, saved layouts),
-//! and when it ended. One JSON object a line, appended, in the state dir beside the log file,
+//! why, what each session ran that acts on the world (reloads, template runs, saved layouts,
+//! Port actions and approvals), when it ended, and when the authorised keys were read again. One JSON object a line, appended, in the state dir beside the log file,
 //! readable only by the server's user. Values are sanitised before they are written (a key's
 //! comment or a peer's name must not carry escape sequences into someone's terminal); secrets
 //! never reach it (keys appear as fingerprints).
@@ -48,6 +48,13 @@ pub enum Event<'a> {
     SessionEnd {
         session: u64,
         why: &'a str,
+    },
+    /// The authorized_keys files were read again (`why`: changed, SIGHUP).
+    KeysReloaded {
+        why: &'a str,
+        keys: usize,
+        authorities: usize,
+        problems: &'a str,
     },
 }
 

@@ -1,7 +1,9 @@
 //! One SSH connection and the session on its channel. The handler answers russh: public keys
 //! from the authorised list (nothing else), one session channel with a pty and a shell, the
 //! client's size, resizes and allow-listed variables; exec, subsystems, X11, agent and port
-//! forwarding are refused. The shell becomes a [`Session`] on the shared hub:
+//! forwarding are refused. Before any of that, a connection takes a place in the [`Gate`]
+//! (connections waiting to authenticate, capped in all and per address) and must log in
+//! within the time allowed. The shell becomes a [`Session`] on the shared hub:
 //!
 //! - output goes through [`ChannelOut`], a writer whose bytes queue for a task that sends them
 //!   as the client's SSH window allows; past [`ServeLimits::output_bytes`] queued the client is
@@ -20,15 +22,17 @@ use crate::tui::input::Input;
 use crate::tui::session::{ClientEnv, Session, SessionHost};
 use crate::tui::{PortalError, terminal};
 use bytes::Bytes;
-use russh::keys::ssh_key::{HashAlg, PrivateKey, PublicKey};
-use russh::server::{Auth, Config, Handler, Msg, Server, Session as SshSession};
+use russh::keys::ssh_key::{HashAlg, PrivateKey};
+use russh::server::{
+    Auth, Config, Handler, Msg, PublicKeyOffer, Session as SshSession, VerifiedPublicKey,
+};
 use russh::{Channel, ChannelId, ChannelWriteHalf, MethodKind, MethodSet, Pty};
 use std::io::{self, Write};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::net::TcpListener;
-use tokio::sync::mpsc;
+use tokio::sync::{broadcast, mpsc};
 
 /// Variables a client may set (`SendEnv`): the terminal's colours and language. Anything else
 /// is ignored.
@@ -58,29 +62,252 @@ pub fn server_config(limits: &ServeLimits, host_key: PrivateKey) -> Config {
 }
 
 /// Serves on `listener` until SIGTERM or SIGINT; SIGUSR1 writes the sessions to the log and
-/// to stderr.
+/// to stderr; SIGHUP (and any change to them) reads the authorized_keys files again.
+///
+/// Each connection first takes a place among those not yet authenticated (at most
+/// [`ServeLimits::preauth`] in all and [`ServeLimits::preauth_per_ip`] from one address; past
+/// that it is closed before a byte of SSH is sent), and must log in within
+/// [`ServeLimits::auth_timeout`].
 pub async fn serve(
     shared: Arc<Shared>,
     listener: TcpListener,
     host_key: PrivateKey,
 ) -> Result<u8, PortalError> {
     let config = Arc::new(server_config(&shared.limits, host_key));
-    let mut server = SshServer {
-        shared: shared.clone(),
-    };
-    let running = server.run_on_socket(config, &listener);
-    let handle = running.handle();
-    let stop = stop_signal(shared.clone());
-    tokio::select! {
-        r = running => {
-            r.map_err(|e| PortalError::failed(format!("the SSH server failed: {e}")))?;
-            Ok(0)
+    let (shutdown, _) = broadcast::channel::<()>(1);
+    let gate = Arc::new(Gate::new(
+        shared.limits.preauth,
+        shared.limits.preauth_per_ip,
+    ));
+    let follow = tokio::spawn(follow_keys(shared.clone()));
+    let accept = async {
+        loop {
+            let (socket, peer) = match listener.accept().await {
+                Ok(c) => c,
+                // Out of file descriptors and the like: wait a little rather than spin.
+                Err(e) => {
+                    tracing::warn!("accepting a connection: {e}");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            };
+            let Some(waiting) = gate.enter(peer.ip()) else {
+                gate.refused(&shared, &peer.to_string());
+                drop(socket);
+                continue;
+            };
+            let mut connection = Connection::new(shared.clone(), peer.to_string());
+            connection.waiting = Some(waiting);
+            tokio::spawn(run_connection(
+                shared.clone(),
+                config.clone(),
+                socket,
+                connection,
+                shutdown.subscribe(),
+            ));
         }
-        code = stop => {
-            handle.shutdown("the portal is shutting down".into());
-            // Let the sessions say goodbye.
-            tokio::time::sleep(Duration::from_millis(200)).await;
-            Ok(code)
+    };
+    let stop = stop_signal(shared.clone());
+    let code = tokio::select! {
+        never = accept => never,
+        code = stop => code,
+    };
+    follow.abort();
+    let _ = shutdown.send(());
+    // Let the sessions say goodbye.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    Ok(code)
+}
+
+/// One connection from its first byte: the SSH handshake, authentication within the time
+/// allowed, then the session until it ends or the server stops.
+async fn run_connection(
+    shared: Arc<Shared>,
+    config: Arc<Config>,
+    socket: tokio::net::TcpStream,
+    connection: Connection,
+    mut shutdown: broadcast::Receiver<()>,
+) {
+    let peer = connection.peer.clone();
+    let authenticated = connection.authenticated.clone();
+    let deadline = tokio::time::Instant::now() + shared.limits.auth_timeout;
+    let timed_out = |shared: &Shared| {
+        tracing::info!(peer = %peer, "no login within the time allowed");
+        shared.audit.record(&Event::Refused {
+            peer: &peer,
+            fingerprint: None,
+            why: "no authentication within the time allowed",
+        });
+    };
+    let session = match tokio::time::timeout_at(
+        deadline,
+        russh::server::run_stream(config, socket, connection),
+    )
+    .await
+    {
+        Ok(Ok(session)) => session,
+        Ok(Err(e)) => {
+            tracing::debug!(peer = %peer, "SSH handshake failed: {e}");
+            return;
+        }
+        Err(_) => return timed_out(&shared),
+    };
+    let handle = session.handle();
+    tokio::pin!(session);
+    let mut clock = true;
+    loop {
+        tokio::select! {
+            _ = &mut session => return,
+            _ = tokio::time::sleep_until(deadline), if clock => {
+                if authenticated.load(Ordering::SeqCst) {
+                    clock = false;
+                    continue;
+                }
+                timed_out(&shared);
+                let _ = handle
+                    .disconnect(
+                        russh::Disconnect::ByApplication,
+                        "authentication timed out".into(),
+                        String::new(),
+                    )
+                    .await;
+                return;
+            }
+            _ = shutdown.recv() => {
+                let _ = handle
+                    .disconnect(
+                        russh::Disconnect::ByApplication,
+                        "the portal is shutting down".into(),
+                        String::new(),
+                    )
+                    .await;
+                return;
+            }
+        }
+    }
+}
+
+/// Reads the authorized_keys files again when one changes (looked at every
+/// [`limits::SERVE_KEYS_POLL`]).
+async fn follow_keys(shared: Arc<Shared>) {
+    if shared.keys.paths().is_empty() {
+        return;
+    }
+    let mut tick = tokio::time::interval(limits::SERVE_KEYS_POLL);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tick.tick().await;
+    loop {
+        tick.tick().await;
+        let keys = shared.clone();
+        let reloaded = tokio::task::spawn_blocking(move || keys.keys.reload_if_changed()).await;
+        if let Ok(Some(r)) = reloaded {
+            keys_reloaded(&shared, "a file changed", &r);
+        }
+    }
+}
+
+/// Says what a reload found: the audit log, the log, stderr.
+fn keys_reloaded(shared: &Shared, why: &str, r: &super::auth::Reloaded) {
+    let problems = r.problems.join("; ");
+    shared.audit.record(&Event::KeysReloaded {
+        why,
+        keys: r.keys,
+        authorities: r.authorities,
+        problems: &problems,
+    });
+    tracing::info!(
+        "authorized keys read again ({why}): {} keys, {} CAs",
+        r.keys,
+        r.authorities
+    );
+    eprintln!(
+        "greenroom serve: authorized keys read again ({why}): {} keys, {} certificate authorities",
+        r.keys, r.authorities
+    );
+    for p in &r.problems {
+        eprintln!("greenroom serve: {}", crate::text::sanitize_line(p));
+    }
+}
+
+/// The connections not yet authenticated, counted in all and per address.
+pub struct Gate {
+    total: usize,
+    per_ip: usize,
+    counts: Mutex<(usize, std::collections::HashMap<std::net::IpAddr, usize>)>,
+    /// Refusals since the audit log last said so (one line a second at most, so a flood
+    /// cannot fill the disk).
+    refused: Mutex<(usize, Option<std::time::Instant>)>,
+}
+
+/// A place in the [`Gate`], given back when dropped.
+pub struct Waiting {
+    gate: Arc<Gate>,
+    ip: std::net::IpAddr,
+}
+
+impl Gate {
+    pub fn new(total: usize, per_ip: usize) -> Gate {
+        Gate {
+            total,
+            per_ip,
+            counts: Mutex::new((0, std::collections::HashMap::new())),
+            refused: Mutex::new((0, None)),
+        }
+    }
+
+    /// A place for a connection from `ip`, or none when the server or that address has as
+    /// many waiting as allowed.
+    pub fn enter(self: &Arc<Self>, ip: std::net::IpAddr) -> Option<Waiting> {
+        let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+        let of_ip = counts.1.get(&ip).copied().unwrap_or(0);
+        if counts.0 >= self.total || of_ip >= self.per_ip {
+            return None;
+        }
+        counts.0 += 1;
+        counts.1.insert(ip, of_ip + 1);
+        Some(Waiting {
+            gate: self.clone(),
+            ip,
+        })
+    }
+
+    /// Connections waiting now (in all, from `ip`).
+    pub fn waiting(&self, ip: std::net::IpAddr) -> (usize, usize) {
+        let counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+        (counts.0, counts.1.get(&ip).copied().unwrap_or(0))
+    }
+
+    fn refused(&self, shared: &Shared, peer: &str) {
+        let mut r = self.refused.lock().unwrap_or_else(|e| e.into_inner());
+        r.0 += 1;
+        let now = std::time::Instant::now();
+        if r.1
+            .is_none_or(|at| now.duration_since(at) >= Duration::from_secs(1))
+        {
+            let why = format!(
+                "too many connections waiting to authenticate ({} refused since the last such line)",
+                r.0
+            );
+            tracing::info!(peer = %peer, "{why}");
+            shared.audit.record(&Event::Refused {
+                peer,
+                fingerprint: None,
+                why: &why,
+            });
+            *r = (0, Some(now));
+        }
+    }
+}
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        let mut counts = self.gate.counts.lock().unwrap_or_else(|e| e.into_inner());
+        counts.0 = counts.0.saturating_sub(1);
+        if let Some(n) = counts.1.get_mut(&self.ip) {
+            *n -= 1;
+            if *n == 0 {
+                counts.1.remove(&self.ip);
+            }
         }
     }
 }
@@ -88,10 +315,11 @@ pub async fn serve(
 #[cfg(unix)]
 async fn stop_signal(shared: Arc<Shared>) -> u8 {
     use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut term), Ok(mut int), Ok(mut usr1)) = (
+    let (Ok(mut term), Ok(mut int), Ok(mut usr1), Ok(mut hup)) = (
         signal(SignalKind::terminate()),
         signal(SignalKind::interrupt()),
         signal(SignalKind::user_defined1()),
+        signal(SignalKind::hangup()),
     ) else {
         return std::future::pending().await;
     };
@@ -104,6 +332,12 @@ async fn stop_signal(shared: Arc<Shared>) -> u8 {
                 tracing::info!("{text}");
                 eprint!("{text}");
             }
+            _ = hup.recv() => {
+                let keys = shared.clone();
+                if let Ok(r) = tokio::task::spawn_blocking(move || keys.keys.reload()).await {
+                    keys_reloaded(&shared, "SIGHUP", &r);
+                }
+            }
         }
     }
 }
@@ -114,27 +348,17 @@ async fn stop_signal(_shared: Arc<Shared>) -> u8 {
     130
 }
 
-struct SshServer {
-    shared: Arc<Shared>,
-}
-
-impl Server for SshServer {
-    type Handler = Connection;
-
-    fn new_client(&mut self, peer: Option<std::net::SocketAddr>) -> Connection {
-        Connection::new(
-            self.shared.clone(),
-            peer.map_or_else(|| "?".into(), |p| p.to_string()),
-        )
-    }
-}
-
 /// One client connection.
 pub struct Connection {
     shared: Arc<Shared>,
     peer: String,
     key: Option<AuthorizedKey>,
     channel: Option<ChannelState>,
+    /// Its place among the connections not yet authenticated (given back on login, or when
+    /// the connection ends).
+    waiting: Option<Waiting>,
+    /// Set on login: the connection's task stops the authentication clock.
+    authenticated: Arc<AtomicBool>,
 }
 
 /// The connection's session channel, before and after its shell starts.
@@ -169,7 +393,34 @@ impl Connection {
             peer,
             key: None,
             channel: None,
+            waiting: None,
+            authenticated: Arc::new(AtomicBool::new(false)),
         }
+    }
+
+    fn unknown_key(&self, key: &russh::keys::PublicKey) {
+        let fp = key.fingerprint(HashAlg::Sha256).to_string();
+        tracing::info!(peer = %self.peer, "unknown key {fp}");
+        self.shared.audit.record(&Event::Refused {
+            peer: &self.peer,
+            fingerprint: Some(&fp),
+            why: "unknown key",
+        });
+    }
+
+    /// A key (or certificate) was accepted: recorded, and the connection no longer counts as
+    /// waiting to authenticate.
+    fn logged_in(&mut self, found: AuthorizedKey) -> Auth {
+        self.shared.audit.record(&Event::Login {
+            peer: &self.peer,
+            fingerprint: &found.fingerprint,
+            identity: found.identity.as_deref(),
+        });
+        tracing::info!(peer = %self.peer, fingerprint = %found.fingerprint, "logged in");
+        self.key = Some(found);
+        self.authenticated.store(true, Ordering::SeqCst);
+        self.waiting = None;
+        Auth::Accept
     }
 
     fn refuse(&self, why: &str) {
@@ -237,7 +488,10 @@ impl Connection {
         }
         let env = ClientEnv::from_pairs(vars);
         let mut app = crate::tui::new_app(&self.shared.portal, &env).map_err(|e| e.message)?;
+        // The identity is this session's user: "mine" (M), my on-call, Port's approvals and
+        // the scaffolder's `user`, whatever the server's own config says.
         app.scaffold.user = key.identity.clone();
+        app.live.set_session_user(key.identity.clone());
         app.scaffold.env_home = None;
         app.settings.local_scaffold = self.shared.allow_local_scaffold;
         // Stars are kept per identity, not in the server's own list.
@@ -305,9 +559,10 @@ async fn run_session(
         Err(_) => return "could not start",
     };
     session.set_frame_interval(Some(shared.limits.frame_interval));
+    session.set_background_interval(Some(shared.limits.background_interval));
     let audit_shared = shared.clone();
     let identity = key.identity.clone();
-    session.set_audit(Box::new(move |action| {
+    session.set_audit(Arc::new(move |action| {
         audit_shared.audit.record(&Event::Action {
             session: id,
             identity: identity.as_deref(),
@@ -391,35 +646,64 @@ impl Handler for Connection {
     async fn auth_publickey_offered(
         &mut self,
         _user: &str,
-        key: &PublicKey,
+        offer: PublicKeyOffer<'_>,
     ) -> Result<Auth, Self::Error> {
-        if self.shared.keys.find(key).is_some() {
-            Ok(Auth::Accept)
-        } else {
-            let fp = key.fingerprint(HashAlg::Sha256).to_string();
-            tracing::info!(peer = %self.peer, "unknown key {fp}");
-            self.shared.audit.record(&Event::Refused {
-                peer: &self.peer,
-                fingerprint: Some(&fp),
-                why: "unknown key",
-            });
-            Ok(Auth::reject())
+        let key = offer.public_key;
+        let keys = self.shared.keys.get();
+        if keys.find(key).is_some() {
+            return Ok(Auth::Accept);
         }
+        if keys.accepts_certificates() {
+            // Maybe a certificate's key (russh offers the key inside it): the signature and
+            // then the certificate are checked next.
+            return Ok(Auth::Accept);
+        }
+        self.unknown_key(key);
+        Ok(Auth::reject())
     }
 
-    async fn auth_publickey(&mut self, _user: &str, key: &PublicKey) -> Result<Auth, Self::Error> {
+    async fn auth_publickey(
+        &mut self,
+        _user: &str,
+        key: VerifiedPublicKey<'_>,
+    ) -> Result<Auth, Self::Error> {
+        let key = key.public_key;
         // The signature is verified by now: the client holds the key.
-        let Some(found) = self.shared.keys.find(key).cloned() else {
+        let Some(found) = self.shared.keys.get().find(key).cloned() else {
+            self.unknown_key(key);
             return Ok(Auth::reject());
         };
-        self.shared.audit.record(&Event::Login {
-            peer: &self.peer,
-            fingerprint: &found.fingerprint,
-            identity: found.identity.as_deref(),
-        });
-        tracing::info!(peer = %self.peer, fingerprint = %found.fingerprint, "logged in");
-        self.key = Some(found);
-        Ok(Auth::Accept)
+        Ok(self.logged_in(found))
+    }
+
+    async fn auth_openssh_certificate(
+        &mut self,
+        user: &str,
+        certificate: &russh::keys::Certificate,
+    ) -> Result<Auth, Self::Error> {
+        // The client holds the certificate's key; whether a trusted CA vouches for it, and as
+        // whom, is checked here.
+        match self
+            .shared
+            .keys
+            .get()
+            .certificate(certificate, user, super::now())
+        {
+            Ok(found) => Ok(self.logged_in(found)),
+            Err(why) => {
+                let fp = certificate
+                    .public_key()
+                    .fingerprint(HashAlg::Sha256)
+                    .to_string();
+                tracing::info!(peer = %self.peer, "certificate refused ({fp}): {why}");
+                self.shared.audit.record(&Event::Refused {
+                    peer: &self.peer,
+                    fingerprint: Some(&fp),
+                    why: &why,
+                });
+                Ok(Auth::reject())
+            }
+        }
     }
 
     async fn auth_password(&mut self, _user: &str, _password: &str) -> Result<Auth, Self::Error> {
@@ -864,6 +1148,27 @@ mod tests {
         drop(tx);
         assert_eq!(events.recv().await, Some(Input::Closed("the client left")));
         assert_eq!(pump.await.unwrap(), "the client left");
+    }
+
+    #[test]
+    fn the_gate_counts_waiting_connections_in_all_and_per_address() {
+        let gate = Arc::new(Gate::new(3, 2));
+        let a: std::net::IpAddr = "10.0.0.1".parse().unwrap();
+        let b: std::net::IpAddr = "10.0.0.2".parse().unwrap();
+        let a1 = gate.enter(a).unwrap();
+        let a2 = gate.enter(a).unwrap();
+        assert!(gate.enter(a).is_none(), "two from one address at most");
+        let b1 = gate.enter(b).unwrap();
+        assert_eq!(gate.waiting(a), (3, 2));
+        let c: std::net::IpAddr = "10.0.0.3".parse().unwrap();
+        assert!(gate.enter(c).is_none(), "three in all at most");
+        // Logging in (or leaving) gives the place back.
+        drop(a1);
+        assert_eq!(gate.waiting(a), (2, 1));
+        let _c1 = gate.enter(c).unwrap();
+        drop((a2, b1));
+        assert_eq!(gate.waiting(a), (1, 0));
+        assert_eq!(gate.waiting(b), (1, 0));
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! `greenroom serve`: the portal as an SSH app, one process for many people. An embedded SSH
-//! server (russh) accepts public keys from an authorized_keys file ([`auth`]), and each
+//! server (russh) accepts public keys from authorized_keys files ([`auth`]), and each
 //! client's shell channel becomes a [`Session`](crate::tui::session::Session) over the one hub
 //! this process holds: one catalogue snapshot, one search pool, one live-status scheduler
 //! whose interest is the union of the sessions', one cache. A session draws into its channel
@@ -17,7 +17,7 @@ pub mod parser;
 use crate::config::ServeConfig;
 use crate::limits;
 use crate::tui::{PortalError, PortalOptions};
-use auth::AuthorizedKeys;
+use auth::{AuthorizedKeys, KeyFiles};
 use greenroom_hub::{
     CachedLoader, CatalogLoader, CatalogService, Hub, RunService, SearchPool, SourcesLoader,
 };
@@ -36,7 +36,8 @@ pub struct ServeOptions {
     pub portal: PortalOptions,
     pub listen: String,
     pub host_key: PathBuf,
-    pub authorized_keys: PathBuf,
+    /// Read in order; their keys together may connect.
+    pub authorized_keys: Vec<PathBuf>,
     /// Where the sessions file and the audit log go (beside the log file).
     pub state_dir: PathBuf,
     pub limits: ServeLimits,
@@ -52,6 +53,13 @@ pub struct ServeLimits {
     pub idle: Duration,
     pub output_bytes: usize,
     pub frame_interval: Duration,
+    /// Between frames nobody typed for (live status, timers).
+    pub background_interval: Duration,
+    /// Connections not yet authenticated, in all and from one address.
+    pub preauth: usize,
+    pub preauth_per_ip: usize,
+    /// Time from accepting a connection to its login.
+    pub auth_timeout: Duration,
 }
 
 impl ServeLimits {
@@ -66,6 +74,11 @@ impl ServeLimits {
                 .map_or(limits::SERVE_IDLE_TIMEOUT, Duration::from_secs),
             output_bytes: limits::SERVE_OUTPUT_BYTES,
             frame_interval: Duration::from_secs(1) / limits::SERVE_FRAMES_PER_SECOND,
+            background_interval: Duration::from_secs(1)
+                / limits::SERVE_BACKGROUND_FRAMES_PER_SECOND,
+            preauth: limits::SERVE_PREAUTH_CONNECTIONS,
+            preauth_per_ip: limits::SERVE_PREAUTH_PER_IP,
+            auth_timeout: limits::SERVE_AUTH_TIMEOUT,
         }
     }
 }
@@ -100,7 +113,7 @@ pub struct ServerStatus {
 pub struct Shared {
     pub hub: Hub,
     pub portal: PortalOptions,
-    pub keys: AuthorizedKeys,
+    pub keys: KeyFiles,
     pub limits: ServeLimits,
     pub allow_local_scaffold: bool,
     pub audit: audit::Audit,
@@ -115,7 +128,7 @@ impl Shared {
     pub fn new(
         hub: Hub,
         portal: PortalOptions,
-        keys: AuthorizedKeys,
+        keys: impl Into<KeyFiles>,
         limits: ServeLimits,
         allow_local_scaffold: bool,
         audit: audit::Audit,
@@ -125,7 +138,7 @@ impl Shared {
         Shared {
             hub,
             portal,
-            keys,
+            keys: keys.into(),
             limits,
             allow_local_scaffold,
             audit,
@@ -322,23 +335,31 @@ fn process_alive(pid: u32) -> bool {
 /// Runs the server until SIGTERM or SIGINT.
 pub fn run(mut options: ServeOptions) -> Result<u8, PortalError> {
     crate::logging::init(&options.portal.log_file);
-    let (keys, problems) =
-        AuthorizedKeys::load(&options.authorized_keys, &options.users).map_err(|e| {
+    // A file named but unreadable at start is a mistake to say now (later, on a reload, it
+    // only adds no key).
+    for path in &options.authorized_keys {
+        AuthorizedKeys::load(path, &options.users).map_err(|e| {
             PortalError::usage(format!(
                 "authorized keys: {e} (give --authorized-keys FILE or [serve] authorized_keys)"
             ))
         })?;
-    for p in &problems {
-        eprintln!(
-            "greenroom serve: {}: {}",
-            options.authorized_keys.display(),
-            crate::text::sanitize_line(p)
-        );
     }
-    if keys.is_empty() {
+    let (keys, problems) = KeyFiles::load(
+        std::mem::take(&mut options.authorized_keys),
+        std::mem::take(&mut options.users),
+    );
+    for p in &problems {
+        eprintln!("greenroom serve: {}", crate::text::sanitize_line(p));
+    }
+    if keys.get().is_empty() {
+        let files: Vec<String> = keys
+            .paths()
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
         return Err(PortalError::usage(format!(
-            "{}: no usable public key: nobody could log in",
-            options.authorized_keys.display()
+            "{}: no usable public key or cert-authority line: nobody could log in",
+            files.join(", ")
         )));
     }
     let (host_key, generated) = auth::host_key(&options.host_key).map_err(PortalError::failed)?;
@@ -398,9 +419,11 @@ pub fn run(mut options: ServeOptions) -> Result<u8, PortalError> {
             listen: &bound,
             host_key: &fingerprint.to_string(),
         });
+        let keys = shared.keys.get();
         eprintln!(
-            "greenroom serve: listening on {bound} ({} authorised keys); ssh -p PORT HOST",
-            shared.keys.len()
+            "greenroom serve: listening on {bound} ({} authorised keys, {} certificate authorities); ssh -p PORT HOST",
+            keys.len(),
+            keys.authorities()
         );
         channel::serve(shared, listener, host_key).await
     });

@@ -305,6 +305,10 @@ pub struct Geometry {
 pub struct App {
     pub catalog: Arc<Catalog>,
     pub index: Arc<SearchIndex>,
+    /// The hub is still building the index of the catalogue on screen: the list shows the
+    /// catalogue in its order, and searches typed meanwhile wait for the index (the query
+    /// line keeps every keystroke; the newest query runs when the index arrives).
+    pub indexing: bool,
     /// The hub's `catalog_version` of the catalogue on screen (0: none yet).
     pub catalog_version: u64,
     pub source: String,
@@ -358,6 +362,7 @@ impl App {
         App {
             catalog,
             index,
+            indexing: false,
             catalog_version: 0,
             source,
             loading: Some(Progress {
@@ -484,8 +489,27 @@ impl App {
             if let Some(why) = &snapshot.trigger {
                 self.followed_disk(why, &snapshot.catalog);
             }
+            self.indexing = snapshot.indexing;
             self.set_catalog(snapshot.catalog.clone(), snapshot.index.clone());
+            if self.indexing {
+                self.show_listing(snapshot.listing.clone());
+            }
             super::port::after_load(self);
+        } else if self.indexing
+            && !snapshot.indexing
+            && Arc::ptr_eq(&snapshot.catalog, &self.catalog)
+        {
+            // The index arrived: the newest query runs now (the listing already answers an
+            // empty one, in the same order; the search adds its facets).
+            self.indexing = false;
+            self.index = snapshot.index.clone();
+            self.search.generation += 1;
+            self.effects.push(Effect::Search {
+                generation: self.search.generation,
+                query: self.search.query.clone(),
+                within: None,
+            });
+            self.dirty = true;
         } else if let Some(p) = snapshot.progress {
             if self.loading.is_some() && self.loading != Some(p) {
                 self.loading = Some(p);
@@ -498,6 +522,23 @@ impl App {
                 self.dirty = true;
             }
         }
+    }
+
+    /// While the index is built: the catalogue in list order answers an empty query at once
+    /// (the search asked by `set_catalog` waits for the index, see [`App::indexing`]).
+    fn show_listing(&mut self, listing: Arc<Vec<Hit>>) {
+        if !self.search.query.is_empty() {
+            return;
+        }
+        let generation = self.search.generation;
+        self.handle(AppEvent::Searched {
+            generation,
+            query: self.search.query.clone(),
+            hits: listing,
+            facets: Default::default(),
+        });
+        // The answer stands in for the search held back: nothing is on its way.
+        self.search.hits_generation = generation;
     }
 
     /// The disk watcher read the catalogue again: say so in the header, or, when it brought
@@ -768,6 +809,8 @@ impl App {
                 let catalog = Arc::new(*catalog);
                 scaffold::after_load(self, &catalog, None);
                 self.catalog_version += 1;
+                // Loaded with its index: nothing to wait for.
+                self.indexing = false;
                 self.set_catalog(catalog, index);
                 super::port::after_load(self);
             }

@@ -182,6 +182,11 @@ pub struct Session<W: Write> {
     pub frames: u64,
     /// The shortest time between two frames (a remote host caps each client's frame rate).
     frame_interval: Option<std::time::Duration>,
+    /// The shortest time between two frames that no input asked for (live status, timers):
+    /// a server with many sessions redraws each at most this often for changes nobody typed.
+    background_interval: Option<std::time::Duration>,
+    /// Input arrived since the last frame (its frame is due at `frame_interval`).
+    typed: bool,
     last_frame: Option<Instant>,
     /// Told of each request to the hub that acts on the world (reload, template run, saved
     /// layout), by name: the SSH host's audit log.
@@ -189,7 +194,7 @@ pub struct Session<W: Write> {
 }
 
 /// Told the name of each request to the hub that acts on the world.
-pub type AuditHook = Box<dyn Fn(&str) + Send>;
+pub type AuditHook = Arc<dyn Fn(&str) + Send + Sync>;
 
 impl<W: Write> Session<W> {
     /// A session for `app` on the hub, drawing to `output` at `size`. Takes the hub's current
@@ -201,6 +206,9 @@ impl<W: Write> Session<W> {
         size: (u16, u16),
         host: Box<dyn SessionHost>,
     ) -> io::Result<Session<W>> {
+        let mut app = app;
+        // Grades are the hub's: every session shows the same board, graded once.
+        app.scores.shared = hub.scores.clone();
         let area = Rect::new(0, 0, size.0.max(1), size.1.max(1));
         let terminal = Terminal::with_options(
             CrosstermBackend::new(output),
@@ -226,6 +234,8 @@ impl<W: Write> Session<W> {
             status,
             frames: 0,
             frame_interval: None,
+            background_interval: None,
+            typed: false,
             last_frame: None,
             audit: None,
         })
@@ -236,6 +246,12 @@ impl<W: Write> Session<W> {
         self.frame_interval = interval;
     }
 
+    /// Draws what changed without input (live status, timers) at most once per `interval`;
+    /// a key's frame still follows within the frame interval.
+    pub fn set_background_interval(&mut self, interval: Option<std::time::Duration>) {
+        self.background_interval = interval;
+    }
+
     /// Calls `audit` with the name of every request to the hub that acts on the world.
     pub fn set_audit(&mut self, audit: AuditHook) {
         self.audit = Some(audit);
@@ -243,7 +259,12 @@ impl<W: Write> Session<W> {
 
     /// When the next frame may be drawn, if a change waits for the frame-rate cap.
     fn frame_due(&self) -> Option<Instant> {
-        let due = self.last_frame? + self.frame_interval?;
+        let interval = match (self.frame_interval, self.background_interval) {
+            (Some(f), Some(b)) if !self.typed => f.max(b),
+            (None, Some(b)) if !self.typed => b,
+            (f, _) => f?,
+        };
+        let due = self.last_frame? + interval;
         (self.app.dirty && due > Instant::now()).then_some(due)
     }
 
@@ -380,6 +401,9 @@ impl<W: Write> Session<W> {
     /// Work for the hub.
     fn hub_request(&mut self, effect: Effect) {
         match effect {
+            // The index is still being built: the query waits (the app asks again, with the
+            // newest query, when the index arrives).
+            Effect::Search { .. } if self.app.indexing => {}
             Effect::Search {
                 generation,
                 query,
@@ -420,8 +444,23 @@ impl<W: Write> Session<W> {
                 };
                 let me = super::port::my_email(&self.app);
                 let tx = self.tx.clone();
+                // An approval or a decline acts on the world: said before it is sent, and
+                // Port's answer after.
+                let decision = super::port::audit_line(&request, &source);
+                if let Some(line) = &decision {
+                    self.audit(line);
+                }
+                let audit = self.audit.clone().filter(|_| decision.is_some());
                 let work = move || {
                     let event = super::port::perform(&source, me.as_deref(), request);
+                    if let (Some(audit), super::port::PortEvent::Decided { run, result, .. }) =
+                        (&audit, &event)
+                    {
+                        audit(&match result {
+                            Ok(_) => format!("port.decided {run}: Port took it"),
+                            Err(e) => format!("port.decided {run}: failed: {e}"),
+                        });
+                    }
                     let _ = tx.send(AppEvent::Port(Box::new(event)));
                 };
                 // Blocking HTTP: a thread of its own, or at once on an inline hub (tests).
@@ -553,6 +592,7 @@ impl<W: Write> Session<W> {
             return Ok(());
         }
         self.app.dirty = false;
+        self.typed = false;
         execute!(
             self.terminal.backend_mut().writer_mut(),
             ct::BeginSynchronizedUpdate
@@ -630,6 +670,7 @@ impl<W: Write> Session<W> {
                     Control::Suspend => self.suspend()?,
                 },
                 event = input.recv() => {
+                    self.typed = true;
                     self.feed(event.unwrap_or(Input::Closed("input closed")));
                     // Take everything already waiting before drawing again.
                     while let Ok(event) = input.try_recv() {
@@ -650,6 +691,11 @@ impl<W: Write> Session<W> {
                 }
                 event = self.rx.recv() => {
                     let Some(event) = event else { break };
+                    // Answers to what the user did (search results, runs, Port) are drawn as
+                    // soon as a key would be; live status arriving is background.
+                    if !matches!(event, AppEvent::Status(_)) {
+                        self.typed = true;
+                    }
                     self.app.handle(event);
                 }
                 () = sleep_until(deadline) => self.app.on_deadline(Instant::now()),

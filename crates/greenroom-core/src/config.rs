@@ -171,7 +171,7 @@ impl Default for CatalogConfig {
 /// [serve]
 /// listen = "0.0.0.0:2222"
 /// host_key = "/var/lib/greenroom/host_key"        # default: ssh_host_ed25519_key in the state dir
-/// authorized_keys = "/etc/greenroom/authorized_keys" # default: authorized_keys in the config dir
+/// authorized_keys = "/etc/greenroom/authorized_keys" # or a list; default: authorized_keys in the config dir
 /// allow_local_scaffold = false   # template runs writing on the server's disk
 /// max_sessions = 100
 /// max_sessions_per_key = 5
@@ -187,8 +187,9 @@ pub struct ServeConfig {
     pub listen: Option<String>,
     #[serde(default)]
     pub host_key: Option<PathBuf>,
-    #[serde(default)]
-    pub authorized_keys: Option<PathBuf>,
+    /// One file or a list (`["/etc/greenroom/authorized_keys", "/etc/greenroom/team.keys"]`).
+    #[serde(default, deserialize_with = "one_or_many_paths")]
+    pub authorized_keys: Vec<PathBuf>,
     #[serde(default)]
     pub allow_local_scaffold: bool,
     #[serde(default)]
@@ -201,6 +202,20 @@ pub struct ServeConfig {
     /// A key's identity, by its `SHA256:` fingerprint or its comment.
     #[serde(default)]
     pub users: std::collections::BTreeMap<String, String>,
+}
+
+/// A path or a list of paths.
+fn one_or_many_paths<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<PathBuf>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        One(PathBuf),
+        Many(Vec<PathBuf>),
+    }
+    Ok(match Raw::deserialize(d)? {
+        Raw::One(p) => vec![p],
+        Raw::Many(v) => v,
+    })
 }
 
 /// How the portal looks and behaves.
@@ -675,6 +690,19 @@ mod tests {
         );
         let e = parse("[[scorecards]]\nfile = \"x\"\n").unwrap_err();
         assert!(e.to_string().contains("unknown field `file`"), "{e}");
+    }
+
+    #[test]
+    fn serve_authorized_keys_is_one_path_or_a_list() {
+        let c = parse("[serve]\nauthorized_keys = \"/etc/k\"\n").unwrap();
+        assert_eq!(c.serve.authorized_keys, [PathBuf::from("/etc/k")]);
+        let c = parse("[serve]\nauthorized_keys = [\"/etc/a\", \"/etc/b\"]\n").unwrap();
+        assert_eq!(
+            c.serve.authorized_keys,
+            [PathBuf::from("/etc/a"), PathBuf::from("/etc/b")]
+        );
+        assert!(parse("").unwrap().serve.authorized_keys.is_empty());
+        assert!(parse("[serve]\nauthorized_keys = 3\n").is_err());
     }
 
     #[test]

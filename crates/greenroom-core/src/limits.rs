@@ -226,6 +226,11 @@ pub const SERVE_OUTPUT_BYTES: usize = 4 * 1024 * 1024;
 /// in the next frame.
 pub const SERVE_FRAMES_PER_SECOND: u32 = 60;
 
+/// Frames one session draws per second at most for changes nobody typed (live status
+/// arriving, timers): fifty sessions watching the same services must not each redraw on
+/// every fetch. A key's frame is not held back by it.
+pub const SERVE_BACKGROUND_FRAMES_PER_SECOND: u32 = 2;
+
 /// How long a lone Esc waits for the rest of an escape sequence before it counts as the key.
 pub const SERVE_ESC_TIMEOUT: Duration = Duration::from_millis(30);
 
@@ -237,6 +242,23 @@ pub const SERVE_AUTHORIZED_KEYS_BYTES: u64 = 1024 * 1024;
 
 /// The largest terminal a client may ask for (columns, rows); larger is clamped.
 pub const SERVE_MAX_SIZE: (u16, u16) = (1000, 500);
+
+/// How often the authorized_keys files are looked at (size, time, inode) for a change; a
+/// changed file is read again (so is every file on SIGHUP). New logins follow at once;
+/// sessions already open go on.
+pub const SERVE_KEYS_POLL: Duration = Duration::from_secs(2);
+
+/// Connections not yet authenticated, from every address together: one more is closed at
+/// once, before any SSH is spoken (a flood of half-open handshakes cannot starve logins
+/// for long, nor grow memory).
+pub const SERVE_PREAUTH_CONNECTIONS: usize = 64;
+
+/// Connections not yet authenticated from one IP address.
+pub const SERVE_PREAUTH_PER_IP: usize = 8;
+
+/// A connection that has not authenticated this long after it was accepted is closed
+/// (OpenSSH's `LoginGraceTime` is 120 s; a person with a key needs far less).
+pub const SERVE_AUTH_TIMEOUT: Duration = Duration::from_secs(30);
 // ---------------------------------------------------------------- following the disk
 
 /// How long the watched descriptor roots must be quiet after a change before the catalogue

@@ -64,8 +64,14 @@ fn serve(mut stream: TcpStream, body: Body, served: &AtomicU64) {
                 return;
             }
             let chunk = vec![b' '; 16 * 1024];
-            while stream.write_all(&chunk).is_ok() {
+            // Counted before the write: the client can read a chunk before this thread
+            // returns from writing it, and a test reading `served` then must not see less
+            // than the client was given.
+            loop {
                 served.fetch_add(chunk.len() as u64, Ordering::SeqCst);
+                if stream.write_all(&chunk).is_err() {
+                    break;
+                }
             }
         }
         Body::Announced2Gb => {

@@ -3,10 +3,15 @@
 //! one), adds what the scaffolder registered, builds the search index once, and publishes each
 //! result as an immutable [`CatalogSnapshot`] on a `watch` channel. Sessions hold the same
 //! `Arc`s; nothing is copied per session.
+//!
+//! A catalogue is published before its search index exists (building it is most of a warm
+//! start at 100k entities): the snapshot carries the catalogue in list order and says it is
+//! indexing, the index is built on a worker thread, and a second snapshot hands it over
+//! (`Change::Indexed`). Sessions draw the list at once and hold searches typed meanwhile.
 
 use greenroom_core::catalog::Catalog;
 use greenroom_core::scaffold::exec::{Registration, add_registered};
-use greenroom_core::search::SearchIndex;
+use greenroom_core::search::{Hit, SearchIndex};
 use greenroom_core::sources::cache::{CatalogCache, Policy};
 use greenroom_core::sources::{self, LoadOptions, Progress, ProgressFn, Source};
 use std::sync::{Arc, Mutex};
@@ -193,12 +198,33 @@ pub enum Change {
     Registered,
     /// Only the sources' states moved (a refresh started, failed or found nothing new).
     Sources,
+    /// The search index of the catalogue published before is built.
+    Indexed,
+}
+
+/// When the service builds a catalogue's search index.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Indexing {
+    /// Before publishing the catalogue (headless tests: one snapshot, ready to search).
+    Before,
+    /// After publishing it, on a worker thread: the first frame does not wait for it.
+    Background,
+    /// After publishing it, when [`CatalogService::finish_indexing`] is called (tests of
+    /// what sessions do meanwhile).
+    Manual,
 }
 
 /// One immutable state of the catalogue, shared by every session.
 pub struct CatalogSnapshot {
     pub catalog: Arc<Catalog>,
+    /// The catalogue's search index; while [`CatalogSnapshot::indexing`], an empty one (it
+    /// finds nothing, so no hit can point past the catalogue).
     pub index: Arc<SearchIndex>,
+    /// Whether the index is still being built; `listing` is the list meanwhile.
+    pub indexing: bool,
+    /// Every entity in catalogue order, what an empty query answers (the list drawn while
+    /// the index is built).
+    pub listing: Arc<Vec<Hit>>,
     /// Bumped on every publish.
     pub version: u64,
     /// Bumped when the catalogue itself changes (0: nothing loaded yet).
@@ -244,6 +270,9 @@ struct Inner {
     loader: Arc<dyn CatalogLoader>,
     /// Loads on the caller's thread (headless tests).
     inline: bool,
+    indexing: Indexing,
+    /// A catalogue waiting for its index ([`Indexing::Manual`]).
+    unindexed: Mutex<Option<(u64, Arc<Catalog>)>>,
     tx: watch::Sender<Arc<CatalogSnapshot>>,
     state: Mutex<State>,
 }
@@ -257,20 +286,28 @@ pub struct CatalogService {
 impl CatalogService {
     /// A service with nothing loaded yet; call [`CatalogService::reload`] to read.
     pub fn new(loader: Arc<dyn CatalogLoader>) -> CatalogService {
-        CatalogService::with_mode(loader, false)
+        CatalogService::with_mode(loader, false, Indexing::Background)
     }
 
     /// A service whose [`CatalogService::reload`] loads before returning (headless tests).
     pub fn inline(loader: Arc<dyn CatalogLoader>) -> CatalogService {
-        CatalogService::with_mode(loader, true)
+        CatalogService::with_mode(loader, true, Indexing::Before)
     }
 
-    fn with_mode(loader: Arc<dyn CatalogLoader>, inline: bool) -> CatalogService {
+    /// A service loading on the caller's thread (`inline`) or a worker, building indexes as
+    /// `indexing` says.
+    pub fn with_mode(
+        loader: Arc<dyn CatalogLoader>,
+        inline: bool,
+        indexing: Indexing,
+    ) -> CatalogService {
         let catalog = Arc::new(Catalog::default());
         let index = Arc::new(SearchIndex::build(&catalog));
         let (tx, _) = watch::channel(Arc::new(CatalogSnapshot {
             catalog,
             index,
+            indexing: false,
+            listing: Arc::new(Vec::new()),
             version: 0,
             catalog_version: 0,
             progress: Some(Progress {
@@ -286,6 +323,8 @@ impl CatalogService {
             inner: Arc::new(Inner {
                 loader,
                 inline,
+                indexing,
+                unindexed: Mutex::new(None),
                 tx,
                 state: Mutex::new(State {
                     registered: Vec::new(),
@@ -422,7 +461,15 @@ impl CatalogService {
         let (catalog, kept, gone) = with_registered(catalog, &mut state.registered);
         state.gone.extend(gone);
         let gone = state.gone.clone();
-        let index = Arc::new(SearchIndex::build(&catalog));
+        let catalog = Arc::new(catalog);
+        let before = self.inner.indexing == Indexing::Before;
+        let (index, listing) = if before {
+            let index = Arc::new(SearchIndex::build(&catalog));
+            (index, Arc::new(Vec::new()))
+        } else {
+            let empty = Arc::new(SearchIndex::build(&Catalog::default()));
+            (empty, Arc::new(greenroom_core::search::listing(&catalog)))
+        };
         tracing::info!(
             entities = catalog.len(),
             errors = catalog.error_count(),
@@ -432,16 +479,79 @@ impl CatalogService {
         );
         let registered = Arc::new(state.registered.clone());
         let trigger = state.trigger.clone();
+        let published = catalog.clone();
+        let catalog_version = current.catalog_version + 1;
         self.send(&current, |s| {
-            s.catalog = Arc::new(catalog);
+            s.catalog = catalog;
             s.index = index;
-            s.catalog_version += 1;
+            s.indexing = !before;
+            s.listing = listing;
+            s.catalog_version = catalog_version;
             s.progress = None;
             s.sources = loaded.sources;
             s.registered = registered;
             s.change = Change::Loaded { kept, gone };
             s.trigger = trigger;
         });
+        drop(state);
+        match self.inner.indexing {
+            Indexing::Before => {}
+            Indexing::Manual => {
+                *self.unindexed() = Some((catalog_version, published));
+            }
+            Indexing::Background => {
+                let service = self.clone();
+                let spawned = std::thread::Builder::new()
+                    .name("greenroom-index".into())
+                    .spawn(move || service.index(catalog_version, &published));
+                if let Err(e) = spawned {
+                    tracing::warn!("cannot start the search indexer: {e}");
+                }
+            }
+        }
+    }
+
+    fn unindexed(&self) -> std::sync::MutexGuard<'_, Option<(u64, Arc<Catalog>)>> {
+        self.inner
+            .unindexed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Builds the index of the catalogue published as `catalog_version` and hands it over,
+    /// unless a newer catalogue replaced it meanwhile.
+    fn index(&self, catalog_version: u64, catalog: &Arc<Catalog>) {
+        if self.current().catalog_version != catalog_version {
+            return;
+        }
+        let started = Instant::now();
+        let index = Arc::new(SearchIndex::build(catalog));
+        tracing::info!(
+            entities = catalog.len(),
+            ms = started.elapsed().as_millis() as u64,
+            "search index built"
+        );
+        let _state = self.lock();
+        let current = self.current();
+        if current.catalog_version != catalog_version || !Arc::ptr_eq(&current.catalog, catalog) {
+            return;
+        }
+        self.send(&current, |s| {
+            s.index = index;
+            s.indexing = false;
+            s.listing = Arc::new(Vec::new());
+            s.change = Change::Indexed;
+        });
+    }
+
+    /// Builds the index of the catalogue waiting for one ([`Indexing::Manual`]); returns
+    /// whether there was one.
+    pub fn finish_indexing(&self) -> bool {
+        let Some((version, catalog)) = self.unindexed().take() else {
+            return false;
+        };
+        self.index(version, &catalog);
+        true
     }
 
     /// Adds what a scaffolder run registered to the catalogue, for every session and every
@@ -463,6 +573,8 @@ impl CatalogService {
         let version = self.send(&current, |s| {
             s.catalog = Arc::new(catalog);
             s.index = index;
+            s.indexing = false;
+            s.listing = Arc::new(Vec::new());
             s.catalog_version += 1;
             s.registered = registered;
             s.change = Change::Registered;
@@ -480,6 +592,8 @@ impl CatalogService {
         let mut next = CatalogSnapshot {
             catalog: current.catalog.clone(),
             index: current.index.clone(),
+            indexing: current.indexing,
+            listing: current.listing.clone(),
             version: current.version + 1,
             catalog_version: current.catalog_version,
             progress: current.progress,
@@ -588,7 +702,10 @@ mod tests {
             dir: dir.to_path_buf(),
             loads: AtomicUsize::new(0),
         });
-        (CatalogService::new(loader.clone()), loader)
+        (
+            CatalogService::with_mode(loader.clone(), false, Indexing::Before),
+            loader,
+        )
     }
 
     #[test]
@@ -680,6 +797,85 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(snap.registered.is_empty());
+    }
+
+    #[test]
+    fn the_catalogue_is_published_before_its_index_which_follows() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "payments");
+        write(dir.path(), "audit");
+        let loader = Arc::new(TwoStep {
+            dir: dir.path().to_path_buf(),
+            loads: AtomicUsize::new(0),
+        });
+        let service = CatalogService::with_mode(loader, true, Indexing::Manual);
+        service.reload_now();
+        let first = service.current();
+        assert!(first.indexing, "published before the index");
+        assert_eq!(first.catalog.len(), 2);
+        assert!(first.index.is_empty(), "an empty index finds nothing");
+        let names: Vec<&str> = first
+            .listing
+            .iter()
+            .map(|h| first.catalog.entities()[h.entity].name())
+            .collect();
+        assert_eq!(names, ["audit", "payments"], "the list meanwhile, in order");
+
+        assert!(service.finish_indexing());
+        let second = service.current();
+        assert!(!second.indexing);
+        assert_eq!(second.change, Change::Indexed);
+        assert!(
+            Arc::ptr_eq(&second.catalog, &first.catalog),
+            "the same catalogue"
+        );
+        assert_eq!(second.catalog_version, first.catalog_version);
+        assert_eq!(second.index.len(), 2);
+        assert!(!service.finish_indexing(), "nothing left to index");
+    }
+
+    #[test]
+    fn an_index_built_for_a_replaced_catalogue_is_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "payments");
+        let loader = Arc::new(TwoStep {
+            dir: dir.path().to_path_buf(),
+            loads: AtomicUsize::new(0),
+        });
+        let service = CatalogService::with_mode(loader, true, Indexing::Manual);
+        service.reload_now();
+        let stale = service.unindexed().take().unwrap();
+        service.reload_now();
+        let before = service.current().version;
+        service.index(stale.0, &stale.1);
+        assert_eq!(service.current().version, before, "nothing published");
+        assert!(service.current().indexing);
+        assert!(service.finish_indexing());
+        assert!(!service.current().indexing);
+    }
+
+    #[test]
+    fn in_the_background_the_index_arrives_on_its_own() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "payments");
+        let service = CatalogService::new(Arc::new(TwoStep {
+            dir: dir.path().to_path_buf(),
+            loads: AtomicUsize::new(0),
+        }));
+        service.reload_now();
+        let mut rx = service.subscribe();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            while rx.borrow_and_update().indexing {
+                rx.changed().await.unwrap();
+            }
+        });
+        let snap = service.current();
+        assert_eq!(snap.index.len(), 1);
+        assert!(snap.listing.is_empty());
     }
 
     #[test]

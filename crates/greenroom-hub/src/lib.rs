@@ -5,12 +5,14 @@
 //! - [`catalog::CatalogService`]: loads the catalogue and publishes immutable snapshots;
 //! - [`status::StatusService`]: the one live-status scheduler, with interest per session;
 //! - [`run::RunService`]: scaffolder runs by id, with cancel and re-attach;
-//! - [`search::SearchPool`]: searches for every session, latest request wins.
+//! - [`search::SearchPool`]: searches for every session, latest request wins;
+//! - [`scores::ScoreService`]: scorecard grades, graded once for every session.
 //!
 //! No terminal and no command line here: this crate depends on neither.
 
 pub mod catalog;
 pub mod run;
+pub mod scores;
 pub mod search;
 pub mod status;
 pub mod watch;
@@ -35,6 +37,7 @@ pub struct Hub {
     pub status: StatusService,
     pub runs: RunService,
     pub search: SearchPool,
+    pub scores: scores::ScoreService,
     sessions: Arc<AtomicU64>,
 }
 
@@ -50,6 +53,7 @@ impl Hub {
             status,
             runs,
             search,
+            scores: scores::ScoreService::new(),
             sessions: Arc::new(AtomicU64::new(0)),
         }
     }

@@ -20,4 +20,18 @@ impl RunExecutor for PortRunExecutor {
     fn follows_only(&self) -> bool {
         true
     }
+
+    fn audit(&self) -> Option<String> {
+        let on = self
+            .entity
+            .as_deref()
+            .map(|e| format!(" on {e}"))
+            .unwrap_or_default();
+        Some(format!(
+            "port.action {} ({}){on} at {}",
+            self.action.identifier,
+            self.action.operation.as_str(),
+            self.source.base_url
+        ))
+    }
 }

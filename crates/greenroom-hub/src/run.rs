@@ -30,6 +30,11 @@ pub trait RunExecutor: Send + Sync + 'static {
     fn target(&self) -> Option<std::path::PathBuf> {
         None
     }
+    /// What the run does, for an audit line, when it is neither a local run, a dry run nor
+    /// a Backstage task (`port.action deploy (DAY-2) on service:checkout at https://...`).
+    fn audit(&self) -> Option<String> {
+        None
+    }
 }
 
 /// A run on a remote engine, as the hub reports it.

@@ -283,6 +283,8 @@ impl App {
     pub fn run_searches_inline(&mut self) {
         for effect in self.take_effects() {
             match effect {
+                // Held until the index arrives (see `App::indexing`).
+                Effect::Search { .. } if self.indexing => {}
                 Effect::Search {
                     generation,
                     query,

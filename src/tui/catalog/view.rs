@@ -42,6 +42,9 @@ fn draw_query(frame: &mut Frame, app: &App, area: Rect) {
     let s = &app.search;
     let mut count = if app.loading.is_some() {
         "reading…".to_owned()
+    } else if app.indexing {
+        // The list is the catalogue in order; a query typed now runs when the index is in.
+        format!("indexing… {}/{}", s.hits.len(), app.catalog.len())
     } else if s.searching() {
         format!("{}/{} …", s.hits.len(), app.catalog.len())
     } else {

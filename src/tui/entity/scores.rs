@@ -33,6 +33,11 @@ pub fn act(app: &mut crate::tui::app::App, action: crate::tui::action::Action) {
 pub struct Scores {
     /// Scorecards from files (the config's, or the demo's).
     file_cards: Vec<Scorecard>,
+    /// Their content's fingerprint: sessions with the same files share gradings.
+    cards_key: u64,
+    /// Where the grading is done and kept: the hub's, shared by every session (a session
+    /// takes its hub's when it starts; an app alone has one of its own).
+    pub shared: greenroom_hub::scores::ScoreService,
     pub diagnostics: Vec<Diagnostic>,
     pub cards: Arc<Vec<Scorecard>>,
     pub board: Option<Arc<Board>>,
@@ -46,6 +51,7 @@ pub struct Scores {
 impl Scores {
     pub fn new(loaded: scorecard::Loaded) -> Scores {
         Scores {
+            cards_key: greenroom_hub::scores::fingerprint(&loaded.cards),
             file_cards: loaded.cards,
             diagnostics: loaded.diagnostics,
             ..Scores::default()
@@ -73,36 +79,30 @@ impl Scores {
         if self.graded_for == Some((cat, version)) {
             return false;
         }
-        if self.graded_for.is_none_or(|(c, _)| c != cat) {
-            let mut cards = self.file_cards.clone();
-            for c in scorecard::port::from_catalog(catalog) {
-                if !cards.iter().any(|x| x.id == c.id) {
-                    cards.push(c);
-                }
-            }
-            self.cards = Arc::new(cards);
-        }
         let live_facts = StoreLive {
             store: live.store(),
             config: live.config(),
             now: live.now(),
         };
-        let inputs = Inputs {
+        let (graded, fresh) = self.shared.graded(
+            &self.file_cards,
+            self.cards_key,
             catalog,
-            live: &live_facts,
-            repo: &LocalRepos,
-        };
-        let grades = scorecard::grade_all(&self.cards, &inputs);
-        let board = Board::new(self.cards.clone(), grades, catalog);
-        let teams = board.teams(catalog);
-        self.gradings += 1;
+            version,
+            &live_facts,
+            &LocalRepos,
+        );
+        if fresh {
+            self.gradings += 1;
+        }
         self.graded_for = Some((cat, version));
         let changed = self
             .board
             .as_deref()
-            .is_none_or(|b| b.grades != board.grades);
-        self.board = Some(Arc::new(board));
-        self.teams = Arc::new(teams);
+            .is_none_or(|b| b.grades != graded.board.grades);
+        self.cards = graded.cards.clone();
+        self.board = Some(graded.board.clone());
+        self.teams = graded.teams.clone();
         changed
     }
 }

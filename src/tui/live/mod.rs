@@ -75,6 +75,10 @@ pub struct Live {
     frozen: Option<Frozen>,
     /// Bumped when a service is attached, so interest is told again.
     pub(crate) generation: u64,
+    /// Whose "my on-call" this session shows instead of `[status] user`: a `greenroom serve`
+    /// session's SSH identity (`Some(None)`: a key without one, so nobody's). Kept across
+    /// attaching a service.
+    session_user: Option<Option<String>>,
 }
 
 impl Default for Live {
@@ -97,12 +101,31 @@ impl Live {
             next_tick: None,
             frozen: None,
             generation: 0,
+            session_user: None,
         }
+    }
+
+    /// Makes `user` (a User ref, or none) the one "my on-call" is for in this session, over
+    /// the config's `[status] user`; the shared service and the other sessions are not
+    /// affected.
+    pub fn set_session_user(&mut self, user: Option<String>) {
+        Arc::make_mut(&mut self.config).user.clone_from(&user);
+        self.session_user = Some(user);
+    }
+
+    /// Whether this session's user was set by [`set_session_user`](Self::set_session_user)
+    /// rather than read from `[status] user`.
+    pub fn has_session_user(&self) -> bool {
+        self.session_user.is_some()
     }
 
     /// Starts using a running service: its config, its store, and interest from now on.
     pub fn attach(&mut self, service: Subscription) {
-        self.config = Arc::new(service.scheduler().config().clone());
+        let mut config = service.scheduler().config().clone();
+        if let Some(u) = &self.session_user {
+            config.user.clone_from(u);
+        }
+        self.config = Arc::new(config);
         self.store = service.scheduler().store().clone();
         self.service = Some(service);
         self.told.clear();

@@ -153,13 +153,15 @@ pub fn service_rows(out: &mut StatusRows, (s, e): &ServiceLine, users: &Users, c
     out.targets.push(Some(id.clone()));
 }
 
-/// The whole view: my on-call first (when a user is configured), then each team.
+/// The whole view: my on-call first (when a user is configured, or `from_session`: the
+/// session's own user, a `greenroom serve` SSH identity), then each team.
 pub fn rows(
     catalog: &Catalog,
     overview: &OnCallOverview,
     entries: &HashMap<crate::status::TargetId, Entry>,
     users: &Users,
     cx: &Cx,
+    from_session: bool,
 ) -> StatusRows {
     let mut out = StatusRows::default();
     let text = |out: &mut StatusRows, depth: u16, pieces| {
@@ -177,7 +179,14 @@ pub fn rows(
                 0,
                 vec![
                     piece("My on-call", Role::Title),
-                    piece(format!("  ([status] user = {})", clean(user)), Role::Muted),
+                    piece(
+                        if from_session {
+                            format!("  ({}, your SSH key)", clean(user))
+                        } else {
+                            format!("  ([status] user = {})", clean(user))
+                        },
+                        Role::Muted,
+                    ),
                 ],
             );
             if overview.mine.is_empty() {
@@ -198,6 +207,14 @@ pub fn rows(
                 out.targets.push(None);
             }
         }
+        None if from_session => text(
+            &mut out,
+            0,
+            vec![piece(
+                "My on-call: your SSH key names no catalogue user ([serve.users] on the server)",
+                Role::Muted,
+            )],
+        ),
         None => text(
             &mut out,
             0,

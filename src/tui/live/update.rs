@@ -261,6 +261,7 @@ impl App {
             &self.oncall_entries(None),
             &Users::of(&self.catalog),
             &cx,
+            self.live.has_session_user(),
         );
         (overview, rows)
     }

@@ -83,6 +83,29 @@ pub struct PortState {
 }
 
 /// Carries out a request (blocking).
+/// The audit line for a request that acts on the world (an approval or a decline, with its
+/// reason); none for reading.
+pub fn audit_line(request: &PortRequest, source: &PortSource) -> Option<String> {
+    match request {
+        PortRequest::Decide {
+            run,
+            decision,
+            reason,
+        } => {
+            let reason: String = reason.chars().take(200).collect();
+            Some(format!(
+                "port.{} run {run} at {} (reason: {reason:?})",
+                match decision {
+                    Decision::Approve => "approve",
+                    Decision::Decline => "decline",
+                },
+                source.base_url
+            ))
+        }
+        PortRequest::Load | PortRequest::Runs => None,
+    }
+}
+
 pub fn perform(source: &PortSource, me: Option<&str>, request: PortRequest) -> PortEvent {
     let api = Actions::new(source);
     match request {

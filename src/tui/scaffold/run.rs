@@ -18,9 +18,13 @@ pub struct Job {
 }
 
 impl Job {
-    /// For the audit log: the template and where it writes (`dry run` when nowhere).
+    /// For the audit log: the template and where it writes (`dry run` when nowhere), or what
+    /// the executor says it does (a Port action).
     pub fn describe(&self) -> String {
         let JobKind::Run { task, executor } = &self.kind;
+        if let Some(what) = executor.audit() {
+            return what;
+        }
         let to = match (executor.remote(), executor.target()) {
             (Some(remote), _) => format!("on {}", remote.backend),
             (None, Some(target)) => format!("into {}", target.display()),

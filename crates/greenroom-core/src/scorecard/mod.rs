@@ -208,13 +208,26 @@ impl Grade {
 
 /// Evaluates a scorecard's rules for an entity it applies to (see [`applies`]).
 pub fn grade(card: &Scorecard, index: usize, entity: &Entity, inputs: &Inputs) -> Grade {
+    grade_by(card, index, entity, &mut |p: &Predicate, _, _| {
+        p.eval(entity, inputs)
+    })
+}
+
+/// [`grade`], each predicate evaluated by `eval` (given the predicate, the rule's index and
+/// whether it is the rule's `when`): a memo shares results between scorecards.
+fn grade_by(
+    card: &Scorecard,
+    index: usize,
+    entity: &Entity,
+    eval: &mut dyn FnMut(&Predicate, usize, bool) -> predicate::Eval,
+) -> Grade {
     let port_level = match card.origin {
         ScorecardOrigin::Port => Some(port::level_of(card, entity)),
         _ => None,
     };
     let mut results = Vec::with_capacity(card.rules.len());
     for (i, rule) in card.rules.iter().enumerate() {
-        let guard = rule.when.as_ref().map(|w| w.eval(entity, inputs));
+        let guard = rule.when.as_ref().map(|w| eval(w, i, true));
         let r = match guard {
             Some(g) if g.outcome != Outcome::Pass => RuleResult {
                 rule: i,
@@ -223,7 +236,7 @@ pub fn grade(card: &Scorecard, index: usize, entity: &Entity, inputs: &Inputs) -
                 age: g.age,
             },
             _ => {
-                let e = rule.check.eval(entity, inputs);
+                let e = eval(&rule.check, i, false);
                 RuleResult {
                     rule: i,
                     outcome: e.outcome,
@@ -292,28 +305,88 @@ pub fn gradable(catalog: &Catalog) -> impl Iterator<Item = &Entity> {
 }
 
 /// Every (scorecard, entity) grade for the [`gradable`] entities of the catalogue.
-/// Entities are graded on all cores; the order is the catalogue's.
+/// Entities are graded on all cores; the order is the catalogue's. A predicate that several
+/// scorecards (or rules) share is evaluated once per entity.
 pub fn grade_all(cards: &[Scorecard], inputs: &Inputs) -> Vec<Grade> {
     use rayon::prelude::*;
+    let plan = Plan::new(cards);
     let entities: Vec<&Entity> = gradable(inputs.catalog).collect();
     entities
         .par_iter()
-        .flat_map_iter(|e| grade_entity(cards, e, inputs))
+        .with_min_len(64)
+        .flat_map_iter(|e| plan.grade_entity(cards, e, inputs))
         .collect()
 }
 
 /// Every scorecard that applies to one entity, graded.
 pub fn grade_entity(cards: &[Scorecard], entity: &Entity, inputs: &Inputs) -> Vec<Grade> {
-    let mut out = Vec::new();
-    grade_entity_into(cards, entity, inputs, &mut out);
-    out
+    Plan::new(cards).grade_entity(cards, entity, inputs)
 }
 
-fn grade_entity_into(cards: &[Scorecard], e: &Entity, inputs: &Inputs, out: &mut Vec<Grade>) {
-    for (i, card) in cards.iter().enumerate() {
-        if applies(card, e, inputs) {
-            out.push(grade(card, i, e, inputs));
+/// The distinct predicates of a set of scorecards, numbered: each scorecard's `appliesTo`
+/// and each rule's `when` and `check` refer to their number, so a predicate written in
+/// several scorecards is evaluated once per entity (see [`Plan::grade_entity`]).
+struct Plan<'c> {
+    predicates: Vec<&'c Predicate>,
+    /// Per scorecard: its `appliesTo`'s number, and per rule (`when`, `check`).
+    cards: Vec<(Option<usize>, Vec<RulePlan>)>,
+}
+
+/// A rule's `when` and `check`, by number.
+type RulePlan = (Option<usize>, usize);
+
+impl<'c> Plan<'c> {
+    fn new(cards: &'c [Scorecard]) -> Plan<'c> {
+        let mut numbers: HashMap<String, usize> = HashMap::new();
+        let mut predicates: Vec<&'c Predicate> = Vec::new();
+        let mut number = |p: &'c Predicate| -> usize {
+            *numbers.entry(format!("{p:?}")).or_insert_with(|| {
+                predicates.push(p);
+                predicates.len() - 1
+            })
+        };
+        let cards = cards
+            .iter()
+            .map(|c| {
+                let applies = c.applies_to.as_ref().map(&mut number);
+                let rules = c
+                    .rules
+                    .iter()
+                    .map(|r| (r.when.as_ref().map(&mut number), number(&r.check)))
+                    .collect();
+                (applies, rules)
+            })
+            .collect();
+        Plan { predicates, cards }
+    }
+
+    fn grade_entity(&self, cards: &[Scorecard], e: &Entity, inputs: &Inputs) -> Vec<Grade> {
+        let mut memo: Vec<Option<predicate::Eval>> = vec![None; self.predicates.len()];
+        let mut eval = |n: usize| -> predicate::Eval {
+            memo[n]
+                .get_or_insert_with(|| self.predicates[n].eval(e, inputs))
+                .clone()
+        };
+        let mut out = Vec::new();
+        for (i, card) in cards.iter().enumerate() {
+            let (applies_to, rules) = &self.cards[i];
+            let applies = match card.origin {
+                ScorecardOrigin::Port => port::has_results(card, e),
+                _ => applies_to.is_none_or(|n| eval(n).outcome == Outcome::Pass),
+            };
+            if applies {
+                out.push(grade_by(
+                    card,
+                    i,
+                    e,
+                    &mut |p, r, when| match (when, rules.get(r)) {
+                        (true, Some((Some(n), _))) | (false, Some((_, n))) => eval(*n),
+                        _ => p.eval(e, inputs),
+                    },
+                ));
+            }
         }
+        out
     }
 }
 

@@ -72,7 +72,8 @@ pub enum Predicate {
         min: usize,
         max: Option<usize>,
     },
-    /// The TechDocs annotation `backstage.io/techdocs-ref` is set.
+    /// The entity's TechDocs resolve (`techdocs::check_docs`): the annotation is set and its
+    /// `dir:` folder holds a site; unknown when that cannot be told without a fetch.
     TechDocs,
     /// A file in the entity's repository folder: the first of `paths` that exists.
     File {
@@ -554,7 +555,10 @@ impl Predicate {
                     None => format!("{}{to} (at least {min})", kind.as_str()),
                 }
             }
-            Predicate::TechDocs => "TechDocs set up (backstage.io/techdocs-ref)".into(),
+            Predicate::TechDocs => {
+                "TechDocs set up and found (backstage.io/techdocs-ref leads to a docs folder)"
+                    .into()
+            }
             Predicate::File {
                 paths,
                 exists,
@@ -718,9 +722,10 @@ impl Predicate {
                     Eval::fail(format!("{n} {} relation(s)", kind.as_str()))
                 }
             }
-            Predicate::TechDocs => match e.annotation("backstage.io/techdocs-ref") {
-                Some(v) if !v.trim().is_empty() => Eval::pass(),
-                _ => Eval::fail("no backstage.io/techdocs-ref annotation".into()),
+            Predicate::TechDocs => match crate::techdocs::check_docs(inputs.catalog, e) {
+                crate::techdocs::DocsCheck::Resolves(_) => Eval::pass(),
+                crate::techdocs::DocsCheck::Missing(why) => Eval::fail(why),
+                crate::techdocs::DocsCheck::Unchecked(why) => Eval::unknown(why),
             },
             Predicate::File {
                 paths,

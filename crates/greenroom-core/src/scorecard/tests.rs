@@ -398,6 +398,9 @@ fn combinators_are_three_valued() {
         p("field: { path: metadata.name, matches: '^go+d$' }"),
         Outcome::Pass
     );
+    // `dir:.` with no site in the folder: the docs do not resolve; with one, they do.
+    assert_eq!(p("docs: techdocs"), Outcome::Fail);
+    std::fs::write(_d.path().join("mkdocs.yml"), "site_name: good\n").unwrap();
     assert_eq!(p("docs: techdocs"), Outcome::Pass);
     assert_eq!(p("link: { title: '(?i)^runbook$' }"), Outcome::Pass);
     assert_eq!(
@@ -655,4 +658,69 @@ fn the_demo_is_graded_with_reasons() {
         &inputs,
     );
     assert_eq!(g[0].percent(), 100, "{:?}", g[0].results);
+}
+
+/// Counts what it is asked: a predicate shared by scorecards is evaluated once per entity.
+struct CountingLive(std::sync::atomic::AtomicUsize);
+
+impl LiveFacts for CountingLive {
+    fn observe(&self, _: &Entity, _: LiveFact) -> LiveObs {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        LiveObs::NoData("not fetched yet".into())
+    }
+}
+
+#[test]
+fn a_predicate_shared_by_scorecards_is_evaluated_once_and_grades_the_same() {
+    let (_d, c) = catalog(ORG);
+    let shared = |id: &str| {
+        card(&format!(
+            "apiVersion: greenroom.dev/v1alpha1\nkind: Scorecard\nmetadata: {{ name: {id} }}\nspec:\n  appliesTo: {{ field: {{ path: kind, equals: Component }} }}\n  levels: [Bronze, Silver]\n  rules:\n    - {{ id: owner, level: Bronze, check: {{ owner: {{ kind: Group, resolvable: true, minMembers: 1 }} }} }}\n    - {{ id: oncall, level: Silver, when: {{ field: {{ path: spec.lifecycle, equals: production }} }}, check: {{ live: oncall }} }}\n    - {{ id: oncall-again, level: Silver, check: {{ live: oncall }} }}\n"
+        ))
+    };
+    let mut cards = vec![shared("one"), shared("two"), card(CARD)];
+    cards.extend(sources::demo().cards);
+    let live = CountingLive(Default::default());
+    let inputs = Inputs {
+        catalog: &c,
+        live: &live,
+        repo: &LocalRepos,
+    };
+    let all = grade_all(&cards, &inputs);
+    let components = c
+        .entities()
+        .iter()
+        .filter(|e| e.is_kind("Component"))
+        .count();
+    let asked = live.0.load(std::sync::atomic::Ordering::Relaxed);
+    let alone_live = CountingLive(Default::default());
+    let alone_inputs = Inputs {
+        catalog: &c,
+        live: &alone_live,
+        repo: &LocalRepos,
+    };
+    let alone: Vec<Grade> = gradable(&c)
+        .flat_map(|e| {
+            cards
+                .iter()
+                .enumerate()
+                .filter(|(_, k)| applies(k, e, &alone_inputs))
+                .map(|(i, k)| grade(k, i, e, &alone_inputs))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert_eq!(all, alone, "shared evaluation grades as each card alone");
+    assert!(alone_live.0.load(std::sync::atomic::Ordering::Relaxed) > asked);
+    // The two cards alone: `live: oncall`, written four times, is asked once per component.
+    let live = CountingLive(Default::default());
+    let inputs = Inputs {
+        catalog: &c,
+        live: &live,
+        repo: &LocalRepos,
+    };
+    grade_all(&cards[..2], &inputs);
+    assert_eq!(
+        live.0.load(std::sync::atomic::Ordering::Relaxed),
+        components
+    );
 }

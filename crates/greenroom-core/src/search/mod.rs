@@ -46,6 +46,28 @@ const KIND_ORDER: &[&str] = &[
     "location",
 ];
 
+/// Every entity in catalogue order (kind as [`KIND_ORDER`] ranks it, then lower-cased name,
+/// then position): what an empty query answers, without building an index. The list a start
+/// draws while the index is built, so it does not move when the index arrives.
+pub fn listing(catalog: &Catalog) -> Vec<Hit> {
+    let rank = |kind: &str| {
+        KIND_ORDER
+            .iter()
+            .position(|k| kind.eq_ignore_ascii_case(k))
+            .unwrap_or(KIND_ORDER.len())
+    };
+    let mut keys: Vec<(usize, String, usize)> = catalog
+        .entities()
+        .par_iter()
+        .enumerate()
+        .map(|(i, e)| (rank(e.kind()), e.name().to_lowercase(), i))
+        .collect();
+    keys.par_sort_unstable();
+    keys.into_iter()
+        .map(|(_, _, entity)| Hit { entity, score: 0 })
+        .collect()
+}
+
 /// Weights of the fields a word is matched against.
 const W_NAME: i32 = 4;
 const W_TITLE: i32 = 3;
@@ -808,6 +830,24 @@ mod tests {
         assert_eq!(highlight("Payments", &q), vec![0, 1, 2]);
         assert_eq!(highlight("pxaxy", &q), vec![0, 2, 4]);
         assert!(highlight("nothing", &q).is_empty());
+    }
+
+    #[test]
+    fn the_listing_is_what_an_empty_query_answers() {
+        use crate::sources::{LoadOptions, Source};
+        let demo = crate::sources::load(
+            &[Box::new(crate::sources::demo::source()) as Box<dyn Source>],
+            &LoadOptions {
+                online: false,
+                ..LoadOptions::default()
+            },
+        );
+        for catalog in [demo, generated(500), Catalog::default()] {
+            let index = SearchIndex::build(&catalog);
+            let list = listing(&catalog);
+            assert_eq!(list.len(), catalog.len());
+            assert_eq!(list, index.search(&Query::default()));
+        }
     }
 
     /// A catalogue of `n` entities with names, titles, tags and descriptions drawn from a few

@@ -22,7 +22,9 @@ pub use layout::{Laid, Line, Seg, Style, layout};
 pub use model::{Block, Document, Link};
 pub use search::{DocsAnswers, DocsHit, DocsIndex};
 pub use site::{NavItem, Site, SitePage};
-pub use source::{Backend, DocsSource, NoDocs, Resolved, docs_source, has_docs};
+pub use source::{
+    Backend, DocsCheck, DocsSource, NoDocs, Resolved, check_docs, docs_source, has_docs,
+};
 
 use crate::catalog::Catalog;
 

@@ -5,7 +5,7 @@
 //! has no docs, and [`NoDocs`] says why in words a user can act on.
 
 use crate::catalog::{Catalog, Entity, RefContext, parse_ref};
-use crate::sources::vfs::{DiskFs, EmbeddedFs, Vfs, normalize};
+use crate::sources::vfs::{DiskFs, EmbeddedFs, PathKind, Vfs, normalize};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -185,4 +185,145 @@ fn own_source(e: &Entity, backends: &[Backend]) -> Result<DocsSource, NoDocs> {
         "its {ANNOTATION_REF} `{}` is neither `dir:` nor `url:`",
         crate::text::sanitize_line(r)
     )))
+}
+
+/// Whether an entity's docs can be read, as far as can be told without fetching anything (the
+/// scorecards' `docs: techdocs` rule).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DocsCheck {
+    /// The docs folder is there, with a `mkdocs.yml` or a `docs/` folder: where.
+    Resolves(String),
+    /// No docs, or they point at nothing: why.
+    Missing(String),
+    /// Cannot be told without a fetch (a `url:` ref, docs a Backstage builds): why.
+    Unchecked(String),
+}
+
+/// Resolves an entity's docs as the Docs tab does and checks the site is there: a `dir:`
+/// folder holding `mkdocs.yml` (or a `docs/` folder, which MkDocs reads by default).
+pub fn check_docs(catalog: &Catalog, e: &Entity) -> DocsCheck {
+    if !has_docs(e) {
+        return DocsCheck::Missing(format!("no {ANNOTATION_REF} annotation"));
+    }
+    // A `dir:` ref of an entity read from elsewhere than files (Port, a URL location) is
+    // relative to a repository greenroom cannot see.
+    let location = e.origin.location.as_ref();
+    let read_from_files = location.starts_with("file:") || location.starts_with("embedded:");
+    if e.annotation(ANNOTATION_ENTITY).is_none()
+        && backstage_base(e).is_none()
+        && !read_from_files
+        && e.annotation(ANNOTATION_REF)
+            .is_some_and(|r| r.trim().starts_with("dir:"))
+    {
+        return DocsCheck::Unchecked(format!(
+            "`dir:` docs beside a descriptor read from {}, which greenroom cannot read",
+            location.split(':').next().unwrap_or("elsewhere")
+        ));
+    }
+    match docs_source(catalog, e, &[]) {
+        Err(NoDocs(why)) => DocsCheck::Missing(why),
+        Ok(resolved) => match resolved.source {
+            DocsSource::Files { vfs, dir } => {
+                if vfs.kind(&dir) != PathKind::Dir {
+                    return DocsCheck::Missing(format!(
+                        "the docs folder {} does not exist",
+                        vfs.display(&dir)
+                    ));
+                }
+                let site = ["mkdocs.yml", "mkdocs.yaml"]
+                    .iter()
+                    .any(|n| matches!(vfs.kind(&dir.join(n)), PathKind::File(_)))
+                    || vfs.kind(&dir.join("docs")) == PathKind::Dir;
+                if site {
+                    DocsCheck::Resolves(vfs.display(&dir))
+                } else {
+                    DocsCheck::Missing(format!(
+                        "{} has neither a mkdocs.yml nor a docs/ folder",
+                        vfs.display(&dir)
+                    ))
+                }
+            }
+            DocsSource::Url { url } => {
+                DocsCheck::Unchecked(format!("the docs are at {url}; not fetched to check"))
+            }
+            DocsSource::Backstage { base_url, .. } => DocsCheck::Unchecked(format!(
+                "the docs are built by the Backstage at {base_url}; not asked to check"
+            )),
+        },
+    }
+}
+
+#[cfg(test)]
+mod check_tests {
+    use super::*;
+    use crate::sources::{LoadOptions, Source, files::FileSource};
+
+    fn component(name: &str, annotations: &str) -> String {
+        format!(
+            "---\napiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: {name}\n  annotations: {{ {annotations} }}\nspec: {{ type: service, lifecycle: production, owner: team }}\n"
+        )
+    }
+
+    #[test]
+    fn docs_resolve_only_when_the_site_is_there() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |rel: &str, text: &str| {
+            let p = dir.path().join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        };
+        write("site/mkdocs.yml", "site_name: x\n");
+        write("bare/docs/index.md", "# x\n");
+        write("empty/.keep", "");
+        let mut yaml = String::new();
+        for (name, ann) in [
+            ("site", "backstage.io/techdocs-ref: 'dir:site'"),
+            ("bare", "backstage.io/techdocs-ref: 'dir:./bare'"),
+            ("empty", "backstage.io/techdocs-ref: 'dir:empty'"),
+            ("gone", "backstage.io/techdocs-ref: 'dir:nowhere'"),
+            (
+                "url",
+                "backstage.io/techdocs-ref: 'url:https://git.example/x'",
+            ),
+            ("borrow", "backstage.io/techdocs-entity: component:site"),
+            (
+                "dangling",
+                "backstage.io/techdocs-entity: component:missing",
+            ),
+            ("none", "a.example/x: y"),
+        ] {
+            yaml.push_str(&component(name, ann));
+        }
+        write("catalog-info.yaml", &yaml);
+        let source = FileSource::disk(&[dir.path().to_path_buf()]).unwrap();
+        let catalog = crate::sources::load(
+            &[Box::new(source) as Box<dyn Source>],
+            &LoadOptions {
+                online: false,
+                ..LoadOptions::default()
+            },
+        );
+        let check = |name: &str| {
+            check_docs(
+                &catalog,
+                catalog.get(&format!("component:default/{name}")).unwrap(),
+            )
+        };
+        assert!(matches!(check("site"), DocsCheck::Resolves(w) if w.ends_with("site")));
+        assert!(matches!(check("bare"), DocsCheck::Resolves(_)));
+        assert!(matches!(check("borrow"), DocsCheck::Resolves(_)));
+        assert!(
+            matches!(check("empty"), DocsCheck::Missing(w) if w.contains("neither a mkdocs.yml")),
+            "{:?}",
+            check("empty")
+        );
+        assert!(matches!(check("gone"), DocsCheck::Missing(w) if w.contains("does not exist")));
+        assert!(
+            matches!(check("dangling"), DocsCheck::Missing(w) if w.contains("not in the catalogue"))
+        );
+        assert!(
+            matches!(check("none"), DocsCheck::Missing(w) if w.contains("no backstage.io/techdocs-ref"))
+        );
+        assert!(matches!(check("url"), DocsCheck::Unchecked(w) if w.contains("not fetched")));
+    }
 }

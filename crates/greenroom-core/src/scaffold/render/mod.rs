@@ -592,14 +592,15 @@ mod tests {
                 .unwrap_err()
                 .is_limit()
         );
-        // Below the limit everything still works, with the operators' usual meaning.
+        // Below the limit everything still works, with the operators' usual meaning
+        // (inside `${{ }}`, `+` is JavaScript's: `[1] + [2]` is the text "12").
         assert_eq!(
             r.render(
                 "${{ 'a' ~ 1 ~ none }}|${{ 1 + 2 }}|${{ [1] + [2] }}|${{ 'ab' * 2 }}|${{ 2 * 3 }}",
                 &ctx()
             )
             .unwrap(),
-            "a1None|3|1,2|abab|6"
+            "a1None|3|12|abab|6"
         );
     }
 

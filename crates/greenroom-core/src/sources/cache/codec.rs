@@ -4,6 +4,11 @@
 //! deserialise (bincode/postcard cannot), and because decoding straight into the types, with
 //! no intermediate tree, is what makes a warm start fast (figures in `benches/cache_start.rs`).
 //!
+//! Entities go in blocks of [`BLOCK`]: each block is encoded on its own (in parallel) with its
+//! own string table (map keys, short values, refs: written once, then by number, so the file
+//! holds `apiVersion`, `lifecycle` or a team's ref once per block instead of once per entity),
+//! and prefixed by its length, so blocks decode in parallel on every core.
+//!
 //! Decoding never trusts the bytes: every length is checked against what is left before
 //! anything is allocated, nesting is bounded ([`crate::limits::CACHE_VALUE_DEPTH`]), strings are
 //! checked UTF-8, and any inconsistency is a [`DecodeError`], never a panic.
@@ -26,12 +31,20 @@ fn bad(what: &str) -> DecodeError {
     DecodeError(format!("malformed cache data ({what})"))
 }
 
+/// Entities per independently encoded block.
+pub const BLOCK: usize = 1024;
+/// Strings up to this long go in a block's string table; longer ones (descriptions) are
+/// written in place, as they rarely repeat.
+const TABLE_TEXT: usize = 64;
+
 /// Appends values to a byte buffer.
 #[derive(Default)]
 pub struct Writer {
     pub buf: Vec<u8>,
     /// Shared strings (`Origin`'s files and locations) written once, then by number.
     arcs: HashMap<Arc<str>, u64>,
+    /// Short texts written once, then by number (see [`Writer::text`]).
+    texts: HashMap<String, u64>,
 }
 
 impl Writer {
@@ -84,6 +97,22 @@ impl Writer {
         self.varint(p.column.into());
     }
 
+    /// A text through the string table: `0` and the text the first time (it gets the next
+    /// number), `1` and the text when it is too long for the table, else its number + 2.
+    pub fn text(&mut self, s: &str) {
+        if s.len() > TABLE_TEXT {
+            self.varint(1);
+            self.str(s);
+        } else if let Some(&n) = self.texts.get(s) {
+            self.varint(n + 2);
+        } else {
+            let n = self.texts.len() as u64;
+            self.texts.insert(s.to_owned(), n);
+            self.varint(0);
+            self.str(s);
+        }
+    }
+
     /// A shared string: its text the first time, then the number it was given.
     pub fn arc(&mut self, s: &Arc<str>) {
         if let Some(&n) = self.arcs.get(s) {
@@ -116,7 +145,7 @@ impl Writer {
             }
             Value::String(s) => {
                 self.u8(6);
-                self.str(s);
+                self.text(s);
             }
             Value::Array(items) => {
                 self.u8(7);
@@ -135,15 +164,15 @@ impl Writer {
     pub fn map(&mut self, map: &Map<String, Value>) {
         self.len(map.len());
         for (k, v) in map {
-            self.str(k);
+            self.text(k);
             self.value(v);
         }
     }
 
     pub fn entity_ref(&mut self, r: &EntityRef) {
-        self.str(&r.kind);
-        self.str(&r.namespace);
-        self.str(&r.name);
+        self.text(&r.kind);
+        self.text(&r.namespace);
+        self.text(&r.name);
     }
 
     pub fn relation_type(&mut self, t: &RelationType) {
@@ -159,15 +188,15 @@ impl Writer {
     pub fn ref_site(&mut self, s: &RefSite) {
         self.str(s.field);
         self.relation_type(&s.relation);
-        self.str(&s.written);
-        self.str(&s.target);
+        self.text(&s.written);
+        self.text(&s.target);
         self.pos(s.pos);
     }
 
     pub fn entity(&mut self, e: &Entity) {
         self.map(&e.data);
         self.entity_ref(&e.entity_ref);
-        self.str(&e.key);
+        self.text(&e.key);
         self.arc(&e.origin.file);
         self.pos(e.origin.pos);
         self.arc(&e.origin.location);
@@ -180,7 +209,7 @@ impl Writer {
         self.len(e.relations.len());
         for r in &e.relations {
             self.relation_type(&r.kind);
-            self.str(&r.target);
+            self.text(&r.target);
         }
         self.bool(e.relations_given);
     }
@@ -203,10 +232,24 @@ impl Writer {
         self.str(&p.message);
     }
 
+    /// Entities in blocks of [`BLOCK`], each encoded on its own (in parallel) and prefixed
+    /// by its length.
     pub fn entities(&mut self, entities: &[Entity]) {
+        use rayon::prelude::*;
         self.len(entities.len());
-        for e in entities {
-            self.entity(e);
+        let blocks: Vec<Vec<u8>> = entities
+            .par_chunks(BLOCK)
+            .map(|chunk| {
+                let mut w = Writer::new();
+                for e in chunk {
+                    w.entity(e);
+                }
+                w.buf
+            })
+            .collect();
+        for b in blocks {
+            self.len(b.len());
+            self.buf.extend_from_slice(&b);
         }
     }
 
@@ -223,6 +266,8 @@ pub struct Reader<'a> {
     buf: &'a [u8],
     at: usize,
     arcs: Vec<Arc<str>>,
+    /// The string table so far (see [`Writer::text`]): slices of `buf`, checked once.
+    texts: Vec<&'a str>,
     depth: usize,
 }
 
@@ -232,6 +277,7 @@ impl<'a> Reader<'a> {
             buf,
             at: 0,
             arcs: Vec::new(),
+            texts: Vec::new(),
             depth: 0,
         }
     }
@@ -305,6 +351,27 @@ impl<'a> Reader<'a> {
         self.str().map(str::to_owned)
     }
 
+    /// A text written by [`Writer::text`].
+    pub fn text(&mut self) -> Result<&'a str, DecodeError> {
+        match self.varint()? {
+            0 => {
+                let s = self.str()?;
+                self.texts.push(s);
+                Ok(s)
+            }
+            1 => self.str(),
+            n => self
+                .texts
+                .get((n - 2) as usize)
+                .copied()
+                .ok_or_else(|| bad("text number")),
+        }
+    }
+
+    fn text_string(&mut self) -> Result<String, DecodeError> {
+        self.text().map(str::to_owned)
+    }
+
     pub fn opt_string(&mut self) -> Result<Option<String>, DecodeError> {
         match self.u8()? {
             0 => Ok(None),
@@ -345,7 +412,7 @@ impl<'a> Reader<'a> {
                     .map(Value::Number)
                     .ok_or_else(|| bad("number"))?
             }
-            6 => Value::String(self.string()?),
+            6 => Value::String(self.text_string()?),
             7 => {
                 self.enter()?;
                 let n = self.len(1)?;
@@ -385,7 +452,7 @@ impl<'a> Reader<'a> {
         let n = self.len(2)?;
         let mut map = Map::with_capacity(n);
         for _ in 0..n {
-            let k = self.string()?;
+            let k = self.text_string()?;
             let v = self.value()?;
             map.insert(k, v);
         }
@@ -394,9 +461,9 @@ impl<'a> Reader<'a> {
 
     pub fn entity_ref(&mut self) -> Result<EntityRef, DecodeError> {
         Ok(EntityRef::new(
-            self.string()?,
-            self.string()?,
-            self.string()?,
+            self.text_string()?,
+            self.text_string()?,
+            self.text_string()?,
         ))
     }
 
@@ -415,8 +482,8 @@ impl<'a> Reader<'a> {
         Ok(RefSite {
             field,
             relation: self.relation_type()?,
-            written: self.string()?,
-            target: self.string()?,
+            written: self.text_string()?,
+            target: self.text_string()?,
             pos: self.pos()?,
         })
     }
@@ -424,7 +491,7 @@ impl<'a> Reader<'a> {
     pub fn entity(&mut self) -> Result<Entity, DecodeError> {
         let data = self.map()?;
         let entity_ref = self.entity_ref()?;
-        let key = self.string()?;
+        let key = self.text_string()?;
         let origin = Origin {
             file: self.arc()?,
             pos: self.pos()?,
@@ -446,7 +513,7 @@ impl<'a> Reader<'a> {
         for _ in 0..n {
             relations.push(Relation {
                 kind: self.relation_type()?,
-                target: self.str()?.into(),
+                target: self.text()?.into(),
             });
         }
         Ok(Entity {
@@ -488,11 +555,40 @@ impl<'a> Reader<'a> {
         })
     }
 
+    /// Entities written by [`Writer::entities`]: the blocks decoded in parallel, each with a
+    /// reader of its own.
     pub fn entities(&mut self) -> Result<Vec<Entity>, DecodeError> {
+        use rayon::prelude::*;
         let n = self.len(16)?;
+        let mut blocks = Vec::with_capacity(n.div_ceil(BLOCK));
+        let mut left = n;
+        while left > 0 {
+            let len = self.len(1)?;
+            blocks.push((self.bytes(len)?, left.min(BLOCK)));
+            left -= left.min(BLOCK);
+        }
+        let depth = self.depth;
+        let decoded: Vec<Vec<Entity>> = blocks
+            .into_par_iter()
+            .map(|(bytes, count)| {
+                let mut r = Reader::new(bytes);
+                r.depth = depth;
+                if count > bytes.len() / 16 {
+                    return Err(bad("count larger than the data"));
+                }
+                let mut out = Vec::with_capacity(count);
+                for _ in 0..count {
+                    out.push(r.entity()?);
+                }
+                if !r.is_empty() {
+                    return Err(bad("block longer than its entities"));
+                }
+                Ok(out)
+            })
+            .collect::<Result<_, _>>()?;
         let mut out = Vec::with_capacity(n);
-        for _ in 0..n {
-            out.push(self.entity()?);
+        for block in decoded {
+            out.extend(block);
         }
         Ok(out)
     }

@@ -228,7 +228,12 @@ fn a_truncated_cache_is_ignored_and_rebuilt() {
 
 #[test]
 fn a_cache_written_by_an_older_version_is_ignored_and_rebuilt() {
-    // An "older greenroom": format 0, with a payload that is fine by its own checksum.
+    // An "older greenroom": the previous format (2: reference sites with three-part targets)
+    // and format 0, with a payload that is fine by its own checksum.
+    damaged_cache_is_rebuilt(
+        |b| b[8..12].copy_from_slice(&(FORMAT_VERSION - 1).to_le_bytes()),
+        "older greenroom (cache format 2, this one reads 3)",
+    );
     damaged_cache_is_rebuilt(|b| b[8..12].copy_from_slice(&0u32.to_le_bytes()), "older");
     damaged_cache_is_rebuilt(
         |b| b[8..12].copy_from_slice(&(FORMAT_VERSION + 1).to_le_bytes()),
@@ -531,4 +536,52 @@ fn a_refresh_parses_only_the_files_that_changed() {
     let changed = both(changed);
     assert_eq!(changed, both(fresh));
     assert!(changed.0.iter().any(|e| e["spec"]["owner"] == "team-bbb"));
+}
+
+#[test]
+fn a_catalogue_of_many_blocks_comes_back_the_same_and_smaller_than_plain() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cat = tmp.path().join("cat");
+    let n = codec::BLOCK * 2 + 7;
+    let mut yaml = String::new();
+    for i in 0..n {
+        yaml.push_str(&format!(
+            "---\napiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: svc-{i}\n  description: {}\n  annotations:\n    github.com/project-slug: acme/svc-{i}\nspec:\n  type: service\n  lifecycle: production\n  owner: team-{}\n  system: sys-{}\n",
+            "long text ".repeat(i % 9),
+            i % 13,
+            i % 5
+        ));
+    }
+    write(&cat, "all/catalog-info.yaml", &yaml);
+    let cache = CatalogCache::new(&tmp.path().join("cache"));
+    let sources = files(&cat);
+    let loaded = cache
+        .refresh(&sources, &opts(), Policy::Refresh, None, &nothing)
+        .catalog
+        .unwrap();
+    assert_eq!(loaded.len(), n);
+    let (warm, warnings) = cache.open(&sources, &opts());
+    assert!(warnings.is_empty(), "{warnings:?}");
+    assert_eq!(json_of(&warm.unwrap().catalog), json_of(&loaded));
+    // The string table: repeated keys and values are written once per block.
+    let mut tabled = codec::Writer::new();
+    tabled.entities(loaded.entities());
+    let plain: usize = loaded
+        .entities()
+        .iter()
+        .map(|e| serde_json::to_vec(&e.data).unwrap().len())
+        .sum();
+    assert!(
+        tabled.buf.len() * 2 < plain,
+        "{} bytes encoded for {plain} bytes of JSON data",
+        tabled.buf.len()
+    );
+    // Any cut through the blocks is an error, never a panic.
+    for cut in [1, 5, tabled.buf.len() / 3, tabled.buf.len() - 1] {
+        assert!(codec::Reader::new(&tabled.buf[..cut]).entities().is_err());
+    }
+    let mut damaged = tabled.buf.clone();
+    let at = damaged.len() / 2;
+    damaged[at] = 0xff;
+    let _ = codec::Reader::new(&damaged).entities();
 }
