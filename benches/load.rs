@@ -8,7 +8,8 @@
 //! `cargo bench --bench load [-- SIZES... [--runs N] [--only export|validate|portal]]`
 //! Sizes default to 10000 and 100000; 1,000,000 only when asked (`-- 1000000`) or with
 //! `GREENROOM_BENCH_1M=1`. `GREENROOM_BIN=path` measures another build of the binary (to
-//! compare before and after a change).
+//! compare before and after a change). `--keep DIR` writes each catalogue into `DIR/SIZE` and
+//! leaves it there (to profile the binary on it, e.g. with `perf record`).
 
 #[path = "common/mod.rs"]
 mod common;
@@ -214,18 +215,25 @@ fn main() {
         .unwrap_or_else(|_| env!("CARGO_BIN_EXE_greenroom").to_owned());
     println!("binary: {exe}");
     let wanted = |what: &str| only.as_deref().is_none_or(|o| o == what);
+    let keep = flag("--keep").map(std::path::PathBuf::from);
     for n in sizes {
-        let dir = tempfile::tempdir().unwrap();
+        let temp = tempfile::tempdir().unwrap();
+        let kept = keep.as_ref().map(|k| k.join(n.to_string()));
+        let dir = kept.as_deref().unwrap_or(temp.path());
+        if let Some(kept) = &kept {
+            let _ = std::fs::remove_dir_all(kept);
+            std::fs::create_dir_all(kept).unwrap();
+        }
         let t = Instant::now();
-        common::write_related_catalog(dir.path(), n, 100);
-        let bytes: u64 = walk_size(dir.path());
+        common::write_related_catalog(dir, n, 100);
+        let bytes: u64 = walk_size(dir);
         println!(
             "{n} entities ({} files, {:.1} MiB of YAML, written in {:.1} s):",
             n.div_ceil(100),
             bytes as f64 / 1048576.0,
             t.elapsed().as_secs_f64()
         );
-        let d = dir.path().to_str().unwrap();
+        let d = dir.to_str().unwrap();
         if wanted("export") {
             let r: Vec<Figures> = (0..runs)
                 .map(|_| run_child(&exe, &["-c", d, "export", "--json"]))
@@ -239,7 +247,7 @@ fn main() {
             report("validate", &r, false);
         }
         if wanted("portal") {
-            let r: Vec<Figures> = (0..runs).map(|_| run_portal(&exe, dir.path(), n)).collect();
+            let r: Vec<Figures> = (0..runs).map(|_| run_portal(&exe, dir, n)).collect();
             report("portal: first full list", &r, true);
         }
     }

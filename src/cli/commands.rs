@@ -376,13 +376,24 @@ fn validate(ctx: &Context, paths: &[std::path::PathBuf], json: bool) -> Result<u
             },
         );
     }
+    drop(diagnostics);
+    left_for_exit(catalog);
     Ok(u8::from(errors > 0))
 }
 
 fn export(ctx: &Context, include_rejected: bool) -> Result<u8, Failure> {
     let catalog = load_cached_read_only(ctx, ctx.choose_for_command(&[])?)?;
-    super::json::print_json_with(|out| write_export(&catalog, include_rejected, out))?;
+    let written = super::json::print_json_with(|out| write_export(&catalog, include_rejected, out));
+    left_for_exit(catalog);
+    written?;
     Ok(0)
+}
+
+/// Lets the process's exit reclaim a catalogue the command is done with: freeing it entity by
+/// entity, millions of small allocations, was 9% of an export's CPU at 100k entities (profiled
+/// with `perf record`), and nothing runs after a one-shot command but `exit`.
+fn left_for_exit(catalog: Catalog) {
+    std::mem::forget(catalog);
 }
 
 /// The entities `export` prints, sorted by ref: the first of each ref, accepted ones unless

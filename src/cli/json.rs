@@ -29,6 +29,11 @@ impl Formatter for SafeFormatter<'_> {
         writer: &mut W,
         fragment: &str,
     ) -> io::Result<()> {
+        // Every character to escape is U+007F or above: plain ASCII goes out as it is
+        // (most of an export), without decoding it character by character.
+        if fragment.bytes().all(|b| b < 0x7f) {
+            return writer.write_all(fragment.as_bytes());
+        }
         let mut start = 0;
         for (i, c) in fragment.char_indices() {
             if must_escape(c) {
@@ -133,6 +138,15 @@ mod tests {
         assert!(!s.chars().any(must_escape), "{s:?}");
         assert!(s.contains("ok ü 日本"));
         assert_eq!(serde_json::from_str::<serde_json::Value>(&s).unwrap(), v);
+    }
+
+    #[test]
+    fn plain_ascii_passes_and_a_lone_del_is_still_escaped() {
+        let v = serde_json::json!(["plain text: 0-9 ~}", "\u{7f}", "x\u{7f}"]);
+        let s = to_string(&v);
+        assert!(s.contains("\"plain text: 0-9 ~}\""), "{s}");
+        assert!(s.contains("\"\\u007f\""), "{s}");
+        assert!(s.contains("\"x\\u007f\""), "{s}");
     }
 
     #[test]

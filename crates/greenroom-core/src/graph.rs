@@ -152,17 +152,17 @@ pub fn build(catalog: &Catalog, root: &str, q: &GraphQuery) -> Graph {
                     if is_forward != (sign > 0) || !allowed(&rel) || !shown(&r.target) {
                         continue;
                     }
-                    if index.contains_key(&r.target) {
+                    if index.contains_key(&*r.target) {
                         continue;
                     }
                     if g.nodes.len() >= limits::GRAPH_NODES {
                         g.cut += 1;
                         continue;
                     }
-                    index.insert(r.target.clone(), g.nodes.len());
+                    index.insert(r.target.to_string(), g.nodes.len());
                     next.push(g.nodes.len());
                     g.nodes.push(GraphNode {
-                        key: r.target.clone(),
+                        key: r.target.to_string(),
                         layer: sign * step,
                     });
                 }
@@ -177,7 +177,7 @@ pub fn build(catalog: &Catalog, root: &str, q: &GraphQuery) -> Graph {
             continue;
         };
         for r in &e.relations {
-            let Some(&j) = index.get(&r.target) else {
+            let Some(&j) = index.get(&*r.target) else {
                 continue;
             };
             let (rel, is_forward) = forward(&r.kind);

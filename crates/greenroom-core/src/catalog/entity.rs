@@ -52,8 +52,21 @@ pub struct RefSite {
     pub field: &'static str,
     pub relation: RelationType,
     pub written: String,
-    pub target: EntityRef,
+    /// The target's canonical ref (`kind:namespace/name`, lower-case): the catalogue's join
+    /// key, computed once when the descriptor is read.
+    pub target: String,
     pub pos: Pos,
+}
+
+impl RefSite {
+    /// The name part of the target (lower-case).
+    pub fn target_name(&self) -> &str {
+        let after_kind = self
+            .target
+            .split_once(':')
+            .map_or(&*self.target, |(_, r)| r);
+        after_kind.split_once('/').map_or(after_kind, |(_, n)| n)
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -212,7 +225,7 @@ impl Entity {
         self.relations
             .iter()
             .filter(move |r| &r.kind == kind)
-            .map(|r| r.target.as_str())
+            .map(|r| &*r.target)
     }
 
     /// The entity as `GET /api/catalog/entities` returns it (without server-set uid and etag).

@@ -109,7 +109,7 @@ mod tests {
                 .unwrap()
                 .relations
                 .iter()
-                .any(|r| r.target == "component:default/b")
+                .any(|r| &*r.target == "component:default/b")
         );
         assert_eq!(kept.error_count(), 1);
         assert!(

@@ -19,6 +19,7 @@ use rayon::prelude::*;
 #[cfg(test)]
 use std::collections::BTreeSet;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// Backstage's order of an entity's relations: by type name, then target (the enum order
 /// breaks a tie between a well-known type and an `Other` spelled the same).
@@ -104,28 +105,45 @@ impl Catalog {
 
     /// Every accepted entity emits both directions of each spec reference; an entity serves
     /// the relations whose source it is (`BuiltinKindsEntityProcessor` + stitching). Runs on
-    /// all cores: edges are gathered in parallel, sorted by (source position, relation) and
-    /// handed to their entities; the result is [`compute_relations_sequential`]'s, tested.
+    /// all cores over positions: each reference is looked up once, the relations pointing at
+    /// an entity share its key (one allocation per entity, not per relation), edges are
+    /// sorted by (source position, relation) and handed to their entities; the result is
+    /// [`compute_relations_sequential`]'s, tested.
     fn compute_relations(&mut self) {
         let index = &self.index;
+        let keys: Vec<Arc<str>> = self
+            .entities
+            .par_iter()
+            .map(|e| Arc::from(e.key.as_str()))
+            .collect();
+        let keys = &keys;
         let mut edges: Vec<(usize, Relation)> = self
             .entities
             .par_iter()
             .filter(|e| e.is_accepted())
             .flat_map_iter(|e| {
+                let source = index.get(&e.key).copied();
                 e.ref_sites.iter().flat_map(move |site| {
-                    Edge::pair(&e.key, site.relation.clone(), &site.target.canonical())
-                })
-            })
-            .filter_map(|edge| {
-                index.get(&edge.source).map(|&i| {
-                    (
-                        i,
-                        Relation {
-                            kind: edge.kind,
-                            target: edge.target,
-                        },
-                    )
+                    let target = index.get(site.target.as_str()).copied();
+                    let kind = site.relation.clone();
+                    let reverse = kind.reverse().unwrap_or_else(|| kind.clone());
+                    let forward = source.map(|s| {
+                        let to = match target {
+                            Some(t) => keys[t].clone(),
+                            None => Arc::from(site.target.as_str()),
+                        };
+                        (s, Relation { kind, target: to })
+                    });
+                    let backward = target.zip(source).map(|(t, s)| {
+                        (
+                            t,
+                            Relation {
+                                kind: reverse,
+                                target: keys[s].clone(),
+                            },
+                        )
+                    });
+                    forward.into_iter().chain(backward)
                 })
             })
             .collect();
@@ -162,10 +180,10 @@ impl Catalog {
         let mut by_source: HashMap<String, BTreeSet<Relation>> = HashMap::new();
         for e in self.entities.iter().filter(|e| e.is_accepted()) {
             for site in &e.ref_sites {
-                for edge in Edge::pair(&e.key, site.relation.clone(), &site.target.canonical()) {
+                for edge in Edge::pair(&e.key, site.relation.clone(), &site.target) {
                     by_source.entry(edge.source).or_default().insert(Relation {
                         kind: edge.kind,
-                        target: edge.target,
+                        target: edge.target.into(),
                     });
                 }
             }
@@ -205,8 +223,8 @@ impl Catalog {
             .flat_map_iter(|e| {
                 let by_name = &by_name;
                 e.ref_sites.iter().filter_map(move |site| {
-                    let target = site.target.canonical();
-                    let message = match self.get(&target) {
+                    let target = &site.target;
+                    let message = match self.get(target) {
                         Some(t) if t.is_accepted() => return None,
                         Some(_) => format!(
                             "spec.{} \"{}\" refers to {target}, which Backstage rejects (see its errors)",
@@ -214,8 +232,8 @@ impl Catalog {
                         ),
                         None => {
                             let near: Vec<&str> = by_name
-                                .get(&site.target.name.to_lowercase())
-                                .map(|v| v.iter().copied().filter(|k| *k != target).collect())
+                                .get(site.target_name())
+                                .map(|v| v.iter().copied().filter(|k| *k != target.as_str()).collect())
                                 .unwrap_or_default();
                             let hint = match near.as_slice() {
                                 [] => String::new(),
@@ -372,7 +390,7 @@ mod tests {
             e.relations = vec![
                 Relation {
                     kind: RelationType::Other("zzCustom".into()),
-                    target: format!("component:default/x{i}"),
+                    target: format!("component:default/x{i}").into(),
                 },
                 Relation {
                     kind: RelationType::OwnedBy,
@@ -428,6 +446,43 @@ mod tests {
         assert!(entities.len() > 5_000);
         assert_same_as_sequential(entities.clone());
         assert_same_as_sequential(with_given(entities));
+    }
+
+    #[test]
+    fn relations_to_one_entity_share_its_key() {
+        let catalog = Catalog::assemble(generated(200), Vec::new(), Relations::Compute);
+        let to_team: Vec<&Relation> = catalog
+            .entities()
+            .iter()
+            .flat_map(|e| &e.relations)
+            .filter(|r| &*r.target == "group:default/team")
+            .collect();
+        assert!(to_team.len() >= 100, "{}", to_team.len());
+        assert!(
+            to_team
+                .windows(2)
+                .all(|w| Arc::ptr_eq(&w[0].target, &w[1].target))
+        );
+        // A reference to nothing keeps its target as written (canonical), unshared.
+        let missing = catalog
+            .entities()
+            .iter()
+            .flat_map(|e| &e.relations)
+            .find(|r| r.target.starts_with("resource:default/missing-"))
+            .unwrap();
+        assert_eq!(&*missing.target, "resource:default/missing-0");
+    }
+
+    #[test]
+    fn a_sites_target_name_is_the_part_after_the_namespace() {
+        let site = RefSite {
+            field: "owner",
+            relation: RelationType::OwnedBy,
+            written: "Team-A".into(),
+            target: "group:default/team-a".into(),
+            pos: crate::yaml::Pos::START,
+        };
+        assert_eq!(site.target_name(), "team-a");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use std::sync::Arc;
 
 macro_rules! relation_types {
     ($($variant:ident => $name:literal, $label:literal, $reverse:ident;)*) => {
@@ -94,9 +95,11 @@ impl<'de> Deserialize<'de> for RelationType {
 pub struct Relation {
     #[serde(rename = "type")]
     pub kind: RelationType,
-    /// Canonical (lower-case) `kind:namespace/name` of the target.
+    /// Canonical (lower-case) `kind:namespace/name` of the target. Shared: every relation
+    /// pointing at one entity holds the same text (one allocation per entity, not per
+    /// relation, when the catalogue computes them).
     #[serde(rename = "targetRef")]
-    pub target: String,
+    pub target: Arc<str>,
 }
 
 /// A relation with both ends, before it is attached to its source entity.

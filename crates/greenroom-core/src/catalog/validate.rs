@@ -596,7 +596,7 @@ fn reference_sites(
                     field: f.name,
                     relation: rule.relation.clone(),
                     written: text.to_owned(),
-                    target,
+                    target: target.canonical(),
                     pos: n.pos,
                 }),
                 Err(RefError::MissingKind(_)) => p.push(Problem::error(
@@ -658,7 +658,7 @@ mod tests {
     fn good_component_has_no_problems_and_its_refs() {
         let (p, sites) = check(GOOD);
         assert!(p.is_empty(), "{p:?}");
-        let targets: Vec<_> = sites.iter().map(|s| s.target.canonical()).collect();
+        let targets: Vec<_> = sites.iter().map(|s| s.target.clone()).collect();
         assert_eq!(
             targets,
             ["group:ops/team-a", "resource:ops/db", "component:other/x"]

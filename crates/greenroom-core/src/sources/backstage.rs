@@ -224,7 +224,7 @@ impl BackstageSource {
                 .filter_map(|r| {
                     Some(Relation {
                         kind: RelationType::parse(r.get("type")?.as_str()?),
-                        target: r.get("targetRef")?.as_str()?.to_lowercase(),
+                        target: r.get("targetRef")?.as_str()?.to_lowercase().into(),
                     })
                 })
                 .collect();
@@ -396,7 +396,7 @@ mod tests {
         assert!(!e.data.contains_key("relations") && !e.data.contains_key("status"));
         assert_eq!(e.relations.len(), 2);
         assert_eq!(e.relations[0].kind.as_str(), "customRel");
-        assert_eq!(e.relations[0].target, "resource:default/db");
+        assert_eq!(&*e.relations[0].target, "resource:default/db");
         assert_eq!(&*e.origin.location, "url:https://x/y.yaml");
         assert_eq!(out.diagnostics.len(), 3, "{:?}", out.diagnostics);
         let d = &out.diagnostics[0];

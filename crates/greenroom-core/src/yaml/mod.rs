@@ -137,6 +137,30 @@ impl Node {
         }
     }
 
+    /// [`to_json`](Self::to_json), consuming the tree: its strings move into the value
+    /// instead of being copied (what reading a descriptor does, once per entity).
+    pub fn into_json(self) -> Value {
+        match self.value {
+            NodeValue::Str(s) => Value::String(s),
+            NodeValue::Seq(items) => Value::Array(items.into_iter().map(Node::into_json).collect()),
+            NodeValue::Map(entries) => {
+                let mut map = Map::with_capacity(entries.len());
+                for (k, v) in entries {
+                    let key = match k.value {
+                        NodeValue::Str(s) => s,
+                        _ => String::new(),
+                    };
+                    map.insert(key, v.into_json());
+                }
+                Value::Object(map)
+            }
+            NodeValue::Null => Value::Null,
+            NodeValue::Bool(b) => Value::Bool(b),
+            NodeValue::Int(i) => Value::from(i),
+            NodeValue::Float(f) => float_to_json(f),
+        }
+    }
+
     /// Builds a node tree from JSON, every node at `pos` (used for substituted values).
     pub fn from_json(value: &Value, pos: Pos) -> Node {
         let v = match value {
@@ -246,6 +270,23 @@ mod tests {
     fn json_round_trip_keeps_structure() {
         let v = serde_json::json!({"a": [1, "x", {"b": null}], "c": true});
         assert_eq!(Node::from_json(&v, Pos::START).to_json(), v);
+    }
+
+    #[test]
+    fn into_json_is_to_json() {
+        let n = one(
+            "z: 1\na: [1.0, -2, 2.5, .nan, null, true, 'x', {k: v, 1: one}]\nm:\n  b: text\n  a: ~\n",
+        );
+        let expected = n.to_json();
+        assert_eq!(
+            serde_json::to_string(&n.into_json()).unwrap(),
+            serde_json::to_string(&expected).unwrap()
+        );
+        assert!(
+            expected
+                .to_string()
+                .starts_with(r#"{"z":1,"a":[1,-2,2.5,null"#)
+        );
     }
 
     #[test]

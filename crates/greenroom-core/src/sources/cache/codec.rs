@@ -189,7 +189,7 @@ impl Writer {
         self.str(s.field);
         self.relation_type(&s.relation);
         self.text(&s.written);
-        self.entity_ref(&s.target);
+        self.text(&s.target);
         self.pos(s.pos);
     }
 
@@ -483,7 +483,7 @@ impl<'a> Reader<'a> {
             field,
             relation: self.relation_type()?,
             written: self.text_string()?,
-            target: self.entity_ref()?,
+            target: self.text_string()?,
             pos: self.pos()?,
         })
     }
@@ -513,7 +513,7 @@ impl<'a> Reader<'a> {
         for _ in 0..n {
             relations.push(Relation {
                 kind: self.relation_type()?,
-                target: self.text_string()?,
+                target: self.text()?.into(),
             });
         }
         Ok(Entity {

@@ -31,8 +31,9 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// The payload encoding's version; a file of any other version is rebuilt. 2: entities in
-/// blocks with string tables (see [`codec`]).
-pub const FORMAT_VERSION: u32 = 2;
+/// blocks with string tables (see [`codec`]). 3: a reference site's target is its canonical
+/// ref (one string, not three), a relation's target shared.
+pub const FORMAT_VERSION: u32 = 3;
 const MAGIC: &[u8; 8] = b"GRCACHE\0";
 const HEADER: usize = 32;
 const KIND_SOURCE: u8 = 1;

@@ -228,11 +228,11 @@ fn a_truncated_cache_is_ignored_and_rebuilt() {
 
 #[test]
 fn a_cache_written_by_an_older_version_is_ignored_and_rebuilt() {
-    // An "older greenroom": the previous format (1: no blocks, no string tables) and format 0,
-    // with a payload that is fine by its own checksum.
+    // An "older greenroom": the previous format (2: reference sites with three-part targets)
+    // and format 0, with a payload that is fine by its own checksum.
     damaged_cache_is_rebuilt(
         |b| b[8..12].copy_from_slice(&(FORMAT_VERSION - 1).to_le_bytes()),
-        "older greenroom (cache format 1, this one reads 2)",
+        "older greenroom (cache format 2, this one reads 3)",
     );
     damaged_cache_is_rebuilt(|b| b[8..12].copy_from_slice(&0u32.to_le_bytes()), "older");
     damaged_cache_is_rebuilt(

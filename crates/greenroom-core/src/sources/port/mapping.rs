@@ -413,9 +413,10 @@ impl Mapper<'_> {
 }
 
 fn site(field: &'static str, relation: RelationType, target: EntityRef) -> RefSite {
+    let target = target.canonical();
     RefSite {
         field,
-        written: target.canonical(),
+        written: target.clone(),
         relation,
         target,
         pos: Pos { line: 0, column: 0 },
