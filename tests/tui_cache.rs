@@ -146,6 +146,67 @@ fn the_first_catalogue_comes_from_the_cache_then_a_refresh_follows() {
     assert_eq!(loaded, [&Seen::Loaded(2), &Seen::Loaded(3)]);
 }
 
+#[test]
+fn a_reload_hands_over_only_the_new_catalogue_not_the_cached_one_first() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cat = tmp.path().join("cat");
+    write(&cat, "a/catalog-info.yaml", &component("alpha"));
+    let cache = CatalogCache::new(&tmp.path().join("cache"));
+    // Warm the cache.
+    start(files(&cat), &cache);
+
+    let (seen_tx, seen_rx) = mpsc::channel();
+    let (go_tx, go_rx) = mpsc::channel();
+    let loader = Stepped {
+        inner: CachedLoader::new(
+            files(&cat),
+            LoadOptions {
+                online: false,
+                ..LoadOptions::default()
+            },
+            cache.clone(),
+            Policy::Refresh,
+        ),
+        seen: Mutex::new(seen_tx),
+        go_on: Mutex::new(go_rx),
+    };
+    let service = CatalogService::new(Arc::new(loader));
+    let load = |why: Option<&str>| {
+        match why {
+            Some(why) => service.reload_because(why),
+            None => service.reload(),
+        }
+        let mut seen = Vec::new();
+        while let Some(s) = seen_rx.recv_timeout(Duration::from_secs(60)).unwrap() {
+            seen.push((s, service.current()));
+            go_tx.send(()).unwrap();
+        }
+        seen
+    };
+    // The first load starts from the cache.
+    let first = load(None);
+    assert_eq!(first[0].0, Seen::Loaded(1));
+
+    // A file changes and the watcher reloads: the one catalogue handed over is the new one,
+    // and it carries the reason; the old one is not published again ahead of it.
+    write(&cat, "b/catalog-info.yaml", &component("beta"));
+    let reload = load(Some("b/catalog-info.yaml changed"));
+    let loaded: Vec<&Seen> = reload
+        .iter()
+        .map(|(s, _)| s)
+        .filter(|s| matches!(s, Seen::Loaded(_)))
+        .collect();
+    assert_eq!(loaded, [&Seen::Loaded(2)]);
+    let (_, snapshot) = reload
+        .iter()
+        .find(|(s, _)| matches!(s, Seen::Loaded(_)))
+        .unwrap();
+    assert_eq!(
+        snapshot.trigger.as_deref(),
+        Some("b/catalog-info.yaml changed")
+    );
+}
+
 /// A snapshot with these sources (and progress), as the hub publishes during a refresh.
 fn snapshot(
     sources: Vec<SourceStatus>,

@@ -17,6 +17,7 @@ pub mod keys;
 pub mod links;
 pub mod live;
 pub mod opener;
+pub mod output;
 pub mod palette;
 pub mod popups;
 pub mod port;

@@ -13,6 +13,7 @@
 use super::app::{App, AppEvent, Effect, Geometry};
 use super::input::Input;
 use super::live::layout_runtime as status_runtime;
+use super::output::LatchedOutput;
 use super::theme::ColorDepth;
 use super::{clipboard, editor, links, opener, scaffold, views};
 use crossterm::{event as ctevent, execute, terminal as ct};
@@ -172,7 +173,7 @@ pub struct Session<W: Write> {
     pub app: App,
     id: u64,
     hub: Hub,
-    terminal: Terminal<CrosstermBackend<W>>,
+    terminal: Terminal<CrosstermBackend<LatchedOutput<W>>>,
     host: Box<dyn SessionHost>,
     tx: UnboundedSender<AppEvent>,
     rx: UnboundedReceiver<AppEvent>,
@@ -196,6 +197,15 @@ pub struct Session<W: Write> {
 /// Told the name of each request to the hub that acts on the world.
 pub type AuditHook = Arc<dyn Fn(&str) + Send + Sync>;
 
+/// The cursor is shown once more as the session ends, through the latched output: on a client
+/// that went away (hang-up, closed channel) that write fails quietly here, so ratatui's own
+/// drop, which would print the failure to a dead stderr and panic, finds nothing left to do.
+impl<W: Write> Drop for Session<W> {
+    fn drop(&mut self) {
+        let _ = self.terminal.show_cursor();
+    }
+}
+
 impl<W: Write> Session<W> {
     /// A session for `app` on the hub, drawing to `output` at `size`. Takes the hub's current
     /// catalogue snapshot and live status at once.
@@ -211,7 +221,7 @@ impl<W: Write> Session<W> {
         app.scores.shared = hub.scores.clone();
         let area = Rect::new(0, 0, size.0.max(1), size.1.max(1));
         let terminal = Terminal::with_options(
-            CrosstermBackend::new(output),
+            CrosstermBackend::new(LatchedOutput::new(output)),
             TerminalOptions {
                 viewport: Viewport::Fixed(area),
             },
@@ -284,7 +294,7 @@ impl<W: Write> Session<W> {
 
     /// The writer the session draws to.
     pub fn output(&self) -> &W {
-        self.terminal.backend().writer()
+        self.terminal.backend().writer().get_ref()
     }
 
     /// One input event from the client.

@@ -81,11 +81,16 @@ impl CatalogLoader for SourcesLoader {
 /// published at once (its sources marked refreshing), then each source's state as the
 /// refresh moves, then the refreshed catalogue (or only the states, when nothing changed).
 /// With [`Policy::Offline`] remote sources come from the cache alone.
+///
+/// The cached catalogue is published on the first load only: on a reload (`ctrl-r`, a change
+/// on disk) the sessions already show it, and handing it over again would announce the
+/// reload before the change it was for is there.
 pub struct CachedLoader {
     sources: Vec<Box<dyn Source>>,
     options: LoadOptions,
     cache: CatalogCache,
     policy: Policy,
+    loaded_once: std::sync::atomic::AtomicBool,
 }
 
 impl CachedLoader {
@@ -100,6 +105,7 @@ impl CachedLoader {
             options,
             cache,
             policy,
+            loaded_once: std::sync::atomic::AtomicBool::new(false),
         }
     }
 }
@@ -124,7 +130,10 @@ impl CatalogLoader for CachedLoader {
             }
             states
         });
-        if let Some(w) = warm {
+        let first = !self
+            .loaded_once
+            .swap(true, std::sync::atomic::Ordering::SeqCst);
+        if let Some(w) = warm.filter(|_| first) {
             tracing::info!(
                 entities = w.catalog.len(),
                 ms = started.elapsed().as_millis() as u64,
